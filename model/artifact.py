@@ -1,0 +1,162 @@
+"""The serving artifact: the one file that crosses from training to serving.
+
+A single `.safetensors` file. The tensors are the generator's state dict (float16
+or float32 on disk, always float32 once loaded); the safetensors header's
+`__metadata__` holds one key, `colorizer`, whose value is a JSON document:
+
+    format_version   int, ARTIFACT_FORMAT_VERSION
+    name, version    what the model is called, shown by the service and the web app
+    generator        GeneratorConfig.to_dict(), enough to rebuild the network
+    lab              LabNormalization.to_dict(): the scaling the network was trained with
+    render_size      the short side, in pixels, the generator sees by default
+    training         free-form description of the data and recipe
+    metrics          validation metrics, e.g. {"val": {"psnr": ...}}
+
+Loading never unpickles anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from model.generator import GeneratorConfig, UNetGenerator
+from model.lab import DEFAULT_NORMALIZATION, LabNormalization
+
+ARTIFACT_FORMAT_VERSION = 1
+_METADATA_KEY = "colorizer"
+DEFAULT_ARTIFACT_PATH = Path(__file__).resolve().parent / "weights" / "colorizer-default.safetensors"
+ARTIFACT_PATH_ENV = "COLORIZER_ARTIFACT"
+
+
+class ArtifactError(ValueError):
+    """The artifact file is missing, unreadable, of an unknown version or incomplete."""
+
+
+@dataclass
+class ArtifactMetadata:
+    name: str
+    version: str
+    generator: GeneratorConfig
+    lab: LabNormalization = DEFAULT_NORMALIZATION
+    render_size: int = 256
+    training: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    format_version: int = ARTIFACT_FORMAT_VERSION
+
+    def to_dict(self) -> dict:
+        return {
+            "format_version": self.format_version,
+            "name": self.name,
+            "version": self.version,
+            "generator": self.generator.to_dict(),
+            "lab": self.lab.to_dict(),
+            "render_size": self.render_size,
+            "training": self.training,
+            "metrics": self.metrics,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict, source: str = "artifact") -> "ArtifactMetadata":
+        version = values.get("format_version")
+        if version != ARTIFACT_FORMAT_VERSION:
+            raise ArtifactError(
+                f"{source}: unsupported artifact format version {version!r} "
+                f"(this code reads version {ARTIFACT_FORMAT_VERSION})"
+            )
+        try:
+            return cls(
+                name=str(values["name"]),
+                version=str(values["version"]),
+                generator=GeneratorConfig.from_dict(values["generator"]),
+                lab=LabNormalization.from_dict(values["lab"]),
+                render_size=int(values["render_size"]),
+                training=dict(values.get("training", {})),
+                metrics=dict(values.get("metrics", {})),
+                format_version=version,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ArtifactError(f"{source}: malformed artifact metadata ({error!r})") from error
+
+
+def default_artifact_path() -> Path:
+    """The artifact used when none is named: $COLORIZER_ARTIFACT, else the shipped default."""
+    return Path(os.environ.get(ARTIFACT_PATH_ENV) or DEFAULT_ARTIFACT_PATH)
+
+
+def save_artifact(
+    path: str | Path, generator: UNetGenerator, metadata: ArtifactMetadata, half_precision: bool = True
+) -> Path:
+    """Write the generator's weights and metadata to `path` (atomically: temp file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dtype = torch.float16 if half_precision else torch.float32
+    tensors = {}
+    for key, value in generator.state_dict().items():
+        value = value.detach().to("cpu")
+        tensors[key] = (value.to(dtype) if value.is_floating_point() else value).contiguous()
+    header = {_METADATA_KEY: json.dumps(metadata.to_dict(), sort_keys=True)}
+    temporary = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(temporary), metadata=header)
+    os.replace(temporary, path)
+    return path
+
+
+def read_metadata(path: str | Path) -> ArtifactMetadata:
+    """Read only the metadata (cheap: the tensors are not loaded)."""
+    path = Path(path)
+    with _open(path) as handle:
+        return _metadata_of(handle, path)
+
+
+def load_artifact(path: str | Path, device: str | torch.device = "cpu") -> tuple[UNetGenerator, ArtifactMetadata]:
+    """Rebuild the generator from an artifact, in eval mode and float32, on `device`."""
+    path = Path(path)
+    with _open(path) as handle:
+        metadata = _metadata_of(handle, path)
+        generator = UNetGenerator(metadata.generator)
+        expected = generator.state_dict()
+        present = set(handle.keys())
+        missing = sorted(set(expected) - present)
+        if missing:
+            raise ArtifactError(f"{path}: missing tensors {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+        unexpected = sorted(present - set(expected))
+        if unexpected:
+            raise ArtifactError(f"{path}: unexpected tensors {unexpected[:5]}")
+        state_dict = {}
+        for key, reference in expected.items():
+            tensor = handle.get_tensor(key)
+            if tensor.shape != reference.shape:
+                raise ArtifactError(
+                    f"{path}: tensor {key} has shape {tuple(tensor.shape)}, expected {tuple(reference.shape)}"
+                )
+            state_dict[key] = tensor.to(reference.dtype)
+    generator.load_state_dict(state_dict)
+    generator.eval().to(device)
+    return generator, metadata
+
+
+def _open(path: Path):
+    if not path.is_file():
+        raise ArtifactError(f"{path}: artifact file not found")
+    try:
+        return safe_open(str(path), framework="pt", device="cpu")
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ArtifactError(f"{path}: not a readable safetensors artifact ({error})") from error
+
+
+def _metadata_of(handle, path: Path) -> ArtifactMetadata:
+    raw = (handle.metadata() or {}).get(_METADATA_KEY)
+    if raw is None:
+        raise ArtifactError(f"{path}: no '{_METADATA_KEY}' metadata in the safetensors header")
+    try:
+        values = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ArtifactError(f"{path}: artifact metadata is not valid JSON ({error})") from error
+    return ArtifactMetadata.from_dict(values, source=str(path))

@@ -1,0 +1,169 @@
+"""U-Net generator: a torchvision ResNet18 encoder and a lean decoder predicting ab from L.
+
+Input: normalised L, shape (B, 1, H, W), any H and W (padded to a multiple of 32
+inside and cropped back). Output: normalised ab in [-1, 1], shape (B, 2, H, W).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchvision.models import resnet18
+
+# ResNet18's stage widths: stem, layer1..layer4.
+_ENCODER_CHANNELS = (64, 64, 128, 256, 512)
+_DOWNSAMPLING = 32
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Everything needed to rebuild the generator; stored in checkpoints and artifacts."""
+
+    in_channels: int = 1
+    out_channels: int = 2
+    # Decoder widths from the deepest skip (1/16 resolution) up to full resolution.
+    decoder_channels: tuple[int, ...] = field(default=(256, 128, 64, 32, 16))
+
+    def to_dict(self) -> dict:
+        values = asdict(self)
+        values["decoder_channels"] = list(self.decoder_channels)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "GeneratorConfig":
+        return cls(
+            in_channels=int(values["in_channels"]),
+            out_channels=int(values["out_channels"]),
+            decoder_channels=tuple(int(c) for c in values["decoder_channels"]),
+        )
+
+
+def _conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+class DecoderBlock(nn.Module):
+    """Upsample x2 (bilinear), concatenate the skip, then two 3x3 conv-BN-ReLU."""
+
+    def __init__(self, in_channels: int, skip_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.fuse = _conv_bn_relu(in_channels + skip_channels, out_channels)
+        self.refine = _conv_bn_relu(out_channels, out_channels)
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+        return self.refine(self.fuse(torch.cat([x, skip], dim=1)))
+
+
+class ResNet18Encoder(nn.Module):
+    """torchvision's ResNet18 without its classifier, first conv taking `in_channels`."""
+
+    def __init__(self, in_channels: int) -> None:
+        super().__init__()
+        backbone = resnet18(weights=None)
+        backbone.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.stem = nn.Sequential(backbone.conv1, backbone.bn1, backbone.relu)
+        self.pool = backbone.maxpool
+        self.layer1, self.layer2 = backbone.layer1, backbone.layer2
+        self.layer3, self.layer4 = backbone.layer3, backbone.layer4
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Feature maps at 1/2, 1/4, 1/8, 1/16 and 1/32 of the input size."""
+        stem = self.stem(x)
+        f1 = self.layer1(self.pool(stem))
+        f2 = self.layer2(f1)
+        f3 = self.layer3(f2)
+        f4 = self.layer4(f3)
+        return [stem, f1, f2, f3, f4]
+
+    def load_torchvision_state_dict(self, state_dict: dict[str, torch.Tensor]) -> None:
+        """Load a torchvision `resnet18` state dict; the RGB first conv is summed to 1 channel."""
+        state_dict = {k: v for k, v in state_dict.items() if not k.startswith("fc.")}
+        conv1 = state_dict["conv1.weight"]
+        in_channels = self.stem[0].in_channels
+        if conv1.shape[1] != in_channels:
+            # Summing over RGB keeps the response to a grey input (R = G = B) unchanged.
+            summed = conv1.sum(dim=1, keepdim=True)
+            state_dict["conv1.weight"] = summed.repeat(1, in_channels, 1, 1) / in_channels
+        renamed = {}
+        for key, value in state_dict.items():
+            if key.startswith("conv1."):
+                key = "stem.0." + key.removeprefix("conv1.")
+            elif key.startswith("bn1."):
+                key = "stem.1." + key.removeprefix("bn1.")
+            renamed[key] = value
+        self.load_state_dict(renamed, strict=True)
+
+
+class UNetGenerator(nn.Module):
+    """U-Net with skips at every scale: the input itself, 1/2, 1/4, 1/8 and 1/16."""
+
+    def __init__(self, config: GeneratorConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or GeneratorConfig()
+        if len(self.config.decoder_channels) != 5:
+            raise ValueError("decoder_channels needs 5 widths (1/16, 1/8, 1/4, 1/2, full resolution)")
+        self.encoder = ResNet18Encoder(self.config.in_channels)
+        # Skips, from deep to shallow: layer3, layer2, layer1, stem, the input.
+        skip_channels = (*reversed(_ENCODER_CHANNELS[:4]), self.config.in_channels)
+        blocks, in_channels = [], _ENCODER_CHANNELS[4]
+        for skip, out in zip(skip_channels, self.config.decoder_channels):
+            blocks.append(DecoderBlock(in_channels, skip, out))
+            in_channels = out
+        self.decoder = nn.ModuleList(blocks)
+        self.head = nn.Conv2d(in_channels, self.config.out_channels, kernel_size=1)
+
+    def forward(self, lightness: torch.Tensor) -> torch.Tensor:
+        height, width = lightness.shape[-2:]
+        pad_h = (-height) % _DOWNSAMPLING
+        pad_w = (-width) % _DOWNSAMPLING
+        x = lightness
+        if pad_h or pad_w:
+            # Reflection avoids a hard border the network would colour; fall back to
+            # replication when the image is too small to reflect.
+            mode = "reflect" if pad_h < height and pad_w < width else "replicate"
+            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        stem, f1, f2, f3, f4 = self.encoder(x)
+        out = f4
+        for block, skip in zip(self.decoder, (f3, f2, f1, stem, x)):
+            out = block(out, skip)
+        ab = torch.tanh(self.head(out))
+        return ab[..., :height, :width]
+
+
+def load_encoder_weights(generator: UNetGenerator, weights: str | Path | None) -> None:
+    """Initialise the encoder: None keeps random weights, "imagenet" downloads torchvision's
+    ImageNet weights (needs internet), anything else is a path to a torchvision-format
+    resnet18 state dict (.pth/.pt via weights_only loading, or .safetensors)."""
+    if weights is None or str(weights).lower() == "none":
+        return
+    if str(weights).lower() == "imagenet":
+        from torchvision.models import ResNet18_Weights
+
+        state_dict = ResNet18_Weights.IMAGENET1K_V1.get_state_dict(progress=True)
+    else:
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"encoder weights file not found: {path}")
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            state_dict = load_file(str(path))
+        else:
+            state_dict = torch.load(path, map_location="cpu", weights_only=True)
+    generator.encoder.load_torchvision_state_dict(dict(state_dict))
+
+
+def build_generator(config: GeneratorConfig | None = None, encoder_weights: str | Path | None = None) -> UNetGenerator:
+    """Build a generator and optionally initialise its encoder (see `load_encoder_weights`)."""
+    generator = UNetGenerator(config)
+    load_encoder_weights(generator, encoder_weights)
+    return generator

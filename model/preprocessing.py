@@ -1,0 +1,140 @@
+"""Image <-> tensor steps around the generator: decode-side normalisation, L, alpha, output.
+
+Kept apart from the network so the same steps serve the Colorizer, training's
+evaluation and the benchmarks. All heavy pixel work is in torch (vectorised,
+multi-threaded) rather than per-pixel Python or scikit-image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+
+from model.lab import gray_to_lightness, lab_to_rgb, lightness_from_luminance, srgb_to_linear
+from model.lab import _XYZ_FROM_RGB  # noqa: PLC2701 - the Y row, owned by lab.py
+
+RENDER_MULTIPLE = 32
+# An elongated panorama rendered at render_size on its short side could get huge on
+# its long side; beyond this ratio the long side is capped instead.
+MAX_RENDER_ASPECT = 4
+# Rows converted per step at full resolution: bounds peak memory on huge photos.
+_BAND_PIXELS = 1 << 21
+
+
+@dataclass
+class PreparedImage:
+    """An input reduced to what colorization needs."""
+
+    lightness: torch.Tensor  # (1, H, W) float32, CIE L* in 0..100, at the original resolution
+    alpha: np.ndarray | None  # (H, W) uint8, or None when the input had no alpha
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), as Pillow reports sizes."""
+        return int(self.lightness.shape[-1]), int(self.lightness.shape[-2])
+
+
+def _gray_lut() -> torch.Tensor:
+    return gray_to_lightness(torch.arange(256, dtype=torch.float64) / 255.0).float()
+
+
+def _channel_luminance_luts() -> torch.Tensor:
+    # Y = sum_c weight_c * linear(c): one 256-entry table per channel.
+    linear = srgb_to_linear(torch.arange(256, dtype=torch.float64) / 255.0)
+    return (_XYZ_FROM_RGB[1].view(3, 1) * linear.view(1, 256)).float()
+
+
+_GRAY_TO_L = _gray_lut()
+_RGB_TO_Y = _channel_luminance_luts()
+
+
+def orient(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation tag so the pixels are upright."""
+    return ImageOps.exif_transpose(image) or image
+
+
+def _alpha_of(image: Image.Image) -> np.ndarray | None:
+    if image.mode in ("RGBA", "LA", "La", "RGBa", "PA"):
+        return np.asarray(image.getchannel("A"))
+    if image.mode == "P" and "transparency" in image.info:
+        return np.asarray(image.convert("RGBA").getchannel("A"))
+    return None
+
+
+def _lightness_of_high_depth_gray(image: Image.Image) -> torch.Tensor:
+    # Pillow's I;16* and I modes hold 16-bit greys (0..65535); F holds 0..255 floats.
+    scale = 255.0 if image.mode == "F" else 65535.0
+    values = np.asarray(image).astype(np.float32) / scale
+    gray = torch.from_numpy(np.clip(values, 0.0, 1.0))
+    return gray_to_lightness(gray).unsqueeze(0)
+
+
+def lightness_of(image: Image.Image) -> torch.Tensor:
+    """CIE L* (0..100) of an upright image, shape (1, H, W), float32.
+
+    Grey inputs are read as neutral sRGB greys; colour inputs are reduced to their
+    own Lab lightness (the L the model was trained on), so a colour photo can be
+    re-colorized.
+    """
+    mode = image.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        return _lightness_of_high_depth_gray(image)
+    if mode in ("L", "LA", "La", "1"):
+        gray = np.array(image.convert("L") if mode != "L" else image)
+        indices = torch.from_numpy(gray).to(torch.int32)
+        return _GRAY_TO_L[indices].unsqueeze(0)
+    rgb = np.array(image if mode == "RGB" else image.convert("RGB"))
+    channels = torch.from_numpy(rgb).to(torch.int32)
+    luminance = _RGB_TO_Y[0][channels[..., 0]] + _RGB_TO_Y[1][channels[..., 1]] + _RGB_TO_Y[2][channels[..., 2]]
+    return lightness_from_luminance(luminance).unsqueeze(0)
+
+
+def prepare(image: Image.Image) -> PreparedImage:
+    """Orient the image and split it into full-resolution lightness and optional alpha."""
+    image = orient(image)
+    return PreparedImage(lightness=lightness_of(image), alpha=_alpha_of(image))
+
+
+def render_shape(height: int, width: int, render_size: int) -> tuple[int, int]:
+    """The (h, w) the generator sees: short side ~render_size, aspect kept, multiples of 32."""
+    scale = render_size / min(height, width)
+    scale = min(scale, MAX_RENDER_ASPECT * render_size / max(height, width))
+
+    def snap(side: int) -> int:
+        return max(RENDER_MULTIPLE, int(round(side * scale / RENDER_MULTIPLE)) * RENDER_MULTIPLE)
+
+    return snap(height), snap(width)
+
+
+def resize_lightness(lightness: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """Resize (..., 1, H, W) lightness to `shape` with antialiasing (as an image resize would)."""
+    batched = lightness if lightness.dim() == 4 else lightness.unsqueeze(0)
+    resized = F.interpolate(batched, size=shape, mode="bilinear", align_corners=False, antialias=True)
+    return resized if lightness.dim() == 4 else resized.squeeze(0)
+
+
+def compose(lightness: torch.Tensor, ab: torch.Tensor, alpha: np.ndarray | None = None) -> Image.Image:
+    """Full-resolution L (1, H, W) + low-resolution ab (2, h, w, Lab units) -> sRGB(A) image.
+
+    ab is upsampled bilinearly to the original resolution; conversion runs in row
+    bands so a 12-megapixel photo never holds more than a few float planes at once.
+    """
+    height, width = lightness.shape[-2:]
+    ab = ab.float().cpu()
+    if ab.shape[-2:] != (height, width):
+        ab = F.interpolate(ab.unsqueeze(0), size=(height, width), mode="bilinear", align_corners=False).squeeze(0)
+    output = np.empty((height, width, 3), dtype=np.uint8)
+    rows = max(1, _BAND_PIXELS // max(1, width))
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        lab = torch.cat([lightness[:, top:bottom], ab[:, top:bottom]], dim=0)
+        rgb = lab_to_rgb(lab).mul_(255.0).round_().to(torch.uint8)
+        output[top:bottom] = rgb.permute(1, 2, 0).numpy()
+    result = Image.fromarray(output)
+    if alpha is not None:
+        result.putalpha(Image.fromarray(alpha))
+    return result

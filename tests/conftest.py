@@ -1,0 +1,44 @@
+"""Shared fixtures: tiny images and a tiny artifact the tests make themselves (no downloads)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from model.artifact import ArtifactMetadata, save_artifact
+from model.generator import GeneratorConfig, UNetGenerator
+
+TINY_GENERATOR = GeneratorConfig(decoder_channels=(16, 16, 16, 8, 8))
+
+
+def make_photo(width: int = 64, height: int = 48, seed: int = 0) -> Image.Image:
+    """A smooth colourful test image (gradients plus a few blocks), deterministic."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    red = 0.5 + 0.5 * np.sin(x / max(width, 1) * np.pi * 2 + rng.uniform(0, 3))
+    green = 0.5 + 0.5 * np.cos(y / max(height, 1) * np.pi * 2 + rng.uniform(0, 3))
+    blue = (x + y) / (width + height)
+    rgb = np.stack([red, green, blue], axis=-1)
+    return Image.fromarray((rgb * 255).round().astype(np.uint8), mode="RGB")
+
+
+def write_tiny_artifact(path, seed: int = 0, render_size: int = 64):
+    torch.manual_seed(seed)
+    generator = UNetGenerator(TINY_GENERATOR)
+    metadata = ArtifactMetadata(
+        name="tiny-test-colorizer",
+        version="0.0.1",
+        generator=TINY_GENERATOR,
+        render_size=render_size,
+        training={"description": "random weights, for tests"},
+        metrics={"val": {"psnr": 0.0}},
+    )
+    return save_artifact(path, generator, metadata)
+
+
+@pytest.fixture(scope="session")
+def tiny_artifact(tmp_path_factory):
+    """Path to a small random-weight artifact shared by the whole test session."""
+    return write_tiny_artifact(tmp_path_factory.mktemp("artifact") / "tiny.safetensors")

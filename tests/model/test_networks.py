@@ -1,0 +1,68 @@
+import pytest
+import torch
+
+from model.discriminator import PatchDiscriminator
+from model.generator import GeneratorConfig, UNetGenerator, build_generator
+from tests.conftest import TINY_GENERATOR
+
+
+@pytest.mark.parametrize("height,width", [(256, 256), (64, 96), (37, 53), (33, 200)])
+def test_generator_keeps_any_size_and_range(height, width):
+    torch.manual_seed(0)
+    generator = UNetGenerator(TINY_GENERATOR).eval()
+    with torch.no_grad():
+        ab = generator(torch.rand(2, 1, height, width) * 2 - 1)
+    assert ab.shape == (2, 2, height, width)
+    assert ab.abs().max() <= 1
+
+
+def test_default_generator_has_resnet18_encoder_with_one_input_channel():
+    generator = UNetGenerator(GeneratorConfig())
+    assert generator.encoder.stem[0].in_channels == 1
+    encoder_params = sum(p.numel() for p in generator.encoder.parameters())
+    # torchvision resnet18 minus fc (513,000) and with a 1-channel first conv (-6,272).
+    assert encoder_params == 11_689_512 - 513_000 - 6_272
+
+
+def test_skip_connections_carry_fine_detail():
+    """A change in one input pixel must reach the output at full resolution near that pixel."""
+    torch.manual_seed(0)
+    generator = UNetGenerator(TINY_GENERATOR).eval()
+    x = torch.randn(1, 1, 64, 64, requires_grad=True)
+    generator(x)[0, 0, 40, 40].backward()
+    assert x.grad[0, 0, 40, 40].abs() > 0
+
+
+def test_encoder_weights_from_local_torchvision_file(tmp_path):
+    from torchvision.models import resnet18
+
+    torch.manual_seed(3)
+    reference = resnet18(weights=None)
+    path = tmp_path / "resnet18.pth"
+    torch.save(reference.state_dict(), path)
+    generator = build_generator(TINY_GENERATOR, encoder_weights=path)
+    assert torch.equal(generator.encoder.layer4[1].conv2.weight, reference.layer4[1].conv2.weight)
+    summed = reference.conv1.weight.sum(dim=1, keepdim=True)
+    assert torch.allclose(generator.encoder.stem[0].weight, summed)
+
+
+def test_missing_encoder_weights_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="encoder weights"):
+        build_generator(TINY_GENERATOR, encoder_weights=tmp_path / "absent.pth")
+
+
+def test_patch_discriminator_map_size():
+    discriminator = PatchDiscriminator()
+    assert discriminator(torch.randn(1, 3, 256, 256)).shape == (1, 1, 30, 30)
+
+
+def test_patch_discriminator_receptive_field_is_70():
+    torch.manual_seed(0)
+    discriminator = PatchDiscriminator().eval()
+    x = torch.randn(1, 3, 256, 256, requires_grad=True)
+    discriminator(x)[0, 0, 15, 15].backward()
+    influenced = x.grad.abs().sum(dim=(0, 1)) > 0
+    rows = torch.nonzero(influenced.any(dim=1)).flatten()
+    cols = torch.nonzero(influenced.any(dim=0)).flatten()
+    assert rows.max() - rows.min() + 1 == 70
+    assert cols.max() - cols.min() + 1 == 70

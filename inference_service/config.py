@@ -1,0 +1,127 @@
+"""Service settings: one typed object, read from `COLORIZER_*` environment variables.
+
+Each field `name` is set by the variable `COLORIZER_<NAME>` (e.g. `max_pixels` by
+`COLORIZER_MAX_PIXELS`), or by the key `<NAME>` in the mapping given to
+`create_app(config)`, which wins over the environment. The defaults work out of
+the box with the shipped default artifact.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from model.artifact import default_artifact_path
+
+ENV_PREFIX = "COLORIZER_"
+
+# The API's render_size range (the model package itself allows 32..2048).
+MIN_RENDER_SIZE = 64
+MAX_RENDER_SIZE = 1024
+
+
+class ConfigError(ValueError):
+    """A setting has a value the service cannot use; the message names the variable."""
+
+
+def _parse_origins(text: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in text.split(",") if origin.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the service needs to know at start-up."""
+
+    # The .safetensors artifact; None means $COLORIZER_ARTIFACT or the shipped default.
+    artifact: Path | None = None
+    # "auto" (CUDA when present, else CPU), "cpu", "cuda", "cuda:1", ...
+    device: str = "auto"
+    # Largest accepted image file, in bytes (the image itself, not the multipart wrapper).
+    max_upload_bytes: int = 20 * 1024 * 1024
+    # Largest accepted image, in pixels (width x height), checked before decoding.
+    max_pixels: int = 50_000_000
+    # Requests allowed to wait for the model while one is being colorized (per process).
+    queue_size: int = 4
+    # torch intra-op threads for this process; 0 leaves torch's own choice alone.
+    torch_threads: int = 0
+    # Origins allowed by CORS; empty (the default) sends no CORS headers at all.
+    cors_origins: tuple[str, ...] = ()
+    # Seconds a client is told to wait (Retry-After) when the service is busy or starting.
+    retry_after_s: int = 2
+    # PNG zlib level: 1 encodes several times faster than 6, for somewhat larger files.
+    png_compress_level: int = 1
+    # Level of the service's own log lines (DEBUG, INFO, WARNING, ...).
+    log_level: str = "INFO"
+
+    @property
+    def artifact_path(self) -> Path:
+        """The artifact that will be loaded."""
+        return Path(self.artifact) if self.artifact else default_artifact_path()
+
+    @classmethod
+    def from_sources(cls, environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> "Settings":
+        """Defaults, then `COLORIZER_*` variables from `environ`, then `overrides` (keys like `MAX_PIXELS`)."""
+        environ = os.environ if environ is None else environ
+        overrides = overrides or {}
+        values: dict = {}
+        for spec in fields(cls):
+            key = spec.name.upper()
+            if key in overrides:
+                values[spec.name] = _coerce(spec.name, overrides[key], f"config[{key!r}]")
+            elif ENV_PREFIX + key in environ:
+                values[spec.name] = _coerce(spec.name, environ[ENV_PREFIX + key], ENV_PREFIX + key)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise ConfigError for values that would break the service at run time."""
+        checks = [
+            ("max_upload_bytes", self.max_upload_bytes >= 1, "must be at least 1"),
+            ("max_pixels", self.max_pixels >= 1, "must be at least 1"),
+            ("queue_size", self.queue_size >= 0, "must be 0 or more"),
+            ("torch_threads", self.torch_threads >= 0, "must be 0 (torch's default) or more"),
+            ("retry_after_s", self.retry_after_s >= 1, "must be at least 1"),
+            ("png_compress_level", 0 <= self.png_compress_level <= 9, "must be between 0 and 9"),
+        ]
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()} {problem}, got {getattr(self, name)!r}")
+
+    def limits(self) -> dict:
+        """The limits a client may want to know (served by /v1/model)."""
+        return {
+            "max_upload_bytes": self.max_upload_bytes,
+            "max_pixels": self.max_pixels,
+            "render_size": {"min": MIN_RENDER_SIZE, "max": MAX_RENDER_SIZE},
+        }
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "artifact": lambda text: Path(text) if text else None,
+    "device": str,
+    "max_upload_bytes": int,
+    "max_pixels": int,
+    "queue_size": int,
+    "torch_threads": int,
+    "cors_origins": _parse_origins,
+    "retry_after_s": int,
+    "png_compress_level": int,
+    "log_level": lambda text: text.upper(),
+}
+
+
+def _coerce(name: str, value: object, source: str) -> object:
+    """Parse an environment string; values given in a config mapping may already be typed."""
+    if not isinstance(value, str):
+        if name == "cors_origins":
+            return tuple(value)  # type: ignore[arg-type]
+        if name == "artifact":
+            return Path(value) if value else None  # type: ignore[arg-type]
+        return value
+    try:
+        return _PARSERS[name](value.strip())
+    except ValueError as error:
+        raise ConfigError(f"{source}: invalid value {value!r} ({error})") from error

@@ -1,0 +1,115 @@
+"""gunicorn settings for the inference service.
+
+    .venv/bin/gunicorn -c inference_service/gunicorn.conf.py 'inference_service:create_app()'
+
+Every value can be changed from the environment (COLORIZER_BIND, PORT,
+COLORIZER_WORKERS, COLORIZER_THREADS, COLORIZER_TORCH_THREADS, COLORIZER_TIMEOUT);
+the app's own settings (artifact, device, limits, queue size) are read by
+create_app from the same COLORIZER_* namespace. torch is never imported here at
+module level: the master process stays small and never starts torch's thread
+pools before forking.
+"""
+
+import os
+
+
+def _cpu_count() -> int:
+    # The cores this process may use (a container's CPU set), not the host's total.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Where to listen. Local-only by default; set COLORIZER_BIND=0.0.0.0:8000 in a
+# container, or PORT to change only the port (the platform convention).
+bind = os.environ.get("COLORIZER_BIND") or f"127.0.0.1:{os.environ.get('PORT') or 8000}"
+
+# The app to serve when none is given on the command line (the command line wins).
+wsgi_app = "inference_service:create_app()"
+
+# Worker processes, each with its own model copy. Two let one worker decode and
+# encode while the other runs the network, and keep serving if one restarts;
+# more than the cores only adds memory and contention.
+workers = _int_env("COLORIZER_WORKERS", 2)
+
+# Threads in each worker, so that /v1/health answers and a full queue is refused
+# with 503 at once while the model is busy: one runs the model, COLORIZER_QUEUE_SIZE
+# wait for it, and two are spare for health checks, uploads in progress and quick
+# refusals. The app's InferenceGate, not this number, bounds the model's queue.
+_queue_size = _int_env("COLORIZER_QUEUE_SIZE", 4)
+threads = _int_env("COLORIZER_THREADS", 1 + _queue_size + 2)
+
+# gthread: a thread pool per worker, needed for the threads above (the sync
+# worker would answer one request at a time, health checks included).
+worker_class = "gthread"
+
+# torch threads per worker: the cores shared out between the workers, so that
+# workers do not oversubscribe the CPU (applied in post_fork below).
+torch_threads = _int_env("COLORIZER_TORCH_THREADS", max(1, _cpu_count() // max(1, workers)))
+
+# Off, so that each worker imports torch and loads its model itself after the
+# fork: torch's thread pools and CUDA do not survive a fork, and the model loads
+# on a background thread that would not exist in the workers.
+preload_app = False
+
+# A worker whose main loop is silent this long is killed and replaced (for
+# gthread it is a hang detector, not a per-request limit). Generous, because a
+# 50-megapixel image on a small CPU takes a while.
+timeout = _int_env("COLORIZER_TIMEOUT", 120)
+
+# On shutdown or reload, requests in progress get this long to finish.
+graceful_timeout = 30
+
+# Keep idle connections open a little: the gateway reuses its connections.
+keepalive = 5
+
+# Workers are never recycled after N requests: each restart reloads the model,
+# and its requests would meet 503 not_ready meanwhile.
+max_requests = 0
+
+# The heartbeat file lives in memory, not on a disk that can stall (containers).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# No gunicorn access log: the app writes one JSON line per request itself.
+accesslog = None
+
+# gunicorn's own messages (start, worker boot, errors) go to stderr.
+errorlog = "-"
+loglevel = os.environ.get("COLORIZER_GUNICORN_LOG_LEVEL", "info")
+
+# No control socket (gunicornc) unless COLORIZER_CONTROL_SOCKET names one: its
+# default path is shared by every gunicorn of the user, so a second instance on
+# the machine (tests, benchmarks, the gateway's end-to-end run) would collide.
+control_socket = os.environ.get("COLORIZER_CONTROL_SOCKET") or None
+control_socket_disable = not control_socket
+
+# The name shown by ps and top.
+proc_name = "colorizer-inference"
+
+
+def post_fork(server, worker):
+    """In each new worker, before the app is loaded: size torch's thread pool."""
+    # The app reads the same variable, so its log line and this hook agree.
+    os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
+    import torch  # noqa: PLC0415 - imported in the worker, after the fork, on purpose
+
+    torch.set_num_threads(torch_threads)
+    server.log.info("worker %s: torch uses %d thread(s)", worker.pid, torch_threads)
+
+
+def when_ready(server):
+    """Once the master listens: say how the machine is shared out."""
+    server.log.info(
+        "colorizer inference on %s: %d worker(s) x %d thread(s), %d torch thread(s) each, %d core(s)",
+        bind,
+        workers,
+        threads,
+        torch_threads,
+        _cpu_count(),
+    )

@@ -1,0 +1,117 @@
+"""The model's life in one process: loaded once in the background, then shared by requests.
+
+`ModelHost` loads the Colorizer on a background thread at start-up so that
+`/v1/health` answers at once (STARTING), then READY or FAILED; it never loads
+per request. `InferenceGate` bounds the work: one request at a time runs on the
+model, at most `queue_size` more wait, and anything beyond is turned away at
+once (503 busy) instead of piling up.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from model.colorizer import Colorizer
+
+logger = logging.getLogger("inference_service.model")
+
+
+class ModelStatus(str, enum.Enum):
+    STARTING = "STARTING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class ModelHost:
+    """Holds the process's one Colorizer and says honestly whether it is usable."""
+
+    def __init__(self, load: Callable[[], Colorizer], description: str = "") -> None:
+        self._load = load
+        self.description = description
+        self.status = ModelStatus.STARTING
+        self.colorizer: Colorizer | None = None
+        self.error: str | None = None
+        self.load_seconds: float | None = None
+        self.started_at = time.monotonic()
+        self._settled = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Begin loading on a daemon thread (a process that exits does not wait for it)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="colorizer-model-load", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        began = time.perf_counter()
+        try:
+            colorizer = self._load()
+        except Exception as error:  # any failure must end in FAILED, never in a silent STARTING
+            self.error = f"{type(error).__name__}: {error}"
+            self.status = ModelStatus.FAILED
+            logger.error("model load failed", extra={"fields": {"artifact": self.description, "error": self.error}})
+        else:
+            self.colorizer = colorizer
+            self.load_seconds = time.perf_counter() - began
+            self.status = ModelStatus.READY
+            logger.info(
+                "model ready",
+                extra={
+                    "fields": {
+                        "artifact": self.description,
+                        "model_name": colorizer.name,
+                        "model_version": colorizer.version,
+                        "device": str(colorizer.device),
+                        "load_ms": round(self.load_seconds * 1000, 1),
+                    }
+                },
+            )
+        finally:
+            self._settled.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the load has succeeded or failed; False if `timeout` ran out first."""
+        return self._settled.wait(timeout)
+
+
+class QueueFull(Exception):
+    """Raised by InferenceGate.admit when every running and waiting place is taken."""
+
+
+class InferenceGate:
+    """One request works on the model at a time; `queue_size` more may wait; the rest are refused."""
+
+    def __init__(self, queue_size: int) -> None:
+        self.capacity = queue_size + 1
+        self._places = threading.BoundedSemaphore(self.capacity)
+        self._work = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._admitted = 0
+
+    @property
+    def admitted(self) -> int:
+        """Requests running or waiting right now."""
+        return self._admitted
+
+    def _change(self, delta: int) -> None:
+        with self._count_lock:
+            self._admitted += delta
+
+    @contextmanager
+    def admit(self) -> Iterator[float]:
+        """Take a place or raise QueueFull at once; yields the seconds spent waiting for the model."""
+        if not self._places.acquire(blocking=False):
+            raise QueueFull
+        self._change(+1)
+        try:
+            began = time.perf_counter()
+            with self._work:
+                yield time.perf_counter() - began
+        finally:
+            self._change(-1)
+            self._places.release()

@@ -1,0 +1,274 @@
+"""The HTTP API: one blueprint, thin views over ModelHost, InferenceGate and imaging."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from flask import Blueprint, Request, Response, current_app, jsonify, request
+from werkzeug.datastructures import MultiDict
+
+from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
+from inference_service.errors import ApiError
+from inference_service.imaging import (
+    DEFAULT_QUALITY,
+    FORMAT_ALIASES,
+    INPUT_FORMATS,
+    OUTPUT_FORMATS,
+    OutputFormat,
+    content_disposition,
+    decode_pixels,
+    encode_image,
+    open_image,
+    original_stem,
+)
+from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, QueueFull
+from inference_service.openapi import build_openapi
+from inference_service.request_log import log_field
+from model.colorizer import Colorizer
+
+api = Blueprint("api", __name__)
+
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """What the views share, kept in app.extensions["colorizer"]."""
+
+    settings: Settings
+    host: ModelHost
+    gate: InferenceGate
+
+
+def _state() -> ServiceState:
+    return current_app.extensions["colorizer"]
+
+
+def _ready_colorizer(state: ServiceState) -> Colorizer:
+    """The loaded Colorizer, or 503 not_ready while it is loading or after it failed to load."""
+    host = state.host
+    if host.status is ModelStatus.READY and host.colorizer is not None:
+        return host.colorizer
+    if host.status is ModelStatus.FAILED:
+        raise ApiError(503, "not_ready", f"The model failed to load: {host.error}")
+    raise ApiError(
+        503,
+        "not_ready",
+        "The model is still loading; retry shortly.",
+        headers={"Retry-After": str(state.settings.retry_after_s)},
+    )
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColorizeOptions:
+    render_size: int | None
+    output: OutputFormat
+    quality: int
+
+
+def _single_value(values: MultiDict, name: str) -> str | None:
+    """The parameter's value, None when absent or blank (a blank form field means "default")."""
+    given = [value.strip() for value in values.getlist(name)]
+    given = [value for value in given if value]
+    if len(set(given)) > 1:
+        raise _invalid_parameter(name, f"'{name}' was given more than once with different values.")
+    return given[0] if given else None
+
+
+def _invalid_parameter(name: str, message: str) -> ApiError:
+    return ApiError(422, "invalid_parameter", message, parameter=name)
+
+
+def _integer(values: MultiDict, name: str, low: int, high: int) -> int | None:
+    text = _single_value(values, name)
+    if text is None:
+        return None
+    if not _INTEGER.match(text):
+        raise _invalid_parameter(name, f"'{name}' must be an integer between {low} and {high}, got {text[:40]!r}.")
+    number = int(text)
+    if not low <= number <= high:
+        raise _invalid_parameter(name, f"'{name}' must be between {low} and {high}, got {number}.")
+    return number
+
+
+def parse_options(values: MultiDict) -> ColorizeOptions:
+    """Validate render_size, format and quality (query string or form fields)."""
+    render_size = _integer(values, "render_size", MIN_RENDER_SIZE, MAX_RENDER_SIZE)
+    format_name = (_single_value(values, "format") or "png").lower()
+    format_name = FORMAT_ALIASES.get(format_name, format_name)
+    if format_name not in OUTPUT_FORMATS:
+        raise _invalid_parameter(
+            "format", f"'format' must be one of {', '.join(OUTPUT_FORMATS)}, got {format_name[:40]!r}."
+        )
+    # quality only changes jpeg/webp, but a bad value is an error whatever the format.
+    quality = _integer(values, "quality", 1, 100)
+    return ColorizeOptions(render_size, OUTPUT_FORMATS[format_name], DEFAULT_QUALITY if quality is None else quality)
+
+
+# --- the upload ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str | None
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "payload_too_large", f"The image is larger than the limit of {limit} bytes.")
+
+
+def read_upload(req: Request, max_bytes: int) -> Upload:
+    """The image from multipart field `image`, or the raw body sent as image/*."""
+    mimetype = req.mimetype
+    if mimetype == "multipart/form-data":
+        file = req.files.get("image")
+        if file is None:
+            if "image" in req.form:
+                raise ApiError(
+                    400,
+                    "missing_image",
+                    "The 'image' field was sent as text, not as a file (with curl: -F image=@photo.jpg).",
+                )
+            raise ApiError(400, "missing_image", "No image: send it as the multipart file field 'image'.")
+        data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise _too_large(max_bytes)
+        if not data and not file.filename:
+            # What a browser sends for a file input left empty.
+            raise ApiError(400, "missing_image", "The 'image' field holds no file.")
+        return Upload(data, file.filename)
+    if mimetype.startswith("image/"):
+        data = req.get_data(cache=False)
+        if len(data) > max_bytes:
+            raise _too_large(max_bytes)
+        return Upload(data, None)
+    if not mimetype and not req.content_length and not req.get_data(cache=False):
+        raise ApiError(
+            400,
+            "missing_image",
+            "No image: send it as the multipart file field 'image', or as the raw body with Content-Type image/*.",
+        )
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        f"Content-Type {mimetype or '(none)'!r} is not accepted: send multipart/form-data with a file field "
+        "'image', or the raw image with an image/* Content-Type.",
+    )
+
+
+def _header_text(text: str) -> str:
+    """HTTP header values must be plain ASCII to be safe with every client."""
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+@api.get("/")
+def index() -> Response:
+    """Where to look next."""
+    return jsonify(
+        {
+            "service": "colorizer-inference",
+            "endpoints": {
+                "colorize": "POST /v1/colorize",
+                "health": "GET /v1/health",
+                "model": "GET /v1/model",
+                "openapi": "GET /openapi.json",
+            },
+        }
+    )
+
+
+@api.get("/openapi.json")
+def openapi_document() -> Response:
+    return jsonify(build_openapi(_state().settings))
+
+
+@api.get("/v1/health")
+def health() -> tuple[Response, int]:
+    """READY (200), or STARTING / FAILED (503): load balancers need no body parsing."""
+    state = _state()
+    host = state.host
+    body: dict[str, object] = {
+        "status": host.status.value,
+        "uptime_s": round(time.monotonic() - host.started_at, 1),
+        "queue": {"capacity": state.gate.capacity, "in_use": state.gate.admitted},
+    }
+    colorizer = host.colorizer
+    if host.status is ModelStatus.READY and colorizer is not None:
+        body["model"] = {"name": colorizer.name, "version": colorizer.version}
+        body["device"] = str(colorizer.device)
+        body["load_ms"] = round((host.load_seconds or 0.0) * 1000, 1)
+    if host.status is ModelStatus.FAILED:
+        body["error"] = host.error
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if host.status is ModelStatus.READY else 503
+
+
+@api.get("/v1/model")
+def model_info() -> Response:
+    """The artifact's metadata, the device it runs on and the request limits."""
+    state = _state()
+    colorizer = _ready_colorizer(state)
+    metadata = colorizer.metadata.to_dict()
+    return jsonify(
+        {
+            **metadata,
+            "device": str(colorizer.device),
+            "limits": state.settings.limits(),
+            "input_formats": list(INPUT_FORMATS),
+            "output_formats": list(OUTPUT_FORMATS),
+        }
+    )
+
+
+@api.post("/v1/colorize")
+def colorize() -> Response:
+    """Colorize one image; the answer has the input's width and height."""
+    state = _state()
+    settings = state.settings
+    options = parse_options(request.values)
+    colorizer = _ready_colorizer(state)
+    upload = read_upload(request, settings.max_upload_bytes)
+    image = open_image(upload.data, settings.max_pixels)
+    render_size = options.render_size or colorizer.render_size
+    log_field(
+        input_bytes=len(upload.data),
+        input_format=image.format,
+        input_width=image.size[0],
+        input_height=image.size[1],
+        render_size=render_size,
+        output_format=options.output.name,
+    )
+    try:
+        with state.gate.admit() as waited_s:
+            pixels = decode_pixels(image)
+            started = time.perf_counter()
+            result = colorizer.colorize(pixels, render_size=render_size)
+            inference_ms = (time.perf_counter() - started) * 1000
+            body = encode_image(result, options.output, options.quality, settings.png_compress_level)
+    except QueueFull:
+        raise ApiError(
+            503,
+            "busy",
+            "The service is busy; retry shortly.",
+            headers={"Retry-After": str(settings.retry_after_s)},
+        ) from None
+    log_field(queue_ms=round(waited_s * 1000, 1), inference_ms=round(inference_ms, 1))
+    filename = f"{original_stem(upload.filename)}-colorized.{options.output.extension}"
+    response = Response(body, mimetype=options.output.media_type)
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["X-Model-Name"] = _header_text(colorizer.name)
+    response.headers["X-Model-Version"] = _header_text(colorizer.version)
+    response.headers["X-Inference-Ms"] = f"{inference_ms:.1f}"
+    response.headers["X-Render-Size"] = str(render_size)
+    response.headers["Cache-Control"] = "no-store"
+    return response

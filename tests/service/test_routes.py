@@ -1,0 +1,188 @@
+"""Every route through Flask's test client: health, model, index, errors, readiness, the queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from inference_service import create_app
+from model.colorizer import Colorizer
+from tests.conftest import make_photo
+from tests.service.conftest import encode, error_of, make_service
+
+
+def _post_photo(client, **query):
+    jpeg = encode(make_photo(48, 32).convert("L"), "JPEG")
+    return client.post("/v1/colorize", query_string=query, data=jpeg, content_type="image/jpeg")
+
+
+def test_health_is_ready_with_the_model_named(client):
+    response = client.get("/v1/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "READY"
+    assert body["model"] == {"name": "tiny-test-colorizer", "version": "0.0.1"}
+    assert body["device"] == "cpu"
+    assert body["queue"] == {"capacity": 5, "in_use": 0}
+
+
+def test_model_route_serves_the_artifact_metadata(client):
+    response = client.get("/v1/model")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["name"] == "tiny-test-colorizer"
+    assert body["version"] == "0.0.1"
+    assert body["render_size"] == 64
+    assert body["training"] == {"description": "random weights, for tests"}
+    assert body["metrics"] == {"val": {"psnr": 0.0}}
+    assert body["limits"]["render_size"] == {"min": 64, "max": 1024}
+    assert body["limits"]["max_pixels"] == 50_000_000
+    assert "PNG" in body["input_formats"] and body["output_formats"] == ["png", "jpeg", "webp"]
+
+
+def test_index_points_at_the_api(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.get_json()["endpoints"]["openapi"] == "GET /openapi.json"
+
+
+def test_unknown_path_is_a_json_404(client):
+    error = error_of(client.get("/v1/nothing-here"), 404)
+    assert error["code"] == "not_found"
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "/v1/colorize"), ("put", "/v1/colorize"), ("post", "/v1/health")])
+def test_wrong_method_is_a_json_405_with_allow(client, method, path):
+    response = getattr(client, method)(path)
+    assert error_of(response, 405)["code"] == "method_not_allowed"
+    assert "Allow" in response.headers
+
+
+def test_unexpected_exception_is_a_json_500_without_a_traceback(tiny_artifact):
+    app = create_app({"ARTIFACT": str(tiny_artifact), "TORCH_THREADS": 1})
+
+    def explode():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/explode", view_func=explode)
+    response = app.test_client().get("/explode", headers={"X-Request-Id": "trace-me-500"})
+    error = error_of(response, 500)
+    assert error["code"] == "internal_error"
+    assert error["request_id"] == "trace-me-500"
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_request_id_is_honoured_and_echoed(client):
+    response = client.get("/v1/health", headers={"X-Request-Id": "gateway-1234.abc"})
+    assert response.headers["X-Request-Id"] == "gateway-1234.abc"
+    error = error_of(client.get("/nope", headers={"X-Request-Id": "gateway-5678"}), 404)
+    assert error["request_id"] == "gateway-5678"
+
+
+@pytest.mark.parametrize("unsafe", ["", "x" * 200, "has space", "semi;colon"])
+def test_unusable_request_id_is_replaced_by_a_fresh_one(client, unsafe):
+    response = client.get("/v1/health", headers={"X-Request-Id": unsafe})
+    request_id = response.headers["X-Request-Id"]
+    assert request_id != unsafe and len(request_id) == 32
+
+
+def test_a_service_whose_model_is_loading_says_starting_and_not_ready(tiny_artifact):
+    release = threading.Event()
+
+    def slow_load():
+        release.wait(30)
+        return Colorizer.load(tiny_artifact, device="cpu")
+
+    app = create_app({"ARTIFACT": str(tiny_artifact), "TORCH_THREADS": 1}, model_loader=slow_load)
+    client = app.test_client()
+    try:
+        health = client.get("/v1/health")
+        assert health.status_code == 503 and health.get_json()["status"] == "STARTING"
+        response = _post_photo(client)
+        assert error_of(response, 503)["code"] == "not_ready"
+        assert int(response.headers["Retry-After"]) >= 1
+        assert error_of(client.get("/v1/model"), 503)["code"] == "not_ready"
+    finally:
+        release.set()
+    assert app.extensions["colorizer"].host.wait(30)
+    assert client.get("/v1/health").get_json()["status"] == "READY"
+    assert _post_photo(client).status_code == 200
+
+
+def test_a_missing_artifact_fails_loudly(tmp_path):
+    app = make_service(tmp_path / "absent.safetensors")
+    client = app.test_client()
+    health = client.get("/v1/health")
+    assert health.status_code == 503
+    body = health.get_json()
+    assert body["status"] == "FAILED"
+    assert "absent.safetensors" in body["error"] and "not found" in body["error"]
+    error = error_of(_post_photo(client), 503)
+    assert error["code"] == "not_ready" and "failed to load" in error["message"]
+
+
+def test_a_corrupt_artifact_fails_loudly(tmp_path):
+    corrupt = tmp_path / "corrupt.safetensors"
+    corrupt.write_bytes(b"this is not safetensors")
+    body = make_service(corrupt).test_client().get("/v1/health").get_json()
+    assert body["status"] == "FAILED" and "ArtifactError" in body["error"]
+
+
+def test_a_full_queue_answers_busy_at_once(tiny_artifact):
+    app = make_service(tiny_artifact, QUEUE_SIZE=0, RETRY_AFTER_S=7)
+    client = app.test_client()
+    gate = app.extensions["colorizer"].gate
+    with gate.admit():  # the one place is taken, as by a long request
+        began = time.perf_counter()
+        response = _post_photo(client)
+        assert time.perf_counter() - began < 2.0
+        assert error_of(response, 503)["code"] == "busy"
+        assert response.headers["Retry-After"] == "7"
+        # Health does not queue behind the model.
+        assert client.get("/v1/health").status_code == 200
+    assert _post_photo(client).status_code == 200
+
+
+def test_waiting_requests_are_served_and_the_one_beyond_the_queue_is_refused(tiny_artifact):
+    app = make_service(tiny_artifact, QUEUE_SIZE=1)
+    gate = app.extensions["colorizer"].gate
+    waiting_result = {}
+
+    def waiting_request():
+        waiting_result["response"] = _post_photo(app.test_client())
+
+    with gate.admit():  # running
+        waiter = threading.Thread(target=waiting_request)
+        waiter.start()
+        deadline = time.monotonic() + 10
+        while gate.admitted < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gate.admitted == 2, "the second request should be waiting in the queue"
+        assert error_of(_post_photo(app.test_client()), 503)["code"] == "busy"
+        assert app.test_client().get("/v1/health").get_json()["queue"] == {"capacity": 2, "in_use": 2}
+    waiter.join(30)
+    assert waiting_result["response"].status_code == 200
+    assert gate.admitted == 0
+
+
+def test_cors_is_off_by_default(client):
+    response = client.get("/v1/health", headers={"Origin": "https://example.com"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_allows_only_the_configured_origins(tiny_artifact):
+    app = make_service(tiny_artifact, CORS_ORIGINS="https://app.example.com, https://other.example.com")
+    client = app.test_client()
+    allowed = client.get("/v1/health", headers={"Origin": "https://app.example.com"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "X-Model-Name" in allowed.headers["Access-Control-Expose-Headers"]
+    refused = client.get("/v1/health", headers={"Origin": "https://evil.example.com"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    preflight = client.options(
+        "/v1/colorize",
+        headers={"Origin": "https://other.example.com", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://other.example.com"

@@ -1,0 +1,103 @@
+import { useEffect, useId, useState } from 'react'
+
+import { colorizerApi, type ColorizerApi } from './api/colorizer'
+import { DropZone } from './features/colorize/DropZone'
+import { ModelBadge } from './features/colorize/ModelBadge'
+import { QueueCard } from './features/colorize/QueueCard'
+import { useColorizeQueue } from './features/colorize/useColorizeQueue'
+
+const RENDER_SIZES = [
+  { value: '', label: 'Model default' },
+  { value: '256', label: '256 px (fastest)' },
+  { value: '384', label: '384 px' },
+  { value: '512', label: '512 px' },
+  { value: '768', label: '768 px' },
+  { value: '1024', label: '1024 px (slowest)' },
+]
+
+interface AppProps {
+  /** The network layer; tests hand in a stand-in with the same shape. */
+  api?: ColorizerApi
+}
+
+export default function App({ api = colorizerApi }: AppProps) {
+  const [renderSize, setRenderSize] = useState('')
+  const { items, addFiles, remove, retry, clearFinished } = useColorizeQueue(api, renderSize ? Number(renderSize) : undefined)
+  const renderSizeId = useId()
+  const finished = items.filter((item) => item.status === 'done' || item.status === 'failed' || item.status === 'rejected').length
+
+  // Pasting an image anywhere on the page adds it to the queue.
+  useEffect(() => {
+    function onPaste(event: ClipboardEvent) {
+      const files = Array.from(event.clipboardData?.files ?? [])
+      if (files.length) {
+        event.preventDefault()
+        addFiles(files)
+      }
+    }
+    window.addEventListener('paste', onPaste)
+    return () => window.removeEventListener('paste', onPaste)
+  }, [addFiles])
+
+  return (
+    <div className="app">
+      <header className="app__header">
+        <div className="brand">
+          <img className="brand__logo" src="/favicon.svg" alt="" width="40" height="40" />
+          <div>
+            <h1 className="brand__name">
+              <span className="brand__gray">Color</span>
+              <span className="brand__color">ize</span>
+            </h1>
+            <p className="brand__tagline">Bring black-and-white photos to life.</p>
+          </div>
+        </div>
+        <ModelBadge api={api} />
+      </header>
+
+      <main className="app__main">
+        <DropZone onFiles={addFiles} compact={items.length > 0} />
+
+        <div className="toolbar">
+          <div className="field">
+            <label htmlFor={renderSizeId}>Model resolution</label>
+            <select id={renderSizeId} value={renderSize} onChange={(event) => setRenderSize(event.target.value)}>
+              {RENDER_SIZES.map((size) => (
+                <option key={size.value} value={size.value}>
+                  {size.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          {finished > 0 && (
+            <button type="button" className="button button--quiet" onClick={clearFinished}>
+              Clear finished
+            </button>
+          )}
+        </div>
+
+        {items.length > 0 ? (
+          <section aria-labelledby="queue-title">
+            <h2 id="queue-title" className="section-title">
+              Your images <span className="section-title__count">{items.length}</span>
+            </h2>
+            <ol className="queue">
+              {items.map((item) => (
+                <QueueCard key={item.key} item={item} api={api} onRemove={remove} onRetry={retry} />
+              ))}
+            </ol>
+          </section>
+        ) : (
+          <p className="empty-hint">
+            Your colorized photos will appear here. Colours are the model&apos;s best guess from light and shape, not a record of the
+            past.
+          </p>
+        )}
+      </main>
+
+      <footer className="app__footer">
+        Results are kept on the server for one hour, then deleted. Programmatic access: <code>POST /api/v1/colorize</code>.
+      </footer>
+    </div>
+  )
+}

@@ -1,0 +1,74 @@
+import { useId, useState, type DragEvent } from 'react'
+
+import { ACCEPT_ATTRIBUTE, ACCEPTED_FORMATS_TEXT, formatBytes, MAX_UPLOAD_BYTES } from './validateFile'
+
+interface DropZoneProps {
+  onFiles: (files: File[]) => void
+  compact: boolean
+}
+
+function hasFiles(event: DragEvent) {
+  return Array.from(event.dataTransfer?.types ?? []).includes('Files')
+}
+
+/** Drop files here, or pick them with the (keyboard-reachable) file input. */
+export function DropZone({ onFiles, compact }: DropZoneProps) {
+  const [dragging, setDragging] = useState(false)
+  const inputId = useId()
+  const hintId = useId()
+
+  function onDragOver(event: DragEvent) {
+    if (!hasFiles(event)) return
+    event.preventDefault()
+    event.dataTransfer.dropEffect = 'copy'
+    setDragging(true)
+  }
+
+  function onDrop(event: DragEvent) {
+    event.preventDefault()
+    setDragging(false)
+    const files = Array.from(event.dataTransfer?.files ?? [])
+    if (files.length) onFiles(files)
+  }
+
+  return (
+    <section
+      className={`dropzone${dragging ? ' dropzone--active' : ''}${compact ? ' dropzone--compact' : ''}`}
+      aria-label="Add images"
+      data-testid="dropzone"
+      onDragEnter={onDragOver}
+      onDragOver={onDragOver}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false)
+      }}
+      onDrop={onDrop}
+    >
+      <svg className="dropzone__icon" viewBox="0 0 48 48" aria-hidden="true" focusable="false">
+        <rect x="5" y="9" width="38" height="30" rx="5" fill="none" stroke="currentColor" strokeWidth="2.5" />
+        <circle cx="17" cy="20" r="4" fill="currentColor" />
+        <path d="M7 35l11-10 8 7 6-5 10 8" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinejoin="round" />
+      </svg>
+      <p className="dropzone__title">{dragging ? 'Drop to colorize' : 'Drop black-and-white photos here'}</p>
+      <input
+        id={inputId}
+        className="visually-hidden"
+        type="file"
+        multiple
+        accept={ACCEPT_ATTRIBUTE}
+        aria-describedby={hintId}
+        onChange={(event) => {
+          const files = Array.from(event.target.files ?? [])
+          // Let the same file be chosen again later.
+          event.target.value = ''
+          if (files.length) onFiles(files)
+        }}
+      />
+      <label htmlFor={inputId} className="button button--primary button--large">
+        Choose images
+      </label>
+      <p id={hintId} className="dropzone__hint">
+        {ACCEPTED_FORMATS_TEXT}, up to {formatBytes(MAX_UPLOAD_BYTES)} each. Several at once is fine; you can also paste an image.
+      </p>
+    </section>
+  )
+}

@@ -1,0 +1,56 @@
+import type { ColorizeOptions, ColorizeResult, ColorizerApi, ModelInfo } from '../api/colorizer'
+
+export interface PendingCall {
+  file: File
+  options: ColorizeOptions
+  resolve: (result: ColorizeResult) => void
+  reject: (error: unknown) => void
+}
+
+export const DEFAULT_MODEL: ModelInfo = {
+  name: 'colorizer-default',
+  version: '1.2.0',
+  renderSize: 256,
+  description: 'ResNet18 U-Net cGAN',
+}
+
+export function resultFor(name: string, overrides: Partial<ColorizeResult> = {}): ColorizeResult {
+  const stem = name.replace(/\.[^.]+$/, '')
+  const id = 'AAAAAAAAAAAAAAAAAAAAAAAA'
+  return {
+    id,
+    url: `/api/images/${id}`,
+    downloadUrl: `/api/images/${id}?download=1`,
+    width: 640,
+    height: 480,
+    contentType: 'image/png',
+    filename: `${stem}-colorized.png`,
+    modelName: 'colorizer-default',
+    modelVersion: '1.2.0',
+    inferenceMs: 812,
+    expiresAt: null,
+    ...overrides,
+  }
+}
+
+/**
+ * A stand-in for the network layer (the gateway is not running in unit tests):
+ * each colorize call waits until the test resolves or rejects it, so the test can
+ * look at every state in between.
+ */
+export function createFakeApi({ model = DEFAULT_MODEL as ModelInfo | Error } = {}) {
+  const calls: PendingCall[] = []
+  const api: ColorizerApi = {
+    colorizeImage: (file, options = {}) =>
+      new Promise<ColorizeResult>((resolve, reject) => {
+        calls.push({ file, options, resolve, reject })
+      }),
+    fetchModelInfo: () => (model instanceof Error ? Promise.reject(model) : Promise.resolve(model)),
+    fetchImageBlob: () => Promise.resolve(new Blob([new Uint8Array([137, 80, 78, 71])], { type: 'image/png' })),
+  }
+  return { api, calls }
+}
+
+export function imageFile(name = 'photo.jpg', type = 'image/jpeg', size = 2048): File {
+  return new File([new Uint8Array(size)], name, { type })
+}

@@ -38,11 +38,12 @@ wsgi_app = "inference_service:create_app()"
 # more than the cores only adds memory and contention.
 workers = _int_env("COLORIZER_WORKERS", 2)
 
+# The app's wait queue per worker (create_app reads the same variable; 4 is its default).
+_queue_size = _int_env("COLORIZER_QUEUE_SIZE", 4)
 # Threads in each worker, so that /v1/health answers and a full queue is refused
 # with 503 at once while the model is busy: one runs the model, COLORIZER_QUEUE_SIZE
 # wait for it, and two are spare for health checks, uploads in progress and quick
 # refusals. The app's InferenceGate, not this number, bounds the model's queue.
-_queue_size = _int_env("COLORIZER_QUEUE_SIZE", 4)
 threads = _int_env("COLORIZER_THREADS", 1 + _queue_size + 2)
 
 # gthread: a thread pool per worker, needed for the threads above (the sync
@@ -81,12 +82,14 @@ accesslog = None
 
 # gunicorn's own messages (start, worker boot, errors) go to stderr.
 errorlog = "-"
+# How chatty those messages are.
 loglevel = os.environ.get("COLORIZER_GUNICORN_LOG_LEVEL", "info")
 
 # No control socket (gunicornc) unless COLORIZER_CONTROL_SOCKET names one: its
 # default path is shared by every gunicorn of the user, so a second instance on
 # the machine (tests, benchmarks, the gateway's end-to-end run) would collide.
 control_socket = os.environ.get("COLORIZER_CONTROL_SOCKET") or None
+# ... and so the socket is off when that variable is unset.
 control_socket_disable = not control_socket
 
 # The name shown by ps and top.

@@ -69,7 +69,7 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=INPUT_FORMATS)
     except Image.DecompressionBombError as error:
-        raise _too_large(f"The image has too many pixels ({error}).") from error
+        raise _too_large(f"The image declares more pixels than the limit of {max_pixels}.") from error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as error:
         raise _invalid(
             f"The file is not an image this service can read (supported: {', '.join(INPUT_FORMATS)})."
@@ -89,7 +89,7 @@ def decode_pixels(image: Image.Image) -> Image.Image:
     try:
         image.load()
     except Image.DecompressionBombError as error:
-        raise _too_large(f"The image has too many pixels ({error}).") from error
+        raise _too_large("The image has more pixels than this service decodes.") from error
     except Exception as error:  # decoders raise many types on hostile input; all mean "bad file"
         raise _invalid(f"The image could not be decoded; it may be truncated or corrupt ({error}).") from error
     if image.mode in _COLORIZER_MODES:

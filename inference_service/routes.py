@@ -120,7 +120,7 @@ class Upload:
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"The image is larger than the limit of {limit} bytes.")
+    return ApiError(413, "payload_too_large", f"The upload is larger than the limit of {limit} bytes.")
 
 
 def read_upload(req: Request, max_bytes: int) -> Upload:

@@ -1,0 +1,93 @@
+"""Settings from COLORIZER_* variables, and the gunicorn configuration file."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+from inference_service.config import ConfigError, Settings
+from model.artifact import DEFAULT_ARTIFACT_PATH
+
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "inference_service" / "gunicorn.conf.py"
+
+
+def test_defaults_point_at_the_shipped_artifact_and_documented_limits():
+    settings = Settings.from_sources(environ={})
+    assert settings.artifact_path == DEFAULT_ARTIFACT_PATH
+    assert settings.device == "auto"
+    assert settings.max_upload_bytes == 20 * 1024 * 1024
+    assert settings.max_pixels == 50_000_000
+    assert settings.cors_origins == ()
+
+
+def test_environment_variables_are_read_and_typed(tmp_path):
+    environ = {
+        "COLORIZER_ARTIFACT": str(tmp_path / "m.safetensors"),
+        "COLORIZER_DEVICE": "cpu",
+        "COLORIZER_MAX_UPLOAD_BYTES": "1000",
+        "COLORIZER_MAX_PIXELS": " 2000 ",
+        "COLORIZER_QUEUE_SIZE": "0",
+        "COLORIZER_TORCH_THREADS": "3",
+        "COLORIZER_CORS_ORIGINS": "https://a.example, https://b.example,",
+        "COLORIZER_LOG_LEVEL": "debug",
+    }
+    settings = Settings.from_sources(environ=environ)
+    assert settings.artifact_path == tmp_path / "m.safetensors"
+    assert (settings.device, settings.max_upload_bytes, settings.max_pixels) == ("cpu", 1000, 2000)
+    assert (settings.queue_size, settings.torch_threads, settings.log_level) == (0, 3, "DEBUG")
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+
+
+def test_the_config_mapping_wins_over_the_environment():
+    settings = Settings.from_sources(environ={"COLORIZER_QUEUE_SIZE": "9"}, overrides={"QUEUE_SIZE": 2})
+    assert settings.queue_size == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("COLORIZER_MAX_PIXELS", "lots"), ("COLORIZER_MAX_PIXELS", "0"), ("COLORIZER_QUEUE_SIZE", "-1"),
+     ("COLORIZER_PNG_COMPRESS_LEVEL", "12")],
+)  # fmt: skip
+def test_a_bad_value_names_its_variable(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_sources(environ={variable: value})
+
+
+def _gunicorn_settings(monkeypatch, **environ) -> dict:
+    for name in ("COLORIZER_BIND", "PORT", "COLORIZER_WORKERS", "COLORIZER_THREADS", "COLORIZER_QUEUE_SIZE",
+                 "COLORIZER_TORCH_THREADS", "COLORIZER_CONTROL_SOCKET"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def test_gunicorn_defaults(monkeypatch):
+    conf = _gunicorn_settings(monkeypatch)
+    assert conf["bind"] == "127.0.0.1:8000"
+    assert conf["wsgi_app"] == "inference_service:create_app()"
+    assert conf["preload_app"] is False
+    assert conf["worker_class"] == "gthread"
+    assert conf["threads"] == 1 + 4 + 2  # running + default queue + spare
+    assert conf["torch_threads"] >= 1
+    assert conf["control_socket_disable"] is True
+    assert callable(conf["post_fork"]) and callable(conf["when_ready"])
+
+
+def test_gunicorn_settings_follow_the_environment(monkeypatch):
+    conf = _gunicorn_settings(monkeypatch, PORT="9100", COLORIZER_WORKERS="3", COLORIZER_QUEUE_SIZE="10",
+                              COLORIZER_TORCH_THREADS="2")  # fmt: skip
+    assert conf["bind"] == "127.0.0.1:9100"
+    assert (conf["workers"], conf["threads"], conf["torch_threads"]) == (3, 13, 2)
+    assert _gunicorn_settings(monkeypatch, COLORIZER_BIND="0.0.0.0:8080", PORT="1")["bind"] == "0.0.0.0:8080"
+
+
+def test_every_gunicorn_setting_has_a_comment():
+    lines = GUNICORN_CONF.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if re.match(r"^_?[a-z][a-z_]* = ", line):
+            above = lines[number - 1].strip()
+            assert above.startswith("#"), f"line {number + 1} ({line!r}) has no comment above it"

@@ -1,8 +1,10 @@
 """Image <-> tensor steps around the generator: decode-side normalisation, L, alpha, output.
 
 Kept apart from the network so the same steps serve the Colorizer, training's
-evaluation and the benchmarks. All heavy pixel work is in torch (vectorised,
-multi-threaded) rather than per-pixel Python or scikit-image.
+evaluation and the benchmarks. The full-resolution pixel work (L of a 12-megapixel
+photo, Lab -> 8-bit sRGB) runs in `model.lab`'s banded NumPy paths: lookup tables
+and cache-sized bands on one core instead of float planes and `pow` per pixel; the
+only full-resolution torch step left is the bilinear upsampling of ab.
 """
 
 from __future__ import annotations
@@ -14,15 +16,12 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps
 
-from model.lab import gray_to_lightness, lab_to_rgb, lightness_from_luminance, srgb_to_linear
-from model.lab import _XYZ_FROM_RGB  # noqa: PLC2701 - the Y row, owned by lab.py
+from model.lab import gray8_to_lightness, gray_to_lightness, lab_to_srgb8, rgb8_to_lightness
 
 RENDER_MULTIPLE = 32
 # An elongated panorama rendered at render_size on its short side could get huge on
 # its long side; beyond this ratio the long side is capped instead.
 MAX_RENDER_ASPECT = 4
-# Rows converted per step at full resolution: bounds peak memory on huge photos.
-_BAND_PIXELS = 1 << 21
 
 
 @dataclass
@@ -36,20 +35,6 @@ class PreparedImage:
     def size(self) -> tuple[int, int]:
         """(width, height), as Pillow reports sizes."""
         return int(self.lightness.shape[-1]), int(self.lightness.shape[-2])
-
-
-def _gray_lut() -> torch.Tensor:
-    return gray_to_lightness(torch.arange(256, dtype=torch.float64) / 255.0).float()
-
-
-def _channel_luminance_luts() -> torch.Tensor:
-    # Y = sum_c weight_c * linear(c): one 256-entry table per channel.
-    linear = srgb_to_linear(torch.arange(256, dtype=torch.float64) / 255.0)
-    return (_XYZ_FROM_RGB[1].view(3, 1) * linear.view(1, 256)).float()
-
-
-_GRAY_TO_L = _gray_lut()
-_RGB_TO_Y = _channel_luminance_luts()
 
 
 def orient(image: Image.Image) -> Image.Image:
@@ -84,13 +69,10 @@ def lightness_of(image: Image.Image) -> torch.Tensor:
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         return _lightness_of_high_depth_gray(image)
     if mode in ("L", "LA", "La", "1"):
-        gray = np.array(image.convert("L") if mode != "L" else image)
-        indices = torch.from_numpy(gray).to(torch.int32)
-        return _GRAY_TO_L[indices].unsqueeze(0)
-    rgb = np.array(image if mode == "RGB" else image.convert("RGB"))
-    channels = torch.from_numpy(rgb).to(torch.int32)
-    luminance = _RGB_TO_Y[0][channels[..., 0]] + _RGB_TO_Y[1][channels[..., 1]] + _RGB_TO_Y[2][channels[..., 2]]
-    return lightness_from_luminance(luminance).unsqueeze(0)
+        gray = np.asarray(image.convert("L") if mode != "L" else image)
+        return torch.from_numpy(gray8_to_lightness(gray)).unsqueeze(0)
+    rgb = np.asarray(image if mode == "RGB" else image.convert("RGB"))
+    return torch.from_numpy(rgb8_to_lightness(rgb)).unsqueeze(0)
 
 
 def prepare(image: Image.Image) -> PreparedImage:
@@ -120,21 +102,16 @@ def resize_lightness(lightness: torch.Tensor, shape: tuple[int, int]) -> torch.T
 def compose(lightness: torch.Tensor, ab: torch.Tensor, alpha: np.ndarray | None = None) -> Image.Image:
     """Full-resolution L (1, H, W) + low-resolution ab (2, h, w, Lab units) -> sRGB(A) image.
 
-    ab is upsampled bilinearly to the original resolution; conversion runs in row
-    bands so a 12-megapixel photo never holds more than a few float planes at once.
+    ab is upsampled bilinearly to the original resolution; the Lab -> sRGB conversion
+    then runs in row bands (`model.lab.lab_to_srgb8`), so a 12-megapixel photo holds
+    one full-resolution ab plane pair and the 8-bit output, not a stack of float planes.
     """
     height, width = lightness.shape[-2:]
-    ab = ab.float().cpu()
+    ab = ab.detach().float().cpu()
     if ab.shape[-2:] != (height, width):
         ab = F.interpolate(ab.unsqueeze(0), size=(height, width), mode="bilinear", align_corners=False).squeeze(0)
-    output = np.empty((height, width, 3), dtype=np.uint8)
-    rows = max(1, _BAND_PIXELS // max(1, width))
-    for top in range(0, height, rows):
-        bottom = min(height, top + rows)
-        lab = torch.cat([lightness[:, top:bottom], ab[:, top:bottom]], dim=0)
-        rgb = lab_to_rgb(lab).mul_(255.0).round_().to(torch.uint8)
-        output[top:bottom] = rgb.permute(1, 2, 0).numpy()
-    result = Image.fromarray(output)
+    lightness_plane = lightness.detach().float().cpu().reshape(height, width).numpy()
+    result = Image.fromarray(lab_to_srgb8(lightness_plane, ab.numpy()))
     if alpha is not None:
         result.putalpha(Image.fromarray(alpha))
     return result

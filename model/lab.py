@@ -248,46 +248,52 @@ def linear_to_srgb8(linear: np.ndarray, out: np.ndarray | None = None) -> np.nda
 _RGB_FROM_F_CUBED = (_RGB_FROM_XYZ * _WHITE_D65.view(1, 3)).numpy().astype(np.float32)
 
 
-class _LabBandScratch:
-    """Buffers for one band of `lab_to_srgb8`, allocated once per image and reused."""
+class LabBandConverter:
+    """Lab rows -> interleaved 8-bit sRGB, one band at a time, reusing its scratch buffers.
 
-    def __init__(self, pixels: int) -> None:
-        self.f = np.empty((3, pixels), dtype=np.float32)  # fx, fy, fz
-        self.xyz = np.empty((3, pixels), dtype=np.float32)  # their inverse, white point not yet applied
-        self.dark = np.empty((3, pixels), dtype=bool)
-        self.linear = np.empty((pixels, 3), dtype=np.float32)  # interleaved, like the output
-        self.scaled = np.empty((pixels, 3), dtype=np.float32)
-        self.index = np.empty((pixels, 3), dtype=np.intp)
-        self.step = np.empty((pixels, 3), dtype=np.float32)
-        self.stepped = np.empty((pixels, 3), dtype=bool)
+    Holds about 80 bytes of scratch per pixel of `band_pixels`; one converter per
+    thread (it is not thread-safe). `lab_to_srgb8` is the whole-image form.
+    """
 
-    def band(self, pixels: int):
-        return (
-            self.f[:, :pixels], self.xyz[:, :pixels], self.dark[:, :pixels], self.linear[:pixels], self.scaled[:pixels],
-            self.index[:pixels], self.step[:pixels], self.stepped[:pixels],
+    def __init__(self, band_pixels: int = BAND_PIXELS) -> None:
+        self.band_pixels = band_pixels
+        self._f = np.empty((3, band_pixels), dtype=np.float32)  # fx, fy, fz
+        self._xyz = np.empty((3, band_pixels), dtype=np.float32)  # their inverse, white point not applied
+        self._dark = np.empty((3, band_pixels), dtype=bool)
+        self._linear = np.empty((band_pixels, 3), dtype=np.float32)  # interleaved, like the output
+        self._scaled = np.empty((band_pixels, 3), dtype=np.float32)
+        self._index = np.empty((band_pixels, 3), dtype=np.intp)
+        self._step = np.empty((band_pixels, 3), dtype=np.float32)
+        self._stepped = np.empty((band_pixels, 3), dtype=bool)
+
+    def __call__(self, lightness: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+        """Convert C-contiguous float32 L*, a*, b* of one band (at most `band_pixels` values
+        each, any shape) into `out`, a C-contiguous uint8 array of the same shape plus 3."""
+        pixels = lightness.size
+        if pixels > self.band_pixels:
+            raise ValueError(f"band of {pixels} pixels exceeds this converter's {self.band_pixels}")
+        f, xyz, dark = self._f[:, :pixels], self._xyz[:, :pixels], self._dark[:, :pixels]
+        fx, fy, fz = f
+        np.add(lightness.reshape(-1), np.float32(_L_OFFSET), out=fy)
+        np.multiply(fy, np.float32(1.0 / _L_SCALE), out=fy)
+        np.multiply(a.reshape(-1), np.float32(1.0 / _A_SCALE), out=fx)
+        np.add(fx, fy, out=fx)
+        np.multiply(b.reshape(-1), np.float32(-1.0 / _B_SCALE), out=fz)
+        np.add(fz, fy, out=fz)
+        np.maximum(fz, np.float32(0.0), out=fz)  # skimage clips negative z the same way
+        # The inverse of f: the cube everywhere, then the linear part for the (usually few)
+        # values at or below the threshold, rather than both branches on every value.
+        np.multiply(f, f, out=xyz)
+        np.multiply(xyz, f, out=xyz)
+        np.less_equal(f, np.float32(_F_INVERSE_THRESHOLD), out=dark)
+        if dark.any():
+            xyz[dark] = (f[dark] - np.float32(_OFFSET)) / np.float32(_KAPPA_SLOPE)
+        linear = self._linear[:pixels]
+        np.matmul(xyz.T, _RGB_FROM_F_CUBED.T, out=linear)
+        _encode_srgb8(
+            linear, out.reshape(-1, 3), self._scaled[:pixels], self._index[:pixels],
+            self._step[:pixels], self._stepped[:pixels],
         )
-
-
-def _lab_band_to_srgb8(lightness: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray,
-                       scratch: _LabBandScratch) -> None:
-    f, xyz, dark, linear, scaled, index, step, stepped = scratch.band(lightness.size)
-    fx, fy, fz = f
-    np.add(lightness.reshape(-1), np.float32(_L_OFFSET), out=fy)
-    np.multiply(fy, np.float32(1.0 / _L_SCALE), out=fy)
-    np.multiply(a.reshape(-1), np.float32(1.0 / _A_SCALE), out=fx)
-    np.add(fx, fy, out=fx)
-    np.multiply(b.reshape(-1), np.float32(-1.0 / _B_SCALE), out=fz)
-    np.add(fz, fy, out=fz)
-    np.maximum(fz, np.float32(0.0), out=fz)  # skimage clips negative z the same way
-    # The inverse of f: the cube everywhere, then the linear part for the (usually few)
-    # values at or below the threshold, rather than both branches on every value.
-    np.multiply(f, f, out=xyz)
-    np.multiply(xyz, f, out=xyz)
-    np.less_equal(f, np.float32(_F_INVERSE_THRESHOLD), out=dark)
-    if dark.any():
-        xyz[dark] = (f[dark] - np.float32(_OFFSET)) / np.float32(_KAPPA_SLOPE)
-    np.matmul(xyz.T, _RGB_FROM_F_CUBED.T, out=linear)
-    _encode_srgb8(linear, out.reshape(-1, 3), scaled, index, step, stepped)
 
 
 def lab_to_srgb8(lightness: np.ndarray, ab: np.ndarray, out: np.ndarray | None = None,
@@ -305,10 +311,10 @@ def lab_to_srgb8(lightness: np.ndarray, ab: np.ndarray, out: np.ndarray | None =
         raise ValueError(f"ab must be shaped (2, {height}, {width}), got {ab.shape}")
     out = np.empty((height, width, 3), dtype=np.uint8) if out is None else out
     rows = max(1, band_pixels // max(1, width))
-    scratch = _LabBandScratch(rows * width)
+    convert = LabBandConverter(rows * width)
     for top in range(0, height, rows):
         bottom = min(height, top + rows)
-        _lab_band_to_srgb8(lightness[top:bottom], ab[0, top:bottom], ab[1, top:bottom], out[top:bottom], scratch)
+        convert(lightness[top:bottom], ab[0, top:bottom], ab[1, top:bottom], out[top:bottom])
     return out
 
 

@@ -2,9 +2,8 @@
 
 Kept apart from the network so the same steps serve the Colorizer, training's
 evaluation and the benchmarks. The full-resolution pixel work (L of a 12-megapixel
-photo, Lab -> 8-bit sRGB) runs in `model.lab`'s banded NumPy paths: lookup tables
-and cache-sized bands on one core instead of float planes and `pow` per pixel; the
-only full-resolution torch step left is the bilinear upsampling of ab.
+photo, upsampling ab, Lab -> 8-bit sRGB) runs in NumPy over cache-sized row bands,
+with `model.lab`'s lookup tables instead of float planes and a `pow` per pixel.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps
 
-from model.lab import gray8_to_lightness, gray_to_lightness, lab_to_srgb8, rgb8_to_lightness
+from model.lab import LabBandConverter, gray8_to_lightness, gray_to_lightness, rgb8_to_lightness
 
 RENDER_MULTIPLE = 32
 # An elongated panorama rendered at render_size on its short side could get huge on
@@ -99,19 +98,64 @@ def resize_lightness(lightness: torch.Tensor, shape: tuple[int, int]) -> torch.T
     return resized if lightness.dim() == 4 else resized.squeeze(0)
 
 
+def _bilinear_rows(source_rows: int, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each output row: the source rows above and below and the weight of the one below.
+
+    The same sampling as F.interpolate(mode="bilinear", align_corners=False).
+    """
+    scale = source_rows / rows
+    position = np.maximum((np.arange(rows, dtype=np.float64) + 0.5) * scale - 0.5, 0.0)
+    above = np.minimum(position.astype(np.intp), source_rows - 1)
+    below = np.minimum(above + 1, source_rows - 1)
+    weight_below = (position - above).astype(np.float32)
+    return above, below, weight_below
+
+
+def _upsampled_ab_bands(ab: torch.Tensor, height: int, width: int, band_rows: int):
+    """Yield (top, bottom, ab band of shape (2, bottom - top, width)) of ab upsampled bilinearly.
+
+    Bilinear is separable: ab is widened to the full width once (still only h rows),
+    then each band of output rows blends two of those rows. The full-resolution ab
+    never exists as a whole, and each band is still in cache when it is converted.
+    """
+    source_rows = ab.shape[-2]
+    if ab.shape[-1] != width:
+        ab = F.interpolate(ab.unsqueeze(0), size=(source_rows, width), mode="bilinear", align_corners=False)[0]
+    wide = ab.contiguous().numpy()
+    above, below, weight_below = _bilinear_rows(source_rows, height)
+    band = np.empty((2, band_rows, width), dtype=np.float32)
+    lower = np.empty((band_rows, width), dtype=np.float32)
+    for top in range(0, height, band_rows):
+        bottom = min(height, top + band_rows)
+        count = bottom - top
+        weights = weight_below[top:bottom, None]
+        for channel in range(2):
+            upper = band[channel, :count]
+            np.take(wide[channel], above[top:bottom], axis=0, out=upper)
+            np.take(wide[channel], below[top:bottom], axis=0, out=lower[:count])
+            np.subtract(lower[:count], upper, out=lower[:count])
+            np.multiply(lower[:count], weights, out=lower[:count])
+            np.add(upper, lower[:count], out=upper)
+        yield top, bottom, band[:, :count]
+
+
 def compose(lightness: torch.Tensor, ab: torch.Tensor, alpha: np.ndarray | None = None) -> Image.Image:
     """Full-resolution L (1, H, W) + low-resolution ab (2, h, w, Lab units) -> sRGB(A) image.
 
-    ab is upsampled bilinearly to the original resolution; the Lab -> sRGB conversion
-    then runs in row bands (`model.lab.lab_to_srgb8`), so a 12-megapixel photo holds
-    one full-resolution ab plane pair and the 8-bit output, not a stack of float planes.
+    ab is upsampled bilinearly to the original resolution and converted to 8-bit sRGB
+    in row bands (`model.lab.LabBandConverter`): a 12-megapixel photo holds its L and
+    the 8-bit output, never a full-resolution float plane of ab or RGB.
     """
     height, width = lightness.shape[-2:]
-    ab = ab.detach().float().cpu()
-    if ab.shape[-2:] != (height, width):
-        ab = F.interpolate(ab.unsqueeze(0), size=(height, width), mode="bilinear", align_corners=False).squeeze(0)
     lightness_plane = lightness.detach().float().cpu().reshape(height, width).numpy()
-    result = Image.fromarray(lab_to_srgb8(lightness_plane, ab.numpy()))
+    convert = LabBandConverter()
+    band_rows = max(1, convert.band_pixels // width)
+    if band_rows * width > convert.band_pixels:  # a single row wider than a band
+        convert = LabBandConverter(band_rows * width)
+    output = np.empty((height, width, 3), dtype=np.uint8)
+    for top, bottom, ab_band in _upsampled_ab_bands(ab.detach().float().cpu(), height, width, band_rows):
+        convert(lightness_plane[top:bottom], ab_band[0], ab_band[1], output[top:bottom])
+    result = Image.fromarray(output)
     if alpha is not None:
         result.putalpha(Image.fromarray(alpha))
     return result

@@ -1,9 +1,10 @@
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
 from model.lab import lab_to_rgb
-from model.preprocessing import compose, lightness_of, prepare
+from model.preprocessing import _upsampled_ab_bands, compose, lightness_of, prepare
 from tests.conftest import make_photo
 
 
@@ -39,3 +40,17 @@ def test_prepare_gives_float32_lightness_for_gray_and_colour():
         lightness = prepare(image).lightness
         assert lightness.shape == (1, 10, 20) and lightness.dtype == torch.float32
         assert 0 <= float(lightness.min()) and float(lightness.max()) <= 100
+
+
+@pytest.mark.parametrize(
+    "source,target,band_rows",
+    [((24, 32), (67, 101), 5), ((64, 88), (750, 1000), 32), ((7, 9), (7, 9), 3), ((40, 50), (13, 17), 4), ((1, 1), (5, 6), 2)],
+)
+def test_banded_upsampling_equals_interpolate(source, target, band_rows):
+    ab = torch.randn(2, *source, generator=torch.Generator().manual_seed(1)) * 50
+    expected = F.interpolate(ab[None], size=target, mode="bilinear", align_corners=False)[0].numpy()
+    bands = []
+    for top, bottom, band in _upsampled_ab_bands(ab, *target, band_rows):
+        assert band.shape == (2, bottom - top, target[1])
+        bands.append(band.copy())  # the generator reuses its buffer
+    assert np.abs(np.concatenate(bands, axis=1) - expected).max() < 1e-3

@@ -33,6 +33,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            # Which gunicorn worker wrote the line: each has its own model and queue.
+            "pid": record.process,
         }
         entry.update(getattr(record, "fields", None) or {})
         if record.exc_info:

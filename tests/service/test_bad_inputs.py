@@ -117,6 +117,15 @@ def _webp_with_alpha() -> bytes:
     return encode(image, "WEBP")
 
 
+def _mpo() -> bytes:
+    """A multi-picture JPEG, as many phone cameras write (stereo or depth frames)."""
+    frames = [make_photo(40, 30, seed=s).convert("L") for s in range(2)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="MPO", save_all=True, append_images=frames[1:])
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    return buffer.getvalue()
+
+
 def _icon() -> bytes:
     return encode(make_photo(32, 32), "ICO")
 
@@ -235,6 +244,7 @@ CORPUS = [
     Case("bmp", 200, file=lambda: ("old.bmp", encode(make_photo(40, 30).convert("L"), "BMP")), size=(40, 30)),
     Case("webp with alpha", 200, file=lambda: ("pic.webp", _webp_with_alpha()),
          size=(40, 30), mode="RGBA"),
+    Case("mpo (phone camera jpeg)", 200, file=lambda: ("IMG_0001.JPG", _mpo()), size=(40, 30)),
     Case("1x1 png", 200, raw=lambda: encode(Image.new("L", (1, 1), 128), "PNG"), content_type="image/png",
          size=(1, 1)),
     Case("content type with parameters", 200, raw=_photo_jpeg, content_type="IMAGE/JPEG; charset=binary",

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from inference_service import create_app
-from model.colorizer import Colorizer
+from model.colorizer import Colorizer, resolve_device
 from tests.conftest import make_photo
 from tests.service.conftest import encode, error_of, make_service
 
@@ -24,7 +24,7 @@ def test_health_is_ready_with_the_model_named(client):
     body = response.get_json()
     assert body["status"] == "READY"
     assert body["model"] == {"name": "tiny-test-colorizer", "version": "0.0.1"}
-    assert body["device"] == "cpu"
+    assert body["device"] == str(resolve_device("auto"))  # the GPU when there is one
     assert body["queue"] == {"capacity": 5, "in_use": 0}
 
 

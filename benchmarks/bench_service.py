@@ -1,0 +1,321 @@
+"""What HTTP costs: Colorizer.colorize called directly vs POST /v1/colorize through gunicorn.
+
+Starts the service with the project's gunicorn config on a free local port,
+then, for one 512x512 grayscale JPEG:
+
+1. latency: alternates a direct call and an HTTP request (so both see the same
+   machine load), N times each, and prints p50/p95 for
+     - direct colorize        Colorizer.colorize on the already decoded image
+     - direct + decode/encode decode the JPEG, colorize, encode the PNG answer
+                              (the service's work without HTTP)
+     - HTTP POST /v1/colorize the whole request through gunicorn
+   and the HTTP overhead at p50 relative to each direct row;
+2. throughput: the same request sent by 1 and then 4 concurrent clients
+   (keep-alive sessions), in requests per second.
+
+The direct calls use as many torch threads as one gunicorn worker gets, so the
+network does the same work on both sides. Timings on a shared machine are
+noisy: compare the rows of one run, not runs with each other.
+
+Examples:
+    .venv/bin/python benchmarks/bench_service.py                    # the shipped default model
+    .venv/bin/python benchmarks/bench_service.py --random-weights   # same architecture, random weights
+    .venv/bin/python benchmarks/bench_service.py --artifact path/to/model.safetensors --requests 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+import torch
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from model.artifact import ArtifactMetadata, default_artifact_path, save_artifact  # noqa: E402
+from model.colorizer import Colorizer  # noqa: E402
+from model.generator import GeneratorConfig, UNetGenerator  # noqa: E402
+
+
+def get_args_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--artifact",
+        type=Path,
+        default=None,
+        help="model artifact to serve (default: $COLORIZER_ARTIFACT or the shipped "
+        "model/weights/colorizer-default.safetensors)",
+    )
+    source.add_argument(
+        "--random-weights",
+        action="store_true",
+        help="write and serve a full-size generator with random weights: same architecture and cost as the "
+        "shipped model, for when it is not there (default: off)",
+    )
+    source.add_argument(
+        "--tiny",
+        action="store_true",
+        help="write and serve the tests' tiny random generator (fast, not representative) (default: off)",
+    )
+    parser.add_argument("--requests", type=int, default=40, help="latency samples per row, at least 30 (default: 40)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests before measuring (default: 5)")
+    parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: 2)")
+    parser.add_argument(
+        "--device", default="auto", help="device for the service and the direct calls: auto, cpu, cuda (default: auto)"
+    )
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=0,
+        help="torch threads per worker and for the direct calls (default: 0 = cores // workers, at least 1)",
+    )
+    parser.add_argument(
+        "--throughput-requests",
+        type=int,
+        default=32,
+        help="requests sent in each throughput run, shared by the clients (default: 32)",
+    )
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients in the second throughput run (default: 4)")
+    parser.add_argument("--output-format", default="png", choices=["png", "jpeg", "webp"], help="answer format (default: png)")
+    return parser
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def test_jpeg(size: int, seed: int = 0) -> bytes:
+    """A photo-like grayscale JPEG: soft shapes, gradients and grain (compresses like a photo)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    picture = 0.35 + 0.3 * x + 0.15 * np.sin(6 * y + 2 * x)
+    for _ in range(12):
+        cy, cx, radius = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.04, 0.2)
+        picture += rng.uniform(-0.3, 0.3) * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * radius**2))
+    picture += rng.normal(0, 0.03, picture.shape)
+    gray = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8), mode="L")
+    buffer = io.BytesIO()
+    gray.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def write_random_artifact(path: Path, config: GeneratorConfig, render_size: int) -> Path:
+    torch.manual_seed(0)
+    metadata = ArtifactMetadata(
+        name="random-weights-benchmark",
+        version="0",
+        generator=config,
+        render_size=render_size,
+        training={"description": "random weights, for timing only"},
+    )
+    return save_artifact(path, UNetGenerator(config), metadata)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn started with inference_service/gunicorn.conf.py; stopped on exit."""
+
+    def __init__(self, artifact: Path, device: str, workers: int, torch_threads: int, log_path: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.log_path = log_path
+        environ = {
+            **os.environ,
+            "COLORIZER_ARTIFACT": str(artifact),
+            "COLORIZER_BIND": f"127.0.0.1:{self.port}",
+            "COLORIZER_DEVICE": device,
+            "COLORIZER_WORKERS": str(workers),
+            "COLORIZER_TORCH_THREADS": str(torch_threads),
+        }
+        command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
+                   "inference_service:create_app()"]  # fmt: skip
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout_s: float = 300) -> None:
+        """Until every worker has logged "model ready" (each loads its own model)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
+            messages = [line.get("message") for line in lines]
+            if "model load failed" in messages:
+                raise RuntimeError(f"model failed to load:\n{self.log_path.read_text()[-3000:]}")
+            if messages.count("model ready") >= self.workers:
+                return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not get ready:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure_latency(args, colorizer: Colorizer, server: Server, jpeg: bytes) -> dict[str, list[float]]:
+    decoded = Image.open(io.BytesIO(jpeg))
+    decoded.load()
+    url = f"{server.url}/v1/colorize?format={args.output_format}"
+    headers = {"Content-Type": "image/jpeg"}
+    samples: dict[str, list[float]] = {"direct colorize": [], "direct + decode/encode": [], "HTTP POST /v1/colorize": []}
+
+    def direct_full() -> None:
+        image = Image.open(io.BytesIO(jpeg))
+        result = colorizer.colorize(image)
+        buffer = io.BytesIO()
+        if args.output_format == "png":
+            result.save(buffer, format="PNG", compress_level=1)  # the service's default level
+        else:
+            result.save(buffer, format=args.output_format.upper(), quality=90)
+
+    with requests.Session() as session:
+        for index in range(args.warmup + args.requests):
+            began = time.perf_counter()
+            colorizer.colorize(decoded)
+            direct_s = time.perf_counter() - began
+
+            began = time.perf_counter()
+            direct_full()
+            full_s = time.perf_counter() - began
+
+            began = time.perf_counter()
+            response = session.post(url, data=jpeg, headers=headers, timeout=120)
+            http_s = time.perf_counter() - began
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+            if index >= args.warmup:
+                samples["direct colorize"].append(direct_s * 1000)
+                samples["direct + decode/encode"].append(full_s * 1000)
+                samples["HTTP POST /v1/colorize"].append(http_s * 1000)
+    return samples
+
+
+def measure_throughput(server: Server, jpeg: bytes, clients: int, total: int, output_format: str) -> tuple[float, int]:
+    """Requests per second with `clients` concurrent keep-alive clients, and how many were refused."""
+    url = f"{server.url}/v1/colorize?format={output_format}"
+    counter = iter(range(total))
+    lock = threading.Lock()
+    refused = 0
+
+    def client() -> None:
+        nonlocal refused
+        with requests.Session() as session:
+            while True:
+                with lock:
+                    if next(counter, None) is None:
+                        return
+                response = session.post(url, data=jpeg, headers={"Content-Type": "image/jpeg"}, timeout=300)
+                if response.status_code != 200:
+                    with lock:
+                        refused += 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return total / (time.perf_counter() - began), refused
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = get_args_parser().parse_args(argv)
+    if args.requests < 30:
+        raise SystemExit("--requests must be at least 30 for a meaningful p95")
+    torch_threads = args.torch_threads or max(1, _cores() // args.workers)
+    torch.set_num_threads(torch_threads)
+
+    with tempfile.TemporaryDirectory(prefix="bench-service-") as scratch:
+        scratch_dir = Path(scratch)
+        if args.random_weights:
+            artifact = write_random_artifact(scratch_dir / "random.safetensors", GeneratorConfig(), 256)
+        elif args.tiny:
+            tiny = GeneratorConfig(decoder_channels=(16, 16, 16, 8, 8))
+            artifact = write_random_artifact(scratch_dir / "tiny.safetensors", tiny, 64)
+        else:
+            artifact = args.artifact or default_artifact_path()
+            if not Path(artifact).is_file():
+                raise SystemExit(
+                    f"{artifact}: no such artifact. Pass --artifact PATH, or --random-weights to time the same "
+                    "architecture with random weights."
+                )
+
+        colorizer = Colorizer.load(artifact, device=args.device)
+        jpeg = test_jpeg(args.size)
+        server = Server(Path(artifact), args.device, args.workers, torch_threads, scratch_dir / "gunicorn.log")
+        try:
+            server.wait_ready()
+            samples = measure_latency(args, colorizer, server, jpeg)
+            throughput = {
+                clients: measure_throughput(server, jpeg, clients, args.throughput_requests, args.output_format)
+                for clients in (1, args.clients)
+            }
+        finally:
+            server.stop()
+
+    print(
+        f"model {colorizer.name} {colorizer.version} (render size {colorizer.render_size}), "
+        f"{args.size}x{args.size} JPEG ({len(jpeg)} bytes) -> {args.output_format}; device {colorizer.device}, "
+        f"{_cores()} CPU cores; "
+        f"gunicorn {args.workers} workers x {torch_threads} torch thread(s); direct calls {torch_threads} thread(s)"
+    )
+    print()
+    print(f"latency over {args.requests} requests (after {args.warmup} warm-up), interleaved")
+    print(f"{'path':<26} {'p50 ms':>9} {'p95 ms':>9} {'mean ms':>9}")
+    for name, values in samples.items():
+        print(f"{name:<26} {percentile(values, 50):>9.1f} {percentile(values, 95):>9.1f} {statistics.fmean(values):>9.1f}")
+    http_p50 = percentile(samples["HTTP POST /v1/colorize"], 50)
+    for baseline in ("direct colorize", "direct + decode/encode"):
+        base_p50 = percentile(samples[baseline], 50)
+        print(f"HTTP overhead at p50 vs {baseline:<23}: {100 * (http_p50 - base_p50) / base_p50:+6.1f}%")
+    print()
+    print(f"throughput, {args.throughput_requests} requests per run")
+    print(f"{'clients':<8} {'req/s':>8} {'refused':>8}")
+    for clients, (rate, refused) in throughput.items():
+        print(f"{clients:<8} {rate:>8.2f} {refused:>8}")
+    one, many = throughput[1][0], throughput[args.clients][0]
+    print(f"{args.clients} clients vs 1: x{many / one:.2f}")
+    print(json.dumps({"p50_ms": {k: round(percentile(v, 50), 1) for k, v in samples.items()}}), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""End-to-end training runs on tiny data: both phases, files, resume, interruption, export."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from model.colorizer import Colorizer
+from tests.conftest import make_photo
+from training.checkpoint import load_checkpoint
+from training.cli import main as cli_main
+from training.config import TrainConfig
+from training.run_files import read_metrics
+from training.trainer import train
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tiny_config(train_dir, val_dir, out_dir, **overrides) -> TrainConfig:
+    values = dict(
+        data_dir=str(train_dir), val_dir=str(val_dir), out_dir=str(out_dir), image_size=32, batch_size=4,
+        l1_epochs=1, gan_epochs=1, decoder_channels=[16, 16, 16, 8, 8], device="cpu", workers=0, seed=0,
+        sample_count=2, progress=False, min_image_side=16,
+    )
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_both_phases_learn_and_write_their_files(photo_folders, tmp_path):
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "run"
+    result = train(tiny_config(train_dir, val_dir, out, l1_epochs=4, gan_epochs=2, image_size=48))
+    rows = read_metrics(out / "metrics.csv")
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert [int(r["phase"]) for r in rows] == [1, 1, 1, 1, 2, 2]
+    assert float(rows[3]["train_l1"]) < float(rows[0]["train_l1"])
+    assert float(rows[3]["val_l1"]) < float(rows[0]["val_l1"])
+    gan_row = rows[-1]
+    for key in ("train_g_gan", "train_d_loss", "val_g_gan", "val_d_loss", "val_g_total"):
+        assert float(gan_row[key]) > 0
+    assert rows[0]["train_g_gan"] == "nan"  # no adversarial loss in phase 1
+    for name in ("last.pt", "best.pt", "psnr.png", "gan_loss.png", "samples.png", "train.log"):
+        assert (out / name).is_file(), name
+    assert list((out / "tensorboard").glob("events.out.tfevents.*"))
+    state = load_checkpoint(out / "last.pt")
+    assert state["epoch"] == 6 and state["phase"] == 2
+    assert set(state) >= {"generator", "discriminator", "optimizer_g", "optimizer_d", "rng", "config", "global_step"}
+    assert state["global_step"] == 6 * (12 // 4)
+    # best.pt is the best GAN-phase epoch, never an L1-phase one.
+    assert load_checkpoint(out / "best.pt")["best"]["phase"] == 2
+    assert result["val"]["psnr"] == pytest.approx(float(gan_row["val_psnr"]), rel=1e-4)
+
+
+def _weights(path):
+    state = load_checkpoint(path)
+    return {**{f"g.{k}": v for k, v in state["generator"].items()}, **{f"d.{k}": v for k, v in state["discriminator"].items()}}
+
+
+def test_resume_gives_identical_weights(photo_folders, tmp_path):
+    train_dir, val_dir = photo_folders
+    straight = tmp_path / "straight"
+    train(tiny_config(train_dir, val_dir, straight))
+    split = tmp_path / "split"
+    train(tiny_config(train_dir, val_dir, split, gan_epochs=0))  # stop after epoch 1 (end of phase 1)
+    assert load_checkpoint(split / "last.pt")["epoch"] == 1
+    train(tiny_config(train_dir, val_dir, split), resume=str(split / "last.pt"))
+    expected, actual = _weights(straight / "last.pt"), _weights(split / "last.pt")
+    assert expected.keys() == actual.keys()
+    for key in expected:
+        assert torch.equal(expected[key], actual[key]), key
+    assert [r["epoch"] for r in read_metrics(split / "metrics.csv")] == ["1", "2"]
+
+
+_WRITER = """
+import sys, torch
+from training.checkpoint import save_checkpoint
+state = {"weights": torch.randn(4_000_000), "epoch": 0}
+for epoch in range(1_000_000):
+    state["epoch"] = epoch
+    save_checkpoint(state, sys.argv[1])
+    print(epoch, flush=True)
+"""
+
+
+def test_kill_during_checkpoint_write_never_leaves_a_corrupt_file(tmp_path):
+    path = tmp_path / "last.pt"
+    for attempt in range(4):
+        process = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path)], cwd=REPO, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        process.stdout.readline()  # one complete write happened
+        for _ in range(attempt):
+            process.stdout.readline()
+        process.kill()  # SIGKILL, most likely in the middle of the next write
+        process.wait()
+        state = load_checkpoint(path)
+        assert state["weights"].shape == (4_000_000,)
+
+
+def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path):
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "interrupted"
+    args = [
+        sys.executable, "-m", "training", "train", "--data-dir", str(train_dir), "--val-dir", str(val_dir),
+        "--out-dir", str(out), "--image-size", "32", "--batch-size", "2", "--l1-epochs", "50", "--gan-epochs", "0",
+        "--decoder-channels", "16", "16", "16", "8", "8", "--device", "cpu", "--workers", "0", "--no-progress",
+        "--min-image-side", "16",
+    ]
+    process = subprocess.Popen(args, cwd=REPO, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    for line in process.stderr:
+        if "epoch 1 (phase 1)" in line:  # first epoch finished: now inside epoch 2
+            break
+    process.terminate()
+    _, remaining = process.communicate(timeout=120)
+    assert process.returncode == 130, remaining
+    state = load_checkpoint(out / "last.pt")
+    assert state["epoch"] >= 1
+    assert state["interrupted"] or state["batches_done"] == 0
+
+
+def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "run"
+    train(tiny_config(train_dir, val_dir, out))
+    artifact = tmp_path / "model.safetensors"
+    assert cli_main(["export", "--checkpoint", str(out / "best.pt"), "--out", str(artifact), "--version", "9.9.9",
+                     "--description", "tiny test model"]) == 0
+    colorizer = Colorizer.load(artifact, device="cpu")
+    assert colorizer.version == "9.9.9" and colorizer.render_size == 32
+    assert colorizer.metadata.training["description"] == "tiny test model"
+    assert colorizer.metadata.training["recipe"]["l1_epochs"] == 1
+    assert "psnr" in colorizer.metadata.metrics["val"]
+    photo = make_photo(70, 50, seed=5).convert("L")
+    assert colorizer.colorize(photo).size == (70, 50)
+
+    report = tmp_path / "eval.json"
+    capsys.readouterr()
+    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--json", str(report),
+                     "--device", "cpu"]) == 0
+    table = capsys.readouterr().out
+    assert "grayscale baseline" in table and "ground truth" in table and "model - baseline" in table
+    result = json.loads(report.read_text())
+    assert result["images"] == 4
+    assert result["grayscale_baseline"]["colorfulness"] < 1.0
+    assert result["ground_truth"]["colorfulness"] > 10
+    assert result["gain_over_baseline"]["psnr_db"] == pytest.approx(
+        result["model_metrics"]["psnr"] - result["grayscale_baseline"]["psnr"]
+    )

@@ -1,0 +1,160 @@
+"""`python -m training` command line: train, export, evaluate, prepare-data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from training.config import TrainConfig
+
+_DEFAULTS = TrainConfig(data_dir="", out_dir="")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _add_train_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a colorizer (L1 pretraining, then adversarial)",
+        formatter_class=_HelpFormatter,
+        description=(
+            "Two-phase pix2pix-style training of the ResNet18 U-Net colorizer.\n"
+            "Phase 1: L1 only. Phase 2: PatchGAN (BCE-with-logits) + lambda x L1.\n"
+            "Multi-GPU / multi-process: torchrun --nproc_per_node N -m training train ..."
+        ),
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument("--data-dir", required=True, help="folder tree of training photos (JPEG/PNG/WebP/BMP/TIFF)")
+    data.add_argument("--val-dir", default=None, help="folder of validation photos (default: hold out --val-fraction)")
+    data.add_argument("--val-fraction", type=float, default=_DEFAULTS.val_fraction, help="share of --data-dir held out when no --val-dir")
+    data.add_argument("--max-val-images", type=int, default=None, help="validate on at most this many images")
+    data.add_argument("--image-size", type=int, default=_DEFAULTS.image_size, help="training crop side in pixels")
+    data.add_argument("--min-image-side", type=int, default=_DEFAULTS.min_image_side, help="skip photos whose short side is smaller")
+    data.add_argument("--workers", type=int, default=_DEFAULTS.workers, help="data-loading worker processes per rank")
+    parser.add_argument("--out-dir", required=True, help="run folder: checkpoints, metrics.csv, TensorBoard, plots")
+    recipe = parser.add_argument_group("recipe")
+    recipe.add_argument("--batch-size", type=int, default=_DEFAULTS.batch_size, help="images per step per rank")
+    recipe.add_argument("--l1-epochs", type=int, default=_DEFAULTS.l1_epochs, help="phase 1 epochs (L1 only)")
+    recipe.add_argument("--gan-epochs", type=int, default=_DEFAULTS.gan_epochs, help="phase 2 epochs (adversarial)")
+    recipe.add_argument("--lambda-l1", type=float, default=_DEFAULTS.lambda_l1, help="weight of L1 in the generator's phase-2 loss")
+    recipe.add_argument("--lr-g", type=float, default=_DEFAULTS.lr_g, help="generator Adam learning rate")
+    recipe.add_argument("--lr-d", type=float, default=_DEFAULTS.lr_d, help="discriminator Adam learning rate")
+    recipe.add_argument("--beta1", type=float, default=_DEFAULTS.beta1, help="Adam beta1 (both nets)")
+    recipe.add_argument("--beta2", type=float, default=_DEFAULTS.beta2, help="Adam beta2 (both nets)")
+    recipe.add_argument("--decoder-channels", type=int, nargs=5, default=_DEFAULTS.decoder_channels, help="U-Net decoder widths, deep to shallow")
+    recipe.add_argument(
+        "--encoder-weights", default=_DEFAULTS.encoder_weights,
+        help="none (random), imagenet (torchvision download, needs internet) or PATH to a torchvision resnet18 state dict",
+    )
+    recipe.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for weights, shuffling and augmentation")
+    runtime = parser.add_argument_group("runtime")
+    runtime.add_argument("--device", choices=["auto", "cpu", "cuda"], default=_DEFAULTS.device, help="auto = CUDA when present")
+    runtime.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default=_DEFAULTS.precision, help="auto = bf16 autocast on CUDA, fp32 on CPU")
+    runtime.add_argument("--compile", action="store_true", help="torch.compile both networks")
+    runtime.add_argument("--sample-count", type=int, default=_DEFAULTS.sample_count, help="validation images in samples.png")
+    runtime.add_argument("--no-progress", action="store_true", help="no progress bars (logs only)")
+    runtime.add_argument("--resume", default=None, help="continue from a checkpoint, e.g. RUN/last.pt")
+
+
+def _add_export_parser(subparsers) -> None:
+    parser = subparsers.add_parser("export", help="write the serving artifact from a checkpoint", formatter_class=_HelpFormatter)
+    parser.add_argument("--checkpoint", required=True, help="training checkpoint, e.g. RUN/best.pt")
+    parser.add_argument("--out", required=True, help="artifact path (.safetensors)")
+    parser.add_argument("--name", default="colorizer-resnet18-unet", help="model name shown by the service")
+    parser.add_argument("--version", default="1.0.0", help="model version shown by the service")
+    parser.add_argument("--render-size", type=int, default=None, help="default render size (default: the training crop size)")
+    parser.add_argument("--description", default="", help="free-form description of the data and recipe")
+    parser.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16 on disk)")
+
+
+def _add_evaluate_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="PSNR / SSIM / colourfulness of an artifact vs the grayscale baseline", formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--artifact", default=None, help="artifact path (default: the shipped model)")
+    parser.add_argument("--data-dir", required=True, help="folder of colour photos (ground truth)")
+    parser.add_argument("--render-size", type=int, default=None, help="render size (default: the artifact's)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
+    parser.add_argument("--json", default=None, help="also write the results as JSON here")
+
+
+def _add_prepare_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "prepare-data", help="write a compact WebP copy of a photo folder (faster loading, easier to move)", formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--data-dir", required=True, help="source folder of photos")
+    parser.add_argument("--out-dir", required=True, help="destination folder")
+    parser.add_argument("--size", type=int, default=256, help="short side after resizing")
+    parser.add_argument("--no-crop", action="store_true", help="keep the aspect ratio instead of a centre square crop")
+    parser.add_argument("--quality", type=int, default=65, help="WebP quality")
+    parser.add_argument("--limit", type=int, default=None, help="convert only the first N images")
+    parser.add_argument("--workers", type=int, default=4, help="parallel conversions")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m training",
+        description="Train, export and evaluate the colorizer. Run a subcommand with --help for its options.",
+        formatter_class=_HelpFormatter,
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_train_parser(subparsers)
+    _add_export_parser(subparsers)
+    _add_evaluate_parser(subparsers)
+    _add_prepare_parser(subparsers)
+    return parser
+
+
+def _config_from_args(args: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(
+        data_dir=args.data_dir, out_dir=args.out_dir, val_dir=args.val_dir, val_fraction=args.val_fraction,
+        image_size=args.image_size, min_image_side=args.min_image_side, batch_size=args.batch_size,
+        l1_epochs=args.l1_epochs, gan_epochs=args.gan_epochs, lambda_l1=args.lambda_l1, lr_g=args.lr_g, lr_d=args.lr_d,
+        beta1=args.beta1, beta2=args.beta2, decoder_channels=list(args.decoder_channels),
+        encoder_weights=args.encoder_weights, device=args.device, precision=args.precision, compile=args.compile,
+        workers=args.workers, seed=args.seed, sample_count=args.sample_count, max_val_images=args.max_val_images,
+        progress=not args.no_progress,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    if args.command == "train":
+        from training.trainer import train
+
+        result = train(_config_from_args(args), resume=args.resume)
+        return 130 if result["interrupted"] else 0
+    if args.command == "export":
+        from training.export import export_artifact
+
+        export_artifact(
+            args.checkpoint, args.out, name=args.name, version=args.version, render_size=args.render_size,
+            description=args.description, half_precision=not args.full_precision,
+        )
+        return 0
+    if args.command == "evaluate":
+        from model.artifact import default_artifact_path
+        from training.evaluate import evaluate, format_table, write_json
+
+        result = evaluate(args.artifact or default_artifact_path(), args.data_dir, args.render_size, args.device, args.limit)
+        print(format_table(result))
+        if args.json:
+            write_json(result, args.json)
+        return 0
+    if args.command == "prepare-data":
+        from training.prepare_data import prepare_folder
+
+        counts = prepare_folder(args.data_dir, args.out_dir, args.size, not args.no_crop, args.quality, args.limit, args.workers)
+        print(json.dumps(counts))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

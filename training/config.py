@@ -1,0 +1,49 @@
+"""The training configuration: one dataclass, built from the CLI and stored in every checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+
+@dataclass
+class TrainConfig:
+    data_dir: str
+    out_dir: str
+    val_dir: str | None = None
+    val_fraction: float = 0.05
+    image_size: int = 256
+    min_image_side: int = 64
+    batch_size: int = 16
+    l1_epochs: int = 20
+    gan_epochs: int = 20
+    lambda_l1: float = 100.0
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    decoder_channels: list[int] = field(default_factory=lambda: [256, 128, 64, 32, 16])
+    encoder_weights: str = "none"
+    device: str = "auto"
+    precision: str = "auto"
+    compile: bool = False
+    workers: int = 4
+    seed: int = 0
+    sample_count: int = 8
+    max_val_images: int | None = None
+    progress: bool = True
+
+    @property
+    def total_epochs(self) -> int:
+        return self.l1_epochs + self.gan_epochs
+
+    def phase_of(self, epoch: int) -> int:
+        """1 (L1 pretraining) or 2 (adversarial) for a 0-based epoch index."""
+        return 1 if epoch < self.l1_epochs else 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

@@ -1,0 +1,105 @@
+"""Evaluate an artifact with the real Colorizer pipeline against the grayscale baseline.
+
+For every photo: the Colorizer sees the photo (it keeps only its lightness),
+predicts ab at the render size, and combines it with the full-resolution L.
+The grayscale baseline is the same L with a = b = 0. Both are compared with the
+original: PSNR and SSIM (scikit-image) and colourfulness (Hasler & Suesstrunk).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from tqdm import tqdm
+
+from model.colorizer import Colorizer
+from model.lab import lab_to_rgb
+from model.preprocessing import lightness_of, orient
+from training.data import list_images
+from training.metrics import colorfulness
+
+
+def _colorfulness(array: np.ndarray) -> float:
+    return float(colorfulness(torch.from_numpy(np.array(array)).permute(2, 0, 1).unsqueeze(0).float() / 255.0)[0])
+
+
+def _grayscale_baseline(image: Image.Image) -> np.ndarray:
+    lightness = lightness_of(image)
+    lab = torch.cat([lightness, torch.zeros(2, *lightness.shape[1:])], dim=0)
+    return (lab_to_rgb(lab) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    return {
+        "psnr": float(peak_signal_noise_ratio(truth, candidate, data_range=255)),
+        "ssim": float(structural_similarity(truth, candidate, channel_axis=-1, data_range=255)),
+        "colorfulness": _colorfulness(candidate),
+    }
+
+
+def evaluate(
+    artifact: str | Path, data_dir: str | Path, render_size: int | None = None, device: str = "auto",
+    limit: int | None = None, progress: bool = True,
+) -> dict:
+    """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder."""
+    colorizer = Colorizer.load(artifact, device=device)
+    files = list_images(data_dir)[:limit] if limit else list_images(data_dir)
+    totals = {"model": {}, "grayscale": {}, "truth": {"colorfulness": 0.0}}
+    count = 0
+    for path in tqdm(files, desc="evaluate", unit="img", disable=not progress):
+        try:
+            with Image.open(path) as opened:
+                image = orient(opened).convert("RGB")
+        except (OSError, ValueError, SyntaxError):
+            continue
+        truth = np.asarray(image)
+        predicted = np.asarray(colorizer.colorize(image, render_size=render_size).convert("RGB"))
+        for name, candidate in (("model", predicted), ("grayscale", _grayscale_baseline(image))):
+            for metric, value in _scores(candidate, truth).items():
+                totals[name][metric] = totals[name].get(metric, 0.0) + value
+        totals["truth"]["colorfulness"] += _colorfulness(truth)
+        count += 1
+    if count == 0:
+        raise SystemExit(f"no readable images under {data_dir}")
+    means = {name: {metric: value / count for metric, value in values.items()} for name, values in totals.items()}
+    return {
+        "artifact": str(artifact),
+        "model": {"name": colorizer.name, "version": colorizer.version},
+        "data_dir": str(data_dir),
+        "images": count,
+        "render_size": render_size or colorizer.render_size,
+        "model_metrics": means["model"],
+        "grayscale_baseline": means["grayscale"],
+        "ground_truth": means["truth"],
+        "gain_over_baseline": {
+            "psnr_db": means["model"]["psnr"] - means["grayscale"]["psnr"],
+            "ssim": means["model"]["ssim"] - means["grayscale"]["ssim"],
+        },
+        "colorfulness_ratio_to_truth": means["model"]["colorfulness"] / max(means["truth"]["colorfulness"], 1e-9),
+    }
+
+
+def format_table(result: dict) -> str:
+    model, gray, truth = result["model_metrics"], result["grayscale_baseline"], result["ground_truth"]
+    gain = result["gain_over_baseline"]
+    lines = [
+        f"{result['model']['name']} {result['model']['version']} on {result['data_dir']} "
+        f"({result['images']} images, render size {result['render_size']})",
+        f"{'':<22}{'PSNR (dB)':>10}{'SSIM':>9}{'colourfulness':>15}",
+        f"{'model':<22}{model['psnr']:>10.2f}{model['ssim']:>9.4f}{model['colorfulness']:>15.1f}",
+        f"{'grayscale baseline':<22}{gray['psnr']:>10.2f}{gray['ssim']:>9.4f}{gray['colorfulness']:>15.1f}",
+        f"{'ground truth':<22}{'-':>10}{'-':>9}{truth['colorfulness']:>15.1f}",
+        f"{'model - baseline':<22}{gain['psnr_db']:>+10.2f}{gain['ssim']:>+9.4f}"
+        f"{result['colorfulness_ratio_to_truth']:>14.0%} of truth",
+    ]
+    return "\n".join(lines)
+
+
+def write_json(result: dict, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(result, indent=2) + "\n")

@@ -1,0 +1,195 @@
+"""One optimisation step per phase, and one validation step; the pix2pix recipe.
+
+Phase 1 (L1 pretraining): G minimises L1(G(L), ab).
+Phase 2 (adversarial), in pix2pix's `optimize_parameters` order:
+  1. D step: BCE-with-logits(D(L, ab), real) and (D(L, G(L).detach()), fake), halved.
+  2. G step with D frozen: BCE-with-logits(D(L, G(L)), real) + lambda * L1(G(L), ab).
+Losses are computed on normalised ab (network units), as pix2pix does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from model.lab import DEFAULT_NORMALIZATION, lab_to_rgb, rgb_to_lab
+from training.metrics import colorfulness, psnr
+
+
+@dataclass
+class Nets:
+    """The networks as the step functions need them.
+
+    `generator`/`discriminator` may be DDP- or compile-wrapped; `*_core` are the plain
+    modules (for checkpoints, and for the G step's pass through D, which must not
+    trigger DDP's gradient hooks on D).
+    """
+
+    generator: nn.Module
+    discriminator: nn.Module
+    generator_core: nn.Module
+    discriminator_core: nn.Module
+    optimizer_g: torch.optim.Optimizer
+    optimizer_d: torch.optim.Optimizer
+    scaler_g: torch.amp.GradScaler | None  # fp16 only; bf16 and fp32 need no scaling
+    scaler_d: torch.amp.GradScaler | None
+    device: torch.device
+    autocast_dtype: torch.dtype | None
+    channels_last: bool = False
+
+
+class MetricSums:
+    """Per-image sums of metrics, reduced across ranks at the end of an epoch."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = defaultdict(float)
+        self.count = 0
+
+    def add(self, name: str, value_per_image: torch.Tensor | float, images: int) -> None:
+        if isinstance(value_per_image, torch.Tensor) and value_per_image.dim() > 0:
+            self.sums[name] += float(value_per_image.sum())
+        else:
+            self.sums[name] += float(value_per_image) * images
+
+    def state(self) -> dict:
+        return {"sums": dict(self.sums), "count": self.count}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "MetricSums":
+        sums = cls()
+        sums.sums.update(state["sums"])
+        sums.count = int(state["count"])
+        return sums
+
+    def means(self) -> dict[str, float]:
+        return {name: total / max(self.count, 1) for name, total in self.sums.items()}
+
+
+def split_lab(rgb_uint8: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 RGB batch -> normalised (L, ab) on the training device, in float32."""
+    rgb = rgb_uint8.to(nets.device, non_blocking=True).float().div_(255.0)
+    lab = rgb_to_lab(rgb)
+    lightness = DEFAULT_NORMALIZATION.normalize_l(lab[:, :1])
+    ab = DEFAULT_NORMALIZATION.normalize_ab(lab[:, 1:])
+    if nets.channels_last:
+        lightness = lightness.contiguous(memory_format=torch.channels_last)
+        ab = ab.contiguous(memory_format=torch.channels_last)
+    return lightness, ab
+
+
+def to_rgb(lightness: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """Normalised (L, ab) -> sRGB in [0, 1]."""
+    lab = torch.cat(
+        [DEFAULT_NORMALIZATION.denormalize_l(lightness.float()), DEFAULT_NORMALIZATION.denormalize_ab(ab.float())], dim=1
+    )
+    return lab_to_rgb(lab)
+
+
+def _autocast(nets: Nets):
+    if nets.autocast_dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=nets.device.type, dtype=nets.autocast_dtype)
+
+
+def _backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler) -> None:
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+
+def _bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
+    target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+    return F.binary_cross_entropy_with_logits(logits.float(), target)
+
+
+def _set_requires_grad(module: nn.Module, flag: bool) -> None:
+    for parameter in module.parameters():
+        parameter.requires_grad_(flag)
+
+
+def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums) -> None:
+    """One optimisation step; adds per-image metrics of this batch to `sums`."""
+    lightness, ab = split_lab(batch, nets)
+    images = lightness.shape[0]
+    with _autocast(nets):
+        fake = nets.generator(lightness)
+    fake = fake.float()
+
+    if phase == 1:
+        l1 = F.l1_loss(fake, ab)
+        nets.optimizer_g.zero_grad(set_to_none=True)
+        _backward_and_step(l1, nets.optimizer_g, nets.scaler_g)
+        sums.add("l1", l1.detach(), images)
+        sums.add("g_total", l1.detach(), images)  # phase 1's whole objective
+    else:
+        _set_requires_grad(nets.discriminator_core, True)
+        nets.optimizer_d.zero_grad(set_to_none=True)
+        with _autocast(nets):
+            logits_fake = nets.discriminator(torch.cat([lightness, fake.detach()], dim=1))
+            logits_real = nets.discriminator(torch.cat([lightness, ab], dim=1))
+        d_loss = 0.5 * (_bce(logits_fake, real=False) + _bce(logits_real, real=True))
+        _backward_and_step(d_loss, nets.optimizer_d, nets.scaler_d)
+
+        _set_requires_grad(nets.discriminator_core, False)
+        nets.optimizer_g.zero_grad(set_to_none=True)
+        with _autocast(nets):
+            logits = nets.discriminator_core(torch.cat([lightness, fake], dim=1))
+        g_gan = _bce(logits, real=True)
+        l1 = F.l1_loss(fake, ab)
+        g_total = g_gan + lambda_l1 * l1
+        _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
+        _set_requires_grad(nets.discriminator_core, True)
+        for name, value in (("l1", l1), ("g_gan", g_gan), ("d_loss", d_loss), ("g_total", g_total)):
+            sums.add(name, value.detach(), images)
+
+    with torch.no_grad():
+        sums.add("psnr", psnr(to_rgb(lightness, fake.detach()), to_rgb(lightness, ab)), images)
+    sums.count += images
+
+
+@torch.no_grad()
+def validation_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums) -> torch.Tensor:
+    """Evaluate a batch (networks in eval mode); returns the predicted sRGB for sample grids.
+
+    The adversarial terms are only meaningful once D trains, so phase 1 logs L1 alone.
+    """
+    lightness, ab = split_lab(batch, nets)
+    images = lightness.shape[0]
+    with _autocast(nets):
+        fake = nets.generator_core(lightness).float()
+    l1 = F.l1_loss(fake, ab, reduction="none").flatten(1).mean(dim=1)
+    sums.add("l1", l1, images)
+    if phase == 1:
+        sums.add("g_total", l1, images)
+    else:
+        with _autocast(nets):
+            logits_fake = nets.discriminator_core(torch.cat([lightness, fake], dim=1)).float()
+            logits_real = nets.discriminator_core(torch.cat([lightness, ab], dim=1)).float()
+
+        def bce_per_image(logits: torch.Tensor, real: bool) -> torch.Tensor:
+            target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+            return F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).mean(dim=1)
+
+        g_gan = bce_per_image(logits_fake, real=True)
+        d_loss = 0.5 * (bce_per_image(logits_fake, real=False) + bce_per_image(logits_real, real=True))
+        sums.add("g_gan", g_gan, images)
+        sums.add("d_loss", d_loss, images)
+        sums.add("g_total", g_gan + lambda_l1 * l1, images)
+    predicted = to_rgb(lightness, fake)
+    target = to_rgb(lightness, ab)
+    baseline = to_rgb(lightness, torch.zeros_like(ab))
+    sums.add("psnr", psnr(predicted, target), images)
+    sums.add("psnr_grayscale", psnr(baseline, target), images)
+    sums.add("colorfulness", colorfulness(predicted), images)
+    sums.add("colorfulness_truth", colorfulness(target), images)
+    sums.count += images
+    return predicted

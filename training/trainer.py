@@ -1,0 +1,436 @@
+"""The training loop: set-up, epochs over both phases, validation, checkpoints, resume.
+
+Single process (CPU or one GPU) or under torchrun (DDP; NCCL on GPUs, gloo on CPU).
+Only rank 0 writes files. SIGINT/SIGTERM stop at the next step boundary with a
+checkpoint that resumes exactly, mid-epoch included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import signal
+import time
+from pathlib import Path
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from model.colorizer import resolve_device
+from model.discriminator import PatchDiscriminator
+from model.generator import GeneratorConfig, build_generator
+from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
+from training.checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
+from training.config import TrainConfig
+from training.data import PhotoDataset, scan_folder, split_validation
+from training.distributed import DistributedContext, all_reduce_sum, barrier, init_distributed, shutdown_distributed
+from training.plots import plot_curves, save_sample_grid
+from training.run_files import (
+    TensorBoardLog,
+    epoch_row,
+    format_row,
+    read_metrics,
+    setup_logging,
+    write_metrics,
+)
+from training.steps import MetricSums, Nets, to_rgb, train_step, validation_step
+
+log = logging.getLogger("training")
+
+
+class StopRequest:
+    """Turns SIGINT/SIGTERM into a flag checked between steps."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = {}
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def _handle(self, signum, frame) -> None:  # noqa: ARG002
+        self.requested = True
+
+    def agreed(self, context: DistributedContext, device: torch.device) -> bool:
+        """All ranks stop at the same step if any of them was signalled."""
+        if not context.enabled:
+            return self.requested
+        flag = torch.tensor([1.0 if self.requested else 0.0], device=device)
+        return bool(all_reduce_sum(flag, context).item() > 0)
+
+    def restore(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
+class EpochIndexSampler:
+    """Yields (epoch, index) pairs so workers know the epoch for augmentation.
+
+    Mutable: the trainer sets `epoch` and `indices` before each pass, so one
+    DataLoader with persistent workers serves every epoch (no worker restarts).
+    """
+
+    def __init__(self) -> None:
+        self.epoch, self.indices = 0, []
+
+    def __iter__(self):
+        return iter([(self.epoch, index) for index in self.indices])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class _EpochAwareDataset(torch.utils.data.Dataset):
+    def __init__(self, dataset: PhotoDataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key):
+        epoch, index = key
+        self.dataset.set_epoch(epoch)
+        return self.dataset[index]
+
+
+def _precision(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    choice = config.precision
+    if choice == "auto":
+        choice = "bf16" if device.type == "cuda" else "fp32"
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[choice]
+
+
+def _weights_checksum(module: torch.nn.Module) -> str:
+    digest = hashlib.sha256()
+    for key, value in sorted(module.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _sync_buffers(module: torch.nn.Module, context: DistributedContext) -> None:
+    """BatchNorm running stats drift per rank between DDP broadcasts; make rank 0's win."""
+    if context.enabled:
+        for buffer in module.buffers():
+            torch.distributed.broadcast(buffer, src=0)
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, resume: str | None = None) -> None:
+        self.config = config
+        self.resume_path = resume
+        self.out_dir = Path(config.out_dir)
+
+    # ----- set-up -------------------------------------------------------------------------
+    def _setup(self) -> None:
+        config = self.config
+        requested = resolve_device(config.device)
+        self.context = init_distributed(requested.type)
+        if requested.type == "cuda" and self.context.enabled:
+            self.device = torch.device("cuda", self.context.local_rank)
+        else:
+            self.device = requested
+        if self.context.is_main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        barrier(self.context)
+        setup_logging(self.out_dir, self.context.is_main, self.context.rank)
+        torch.manual_seed(config.seed)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+
+        self._setup_data()
+        self._setup_nets()
+        self.start_epoch, self.skip_batches, self.partial_sums = 0, 0, None
+        self.global_step, self.best = 0, {"psnr": -math.inf, "phase": 0}
+        if self.resume_path:
+            self._resume(self.resume_path)
+        self._wrap_nets()
+        self._make_loaders()
+
+    def _setup_data(self) -> None:
+        config = self.config
+        workers = max(1, config.workers)
+        train_scan = scan_folder(config.data_dir, config.min_image_side, workers=workers * 2)
+        log.info("train data %s: %s", config.data_dir, train_scan.describe())
+        if config.val_dir:
+            val_scan = scan_folder(config.val_dir, config.min_image_side, workers=workers * 2)
+            train_files, val_files = train_scan.files, val_scan.files
+            log.info("val data %s: %s", config.val_dir, val_scan.describe())
+        else:
+            train_files, val_files = split_validation(train_scan.files, config.val_fraction, config.seed)
+            log.info("val data: %d images held out of the train folder (--val-fraction %s)", len(val_files), config.val_fraction)
+        if config.max_val_images:
+            val_files = val_files[: config.max_val_images]
+        if not train_files:
+            raise SystemExit(f"no usable training images under {config.data_dir}")
+        if not val_files:
+            raise SystemExit("no usable validation images")
+        self.train_set = PhotoDataset(train_files, config.image_size, train=True, seed=config.seed)
+        self.val_set = PhotoDataset(val_files, config.image_size, train=False)
+        world = self.context.world_size
+        # Every rank needs at least one full batch; tiny data sets shrink the batch instead.
+        # BatchNorm needs two images per batch.
+        self.batch_size = min(config.batch_size, len(train_files) // world)
+        if self.batch_size < 2:
+            raise SystemExit(f"need at least 2 training images per process (batch >= 2), have {len(train_files)} for {world}")
+        self.counts = {"train": len(train_files), "val": len(val_files), **{f"skipped_{k}": v for k, v in train_scan.skipped.items()}}
+
+    def _setup_nets(self) -> None:
+        config = self.config
+        generator_config = GeneratorConfig(decoder_channels=tuple(config.decoder_channels))
+        weights = None if config.encoder_weights == "none" else config.encoder_weights
+        self.generator = build_generator(generator_config, encoder_weights=weights).to(self.device)
+        self.discriminator = PatchDiscriminator().to(self.device)
+        self.channels_last = self.device.type == "cuda"
+        if self.channels_last:
+            self.generator.to(memory_format=torch.channels_last)
+            self.discriminator.to(memory_format=torch.channels_last)
+        betas = (config.beta1, config.beta2)
+        self.optimizer_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas)
+        self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas)
+        self.autocast_dtype = _precision(config, self.device)
+        use_scaler = self.autocast_dtype == torch.float16
+        self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None
+        self.scaler_d = torch.amp.GradScaler(self.device.type) if use_scaler else None
+
+    def _wrap_nets(self) -> None:
+        generator, discriminator = self.generator, self.discriminator
+        if self.context.enabled:
+            device_ids = [self.device.index] if self.device.type == "cuda" else None
+            generator = DistributedDataParallel(generator, device_ids=device_ids)
+            discriminator = DistributedDataParallel(discriminator, device_ids=device_ids)
+        if self.config.compile:
+            generator, discriminator = torch.compile(generator), torch.compile(discriminator)
+
+        self.nets = Nets(
+            generator=generator,
+            discriminator=discriminator,
+            generator_core=self.generator,
+            discriminator_core=self.discriminator,
+            optimizer_g=self.optimizer_g,
+            optimizer_d=self.optimizer_d,
+            scaler_g=self.scaler_g,
+            scaler_d=self.scaler_d,
+            device=self.device,
+            autocast_dtype=self.autocast_dtype,
+            channels_last=self.channels_last,
+        )
+
+    # ----- checkpoints --------------------------------------------------------------------
+    def _state(self, epoch: int, batches_done: int, sums: MetricSums | None, interrupted: bool) -> dict:
+        return {
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "optimizer_g": self.optimizer_g.state_dict(),
+            "optimizer_d": self.optimizer_d.state_dict(),
+            "scaler_g": self.scaler_g.state_dict() if self.scaler_g else None,
+            "scaler_d": self.scaler_d.state_dict() if self.scaler_d else None,
+            "epoch": epoch,  # epochs fully done, or the epoch in progress when interrupted
+            "phase": self.config.phase_of(min(epoch, self.config.total_epochs - 1)),  # the phase resume runs
+            "batches_done": batches_done,
+            "partial_sums": sums.state() if sums else None,
+            "interrupted": interrupted,
+            "global_step": self.global_step,
+            "best": self.best,
+            "rng": rng_state(),
+            "config": self.config.to_dict(),
+            "counts": self.counts,
+            "val_metrics": getattr(self, "last_val", {}),
+        }
+
+    def _resume(self, path: str) -> None:
+        state = load_checkpoint(path)
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.optimizer_g.load_state_dict(state["optimizer_g"])
+        self.optimizer_d.load_state_dict(state["optimizer_d"])
+        for scaler, key in ((self.scaler_g, "scaler_g"), (self.scaler_d, "scaler_d")):
+            if scaler is not None and state.get(key):
+                scaler.load_state_dict(state[key])
+        self.start_epoch = int(state["epoch"])
+        self.global_step = int(state["global_step"])
+        self.best = dict(state["best"])
+        self.last_val = dict(state.get("val_metrics") or {})
+        if state.get("interrupted"):
+            self.skip_batches = int(state["batches_done"])
+            self.partial_sums = MetricSums.from_state(state["partial_sums"]) if state.get("partial_sums") else None
+        restore_rng_state(state["rng"])
+        log.info(
+            "resumed from %s: epoch %d, phase %d, step %d%s",
+            path, self.start_epoch + 1, self.config.phase_of(self.start_epoch), self.global_step,
+            f", {self.skip_batches} batches into the epoch" if self.skip_batches else "",
+        )
+
+    def _save(self, name: str, state: dict) -> None:
+        if self.context.is_main:
+            save_checkpoint(state, self.out_dir / name)
+
+    # ----- loops --------------------------------------------------------------------------
+    def _train_indices(self, epoch: int) -> list[int]:
+        sampler = DistributedSampler(
+            self.train_set, num_replicas=self.context.world_size, rank=self.context.rank,
+            shuffle=True, seed=self.config.seed, drop_last=True,
+        )
+        sampler.set_epoch(epoch)
+        indices = list(sampler)
+        usable = len(indices) // self.batch_size * self.batch_size  # whole batches only
+        return indices[:usable]
+
+    def _make_loaders(self) -> None:
+        workers = self.config.workers
+
+        def loader(dataset, drop_last: bool) -> tuple[DataLoader, EpochIndexSampler]:
+            sampler = EpochIndexSampler()
+            return DataLoader(
+                _EpochAwareDataset(dataset),
+                batch_size=self.batch_size,
+                sampler=sampler,
+                num_workers=workers,
+                pin_memory=self.device.type == "cuda",
+                drop_last=drop_last,
+                persistent_workers=workers > 0,
+                prefetch_factor=4 if workers > 0 else None,
+            ), sampler
+
+        self.train_loader, self.train_sampler = loader(self.train_set, drop_last=True)
+        self.val_loader, self.val_sampler = loader(self.val_set, drop_last=False)
+        self.val_sampler.indices = list(
+            DistributedSampler(self.val_set, num_replicas=self.context.world_size, rank=self.context.rank, shuffle=False)
+        )
+
+    def _train_epoch(self, epoch: int, stop: StopRequest) -> tuple[MetricSums, bool, float]:
+        phase = self.config.phase_of(epoch)
+        self.generator.train()
+        self.discriminator.train()
+        indices = self._train_indices(epoch)
+        skip = self.skip_batches if epoch == self.start_epoch else 0
+        sums = self.partial_sums if (skip and self.partial_sums) else MetricSums()
+        self.train_sampler.epoch, self.train_sampler.indices = epoch, indices[skip * self.batch_size :]
+        loader = self.train_loader
+        total_batches = len(indices) // self.batch_size
+        progress = tqdm(
+            loader, total=total_batches, initial=skip, unit="batch", leave=False, dynamic_ncols=True,
+            desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
+            disable=not (self.context.is_main and self.config.progress),
+        )
+        started, seen, batches_done = time.perf_counter(), 0, skip
+        for batch in progress:
+            train_step(batch, self.nets, phase, self.config.lambda_l1, sums)
+            self.global_step += 1
+            batches_done += 1
+            seen += batch.shape[0] * self.context.world_size
+            progress.set_postfix(img_s=f"{seen / max(time.perf_counter() - started, 1e-9):.1f}")
+            if batches_done < total_batches and stop.agreed(self.context, self.device):
+                progress.close()
+                return sums, True, batches_done
+        progress.close()
+        elapsed = time.perf_counter() - started
+        self._images_per_s = seen / max(elapsed, 1e-9)
+        return sums, False, batches_done
+
+    def _reduce(self, sums: MetricSums) -> dict[str, float]:
+        names = sorted(sums.sums)
+        if self.context.enabled:
+            # Every rank has the same metric names in the same phase.
+            packed = torch.tensor([sums.sums[n] for n in names] + [float(sums.count)], dtype=torch.float64, device=self.device)
+            packed = all_reduce_sum(packed, self.context).tolist()
+            total = max(packed[-1], 1.0)
+            return {n: v / total for n, v in zip(names, packed[:-1])}
+        return sums.means()
+
+    def _validate(self, epoch: int) -> dict[str, float]:
+        phase = self.config.phase_of(epoch)
+        self.generator.eval()
+        self.discriminator.eval()
+        self.val_sampler.epoch = epoch
+        sums, samples = MetricSums(), []
+        for batch in self.val_loader:
+            predicted = validation_step(batch, self.nets, phase, self.config.lambda_l1, sums)
+            if len(samples) < self.config.sample_count:
+                samples.extend(zip(batch, predicted.cpu()))
+        self._samples = samples[: self.config.sample_count]
+        return self._reduce(sums)
+
+    def _write_epoch(self, epoch: int, train: dict, val: dict, seconds: float) -> None:
+        row = epoch_row(epoch + 1, self.config.phase_of(epoch), train, val, self._images_per_s, seconds)
+        log.info(format_row(row))
+        if not self.context.is_main:
+            return
+        rows = [r for r in read_metrics(self.out_dir / "metrics.csv") if int(r["epoch"]) < epoch + 1] + [row]
+        write_metrics(self.out_dir / "metrics.csv", rows)
+        self.tensorboard.log_row(row)
+        plot_curves(rows, self.out_dir, self.config.l1_epochs)
+        if self._samples:
+            truth = torch.stack([s[0] for s in self._samples]).float() / 255.0
+            predicted = torch.stack([s[1] for s in self._samples])
+            lightness = DEFAULT_NORMALIZATION.normalize_l(rgb_to_lab(truth)[:, :1])
+            gray = to_rgb(lightness, torch.zeros(lightness.shape[0], 2, *lightness.shape[2:]))
+            save_sample_grid(gray, predicted, truth, self.out_dir / "samples.png", title=f"epoch {epoch + 1}")
+
+    def run(self) -> dict:
+        self._setup()
+        config, context = self.config, self.context
+        if context.is_main:
+            self.tensorboard = TensorBoardLog(self.out_dir, enabled=True)
+        log.info(
+            "training on %s, world size %d, %s precision | %d train / %d val images | "
+            "batch %d per rank, effective %d | %d L1 + %d GAN epochs at %d px",
+            self.device, context.world_size, str(self.autocast_dtype or "fp32").replace("torch.", ""),
+            self.counts["train"], self.counts["val"], self.batch_size, self.batch_size * context.world_size,
+            config.l1_epochs, config.gan_epochs, config.image_size,
+        )
+        stop = StopRequest()
+        stop.install()
+        self._images_per_s = 0.0
+        interrupted = False
+        try:
+            for epoch in range(self.start_epoch, config.total_epochs):
+                started = time.perf_counter()
+                sums, interrupted, batches_done = self._train_epoch(epoch, stop)
+                if interrupted:
+                    self._save("last.pt", self._state(epoch, batches_done, sums, interrupted=True))
+                    log.info("stopped by signal in epoch %d after %d batches; saved last.pt", epoch + 1, batches_done)
+                    break
+                train_metrics = self._reduce(sums)
+                _sync_buffers(self.generator, context)
+                _sync_buffers(self.discriminator, context)
+                val_metrics = self._validate(epoch)
+                self.last_val = val_metrics
+                self._write_epoch(epoch, train_metrics, val_metrics, time.perf_counter() - started)
+                state = self._state(epoch + 1, 0, None, interrupted=False)
+                self._save("last.pt", state)
+                if self._is_best(epoch, val_metrics["psnr"]):
+                    state["best"] = self.best
+                    self._save("best.pt", state)
+                barrier(context)
+                if stop.agreed(context, self.device):
+                    log.info("stopped by signal after epoch %d; saved last.pt", epoch + 1)
+                    interrupted = True
+                    break
+        finally:
+            stop.restore()
+            if context.is_main:
+                self.tensorboard.close()
+        checksum = _weights_checksum(self.generator) + _weights_checksum(self.discriminator)
+        logging.getLogger("training").warning("rank %d final weights checksum %s", context.rank, checksum)
+        shutdown_distributed(context)
+        return {"interrupted": interrupted, "val": getattr(self, "last_val", {}), "checksum": checksum}
+
+    def _is_best(self, epoch: int, val_psnr: float) -> bool:
+        """best.pt tracks val PSNR within the latest phase: the L1 phase always wins on PSNR
+        alone (it hedges towards grey), so a GAN-phase model is never displaced by it."""
+        phase = self.config.phase_of(epoch)
+        if phase > self.best["phase"] or val_psnr > self.best["psnr"]:
+            self.best = {"psnr": val_psnr, "phase": phase, "epoch": epoch + 1}
+            return True
+        return False
+
+
+def train(config: TrainConfig, resume: str | None = None) -> dict:
+    return Trainer(config, resume).run()

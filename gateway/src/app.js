@@ -1,0 +1,142 @@
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const express = require('express');
+const helmet = require('helmet');
+const { rateLimit } = require('express-rate-limit');
+
+const { MULTIPART_ALLOWANCE_BYTES } = require('./config');
+const { errorHandler, notFoundHandler, sendError, HttpError } = require('./errors');
+const { createLogger, requestLogger } = require('./logger');
+const { passThroughProxy } = require('./proxy');
+const { ResultStore } = require('./resultStore');
+const { Upstream, payloadTooLarge } = require('./upstream');
+const { colorizeHandler } = require('./routes/colorize');
+const { healthHandler } = require('./routes/health');
+const { imageHandler } = require('./routes/images');
+
+function colorizeRateLimit(config) {
+  return rateLimit({
+    windowMs: config.rateLimitWindowMs,
+    limit: config.rateLimitMax,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    skip: (req) => config.rateLimitMax === 0 || req.method !== 'POST',
+    handler(req, res) {
+      const retryAfter = Math.max(1, Math.ceil((req.rateLimit.resetTime - Date.now()) / 1000));
+      sendError(res, 429, 'rate_limited', 'Too many images in a short time: wait a little and try again.', {
+        'Retry-After': String(retryAfter),
+      });
+    },
+  });
+}
+
+/** Refuse an upload whose declared size is over the limit before any byte is read. */
+function declaredSizeLimit(bodyLimitBytes, imageLimitBytes) {
+  return (req, res, next) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > bodyLimitBytes) {
+      // Close the connection so the client stops sending the rest.
+      res.setHeader('Connection', 'close');
+      throw payloadTooLarge(imageLimitBytes);
+    }
+    next();
+  };
+}
+
+function frontend(staticDir) {
+  const router = express.Router();
+  const indexFile = path.join(staticDir, 'index.html');
+  if (!fs.existsSync(indexFile)) {
+    router.get('/', (req, res) =>
+      sendError(res, 404, 'frontend_not_built', `No built frontend in ${staticDir}: run "npm run build" in frontend/.`),
+    );
+    return router;
+  }
+  router.use(
+    express.static(staticDir, {
+      index: 'index.html',
+      setHeaders(res, filePath) {
+        // Vite puts a content hash in every asset name: cache those forever, never index.html.
+        const hashed = filePath.includes(`${path.sep}assets${path.sep}`);
+        res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    }),
+  );
+  return router;
+}
+
+/**
+ * Build the gateway: the built frontend at /, the colorize API at /api, and a
+ * pass-through of the inference service's REST API at /api/v1. Resolves to the
+ * Express app; `app.locals.close()` stops its timers and sockets.
+ */
+async function createApp(config, { logger = createLogger(config.logLevel) } = {}) {
+  const upstream = new Upstream({ baseUrl: config.inferenceUrl, timeoutMs: config.upstreamTimeoutMs });
+  const store = await new ResultStore({
+    dir: config.resultDir,
+    ttlMs: config.resultTtlMs,
+    maxBytes: config.resultMaxBytes,
+    sweepMs: config.resultSweepMs,
+    logger,
+  }).open();
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy) app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
+  app.locals.store = store;
+  app.locals.upstream = upstream;
+  app.locals.close = () => {
+    store.close();
+    upstream.close();
+  };
+
+  app.use(requestLogger(logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Previews of the user's own files are blob: URLs.
+          'img-src': ["'self'", 'data:', 'blob:'],
+          // Plain-HTTP deployments (a LAN address) must not have their assets rewritten to https.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+
+  const limiter = colorizeRateLimit(config);
+  const bodyLimitBytes = config.uploadLimitBytes + MULTIPART_ALLOWANCE_BYTES;
+  const limitUpload = declaredSizeLimit(bodyLimitBytes, config.uploadLimitBytes);
+
+  // The streaming routes come first: no body parser runs before them (none is used at all).
+  app.use('/api/v1', limiter, limitUpload, passThroughProxy({ upstream }));
+  app.post(
+    '/api/colorize',
+    limiter,
+    limitUpload,
+    colorizeHandler({ upstream, store, uploadLimitBytes: config.uploadLimitBytes, bodyLimitBytes }),
+  );
+  app.get('/api/images/:id', imageHandler({ store }));
+  app.get('/api/health', healthHandler({ upstream, store, startedAt: Date.now() }));
+  app.all('/api/colorize', (req, res) => {
+    throw new HttpError(405, 'method_not_allowed', 'Use POST to colorize an image.', { Allow: 'POST' });
+  });
+  app.use('/api', notFoundHandler);
+
+  app.use(frontend(config.staticDir));
+  // Client-side routes of the single-page app all get index.html.
+  const indexFile = path.join(config.staticDir, 'index.html');
+  app.get('/{*path}', (req, res, next) => {
+    if (!req.accepts('html') || !fs.existsSync(indexFile)) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(indexFile);
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
+
+module.exports = { createApp };

@@ -1,0 +1,73 @@
+'use strict';
+
+const os = require('node:os');
+const path = require('node:path');
+
+const MB = 1024 * 1024;
+// Room for the multipart envelope and small form fields around an image of the maximum size
+// (the same allowance as the inference service's).
+const MULTIPART_ALLOWANCE_BYTES = 64 * 1024;
+
+/** Every setting the gateway reads, with its environment variable and default. */
+const SETTINGS = {
+  port: { env: 'PORT', type: 'int', default: 3000 },
+  host: { env: 'HOST', type: 'string', default: '0.0.0.0' },
+  inferenceUrl: { env: 'INFERENCE_URL', type: 'url', default: 'http://127.0.0.1:8000' },
+  // Largest accepted image file: same meaning and default (20 MB) as the inference
+  // service's COLORIZER_MAX_UPLOAD_BYTES, so both sides refuse the same files. The
+  // request body may be MULTIPART_ALLOWANCE_BYTES larger (the multipart envelope).
+  uploadLimitBytes: { env: 'UPLOAD_LIMIT', type: 'bytes', default: 20 * MB },
+  upstreamTimeoutMs: { env: 'UPSTREAM_TIMEOUT_MS', type: 'int', default: 120_000 },
+  resultDir: { env: 'RESULT_DIR', type: 'string', default: path.join(os.tmpdir(), 'colorizer-results') },
+  resultTtlMs: { env: 'RESULT_TTL_MS', type: 'int', default: 60 * 60 * 1000 },
+  resultMaxBytes: { env: 'RESULT_MAX_BYTES', type: 'bytes', default: 1024 * MB },
+  resultSweepMs: { env: 'RESULT_SWEEP_MS', type: 'int', default: 60_000 },
+  rateLimitWindowMs: { env: 'RATE_LIMIT_WINDOW_MS', type: 'int', default: 60_000 },
+  // Requests to the colorize endpoints per client per window (0 turns the limit off).
+  rateLimitMax: { env: 'RATE_LIMIT_MAX', type: 'int', default: 30 },
+  // Express "trust proxy": set when the gateway sits behind a reverse proxy, so the
+  // rate limit keys on the real client address (e.g. "1" or "loopback").
+  trustProxy: { env: 'TRUST_PROXY', type: 'string', default: '' },
+  staticDir: { env: 'STATIC_DIR', type: 'string', default: path.resolve(__dirname, '..', '..', 'frontend', 'dist') },
+  logLevel: { env: 'LOG_LEVEL', type: 'string', default: 'info' },
+};
+
+/** "20mb", "512kb", "1048576" -> bytes. */
+function parseBytes(text) {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$/i.exec(text);
+  if (!match) return NaN;
+  const units = { b: 1, k: 1024, kb: 1024, m: MB, mb: MB, g: 1024 * MB, gb: 1024 * MB };
+  return Math.floor(Number(match[1]) * units[(match[2] || 'b').toLowerCase()]);
+}
+
+function parseValue(name, setting, raw) {
+  if (setting.type === 'string') return raw;
+  if (setting.type === 'url') {
+    try {
+      return new URL(raw).toString().replace(/\/+$/, '');
+    } catch {
+      throw new Error(`${setting.env} must be an absolute URL, got "${raw}"`);
+    }
+  }
+  const value = setting.type === 'bytes' ? parseBytes(raw) : Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${setting.env} must be a non-negative integer${setting.type === 'bytes' ? ' or a size like 20mb' : ''}, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * Build the gateway configuration from environment variables (the only source of
+ * configuration). `overrides` lets tests set values directly.
+ */
+function loadConfig(env = process.env, overrides = {}) {
+  const config = {};
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    const raw = env[setting.env];
+    config[name] = raw === undefined || raw === '' ? setting.default : parseValue(name, setting, raw);
+  }
+  if (config.resultTtlMs < 1) throw new Error('RESULT_TTL_MS must be at least 1');
+  return { ...config, ...overrides };
+}
+
+module.exports = { loadConfig, parseBytes, SETTINGS, MULTIPART_ALLOWANCE_BYTES };

@@ -1,0 +1,77 @@
+'use strict';
+
+/**
+ * Every failure leaves the gateway in one JSON shape, the same as the inference
+ * service's: {"error": {"code": "...", "message": "..."}}.
+ */
+class HttpError extends Error {
+  constructor(status, code, message, headers = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+function sendError(res, status, code, message, headers = {}) {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.status(status).json({ error: { code, message } });
+}
+
+const upstreamUnavailable = () =>
+  new HttpError(502, 'upstream_unavailable', 'The inference service cannot be reached.');
+
+const upstreamTimeout = () =>
+  new HttpError(504, 'upstream_timeout', 'The inference service did not answer in time.');
+
+const badUpstreamResponse = (detail) =>
+  new HttpError(502, 'bad_upstream_response', `The inference service sent an unusable answer: ${detail}`);
+
+/** Error codes of node's sockets that mean "the upstream is not there (or went away)". */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+]);
+
+/** Map a socket error from talking to the inference service to the HttpError to answer with. */
+function fromUpstreamError(err) {
+  if (err instanceof HttpError) return err;
+  if (err && err.code === 'UPSTREAM_TIMEOUT') return upstreamTimeout();
+  if (err && UNREACHABLE_CODES.has(err.code)) return upstreamUnavailable();
+  return upstreamUnavailable();
+}
+
+function notFoundHandler(req, res) {
+  sendError(res, 404, 'not_found', `No route for ${req.method} ${req.originalUrl.split('?')[0]}.`);
+}
+
+/** The one final error handler: logs unexpected errors, never leaks a stack trace. */
+function errorHandler(err, req, res, _next) {
+  let error = err;
+  if (!(error instanceof HttpError)) {
+    // Errors thrown by express/body handling carry a status (e.g. a malformed URL).
+    const status = Number(err && (err.status || err.statusCode));
+    if (status >= 400 && status < 500) {
+      error = new HttpError(status, err.code && typeof err.code === 'string' ? err.code.toLowerCase() : 'bad_request', 'The request could not be processed.');
+    } else {
+      (req.log || console).error({ err }, 'unhandled error');
+      error = new HttpError(500, 'internal_error', 'Something went wrong in the gateway.');
+    }
+  }
+  if (res.headersSent) {
+    // Too late for a JSON answer: cut the connection so the client sees a failure.
+    res.destroy();
+    return;
+  }
+  sendError(res, error.status, error.code, error.message, error.headers);
+}
+
+module.exports = {
+  HttpError,
+  sendError,
+  upstreamUnavailable,
+  upstreamTimeout,
+  badUpstreamResponse,
+  fromUpstreamError,
+  notFoundHandler,
+  errorHandler,
+};

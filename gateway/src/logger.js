@@ -1,0 +1,36 @@
+'use strict';
+
+const crypto = require('node:crypto');
+const pino = require('pino');
+const pinoHttp = require('pino-http');
+
+// A client's X-Request-Id is honoured when it looks like an id (no log injection).
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function createLogger(level) {
+  return pino({ level, base: { service: 'gateway' } });
+}
+
+/** One structured log line per request, with a request id echoed as X-Request-Id. */
+function requestLogger(logger) {
+  return pinoHttp({
+    logger,
+    genReqId(req, res) {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : crypto.randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customLogLevel(req, res, err) {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      return 'info';
+    },
+    serializers: {
+      req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress, contentLength: req.headers?.['content-length'] }),
+      res: (res) => ({ statusCode: res.statusCode, contentLength: res.headers?.['content-length'] }),
+    },
+  });
+}
+
+module.exports = { createLogger, requestLogger };

@@ -1,0 +1,196 @@
+'use strict';
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const fsp = require('node:fs/promises');
+const path = require('node:path');
+const { pipeline } = require('node:stream/promises');
+const { imageSizeFromFile } = require('image-size/fromFile');
+
+const { HttpError } = require('./errors');
+
+// 18 random bytes = 144 bits, written as 24 base64url characters (no padding).
+const ID_BYTES = 18;
+const ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
+
+const EXTENSIONS = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
+
+function newId() {
+  return crypto.randomBytes(ID_BYTES).toString('base64url');
+}
+
+/** True only for strings shaped exactly like the ids this store hands out. */
+function isValidId(id) {
+  return typeof id === 'string' && ID_PATTERN.test(id);
+}
+
+/**
+ * Colorized results on disk, each with a time-to-live, under a total size cap.
+ *
+ * Each result is two files in `dir`: `<id>.<ext>` (the image) and `<id>.json`
+ * (its metadata). The index lives in memory and is rebuilt from the metadata
+ * files on start, so results survive a gateway restart until they expire.
+ * When the cap is exceeded the oldest results are removed first.
+ */
+class ResultStore {
+  constructor({ dir, ttlMs, maxBytes, sweepMs = 60_000, logger = null, now = Date.now }) {
+    this.dir = path.resolve(dir);
+    this.ttlMs = ttlMs;
+    this.maxBytes = maxBytes;
+    this.sweepMs = sweepMs;
+    this.logger = logger;
+    this.now = now;
+    this.entries = new Map(); // id -> metadata, in insertion (= age) order
+    this.totalBytes = 0;
+    this.timer = null;
+  }
+
+  /** Create the folder, load surviving results, and start the periodic expiry sweep. */
+  async open() {
+    await fsp.mkdir(this.dir, { recursive: true });
+    await this.loadExisting();
+    if (this.sweepMs > 0) {
+      this.timer = setInterval(() => {
+        this.sweep().catch((err) => this.logger?.error({ err }, 'result sweep failed'));
+      }, this.sweepMs);
+      this.timer.unref();
+    }
+    return this;
+  }
+
+  close() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async loadExisting() {
+    const names = await fsp.readdir(this.dir);
+    const found = [];
+    for (const name of names) {
+      if (name.startsWith('.tmp-')) {
+        await fsp.rm(path.join(this.dir, name), { force: true }); // an interrupted write
+        continue;
+      }
+      const match = /^([A-Za-z0-9_-]{24})\.json$/.exec(name);
+      if (!match) continue;
+      try {
+        const meta = JSON.parse(await fsp.readFile(path.join(this.dir, name), 'utf8'));
+        await fsp.access(this.filePath(meta));
+        if (meta.id !== match[1]) throw new Error('id mismatch');
+        found.push(meta);
+      } catch {
+        await this.removeFiles(match[1]);
+      }
+    }
+    found.sort((a, b) => a.createdAt - b.createdAt);
+    for (const meta of found) this.index(meta);
+    await this.sweep();
+    await this.enforceCap();
+  }
+
+  filePath(meta) {
+    return path.join(this.dir, `${meta.id}.${meta.extension}`);
+  }
+
+  index(meta) {
+    this.entries.set(meta.id, meta);
+    this.totalBytes += meta.bytes;
+  }
+
+  async remove(id) {
+    const meta = this.entries.get(id);
+    if (meta) {
+      this.entries.delete(id);
+      this.totalBytes -= meta.bytes;
+    }
+    await this.removeFiles(id);
+  }
+
+  async removeFiles(id) {
+    const names = [`${id}.json`, ...Object.values(EXTENSIONS).map((ext) => `${id}.${ext}`)];
+    await Promise.all(names.map((name) => fsp.rm(path.join(this.dir, name), { force: true })));
+  }
+
+  /**
+   * Stream an image into the store. `info` carries contentType, filename and any
+   * extra metadata (model, inference time) to keep with it. Resolves to the entry.
+   */
+  async save(stream, info) {
+    const extension = EXTENSIONS[info.contentType];
+    if (!extension) throw new HttpError(502, 'bad_upstream_response', `unexpected image type "${info.contentType}"`);
+    const id = newId();
+    const tmpPath = path.join(this.dir, `.tmp-${id}`);
+    let bytes = 0;
+    try {
+      await pipeline(
+        stream,
+        async function* count(source) {
+          for await (const chunk of source) {
+            bytes += chunk.length;
+            yield chunk;
+          }
+        },
+        fs.createWriteStream(tmpPath),
+      );
+      if (bytes > this.maxBytes) {
+        throw new HttpError(507, 'result_too_large', 'The colorized image is larger than the result store can hold.');
+      }
+      const { width, height } = await imageSizeFromFile(tmpPath).catch(() => {
+        throw new HttpError(502, 'bad_upstream_response', 'the returned image could not be read');
+      });
+      const createdAt = this.now();
+      const meta = {
+        ...info.extra,
+        id,
+        contentType: info.contentType,
+        extension,
+        filename: info.filename,
+        bytes,
+        width,
+        height,
+        createdAt,
+        expiresAt: createdAt + this.ttlMs,
+      };
+      await fsp.writeFile(path.join(this.dir, `${id}.json`), JSON.stringify(meta));
+      await fsp.rename(tmpPath, this.filePath(meta));
+      this.index(meta);
+      await this.enforceCap(id);
+      return meta;
+    } finally {
+      await fsp.rm(tmpPath, { force: true });
+    }
+  }
+
+  /** The live entry for an id, or null when it is unknown or expired. */
+  get(id) {
+    if (!isValidId(id)) return null;
+    const meta = this.entries.get(id);
+    if (!meta) return null;
+    if (meta.expiresAt <= this.now()) {
+      this.remove(id).catch(() => {});
+      return null;
+    }
+    return meta;
+  }
+
+  /** Remove every expired result (files and index). */
+  async sweep() {
+    const now = this.now();
+    const expired = [...this.entries.values()].filter((meta) => meta.expiresAt <= now);
+    for (const meta of expired) await this.remove(meta.id);
+    if (expired.length) this.logger?.info({ removed: expired.length }, 'expired results removed');
+    return expired.length;
+  }
+
+  /** Remove the oldest results until the total fits under the cap (never `keepId`). */
+  async enforceCap(keepId = null) {
+    for (const meta of [...this.entries.values()]) {
+      if (this.totalBytes <= this.maxBytes) break;
+      if (meta.id === keepId) continue;
+      await this.remove(meta.id);
+      this.logger?.info({ id: meta.id }, 'result evicted to stay under the size cap');
+    }
+  }
+}
+
+module.exports = { ResultStore, isValidId, newId, ID_PATTERN };

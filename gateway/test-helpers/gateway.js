@@ -1,0 +1,22 @@
+'use strict';
+
+const path = require('node:path');
+
+const { createApp } = require('../src/app');
+const { loadConfig } = require('../src/config');
+const { tempDir } = require('./inferenceService');
+
+/** A gateway app for a test: configured like production (from an env mapping), quiet logs. */
+async function makeGateway(env = {}) {
+  const config = loadConfig({
+    RESULT_DIR: tempDir('gateway-results-'),
+    STATIC_DIR: path.join(tempDir('gateway-static-'), 'missing'),
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '0',
+    ...env,
+  });
+  const app = await createApp(config);
+  return { app, config, close: () => app.locals.close() };
+}
+
+module.exports = { makeGateway };

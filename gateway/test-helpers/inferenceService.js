@@ -1,0 +1,129 @@
+'use strict';
+
+// Starts the real inference service (gunicorn + Flask + torch) for the gateway's
+// integration tests, with a tiny random-weight artifact written by the project's
+// own Python helper. Nothing here imitates the service.
+const { spawn, execFile } = require('node:child_process');
+const { promisify } = require('node:util');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const VENV = process.env.COLORIZER_VENV || path.join(REPO_ROOT, '.venv');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A hash of the code that writes and reads artifacts: a cached artifact is reused only while it matches. */
+function artifactCodeHash() {
+  const hash = crypto.createHash('sha256');
+  const files = [path.join(REPO_ROOT, 'tests', 'conftest.py')];
+  const modelDir = path.join(REPO_ROOT, 'model');
+  for (const name of fs.readdirSync(modelDir).sort()) if (name.endsWith('.py')) files.push(path.join(modelDir, name));
+  for (const file of files) hash.update(fs.readFileSync(file));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A tiny (random-weight, real-format) artifact written by tests/conftest.py's
+ * helper. Writing one takes seconds (torch start-up), so it is cached in the temp
+ * folder under a hash of the model code; the Python side writes it atomically.
+ */
+async function writeTinyArtifact() {
+  const dir = path.join(os.tmpdir(), 'colorizer-gateway-tests');
+  const target = path.join(dir, `tiny-${artifactCodeHash()}.safetensors`);
+  if (fs.existsSync(target)) return target;
+  fs.mkdirSync(dir, { recursive: true });
+  await promisify(execFile)(
+    path.join(VENV, 'bin', 'python'),
+    ['-c', 'import sys; from tests.conftest import write_tiny_artifact; write_tiny_artifact(sys.argv[1])', target],
+    { cwd: REPO_ROOT },
+  );
+  return target;
+}
+
+async function waitForHealth(url, { expect = 'READY', timeoutMs = 60_000, child, logs }) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`inference service exited early (${child.exitCode}):\n${logs.join('')}`);
+    try {
+      const response = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5000) });
+      const body = await response.json();
+      if (body.status === expect) return body;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`inference service not ${expect} after ${timeoutMs} ms:\n${logs.join('')}`);
+}
+
+/**
+ * Start gunicorn on a free port. `env` adds COLORIZER_* settings; `expect` is
+ * the health status to wait for (READY, or FAILED for a broken artifact).
+ * Resolves to { url, port, stop }.
+ */
+async function startInferenceService({ artifact, env = {}, expect = 'READY' } = {}) {
+  const port = await freePort();
+  const logs = [];
+  const child = spawn(
+    path.join(VENV, 'bin', 'gunicorn'),
+    ['-c', 'inference_service/gunicorn.conf.py', 'inference_service:create_app()'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        COLORIZER_BIND: `127.0.0.1:${port}`,
+        COLORIZER_ARTIFACT: artifact,
+        COLORIZER_WORKERS: '1',
+        COLORIZER_TORCH_THREADS: '1',
+        COLORIZER_LOG_LEVEL: 'WARNING',
+        COLORIZER_GUNICORN_LOG_LEVEL: 'warning',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout.on('data', (data) => logs.push(data.toString()));
+  child.stderr.on('data', (data) => logs.push(data.toString()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(url, { expect, child, logs });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+
+  async function stop() {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT'); // gunicorn: quick shutdown
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  return { url, port, stop, logs };
+}
+
+module.exports = { startInferenceService, writeTinyArtifact, freePort, tempDir, REPO_ROOT };

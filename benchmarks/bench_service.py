@@ -45,8 +45,17 @@ import torch
 from PIL import Image
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+ROWS = ("direct colorize", "direct + decode/encode", "HTTP POST /v1/colorize")
 sys.path.insert(0, str(REPO_ROOT))
 
+from inference_service.config import Settings  # noqa: E402
+from inference_service.imaging import (  # noqa: E402
+    DEFAULT_QUALITY,
+    OUTPUT_FORMATS,
+    decode_pixels,
+    encode_image,
+    open_image,
+)
 from model.artifact import ArtifactMetadata, default_artifact_path, save_artifact  # noqa: E402
 from model.colorizer import Colorizer  # noqa: E402
 from model.generator import GeneratorConfig, UNetGenerator  # noqa: E402
@@ -96,8 +105,12 @@ def get_args_parser() -> argparse.ArgumentParser:
         default=32,
         help="requests sent in each throughput run, shared by the clients (default: 32)",
     )
-    parser.add_argument("--clients", type=int, default=4, help="concurrent clients in the second throughput run (default: 4)")
-    parser.add_argument("--output-format", default="png", choices=["png", "jpeg", "webp"], help="answer format (default: png)")
+    parser.add_argument(
+        "--clients", type=int, default=4, help="concurrent clients in the second throughput run (default: 4)"
+    )
+    parser.add_argument(
+        "--output-format", default="png", choices=["png", "jpeg", "webp"], help="answer format (default: png)"
+    )
     return parser
 
 
@@ -176,6 +189,16 @@ class Server:
                 raise RuntimeError(f"gunicorn did not get ready:\n{self.log_path.read_text()[-3000:]}")
             time.sleep(0.1)
 
+    def requests_per_worker(self, request_id_prefix: str) -> list[int]:
+        """How many of the logged requests with this id prefix each worker served (busiest first)."""
+        counts: dict[int, int] = {}
+        for line in self.log_path.read_text().splitlines():
+            if line.startswith("{"):
+                entry = json.loads(line)
+                if str(entry.get("request_id", "")).startswith(request_id_prefix):
+                    counts[entry["pid"]] = counts.get(entry["pid"], 0) + 1
+        return sorted(counts.values(), reverse=True)
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -195,16 +218,15 @@ def measure_latency(args, colorizer: Colorizer, server: Server, jpeg: bytes) -> 
     decoded.load()
     url = f"{server.url}/v1/colorize?format={args.output_format}"
     headers = {"Content-Type": "image/jpeg"}
-    samples: dict[str, list[float]] = {"direct colorize": [], "direct + decode/encode": [], "HTTP POST /v1/colorize": []}
+    samples: dict[str, list[float]] = {name: [] for name in ROWS}
+
+    output = OUTPUT_FORMATS[args.output_format]
+    png_compress_level = Settings().png_compress_level
 
     def direct_full() -> None:
-        image = Image.open(io.BytesIO(jpeg))
-        result = colorizer.colorize(image)
-        buffer = io.BytesIO()
-        if args.output_format == "png":
-            result.save(buffer, format="PNG", compress_level=1)  # the service's default level
-        else:
-            result.save(buffer, format=args.output_format.upper(), quality=90)
+        # The service's own steps, without HTTP: header check, decode, colorize, encode.
+        image = decode_pixels(open_image(jpeg, Settings().max_pixels))
+        encode_image(colorizer.colorize(image), output, DEFAULT_QUALITY, png_compress_level)
 
     with requests.Session() as session:
         for index in range(args.warmup + args.requests):
@@ -240,9 +262,11 @@ def measure_throughput(server: Server, jpeg: bytes, clients: int, total: int, ou
         with requests.Session() as session:
             while True:
                 with lock:
-                    if next(counter, None) is None:
-                        return
-                response = session.post(url, data=jpeg, headers={"Content-Type": "image/jpeg"}, timeout=300)
+                    number = next(counter, None)
+                if number is None:
+                    return
+                headers = {"Content-Type": "image/jpeg", "X-Request-Id": f"throughput-{clients}-{number}"}
+                response = session.post(url, data=jpeg, headers=headers, timeout=300)
                 if response.status_code != 200:
                     with lock:
                         refused += 1
@@ -288,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                 clients: measure_throughput(server, jpeg, clients, args.throughput_requests, args.output_format)
                 for clients in (1, args.clients)
             }
+            time.sleep(0.5)  # let the workers' last log lines reach the file
+            served = {clients: server.requests_per_worker(f"throughput-{clients}-") for clients in throughput}
         finally:
             server.stop()
 
@@ -301,16 +327,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"latency over {args.requests} requests (after {args.warmup} warm-up), interleaved")
     print(f"{'path':<26} {'p50 ms':>9} {'p95 ms':>9} {'mean ms':>9}")
     for name, values in samples.items():
-        print(f"{name:<26} {percentile(values, 50):>9.1f} {percentile(values, 95):>9.1f} {statistics.fmean(values):>9.1f}")
+        p50, p95, mean = percentile(values, 50), percentile(values, 95), statistics.fmean(values)
+        print(f"{name:<26} {p50:>9.1f} {p95:>9.1f} {mean:>9.1f}")
     http_p50 = percentile(samples["HTTP POST /v1/colorize"], 50)
     for baseline in ("direct colorize", "direct + decode/encode"):
         base_p50 = percentile(samples[baseline], 50)
         print(f"HTTP overhead at p50 vs {baseline:<23}: {100 * (http_p50 - base_p50) / base_p50:+6.1f}%")
     print()
     print(f"throughput, {args.throughput_requests} requests per run")
-    print(f"{'clients':<8} {'req/s':>8} {'refused':>8}")
+    print(f"{'clients':<8} {'req/s':>8} {'refused':>8}  requests per worker")
     for clients, (rate, refused) in throughput.items():
-        print(f"{clients:<8} {rate:>8.2f} {refused:>8}")
+        shares = "/".join(str(count) for count in served[clients])
+        print(f"{clients:<8} {rate:>8.2f} {refused:>8}  {shares}")
     one, many = throughput[1][0], throughput[args.clients][0]
     print(f"{args.clients} clients vs 1: x{many / one:.2f}")
     print(json.dumps({"p50_ms": {k: round(percentile(v, 50), 1) for k, v in samples.items()}}), file=sys.stderr)

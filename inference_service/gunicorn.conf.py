@@ -67,8 +67,12 @@ timeout = _int_env("COLORIZER_TIMEOUT", 120)
 # On shutdown or reload, requests in progress get this long to finish.
 graceful_timeout = 30
 
-# Keep idle connections open a little: the gateway reuses its connections.
-keepalive = 5
+# Seconds an idle connection is kept open; 0 closes it after each response. Off
+# by default: a kept-alive client connection stays with the worker that accepted
+# it, so a few busy keep-alive clients (the gateway's pool) can all land on one
+# worker while the others idle. A new TCP connection per request costs well under
+# a millisecond beside tens of milliseconds of colorization.
+keepalive = _int_env("COLORIZER_KEEPALIVE", 0)
 
 # Workers are never recycled after N requests: each restart reloads the model,
 # and its requests would meet 503 not_ready meanwhile.

@@ -146,8 +146,8 @@ def test_download_name_is_the_upload_stem_made_safe(client, filename, expected):
 
 @pytest.mark.parametrize(
     ("filename", "stem"),
-    [(None, "image"), ("", "image"), ("C:\\photos\\cat.jpg", "cat"), ("...", "image"), ("a\x00b\r\n.png", "a_b"), ('my"quote;.png', "my_quote"),
-     ("x" * 300 + ".png", "x" * 100)],
+    [(None, "image"), ("", "image"), ("C:\\photos\\cat.jpg", "cat"), ("...", "image"), ("a\x00b\r\n.png", "a_b"),
+     ('my"quote;.png', "my_quote"), ("x" * 300 + ".png", "x" * 100)],
 )  # fmt: skip
 def test_original_stem(filename, stem):
     assert original_stem(filename) == stem
@@ -170,7 +170,8 @@ def test_one_structured_log_line_per_request(client):
         jpeg = encode(make_photo(90, 60).convert("L"), "JPEG")
         client.post("/v1/colorize?render_size=96", data=jpeg, content_type="image/jpeg",
                     headers={"X-Request-Id": "log-me-1"})  # fmt: skip
-        client.post("/v1/colorize", data=b"not an image", content_type="image/jpeg", headers={"X-Request-Id": "log-me-2"})
+        client.post("/v1/colorize", data=b"not an image", content_type="image/jpeg",
+                    headers={"X-Request-Id": "log-me-2"})  # fmt: skip
     finally:
         request_logger.removeHandler(collector)
     assert [line["request_id"] for line in collector.lines] == ["log-me-1", "log-me-2"]

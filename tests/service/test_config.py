@@ -58,7 +58,7 @@ def test_a_bad_value_names_its_variable(variable, value):
 
 def _gunicorn_settings(monkeypatch, **environ) -> dict:
     for name in ("COLORIZER_BIND", "PORT", "COLORIZER_WORKERS", "COLORIZER_THREADS", "COLORIZER_QUEUE_SIZE",
-                 "COLORIZER_TORCH_THREADS", "COLORIZER_CONTROL_SOCKET"):  # fmt: skip
+                 "COLORIZER_TORCH_THREADS", "COLORIZER_CONTROL_SOCKET", "COLORIZER_KEEPALIVE"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -74,6 +74,7 @@ def test_gunicorn_defaults(monkeypatch):
     assert conf["threads"] == 1 + 4 + 2  # running + default queue + spare
     assert conf["torch_threads"] >= 1
     assert conf["control_socket_disable"] is True
+    assert conf["keepalive"] == 0  # connections spread over the workers
     assert callable(conf["post_fork"]) and callable(conf["when_ready"])
 
 

@@ -18,7 +18,11 @@ Run (from the repository root):
 
 Both networks run in eval mode under torch.inference_mode, on the same input, in
 alternating order (ours first, then theirs first, ...); the medians are compared.
-The build machine is shared and noisy: read the ratio, not the milliseconds.
+This runs once at 1 torch thread (how the service runs: one worker process per
+core) and once at torch's default thread count. The build machine is shared and
+noisy: read the ratio, not the milliseconds. With other load on the machine, the
+multi-threaded medians suffer most (every op waits for a descheduled thread); the
+ratio of minimums is printed as the noise-robust cross-check.
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=15, help="timed forwards per network (default: 15)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed forwards per network first (default: 3)")
     parser.add_argument(
-        "--threads", type=int, default=None, help="torch.set_num_threads for both (default: torch's own choice)"
+        "--threads", type=int, nargs="+", default=[1, torch.get_num_threads()],
+        help="torch thread counts to compare at, one comparison each (default: 1 as the service runs with "
+        "one worker per core, then torch's own choice: %(default)s)",
     )
     parser.add_argument(
         "--fastai-dir",
@@ -106,10 +112,27 @@ def compare(networks: dict[str, nn.Module], batch: torch.Tensor, repeats: int, w
     return timings
 
 
+def report(networks: dict[str, nn.Module], timings: dict[str, list[float]]) -> float:
+    print(f"  {'generator':24s} {'parameters':>12s} {'median ms':>10s} {'min ms':>8s}")
+    for name, network in networks.items():
+        seconds = timings[name]
+        print(
+            f"  {name:24s} {parameter_count(network):12,d} "
+            f"{statistics.median(seconds) * 1e3:10.1f} {min(seconds) * 1e3:8.1f}"
+        )
+    ours, reference = (timings[name] for name in networks)
+    speedup = statistics.median(reference) / statistics.median(ours)
+    paired = statistics.median(r / o for o, r in zip(ours, reference))
+    verdict = "meets" if speedup >= REQUIRED_SPEEDUP else "BELOW"
+    print(
+        f"  speed-up (median fastai / median ours): {speedup:.2f}x, required >= {REQUIRED_SPEEDUP}x: {verdict}  "
+        f"[median of paired ratios {paired:.2f}x, ratio of minimums {min(reference) / min(ours):.2f}x]"
+    )
+    return speedup
+
+
 def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     networks = {
         "ours (UNetGenerator)": UNetGenerator(GeneratorConfig()).eval(),
@@ -122,25 +145,16 @@ def main(argv: list[str] | None = None) -> int:
             if shape != (args.batch_size, 2, args.size, args.size):
                 raise SystemExit(f"{name} returned {shape}, expected ab at the input size")
 
-    timings = compare(networks, batch, args.repeats, args.warmup)
     print(
         f"CPU forward, batch {args.batch_size} x 1 x {args.size} x {args.size}, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads, {args.repeats} interleaved repeats"
+        f"eval + inference_mode, {args.repeats} interleaved repeats"
     )
-    print(f"{'generator':24s} {'parameters':>12s} {'median ms':>10s} {'min ms':>8s}")
-    for name, network in networks.items():
-        seconds = timings[name]
-        print(
-            f"{name:24s} {parameter_count(network):12,d} "
-            f"{statistics.median(seconds) * 1e3:10.1f} {min(seconds) * 1e3:8.1f}"
-        )
-    ours, reference = (timings[name] for name in networks)
-    speedup = statistics.median(reference) / statistics.median(ours)
-    paired = statistics.median(r / o for o, r in zip(ours, reference))
-    verdict = "meets" if speedup >= REQUIRED_SPEEDUP else "BELOW"
-    print(f"speed-up (median fastai / median ours): {speedup:.2f}x  [median of paired ratios {paired:.2f}x]")
-    print(f"required >= {REQUIRED_SPEEDUP}x: {verdict}")
-    return 1 if args.strict and speedup < REQUIRED_SPEEDUP else 0
+    speedups = []
+    for threads in dict.fromkeys(args.threads):  # in order, without repeats
+        torch.set_num_threads(threads)
+        print(f"{threads} thread{'s' if threads > 1 else ''}:")
+        speedups.append(report(networks, compare(networks, batch, args.repeats, args.warmup)))
+    return 1 if args.strict and min(speedups) < REQUIRED_SPEEDUP else 0
 
 
 if __name__ == "__main__":

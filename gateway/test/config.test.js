@@ -1,0 +1,55 @@
+'use strict';
+
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { describe, it } = require('node:test');
+
+const { loadConfig, parseBytes } = require('../src/config');
+
+describe('configuration from the environment', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.inferenceUrl, 'http://127.0.0.1:8000');
+    assert.equal(config.uploadLimitBytes, 20 * 1024 * 1024);
+    assert.equal(config.resultTtlMs, 60 * 60 * 1000);
+    assert.equal(config.staticDir, path.resolve(__dirname, '..', '..', 'frontend', 'dist'));
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      INFERENCE_URL: 'http://inference:8000/',
+      UPLOAD_LIMIT: '5mb',
+      RESULT_DIR: '/data/results',
+      RESULT_TTL_MS: '1000',
+      RESULT_MAX_BYTES: '1gb',
+      RATE_LIMIT_MAX: '0',
+      UPSTREAM_TIMEOUT_MS: '500',
+      STATIC_DIR: '/srv/app',
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.inferenceUrl, 'http://inference:8000');
+    assert.equal(config.uploadLimitBytes, 5 * 1024 * 1024);
+    assert.equal(config.resultDir, '/data/results');
+    assert.equal(config.resultTtlMs, 1000);
+    assert.equal(config.resultMaxBytes, 1024 ** 3);
+    assert.equal(config.rateLimitMax, 0);
+    assert.equal(config.upstreamTimeoutMs, 500);
+    assert.equal(config.staticDir, '/srv/app');
+  });
+
+  it('refuses values it cannot use, naming the variable', () => {
+    assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT must be a non-negative integer/);
+    assert.throws(() => loadConfig({ UPLOAD_LIMIT: 'lots' }), /UPLOAD_LIMIT must be .* a size like 20mb/);
+    assert.throws(() => loadConfig({ INFERENCE_URL: 'inference:8000' }), /INFERENCE_URL must be an absolute URL/);
+    assert.throws(() => loadConfig({ RESULT_TTL_MS: '0' }), /RESULT_TTL_MS must be at least 1/);
+  });
+
+  it('parses sizes', () => {
+    assert.equal(parseBytes('1048576'), 1048576);
+    assert.equal(parseBytes('512kb'), 512 * 1024);
+    assert.equal(parseBytes('1.5 MB'), 1.5 * 1024 * 1024);
+    assert.ok(Number.isNaN(parseBytes('-1mb')));
+  });
+});

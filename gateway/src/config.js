@@ -43,11 +43,16 @@ function parseBytes(text) {
 function parseValue(name, setting, raw) {
   if (setting.type === 'string') return raw;
   if (setting.type === 'url') {
+    let url = null;
     try {
-      return new URL(raw).toString().replace(/\/+$/, '');
+      url = new URL(raw);
     } catch {
-      throw new Error(`${setting.env} must be an absolute URL, got "${raw}"`);
+      /* reported below */
     }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+      throw new Error(`${setting.env} must be an absolute http(s) URL, got "${raw}"`);
+    }
+    return url.toString().replace(/\/+$/, '');
   }
   const value = setting.type === 'bytes' ? parseBytes(raw) : Number(raw);
   if (!Number.isInteger(value) || value < 0) {

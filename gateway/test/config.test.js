@@ -42,7 +42,7 @@ describe('configuration from the environment', () => {
   it('refuses values it cannot use, naming the variable', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT must be a non-negative integer/);
     assert.throws(() => loadConfig({ UPLOAD_LIMIT: 'lots' }), /UPLOAD_LIMIT must be .* a size like 20mb/);
-    assert.throws(() => loadConfig({ INFERENCE_URL: 'inference:8000' }), /INFERENCE_URL must be an absolute URL/);
+    assert.throws(() => loadConfig({ INFERENCE_URL: 'inference:8000' }), /INFERENCE_URL must be an absolute http\(s\) URL/);
     assert.throws(() => loadConfig({ RESULT_TTL_MS: '0' }), /RESULT_TTL_MS must be at least 1/);
   });
 

@@ -1,0 +1,275 @@
+"""What the Node gateway costs: the inference service called directly vs through the gateway.
+
+Starts the inference service (gunicorn, the project's config) and the gateway
+(node gateway/src/server.js) on free local ports, then sends one 512x512
+grayscale JPEG N times down each of three paths, taking turns so that all three
+see the same machine load:
+
+  direct        POST /v1/colorize on the service (PNG bytes back)
+  pass-through  POST /api/v1/colorize on the gateway (streamed proxy, PNG bytes back)
+  web app       POST /api/colorize on the gateway (result stored on disk, 201 JSON)
+                + GET of the stored image: what the browser does
+
+and prints p50/p95 of each, the gateway's overhead relative to direct (ratio of
+the p50s and of the p95s), and the median of the per-round differences in ms
+(paired: each gateway request against the direct one of the same round, which
+cancels slow drifts in machine load). The check: overhead at p50 under
+--max-overhead (10%) for both gateway paths; the exit status is 1 when it is not met. Timings on a shared machine are noisy:
+compare the rows of one run, not runs with each other.
+
+Examples:
+    .venv/bin/python benchmarks/bench_gateway.py                    # the shipped default model
+    .venv/bin/python benchmarks/bench_gateway.py --random-weights   # same architecture, random weights
+    .venv/bin/python benchmarks/bench_gateway.py --artifact path/to/model.safetensors --requests 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import requests
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+PATHS = ("direct", "pass-through", "web app")
+
+
+def get_args_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--artifact",
+        type=Path,
+        default=None,
+        help="model artifact to serve (default: the shipped model/weights/colorizer-default.safetensors)",
+    )
+    source.add_argument(
+        "--random-weights",
+        action="store_true",
+        help="serve a full-size generator with random weights: same architecture and cost as the shipped model "
+        "(default: off)",
+    )
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per path (default: 40)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per path first (default: 5)")
+    parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")
+    parser.add_argument(
+        "--max-overhead",
+        type=float,
+        default=0.10,
+        help="largest accepted gateway overhead at p50, as a fraction of direct (default: 0.10)",
+    )
+    parser.add_argument("--node", default=shutil.which("node") or "node", help="node binary (default: from PATH)")
+    return parser
+
+
+def test_jpeg(size: int) -> bytes:
+    """A smooth grayscale 'photo' (gradients and blocks) as a JPEG."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    gray = 0.5 + 0.3 * np.sin(x / size * 7) * np.cos(y / size * 5) + 0.2 * (((x // 64) + (y // 64)) % 2)
+    image = Image.fromarray((np.clip(gray, 0, 1) * 255).astype(np.uint8), mode="L")
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def write_random_artifact(path: Path) -> Path:
+    import torch
+
+    from model.artifact import ArtifactMetadata, save_artifact
+    from model.generator import GeneratorConfig, UNetGenerator
+
+    torch.manual_seed(0)
+    config = GeneratorConfig()
+    metadata = ArtifactMetadata(
+        name="random-weights-benchmark",
+        version="0",
+        generator=config,
+        render_size=256,
+        training={"description": "random weights, for timing only"},
+    )
+    return save_artifact(path, UNetGenerator(config), metadata)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 300) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args[0]} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} not ready after {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(samples), q))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = get_args_parser().parse_args(argv)
+    from model.artifact import default_artifact_path
+
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as scratch:
+        scratch_dir = Path(scratch)
+        if args.random_weights:
+            artifact = write_random_artifact(scratch_dir / "random.safetensors")
+        else:
+            artifact = Path(args.artifact or default_artifact_path())
+            if not artifact.is_file():
+                raise SystemExit(f"{artifact}: no such artifact. Pass --artifact PATH, or --random-weights.")
+
+        service_port, gateway_port = free_port(), free_port()
+        service_log, gateway_log = scratch_dir / "gunicorn.log", scratch_dir / "gateway.log"
+        service = subprocess.Popen(
+            [str(REPO_ROOT / ".venv" / "bin" / "gunicorn"), "-c", "inference_service/gunicorn.conf.py",
+             "inference_service:create_app()"],
+            cwd=REPO_ROOT,
+            env={**os.environ, "COLORIZER_BIND": f"127.0.0.1:{service_port}", "COLORIZER_ARTIFACT": str(artifact),
+                 "COLORIZER_WORKERS": "1", "COLORIZER_LOG_LEVEL": "WARNING"},
+            stdout=service_log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        gateway = subprocess.Popen(
+            [args.node, str(REPO_ROOT / "gateway" / "src" / "server.js")],
+            cwd=REPO_ROOT / "gateway",
+            # Production settings, logs included (one JSON line per request, to a file).
+            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(gateway_port),
+                 "INFERENCE_URL": f"http://127.0.0.1:{service_port}", "RESULT_DIR": str(scratch_dir / "results"),
+                 "RATE_LIMIT_MAX": "0"},
+            stdout=gateway_log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            service_url, gateway_url = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{gateway_port}"
+            wait_for(f"{service_url}/v1/health", service, service_log)
+            wait_for(f"{gateway_url}/api/health", gateway, gateway_log)
+            samples = run(args, service_url, gateway_url)
+        finally:
+            stop(gateway)
+            stop(service)
+
+    print(f"\n{args.size}x{args.size} grayscale JPEG, {args.requests} timed requests per path "
+          f"(+{args.warmup} warm-up), artifact: {artifact.name}, {os.cpu_count()} cores")
+    print(f"{'path':<14}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'overhead p50':>15}{'overhead p95':>15}"
+          f"{'paired +ms':>12}")
+    direct_p50, direct_p95 = percentile(samples["direct"], 50), percentile(samples["direct"], 95)
+    failures = []
+    for name in PATHS:
+        p50, p95 = percentile(samples[name], 50), percentile(samples[name], 95)
+        over50, over95 = p50 / direct_p50 - 1, p95 / direct_p95 - 1
+        paired = statistics.median(g - d for g, d in zip(samples[name], samples["direct"]))
+        extra = "" if name == "direct" else f"{over50:>+15.1%}{over95:>+15.1%}{paired:>+12.1f}"
+        print(f"{name:<14}{p50:>10.1f}{p95:>10.1f}{statistics.fmean(samples[name]):>10.1f}{extra}")
+        if name != "direct" and over50 >= args.max_overhead:
+            failures.append(f"{name}: {over50:.1%} at p50")
+    if failures:
+        print(f"FAIL: gateway overhead at p50 over {args.max_overhead:.0%}: " + "; ".join(failures))
+        return 1
+    print(f"OK: gateway overhead at p50 under {args.max_overhead:.0%} on both gateway paths")
+    return 0
+
+
+class Client:
+    """One keep-alive HTTP connection (http.client: reads a body in one call, so the
+    client's own cost stays small and the same on every path)."""
+
+    def __init__(self, base_url: str) -> None:
+        parsed = urllib.parse.urlsplit(base_url)
+        self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        self.connection.request(method, path, body=body, headers=headers or {})
+        response = self.connection.getresponse()
+        return response.status, response.getheader("Content-Type", ""), response.read()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def multipart(jpeg: bytes) -> tuple[bytes, dict]:
+    """A browser-like multipart/form-data body with the file in field "image"."""
+    boundary = "----bench" + "0123456789abcdef"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"bench.jpg\"\r\n"
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode() + jpeg + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
+
+
+def run(args, service_url: str, gateway_url: str) -> dict[str, list[float]]:
+    body, headers = multipart(test_jpeg(args.size))
+    direct_client, pass_client, web_client = Client(service_url), Client(gateway_url), Client(gateway_url)
+
+    def direct() -> None:
+        status, _, content = direct_client.request("POST", "/v1/colorize", body, headers)
+        assert status == 200 and content[:4] == b"\x89PNG", content[:200]
+
+    def pass_through() -> None:
+        status, _, content = pass_client.request("POST", "/api/v1/colorize", body, headers)
+        assert status == 200 and content[:4] == b"\x89PNG", content[:200]
+
+    def web_app() -> None:
+        status, _, content = web_client.request("POST", "/api/colorize", body, headers)
+        assert status == 201, content[:200]
+        status, _, image = web_client.request("GET", json.loads(content)["url"])
+        assert status == 200 and image[:4] == b"\x89PNG"
+
+    calls = {"direct": direct, "pass-through": pass_through, "web app": web_app}
+    samples: dict[str, list[float]] = {name: [] for name in PATHS}
+    try:
+        for round_index in range(args.warmup + args.requests):
+            # Rotate the order each round so no path always runs right after another.
+            order = PATHS[round_index % 3:] + PATHS[:round_index % 3]
+            for name in order:
+                started = time.perf_counter()
+                calls[name]()
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                if round_index >= args.warmup:
+                    samples[name].append(elapsed_ms)
+    finally:
+        for client in (direct_client, pass_client, web_client):
+            client.close()
+    return samples
+
+
+if __name__ == "__main__":
+    sys.exit(main())

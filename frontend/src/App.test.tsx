@@ -78,6 +78,20 @@ describe('App', () => {
     expect(within(item).getByRole('button', { name: 'Download JPEG' })).toBeEnabled()
   })
 
+  it('offers to colorize again once the server has deleted the result', async () => {
+    const { user, calls } = setup()
+    await user.upload(screen.getByLabelText('Choose images'), imageFile('old.jpg'))
+    await act(async () => calls[0].resolve(resultFor('old.jpg', { expiresAtMs: Date.now() - 1 })))
+
+    const item = card('old.jpg')
+    expect(within(item).getByText(/deleted from the server/)).toBeInTheDocument()
+    expect(within(item).queryByRole('link', { name: /download/i })).not.toBeInTheDocument()
+    await user.click(within(item).getByRole('button', { name: 'Colorize again' }))
+    expect(calls).toHaveLength(2)
+    await act(async () => calls[1].resolve(resultFor('old.jpg', { expiresAtMs: Date.now() + 3600_000 })))
+    expect(within(item).getByRole('link', { name: 'Download PNG' })).toBeInTheDocument()
+  })
+
   it('moves the before/after slider with the keyboard', async () => {
     const { user, calls } = setup()
     await user.upload(screen.getByLabelText('Choose images'), imageFile())

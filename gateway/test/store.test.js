@@ -58,6 +58,7 @@ describe('POST /api/colorize', () => {
     assert.equal(body.model_version, '0.0.1');
     assert.equal(typeof body.inference_ms, 'number');
     assert.ok(Date.parse(body.expires_at) > Date.now() + 59 * 60 * 1000, 'expires in about an hour');
+    assert.ok(body.expires_in_s > 3590 && body.expires_in_s <= 3600, String(body.expires_in_s));
     assert.ok(fs.existsSync(path.join(gateway.config.resultDir, `${body.id}.png`)), 'the image is on disk');
   });
 

@@ -59,6 +59,7 @@ describe('colorizeImage', () => {
         model_version: '1.0.0',
         inference_ms: 123.4,
         expires_at: '2030-01-01T00:00:00.000Z',
+        expires_in_s: 3600,
       })
     }
     const progress: number[] = []
@@ -77,7 +78,10 @@ describe('colorizeImage', () => {
     expect(seen.body).toContain('name="image"; filename="cat.jpg"')
     expect(seen.body).toContain('fake jpeg bytes')
     expect(seen.body).toMatch(/name="render_size"\r\n\r\n384\r\n/)
-    expect(result).toEqual({
+    const before = Date.now()
+    expect(result.expiresAtMs).toBeGreaterThanOrEqual(before + 3600_000 - 5_000)
+    expect(result.expiresAtMs).toBeLessThanOrEqual(before + 3600_000)
+    expect({ ...result, expiresAtMs: 0 }).toEqual({
       id: 'abcdefghijklmnopqrstuvwx',
       url: '/api/images/abcdefghijklmnopqrstuvwx',
       downloadUrl: '/api/images/abcdefghijklmnopqrstuvwx?download=1',
@@ -89,6 +93,7 @@ describe('colorizeImage', () => {
       modelVersion: '1.0.0',
       inferenceMs: 123.4,
       expiresAt: '2030-01-01T00:00:00.000Z',
+      expiresAtMs: 0,
     })
     expect(uploaded).toBe(true)
     expect(progress.at(-1)).toBe(1)

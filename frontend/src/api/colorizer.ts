@@ -18,6 +18,8 @@ export interface ColorizeResult {
   modelVersion: string | null
   inferenceMs: number | null
   expiresAt: string | null
+  /** When the server deletes the result, on this browser's clock (ms since the epoch), if known. */
+  expiresAtMs: number | null
 }
 
 export interface ModelInfo {
@@ -98,6 +100,7 @@ function toResult(body: Record<string, unknown>): ColorizeResult {
     modelVersion: text(body.model_version),
     inferenceMs: number(body.inference_ms),
     expiresAt: text(body.expires_at),
+    expiresAtMs: number(body.expires_in_s) === null ? null : Date.now() + (number(body.expires_in_s) as number) * 1000,
   }
 }
 

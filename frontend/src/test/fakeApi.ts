@@ -29,6 +29,7 @@ export function resultFor(name: string, overrides: Partial<ColorizeResult> = {})
     modelVersion: '1.2.0',
     inferenceMs: 812,
     expiresAt: null,
+    expiresAtMs: null,
     ...overrides,
   }
 }

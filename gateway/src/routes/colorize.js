@@ -114,6 +114,8 @@ function colorizeHandler({ upstream, store, uploadLimitBytes, bodyLimitBytes }) 
         model_version: entry.modelVersion,
         inference_ms: entry.inferenceMs,
         expires_at: new Date(entry.expiresAt).toISOString(),
+        // Relative too, so a client with a wrong clock still knows how long it has.
+        expires_in_s: Math.round((entry.expiresAt - Date.now()) / 1000),
       });
     } catch (err) {
       upstreamRes.destroy();

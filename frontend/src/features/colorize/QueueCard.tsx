@@ -48,7 +48,13 @@ export function QueueCard({ item, api, onRemove, onRetry }: QueueCardProps) {
         </header>
 
         {status === 'done' && item.result && item.previewUrl ? (
-          <ResultView name={file.name} originalUrl={item.previewUrl} result={item.result} api={api} />
+          <ResultView
+            name={file.name}
+            originalUrl={item.previewUrl}
+            result={item.result}
+            api={api}
+            onColorizeAgain={() => onRetry(item.key)}
+          />
         ) : (
           <div className="card__body">
             {item.previewUrl && (

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 
 import type { ColorizeResult, ColorizerApi } from '../../api/colorizer'
 import { CompareSlider } from './CompareSlider'
@@ -12,6 +12,20 @@ interface ResultViewProps {
   originalUrl: string
   result: ColorizeResult
   api: ColorizerApi
+  onColorizeAgain: () => void
+}
+
+/** True once the server has deleted the result (its expiry time has passed). */
+function useExpired(expiresAtMs: number | null): boolean {
+  const [expired, setExpired] = useState(() => expiresAtMs !== null && expiresAtMs <= Date.now())
+  useEffect(() => {
+    if (expiresAtMs === null || expired) return
+    // setTimeout cannot wait longer than about 24.8 days.
+    const wait = Math.min(Math.max(0, expiresAtMs - Date.now()), 2 ** 31 - 1)
+    const timer = setTimeout(() => setExpired(true), wait)
+    return () => clearTimeout(timer)
+  }, [expiresAtMs, expired])
+  return expired
 }
 
 function formatSeconds(ms: number): string {
@@ -19,8 +33,9 @@ function formatSeconds(ms: number): string {
 }
 
 /** A finished image: comparison (slider or side by side), what made it, download. */
-export function ResultView({ name, originalUrl, result, api }: ResultViewProps) {
+export function ResultView({ name, originalUrl, result, api, onColorizeAgain }: ResultViewProps) {
   const [view, setView] = useState<View>('slider')
+  const expired = useExpired(result.expiresAtMs)
   const images = {
     beforeSrc: originalUrl,
     beforeAlt: `Original: ${name}`,
@@ -65,7 +80,16 @@ export function ResultView({ name, originalUrl, result, api }: ResultViewProps) 
             </div>
           )}
         </dl>
-        <DownloadControls result={result} api={api} />
+        {expired ? (
+          <div className="result__expired">
+            <p role="status">This result has been deleted from the server (results are kept for one hour).</p>
+            <button type="button" className="button" onClick={onColorizeAgain}>
+              Colorize again
+            </button>
+          </div>
+        ) : (
+          <DownloadControls result={result} api={api} />
+        )}
       </div>
     </div>
   )

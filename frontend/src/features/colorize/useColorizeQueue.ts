@@ -50,7 +50,7 @@ function reducer(items: QueueItem[], action: Action): QueueItem[] {
     case 'failed':
       return update(items, action.key, { status: 'failed', errorCode: action.code })
     case 'retry':
-      return update(items, action.key, { status: 'queued', progress: 0, errorCode: null })
+      return update(items, action.key, { status: 'queued', progress: 0, errorCode: null, result: null })
     case 'remove':
       return items.filter((item) => item.key !== action.key)
     case 'clearFinished':

@@ -1,10 +1,10 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 import App from './App'
 import { ApiError } from './api/colorizer'
-import { createFakeApi, imageFile, resultFor } from './test/fakeApi'
+import { createFakeApi, DEFAULT_MODEL, imageFile, resultFor } from './test/fakeApi'
 
 function setup(options?: Parameters<typeof createFakeApi>[0]) {
   const fake = createFakeApi(options)
@@ -23,6 +23,20 @@ describe('App', () => {
     setup()
     expect(await screen.findByText('colorizer-default')).toBeInTheDocument()
     expect(screen.getByText('v1.2.0')).toBeInTheDocument()
+  })
+
+  it('says the colorizer is starting, then shows the model once it is ready', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true })
+    try {
+      setup({ model: [new ApiError('not_ready', 'loading', 503), DEFAULT_MODEL] })
+      expect(await screen.findByText(/colorizer starting/i)).toBeInTheDocument()
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(3_000)
+      })
+      expect(await screen.findByText('colorizer-default')).toBeInTheDocument()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('says so when the colorizer cannot be reached', async () => {

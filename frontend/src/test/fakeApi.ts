@@ -39,14 +39,19 @@ export function resultFor(name: string, overrides: Partial<ColorizeResult> = {})
  * each colorize call waits until the test resolves or rejects it, so the test can
  * look at every state in between.
  */
-export function createFakeApi({ model = DEFAULT_MODEL as ModelInfo | Error } = {}) {
+export function createFakeApi({ model = DEFAULT_MODEL as ModelInfo | Error | (ModelInfo | Error)[] } = {}) {
   const calls: PendingCall[] = []
+  // One answer per call of fetchModelInfo (the last one repeats).
+  const modelAnswers = Array.isArray(model) ? [...model] : [model]
   const api: ColorizerApi = {
     colorizeImage: (file, options = {}) =>
       new Promise<ColorizeResult>((resolve, reject) => {
         calls.push({ file, options, resolve, reject })
       }),
-    fetchModelInfo: () => (model instanceof Error ? Promise.reject(model) : Promise.resolve(model)),
+    fetchModelInfo: () => {
+      const answer = modelAnswers.length > 1 ? modelAnswers.shift()! : modelAnswers[0]
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer)
+    },
     fetchImageBlob: () => Promise.resolve(new Blob([new Uint8Array([137, 80, 78, 71])], { type: 'image/png' })),
   }
   return { api, calls }

@@ -1,35 +1,44 @@
 import { useEffect, useState } from 'react'
 
-import type { ColorizerApi, ModelInfo } from '../../api/colorizer'
+import { ApiError, type ColorizerApi, type ModelInfo } from '../../api/colorizer'
 
-type State = { kind: 'loading' } | { kind: 'ready'; model: ModelInfo } | { kind: 'offline' }
+type State = { kind: 'loading' } | { kind: 'starting' } | { kind: 'ready'; model: ModelInfo } | { kind: 'offline' }
 
-/** Which model is colorizing, or that the colorizer cannot be reached. */
+/** How soon to ask again while the model is loading, or the service cannot be reached. */
+const RETRY_STARTING_MS = 3_000
+const RETRY_OFFLINE_MS = 10_000
+
+/** Which model is colorizing; or that it is still starting, or cannot be reached (asked again until ready). */
 export function ModelBadge({ api }: { api: ColorizerApi }) {
   const [state, setState] = useState<State>({ kind: 'loading' })
 
   useEffect(() => {
     const controller = new AbortController()
-    api
-      .fetchModelInfo(controller.signal)
-      .then((model) => setState({ kind: 'ready', model }))
-      .catch(() => {
-        if (!controller.signal.aborted) setState({ kind: 'offline' })
-      })
-    return () => controller.abort()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    function ask() {
+      api
+        .fetchModelInfo(controller.signal)
+        .then((model) => setState({ kind: 'ready', model }))
+        .catch((err: unknown) => {
+          if (controller.signal.aborted) return
+          const starting = err instanceof ApiError && err.code === 'not_ready'
+          setState({ kind: starting ? 'starting' : 'offline' })
+          timer = setTimeout(ask, starting ? RETRY_STARTING_MS : RETRY_OFFLINE_MS)
+        })
+    }
+    ask()
+    return () => {
+      controller.abort()
+      clearTimeout(timer)
+    }
   }, [api])
 
-  if (state.kind === 'loading') {
+  if (state.kind !== 'ready') {
+    const text = { loading: 'Connecting…', starting: 'Colorizer starting…', offline: 'Colorizer offline' }[state.kind]
+    const modifier = state.kind === 'offline' ? 'offline' : 'loading'
     return (
-      <p className="model-badge model-badge--loading" role="status">
-        <span className="model-badge__dot" aria-hidden="true" /> Connecting…
-      </p>
-    )
-  }
-  if (state.kind === 'offline') {
-    return (
-      <p className="model-badge model-badge--offline" role="status">
-        <span className="model-badge__dot" aria-hidden="true" /> Colorizer offline
+      <p className={`model-badge model-badge--${modifier}`} role="status">
+        <span className="model-badge__dot" aria-hidden="true" /> {text}
       </p>
     )
   }

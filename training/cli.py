@@ -50,6 +50,10 @@ def _add_train_parser(subparsers) -> None:
         "--encoder-weights", default=_DEFAULTS.encoder_weights,
         help="none (random), imagenet (torchvision download, needs internet) or PATH to a torchvision resnet18 state dict",
     )
+    recipe.add_argument(
+        "--init-from", default=None,
+        help="start the generator from a serving artifact (.safetensors), e.g. to fine-tune the shipped model on your photos",
+    )
     recipe.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for weights, shuffling and augmentation")
     runtime = parser.add_argument_group("runtime")
     runtime.add_argument("--device", choices=["auto", "cpu", "cuda"], default=_DEFAULTS.device, help="auto = CUDA when present")
@@ -116,7 +120,7 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
         image_size=args.image_size, min_image_side=args.min_image_side, batch_size=args.batch_size,
         l1_epochs=args.l1_epochs, gan_epochs=args.gan_epochs, lambda_l1=args.lambda_l1, lr_g=args.lr_g, lr_d=args.lr_d,
         beta1=args.beta1, beta2=args.beta2, decoder_channels=list(args.decoder_channels),
-        encoder_weights=args.encoder_weights, device=args.device, precision=args.precision, compile=args.compile,
+        encoder_weights=args.encoder_weights, init_from=args.init_from, device=args.device, precision=args.precision, compile=args.compile,
         workers=args.workers, seed=args.seed, sample_count=args.sample_count, max_val_images=args.max_val_images,
         progress=not args.no_progress,
     )

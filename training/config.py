@@ -23,6 +23,7 @@ class TrainConfig:
     beta2: float = 0.999
     decoder_channels: list[int] = field(default_factory=lambda: [256, 128, 64, 32, 16])
     encoder_weights: str = "none"
+    init_from: str | None = None  # a serving artifact whose generator weights start the run
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False

@@ -47,6 +47,7 @@ def export_artifact(
             "lambda_l1": config.lambda_l1,
             "optimizer": f"Adam lr_g={config.lr_g} lr_d={config.lr_d} betas=({config.beta1}, {config.beta2})",
             "encoder_weights": config.encoder_weights,
+            "init_from": config.init_from,
             "precision": config.precision,
             "seed": config.seed,
         },

@@ -19,6 +19,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from model.artifact import load_artifact
 from model.colorizer import resolve_device
 from model.discriminator import PatchDiscriminator
 from model.generator import GeneratorConfig, build_generator
@@ -185,7 +186,10 @@ class Trainer:
         config = self.config
         generator_config = GeneratorConfig(decoder_channels=tuple(config.decoder_channels))
         weights = None if config.encoder_weights == "none" else config.encoder_weights
-        self.generator = build_generator(generator_config, encoder_weights=weights).to(self.device)
+        self.generator = build_generator(generator_config, encoder_weights=weights)
+        if config.init_from:
+            self._load_initial_generator(config.init_from, generator_config)
+        self.generator.to(self.device)
         self.discriminator = PatchDiscriminator().to(self.device)
         self.channels_last = self.device.type == "cuda"
         if self.channels_last:
@@ -198,6 +202,15 @@ class Trainer:
         use_scaler = self.autocast_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None
         self.scaler_d = torch.amp.GradScaler(self.device.type) if use_scaler else None
+
+    def _load_initial_generator(self, path: str, generator_config: GeneratorConfig) -> None:
+        pretrained, metadata = load_artifact(path)
+        if metadata.generator != generator_config:
+            raise SystemExit(
+                f"--init-from {path}: its generator {metadata.generator} differs from --decoder-channels {generator_config}"
+            )
+        self.generator.load_state_dict(pretrained.state_dict())
+        log.info("generator initialised from %s (%s %s)", path, metadata.name, metadata.version)
 
     def _wrap_nets(self) -> None:
         generator, discriminator = self.generator, self.discriminator

@@ -162,3 +162,20 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     assert result["gain_over_baseline"]["psnr_db"] == pytest.approx(
         result["model_metrics"]["psnr"] - result["grayscale_baseline"]["psnr"]
     )
+
+
+def test_init_from_artifact_starts_from_its_generator(photo_folders, tmp_path):
+    train_dir, val_dir = photo_folders
+    first = tmp_path / "first"
+    train(tiny_config(train_dir, val_dir, first, gan_epochs=0))
+    artifact = tmp_path / "start.safetensors"
+    cli_main(["export", "--checkpoint", str(first / "last.pt"), "--out", str(artifact), "--full-precision"])
+    second = tmp_path / "second"
+    train(tiny_config(train_dir, val_dir, second, l1_epochs=1, gan_epochs=0, lr_g=0.0, init_from=str(artifact)))
+    started, continued = load_checkpoint(first / "last.pt")["generator"], load_checkpoint(second / "last.pt")["generator"]
+    for key, value in started.items():
+        if value.is_floating_point() and "running" not in key:  # BatchNorm statistics still move at lr 0
+            assert torch.equal(value, continued[key]), key
+    mismatched = tiny_config(train_dir, val_dir, tmp_path / "bad", decoder_channels=[32, 16, 16, 8, 8], init_from=str(artifact))
+    with pytest.raises(SystemExit, match="differs"):
+        train(mismatched)

@@ -108,3 +108,12 @@ def test_lightness_of_gray_matches_skimage():
     photo = make_photo(50, 40)
     expected = color.rgb2lab(np.asarray(photo) / 255.0)[..., 0]
     assert np.abs(lightness_of(photo)[0].numpy() - expected).max() < 0.1
+
+
+@pytest.mark.parametrize("width,height", [(33, 517), (1, 1), (517, 33), (2, 3)])
+def test_odd_and_tiny_sizes_keep_their_size(colorizer, width, height):
+    gray = make_photo(width, height).convert("L")
+    result = colorizer.colorize(gray)
+    assert result.size == (width, height)
+    # Colours pushed out of the sRGB gamut are clipped, which can shift L a little there.
+    assert np.median(np.abs(_lab_l(result) - _lab_l(gray))) < 1.0

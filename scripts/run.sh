@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything, then starts the product on the shipped default model:
+# the inference service (gunicorn, 127.0.0.1:8000) and the gateway serving the web app
+# (http://localhost:3000). Ctrl-C stops both.
+#   PORT=8080 bash scripts/run.sh            # another gateway port
+#   COLORIZER_ARTIFACT=my.safetensors ...    # another model
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${COLORIZER_VENV:-$ROOT/.venv}"
+bash "$ROOT/scripts/setup.sh"
+
+export COLORIZER_BIND="${COLORIZER_BIND:-127.0.0.1:8000}"
+export INFERENCE_URL="${INFERENCE_URL:-http://$COLORIZER_BIND}"
+export PORT="${PORT:-3000}"
+
+cd "$ROOT"
+"$VENV/bin/gunicorn" -c inference_service/gunicorn.conf.py 'inference_service:create_app()' &
+SERVICE_PID=$!
+trap 'kill $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null' EXIT INT TERM
+
+echo "== waiting for the model to load"
+for _ in $(seq 1 120); do
+  if "$VENV/bin/python" -c "import sys, urllib.request; urllib.request.urlopen('$INFERENCE_URL/v1/health', timeout=2); sys.exit(0)" 2>/dev/null; then
+    break
+  fi
+  kill -0 $SERVICE_PID 2>/dev/null || { echo "inference service exited" >&2; exit 1; }
+  sleep 1
+done
+
+echo "== open http://localhost:$PORT  (REST API: $INFERENCE_URL/v1/colorize, docs: $INFERENCE_URL/openapi.json)"
+npm --prefix "$ROOT/gateway" start

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything and runs every test: Python (model, training, service, compose
+# validation), then the web side (gateway, frontend, production build, end-to-end
+# browser tests with Chromium). Exits non-zero if any suite fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${COLORIZER_VENV:-$ROOT/.venv}"
+bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/setup-web.sh"
+
+cd "$ROOT"
+echo "== Python tests"
+"$VENV/bin/python" -m pytest tests -q -p no:cacheprovider
+bash "$ROOT/scripts/test-web.sh"

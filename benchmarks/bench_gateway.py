@@ -217,6 +217,15 @@ class Client:
         self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        try:
+            return self._send(method, path, body, headers)
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed the idle keep-alive connection (a slow round can outlast its
+            # keep-alive timeout): connect again, once, as browsers and SDKs do.
+            self.connection.close()
+            return self._send(method, path, body, headers)
+
+    def _send(self, method: str, path: str, body: bytes | None, headers: dict | None):
         self.connection.request(method, path, body=body, headers=headers or {})
         response = self.connection.getresponse()
         return response.status, response.getheader("Content-Type", ""), response.read()

@@ -183,16 +183,18 @@ describe("the service's errors, passed through with their status", () => {
     await waitIdle();
     // A large render keeps the only model slot taken for a while.
     const slow = request(service.url)
-      .post('/v1/colorize?render_size=512')
-      .attach('image', grayscalePng(512, 512), 'large.png')
+      .post('/v1/colorize?render_size=1024')
+      .attach('image', grayscalePng(1024, 1024), 'large.png')
       .then((response) => response);
     for (let i = 0; i < 400; i += 1) {
       const body = await (await fetch(`${service.url}/v1/health`, { signal: AbortSignal.timeout(5000) })).json();
       if (body.queue.in_use === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const viaColorize = await request(gateway).post('/api/colorize').attach('image', grayscalePng(16, 16), 'a.png');
-    const viaPassThrough = await request(gateway).post('/api/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png');
+    const [viaColorize, viaPassThrough] = await Promise.all([
+      request(gateway).post('/api/colorize').attach('image', grayscalePng(16, 16), 'a.png'),
+      request(gateway).post('/api/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png'),
+    ]);
     for (const response of [viaColorize, viaPassThrough]) {
       assert.equal(response.status, 503);
       assert.equal(response.body.error.code, 'busy');

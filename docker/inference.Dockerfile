@@ -18,7 +18,10 @@ RUN pip install -r requirements.txt
 COPY model/ model/
 COPY inference_service/ inference_service/
 
-RUN useradd --create-home --uid 10001 colorizer
+# Artifacts written by the trainer are private to their owner (0600, a temp file
+# renamed into place); the service runs as another user and must read them.
+RUN chmod -R a+rX model inference_service \
+ && useradd --create-home --uid 10001 colorizer
 USER colorizer
 
 # Listen on every interface inside the container; gunicorn.conf.py reads the rest

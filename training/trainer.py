@@ -98,6 +98,16 @@ class _EpochAwareDataset(torch.utils.data.Dataset):
         return self.dataset[index]
 
 
+def _ignore_stop_signals(worker_id: int) -> None:  # noqa: ARG001
+    """Workers leave SIGINT/SIGTERM to the main process, which stops cleanly and saves.
+
+    A Ctrl-C or `timeout` signals the whole process group; a worker killed by it
+    would make the DataLoader raise before the checkpoint is written.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _precision(config: TrainConfig, device: torch.device) -> torch.dtype | None:
     choice = config.precision
     if choice == "auto":
@@ -309,6 +319,7 @@ class Trainer:
                 drop_last=drop_last,
                 persistent_workers=workers > 0,
                 prefetch_factor=4 if workers > 0 else None,
+                worker_init_fn=_ignore_stop_signals,
             ), sampler
 
         self.train_loader, self.train_sampler = loader(self.train_set, drop_last=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -118,15 +119,17 @@ def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path)
     args = [
         sys.executable, "-m", "training", "train", "--data-dir", str(train_dir), "--val-dir", str(val_dir),
         "--out-dir", str(out), "--image-size", "32", "--batch-size", "2", "--l1-epochs", "50", "--gan-epochs", "0",
-        "--decoder-channels", "16", "16", "16", "8", "8", "--device", "cpu", "--workers", "0", "--no-progress",
+        "--decoder-channels", "16", "16", "16", "8", "8", "--device", "cpu", "--workers", "1", "--no-progress",
         "--min-image-side", "16",
     ]
-    process = subprocess.Popen(args, cwd=REPO, stderr=subprocess.PIPE, text=True,
+    # Its own process group, signalled as a whole (as Ctrl-C or `timeout` do): the data
+    # worker must not die and take the checkpoint with it.
+    process = subprocess.Popen(args, cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True,
                                env={**os.environ, "OMP_NUM_THREADS": "1"})
     for line in process.stderr:
         if "epoch 1 (phase 1)" in line:  # first epoch finished: now inside epoch 2
             break
-    process.terminate()
+    os.killpg(process.pid, signal.SIGTERM)
     _, remaining = process.communicate(timeout=120)
     assert process.returncode == 130, remaining
     state = load_checkpoint(out / "last.pt")

@@ -1,4 +1,4 @@
-"""`python -m training` command line: train, export, evaluate, prepare-data."""
+"""`python -m training` command line: train, export, evaluate, prepare-data, average."""
 
 from __future__ import annotations
 
@@ -85,6 +85,8 @@ def _add_evaluate_parser(subparsers) -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
+    parser.add_argument("--sample-grid", default=None, help="also save input | prediction | truth for the first images (PNG)")
+    parser.add_argument("--sample-count", type=int, default=6, help="rows in --sample-grid")
 
 
 def _add_prepare_parser(subparsers) -> None:
@@ -100,6 +102,15 @@ def _add_prepare_parser(subparsers) -> None:
     parser.add_argument("--workers", type=int, default=4, help="parallel conversions")
 
 
+def _add_average_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "average", help="average the weights of several artifacts of one architecture", formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("artifacts", nargs="+", help="two or more artifacts (.safetensors)")
+    parser.add_argument("--out", required=True, help="where to write the averaged artifact")
+    parser.add_argument("--version", default=None, help="version of the result (default: the first artifact's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m training",
@@ -111,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_parser(subparsers)
     _add_evaluate_parser(subparsers)
     _add_prepare_parser(subparsers)
+    _add_average_parser(subparsers)
     return parser
 
 
@@ -146,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         from model.artifact import default_artifact_path
         from training.evaluate import evaluate, format_table, write_json
 
-        result = evaluate(args.artifact or default_artifact_path(), args.data_dir, args.render_size, args.device, args.limit)
+        result = evaluate(
+            args.artifact or default_artifact_path(), args.data_dir, args.render_size, args.device, args.limit,
+            sample_grid=args.sample_grid, sample_count=args.sample_count,
+        )
         print(format_table(result))
         if args.json:
             write_json(result, args.json)
@@ -156,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
 
         counts = prepare_folder(args.data_dir, args.out_dir, args.size, not args.no_crop, args.quality, args.limit, args.workers)
         print(json.dumps(counts))
+        return 0
+    if args.command == "average":
+        from training.average import average_artifacts
+
+        print(average_artifacts(args.artifacts, args.out, version=args.version))
         return 0
     return 2
 

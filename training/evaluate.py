@@ -44,13 +44,14 @@ def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 def evaluate(
     artifact: str | Path, data_dir: str | Path, render_size: int | None = None, device: str = "auto",
-    limit: int | None = None, progress: bool = True,
+    limit: int | None = None, progress: bool = True, sample_grid: str | Path | None = None, sample_count: int = 6,
 ) -> dict:
     """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder."""
     colorizer = Colorizer.load(artifact, device=device)
     files = list_images(data_dir)[:limit] if limit else list_images(data_dir)
     totals = {"model": {}, "grayscale": {}, "truth": {"colorfulness": 0.0}}
     count = 0
+    samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for path in tqdm(files, desc="evaluate", unit="img", disable=not progress):
         try:
             with Image.open(path) as opened:
@@ -59,13 +60,18 @@ def evaluate(
             continue
         truth = np.asarray(image)
         predicted = np.asarray(colorizer.colorize(image, render_size=render_size).convert("RGB"))
-        for name, candidate in (("model", predicted), ("grayscale", _grayscale_baseline(image))):
+        baseline = _grayscale_baseline(image)
+        if len(samples) < sample_count:
+            samples.append((baseline, predicted, truth))
+        for name, candidate in (("model", predicted), ("grayscale", baseline)):
             for metric, value in _scores(candidate, truth).items():
                 totals[name][metric] = totals[name].get(metric, 0.0) + value
         totals["truth"]["colorfulness"] += _colorfulness(truth)
         count += 1
     if count == 0:
         raise SystemExit(f"no readable images under {data_dir}")
+    if sample_grid and samples:
+        _save_grid(samples, Path(sample_grid), f"{colorizer.name} {colorizer.version}")
     means = {name: {metric: value / count for metric, value in values.items()} for name, values in totals.items()}
     return {
         "artifact": str(artifact),
@@ -82,6 +88,23 @@ def evaluate(
         },
         "colorfulness_ratio_to_truth": means["model"]["colorfulness"] / max(means["truth"]["colorfulness"], 1e-9),
     }
+
+
+def _save_grid(samples: list[tuple[np.ndarray, ...]], path: Path, title: str) -> None:
+    from training.plots import save_sample_grid
+
+    def stack(column: int) -> torch.Tensor:
+        # Photos differ in size: centre-crop them to the smallest common square for the grid.
+        side = min(min(s[column].shape[:2]) for s in samples)
+        crops = []
+        for sample in samples:
+            array = sample[column]
+            top, left = (array.shape[0] - side) // 2, (array.shape[1] - side) // 2
+            crops.append(torch.from_numpy(np.array(array[top : top + side, left : left + side])).permute(2, 0, 1))
+        return torch.stack(crops).float() / 255.0
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_sample_grid(stack(0), stack(1), stack(2), path, title=title)
 
 
 def format_table(result: dict) -> str:

@@ -154,8 +154,10 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
 
     report = tmp_path / "eval.json"
     capsys.readouterr()
+    grid = tmp_path / "grid.png"
     assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--json", str(report),
-                     "--device", "cpu"]) == 0
+                     "--device", "cpu", "--sample-grid", str(grid), "--sample-count", "3"]) == 0
+    assert grid.is_file() and grid.stat().st_size > 1000
     table = capsys.readouterr().out
     assert "grayscale baseline" in table and "ground truth" in table and "model - baseline" in table
     result = json.loads(report.read_text())
@@ -182,3 +184,18 @@ def test_init_from_artifact_starts_from_its_generator(photo_folders, tmp_path):
     mismatched = tiny_config(train_dir, val_dir, tmp_path / "bad", decoder_channels=[32, 16, 16, 8, 8], init_from=str(artifact))
     with pytest.raises(SystemExit, match="differs"):
         train(mismatched)
+
+
+def test_average_of_artifacts_is_the_mean_of_their_weights(tmp_path):
+    from model.artifact import load_artifact
+    from tests.conftest import write_tiny_artifact
+
+    first = write_tiny_artifact(tmp_path / "a.safetensors", seed=1)
+    second = write_tiny_artifact(tmp_path / "b.safetensors", seed=2)
+    out = tmp_path / "avg.safetensors"
+    assert cli_main(["average", str(first), str(second), "--out", str(out), "--version", "avg-1"]) == 0
+    averaged, metadata = load_artifact(out)
+    a, b = load_artifact(first)[0].state_dict(), load_artifact(second)[0].state_dict()
+    key = "head.weight"
+    assert torch.allclose(averaged.state_dict()[key], (a[key] + b[key]) / 2, atol=1e-3)
+    assert metadata.version == "avg-1" and metadata.training["averaged_from"] == ["a.safetensors", "b.safetensors"]

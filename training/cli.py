@@ -85,6 +85,10 @@ def _add_evaluate_parser(subparsers) -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
+    parser.add_argument(
+        "--record-as", default=None,
+        help="also store the results in the artifact's metadata under metrics[NAME] (e.g. val), rewriting the file",
+    )
     parser.add_argument("--sample-grid", default=None, help="also save input | prediction | truth for the first images (PNG)")
     parser.add_argument("--sample-count", type=int, default=6, help="rows in --sample-grid")
 
@@ -109,6 +113,8 @@ def _add_average_parser(subparsers) -> None:
     parser.add_argument("artifacts", nargs="+", help="two or more artifacts (.safetensors)")
     parser.add_argument("--out", required=True, help="where to write the averaged artifact")
     parser.add_argument("--version", default=None, help="version of the result (default: the first artifact's)")
+    parser.add_argument("--weights", type=float, nargs="+", default=None, help="one weight per artifact (default: equal)")
+    parser.add_argument("--description", default=None, help="replace the training description (default: the first artifact's)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         print(format_table(result))
         if args.json:
             write_json(result, args.json)
+        if args.record_as:
+            from training.evaluate import record_in_artifact
+
+            record_in_artifact(args.artifact or default_artifact_path(), args.record_as, result)
         return 0
     if args.command == "prepare-data":
         from training.prepare_data import prepare_folder
@@ -175,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "average":
         from training.average import average_artifacts
 
-        print(average_artifacts(args.artifacts, args.out, version=args.version))
+        print(average_artifacts(args.artifacts, args.out, version=args.version, weights=args.weights, description=args.description))
         return 0
     return 2
 

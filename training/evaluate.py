@@ -17,6 +17,7 @@ from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from tqdm import tqdm
 
+from model.artifact import load_artifact, save_artifact
 from model.colorizer import Colorizer
 from model.lab import lab_to_rgb
 from model.preprocessing import lightness_of, orient
@@ -105,6 +106,30 @@ def _save_grid(samples: list[tuple[np.ndarray, ...]], path: Path, title: str) ->
 
     path.parent.mkdir(parents=True, exist_ok=True)
     save_sample_grid(stack(0), stack(1), stack(2), path, title=title)
+
+
+def record_in_artifact(artifact: str | Path, name: str, result: dict) -> None:
+    """Store an evaluation's summary in the artifact's metadata, metrics[name] (the weights are unchanged)."""
+    generator, metadata = load_artifact(artifact)
+    metadata.metrics[name] = {
+        "data_dir": result["data_dir"],
+        "images": result["images"],
+        "render_size": result["render_size"],
+        "model": result["model_metrics"],
+        "grayscale_baseline": result["grayscale_baseline"],
+        "ground_truth_colorfulness": result["ground_truth"]["colorfulness"],
+        "psnr_gain_db": result["gain_over_baseline"]["psnr_db"],
+        "colorfulness_ratio_to_truth": result["colorfulness_ratio_to_truth"],
+    }
+    save_artifact(artifact, generator, metadata, half_precision=_is_half_precision(artifact))
+
+
+def _is_half_precision(artifact: str | Path) -> bool:
+    """Keep the file's precision: float16 -> float32 -> float16 round-trips exactly."""
+    from safetensors import safe_open
+
+    with safe_open(str(artifact), framework="pt") as handle:
+        return handle.get_slice("head.weight").get_dtype() == "F16"
 
 
 def format_table(result: dict) -> str:

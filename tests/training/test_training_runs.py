@@ -158,6 +158,14 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--json", str(report),
                      "--device", "cpu", "--sample-grid", str(grid), "--sample-count", "3"]) == 0
     assert grid.is_file() and grid.stat().st_size > 1000
+    weights_before = Colorizer.load(artifact, device="cpu").generator.state_dict()
+    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
+                     "--limit", "2", "--record-as", "holdout"]) == 0
+    recorded = Colorizer.load(artifact, device="cpu")
+    assert recorded.metadata.metrics["holdout"]["images"] == 2
+    assert "psnr_gain_db" in recorded.metadata.metrics["holdout"]
+    for key, value in recorded.generator.state_dict().items():
+        assert torch.equal(value, weights_before[key]), key
     table = capsys.readouterr().out
     assert "grayscale baseline" in table and "ground truth" in table and "model - baseline" in table
     result = json.loads(report.read_text())
@@ -199,3 +207,8 @@ def test_average_of_artifacts_is_the_mean_of_their_weights(tmp_path):
     key = "head.weight"
     assert torch.allclose(averaged.state_dict()[key], (a[key] + b[key]) / 2, atol=1e-3)
     assert metadata.version == "avg-1" and metadata.training["averaged_from"] == ["a.safetensors", "b.safetensors"]
+    weighted = tmp_path / "weighted.safetensors"
+    assert cli_main(["average", str(first), str(second), "--out", str(weighted), "--weights", "3", "1"]) == 0
+    assert torch.allclose(load_artifact(weighted)[0].state_dict()[key], 0.75 * a[key] + 0.25 * b[key], atol=1e-3)
+    with pytest.raises(ValueError, match="one non-negative weight"):
+        cli_main(["average", str(first), str(second), "--out", str(weighted), "--weights", "1"])

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import io
 import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,12 +39,12 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import numpy as np
 import requests
-from PIL import Image
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.harness import free_port, percentile, photo_like_jpeg, write_random_artifact  # noqa: E402
 
 PATHS = ("direct", "pass-through", "web app")
 
@@ -83,40 +81,6 @@ def get_args_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_jpeg(size: int) -> bytes:
-    """A smooth grayscale 'photo' (gradients and blocks) as a JPEG."""
-    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
-    gray = 0.5 + 0.3 * np.sin(x / size * 7) * np.cos(y / size * 5) + 0.2 * (((x // 64) + (y // 64)) % 2)
-    image = Image.fromarray((np.clip(gray, 0, 1) * 255).astype(np.uint8), mode="L")
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def write_random_artifact(path: Path) -> Path:
-    import torch
-
-    from model.artifact import ArtifactMetadata, save_artifact
-    from model.generator import GeneratorConfig, UNetGenerator
-
-    torch.manual_seed(0)
-    config = GeneratorConfig()
-    metadata = ArtifactMetadata(
-        name="random-weights-benchmark",
-        version="0",
-        generator=config,
-        render_size=256,
-        training={"description": "random weights, for timing only"},
-    )
-    return save_artifact(path, UNetGenerator(config), metadata)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 300) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -138,10 +102,6 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def percentile(samples: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(samples), q))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,7 +205,7 @@ def multipart(jpeg: bytes) -> tuple[bytes, dict]:
 
 
 def run(args, service_url: str, gateway_url: str) -> dict[str, list[float]]:
-    body, headers = multipart(test_jpeg(args.size))
+    body, headers = multipart(photo_like_jpeg(args.size))
     direct_client, pass_client, web_client = Client(service_url), Client(gateway_url), Client(gateway_url)
 
     def direct() -> None:

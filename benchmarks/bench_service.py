@@ -30,7 +30,6 @@ import io
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import requests
 import torch
 from PIL import Image
@@ -56,9 +54,10 @@ from inference_service.imaging import (  # noqa: E402
     encode_image,
     open_image,
 )
-from model.artifact import ArtifactMetadata, default_artifact_path, save_artifact  # noqa: E402
+from benchmarks.harness import free_port, percentile, photo_like_jpeg, write_random_artifact  # noqa: E402
+from model.artifact import default_artifact_path  # noqa: E402
 from model.colorizer import Colorizer  # noqa: E402
-from model.generator import GeneratorConfig, UNetGenerator  # noqa: E402
+from model.generator import GeneratorConfig  # noqa: E402
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -121,44 +120,11 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def test_jpeg(size: int, seed: int = 0) -> bytes:
-    """A photo-like grayscale JPEG: soft shapes, gradients and grain (compresses like a photo)."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
-    picture = 0.35 + 0.3 * x + 0.15 * np.sin(6 * y + 2 * x)
-    for _ in range(12):
-        cy, cx, radius = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.04, 0.2)
-        picture += rng.uniform(-0.3, 0.3) * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * radius**2))
-    picture += rng.normal(0, 0.03, picture.shape)
-    gray = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8), mode="L")
-    buffer = io.BytesIO()
-    gray.save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def write_random_artifact(path: Path, config: GeneratorConfig, render_size: int) -> Path:
-    torch.manual_seed(0)
-    metadata = ArtifactMetadata(
-        name="random-weights-benchmark",
-        version="0",
-        generator=config,
-        render_size=render_size,
-        training={"description": "random weights, for timing only"},
-    )
-    return save_artifact(path, UNetGenerator(config), metadata)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """gunicorn started with inference_service/gunicorn.conf.py; stopped on exit."""
 
     def __init__(self, artifact: Path, device: str, workers: int, torch_threads: int, log_path: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.log_path = log_path
@@ -205,12 +171,6 @@ class Server:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def measure_latency(args, colorizer: Colorizer, server: Server, jpeg: bytes) -> dict[str, list[float]]:
@@ -303,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
         colorizer = Colorizer.load(artifact, device=args.device)
-        jpeg = test_jpeg(args.size)
+        jpeg = photo_like_jpeg(args.size)
         server = Server(Path(artifact), args.device, args.workers, torch_threads, scratch_dir / "gunicorn.log")
         try:
             server.wait_ready()

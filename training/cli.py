@@ -43,8 +43,8 @@ def _add_train_parser(subparsers) -> None:
     recipe.add_argument("--lambda-l1", type=float, default=_DEFAULTS.lambda_l1, help="weight of L1 in the generator's phase-2 loss")
     recipe.add_argument("--lr-g", type=float, default=_DEFAULTS.lr_g, help="generator Adam learning rate")
     recipe.add_argument("--lr-d", type=float, default=_DEFAULTS.lr_d, help="discriminator Adam learning rate")
-    recipe.add_argument("--beta1", type=float, default=_DEFAULTS.beta1, help="Adam beta1 (both nets)")
-    recipe.add_argument("--beta2", type=float, default=_DEFAULTS.beta2, help="Adam beta2 (both nets)")
+    recipe.add_argument("--betas-g", type=float, nargs=2, default=_DEFAULTS.betas_g, metavar=("B1", "B2"), help="generator Adam betas")
+    recipe.add_argument("--betas-d", type=float, nargs=2, default=_DEFAULTS.betas_d, metavar=("B1", "B2"), help="discriminator Adam betas")
     recipe.add_argument("--decoder-channels", type=int, nargs=5, default=_DEFAULTS.decoder_channels, help="U-Net decoder widths, deep to shallow")
     recipe.add_argument(
         "--encoder-weights", default=_DEFAULTS.encoder_weights,
@@ -137,7 +137,7 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
         data_dir=args.data_dir, out_dir=args.out_dir, val_dir=args.val_dir, val_fraction=args.val_fraction,
         image_size=args.image_size, min_image_side=args.min_image_side, batch_size=args.batch_size,
         l1_epochs=args.l1_epochs, gan_epochs=args.gan_epochs, lambda_l1=args.lambda_l1, lr_g=args.lr_g, lr_d=args.lr_d,
-        beta1=args.beta1, beta2=args.beta2, decoder_channels=list(args.decoder_channels),
+        betas_g=list(args.betas_g), betas_d=list(args.betas_d), decoder_channels=list(args.decoder_channels),
         encoder_weights=args.encoder_weights, init_from=args.init_from, device=args.device, precision=args.precision, compile=args.compile,
         workers=args.workers, seed=args.seed, sample_count=args.sample_count, max_val_images=args.max_val_images,
         progress=not args.no_progress,

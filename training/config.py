@@ -19,8 +19,8 @@ class TrainConfig:
     lambda_l1: float = 100.0
     lr_g: float = 2e-4
     lr_d: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
+    betas_g: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
     decoder_channels: list[int] = field(default_factory=lambda: [256, 128, 64, 32, 16])
     encoder_weights: str = "none"
     init_from: str | None = None  # a serving artifact whose generator weights start the run

@@ -45,7 +45,7 @@ def export_artifact(
             "image_size": config.image_size,
             "batch_size": config.batch_size,
             "lambda_l1": config.lambda_l1,
-            "optimizer": f"Adam lr_g={config.lr_g} lr_d={config.lr_d} betas=({config.beta1}, {config.beta2})",
+            "optimizer": f"Adam lr_g={config.lr_g} betas_g={tuple(config.betas_g)} lr_d={config.lr_d} betas_d={tuple(config.betas_d)}",
             "encoder_weights": config.encoder_weights,
             "init_from": config.init_from,
             "precision": config.precision,

@@ -205,9 +205,8 @@ class Trainer:
         if self.channels_last:
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)
-        betas = (config.beta1, config.beta2)
-        self.optimizer_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas)
-        self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas)
+        self.optimizer_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=tuple(config.betas_g))
+        self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=tuple(config.betas_d))
         self.autocast_dtype = _precision(config, self.device)
         use_scaler = self.autocast_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None

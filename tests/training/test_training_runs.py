@@ -212,3 +212,13 @@ def test_average_of_artifacts_is_the_mean_of_their_weights(tmp_path):
     assert torch.allclose(load_artifact(weighted)[0].state_dict()[key], 0.75 * a[key] + 0.25 * b[key], atol=1e-3)
     with pytest.raises(ValueError, match="one non-negative weight"):
         cli_main(["average", str(first), str(second), "--out", str(weighted), "--weights", "1"])
+
+
+def test_each_network_gets_its_own_learning_rate_and_betas(photo_folders, tmp_path):
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "opt"
+    train(tiny_config(train_dir, val_dir, out, gan_epochs=0, lr_g=1e-4, lr_d=3e-4, betas_g=[0.4, 0.99], betas_d=[0.1, 0.9]))
+    state = load_checkpoint(out / "last.pt")
+    generator_group, discriminator_group = state["optimizer_g"]["param_groups"][0], state["optimizer_d"]["param_groups"][0]
+    assert generator_group["lr"] == 1e-4 and tuple(generator_group["betas"]) == (0.4, 0.99)
+    assert discriminator_group["lr"] == 3e-4 and tuple(discriminator_group["betas"]) == (0.1, 0.9)

@@ -44,7 +44,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import free_port, percentile, photo_like_jpeg, write_random_artifact  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact  # noqa: E402
 
 PATHS = ("direct", "pass-through", "web app")
 
@@ -55,19 +55,7 @@ def get_args_parser() -> argparse.ArgumentParser:
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--artifact",
-        type=Path,
-        default=None,
-        help="model artifact to serve (default: the shipped model/weights/colorizer-default.safetensors)",
-    )
-    source.add_argument(
-        "--random-weights",
-        action="store_true",
-        help="serve a full-size generator with random weights: same architecture and cost as the shipped model "
-        "(default: off)",
-    )
+    add_artifact_arguments(parser)
     parser.add_argument("--requests", type=int, default=40, help="timed requests per path (default: 40)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per path first (default: 5)")
     parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")
@@ -106,16 +94,9 @@ def stop(process: subprocess.Popen) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
-    from model.artifact import default_artifact_path
-
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as scratch:
         scratch_dir = Path(scratch)
-        if args.random_weights:
-            artifact = write_random_artifact(scratch_dir / "random.safetensors")
-        else:
-            artifact = Path(args.artifact or default_artifact_path())
-            if not artifact.is_file():
-                raise SystemExit(f"{artifact}: no such artifact. Pass --artifact PATH, or --random-weights.")
+        artifact = resolve_artifact(args, scratch_dir)
 
         service_port, gateway_port = free_port(), free_port()
         service_log, gateway_log = scratch_dir / "gunicorn.log", scratch_dir / "gateway.log"

@@ -46,8 +46,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from model.artifact import ArtifactMetadata, default_artifact_path, save_artifact  # noqa: E402
-from model.generator import GeneratorConfig, UNetGenerator  # noqa: E402
+from benchmarks.harness import write_random_artifact  # noqa: E402
+from model.artifact import default_artifact_path  # noqa: E402
 from model.lab import rgb_to_lab  # noqa: E402
 from model.preprocessing import compose, prepare, render_shape  # noqa: E402
 
@@ -208,23 +208,16 @@ def peak_memory_child(artifact: Path, image_path: Path) -> None:
     print(json.dumps({"after_load_mb": loaded, "peak_mb": _peak_rss_mb(), "size": list(result.size), "mode": result.mode}))
 
 
-def full_size_random_artifact(directory: Path, render_size: int) -> Path:
-    torch.manual_seed(0)
-    config = GeneratorConfig()
-    metadata = ArtifactMetadata(
-        name="benchmark-random", version="0", generator=config, render_size=render_size,
-        training={"description": "random weights, for the memory benchmark"},
-    )
-    return save_artifact(directory / "random.safetensors", UNetGenerator(config), metadata)
-
-
 def measure_peak_memory(inputs: dict[str, Image.Image], artifact: Path | None, render_size: int) -> dict[str, float]:
     peaks = {}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         if artifact is None:
             shipped = default_artifact_path()
-            artifact = shipped if shipped.is_file() else full_size_random_artifact(scratch, render_size)
+            if shipped.is_file():
+                artifact = shipped
+            else:
+                artifact = write_random_artifact(scratch / "random.safetensors", render_size=render_size)
         print(f"peak memory of Colorizer.colorize on a decoded 12 MP JPEG, fresh process, artifact {artifact.name}:")
         for kind, image in inputs.items():
             image_path = scratch / f"{kind}.jpg"

@@ -54,10 +54,8 @@ from inference_service.imaging import (  # noqa: E402
     encode_image,
     open_image,
 )
-from benchmarks.harness import free_port, percentile, photo_like_jpeg, write_random_artifact  # noqa: E402
-from model.artifact import default_artifact_path  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact  # noqa: E402
 from model.colorizer import Colorizer  # noqa: E402
-from model.generator import GeneratorConfig  # noqa: E402
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -66,25 +64,7 @@ def get_args_parser() -> argparse.ArgumentParser:
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--artifact",
-        type=Path,
-        default=None,
-        help="model artifact to serve (default: $COLORIZER_ARTIFACT or the shipped "
-        "model/weights/colorizer-default.safetensors)",
-    )
-    source.add_argument(
-        "--random-weights",
-        action="store_true",
-        help="write and serve a full-size generator with random weights: same architecture and cost as the "
-        "shipped model, for when it is not there (default: off)",
-    )
-    source.add_argument(
-        "--tiny",
-        action="store_true",
-        help="write and serve the tests' tiny random generator (fast, not representative) (default: off)",
-    )
+    add_artifact_arguments(parser, allow_tiny=True)
     parser.add_argument("--requests", type=int, default=40, help="latency samples per row, at least 30 (default: 40)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests before measuring (default: 5)")
     parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")
@@ -249,18 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-service-") as scratch:
         scratch_dir = Path(scratch)
-        if args.random_weights:
-            artifact = write_random_artifact(scratch_dir / "random.safetensors", GeneratorConfig(), 256)
-        elif args.tiny:
-            tiny = GeneratorConfig(decoder_channels=(16, 16, 16, 8, 8))
-            artifact = write_random_artifact(scratch_dir / "tiny.safetensors", tiny, 64)
-        else:
-            artifact = args.artifact or default_artifact_path()
-            if not Path(artifact).is_file():
-                raise SystemExit(
-                    f"{artifact}: no such artifact. Pass --artifact PATH, or --random-weights to time the same "
-                    "architecture with random weights."
-                )
+        artifact = resolve_artifact(args, scratch_dir)
 
         colorizer = Colorizer.load(artifact, device=args.device)
         jpeg = photo_like_jpeg(args.size)

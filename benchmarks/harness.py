@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import socket
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from model.artifact import ArtifactMetadata, save_artifact
+from model.artifact import ArtifactMetadata, default_artifact_path, save_artifact
 from model.generator import GeneratorConfig, UNetGenerator
 
 
@@ -51,3 +52,38 @@ def free_port() -> int:
 
 def percentile(samples: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples), q))
+
+
+def add_artifact_arguments(parser: argparse.ArgumentParser, allow_tiny: bool = False) -> None:
+    """--artifact | --random-weights [| --tiny]: which model the benchmark serves."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--artifact", type=Path, default=None,
+        help="model artifact to serve (default: $COLORIZER_ARTIFACT or the shipped model/weights/colorizer-default.safetensors)",
+    )
+    source.add_argument(
+        "--random-weights", action="store_true",
+        help="write and serve a full-size generator with random weights: same architecture and cost as the "
+        "shipped model, for when it is not there (default: off)",
+    )
+    if allow_tiny:
+        source.add_argument(
+            "--tiny", action="store_true",
+            help="write and serve the tests' tiny random generator (fast, not representative) (default: off)",
+        )
+
+
+def resolve_artifact(args: argparse.Namespace, scratch_dir: Path) -> Path:
+    """The artifact the arguments name, writing a random one into scratch_dir when asked."""
+    if args.random_weights:
+        return write_random_artifact(scratch_dir / "random.safetensors")
+    if getattr(args, "tiny", False):
+        tiny = GeneratorConfig(decoder_channels=(16, 16, 16, 8, 8))
+        return write_random_artifact(scratch_dir / "tiny.safetensors", tiny, render_size=64)
+    artifact = Path(args.artifact or default_artifact_path())
+    if not artifact.is_file():
+        raise SystemExit(
+            f"{artifact}: no such artifact. Pass --artifact PATH, or --random-weights to time the same "
+            "architecture with random weights."
+        )
+    return artifact

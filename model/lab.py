@@ -154,16 +154,6 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     return linear_to_srgb(linear).clamp(0.0, 1.0)
 
 
-def lab_constants() -> dict:
-    """The colour constants an artifact records, so a reader can check what it was trained with."""
-    return {
-        "colour_space": "CIELAB",
-        "illuminant": "D65",
-        "observer": "2",
-        "normalization": DEFAULT_NORMALIZATION.to_dict(),
-    }
-
-
 # --- NumPy paths for full-resolution serving ----------------------------------------------
 #
 # One photo at a time on the CPU: the work runs in row bands whose scratch buffers

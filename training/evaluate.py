@@ -19,8 +19,7 @@ from tqdm import tqdm
 
 from model.artifact import load_artifact, save_artifact
 from model.colorizer import Colorizer
-from model.lab import lab_to_rgb
-from model.preprocessing import lightness_of, orient
+from model.preprocessing import compose, lightness_of, orient
 from training.data import list_images
 from training.metrics import colorfulness
 
@@ -30,9 +29,8 @@ def _colorfulness(array: np.ndarray) -> float:
 
 
 def _grayscale_baseline(image: Image.Image) -> np.ndarray:
-    lightness = lightness_of(image)
-    lab = torch.cat([lightness, torch.zeros(2, *lightness.shape[1:])], dim=0)
-    return (lab_to_rgb(lab) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    """The same L with a = b = 0, through the Colorizer's own output path."""
+    return np.asarray(compose(lightness_of(image), torch.zeros(2, 1, 1)))
 
 
 def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 METRIC_NAMES = ("psnr", "l1", "g_gan", "d_loss", "g_total")
-VAL_ONLY_METRICS = ("psnr_grayscale", "colorfulness", "colorfulness_truth")
+VAL_ONLY_METRICS = ("psnr_grayscale", "ssim", "colorfulness", "colorfulness_truth")
 CSV_COLUMNS = (
     ["epoch", "phase"]
     + [f"train_{name}" for name in METRIC_NAMES]
@@ -63,7 +63,7 @@ def format_row(row: dict) -> str:
         f"epoch {row['epoch']} (phase {row['phase']}) | "
         f"train psnr {show('train_psnr', 2)} l1 {show('train_l1', 4)} g_gan {show('train_g_gan')} "
         f"d {show('train_d_loss')} g_total {show('train_g_total')} | "
-        f"val psnr {show('val_psnr', 2)} (gray {show('val_psnr_grayscale', 2)}) l1 {show('val_l1', 4)} "
+        f"val psnr {show('val_psnr', 2)} (gray {show('val_psnr_grayscale', 2)}) ssim {show('val_ssim', 4)} l1 {show('val_l1', 4)} "
         f"g_gan {show('val_g_gan')} d {show('val_d_loss')} g_total {show('val_g_total')} "
         f"colourfulness {show('val_colorfulness', 1)}/{show('val_colorfulness_truth', 1)} | "
         f"{float(row['images_per_s']):.1f} img/s, {float(row['epoch_seconds']):.1f} s"
@@ -86,18 +86,14 @@ def setup_logging(out_dir: Path | None, is_main: bool, rank: int) -> None:
 
 
 class TensorBoardLog:
-    """Scalars per epoch; a no-op on ranks other than 0."""
+    """Scalars per epoch, under RUN/tensorboard (created on rank 0 only)."""
 
-    def __init__(self, out_dir: Path, enabled: bool) -> None:
-        self.writer = None
-        if enabled:
-            from torch.utils.tensorboard import SummaryWriter
+    def __init__(self, out_dir: Path) -> None:
+        from torch.utils.tensorboard import SummaryWriter
 
-            self.writer = SummaryWriter(log_dir=str(out_dir / "tensorboard"))
+        self.writer = SummaryWriter(log_dir=str(out_dir / "tensorboard"))
 
     def log_row(self, row: dict) -> None:
-        if self.writer is None:
-            return
         epoch = int(row["epoch"])
         for key, value in row.items():
             if key in ("epoch", "phase"):
@@ -110,5 +106,4 @@ class TensorBoardLog:
         self.writer.flush()
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        self.writer.close()

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from model.lab import DEFAULT_NORMALIZATION, lab_to_rgb, rgb_to_lab
-from training.metrics import colorfulness, psnr
+from training.metrics import colorfulness, psnr, ssim
 
 
 @dataclass
@@ -70,8 +70,11 @@ class MetricSums:
         return {name: total / max(self.count, 1) for name, total in self.sums.items()}
 
 
-def split_lab(rgb_uint8: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 RGB batch -> normalised (L, ab) on the training device, in float32."""
+def split_lab(rgb_uint8: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """uint8 RGB batch -> (sRGB in [0, 1], normalised L, normalised ab) on the training device, float32.
+
+    The sRGB batch is the ground truth the metrics compare with (no Lab round trip needed).
+    """
     rgb = rgb_uint8.to(nets.device, non_blocking=True).float().div_(255.0)
     lab = rgb_to_lab(rgb)
     lightness = DEFAULT_NORMALIZATION.normalize_l(lab[:, :1])
@@ -79,7 +82,7 @@ def split_lab(rgb_uint8: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.
     if nets.channels_last:
         lightness = lightness.contiguous(memory_format=torch.channels_last)
         ab = ab.contiguous(memory_format=torch.channels_last)
-    return lightness, ab
+    return rgb, lightness, ab
 
 
 def to_rgb(lightness: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
@@ -106,9 +109,13 @@ def _backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, sca
         scaler.update()
 
 
-def _bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
+def _bce(logits: torch.Tensor, real: bool, per_image: bool = False) -> torch.Tensor:
+    """BCE-with-logits against all-real or all-fake targets; the batch mean, or one value per image."""
+    logits = logits.float()
     target = torch.ones_like(logits) if real else torch.zeros_like(logits)
-    return F.binary_cross_entropy_with_logits(logits.float(), target)
+    if not per_image:
+        return F.binary_cross_entropy_with_logits(logits, target)
+    return F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).mean(dim=1)
 
 
 def _set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -118,7 +125,7 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
 
 def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums) -> None:
     """One optimisation step; adds per-image metrics of this batch to `sums`."""
-    lightness, ab = split_lab(batch, nets)
+    truth, lightness, ab = split_lab(batch, nets)
     images = lightness.shape[0]
     with _autocast(nets):
         fake = nets.generator(lightness)
@@ -152,7 +159,7 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
             sums.add(name, value.detach(), images)
 
     with torch.no_grad():
-        sums.add("psnr", psnr(to_rgb(lightness, fake.detach()), to_rgb(lightness, ab)), images)
+        sums.add("psnr", psnr(to_rgb(lightness, fake.detach()), truth), images)
     sums.count += images
 
 
@@ -162,7 +169,7 @@ def validation_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: floa
 
     The adversarial terms are only meaningful once D trains, so phase 1 logs L1 alone.
     """
-    lightness, ab = split_lab(batch, nets)
+    truth, lightness, ab = split_lab(batch, nets)
     images = lightness.shape[0]
     with _autocast(nets):
         fake = nets.generator_core(lightness).float()
@@ -172,24 +179,19 @@ def validation_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: floa
         sums.add("g_total", l1, images)
     else:
         with _autocast(nets):
-            logits_fake = nets.discriminator_core(torch.cat([lightness, fake], dim=1)).float()
-            logits_real = nets.discriminator_core(torch.cat([lightness, ab], dim=1)).float()
-
-        def bce_per_image(logits: torch.Tensor, real: bool) -> torch.Tensor:
-            target = torch.ones_like(logits) if real else torch.zeros_like(logits)
-            return F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).mean(dim=1)
-
-        g_gan = bce_per_image(logits_fake, real=True)
-        d_loss = 0.5 * (bce_per_image(logits_fake, real=False) + bce_per_image(logits_real, real=True))
+            logits_fake = nets.discriminator_core(torch.cat([lightness, fake], dim=1))
+            logits_real = nets.discriminator_core(torch.cat([lightness, ab], dim=1))
+        g_gan = _bce(logits_fake, real=True, per_image=True)
+        d_loss = 0.5 * (_bce(logits_fake, real=False, per_image=True) + _bce(logits_real, real=True, per_image=True))
         sums.add("g_gan", g_gan, images)
         sums.add("d_loss", d_loss, images)
         sums.add("g_total", g_gan + lambda_l1 * l1, images)
     predicted = to_rgb(lightness, fake)
-    target = to_rgb(lightness, ab)
     baseline = to_rgb(lightness, torch.zeros_like(ab))
-    sums.add("psnr", psnr(predicted, target), images)
-    sums.add("psnr_grayscale", psnr(baseline, target), images)
+    sums.add("psnr", psnr(predicted, truth), images)
+    sums.add("psnr_grayscale", psnr(baseline, truth), images)
+    sums.add("ssim", ssim(predicted, truth), images)
     sums.add("colorfulness", colorfulness(predicted), images)
-    sums.add("colorfulness_truth", colorfulness(target), images)
+    sums.add("colorfulness_truth", colorfulness(truth), images)
     sums.count += images
     return predicted

@@ -163,6 +163,9 @@ class Trainer:
             self._resume(self.resume_path)
         self._wrap_nets()
         self._make_loaders()
+        # Rows of epochs this run will redo (after a resume) are dropped.
+        previous = read_metrics(self.out_dir / "metrics.csv") if self.context.is_main else []
+        self.rows = [row for row in previous if int(row["epoch"]) <= self.start_epoch]
 
     def _setup_data(self) -> None:
         config = self.config
@@ -327,7 +330,7 @@ class Trainer:
             DistributedSampler(self.val_set, num_replicas=self.context.world_size, rank=self.context.rank, shuffle=False)
         )
 
-    def _train_epoch(self, epoch: int, stop: StopRequest) -> tuple[MetricSums, bool, float]:
+    def _train_epoch(self, epoch: int, stop: StopRequest) -> tuple[MetricSums, bool, int]:
         phase = self.config.phase_of(epoch)
         self.generator.train()
         self.discriminator.train()
@@ -385,10 +388,10 @@ class Trainer:
         log.info(format_row(row))
         if not self.context.is_main:
             return
-        rows = [r for r in read_metrics(self.out_dir / "metrics.csv") if int(r["epoch"]) < epoch + 1] + [row]
-        write_metrics(self.out_dir / "metrics.csv", rows)
+        self.rows.append(row)
+        write_metrics(self.out_dir / "metrics.csv", self.rows)
         self.tensorboard.log_row(row)
-        plot_curves(rows, self.out_dir, self.config.l1_epochs)
+        plot_curves(self.rows, self.out_dir, self.config.l1_epochs)
         if self._samples:
             truth = torch.stack([s[0] for s in self._samples]).float() / 255.0
             predicted = torch.stack([s[1] for s in self._samples])
@@ -400,7 +403,7 @@ class Trainer:
         self._setup()
         config, context = self.config, self.context
         if context.is_main:
-            self.tensorboard = TensorBoardLog(self.out_dir, enabled=True)
+            self.tensorboard = TensorBoardLog(self.out_dir)
         log.info(
             "training on %s, world size %d, %s precision | %d train / %d val images | "
             "batch %d per rank, effective %d | %d L1 + %d GAN epochs at %d px",
@@ -426,10 +429,10 @@ class Trainer:
                 val_metrics = self._validate(epoch)
                 self.last_val = val_metrics
                 self._write_epoch(epoch, train_metrics, val_metrics, time.perf_counter() - started)
+                improved = self._is_best(epoch, val_metrics["psnr"])  # before the state, so last.pt knows it
                 state = self._state(epoch + 1, 0, None, interrupted=False)
                 self._save("last.pt", state)
-                if self._is_best(epoch, val_metrics["psnr"]):
-                    state["best"] = self.best
+                if improved:
                     self._save("best.pt", state)
                 barrier(context)
                 if stop.agreed(context, self.device):
@@ -441,7 +444,7 @@ class Trainer:
             if context.is_main:
                 self.tensorboard.close()
         checksum = _weights_checksum(self.generator) + _weights_checksum(self.discriminator)
-        logging.getLogger("training").warning("rank %d final weights checksum %s", context.rank, checksum)
+        log.warning("rank %d final weights checksum %s", context.rank, checksum)
         shutdown_distributed(context)
         return {"interrupted": interrupted, "val": getattr(self, "last_val", {}), "checksum": checksum}
 

@@ -63,6 +63,9 @@ def test_both_phases_learn_and_write_their_files(photo_folders, tmp_path):
     assert state["global_step"] == 6 * (12 // 4)
     # best.pt is the best GAN-phase epoch, never an L1-phase one.
     assert load_checkpoint(out / "best.pt")["best"]["phase"] == 2
+    # last.pt carries the current best too, so a resumed run never overwrites best.pt with a worse epoch.
+    assert state["best"] == load_checkpoint(out / "best.pt")["best"]
+    assert 0 < float(gan_row["val_ssim"]) <= 1
     assert result["val"]["psnr"] == pytest.approx(float(gan_row["val_psnr"]), rel=1e-4)
 
 

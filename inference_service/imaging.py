@@ -18,6 +18,7 @@ from urllib.parse import quote
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 from inference_service.errors import ApiError
+from model.preprocessing import flatten_alpha
 
 # Register every plugin now: Image.open(formats=...) fails on a name whose plugin
 # Pillow has not loaded yet (its lazy loading covers only a few formats).
@@ -108,11 +109,7 @@ def encode_image(image: Image.Image, output: OutputFormat, quality: int, png_com
     if output.pillow_format == "PNG":
         image.save(buffer, format="PNG", compress_level=png_compress_level)
     elif output.pillow_format == "JPEG":
-        if image.mode == "RGBA":
-            background = Image.new("RGB", image.size, (255, 255, 255))
-            background.paste(image, mask=image.getchannel("A"))
-            image = background
-        image.save(buffer, format="JPEG", quality=quality)
+        flatten_alpha(image).save(buffer, format="JPEG", quality=quality)
     else:
         image.save(buffer, format=output.pillow_format, quality=quality)
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from model.artifact import ArtifactError, default_artifact_path
 from model.colorizer import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Colorizer
+from model.preprocessing import flatten_alpha
 
 INPUT_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 FORMATS = {"png": ("PNG", "png"), "jpeg": ("JPEG", "jpg"), "webp": ("WEBP", "webp")}
@@ -50,11 +51,8 @@ def _progress(done: int, total: int, name: str) -> None:
 def save_image(image: Image.Image, path: Path, file_format: str, quality: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pillow_format = FORMATS[file_format][0]
-    if pillow_format == "JPEG" and image.mode == "RGBA":
-        # JPEG has no alpha: flatten onto white, as an image viewer would show it.
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        image = background
+    if pillow_format == "JPEG":
+        image = flatten_alpha(image)  # JPEG has no alpha: lay it on white, as a viewer shows it
     options = {"quality": quality} if pillow_format in ("JPEG", "WEBP") else {}
     image.save(path, format=pillow_format, **options)
 

@@ -159,3 +159,12 @@ def compose(lightness: torch.Tensor, ab: torch.Tensor, alpha: np.ndarray | None 
     if alpha is not None:
         result.putalpha(Image.fromarray(alpha))
     return result
+
+
+def flatten_alpha(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """RGBA -> RGB laid on `background` (white by default), for formats without alpha such as JPEG."""
+    if image.mode != "RGBA":
+        return image
+    flat = Image.new("RGB", image.size, background)
+    flat.paste(image, mask=image.getchannel("A"))
+    return flat

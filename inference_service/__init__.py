@@ -1,5 +1,18 @@
-"""The REST inference service: `gunicorn 'inference_service:create_app()'` serves it."""
+"""The REST inference service: `gunicorn 'inference_service:create_app()'` serves it.
 
-from inference_service.app import create_app
+`create_app` is imported on first use: gunicorn's master imports this package
+for its worker class (`inference_service.worker`) and must not import the app,
+and with it torch, before it forks its workers.
+"""
+
+from __future__ import annotations
 
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str):
+    if name == "create_app":
+        from inference_service.app import create_app  # noqa: PLC0415 - lazy on purpose, see above
+
+        return create_app
+    raise AttributeError(f"module 'inference_service' has no attribute {name!r}")

@@ -12,6 +12,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from inference_service.config import Settings
+from inference_service import offload
 from inference_service.errors import register_error_handlers
 from inference_service.model_host import InferenceGate, ModelHost
 from inference_service.request_log import REQUEST_ID_HEADER, configure_logging, install_request_logging
@@ -57,7 +58,10 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
     artifact = settings.artifact_path
     load = model_loader or (lambda: Colorizer.load(artifact, device=settings.device))
     host = ModelHost(load, description=str(artifact))
-    app.extensions["colorizer"] = ServiceState(settings, host, InferenceGate(settings.queue_size))
+    gate = InferenceGate(settings.queue_size)
+    app.extensions["colorizer"] = ServiceState(settings, host, gate)
+    # Every admitted request (running or waiting) has a thread to wait on under gevent.
+    offload.configure(gate.capacity)
 
     install_request_logging(app)
     register_error_handlers(app)

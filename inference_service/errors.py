@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, g, jsonify
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger("inference_service.errors")
 
-# Stable codes for the HTTP errors Werkzeug raises itself (routing, body limits...).
-_HTTP_ERROR_CODES = {
+# Stable codes for the HTTP errors Werkzeug and gunicorn raise themselves (routing,
+# body limits, unparsable requests...).
+HTTP_ERROR_CODES = {
     400: "bad_request",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     408: "request_timeout",
@@ -25,6 +27,7 @@ _HTTP_ERROR_CODES = {
     413: "payload_too_large",
     414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     431: "request_header_fields_too_large",
     500: "internal_error",
     501: "not_implemented",
@@ -68,20 +71,36 @@ def error_response(error: ApiError) -> Response:
 
 def _from_http_exception(error: HTTPException) -> ApiError:
     status = error.code or 500
-    code = _HTTP_ERROR_CODES.get(status, f"http_{status}")
+    code = HTTP_ERROR_CODES.get(status, f"http_{status}")
     headers = {}
     if status == 405:
         allowed = dict(error.get_headers()).get("Allow")
         if allowed:
             headers["Allow"] = allowed
     if status == 413:
-        limit = current_app.extensions["colorizer"].settings.max_upload_bytes
-        message = f"The upload is larger than the limit of {limit} bytes."
+        return _too_large_error()
     elif status == 404:
         message = "No such endpoint; see /openapi.json for the API."
     else:
         message = error.description or error.name
     return ApiError(status, code, message, headers)
+
+
+def _too_large_error() -> ApiError:
+    """Werkzeug's 413 means one of three limits: say which kind, truthfully."""
+    limit = current_app.extensions["colorizer"].settings.max_upload_bytes
+    declared = request.content_length
+    if declared is None or declared > (current_app.config.get("MAX_CONTENT_LENGTH") or declared):
+        return ApiError(413, "payload_too_large", f"The upload is larger than the limit of {limit} bytes.")
+    # Within the size limit, so the multipart form itself was refused (Werkzeug raises the
+    # same exception for both of these and does not say which one it was).
+    return ApiError(
+        413,
+        "form_too_large",
+        f"The form has more than {current_app.config['MAX_FORM_PARTS']} parts or a text field larger than "
+        f"{current_app.config['MAX_FORM_MEMORY_SIZE']} bytes: send the image as the file field 'image' and the "
+        "options as short fields.",
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

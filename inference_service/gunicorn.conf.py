@@ -3,7 +3,9 @@
     .venv/bin/gunicorn -c inference_service/gunicorn.conf.py 'inference_service:create_app()'
 
 Every value can be changed from the environment (COLORIZER_BIND, PORT,
-COLORIZER_WORKERS, COLORIZER_THREADS, COLORIZER_TORCH_THREADS, COLORIZER_TIMEOUT);
+COLORIZER_WORKERS, COLORIZER_WORKER_CLASS, COLORIZER_WORKER_CONNECTIONS,
+COLORIZER_CLIENT_TIMEOUT, COLORIZER_THREADS, COLORIZER_TORCH_THREADS,
+COLORIZER_TIMEOUT);
 the app's own settings (artifact, device, limits, queue size) are read by
 create_app from the same COLORIZER_* namespace. torch is never imported here at
 module level: the master process stays small and never starts torch's thread
@@ -38,17 +40,33 @@ wsgi_app = "inference_service:create_app()"
 # more than the cores only adds memory and contention.
 workers = _int_env("COLORIZER_WORKERS", 2)
 
+# How each worker serves its connections. "gevent" (the default): every
+# connection is a greenlet on one event loop and the model runs on real threads
+# (inference_service/worker.py), so slow or stalled clients cost memory, not
+# threads: measured, 64 clients trickling a byte a second left health checks and
+# colorizations at their usual times, where with "gthread" 16 of them froze the
+# worker (benchmarks/bench_slow_clients.py). "gthread" (a fixed pool of threads,
+# each busy for the whole time its request is read) remains available.
+_worker_kind = os.environ.get("COLORIZER_WORKER_CLASS", "gevent").strip() or "gevent"
+# "gevent" names the project's worker; any other value goes to gunicorn as it is.
+worker_class = {"gevent": "inference_service.worker.ColorizerGeventWorker"}.get(_worker_kind, _worker_kind)
+
+# gevent: connections (greenlets) one worker holds at once; beyond that they wait
+# in the listen backlog. Each costs a few kB plus what its upload has sent so far.
+worker_connections = _int_env("COLORIZER_WORKER_CONNECTIONS", 1000)
+
+# gevent: seconds a client may stay silent while its request is read or its
+# answer written before it is dropped (applied in post_fork below).
+client_timeout = _int_env("COLORIZER_CLIENT_TIMEOUT", 30)
+
 # The app's wait queue per worker (create_app reads the same variable; 4 is its default).
 _queue_size = _int_env("COLORIZER_QUEUE_SIZE", 4)
-# Threads in each worker, so that /v1/health answers and a full queue is refused
-# with 503 at once while the model is busy: one runs the model, COLORIZER_QUEUE_SIZE
-# wait for it, and two are spare for health checks, uploads in progress and quick
-# refusals. The app's InferenceGate, not this number, bounds the model's queue.
+# gthread only: threads in each worker, so that /v1/health answers and a full
+# queue is refused with 503 at once while the model is busy: one runs the model,
+# COLORIZER_QUEUE_SIZE wait for it, and two are spare for health checks, uploads
+# in progress and quick refusals. The app's InferenceGate, not this number,
+# bounds the model's queue.
 threads = _int_env("COLORIZER_THREADS", 1 + _queue_size + 2)
-
-# gthread: a thread pool per worker, needed for the threads above (the sync
-# worker would answer one request at a time, health checks included).
-worker_class = "gthread"
 
 # torch threads per worker: the cores shared out between the workers, so that
 # workers do not oversubscribe the CPU (applied in post_fork below).
@@ -59,8 +77,8 @@ torch_threads = _int_env("COLORIZER_TORCH_THREADS", max(1, _cpu_count() // max(1
 # on a background thread that would not exist in the workers.
 preload_app = False
 
-# A worker whose main loop is silent this long is killed and replaced (for
-# gthread it is a hang detector, not a per-request limit). Generous, because a
+# A worker whose main loop is silent this long is killed and replaced (a hang
+# detector, not a per-request limit: the loop stays free while the model runs). Generous, because a
 # 50-megapixel image on a small CPU takes a while.
 timeout = _int_env("COLORIZER_TIMEOUT", 120)
 
@@ -101,22 +119,25 @@ proc_name = "colorizer-inference"
 
 
 def post_fork(server, worker):
-    """In each new worker, before the app is loaded: size torch's thread pool."""
-    # The app reads the same variable, so its log line and this hook agree.
+    """In each new worker, before the app is loaded: torch threads, allocator, JSON protocol errors."""
+    # create_app reads this variable and sizes torch's thread pool with it (torch is
+    # not imported here: a worker that does not need it must not pay for it).
     os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
-    import torch  # noqa: PLC0415 - imported in the worker, after the fork, on purpose
+    from inference_service import memory, protocol_errors  # noqa: PLC0415 - in the worker, after the fork
 
-    torch.set_num_threads(torch_threads)
-    server.log.info("worker %s: torch uses %d thread(s)", worker.pid, torch_threads)
+    memory.tune_allocator()
+    protocol_errors.install()
+    worker.client_timeout_s = client_timeout
+    server.log.info("worker %s: %d torch thread(s)", worker.pid, torch_threads)
 
 
 def when_ready(server):
     """Once the master listens: say how the machine is shared out."""
     server.log.info(
-        "colorizer inference on %s: %d worker(s) x %d thread(s), %d torch thread(s) each, %d core(s)",
+        "colorizer inference on %s: %d %s worker(s), %d torch thread(s) each, %d core(s)",
         bind,
         workers,
-        threads,
+        _worker_kind,
         torch_threads,
         _cpu_count(),
     )

@@ -116,6 +116,20 @@ def encode_image(image: Image.Image, output: OutputFormat, quality: int, png_com
 
 
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/;:*?<>|]+')
+# Unicode categories never shown as themselves: format characters (Cf: the
+# bidirectional overrides and isolates that make "\u202egpj.exe" display as
+# "exe.jpg", zero-width characters), line/paragraph separators, lone surrogates, and
+# the C1 controls (ASCII controls become "_" through _UNSAFE_IN_FILENAME).
+_INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp", "Cs"}
+
+
+def without_invisible_characters(text: str) -> str:
+    """`text` without format (bidirectional, zero-width), separator and C1 control characters."""
+    return "".join(
+        char
+        for char in text
+        if unicodedata.category(char) not in _INVISIBLE_CATEGORIES and not "\x80" <= char <= "\x9f"
+    )
 
 
 def original_stem(filename: str | None) -> str:
@@ -123,7 +137,7 @@ def original_stem(filename: str | None) -> str:
     if not filename:
         return "image"
     # PureWindowsPath splits on both / and \, so "C:\\photos\\cat.jpg" gives "cat".
-    stem = PureWindowsPath(filename).stem
+    stem = PureWindowsPath(without_invisible_characters(filename)).stem
     stem = _UNSAFE_IN_FILENAME.sub("_", stem).strip(" ._")
     return stem[:100] or "image"
 

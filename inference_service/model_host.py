@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from model.artifact import ArtifactError
 from model.colorizer import Colorizer
 
 logger = logging.getLogger("inference_service.model")
@@ -35,7 +36,9 @@ class ModelHost:
         self.description = description
         self.status = ModelStatus.STARTING
         self.colorizer: Colorizer | None = None
+        # The full reason, for the log; `public_error` is what clients are told (no server paths).
         self.error: str | None = None
+        self.public_error: str | None = None
         self.load_seconds: float | None = None
         self.started_at = time.monotonic()
         self._settled = threading.Event()
@@ -53,6 +56,7 @@ class ModelHost:
             colorizer = self._load()
         except Exception as error:  # any failure must end in FAILED, never in a silent STARTING
             self.error = f"{type(error).__name__}: {error}"
+            self.public_error = public_load_error(error)
             self.status = ModelStatus.FAILED
             logger.error("model load failed", extra={"fields": {"artifact": self.description, "error": self.error}})
         else:
@@ -79,8 +83,19 @@ class ModelHost:
         return self._settled.wait(timeout)
 
 
+def public_load_error(error: Exception) -> str:
+    """Why the model did not load, in words that name no file or folder of the server."""
+    if isinstance(error, FileNotFoundError) or (isinstance(error, ArtifactError) and "not found" in str(error)):
+        reason = "the model artifact was not found"
+    elif isinstance(error, ArtifactError):
+        reason = "the model artifact is not valid"
+    else:
+        reason = f"{type(error).__name__} while loading the model"
+    return f"{reason} (the service log has the details)"
+
+
 class QueueFull(Exception):
-    """Raised by InferenceGate.admit when every running and waiting place is taken."""
+    """Raised by InferenceGate.place (and admit) when every running and waiting place is taken."""
 
 
 class InferenceGate:
@@ -103,15 +118,30 @@ class InferenceGate:
             self._admitted += delta
 
     @contextmanager
-    def admit(self) -> Iterator[float]:
-        """Take a place or raise QueueFull at once; yields the seconds spent waiting for the model."""
+    def place(self) -> Iterator[None]:
+        """Take a running or waiting place, or raise QueueFull at once; never blocks.
+
+        Taken on the event loop before any work is handed to a thread, so the
+        number of requests in work stays bounded whatever the thread pool does.
+        """
         if not self._places.acquire(blocking=False):
             raise QueueFull
         self._change(+1)
         try:
-            began = time.perf_counter()
-            with self._work:
-                yield time.perf_counter() - began
+            yield
         finally:
             self._change(-1)
             self._places.release()
+
+    @contextmanager
+    def turn(self) -> Iterator[float]:
+        """Wait for the model (blocks: call it on a worker thread); yields the seconds waited."""
+        began = time.perf_counter()
+        with self._work:
+            yield time.perf_counter() - began
+
+    @contextmanager
+    def admit(self) -> Iterator[float]:
+        """place() then turn(), on one thread; yields the seconds spent waiting for the model."""
+        with self.place(), self.turn() as waited_s:
+            yield waited_s

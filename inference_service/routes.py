@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import PureWindowsPath
 
 from flask import Blueprint, Request, Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
@@ -23,7 +26,9 @@ from inference_service.imaging import (
     open_image,
     original_stem,
 )
+from inference_service.memory import release_free_memory
 from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, QueueFull
+from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
 from inference_service.request_log import log_field
 from model.colorizer import Colorizer
@@ -52,7 +57,7 @@ def _ready_colorizer(state: ServiceState) -> Colorizer:
     if host.status is ModelStatus.READY and host.colorizer is not None:
         return host.colorizer
     if host.status is ModelStatus.FAILED:
-        raise ApiError(503, "not_ready", f"The model failed to load: {host.error}")
+        raise ApiError(503, "not_ready", f"The model failed to load: {host.public_error}")
     raise ApiError(
         503,
         "not_ready",
@@ -162,9 +167,35 @@ def read_upload(req: Request, max_bytes: int) -> Upload:
     )
 
 
+@contextmanager
+def _reading_body() -> Iterator[None]:
+    """A client that stalls mid-upload (the worker's socket timeout) or vanishes gets 408, not a 500."""
+    try:
+        yield
+    except OSError as error:
+        raise ApiError(
+            408, "request_timeout", "The upload stalled or was cut off before it was complete.",
+            headers={"Connection": "close"},
+        ) from error
+
+
 def _header_text(text: str) -> str:
     """HTTP header values must be plain ASCII to be safe with every client."""
     return text.encode("ascii", "replace").decode("ascii")
+
+
+_ABSOLUTE_PATH = re.compile(r"^(/|~/|[A-Za-z]:[\\/]|\\\\)")
+
+
+def without_absolute_paths(value: object) -> object:
+    """The artifact's metadata with absolute paths (e.g. the training machine's data folders) cut to their last part."""
+    if isinstance(value, dict):
+        return {key: without_absolute_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_absolute_paths(item) for item in value]
+    if isinstance(value, str) and _ABSOLUTE_PATH.match(value):
+        return PureWindowsPath(value).name or "(path)"
+    return value
 
 
 # --- views --------------------------------------------------------------------------------
@@ -207,7 +238,7 @@ def health() -> tuple[Response, int]:
         body["device"] = str(colorizer.device)
         body["load_ms"] = round((host.load_seconds or 0.0) * 1000, 1)
     if host.status is ModelStatus.FAILED:
-        body["error"] = host.error
+        body["error"] = host.public_error
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if host.status is ModelStatus.READY else 503
@@ -218,7 +249,7 @@ def model_info() -> Response:
     """The artifact's metadata, the device it runs on and the request limits."""
     state = _state()
     colorizer = _ready_colorizer(state)
-    metadata = colorizer.metadata.to_dict()
+    metadata = without_absolute_paths(colorizer.metadata.to_dict())
     return jsonify(
         {
             **metadata,
@@ -230,14 +261,33 @@ def model_info() -> Response:
     )
 
 
+def _colorize_on_thread(
+    state: ServiceState, colorizer: Colorizer, image, render_size: int, options: ColorizeOptions
+) -> tuple[bytes, float, float]:
+    """Decode, colorize and encode once the model is free: (encoded image, seconds waited, inference ms)."""
+    try:
+        with state.gate.turn() as waited_s:
+            pixels = decode_pixels(image)
+            started = time.perf_counter()
+            result = colorizer.colorize(pixels, render_size=render_size)
+            inference_ms = (time.perf_counter() - started) * 1000
+            body = encode_image(result, options.output, options.quality, state.settings.png_compress_level)
+        del pixels, result
+        return body, waited_s, inference_ms
+    finally:
+        # The image's buffers are free now: hand them back to the OS (memory.py).
+        release_free_memory()
+
+
 @api.post("/v1/colorize")
 def colorize() -> Response:
     """Colorize one image; the answer has the input's width and height."""
     state = _state()
     settings = state.settings
-    options = parse_options(request.values)
-    colorizer = _ready_colorizer(state)
-    upload = read_upload(request, settings.max_upload_bytes)
+    with _reading_body():
+        options = parse_options(request.values)
+        colorizer = _ready_colorizer(state)
+        upload = read_upload(request, settings.max_upload_bytes)
     image = open_image(upload.data, settings.max_pixels)
     render_size = options.render_size or colorizer.render_size
     log_field(
@@ -249,12 +299,12 @@ def colorize() -> Response:
         output_format=options.output.name,
     )
     try:
-        with state.gate.admit() as waited_s:
-            pixels = decode_pixels(image)
-            started = time.perf_counter()
-            result = colorizer.colorize(pixels, render_size=render_size)
-            inference_ms = (time.perf_counter() - started) * 1000
-            body = encode_image(result, options.output, options.quality, settings.png_compress_level)
+        # The place is taken here, on the event loop, so a full queue is refused at once;
+        # the work itself runs on a real thread (offload.py) so this loop stays free.
+        with state.gate.place():
+            body, waited_s, inference_ms = run_blocking(
+                _colorize_on_thread, state, colorizer, image, render_size, options
+            )
     except QueueFull:
         raise ApiError(
             503,

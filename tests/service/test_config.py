@@ -58,7 +58,8 @@ def test_a_bad_value_names_its_variable(variable, value):
 
 def _gunicorn_settings(monkeypatch, **environ) -> dict:
     for name in ("COLORIZER_BIND", "PORT", "COLORIZER_WORKERS", "COLORIZER_THREADS", "COLORIZER_QUEUE_SIZE",
-                 "COLORIZER_TORCH_THREADS", "COLORIZER_CONTROL_SOCKET", "COLORIZER_KEEPALIVE"):  # fmt: skip
+                 "COLORIZER_TORCH_THREADS", "COLORIZER_CONTROL_SOCKET", "COLORIZER_KEEPALIVE",
+                 "COLORIZER_WORKER_CLASS", "COLORIZER_CLIENT_TIMEOUT"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -70,8 +71,10 @@ def test_gunicorn_defaults(monkeypatch):
     assert conf["bind"] == "127.0.0.1:8000"
     assert conf["wsgi_app"] == "inference_service:create_app()"
     assert conf["preload_app"] is False
-    assert conf["worker_class"] == "gthread"
-    assert conf["threads"] == 1 + 4 + 2  # running + default queue + spare
+    # Connections on gevent greenlets (slow clients cost no thread), the model on real threads.
+    assert conf["worker_class"] == "inference_service.worker.ColorizerGeventWorker"
+    assert conf["client_timeout"] == 30
+    assert conf["threads"] == 1 + 4 + 2  # gthread only: running + default queue + spare
     assert conf["torch_threads"] >= 1
     assert conf["control_socket_disable"] is True
     assert conf["keepalive"] == 0  # connections spread over the workers
@@ -84,6 +87,7 @@ def test_gunicorn_settings_follow_the_environment(monkeypatch):
     assert conf["bind"] == "127.0.0.1:9100"
     assert (conf["workers"], conf["threads"], conf["torch_threads"]) == (3, 13, 2)
     assert _gunicorn_settings(monkeypatch, COLORIZER_BIND="0.0.0.0:8080", PORT="1")["bind"] == "0.0.0.0:8080"
+    assert _gunicorn_settings(monkeypatch, COLORIZER_WORKER_CLASS="gthread")["worker_class"] == "gthread"
 
 
 def test_every_gunicorn_setting_has_a_comment():

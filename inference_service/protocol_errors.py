@@ -1,0 +1,64 @@
+"""gunicorn's own error answers (before the app runs) as the service's JSON errors.
+
+gunicorn answers what it cannot parse itself: an over-long request line (414),
+too many or too large headers (431), a garbage request line, conflicting
+Content-Length and Transfer-Encoding, a negative Content-Length or bare-LF line
+endings (400), an unsupported transfer coding (501). By default with an HTML
+page that echoes part of the request. `install` replaces that page with the
+same `{"error": {...}}` body the app sends; the detail goes to the log only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from gunicorn import util
+
+from inference_service.errors import HTTP_ERROR_CODES
+
+logger = logging.getLogger("inference_service.requests")
+
+_MESSAGES = {
+    400: "The request is not valid HTTP/1.1 (request line, headers, Content-Length or Transfer-Encoding).",
+    403: "The request was refused.",
+    414: "The request line (method, path and query) is too long.",
+    417: "The Expect header is not supported.",
+    431: "The request has too many headers or a header that is too large.",
+    500: "An unexpected error occurred; the request id identifies it in the logs.",
+    501: "The request uses a transfer coding the service does not support.",
+}
+
+
+def json_error_response(status: int, reason: str) -> tuple[bytes, str, str]:
+    """A complete HTTP/1.1 response (it closes the connection) with a JSON error body; also its code and request id."""
+    code = HTTP_ERROR_CODES.get(status, f"http_{status}")
+    request_id = uuid.uuid4().hex
+    body = json.dumps(
+        {"error": {"code": code, "message": _MESSAGES.get(status, reason), "request_id": request_id}}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        "Cache-Control: no-store\r\n"
+        f"X-Request-Id: {request_id}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body, code, request_id
+
+
+def _write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    response, code, request_id = json_error_response(status_int, reason)
+    # gunicorn's message (which may quote the request) stays in the log.
+    logger.info(
+        "protocol error",
+        extra={"fields": {"request_id": request_id, "status": status_int, "error_code": code, "detail": mesg[:500]}},
+    )
+    util.write_nonblock(sock, response)
+
+
+def install() -> None:
+    """Make this process's gunicorn worker answer its own errors as JSON (call it in post_fork)."""
+    util.write_error = _write_json_error

@@ -26,12 +26,17 @@ from inference_service.imaging import (
     open_image,
     original_stem,
 )
-from inference_service.memory import release_free_memory
+from inference_service.memory import release_after
 from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, QueueFull
 from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
 from inference_service.request_log import log_field
 from model.colorizer import Colorizer
+
+try:  # gunicorn's parser raises these while the app reads a malformed chunked body
+    from gunicorn.http.errors import ParseException as _SERVER_PARSE_ERRORS
+except ImportError:  # served by something else (tests, another WSGI server)
+    _SERVER_PARSE_ERRORS = ()  # type: ignore[assignment,misc]
 
 api = Blueprint("api", __name__)
 
@@ -169,9 +174,15 @@ def read_upload(req: Request, max_bytes: int) -> Upload:
 
 @contextmanager
 def _reading_body() -> Iterator[None]:
-    """A client that stalls mid-upload (the worker's socket timeout) or vanishes gets 408, not a 500."""
+    """Body-reading failures as client errors: a malformed chunked body is 400; a client that
+    stalls mid-upload (the worker's socket timeout) or vanishes gets 408; neither is a 500."""
     try:
         yield
+    except _SERVER_PARSE_ERRORS as error:
+        raise ApiError(
+            400, "bad_request", "The request body is not valid HTTP/1.1 (its chunked encoding is malformed).",
+            headers={"Connection": "close"},
+        ) from error
     except OSError as error:
         raise ApiError(
             408, "request_timeout", "The upload stalled or was cut off before it was complete.",
@@ -275,8 +286,11 @@ def _colorize_on_thread(
         del pixels, result
         return body, waited_s, inference_ms
     finally:
-        # The image's buffers are free now: hand them back to the OS (memory.py).
-        release_free_memory()
+        # A big image's buffers are free now (the view has no further use for the
+        # decoded image): hand them back to the OS (memory.py).
+        pixel_count = image.size[0] * image.size[1]
+        image.close()
+        release_after(pixel_count)
 
 
 @api.post("/v1/colorize")

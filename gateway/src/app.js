@@ -10,6 +10,7 @@ const { MULTIPART_ALLOWANCE_BYTES } = require('./config');
 const { errorHandler, notFoundHandler, sendError, HttpError } = require('./errors');
 const { createLogger, requestLogger } = require('./logger');
 const { passThroughProxy } = require('./proxy');
+const { bufferUpload } = require('./uploadBody');
 const { ResultStore } = require('./resultStore');
 const { Upstream, payloadTooLarge } = require('./upstream');
 const { colorizeHandler } = require('./routes/colorize');
@@ -49,8 +50,9 @@ function frontend(staticDir) {
   const router = express.Router();
   const indexFile = path.join(staticDir, 'index.html');
   if (!fs.existsSync(indexFile)) {
+    // The folder is logged at start-up (server.js), never shown to a visitor.
     router.get('/', (req, res) =>
-      sendError(res, 404, 'frontend_not_built', `No built frontend in ${staticDir}: run "npm run build" in frontend/.`),
+      sendError(res, 404, 'frontend_not_built', 'The web app has not been built: run "npm run build" in frontend/.'),
     );
     return router;
   }
@@ -109,13 +111,20 @@ async function createApp(config, { logger = createLogger(config.logLevel) } = {}
   const limiter = colorizeRateLimit(config);
   const bodyLimitBytes = config.uploadLimitBytes + MULTIPART_ALLOWANCE_BYTES;
   const limitUpload = declaredSizeLimit(bodyLimitBytes, config.uploadLimitBytes);
+  // Uploads are read in full before the service sees a byte (slow clients hold only the gateway).
+  const readUpload = bufferUpload({
+    limitBytes: bodyLimitBytes,
+    imageLimitBytes: config.uploadLimitBytes,
+    idleMs: config.clientIdleTimeoutMs,
+  });
 
-  // The streaming routes come first: no body parser runs before them (none is used at all).
-  app.use('/api/v1', limiter, limitUpload, passThroughProxy({ upstream }));
+  // No other body parser runs before these routes (none is used at all).
+  app.use('/api/v1', limiter, limitUpload, readUpload, passThroughProxy({ upstream }));
   app.post(
     '/api/colorize',
     limiter,
     limitUpload,
+    readUpload,
     colorizeHandler({ upstream, store, uploadLimitBytes: config.uploadLimitBytes, bodyLimitBytes }),
   );
   app.get('/api/images/:id', imageHandler({ store }));

@@ -30,6 +30,14 @@ const SETTINGS = {
   trustProxy: { env: 'TRUST_PROXY', type: 'string', default: '' },
   staticDir: { env: 'STATIC_DIR', type: 'string', default: path.resolve(__dirname, '..', '..', 'frontend', 'dist') },
   logLevel: { env: 'LOG_LEVEL', type: 'string', default: 'info' },
+  // Slow clients (httpServer.js, uploadBody.js): the whole header block within this...
+  headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', type: 'int', default: 20_000 },
+  // ...the whole request, upload included, within this (0 turns it off)...
+  requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', type: 'int', default: 300_000 },
+  // ...no byte in the middle of an upload for this long ends it (408)...
+  clientIdleTimeoutMs: { env: 'CLIENT_IDLE_TIMEOUT_MS', type: 'int', default: 30_000 },
+  // ...and a kept-alive connection with no new request is closed after this.
+  keepAliveTimeoutMs: { env: 'KEEP_ALIVE_TIMEOUT_MS', type: 'int', default: 5_000 },
 };
 
 /** "20mb", "512kb", "1048576" -> bytes. */
@@ -72,6 +80,10 @@ function loadConfig(env = process.env, overrides = {}) {
     config[name] = raw === undefined || raw === '' ? setting.default : parseValue(name, setting, raw);
   }
   if (config.resultTtlMs < 1) throw new Error('RESULT_TTL_MS must be at least 1');
+  if (config.headersTimeoutMs < 1) throw new Error('HEADERS_TIMEOUT_MS must be at least 1');
+  if (config.requestTimeoutMs > 0 && config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new Error('HEADERS_TIMEOUT_MS must not be larger than REQUEST_TIMEOUT_MS');
+  }
   return { ...config, ...overrides };
 }
 

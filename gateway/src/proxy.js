@@ -1,14 +1,48 @@
 'use strict';
 
+const http = require('node:http');
 const { createProxyMiddleware } = require('http-proxy-middleware');
 
 const { sendError, fromUpstreamError } = require('./errors');
-const { timeoutError } = require('./upstream');
+const { readBody, timeoutError } = require('./upstream');
+
+// Hop-by-hop headers (RFC 9110 section 7.6.1): about one connection, never forwarded.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+
+/** A stable code for an error status the service answered without its JSON body. */
+function codeForStatus(status) {
+  const name = http.STATUS_CODES[status] || `http ${status}`;
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+}
 
 /**
- * /api/v1/* -> the inference service's /v1/*, streamed both ways, untouched: the
- * same contract and the same errors for programmatic clients. Must be mounted
- * before any body parser, or the upload stream is consumed and the proxy hangs.
+ * The service's answer to the client: as it is, except that an error without a
+ * JSON body (an HTML page from something in between, or an older service) becomes
+ * the common JSON error shape with the same status.
+ */
+async function relayResponse(proxyRes, req, res) {
+  const status = proxyRes.statusCode;
+  const isJson = /^application\/(problem\+)?json\b/i.test(String(proxyRes.headers['content-type'] || ''));
+  if (status >= 400 && !isJson) {
+    await readBody(proxyRes).catch(() => null);
+    const retryAfter = proxyRes.headers['retry-after'];
+    req.log?.warn({ status }, 'inference service answered an error without a JSON body');
+    sendError(res, status, codeForStatus(status), `The inference service answered with status ${status}.`,
+      retryAfter ? { 'Retry-After': retryAfter } : {}); // prettier-ignore
+    return;
+  }
+  for (const [name, value] of Object.entries(proxyRes.headers)) {
+    if (!HOP_BY_HOP.has(name)) res.setHeader(name, value);
+  }
+  res.status(status);
+  proxyRes.on('error', () => res.destroy());
+  proxyRes.pipe(res);
+}
+
+/**
+ * /api/v1/* -> the inference service's /v1/*: the same contract and the same errors
+ * for programmatic clients. The upload has been read in full already (uploadBody.js,
+ * `req.uploadBody`): the service gets it at once, with its exact length.
  */
 function passThroughProxy({ upstream }) {
   return createProxyMiddleware({
@@ -16,11 +50,21 @@ function passThroughProxy({ upstream }) {
     changeOrigin: true,
     xfwd: true,
     agent: upstream.agent,
+    selfHandleResponse: true,
     on: {
       proxyReq(proxyReq, req) {
         proxyReq.setHeader('X-Request-Id', req.id);
+        if (req.uploadBody) {
+          proxyReq.removeHeader('transfer-encoding');
+          proxyReq.setHeader('Content-Length', req.uploadBody.length);
+          // The request stream has ended: the proxy's pipe from it only ends proxyReq after this.
+          proxyReq.write(req.uploadBody);
+        }
         // No byte either way for this long: give up and answer 504.
         proxyReq.setTimeout(upstream.timeoutMs, () => proxyReq.destroy(timeoutError()));
+      },
+      proxyRes(proxyRes, req, res) {
+        relayResponse(proxyRes, req, res).catch(() => res.destroy());
       },
       error(err, req, res) {
         const error = fromUpstreamError(err);
@@ -35,4 +79,4 @@ function passThroughProxy({ upstream }) {
   });
 }
 
-module.exports = { passThroughProxy };
+module.exports = { passThroughProxy, codeForStatus };

@@ -19,6 +19,15 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
 
 const EXTENSIONS = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
+// File-system errors that mean "the folder cannot be written now" (gone and not
+// creatable, read-only, full, immutable...), as opposed to a bug.
+const STORAGE_ERROR_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EISDIR']);
+
+const storeUnavailable = () =>
+  new HttpError(503, 'result_store_unavailable', 'The gateway cannot store results right now; try again later.', {
+    'Retry-After': '30',
+  });
+
 function newId() {
   return crypto.randomBytes(ID_BYTES).toString('base64url');
 }
@@ -116,6 +125,32 @@ class ResultStore {
   }
 
   /**
+   * Can a result be written now? Recreates the folder when it has gone, then writes
+   * and removes a probe file. Resolves to {ok: true} or {ok: false, error} (the
+   * error's code, e.g. "EROFS": never a path).
+   */
+  async check() {
+    const probe = path.join(this.dir, `.probe-${newId()}`);
+    try {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await fsp.writeFile(probe, '');
+      await fsp.rm(probe, { force: true });
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: err.code || 'unknown', detail: err.message };
+    }
+  }
+
+  /** Throw 503 result_store_unavailable (and log why) unless check() passes. */
+  async assertWritable(log = this.logger) {
+    const state = await this.check();
+    if (!state.ok) {
+      log?.error({ resultDir: this.dir, error: state.detail }, 'result store cannot be written');
+      throw storeUnavailable();
+    }
+  }
+
+  /**
    * Stream an image into the store. `info` carries contentType, filename and any
    * extra metadata (model, inference time) to keep with it. Resolves to the entry.
    */
@@ -128,6 +163,8 @@ class ResultStore {
     const head = [];
     let headBytes = 0;
     try {
+      // The folder may have been deleted since the last result (a tmp cleaner, an operator).
+      await fsp.mkdir(this.dir, { recursive: true });
       // Count the bytes and keep the first ones for the size, without reading the file back.
       stream.on('data', (chunk) => {
         bytes += chunk.length;
@@ -159,8 +196,14 @@ class ResultStore {
       this.index(meta);
       await this.enforceCap(id);
       return meta;
+    } catch (err) {
+      if (STORAGE_ERROR_CODES.has(err?.code)) {
+        this.logger?.error({ err }, 'result could not be written');
+        throw storeUnavailable();
+      }
+      throw err;
     } finally {
-      await fsp.rm(tmpPath, { force: true });
+      await fsp.rm(tmpPath, { force: true }).catch(() => {});
     }
   }
 

@@ -1,6 +1,7 @@
 'use strict';
 
 const { createApp } = require('./app');
+const { createHttpServer } = require('./httpServer');
 const { loadConfig } = require('./config');
 const { createLogger } = require('./logger');
 
@@ -8,15 +9,13 @@ async function main() {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, { logger });
-  const server = app.listen(config.port, config.host, () => {
+  const server = createHttpServer(app, config, logger);
+  server.listen(config.port, config.host, () => {
     logger.info(
       { port: config.port, host: config.host, inferenceUrl: config.inferenceUrl, staticDir: config.staticDir, resultDir: config.resultDir },
       'gateway listening',
     );
   });
-  // Uploads and inference can take a while; the upstream timeout governs those.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
 
   const shutdown = (signal) => {
     logger.info({ signal }, 'shutting down');

@@ -47,7 +47,7 @@ class Upstream {
 
   /**
    * Send a request and resolve with the upstream response (headers received).
-   * `body` (a readable stream, e.g. the client's request) is piped through a byte
+   * `body` is a Buffer (sent with its Content-Length), or a readable stream piped through a byte
    * counter that rejects with 413 past `limitBytes` (the error names `imageLimitBytes`). Socket errors reject with the
    * raw error (see errors.fromUpstreamError); no bytes for `timeoutMs` rejects with
    * code UPSTREAM_TIMEOUT, also while the response body is still streaming.
@@ -71,6 +71,17 @@ class Upstream {
       });
       if (!body) {
         upstreamReq.end();
+        return;
+      }
+      if (Buffer.isBuffer(body)) {
+        // An upload already read in full (uploadBody.js): sent with its exact length.
+        if (body.length > limitBytes) {
+          fail(payloadTooLarge(imageLimitBytes));
+          return;
+        }
+        upstreamReq.removeHeader('transfer-encoding');
+        upstreamReq.setHeader('content-length', body.length);
+        upstreamReq.end(body);
         return;
       }
       let received = 0;

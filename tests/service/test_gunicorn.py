@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import io
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,64 +13,9 @@ from PIL import Image
 from skimage import color
 
 from tests.conftest import make_photo
+from tests.service.conftest import UPLOAD_LIMIT_OVER_HTTP as UPLOAD_LIMIT
 from tests.service.conftest import encode
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-WORKERS = 2
-UPLOAD_LIMIT = 300_000
-START_TIMEOUT_S = 120
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _log_lines(log_path: Path) -> list[dict]:
-    lines = []
-    for line in log_path.read_text(errors="replace").splitlines():
-        if line.startswith("{"):
-            lines.append(json.loads(line))
-    return lines
-
-
-@pytest.fixture(scope="module")
-def server(tiny_artifact, tmp_path_factory):
-    """gunicorn with 2 workers, started as the README says; yields (base URL, log path)."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("gunicorn") / "stderr.log"
-    environ = {
-        **os.environ,
-        "COLORIZER_ARTIFACT": str(tiny_artifact),
-        "COLORIZER_BIND": f"127.0.0.1:{port}",
-        "COLORIZER_WORKERS": str(WORKERS),
-        "COLORIZER_TORCH_THREADS": "1",
-        "COLORIZER_QUEUE_SIZE": "2",
-        "COLORIZER_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
-    }
-    command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
-               "inference_service:create_app()"]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        # Each worker loads its own model: wait until every one of them says so.
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            ready = [line for line in _log_lines(log_path) if line.get("message") == "model ready"]
-            if len(ready) >= WORKERS:
-                break
-            assert process.poll() is None, f"gunicorn exited early:\n{log_path.read_text()}"
-            assert time.monotonic() < deadline, f"workers not ready in time:\n{log_path.read_text()}"
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", log_path, process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+from tests.service.conftest import log_lines as _log_lines
 
 
 def _lightness(image: Image.Image) -> np.ndarray:

@@ -21,12 +21,18 @@ function filenameFromDisposition(header) {
   return plain ? plain[1] ?? plain[2] : null;
 }
 
-/** Keep a download filename harmless: no folders, no control or quote characters. */
+// Never shown as themselves: controls (C0 and C1), format characters (the
+// bidirectional overrides and isolates that make "\u202egpj.exe" display as
+// "exe.jpg", zero-width characters), line and paragraph separators, lone surrogates.
+const INVISIBLE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/** Keep a download filename harmless: no folders, no control, bidirectional or quote characters. */
 function safeFilename(name, extension) {
   const base = String(name || '')
+    .replace(INVISIBLE_CHARACTERS, '')
     .split(/[\\/]/)
     .pop()
-    .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '')
+    .replace(/["<>:|?*]/g, '')
     .trim()
     .slice(0, 150);
   return base || `colorized.${extension}`;
@@ -55,16 +61,20 @@ async function passThroughError(upstreamRes, res) {
 }
 
 /**
- * POST /api/colorize: stream the upload to POST /v1/colorize, keep the image in the
- * result store, answer 201 with where to find it.
+ * POST /api/colorize: send the upload (read in full by bufferUpload) to POST
+ * /v1/colorize, keep the image in the result store, answer 201 with where to find it.
  */
 function colorizeHandler({ upstream, store, uploadLimitBytes, bodyLimitBytes }) {
   return async function colorize(req, res) {
     const search = new URLSearchParams();
     for (const name of QUERY_PARAMETERS) {
-      const value = req.query[name];
-      if (typeof value === 'string') search.set(name, value);
+      // Every occurrence goes on: the service decides what a repeated parameter means (422 when they differ).
+      for (const value of [req.query[name]].flat()) {
+        if (typeof value === 'string') search.append(name, value);
+      }
     }
+    // Refuse before a colorization is spent on a result that could not be kept.
+    await store.assertWritable(req.log);
 
     let upstreamRes;
     try {
@@ -73,7 +83,7 @@ function colorizeHandler({ upstream, store, uploadLimitBytes, bodyLimitBytes }) 
         pathname: '/v1/colorize',
         search: search.toString(),
         headers: forwardedHeaders(req),
-        body: req,
+        body: req.uploadBody ?? Buffer.alloc(0),
         limitBytes: bodyLimitBytes,
         imageLimitBytes: uploadLimitBytes,
       });

@@ -7,20 +7,28 @@ const HEALTH_TIMEOUT_MS = 5000;
 
 /**
  * GET /api/health: the gateway's own state plus the inference service's.
- * 200 only when the inference service is READY, 503 otherwise (the body says why).
+ * 200 only when the inference service is READY and results can be stored, 503
+ * otherwise (the body says why).
  */
 function healthHandler({ upstream, store, startedAt }) {
   return async function health(req, res) {
-    const inference = await inferenceHealth(upstream);
-    const ready = inference.status === 'READY';
+    const [inference, storage] = await Promise.all([inferenceHealth(upstream), store.check()]);
+    const ready = inference.status === 'READY' && storage.ok;
     res.setHeader('Cache-Control', 'no-store');
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ok' : 'degraded',
       gateway: {
-        status: 'ok',
+        status: storage.ok ? 'ok' : 'failing',
         version: pkg.version,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
-        results: { count: store.entries.size, bytes: store.totalBytes, max_bytes: store.maxBytes },
+        results: {
+          // "unwritable" (with the file-system error code, never a path) while results cannot be kept.
+          status: storage.ok ? 'ok' : 'unwritable',
+          ...(storage.ok ? {} : { error: storage.error }),
+          count: store.entries.size,
+          bytes: store.totalBytes,
+          max_bytes: store.maxBytes,
+        },
       },
       inference,
     });

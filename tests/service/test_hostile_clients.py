@@ -1,0 +1,91 @@
+"""The service under hostile clients, over real sockets to the real gunicorn: slow
+connections, and requests gunicorn's parser refuses before the app runs."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from benchmarks.slow_clients import SlowClients
+from tests.conftest import make_photo
+from tests.service.conftest import encode
+
+# More than the old gthread worker's threads (2 workers x 5 at this queue size): each held one.
+SLOW_CONNECTIONS = 24
+PROBE_LIMIT_S = 1.0
+
+
+def _address(base: str) -> tuple[str, int]:
+    parts = urlsplit(base)
+    return parts.hostname, parts.port
+
+
+@pytest.mark.parametrize("mode", ["headers", "body"])
+def test_slow_connections_do_not_hold_up_health_or_colorize(server, mode):
+    base, _, process = server
+    jpeg = encode(make_photo(96, 64).convert("L"), "JPEG")
+    usual = time.perf_counter()
+    requests.post(f"{base}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"}, timeout=30)
+    usual = time.perf_counter() - usual
+    with SlowClients(*_address(base), SLOW_CONNECTIONS, mode, interval_s=0.3, duration_s=10):
+        time.sleep(0.5)  # every slow connection accepted and sending
+        for _ in range(3):
+            began = time.perf_counter()
+            health = requests.get(f"{base}/v1/health", timeout=5)
+            assert health.status_code == 200
+            assert time.perf_counter() - began < PROBE_LIMIT_S
+        began = time.perf_counter()
+        colorized = requests.post(f"{base}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"},
+                                  timeout=30)  # fmt: skip
+        assert colorized.status_code == 200
+        assert time.perf_counter() - began < usual + PROBE_LIMIT_S
+    assert process.poll() is None
+
+
+def _raw(base: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes, read until the server closes: (status, headers, body)."""
+    with socket.create_connection(_address(base), timeout=10) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+PROTOCOL_ERRORS = {
+    "over-long URL": (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    "over-long header": (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+                         431, "request_header_fields_too_large"),
+    "too many headers": (b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120))
+                         + b"\r\n", 431, "request_header_fields_too_large"),
+    "garbage request line": (b"HELLO THERE\r\n\r\n", 400, "bad_request"),
+    "Content-Length and Transfer-Encoding": (
+        b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400, "bad_request"),
+    "negative Content-Length": (b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+                                400, "bad_request"),
+    "bare LF line endings": (b"GET /v1/health HTTP/1.1\nHost: x\n\n", 400, "bad_request"),
+    "malformed chunked body": (b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "bad_request"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(PROTOCOL_ERRORS), ids=list(PROTOCOL_ERRORS))
+def test_protocol_errors_are_json_with_a_stable_code(server, case):
+    base, _, _ = server
+    data, status, code = PROTOCOL_ERRORS[case]
+    answered, headers, body = _raw(base, data)
+    assert answered == status
+    assert headers["content-type"].startswith("application/json")
+    error = json.loads(body)["error"]
+    assert error["code"] == code and error["message"] and error["request_id"] == headers["x-request-id"]
+    # Nothing of the request (or of the server) is echoed back.
+    assert b"aaaa" not in body and b"bbbb" not in body and b"HELLO" not in body and b"<" not in body

@@ -85,27 +85,38 @@ def main(argv: list[str] | None = None) -> int:
     if not inputs:
         print("error: no images found in the given inputs", file=sys.stderr)
         return 2
+    out_dir = Path(args.out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"error: the output folder {out_dir} cannot be created ({error.strerror or error})", file=sys.stderr)
+        return 2
     try:
         colorizer = Colorizer.load(args.artifact, device=args.device)
     except ArtifactError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    out_dir = Path(args.out)
     extension = FORMATS[args.format][1]
     failures = []
     for done, (path, relative) in enumerate(inputs, start=1):
         _progress(done - 1, len(inputs), path.name)
+        target = output_path(out_dir, relative, extension)
         try:
             with Image.open(path) as image:
                 image.load()
                 result = colorizer.colorize(image, render_size=args.render_size)
-            save_image(result, output_path(out_dir, relative, extension), args.format, args.quality)
         except FileNotFoundError:
             failures.append((path, "file not found"))
         except (UnidentifiedImageError, Image.DecompressionBombError) as error:
             failures.append((path, f"not a readable image ({error.__class__.__name__})"))
         except (OSError, ValueError, SyntaxError) as error:
             failures.append((path, f"could not be decoded ({error})"))
+        else:
+            try:
+                save_image(result, target, args.format, args.quality)
+            except OSError as error:
+                # The input was fine: the output is what failed (an unwritable or full folder...).
+                failures.append((path, f"the output {target} could not be written ({error.strerror or error})"))
         _progress(done, len(inputs), path.name)
     sys.stderr.write("\n")
     for path, reason in failures:

@@ -45,3 +45,22 @@ def test_clear_errors_for_bad_arguments(tiny_artifact, tmp_path, capsys):
     assert "--render-size" in capsys.readouterr().err
     assert main([str(source), "--out", str(tmp_path / "o"), "--artifact", str(tmp_path / "missing.safetensors")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_is_named_as_the_problem(tiny_artifact, tmp_path, capsys):
+    source = tmp_path / "photo.png"
+    make_photo(16, 16).convert("L").save(source)
+    # Unwritable even for root: a file stands where the output folder should be...
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    out = blocker / "colorized"
+    assert main([str(source), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert f"the output folder {out} cannot be created" in err and "decoded" not in err
+    # ... or a folder where the output file should be.
+    out = tmp_path / "out"
+    (out / "photo-colorized.png").mkdir(parents=True)
+    assert main([str(source), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert f"the output {out / 'photo-colorized.png'} could not be written" in err
+    assert "decoded" not in err and "not a readable image" not in err

@@ -135,6 +135,9 @@ def test_jpeg_output_of_a_transparent_image_is_laid_on_white(client):
         ("C:/Users/me/Pictures/grandma.JPG", 'inline; filename="grandma-colorized.png"'),
         ("noextension", 'inline; filename="noextension-colorized.png"'),
         ("café.png", "inline; filename=\"cafe-colorized.png\"; filename*=UTF-8''caf%C3%A9-colorized.png"),
+        # A right-to-left override would display "\u202egpj.exe" as "exe.jpg": format characters are removed.
+        ("\u202egpj.exe\u202d.jpg", 'inline; filename="gpj.exe-colorized.png"'),
+        ("zero\u200bwidth\u2066iso\u2069.png", 'inline; filename="zerowidthiso-colorized.png"'),
     ],
 )
 def test_download_name_is_the_upload_stem_made_safe(client, filename, expected):
@@ -147,7 +150,8 @@ def test_download_name_is_the_upload_stem_made_safe(client, filename, expected):
 @pytest.mark.parametrize(
     ("filename", "stem"),
     [(None, "image"), ("", "image"), ("C:\\photos\\cat.jpg", "cat"), ("...", "image"), ("a\x00b\r\n.png", "a_b"),
-     ('my"quote;.png', "my_quote"), ("x" * 300 + ".png", "x" * 100)],
+     ('my"quote;.png', "my_quote"), ("x" * 300 + ".png", "x" * 100), ("\u202egpj.exe\u202d.jpg", "gpj.exe"),
+     ("line\u2028sep\x85.png", "linesep"), ("\ufeffbom.png", "bom")],
 )  # fmt: skip
 def test_original_stem(filename, stem):
     assert original_stem(filename) == stem
@@ -181,3 +185,25 @@ def test_one_structured_log_line_per_request(client):
     assert (good["input_width"], good["input_height"], good["render_size"]) == (90, 60, 96)
     assert good["duration_ms"] >= good["inference_ms"] > 0
     assert bad["status"] == 400 and bad["error_code"] == "invalid_image"
+
+
+def _frames(format: str) -> bytes:
+    """Two frames of different sizes' content: a dark first frame, a bright second one."""
+    first, second = Image.new("L", (40, 30), 40), Image.new("L", (40, 30), 220)
+    if format == "PNG":  # APNG
+        return encode(first, "PNG", save_all=True, append_images=[second], duration=100)
+    if format == "TIFF":  # multi-page
+        return encode(first, "TIFF", save_all=True, append_images=[second])
+    return encode(first.convert("RGB") if format == "WEBP" else first, format, save_all=True,
+                  append_images=[second.convert("RGB") if format == "WEBP" else second], duration=100, loop=0)  # fmt: skip
+
+
+@pytest.mark.parametrize("format", ["GIF", "WEBP", "PNG", "TIFF"])
+def test_multi_frame_inputs_colorize_their_first_frame_as_documented(client, format):
+    data = _frames(format)
+    assert getattr(Image.open(io.BytesIO(data)), "n_frames", 1) == 2
+    response = client.post("/v1/colorize", data=data, content_type=f"image/{format.lower()}")
+    result = _decoded(response)
+    assert result.size == (40, 30) and getattr(result, "n_frames", 1) == 1
+    # The first (dark) frame, not the second (bright) one: lightness is kept from the input.
+    assert np.asarray(result.convert("L")).mean() < 100

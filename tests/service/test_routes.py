@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 import time
 
 import pytest
+import torch
 
 from inference_service import create_app
+from model.artifact import ArtifactMetadata, save_artifact
 from model.colorizer import Colorizer, resolve_device
-from tests.conftest import make_photo
+from model.generator import UNetGenerator
+from tests.conftest import TINY_GENERATOR, make_photo
 from tests.service.conftest import encode, error_of, make_service
 
 
@@ -191,3 +196,25 @@ def test_cors_allows_only_the_configured_origins(tiny_artifact):
         headers={"Origin": "https://other.example.com", "Access-Control-Request-Method": "POST"},
     )
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://other.example.com"
+
+
+def test_a_form_with_too_many_parts_is_not_called_too_large(client):
+    png = encode(make_photo(16, 16).convert("L"), "PNG")
+    fields = {f"note{number}": "x" for number in range(1500)}
+    response = client.post("/v1/colorize", data={**fields, "image": (io.BytesIO(png), "a.png")})
+    error = error_of(response, 413)
+    assert error["code"] == "form_too_large" and "1000 parts" in error["message"]
+
+
+def test_model_metadata_shows_no_absolute_path(tmp_path):
+    torch.manual_seed(0)
+    metadata = ArtifactMetadata(
+        name="path-test", version="1", generator=TINY_GENERATOR, render_size=64,
+        training={"data_dir": "/home/alice/private/photos", "init_from": "C:\\\\Users\\\\alice\\\\base.safetensors",
+                  "relative": "runs/a"},
+    )  # fmt: skip
+    artifact = save_artifact(tmp_path / "paths.safetensors", UNetGenerator(TINY_GENERATOR), metadata)
+    body = make_service(artifact).test_client().get("/v1/model").get_json()
+    assert body["training"]["data_dir"] == "photos" and body["training"]["init_from"] == "base.safetensors"
+    assert body["training"]["relative"] == "runs/a"
+    assert "/home/alice" not in json.dumps(body) and str(tmp_path) not in json.dumps(body)

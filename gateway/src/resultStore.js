@@ -60,8 +60,13 @@ class ResultStore {
 
   /** Create the folder, load surviving results, and start the periodic expiry sweep. */
   async open() {
-    await fsp.mkdir(this.dir, { recursive: true });
-    await this.loadExisting();
+    try {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await this.loadExisting();
+    } catch (err) {
+      // Start anyway: colorize answers 503 and /api/health reports the store until it is fixed.
+      this.logger?.error({ err, resultDir: this.dir }, 'result folder unusable at start-up');
+    }
     if (this.sweepMs > 0) {
       this.timer = setInterval(() => {
         this.sweep().catch((err) => this.logger?.error({ err }, 'result sweep failed'));

@@ -58,7 +58,7 @@ async function writeTinyArtifact() {
   return target;
 }
 
-async function waitForHealth(url, { expect = 'READY', timeoutMs = 60_000, child, logs }) {
+async function waitForHealth(url, { expect = 'READY', timeoutMs = 120_000, child, logs }) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`inference service exited early (${child.exitCode}):\n${logs.join('')}`);

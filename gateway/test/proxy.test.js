@@ -208,9 +208,15 @@ describe("the service's errors, passed through with their status", () => {
     const viaColorize = await request(broken).post('/api/colorize').attach('image', grayscalePng(16, 16), 'a.png');
     const viaPassThrough = await request(broken).post('/api/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png');
     const model = await request(broken).get('/api/v1/model');
+    const health = await request(broken).get('/api/health');
     for (const response of [viaColorize, viaPassThrough, model]) {
       assert.equal(response.status, 503);
       assert.equal(response.body.error.code, 'not_ready');
+    }
+    // The missing artifact's path (/nonexistent/colorizer.safetensors) reaches no client.
+    for (const response of [viaColorize, viaPassThrough, model, health]) {
+      assert.ok(!JSON.stringify(response.body).includes('nonexistent'), JSON.stringify(response.body));
+      assert.ok(!JSON.stringify(response.body).includes('colorizer.safetensors'), JSON.stringify(response.body));
     }
   });
 });

@@ -26,7 +26,7 @@ from inference_service.imaging import (
     open_image,
     original_stem,
 )
-from inference_service.memory import release_after
+from inference_service.memory import release_if_worthwhile
 from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, QueueFull
 from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
@@ -286,11 +286,10 @@ def _colorize_on_thread(
         del pixels, result
         return body, waited_s, inference_ms
     finally:
-        # A big image's buffers are free now (the view has no further use for the
-        # decoded image): hand them back to the OS (memory.py).
-        pixel_count = image.size[0] * image.size[1]
+        # The image's buffers are free now (the view has no further use for the
+        # decoded image): hand a big enough surplus back to the OS (memory.py).
         image.close()
-        release_after(pixel_count)
+        release_if_worthwhile()
 
 
 @api.post("/v1/colorize")

@@ -3,7 +3,8 @@
 `SlowClients(host, port, count, mode)` opens `count` connections and, from one
 background thread, sends each one byte every `interval_s`:
   - "headers": a request line, then its headers one byte at a time;
-  - "body":    complete headers announcing a 1 MB multipart upload, then its body one byte at a time.
+  - "body":    complete headers announcing a multipart upload of `body_bytes` (1 MB), then its body
+               one byte at a time (keep it under the server's upload limit, or it is refused at once).
 Bounded: it stops by itself after `duration_s`, or when closed.
 """
 
@@ -16,14 +17,14 @@ import time
 _BOUNDARY = "slowclientboundary"
 
 
-def _request_bytes(mode: str, path: str) -> bytes:
+def _request_bytes(mode: str, path: str, body_bytes: int) -> bytes:
     if mode == "headers":
         head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         return head.encode() + b"X-Slow: " + b"a" * 4000 + b"\r\n\r\n"
     body = (
         f"--{_BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"slow.png\"\r\n"
         "Content-Type: image/png\r\n\r\n"
-    ).encode() + b"\x00" * 1_000_000
+    ).encode() + b"\x00" * body_bytes
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Content-Type: multipart/form-data; boundary={_BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -35,10 +36,10 @@ class SlowClients:
     """`count` connections that each send one byte per `interval_s`, for at most `duration_s`."""
 
     def __init__(self, host: str, port: int, count: int, mode: str = "headers", path: str = "/v1/colorize",
-                 interval_s: float = 1.0, duration_s: float = 30.0) -> None:  # fmt: skip
+                 interval_s: float = 1.0, duration_s: float = 30.0, body_bytes: int = 1_000_000) -> None:  # fmt: skip
         self.address = (host, port)
         self.count = count
-        self.payload = _request_bytes(mode, path if mode == "body" else "/v1/health")
+        self.payload = _request_bytes(mode, path if mode == "body" else "/v1/health", body_bytes)
         # "headers": the request line and the first header arrive at once, the rest trickles.
         self.first = self.payload.index(b"\r\n") + 2 if mode == "headers" else self.payload.index(b"\r\n\r\n") + 4
         self.interval_s = interval_s

@@ -32,7 +32,8 @@ def test_slow_connections_do_not_hold_up_health_or_colorize(server, mode):
     usual = time.perf_counter()
     requests.post(f"{base}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"}, timeout=30)
     usual = time.perf_counter() - usual
-    with SlowClients(*_address(base), SLOW_CONNECTIONS, mode, interval_s=0.3, duration_s=10):
+    # (An upload under the server's limit: a larger one is refused before its body is read.)
+    with SlowClients(*_address(base), SLOW_CONNECTIONS, mode, interval_s=0.3, duration_s=10, body_bytes=100_000):
         time.sleep(0.5)  # every slow connection accepted and sending
         for _ in range(3):
             began = time.perf_counter()

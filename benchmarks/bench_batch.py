@@ -11,7 +11,10 @@ each engine into a fresh output folder, taking turns for --repeats rounds:
 Each run is timed whole (model load and actor start-up included), once on all N
 images and once on a single image; the difference gives each engine's fixed cost
 per job and its throughput once running, which is what decides how a large
-archive spreads. All outputs must match the local engine's pixel for pixel.
+archive spreads. The outputs are compared: with torch on 2 threads locally and 1
+per actor, the order of float sums differs, so a few values may differ by one
+level (the tests run both engines at one thread and require identical pixels);
+more than one level fails the run.
 
 Examples:
     .venv/bin/python benchmarks/bench_batch.py                    # the shipped default model
@@ -104,15 +107,19 @@ def run_engine(engine: str, inputs: Path, out: Path, artifact: Path, args: argpa
     return elapsed
 
 
-def same_pixels(first: Path, second: Path) -> bool:
+def compare_outputs(first: Path, second: Path) -> tuple[int, int, int]:
+    """(largest difference in levels, values that differ, values compared) between two output folders."""
     names = sorted(path.name for path in first.glob("*-colorized.png"))
-    if names != sorted(path.name for path in second.glob("*-colorized.png")):
-        return False
+    if not names or names != sorted(path.name for path in second.glob("*-colorized.png")):
+        raise SystemExit(f"the engines wrote different files: {first} vs {second}")
+    largest = differing = total = 0
     for name in names:
         with Image.open(first / name) as a, Image.open(second / name) as b:
-            if not np.array_equal(np.asarray(a), np.asarray(b)):
-                return False
-    return True
+            difference = np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16))
+        largest = max(largest, int(difference.max()))
+        differing += int(np.count_nonzero(difference))
+        total += difference.size
+    return largest, differing, total
 
 
 def main() -> int:
@@ -142,8 +149,10 @@ def main() -> int:
                     print(f"  round {round_index + 1}: {engine:<5} {job:<4} {elapsed:6.1f} s", flush=True)
         ray.shutdown()
 
-        identical = same_pixels(scratch / "out-local-many-0", scratch / "out-ray-many-0")
-        print(f"\nRay outputs identical to the local engine's: {identical}")
+        largest, differing, total = compare_outputs(scratch / "out-local-many-0", scratch / "out-ray-many-0")
+        # Same code and batches; only torch's thread count differs (all cores here, one per actor), which
+        # changes the order of float sums: a value may move by one level. The tests compare at equal threads.
+        print(f"\nRay vs local outputs: {differing} of {total} values differ, by at most {largest} level(s)")
         print(f"{'engine':<8}{'whole job':>12}{'img/s':>9}{'fixed cost':>13}{'img/s running':>16}")
         rates = {}
         for engine in ENGINES:
@@ -157,7 +166,7 @@ def main() -> int:
               f"one Ray actor once running: {rates['ray'][1] / args.cpus:.2f} img/s")
         print()
         print(CLUSTER_NOTE)
-        return 0 if identical else 1
+        return 0 if largest <= 1 else 1
 
 
 if __name__ == "__main__":

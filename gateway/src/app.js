@@ -12,15 +12,18 @@ const { createLogger, requestLogger } = require('./logger');
 const { InferencePool } = require('./inferencePool');
 const { openResultStore } = require('./openResultStore');
 const { passThroughProxy } = require('./proxy');
+const { RedisRateLimitStore } = require('./redisRateLimitStore');
 const { payloadTooLarge } = require('./upstream');
 const { colorizeHandler } = require('./routes/colorize');
 const { healthHandler } = require('./routes/health');
 const { imageHandler } = require('./routes/images');
 
-function colorizeRateLimit(config) {
+/** `store`: where hits are counted (shared by gateway replicas); express-rate-limit's memory by default. */
+function colorizeRateLimit(config, store) {
   return rateLimit({
     windowMs: config.rateLimitWindowMs,
     limit: config.rateLimitMax,
+    ...(store && { store, passOnStoreError: true }), // Redis away: colorize answers 503 anyway
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: (req) => config.rateLimitMax === 0 || req.method !== 'POST',
@@ -109,7 +112,8 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
     }),
   );
 
-  const limiter = colorizeRateLimit(config);
+  const sharedCounts = config.redisUrl ? new RedisRateLimitStore({ client: store.client, prefix: `${config.redisKeyPrefix}rate:` }) : null;
+  const limiter = colorizeRateLimit(config, sharedCounts);
   const bodyLimitBytes = config.uploadLimitBytes + MULTIPART_ALLOWANCE_BYTES;
   const limitUpload = declaredSizeLimit(bodyLimitBytes, config.uploadLimitBytes);
 

@@ -155,6 +155,11 @@ class InferencePool {
     if (replica.status !== before) this.logger?.info({ url: replica.url, from: before, to: replica.status }, 'inference replica status');
   }
 
+  /** With DNS discovery and no replica known yet (the name did not resolve at start), look again now. */
+  async ensureReplicas() {
+    if (!this.replicas.size && this.discovery === 'dns') await this.refresh();
+  }
+
   /** A request to this replica could not connect: route around it until a health check finds it again. */
   markUnreachable(replica) {
     if (replica.status !== 'UNREACHABLE') this.logger?.warn({ url: replica.url }, 'inference replica unreachable');

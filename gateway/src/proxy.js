@@ -15,7 +15,8 @@ const { timeoutError } = require('./upstream');
  */
 function passThroughProxy({ pool }) {
   return createProxyMiddleware({
-    router(req) {
+    async router(req) {
+      await pool.ensureReplicas();
       const replica = pool.pick();
       if (!replica) throw upstreamUnavailable();
       req.inferenceReplica = replica;

@@ -124,6 +124,21 @@ describe('the Redis store on its own', () => {
     assert.equal(refused.body.error.code, 'result_too_large');
   });
 
+  it('counts RATE_LIMIT_MAX for a client across all gateways', async () => {
+    const env = { INFERENCE_URL: service.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'limited:', RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' };
+    const [one, two] = [await makeGateway(env), await makeGateway(env)];
+    toStop.push({ stop: async () => { one.close(); two.close(); } });
+    assert.equal((await colorize(one.app)).status, 201);
+    assert.equal((await request(two.app).post('/api/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png')).status, 200);
+    const refused = await colorize(one.app);
+    assert.equal(refused.status, 429, 'the third request of the window, whichever gateway took the first two');
+    assert.equal(refused.body.error.code, 'rate_limited');
+    const keys = await redisClient.keys('limited:rate:*');
+    assert.equal(keys.length, 1, JSON.stringify(keys));
+    const ttl = await redisClient.pttl(keys[0]);
+    assert.ok(ttl > 0 && ttl <= 60_000, `the window expires in Redis (${ttl} ms)`);
+  });
+
   it('answers 503 before colorizing while Redis is away, and recovers when it is back', async () => {
     const ownRedis = await startRedis();
     toStop.push(ownRedis);

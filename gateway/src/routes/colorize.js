@@ -101,6 +101,7 @@ function colorizeHandler({ pool, store, uploadLimitBytes, bodyLimitBytes }) {
     }
     const headers = { ...forwardedHeaders(req), 'content-length': String(body.length) };
 
+    await pool.ensureReplicas();
     const tried = new Set();
     let lastError = null;
     for (let replica = pool.pick(tried); replica; replica = pool.pick(tried)) {

@@ -124,7 +124,10 @@ def compare_outputs(first: Path, second: Path) -> tuple[int, int, int]:
 
 def main() -> int:
     args = get_args_parser().parse_args()
-    import ray  # the optional extra: pip install -r requirements-ray.txt
+    try:
+        import ray
+    except ImportError:
+        raise SystemExit("this benchmark needs the optional Ray extra: .venv/bin/pip install -r requirements-ray.txt") from None
 
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch_name:
         scratch = Path(scratch_name)

@@ -148,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(len(pending))
     try:
         if pending and args.engine == "ray":
-            from model.ray_engine import run_ray  # only this engine imports ray
-
+            try:
+                from model.ray_engine import run_ray  # only this engine imports ray
+            except ImportError as error:
+                return usage_error(f"the Ray engine needs the optional extra ({error}): pip install -r requirements-ray.txt")
             run_ray(pending, output, args, progress, failures)
         elif pending:
             run_local(pending, output, args, progress, failures)

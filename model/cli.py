@@ -62,12 +62,21 @@ class Progress:
         sys.stderr.write("\n")
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except "None" and "False", which say nothing (the help text says what happens)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m model",
         description="Colorize grayscale photos (files or whole folders, local or fsspec URLs) with the shipped "
         "or a given model. Reruns resume: inputs whose output exists are skipped.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively); paths or URLs")
     parser.add_argument("--out", required=True, help="output folder or URL (e.g. s3://bucket/colorized)")
@@ -84,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="images decoded and colorized together (those of the same render shape share one forward)",
     )
     parser.add_argument("--engine", choices=("local", "ray"), default="local",
-                        help="local: this process; ray: a Ray cluster (pip install the 'ray' extra)")
+                        help="local: this process; ray: a Ray cluster (needs pip install -r requirements-ray.txt)")
     parser.add_argument("--device", default="auto", help="local engine: auto (CUDA when present), cpu or cuda")
     ray_group = parser.add_argument_group("Ray engine (--engine ray)")
     ray_group.add_argument(

@@ -310,6 +310,22 @@ def lab_to_srgb8(lightness: np.ndarray, ab: np.ndarray, out: np.ndarray | None =
     return out
 
 
+def srgb8_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """8-bit sRGB (..., 3) uint8 -> Lab (..., 3) float32 (L*, a*, b*), for a few colours.
+
+    The NumPy twin of `rgb_to_lab`, in float64 for exactness; meant for small inputs
+    such as hint colours, not full-resolution photos.
+    """
+    values = np.asarray(rgb, dtype=np.float64) / 255.0
+    linear = np.where(values > 0.04045, ((values + 0.055) / 1.055) ** 2.4, values / 12.92)
+    xyz = linear @ _XYZ_FROM_RGB.numpy().T / _WHITE_D65.numpy()
+    f = np.where(xyz > _EPSILON, np.cbrt(np.maximum(xyz, _EPSILON)), _KAPPA_SLOPE * xyz + _OFFSET)
+    lightness = _L_SCALE * f[..., 1] - _L_OFFSET
+    a = _A_SCALE * (f[..., 0] - f[..., 1])
+    b = _B_SCALE * (f[..., 1] - f[..., 2])
+    return np.stack([lightness, a, b], axis=-1).astype(np.float32)
+
+
 def _gray_lightness_table() -> np.ndarray:
     return gray_to_lightness(torch.arange(256, dtype=torch.float64) / 255.0).float().numpy()
 

@@ -3,7 +3,7 @@
 const http = require('node:http');
 const { createProxyMiddleware } = require('http-proxy-middleware');
 
-const { sendError, fromUpstreamError } = require('./errors');
+const { sendError, fromUpstreamError, upstreamUnavailable, UNREACHABLE_CODES } = require('./errors');
 const { readBody, timeoutError } = require('./upstream');
 
 // Hop-by-hop headers (RFC 9110 section 7.6.1): about one connection, never forwarded.
@@ -41,18 +41,31 @@ async function relayResponse(proxyRes, req, res) {
 
 /**
  * /api/v1/* -> the inference service's /v1/*: the same contract and the same errors
- * for programmatic clients. The upload has been read in full already (uploadBody.js,
- * `req.uploadBody`): the service gets it at once, with its exact length.
+ * for programmatic clients. The upload has been read in full already
+ * (uploadBody.js, `req.uploadBody`): the service gets it at once, with its exact
+ * length, and answers are streamed back (an error without a JSON body is wrapped).
+ * Each request goes to the replica the pool picks; it is not retried on another,
+ * but a replica that refuses the connection is routed around from then on.
  */
-function passThroughProxy({ upstream }) {
+function passThroughProxy({ pool }) {
   return createProxyMiddleware({
-    target: upstream.url('/v1').toString(),
+    async router(req) {
+      await pool.ensureReplicas();
+      const replica = pool.pick();
+      if (!replica) throw upstreamUnavailable();
+      req.inferenceReplica = replica;
+      req.res.once('close', pool.track(replica));
+      return replica.upstream.url('/v1').toString();
+    },
     changeOrigin: true,
     xfwd: true,
-    agent: upstream.agent,
+    // One keep-alive agent for every replica (an agent pools sockets per host).
+    agent: pool.agent,
     selfHandleResponse: true,
     on: {
       proxyReq(proxyReq, req) {
+        const { upstream } = req.inferenceReplica;
+        if (upstream.hostHeader) proxyReq.setHeader('Host', upstream.hostHeader);
         proxyReq.setHeader('X-Request-Id', req.id);
         if (req.uploadBody) {
           proxyReq.removeHeader('transfer-encoding');
@@ -68,6 +81,9 @@ function passThroughProxy({ upstream }) {
       },
       error(err, req, res) {
         const error = fromUpstreamError(err);
+        if (req.inferenceReplica && UNREACHABLE_CODES.has(err.code) && err.code !== 'ECONNRESET') {
+          pool.markUnreachable(req.inferenceReplica);
+        }
         req.log?.warn({ err: { code: err.code, message: err.message } }, 'pass-through to the inference service failed');
         if (res.headersSent || typeof res.status !== 'function') {
           res.destroy();

@@ -8,7 +8,7 @@ const { pipeline } = require('node:stream/promises');
 const { imageSize } = require('image-size');
 const { imageSizeFromFile } = require('image-size/fromFile');
 
-const { HttpError } = require('./errors');
+const { HttpError, resultStoreUnavailable } = require('./errors');
 
 // Enough of the start of an image to find its size (PNG, WebP: a few bytes; JPEG: up to its SOF marker).
 const HEAD_BYTES = 256 * 1024;
@@ -19,14 +19,9 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
 
 const EXTENSIONS = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
-// File-system errors that mean "the folder cannot be written now" (gone and not
-// creatable, read-only, full, immutable...), as opposed to a bug.
+// File-system errors that mean "the folder cannot be written now" (gone, read-only,
+// full, immutable...), as opposed to a bug.
 const STORAGE_ERROR_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EISDIR']);
-
-const storeUnavailable = () =>
-  new HttpError(503, 'result_store_unavailable', 'The gateway cannot store results right now; try again later.', {
-    'Retry-After': '30',
-  });
 
 function newId() {
   return crypto.randomBytes(ID_BYTES).toString('base64url');
@@ -38,12 +33,16 @@ function isValidId(id) {
 }
 
 /**
- * Colorized results on disk, each with a time-to-live, under a total size cap.
+ * Colorized results on disk, each with a time-to-live, under a total size cap: the
+ * embedded default, for one gateway (redisResultStore.js is the one for several).
  *
  * Each result is two files in `dir`: `<id>.<ext>` (the image) and `<id>.json`
  * (its metadata). The index lives in memory and is rebuilt from the metadata
  * files on start, so results survive a gateway restart until they expire.
  * When the cap is exceeded the oldest results are removed first.
+ *
+ * Both stores offer: open(), close(), assertWritable(), save(stream, info),
+ * get(id), read(id) -> {entry, body}, health().
  */
 class ResultStore {
   constructor({ dir, ttlMs, maxBytes, sweepMs = 60_000, logger = null, now = Date.now }) {
@@ -65,7 +64,7 @@ class ResultStore {
       await this.loadExisting();
     } catch (err) {
       // Start anyway: colorize answers 503 and /api/health reports the store until it is fixed.
-      this.logger?.error({ err, resultDir: this.dir }, 'result folder unusable at start-up');
+      this.logger?.error({ err: { code: err.code, message: err.message } }, 'result folder unusable at start-up');
     }
     if (this.sweepMs > 0) {
       this.timer = setInterval(() => {
@@ -79,6 +78,36 @@ class ResultStore {
   close() {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Throws 503 result_store_unavailable when a result could not be kept now (checked before colorizing). */
+  async assertWritable() {
+    try {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await fsp.access(this.dir, fs.constants.W_OK);
+    } catch (err) {
+      this.logger?.error({ err: { code: err.code, message: err.message } }, 'result folder not writable');
+      throw resultStoreUnavailable();
+    }
+  }
+
+  /** For /api/health: whether results can be stored, and how many there are. */
+  async health() {
+    let error = null;
+    try {
+      await fsp.mkdir(this.dir, { recursive: true }); // a deleted folder is recreated, as before a colorize
+      await fsp.access(this.dir, fs.constants.W_OK);
+    } catch {
+      error = 'the result folder cannot be written';
+    }
+    return {
+      backend: 'disk',
+      status: error ? 'failing' : 'ok',
+      ...(error && { error }),
+      count: this.entries.size,
+      bytes: this.totalBytes,
+      max_bytes: this.maxBytes,
+    };
   }
 
   async loadExisting() {
@@ -130,32 +159,6 @@ class ResultStore {
   }
 
   /**
-   * Can a result be written now? Recreates the folder when it has gone, then writes
-   * and removes a probe file. Resolves to {ok: true} or {ok: false, error} (the
-   * error's code, e.g. "EROFS": never a path).
-   */
-  async check() {
-    const probe = path.join(this.dir, `.probe-${newId()}`);
-    try {
-      await fsp.mkdir(this.dir, { recursive: true });
-      await fsp.writeFile(probe, '');
-      await fsp.rm(probe, { force: true });
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, error: err.code || 'unknown', detail: err.message };
-    }
-  }
-
-  /** Throw 503 result_store_unavailable (and log why) unless check() passes. */
-  async assertWritable(log = this.logger) {
-    const state = await this.check();
-    if (!state.ok) {
-      log?.error({ resultDir: this.dir, error: state.detail }, 'result store cannot be written');
-      throw storeUnavailable();
-    }
-  }
-
-  /**
    * Stream an image into the store. `info` carries contentType, filename and any
    * extra metadata (model, inference time) to keep with it. Resolves to the entry.
    */
@@ -168,8 +171,6 @@ class ResultStore {
     const head = [];
     let headBytes = 0;
     try {
-      // The folder may have been deleted since the last result (a tmp cleaner, an operator).
-      await fsp.mkdir(this.dir, { recursive: true });
       // Count the bytes and keep the first ones for the size, without reading the file back.
       stream.on('data', (chunk) => {
         bytes += chunk.length;
@@ -202,9 +203,10 @@ class ResultStore {
       await this.enforceCap(id);
       return meta;
     } catch (err) {
+      // The folder went away or filled up mid-write: the same 503 as assertWritable's, not a 500.
       if (STORAGE_ERROR_CODES.has(err?.code)) {
-        this.logger?.error({ err }, 'result could not be written');
-        throw storeUnavailable();
+        this.logger?.error({ err: { code: err.code, message: err.message } }, 'result could not be written');
+        throw resultStoreUnavailable();
       }
       throw err;
     } finally {
@@ -235,6 +237,19 @@ class ResultStore {
     return meta;
   }
 
+  /** The live entry and its image as a readable stream, or null when it is unknown or expired. */
+  async read(id) {
+    const meta = this.get(id);
+    if (!meta) return null;
+    try {
+      const handle = await fsp.open(this.filePath(meta), 'r');
+      return { entry: meta, body: handle.createReadStream() };
+    } catch (err) {
+      if (err.code === 'ENOENT') return null; // expired or evicted since the lookup
+      throw err;
+    }
+  }
+
   /** Remove every expired result (files and index). */
   async sweep() {
     const now = this.now();
@@ -255,4 +270,4 @@ class ResultStore {
   }
 }
 
-module.exports = { ResultStore, isValidId, newId, ID_PATTERN };
+module.exports = { ResultStore, isValidId, newId, ID_PATTERN, EXTENSIONS };

@@ -221,11 +221,11 @@ describe('a broken result folder', () => {
     const health = await request(healthy).get('/api/health');
     assert.equal(health.status, 503);
     assert.equal(health.body.gateway.status, 'failing');
-    assert.equal(health.body.gateway.results.status, 'unwritable');
+    assert.equal(health.body.gateway.results.status, 'failing');
     assert.equal(health.body.inference.status, 'READY');
     // A gateway started on the broken folder starts anyway, and says the same.
     const { app: startedBroken } = await makeGateway({ INFERENCE_URL: service.url, RESULT_DIR: config.resultDir });
-    assert.equal((await request(startedBroken).get('/api/health')).body.gateway.results.status, 'unwritable');
+    assert.equal((await request(startedBroken).get('/api/health')).body.gateway.results.status, 'failing');
     for (const text of [JSON.stringify(response.body), JSON.stringify(health.body)]) {
       assert.ok(!text.includes(config.resultDir) && !text.includes(path.basename(config.resultDir)), text);
     }

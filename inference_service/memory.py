@@ -6,11 +6,12 @@ left a worker 500 MB larger for good, and 400 requests at concurrency 8 some
 reload the model and refuse requests meanwhile):
 - at most `ARENA_MAX` malloc arenas instead of up to 8 per core: the offload
   threads (offload.py) would otherwise each grow a heap of their own;
-- after each colorization, `malloc_trim` when the heaps hold more than
-  `TRIM_ABOVE_FREE_BYTES` of free memory: every free page goes back to the OS.
-  Not always: after a small image the heaps hold only 10-20 MB free, which the
-  next request reuses; trimming it anyway made the next one fault those pages
-  back in, measured at 10-20% of a 512x512 colorization.
+- after each colorization, `HeapTrimmer` calls `malloc_trim` (every free heap
+  page back to the OS) when the process has grown more than `TRIM_MARGIN_BYTES`
+  beyond its level after the previous trim (or after its first request). Not
+  after every request: a small image's pages are reused by the next one, and
+  trimming them anyway made the next request fault them back in, measured at
+  10-20% of a 512x512 colorization.
 A fixed mmap threshold (large buffers always mapped apart) was measured too:
 20-40% slower, every activation tensor being mapped and faulted afresh.
 All of it is a no-op where the C library is not glibc.
@@ -21,20 +22,15 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
+import threading
 
 logger = logging.getLogger("inference_service.memory")
 
 _M_ARENA_MAX = -8  # mallopt parameter (glibc malloc.h)
 ARENA_MAX = 2
-TRIM_ABOVE_FREE_BYTES = 32 * 1024 * 1024
-
-
-class _MallInfo2(ctypes.Structure):
-    """glibc's struct mallinfo2 (2.33+): `fordblks` is the free memory held in the heaps."""
-
-    _fields_ = [(name, ctypes.c_size_t) for name in
-                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
-                 "keepcost")]  # fmt: skip
+TRIM_MARGIN_BYTES = 32 * 1024 * 1024
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _glibc():
@@ -42,11 +38,7 @@ def _glibc():
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:
         return None
-    if not (hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt")):
-        return None
-    if hasattr(libc, "mallinfo2"):
-        libc.mallinfo2.restype = _MallInfo2
-    return libc
+    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
 
 
 _libc = _glibc()
@@ -62,11 +54,13 @@ def tune_allocator() -> bool:
     return True
 
 
-def free_heap_bytes() -> int | None:
-    """Free memory the malloc heaps hold (None where unknown)."""
-    if _libc is None or not hasattr(_libc, "mallinfo2"):
+def resident_bytes() -> int | None:
+    """This process's resident memory (RSS), or None where /proc is not there."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES
+    except (OSError, ValueError, IndexError):
         return None
-    return int(_libc.mallinfo2().fordblks)
 
 
 def release_free_memory() -> None:
@@ -75,8 +69,32 @@ def release_free_memory() -> None:
         _libc.malloc_trim(0)
 
 
-def release_if_worthwhile() -> None:
-    """release_free_memory() when the heaps hold more than TRIM_ABOVE_FREE_BYTES free."""
-    free = free_heap_bytes()
-    if free is None or free > TRIM_ABOVE_FREE_BYTES:
-        release_free_memory()
+class HeapTrimmer:
+    """Trims the heaps after a request that left the process `margin_bytes` above its last settled level."""
+
+    def __init__(self, margin_bytes: int = TRIM_MARGIN_BYTES) -> None:
+        self.margin_bytes = margin_bytes
+        self.settled_bytes: int | None = None  # RSS after the first request, then after each trim
+        self._lock = threading.Lock()
+
+    def after_request(self) -> bool:
+        """Call when a request's buffers have been freed; True when it trimmed."""
+        if _libc is None:
+            return False
+        with self._lock:
+            resident = resident_bytes()
+            if resident is None:
+                return False
+            if self.settled_bytes is None:
+                self.settled_bytes = resident
+                return False
+            if resident <= self.settled_bytes + self.margin_bytes:
+                return False
+            release_free_memory()
+            # Whatever is still resident is live: the new level to compare with.
+            self.settled_bytes = resident_bytes() or resident
+            return True
+
+
+# The process's one trimmer: every request's thread reports to it.
+heap_trimmer = HeapTrimmer()

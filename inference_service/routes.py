@@ -26,7 +26,7 @@ from inference_service.imaging import (
     open_image,
     original_stem,
 )
-from inference_service.memory import release_if_worthwhile
+from inference_service.memory import heap_trimmer
 from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, QueueFull
 from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
@@ -289,7 +289,7 @@ def _colorize_on_thread(
         # The image's buffers are free now (the view has no further use for the
         # decoded image): hand a big enough surplus back to the OS (memory.py).
         image.close()
-        release_if_worthwhile()
+        heap_trimmer.after_request()
 
 
 @api.post("/v1/colorize")

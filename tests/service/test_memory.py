@@ -1,49 +1,39 @@
-"""memory.py really hands freed heap memory back to the OS (glibc only)."""
+"""memory.py really hands freed heap memory back to the OS, and only when it is worth it (glibc, Linux)."""
 
 from __future__ import annotations
 
 import ctypes
-from pathlib import Path
 
 import pytest
 
 from inference_service import memory
 
-pytestmark = pytest.mark.skipif(memory.free_heap_bytes() is None, reason="needs glibc 2.33+ (mallinfo2)")
+pytestmark = pytest.mark.skipif(
+    memory.resident_bytes() is None or not memory.tune_allocator(), reason="needs glibc and /proc"
+)
+BLOCK = 64 * 1024  # under glibc's mmap threshold: these blocks live in the heap
 
 
-def _rss_bytes() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
-
-def test_freed_heap_memory_goes_back_to_the_os():
+def _libc():
     libc = ctypes.CDLL("libc.so.6")
     libc.malloc.restype = ctypes.c_void_p
     libc.free.argtypes = [ctypes.c_void_p]
-    # 1,600 blocks of 64 KB: under glibc's mmap threshold, so they live in the heap.
-    blocks = [libc.malloc(64 * 1024) for _ in range(1600)]
+    return libc
+
+
+def test_a_grown_heap_goes_back_to_the_os_and_a_settled_one_is_left_alone():
+    libc = _libc()
+    trimmer = memory.HeapTrimmer()
+    assert trimmer.after_request() is False  # the first request sets the level
+    assert trimmer.after_request() is False  # nothing grew
+    blocks = [libc.malloc(BLOCK) for _ in range(2400)]  # 150 MB, touched: resident
     for block in blocks:
-        ctypes.memset(block, 1, 64 * 1024)  # touched: resident
-    keeper = libc.malloc(64 * 1024)  # keeps the heap's top from shrinking by itself
+        ctypes.memset(block, 1, BLOCK)
+    keeper = libc.malloc(BLOCK)  # keeps the heap's top from shrinking by itself
     for block in blocks:
         libc.free(block)
-    assert memory.free_heap_bytes() > memory.TRIM_ABOVE_FREE_BYTES
-    before = _rss_bytes()
-    memory.release_if_worthwhile()
-    assert before - _rss_bytes() > 50 * 1024 * 1024
-    assert memory.free_heap_bytes() < memory.TRIM_ABOVE_FREE_BYTES or _rss_bytes() < before
+    grown = memory.resident_bytes()
+    assert trimmer.after_request() is True
+    assert grown - memory.resident_bytes() > 100 * 1024 * 1024
+    assert trimmer.after_request() is False  # settled again: no trim per request
     libc.free(keeper)
-
-
-def test_a_small_surplus_is_left_for_the_next_request():
-    memory.release_free_memory()
-    libc = ctypes.CDLL("libc.so.6")
-    libc.malloc.restype = ctypes.c_void_p
-    libc.free.argtypes = [ctypes.c_void_p]
-    block = libc.malloc(64 * 1024)
-    libc.free(block)
-    assert memory.free_heap_bytes() < memory.TRIM_ABOVE_FREE_BYTES
-    assert memory.tune_allocator() is True

@@ -30,7 +30,7 @@ def _colorfulness(array: np.ndarray) -> float:
 
 def _grayscale_baseline(image: Image.Image) -> np.ndarray:
     """The same L with a = b = 0, through the Colorizer's own output path."""
-    return np.asarray(compose(lightness_of(image), torch.zeros(2, 1, 1)))
+    return np.asarray(compose(lightness_of(image), np.zeros((2, 1, 1), np.float32)))
 
 
 def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from inference_service import create_app
-from model.colorizer import Colorizer, resolve_device
+from model.colorizer import Colorizer
+from model.torch_backend import resolve_device
 from tests.conftest import make_photo
 from tests.service.conftest import encode, error_of, make_service
 

@@ -5,9 +5,9 @@
 Every value can be changed from the environment (COLORIZER_BIND, PORT,
 COLORIZER_WORKERS, COLORIZER_THREADS, COLORIZER_TORCH_THREADS, COLORIZER_TIMEOUT);
 the app's own settings (artifact, device, limits, queue size) are read by
-create_app from the same COLORIZER_* namespace. torch is never imported here at
-module level: the master process stays small and never starts torch's thread
-pools before forking.
+create_app from the same COLORIZER_* namespace. Neither torch nor ONNX Runtime is
+imported here: the master process stays small and never starts a thread pool
+before forking.
 """
 
 import os
@@ -50,8 +50,9 @@ threads = _int_env("COLORIZER_THREADS", 1 + _queue_size + 2)
 # worker would answer one request at a time, health checks included).
 worker_class = "gthread"
 
-# torch threads per worker: the cores shared out between the workers, so that
-# workers do not oversubscribe the CPU (applied in post_fork below).
+# Network threads (torch or ONNX Runtime) per worker: the cores shared out
+# between the workers, so that workers do not oversubscribe the CPU (handed to the
+# app in post_fork below).
 torch_threads = _int_env("COLORIZER_TORCH_THREADS", max(1, _cpu_count() // max(1, workers)))
 
 # Off, so that each worker imports torch and loads its model itself after the
@@ -101,19 +102,19 @@ proc_name = "colorizer-inference"
 
 
 def post_fork(server, worker):
-    """In each new worker, before the app is loaded: size torch's thread pool."""
-    # The app reads the same variable, so its log line and this hook agree.
-    os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
-    import torch  # noqa: PLC0415 - imported in the worker, after the fork, on purpose
+    """In each new worker, before the app is loaded: the network's thread count.
 
-    torch.set_num_threads(torch_threads)
-    server.log.info("worker %s: torch uses %d thread(s)", worker.pid, torch_threads)
+    The app reads the variable and gives it to the backend (torch or ONNX Runtime)
+    when it loads the model; nothing is imported here, so a torch-free install works.
+    """
+    os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
+    server.log.info("worker %s: the model uses %d thread(s)", worker.pid, torch_threads)
 
 
 def when_ready(server):
     """Once the master listens: say how the machine is shared out."""
     server.log.info(
-        "colorizer inference on %s: %d worker(s) x %d thread(s), %d torch thread(s) each, %d core(s)",
+        "colorizer inference on %s: %d worker(s) x %d thread(s), %d model thread(s) each, %d core(s)",
         bind,
         workers,
         threads,

@@ -204,7 +204,9 @@ def health() -> tuple[Response, int]:
     colorizer = host.colorizer
     if host.status is ModelStatus.READY and colorizer is not None:
         body["model"] = {"name": colorizer.name, "version": colorizer.version}
+        body["backend"] = colorizer.backend_name
         body["device"] = str(colorizer.device)
+        body["batching"] = colorizer.batching
         body["load_ms"] = round((host.load_seconds or 0.0) * 1000, 1)
     if host.status is ModelStatus.FAILED:
         body["error"] = host.error
@@ -222,7 +224,9 @@ def model_info() -> Response:
     return jsonify(
         {
             **metadata,
+            "backend": colorizer.backend_name,
             "device": str(colorizer.device),
+            "batching": colorizer.batching,
             "limits": state.settings.limits(),
             "input_formats": list(INPUT_FORMATS),
             "output_formats": list(OUTPUT_FORMATS),

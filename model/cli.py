@@ -1,6 +1,7 @@
 """Offline colorization of files and folders, no server needed.
 
     python -m model photo.jpg old_photos/ --out colorized/ [--render-size 384] [--format jpeg]
+    colorizer colorize ...   (the same, from the installed console command)
 
 Folders are searched recursively; outputs keep the folder structure and are named
 `<stem>-colorized.<ext>`. Unreadable files are reported and skipped; the exit
@@ -16,6 +17,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from model.artifact import ArtifactError, default_artifact_path
+from model.backends import BACKENDS
 from model.colorizer import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Colorizer
 from model.preprocessing import flatten_alpha
 
@@ -57,15 +59,17 @@ def save_image(image: Image.Image, path: Path, file_format: str, quality: int) -
     image.save(path, format=pillow_format, **options)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m model",
+        prog=prog,
         description="Colorize grayscale photos (files or whole folders) with the shipped or a given model.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively)")
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--artifact", default=None, help=f"model artifact (default: {default_artifact_path()})")
+    parser.add_argument(
+        "--artifact", default=None, help=f"model artifact (.safetensors) or its .onnx file (default: {default_artifact_path()})"
+    )
     parser.add_argument(
         "--render-size", type=int, default=None,
         help=f"short side the network sees, {MIN_RENDER_SIZE}-{MAX_RENDER_SIZE} (default: the model's)",
@@ -73,11 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=sorted(FORMATS), default="png", help="output format")
     parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="auto",
+        help="what runs the network: onnx (ONNX Runtime, CPU), torch, or auto (torch on CUDA, else onnx when installed)",
+    )
+    parser.add_argument("--threads", type=int, default=0, help="network threads (0: every core)")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
+    args = build_parser(prog).parse_args(argv)
     if args.render_size is not None and not MIN_RENDER_SIZE <= args.render_size <= MAX_RENDER_SIZE:
         print(f"error: --render-size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}", file=sys.stderr)
         return 2
@@ -86,10 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no images found in the given inputs", file=sys.stderr)
         return 2
     try:
-        colorizer = Colorizer.load(args.artifact, device=args.device)
+        colorizer = Colorizer.load(args.artifact, device=args.device, backend=args.backend, threads=args.threads)
     except ArtifactError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    print(f"{colorizer.name} {colorizer.version} on {colorizer.backend_name} ({colorizer.device})", file=sys.stderr)
     out_dir = Path(args.out)
     extension = FORMATS[args.format][1]
     failures = []

@@ -44,9 +44,10 @@ def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 def evaluate(
     artifact: str | Path, data_dir: str | Path, render_size: int | None = None, device: str = "auto",
     limit: int | None = None, progress: bool = True, sample_grid: str | Path | None = None, sample_count: int = 6,
+    backend: str = "auto",
 ) -> dict:
     """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder."""
-    colorizer = Colorizer.load(artifact, device=device)
+    colorizer = Colorizer.load(artifact, device=device, backend=backend)
     files = list_images(data_dir)[:limit] if limit else list_images(data_dir)
     totals = {"model": {}, "grayscale": {}, "truth": {"colorfulness": 0.0}}
     count = 0
@@ -75,6 +76,7 @@ def evaluate(
     return {
         "artifact": str(artifact),
         "model": {"name": colorizer.name, "version": colorizer.version},
+        "backend": colorizer.backend_name,
         "data_dir": str(data_dir),
         "images": count,
         "render_size": render_size or colorizer.render_size,

@@ -79,7 +79,8 @@ def export_onnx(
     out = Path(out) if out else onnx_path_for(artifact)
     generator, metadata = load_artifact(artifact, device="cpu")
     channels = metadata.generator.in_channels
-    example = torch.zeros(1, channels, 8 * RENDER_MULTIPLE, 8 * RENDER_MULTIPLE)
+    # Batch 2: an example batch of 1 would let torch.export specialise the batch dimension.
+    example = torch.zeros(2, channels, 8 * RENDER_MULTIPLE, 8 * RENDER_MULTIPLE)
     batch = torch.export.Dim("batch", min=1, max=_MAX_BATCH)
     height = torch.export.Dim("height_blocks", min=1, max=_MAX_SIDE_BLOCKS)
     width = torch.export.Dim("width_blocks", min=1, max=_MAX_SIDE_BLOCKS)

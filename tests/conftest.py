@@ -24,13 +24,13 @@ def make_photo(width: int = 64, height: int = 48, seed: int = 0) -> Image.Image:
     return Image.fromarray((rgb * 255).round().astype(np.uint8), mode="RGB")
 
 
-def write_tiny_artifact(path, seed: int = 0, render_size: int = 64):
+def write_tiny_artifact(path, seed: int = 0, render_size: int = 64, config: GeneratorConfig = TINY_GENERATOR):
     torch.manual_seed(seed)
-    generator = UNetGenerator(TINY_GENERATOR)
+    generator = UNetGenerator(config)
     metadata = ArtifactMetadata(
         name="tiny-test-colorizer",
         version="0.0.1",
-        generator=TINY_GENERATOR,
+        generator=config,
         render_size=render_size,
         training={"description": "random weights, for tests"},
         metrics={"val": {"psnr": 0.0}},

@@ -3,16 +3,17 @@
     from model.colorizer import Colorizer
     colorizer = Colorizer.load()              # the shipped default artifact
     colored = colorizer.colorize(Image.open("photo.jpg"))
+    steered = colorizer.colorize(photo, hints=[Hint(0.3, 0.2, (70, 130, 200))], vibrance=1.3)
 
 The generator sees L resized to the render size (short side, aspect kept,
 multiples of 32); its ab prediction is upsampled bilinearly to the original
 resolution and combined with the original full-resolution L, so detail comes
 from the input and only colour comes from the network.
 
-Everything around the network is NumPy (`model.preprocessing`); the network runs
-on a backend (`model.backends`): ONNX Runtime on the CPU without torch, or torch
-on the CPU or CUDA. Both get the same input array and give the same output to
-float32 rounding.
+Everything around the network is NumPy (`model.preprocessing`, `model.hints`,
+`model.propagation`); the network runs on a backend (`model.backends`): ONNX
+Runtime on the CPU without torch, or torch on the CPU or CUDA. Both get the same
+input array and give the same output to float32 rounding.
 """
 
 from __future__ import annotations
@@ -27,23 +28,36 @@ from PIL import Image
 from model.artifact import ArtifactMetadata, default_artifact_path
 from model.backends import Backend, load_backend
 from model.batching import MicroBatcher
+from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, paint_hints
 from model.preprocessing import PreparedImage, compose, prepare, render_shape, resize_lightness
+from model.propagation import DEFAULT_PROPAGATION, Propagation, propagate_hints
 
 MIN_RENDER_SIZE = 32
 MAX_RENDER_SIZE = 2048
+# Vibrance scales the predicted chroma: 0 gives the grayscale image, 1 the model's colours.
+MIN_VIBRANCE, MAX_VIBRANCE = 0.0, 2.0
 DEFAULT_MAX_BATCH = 8
 
 
 class Colorizer:
     """A loaded generator (on a backend) plus the pre/post-processing around it. Thread-safe.
 
+    With hints, the network's prediction is then corrected towards them along the
+    lightness edges (`model.propagation`); `propagation=None` leaves it to the network.
     With `batch_wait_s` > 0, concurrent `colorize` calls whose images share a render
     shape are gathered (for up to that long) into one forward: worth it on a GPU.
     """
 
-    def __init__(self, backend: Backend, batch_wait_s: float = 0.0, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        propagation: Propagation | None = DEFAULT_PROPAGATION,
+        batch_wait_s: float = 0.0,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
         self.backend = backend
         self.metadata: ArtifactMetadata = backend.metadata
+        self.propagation = propagation
         self._batcher = MicroBatcher(backend.run, batch_wait_s, max_batch)
         # Without batching: one forward at a time per model copy (a forward already uses every core).
         self._lock = threading.Lock()
@@ -55,6 +69,7 @@ class Colorizer:
         device: str = "auto",
         backend: str = "auto",
         threads: int = 0,
+        propagation: Propagation | None = DEFAULT_PROPAGATION,
         batch_wait_s: float = 0.0,
         max_batch: int = DEFAULT_MAX_BATCH,
     ) -> "Colorizer":
@@ -65,7 +80,7 @@ class Colorizer:
         backend's own choice.
         """
         loaded = load_backend(path or default_artifact_path(), backend=backend, device=device, threads=threads)
-        return cls(loaded, batch_wait_s=batch_wait_s, max_batch=max_batch)
+        return cls(loaded, propagation, batch_wait_s=batch_wait_s, max_batch=max_batch)
 
     @property
     def name(self) -> str:
@@ -88,6 +103,15 @@ class Colorizer:
         return self.backend.device
 
     @property
+    def supports_hints(self) -> bool:
+        """Whether the generator was built to read colour-hint planes beside L."""
+        return self.metadata.generator.in_channels == HINT_INPUT_CHANNELS
+
+    @property
+    def max_hints(self) -> int:
+        return MAX_HINTS if self.supports_hints else 0
+
+    @property
     def batching(self) -> dict:
         """The batching settings and what it has done so far."""
         stats = self._batcher.stats
@@ -105,13 +129,27 @@ class Colorizer:
             raise ValueError(f"render_size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}, got {size}")
         return size
 
-    def network_input(self, lightness: np.ndarray) -> np.ndarray:
-        """The generator's input for one image: (in_channels, h, w) float32 from L* (h, w)."""
-        plane = self.metadata.lab.normalize_l(np.asarray(lightness, dtype=np.float32))
-        return plane[None].astype(np.float32, copy=False)
+    def _check_hints(self, hints: Sequence[Sequence[Hint]]) -> None:
+        if any(hints) and not self.supports_hints:
+            raise HintsUnsupportedError(f"the model {self.name} {self.version} was not trained to take colour hints")
+        for image_hints in hints:
+            if len(image_hints) > MAX_HINTS:
+                raise ValueError(f"at most {MAX_HINTS} hints per image, got {len(image_hints)}")
+
+    def network_input(self, lightness: np.ndarray, hints: Sequence[Hint] = ()) -> np.ndarray:
+        """The generator's input for one image at render resolution: (in_channels, h, w) float32.
+
+        Channel 0 is the normalised L; a hint-capable model gets the hint planes after
+        it (all zero without hints).
+        """
+        plane = self.metadata.lab.normalize_l(np.asarray(lightness, dtype=np.float32))[None]
+        if self.supports_hints:
+            planes = paint_hints(hints, *plane.shape[1:], normalization=self.metadata.lab)
+            plane = np.concatenate([plane, planes])
+        return plane.astype(np.float32, copy=False)
 
     def predict_ab(self, inputs: np.ndarray) -> np.ndarray:
-        """Generator forward on a batch of network inputs (B, C, h, w) -> ab in Lab units (B, 2, h, w)."""
+        """Generator forward on a batch of network inputs (B, in_channels, h, w) -> ab in Lab units (B, 2, h, w)."""
         if self._batcher.wait_s > 0:
             ab_norm = self._batcher.run_batch(inputs)
         else:
@@ -119,20 +157,43 @@ class Colorizer:
                 ab_norm = self.backend.run(inputs)
         return self.metadata.lab.denormalize_ab(ab_norm.astype(np.float32, copy=False))
 
-    def colorize(self, image: Image.Image, render_size: int | None = None) -> Image.Image:
-        """Colorize one image; the result has the input's size (and its alpha, if any)."""
-        size = self._check_render_size(render_size)
+    def colorize(
+        self, image: Image.Image, render_size: int | None = None, hints: Sequence[Hint] = (), vibrance: float = 1.0
+    ) -> Image.Image:
+        """Colorize one image; the result has the input's size (and its alpha, if any).
+
+        hints: colour hints (positions relative to the image as oriented by EXIF); only a
+        model with `supports_hints` takes them. vibrance: scales the chroma, 0..2.
+        """
         if self._batcher.wait_s <= 0:
-            return self.colorize_batch([image], size)[0]
+            return self.colorize_batch([image], render_size, [hints], vibrance)[0]
+        size = self._check_render_size(render_size)
+        vibrance = check_vibrance(vibrance)
+        hints = tuple(hints)
+        self._check_hints([hints])
         prepared = prepare(image)
         width, height = prepared.size
-        item = self.network_input(resize_lightness(prepared.lightness, render_shape(height, width, size)))
+        item = self.network_input(resize_lightness(prepared.lightness, render_shape(height, width, size)), hints)
         ab = self.metadata.lab.denormalize_ab(self._batcher(item))
-        return _finish(prepared, ab)
+        return self._finish(prepared, item, ab, hints, vibrance)
 
-    def colorize_batch(self, images: Sequence[Image.Image], render_size: int | None = None) -> list[Image.Image]:
-        """Colorize several images; those sharing a render shape go through the network together."""
+    def colorize_batch(
+        self,
+        images: Sequence[Image.Image],
+        render_size: int | None = None,
+        hints: Sequence[Sequence[Hint]] | None = None,
+        vibrance: float = 1.0,
+    ) -> list[Image.Image]:
+        """Colorize several images; those sharing a render shape go through the network together.
+
+        hints, when given, holds one sequence of hints per image.
+        """
         size = self._check_render_size(render_size)
+        vibrance = check_vibrance(vibrance)
+        per_image = [tuple(h) for h in hints] if hints is not None else [()] * len(images)
+        if len(per_image) != len(images):
+            raise ValueError(f"hints: one sequence per image expected, got {len(per_image)} for {len(images)} images")
+        self._check_hints(per_image)
         prepared = [prepare(image) for image in images]
         groups: dict[tuple[int, int], list[int]] = {}
         for index, item in enumerate(prepared):
@@ -140,12 +201,30 @@ class Colorizer:
             groups.setdefault(render_shape(height, width, size), []).append(index)
         results: list[Image.Image | None] = [None] * len(prepared)
         for shape, indices in groups.items():
-            batch = np.stack([self.network_input(resize_lightness(prepared[i].lightness, shape)) for i in indices])
+            batch = np.stack(
+                [self.network_input(resize_lightness(prepared[i].lightness, shape), per_image[i]) for i in indices]
+            )
             ab = self.predict_ab(batch)
-            for i, ab_one in zip(indices, ab):
-                results[i] = _finish(prepared[i], ab_one)
+            for row, i in enumerate(indices):
+                results[i] = self._finish(prepared[i], batch[row], ab[row], per_image[i], vibrance)
         return results  # type: ignore[return-value]
 
+    def _finish(
+        self, prepared: PreparedImage, inputs: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], vibrance: float
+    ) -> Image.Image:
+        """Propagate the hints over the prediction (render resolution), scale the chroma, compose."""
+        if hints and self.propagation is not None:
+            lab = self.metadata.lab
+            lightness = lab.denormalize_l(inputs[0])
+            hint_ab = lab.denormalize_ab(inputs[1:3])
+            ab = propagate_hints(lightness, ab, hint_ab, inputs[3], self.propagation)
+            ab = np.ascontiguousarray(ab, dtype=np.float32)
+        return compose(prepared.lightness, ab * np.float32(vibrance), prepared.alpha)
 
-def _finish(item: PreparedImage, ab: np.ndarray) -> Image.Image:
-    return compose(item.lightness, ab, item.alpha)
+
+def check_vibrance(vibrance: float) -> float:
+    """The vibrance as a float, or ValueError outside [0, 2]."""
+    value = float(vibrance)
+    if not MIN_VIBRANCE <= value <= MAX_VIBRANCE:  # also refuses NaN
+        raise ValueError(f"vibrance must be between {MIN_VIBRANCE:g} and {MAX_VIBRANCE:g}, got {vibrance}")
+    return value

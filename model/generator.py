@@ -1,11 +1,13 @@
 """U-Net generator: a torchvision ResNet18 encoder and a lean decoder predicting ab from L.
 
-Input: normalised L, shape (B, 1, H, W), any H and W (padded to a multiple of 32
-inside and cropped back). Output: normalised ab in [-1, 1], shape (B, 2, H, W).
+Input: normalised L, shape (B, 1, H, W), plus the colour-hint planes (hint a, hint b,
+hint mask; see `model.hints`) for a model with in_channels 4; any H and W (padded to a
+multiple of 32 inside and cropped back). Output: normalised ab in [-1, 1], (B, 2, H, W).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -101,11 +103,12 @@ class UNetGenerator(nn.Module):
         self.decoder = nn.ModuleList(blocks)
         self.head = nn.Conv2d(in_channels, self.config.out_channels, kernel_size=1)
 
-    def forward(self, lightness: torch.Tensor) -> torch.Tensor:
-        height, width = lightness.shape[-2:]
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """inputs: (B, in_channels, H, W), normalised L first, then any hint planes."""
+        height, width = inputs.shape[-2:]
         pad_h = (-height) % _DOWNSAMPLING
         pad_w = (-width) % _DOWNSAMPLING
-        x = lightness
+        x = inputs
         if pad_h or pad_w:
             # Reflection avoids a hard border the network would colour; fall back to
             # replication when the image is too small to reflect.
@@ -117,6 +120,40 @@ class UNetGenerator(nn.Module):
             out = block(out, skip)
         ab = torch.tanh(self.head(out))
         return ab[..., :height, :width]
+
+
+def input_convolutions(config: GeneratorConfig) -> list[tuple[str, int]]:
+    """The convolution weights that read the generator's input directly, each with the
+    index of the input's first channel among that convolution's input channels.
+
+    Two do: the encoder's first, and (through the full-resolution skip) the last decoder
+    block's, whose concatenation puts the skip after the upsampled features.
+    """
+    last = len(config.decoder_channels) - 1
+    upsampled = config.decoder_channels[last - 1]
+    return [("encoder.stem.0.weight", 0), (f"decoder.{last}.fuse.0.weight", upsampled)]
+
+
+def expand_input_channels(generator: UNetGenerator, in_channels: int) -> UNetGenerator:
+    """A copy of `generator` that reads `in_channels` input planes, the new ones weighted zero.
+
+    The old channels' weights are copied and the new channels start at zero, so the copy
+    computes exactly what the original does, hint planes or not, until training teaches
+    it to read them.
+    """
+    old = generator.config.in_channels
+    if in_channels < old:
+        raise ValueError(f"cannot shrink the input from {old} to {in_channels} channels")
+    expanded = UNetGenerator(replace(generator.config, in_channels=in_channels))
+    state = {key: value.clone() for key, value in generator.state_dict().items()}
+    for key, first in input_convolutions(generator.config):
+        weight = state[key]
+        grown = weight.new_zeros(weight.shape[0], weight.shape[1] + in_channels - old, *weight.shape[2:])
+        grown[:, : first + old] = weight[:, : first + old]
+        grown[:, first + in_channels :] = weight[:, first + old :]
+        state[key] = grown
+    expanded.load_state_dict(state)
+    return expanded.to(next(generator.parameters()).device)
 
 
 def load_encoder_weights(generator: UNetGenerator, weights: str | Path | None) -> None:

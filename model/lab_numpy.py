@@ -276,6 +276,21 @@ def lab_to_srgb8(lightness: np.ndarray, ab: np.ndarray, out: np.ndarray | None =
     return out
 
 
+def srgb8_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """8-bit sRGB (..., 3) uint8 -> Lab (..., 3) float32 (L*, a*, b*), for a few colours.
+
+    The NumPy twin of `model.lab.rgb_to_lab`, in float64 for exactness; meant for small
+    inputs such as hint colours, not full-resolution photos.
+    """
+    linear = srgb_to_linear(np.asarray(rgb, dtype=np.float64) / 255.0)
+    xyz = linear @ XYZ_FROM_RGB.T / WHITE_D65
+    f = np.where(xyz > EPSILON, np.cbrt(np.maximum(xyz, EPSILON)), KAPPA_SLOPE * xyz + OFFSET)
+    lightness = L_SCALE * f[..., 1] - L_OFFSET
+    a = A_SCALE * (f[..., 0] - f[..., 1])
+    b = B_SCALE * (f[..., 1] - f[..., 2])
+    return np.stack([lightness, a, b], axis=-1).astype(np.float32)
+
+
 def _gray_lightness_table() -> np.ndarray:
     return gray_to_lightness(np.arange(256, dtype=np.float64) / 255.0)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.artifact import load_artifact
+from model.artifact import ArtifactMetadata, load_artifact
+from model.generator import UNetGenerator
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -30,6 +31,18 @@ class TorchBackend:
             torch.set_num_threads(int(threads))
         self.threads = torch.get_num_threads()
         self.generator, self.metadata = load_artifact(self.source, device=self._device)
+
+    @classmethod
+    def from_generator(
+        cls, generator: UNetGenerator, metadata: ArtifactMetadata, device: str | torch.device = "cpu"
+    ) -> "TorchBackend":
+        """A backend around a generator already in memory (training code, tests)."""
+        backend = cls.__new__(cls)
+        backend.source = Path("<in memory>")
+        backend._device = resolve_device(device)
+        backend.threads = torch.get_num_threads()
+        backend.generator, backend.metadata = generator.eval().to(backend._device), metadata
+        return backend
 
     @property
     def device(self) -> str:

@@ -28,7 +28,10 @@ def _add_train_parser(subparsers) -> None:
         ),
     )
     data = parser.add_argument_group("data")
-    data.add_argument("--data-dir", required=True, help="folder tree of training photos (JPEG/PNG/WebP/BMP/TIFF)")
+    data.add_argument(
+        "--data-dir", required=True, nargs="+",
+        help="folder tree(s) of training photos (JPEG/PNG/WebP/BMP/TIFF); several folders are pooled",
+    )
     data.add_argument("--val-dir", default=None, help="folder of validation photos (default: hold out --val-fraction)")
     data.add_argument("--val-fraction", type=float, default=_DEFAULTS.val_fraction, help="share of --data-dir held out when no --val-dir")
     data.add_argument("--max-val-images", type=int, default=None, help="validate on at most this many images")
@@ -55,6 +58,19 @@ def _add_train_parser(subparsers) -> None:
         help="start the generator from a serving artifact (.safetensors), e.g. to fine-tune the shipped model on your photos",
     )
     recipe.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for weights, shuffling and augmentation")
+    hints = parser.add_argument_group("colour hints (Zhang et al. 2017: the generator learns to follow user hints)")
+    hints.add_argument("--hints", action="store_true", help="simulate colour hints in both phases; the generator takes L + 3 hint planes")
+    hints.add_argument("--hint-none-share", type=float, default=_DEFAULTS.hint_none_share, help="share of images that get no hints")
+    hints.add_argument("--hint-mean-count", type=float, default=_DEFAULTS.hint_mean_count, help="mean hint count (geometric) of the others")
+    hints.add_argument("--hint-max-patch", type=int, default=_DEFAULTS.hint_max_patch, help="largest hint patch side in pixels (smallest: 1)")
+    hints.add_argument(
+        "--hint-lr-scale", type=float, default=_DEFAULTS.hint_lr_scale,
+        help="multiplier on each step's update of the weights that read the hint planes (they start at zero after --init-from a model without hints)",
+    )
+    hints.add_argument(
+        "--distill-from", default=None,
+        help="artifact whose output the images without hints learn instead of the ground truth (keeps a fine-tuned model's automatic colours)",
+    )
     runtime = parser.add_argument_group("runtime")
     runtime.add_argument("--device", choices=["auto", "cpu", "cuda"], default=_DEFAULTS.device, help="auto = CUDA when present")
     runtime.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default=_DEFAULTS.precision, help="auto = bf16 autocast on CUDA, fp32 on CPU")
@@ -110,6 +126,15 @@ def _add_evaluate_parser(subparsers) -> None:
     )
     parser.add_argument("--sample-grid", default=None, help="also save input | prediction | truth for the first images (PNG)")
     parser.add_argument("--sample-count", type=int, default=6, help="rows in --sample-grid")
+    parser.add_argument(
+        "--hints", type=int, default=0,
+        help="also colorize each photo with this many colour hints read off the ground truth (random positions, seeded)",
+    )
+    parser.add_argument("--hint-seed", type=int, default=0, help="seed of the --hints positions")
+    parser.add_argument(
+        "--no-propagation", action="store_true",
+        help="with --hints: the network alone, without spreading the hints along lightness edges afterwards",
+    )
 
 
 def _add_prepare_parser(subparsers) -> None:
@@ -153,13 +178,15 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
 
 def _config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
-        data_dir=args.data_dir, out_dir=args.out_dir, val_dir=args.val_dir, val_fraction=args.val_fraction,
+        data_dir=args.data_dir[0] if len(args.data_dir) == 1 else list(args.data_dir), out_dir=args.out_dir, val_dir=args.val_dir, val_fraction=args.val_fraction,
         image_size=args.image_size, min_image_side=args.min_image_side, batch_size=args.batch_size,
         l1_epochs=args.l1_epochs, gan_epochs=args.gan_epochs, lambda_l1=args.lambda_l1, lr_g=args.lr_g, lr_d=args.lr_d,
         betas_g=list(args.betas_g), betas_d=list(args.betas_d), decoder_channels=list(args.decoder_channels),
         encoder_weights=args.encoder_weights, init_from=args.init_from, device=args.device, precision=args.precision, compile=args.compile,
         workers=args.workers, seed=args.seed, sample_count=args.sample_count, max_val_images=args.max_val_images,
-        progress=not args.no_progress,
+        progress=not args.no_progress, hints=args.hints, hint_none_share=args.hint_none_share,
+        hint_mean_count=args.hint_mean_count, hint_max_patch=args.hint_max_patch, hint_lr_scale=args.hint_lr_scale,
+        distill_from=args.distill_from,
     )
 
 
@@ -199,7 +226,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
 
         result = evaluate(
             args.artifact or default_artifact_path(), args.data_dir, args.render_size, args.device, args.limit,
-            sample_grid=args.sample_grid, sample_count=args.sample_count, backend=args.backend,
+            sample_grid=args.sample_grid, sample_count=args.sample_count, hints=args.hints,
+            propagate=not args.no_propagation, seed=args.hint_seed, backend=args.backend,
         )
         print(format_table(result))
         if args.json:

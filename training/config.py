@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+from model.hints import HINT_INPUT_CHANNELS
+from training.hints import HintSimulation
+
 
 @dataclass
 class TrainConfig:
-    data_dir: str
+    data_dir: str | list[str]  # one photo folder, or several whose photos are pooled
     out_dir: str
     val_dir: str | None = None
     val_fraction: float = 0.05
@@ -32,6 +35,26 @@ class TrainConfig:
     sample_count: int = 8
     max_val_images: int | None = None
     progress: bool = True
+    # Colour hints (Zhang et al. 2017): simulate them so the generator learns to follow them.
+    hints: bool = False
+    hint_none_share: float = 0.3
+    hint_mean_count: float = 8.0
+    hint_max_patch: int = 9
+    hint_lr_scale: float = 1.0  # update multiplier for the weights that read the hint planes
+    distill_from: str | None = None  # artifact whose output images without hints learn
+
+    @property
+    def data_dirs(self) -> list[str]:
+        return [self.data_dir] if isinstance(self.data_dir, str) else list(self.data_dir)
+
+    @property
+    def in_channels(self) -> int:
+        return HINT_INPUT_CHANNELS if self.hints else 1
+
+    def hint_simulation(self) -> HintSimulation | None:
+        if not self.hints:
+            return None
+        return HintSimulation(none_share=self.hint_none_share, mean_count=self.hint_mean_count, max_patch=self.hint_max_patch)
 
     @property
     def total_epochs(self) -> int:

@@ -4,6 +4,10 @@ For every photo: the Colorizer sees the photo (it keeps only its lightness),
 predicts ab at the render size, and combines it with the full-resolution L.
 The grayscale baseline is the same L with a = b = 0. Both are compared with the
 original: PSNR and SSIM (scikit-image) and colourfulness (Hasler & Suesstrunk).
+
+With `hints=N` (a hint-capable model), every photo is colorized a second time with
+N hints read off the ground truth at random positions (seeded per photo), and those
+scores are reported beside the automatic ones.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from tqdm import tqdm
 from model.artifact import load_artifact, save_artifact
 from model.colorizer import Colorizer
 from model.preprocessing import compose, lightness_of, orient
+from model.propagation import DEFAULT_PROPAGATION
 from training.data import list_images
+from training.hints import hints_from_truth
 from training.metrics import colorfulness
 
 
@@ -44,14 +50,26 @@ def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 def evaluate(
     artifact: str | Path, data_dir: str | Path, render_size: int | None = None, device: str = "auto",
     limit: int | None = None, progress: bool = True, sample_grid: str | Path | None = None, sample_count: int = 6,
-    backend: str = "auto",
+    hints: int = 0, propagate: bool = True, seed: int = 0, backend: str = "auto",
 ) -> dict:
-    """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder."""
-    colorizer = Colorizer.load(artifact, device=device, backend=backend)
+    """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder.
+
+    hints: also colorize with this many ground-truth hints per photo; propagate: let
+    the Colorizer spread hints along the lightness edges (False: the network alone);
+    backend: what runs the network (auto, onnx, torch).
+    """
+    colorizer = Colorizer.load(
+        artifact, device=device, backend=backend, propagation=DEFAULT_PROPAGATION if propagate else None
+    )
+    if hints and not colorizer.supports_hints:
+        raise SystemExit(f"{artifact}: this model does not take colour hints (--hints needs a hint-capable model)")
+    size = render_size or colorizer.render_size
     files = list_images(data_dir)[:limit] if limit else list_images(data_dir)
-    totals = {"model": {}, "grayscale": {}, "truth": {"colorfulness": 0.0}}
+    totals: dict[str, dict[str, float]] = {"model": {}, "grayscale": {}, "truth": {"colorfulness": 0.0}}
+    if hints:
+        totals["hinted"] = {}
     count = 0
-    samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    samples: list[tuple[np.ndarray, ...]] = []
     for path in tqdm(files, desc="evaluate", unit="img", disable=not progress):
         try:
             with Image.open(path) as opened:
@@ -61,9 +79,15 @@ def evaluate(
         truth = np.asarray(image)
         predicted = np.asarray(colorizer.colorize(image, render_size=render_size).convert("RGB"))
         baseline = _grayscale_baseline(image)
+        candidates = [("model", predicted), ("grayscale", baseline)]
+        if hints:
+            rng = np.random.default_rng([seed, count])
+            given = hints_from_truth(truth, hints, rng, size)
+            hinted = np.asarray(colorizer.colorize(image, render_size=render_size, hints=given).convert("RGB"))
+            candidates.append(("hinted", hinted))
         if len(samples) < sample_count:
-            samples.append((baseline, predicted, truth))
-        for name, candidate in (("model", predicted), ("grayscale", baseline)):
+            samples.append((baseline, predicted, hinted, truth) if hints else (baseline, predicted, truth))
+        for name, candidate in candidates:
             for metric, value in _scores(candidate, truth).items():
                 totals[name][metric] = totals[name].get(metric, 0.0) + value
         totals["truth"]["colorfulness"] += _colorfulness(truth)
@@ -71,15 +95,16 @@ def evaluate(
     if count == 0:
         raise SystemExit(f"no readable images under {data_dir}")
     if sample_grid and samples:
-        _save_grid(samples, Path(sample_grid), f"{colorizer.name} {colorizer.version}")
+        title = f"{colorizer.name} {colorizer.version}" + (f": grayscale | automatic | {hints} hints | truth" if hints else "")
+        _save_grid(samples, Path(sample_grid), title)
     means = {name: {metric: value / count for metric, value in values.items()} for name, values in totals.items()}
-    return {
+    result = {
         "artifact": str(artifact),
         "model": {"name": colorizer.name, "version": colorizer.version},
         "backend": colorizer.backend_name,
         "data_dir": str(data_dir),
         "images": count,
-        "render_size": render_size or colorizer.render_size,
+        "render_size": size,
         "model_metrics": means["model"],
         "grayscale_baseline": means["grayscale"],
         "ground_truth": means["truth"],
@@ -89,10 +114,19 @@ def evaluate(
         },
         "colorfulness_ratio_to_truth": means["model"]["colorfulness"] / max(means["truth"]["colorfulness"], 1e-9),
     }
+    if hints:
+        result["hints"] = {
+            "count": hints,
+            "propagation": propagate,
+            "seed": seed,
+            "metrics": means["hinted"],
+            "psnr_gain_over_automatic_db": means["hinted"]["psnr"] - means["model"]["psnr"],
+        }
+    return result
 
 
 def _save_grid(samples: list[tuple[np.ndarray, ...]], path: Path, title: str) -> None:
-    from training.plots import save_sample_grid
+    from training.plots import save_image_grid
 
     def stack(column: int) -> torch.Tensor:
         # Photos differ in size: centre-crop them to the smallest common square for the grid.
@@ -105,7 +139,7 @@ def _save_grid(samples: list[tuple[np.ndarray, ...]], path: Path, title: str) ->
         return torch.stack(crops).float() / 255.0
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_sample_grid(stack(0), stack(1), stack(2), path, title=title)
+    save_image_grid([stack(column) for column in range(len(samples[0]))], path, title=title)
 
 
 def record_in_artifact(artifact: str | Path, name: str, result: dict) -> None:
@@ -145,6 +179,14 @@ def format_table(result: dict) -> str:
         f"{'model - baseline':<22}{gain['psnr_db']:>+10.2f}{gain['ssim']:>+9.4f}"
         f"{result['colorfulness_ratio_to_truth']:>14.0%} of truth",
     ]
+    if "hints" in result:
+        hinted, count = result["hints"]["metrics"], result["hints"]["count"]
+        lines += [
+            f"{f'model, {count} hints':<22}{hinted['psnr']:>10.2f}{hinted['ssim']:>9.4f}{hinted['colorfulness']:>15.1f}",
+            f"{'hints - automatic':<22}{result['hints']['psnr_gain_over_automatic_db']:>+10.2f}"
+            f"{hinted['ssim'] - model['ssim']:>+9.4f}"
+            f"{'' if result['hints']['propagation'] else '   (network only, no propagation)'}",
+        ]
     return "\n".join(lines)
 
 

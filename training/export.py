@@ -26,7 +26,7 @@ def export_artifact(
     """Write the generator of a training checkpoint as an artifact with its recipe and metrics."""
     state = load_checkpoint(checkpoint_path)
     config = TrainConfig.from_dict(state["config"])
-    generator_config = GeneratorConfig(decoder_channels=tuple(config.decoder_channels))
+    generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
     generator = UNetGenerator(generator_config)
     generator.load_state_dict(state["generator"])
     epochs_done = int(state["epoch"])
@@ -50,6 +50,12 @@ def export_artifact(
             "init_from": config.init_from,
             "precision": config.precision,
             "seed": config.seed,
+            "hints": (
+                {"none_share": config.hint_none_share, "mean_count": config.hint_mean_count,
+                 "max_patch": config.hint_max_patch, "lr_scale": config.hint_lr_scale,
+                 "distill_from": config.distill_from}
+                if config.hints else None
+            ),
         },
         "checkpoint": Path(checkpoint_path).name,
     }

@@ -56,16 +56,23 @@ def save_sample_grid(
     grayscale: torch.Tensor, predicted: torch.Tensor, truth: torch.Tensor, path: Path, title: str = ""
 ) -> None:
     """Rows of: grayscale input | prediction | ground truth (sRGB tensors in [0, 1], (N, 3, H, W))."""
-    count = grayscale.shape[0]
-    figure, axes = plt.subplots(count, 3, figsize=(6, 2 * count), dpi=100, squeeze=False)
+    save_image_grid([grayscale, predicted, truth], path, title, labels=("input", "prediction", "ground truth"))
+
+
+def save_image_grid(
+    columns: list[torch.Tensor], path: Path, title: str = "", labels: tuple[str, ...] | None = None
+) -> None:
+    """One row per image, one column per tensor (sRGB in [0, 1], each (N, 3, H, W))."""
+    count = columns[0].shape[0]
+    figure, axes = plt.subplots(count, len(columns), figsize=(2 * len(columns), 2 * count), dpi=100, squeeze=False)
     for row in range(count):
-        for column, (images, label) in enumerate(((grayscale, "input"), (predicted, "prediction"), (truth, "ground truth"))):
+        for column, images in enumerate(columns):
             axis = axes[row][column]
             axis.imshow(np.clip(images[row].permute(1, 2, 0).cpu().numpy(), 0, 1))
             axis.set_xticks([])
             axis.set_yticks([])
-            if row == 0:
-                axis.set_title(label, fontsize=9)
+            if row == 0 and labels:
+                axis.set_title(labels[column], fontsize=9)
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()

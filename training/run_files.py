@@ -7,8 +7,10 @@ import logging
 import math
 from pathlib import Path
 
+from training.hints import HINTED_PSNR_METRIC
+
 METRIC_NAMES = ("psnr", "l1", "g_gan", "d_loss", "g_total")
-VAL_ONLY_METRICS = ("psnr_grayscale", "ssim", "colorfulness", "colorfulness_truth")
+VAL_ONLY_METRICS = ("psnr_grayscale", "ssim", "colorfulness", "colorfulness_truth", HINTED_PSNR_METRIC)
 CSV_COLUMNS = (
     ["epoch", "phase"]
     + [f"train_{name}" for name in METRIC_NAMES]
@@ -65,7 +67,8 @@ def format_row(row: dict) -> str:
         f"d {show('train_d_loss')} g_total {show('train_g_total')} | "
         f"val psnr {show('val_psnr', 2)} (gray {show('val_psnr_grayscale', 2)}) ssim {show('val_ssim', 4)} l1 {show('val_l1', 4)} "
         f"g_gan {show('val_g_gan')} d {show('val_d_loss')} g_total {show('val_g_total')} "
-        f"colourfulness {show('val_colorfulness', 1)}/{show('val_colorfulness_truth', 1)} | "
+        f"colourfulness {show('val_colorfulness', 1)}/{show('val_colorfulness_truth', 1)} "
+        f"hinted psnr {show('val_' + HINTED_PSNR_METRIC, 2)} | "
         f"{float(row['images_per_s']):.1f} img/s, {float(row['epoch_seconds']):.1f} s"
     )
 

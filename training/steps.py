@@ -5,6 +5,11 @@ Phase 2 (adversarial), in pix2pix's `optimize_parameters` order:
   1. D step: BCE-with-logits(D(L, ab), real) and (D(L, G(L).detach()), fake), halved.
   2. G step with D frozen: BCE-with-logits(D(L, G(L)), real) + lambda * L1(G(L), ab).
 Losses are computed on normalised ab (network units), as pix2pix does.
+
+With hint simulation on (`Nets.hints`), each batch gets simulated colour hints
+(`training.hints`) beside L, in both phases. With a teacher (`Nets.teacher`), the
+images that drew no hints learn the teacher's output instead of the ground truth, so
+a fine-tune that teaches a model to follow hints keeps its automatic colours.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from model.lab import DEFAULT_NORMALIZATION, lab_to_rgb, rgb_to_lab
+from training.hints import HINTED_PSNR_METRIC, VALIDATION_HINTS, HintSimulation, simulate_hints, step_generator
 from training.metrics import colorfulness, psnr, ssim
+
+# Validation hints are drawn from this seed every epoch, so epochs compare like for like.
+_VALIDATION_HINT_SEED = 1234
 
 
 @dataclass
@@ -41,6 +50,9 @@ class Nets:
     device: torch.device
     autocast_dtype: torch.dtype | None
     channels_last: bool = False
+    hints: HintSimulation | None = None  # simulate colour hints (the generator then takes 4 channels)
+    teacher: nn.Module | None = None  # frozen generator whose output hint-free images learn
+    seed: int = 0
 
 
 class MetricSums:
@@ -93,6 +105,30 @@ def to_rgb(lightness: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     return lab_to_rgb(lab)
 
 
+def generator_inputs(lightness: torch.Tensor, hint_planes: torch.Tensor | None, channels_last: bool = False) -> torch.Tensor:
+    """The generator's input: L alone, or L followed by the hint planes."""
+    if hint_planes is None:
+        return lightness
+    inputs = torch.cat([lightness, hint_planes.to(lightness.dtype)], dim=1)
+    return inputs.contiguous(memory_format=torch.channels_last) if channels_last else inputs
+
+
+def _teacher_targets(ab: torch.Tensor, lightness: torch.Tensor, hint_planes: torch.Tensor, nets: Nets) -> torch.Tensor:
+    """ab, with the teacher's prediction in place of the truth for images that drew no hints."""
+    no_hints = hint_planes[:, 2].flatten(1).amax(dim=1) == 0
+    if not bool(no_hints.any()):
+        return ab
+    teacher_in = lightness[no_hints]
+    extra = nets.teacher.config.in_channels - 1  # a 1-channel teacher reads L only
+    if extra:
+        teacher_in = torch.cat([teacher_in, teacher_in.new_zeros(teacher_in.shape[0], extra, *teacher_in.shape[2:])], dim=1)
+    with torch.no_grad(), _autocast(nets):
+        predicted = nets.teacher(teacher_in).float()
+    targets = ab.clone()
+    targets[no_hints] = predicted
+    return targets
+
+
 def _autocast(nets: Nets):
     if nets.autocast_dtype is None:
         return contextlib.nullcontext()
@@ -123,16 +159,27 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
         parameter.requires_grad_(flag)
 
 
-def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums) -> None:
-    """One optimisation step; adds per-image metrics of this batch to `sums`."""
+def train_step(
+    batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums, step: int = 0
+) -> None:
+    """One optimisation step; adds per-image metrics of this batch to `sums`.
+
+    `step` (the global step) seeds the simulated hints, so a resumed run repeats them.
+    """
     truth, lightness, ab = split_lab(batch, nets)
     images = lightness.shape[0]
+    hint_planes = None
+    target = ab
+    if nets.hints is not None:
+        hint_planes = simulate_hints(ab, nets.hints, step_generator(nets.seed, step))
+        if nets.teacher is not None:
+            target = _teacher_targets(ab, lightness, hint_planes, nets)
     with _autocast(nets):
-        fake = nets.generator(lightness)
+        fake = nets.generator(generator_inputs(lightness, hint_planes, nets.channels_last))
     fake = fake.float()
 
     if phase == 1:
-        l1 = F.l1_loss(fake, ab)
+        l1 = F.l1_loss(fake, target)
         nets.optimizer_g.zero_grad(set_to_none=True)
         _backward_and_step(l1, nets.optimizer_g, nets.scaler_g)
         sums.add("l1", l1.detach(), images)
@@ -151,7 +198,7 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
         with _autocast(nets):
             logits = nets.discriminator_core(torch.cat([lightness, fake], dim=1))
         g_gan = _bce(logits, real=True)
-        l1 = F.l1_loss(fake, ab)
+        l1 = F.l1_loss(fake, target)
         g_total = g_gan + lambda_l1 * l1
         _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
         _set_requires_grad(nets.discriminator_core, True)
@@ -171,8 +218,11 @@ def validation_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: floa
     """
     truth, lightness, ab = split_lab(batch, nets)
     images = lightness.shape[0]
+    no_hints = None
+    if nets.hints is not None:
+        no_hints = torch.zeros(images, 3, *lightness.shape[2:], device=lightness.device)
     with _autocast(nets):
-        fake = nets.generator_core(lightness).float()
+        fake = nets.generator_core(generator_inputs(lightness, no_hints, nets.channels_last)).float()
     l1 = F.l1_loss(fake, ab, reduction="none").flatten(1).mean(dim=1)
     sums.add("l1", l1, images)
     if phase == 1:
@@ -193,5 +243,12 @@ def validation_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: floa
     sums.add("ssim", ssim(predicted, truth), images)
     sums.add("colorfulness", colorfulness(predicted), images)
     sums.add("colorfulness_truth", colorfulness(truth), images)
+    if nets.hints is not None:
+        # The same number of hints for every image, drawn the same way every epoch.
+        counts = torch.full((images,), VALIDATION_HINTS)
+        planes = simulate_hints(ab, nets.hints, step_generator(_VALIDATION_HINT_SEED, sums.count), counts=counts)
+        with _autocast(nets):
+            hinted = nets.generator_core(generator_inputs(lightness, planes, nets.channels_last)).float()
+        sums.add(HINTED_PSNR_METRIC, psnr(to_rgb(lightness, hinted), truth), images)
     sums.count += images
     return predicted

@@ -22,11 +22,12 @@ from tqdm import tqdm
 from model.artifact import load_artifact
 from model.torch_backend import resolve_device
 from model.discriminator import PatchDiscriminator
-from model.generator import GeneratorConfig, build_generator
+from model.generator import GeneratorConfig, build_generator, expand_input_channels
 from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
 from training.checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
 from training.config import TrainConfig
-from training.data import PhotoDataset, scan_folder, split_validation
+from training.data import PhotoDataset, ScanResult, scan_folder, split_validation
+from training.hints import scale_hint_input_updates
 from training.distributed import DistributedContext, all_reduce_sum, barrier, init_distributed, shutdown_distributed
 from training.plots import plot_curves, save_sample_grid
 from training.run_files import (
@@ -170,8 +171,12 @@ class Trainer:
     def _setup_data(self) -> None:
         config = self.config
         workers = max(1, config.workers)
-        train_scan = scan_folder(config.data_dir, config.min_image_side, workers=workers * 2)
-        log.info("train data %s: %s", config.data_dir, train_scan.describe())
+        train_scan = ScanResult()
+        for folder in config.data_dirs:
+            scan = scan_folder(folder, config.min_image_side, workers=workers * 2)
+            log.info("train data %s: %s", folder, scan.describe())
+            train_scan.files.extend(scan.files)
+            train_scan.skipped.update(scan.skipped)
         if config.val_dir:
             val_scan = scan_folder(config.val_dir, config.min_image_side, workers=workers * 2)
             train_files, val_files = train_scan.files, val_scan.files
@@ -182,7 +187,7 @@ class Trainer:
         if config.max_val_images:
             val_files = val_files[: config.max_val_images]
         if not train_files:
-            raise SystemExit(f"no usable training images under {config.data_dir}")
+            raise SystemExit(f"no usable training images under {', '.join(config.data_dirs)}")
         if not val_files:
             raise SystemExit("no usable validation images")
         self.train_set = PhotoDataset(train_files, config.image_size, train=True, seed=config.seed)
@@ -197,18 +202,25 @@ class Trainer:
 
     def _setup_nets(self) -> None:
         config = self.config
-        generator_config = GeneratorConfig(decoder_channels=tuple(config.decoder_channels))
+        generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
         weights = None if config.encoder_weights == "none" else config.encoder_weights
         self.generator = build_generator(generator_config, encoder_weights=weights)
         if config.init_from:
             self._load_initial_generator(config.init_from, generator_config)
         self.generator.to(self.device)
+        self.teacher = None
+        if config.distill_from:
+            self.teacher, metadata = load_artifact(config.distill_from, device=self.device)
+            self.teacher.requires_grad_(False)
+            log.info("images without hints learn the output of %s (%s %s)", config.distill_from, metadata.name, metadata.version)
         self.discriminator = PatchDiscriminator().to(self.device)
         self.channels_last = self.device.type == "cuda"
         if self.channels_last:
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)
         self.optimizer_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=tuple(config.betas_g))
+        if config.hints and config.hint_lr_scale != 1.0:
+            scale_hint_input_updates(self.optimizer_g, self.generator, config.hint_lr_scale)
         self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=tuple(config.betas_d))
         self.autocast_dtype = _precision(config, self.device)
         use_scaler = self.autocast_dtype == torch.float16
@@ -217,9 +229,13 @@ class Trainer:
 
     def _load_initial_generator(self, path: str, generator_config: GeneratorConfig) -> None:
         pretrained, metadata = load_artifact(path)
-        if metadata.generator != generator_config:
+        if metadata.generator.in_channels < generator_config.in_channels:
+            # A model without hint inputs learns them from zero weights (it starts out unchanged).
+            pretrained = expand_input_channels(pretrained, generator_config.in_channels)
+        if pretrained.config != generator_config:
             raise SystemExit(
-                f"--init-from {path}: its generator {metadata.generator} differs from --decoder-channels {generator_config}"
+                f"--init-from {path}: its generator {metadata.generator} differs from this run's {generator_config} "
+                "(--decoder-channels, --hints)"
             )
         self.generator.load_state_dict(pretrained.state_dict())
         log.info("generator initialised from %s (%s %s)", path, metadata.name, metadata.version)
@@ -245,6 +261,9 @@ class Trainer:
             device=self.device,
             autocast_dtype=self.autocast_dtype,
             channels_last=self.channels_last,
+            hints=self.config.hint_simulation(),
+            teacher=self.teacher,
+            seed=self.config.seed,
         )
 
     # ----- checkpoints --------------------------------------------------------------------
@@ -347,7 +366,7 @@ class Trainer:
         )
         started, seen, batches_done = time.perf_counter(), 0, skip
         for batch in progress:
-            train_step(batch, self.nets, phase, self.config.lambda_l1, sums)
+            train_step(batch, self.nets, phase, self.config.lambda_l1, sums, step=self.global_step)
             self.global_step += 1
             batches_done += 1
             seen += batch.shape[0] * self.context.world_size

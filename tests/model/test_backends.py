@@ -18,6 +18,7 @@ from model.artifact import DEFAULT_ARTIFACT_PATH, ArtifactError, file_sha256, on
 from model.backends import BackendUnavailable, choose_backend, load_backend
 from model.colorizer import Colorizer
 from model.generator import GeneratorConfig
+from model.hints import Hint
 from model.onnx_export import INPUT_NAME, SOURCE_NAME_KEY, SOURCE_SHA256_KEY, export_onnx
 from tests.conftest import make_photo, write_tiny_artifact
 
@@ -27,10 +28,14 @@ _BN_STATISTICS = ("running_mean", "running_var", "num_batches_tracked")
 REEXPORT = f"colorizer export --artifact {DEFAULT_ARTIFACT_PATH.relative_to(REPO_ROOT)}"
 
 
+TINY_HINT_GENERATOR = GeneratorConfig(in_channels=4, decoder_channels=(16, 16, 16, 8, 8))
+
+
 @pytest.fixture(scope="module")
 def tiny_pair(tmp_path_factory) -> Path:
-    """A tiny artifact with its ONNX file beside it (exported by the real exporter)."""
-    artifact = write_tiny_artifact(tmp_path_factory.mktemp("pair") / "tiny.safetensors")
+    """A tiny hint-capable artifact (in_channels 4) with its ONNX file beside it, from the real
+    exporter (one export: it takes a while; the shipped model covers the 1-channel graph)."""
+    artifact = write_tiny_artifact(tmp_path_factory.mktemp("pair") / "tiny.safetensors", config=TINY_HINT_GENERATOR)
     export_onnx(artifact)
     return artifact
 
@@ -50,41 +55,34 @@ def test_export_carries_metadata_and_the_source_hash(tiny_pair):
     dims = graph_input.type.tensor_type.shape.dim
     assert graph_input.name == INPUT_NAME
     assert [bool(dim.dim_param) for dim in dims] == [True, False, True, True]
-    assert dims[1].dim_value == 1
+    assert dims[1].dim_value == 4  # L and the three hint planes
 
 
 def test_onnx_runs_any_batch_and_multiple_of_32_shape(tiny_pair):
     backend = load_backend(tiny_pair, backend="onnx")
-    inputs = np.random.default_rng(0).uniform(-1, 1, (3, 1, 64, 96)).astype(np.float32)
+    inputs = np.random.default_rng(0).uniform(-1, 1, (3, 4, 64, 96)).astype(np.float32)
     reference = load_backend(tiny_pair, backend="torch", device="cpu").run(inputs)
     ours = backend.run(inputs)
     assert ours.shape == (3, 2, 64, 96)
     assert np.abs(ours - reference).max() < 1e-3
     with pytest.raises(ValueError, match="multiples of 32"):
         backend.run(inputs[:, :, :50])
+    with pytest.raises(ValueError, match="4, height, width"):
+        backend.run(inputs[:, :1])
 
 
 @pytest.mark.parametrize("size", [(83, 61), (200, 90), (32, 32)])
-def test_both_backends_give_the_same_picture(tiny_pair, size):
+def test_both_backends_give_the_same_picture_with_and_without_hints(tiny_pair, size):
+    onnx_colorizer = Colorizer.load(tiny_pair, backend="onnx")
+    torch_colorizer = Colorizer.load(tiny_pair, backend="torch", device="cpu")
+    assert onnx_colorizer.supports_hints and torch_colorizer.supports_hints
     photo = make_photo(*size, seed=sum(size))
-    for image in (photo, photo.convert("L")):
-        onnx_result = Colorizer.load(tiny_pair, backend="onnx").colorize(image)
-        torch_result = Colorizer.load(tiny_pair, backend="torch", device="cpu").colorize(image)
+    pins = [Hint(0.2, 0.3, (220, 40, 40)), Hint(0.7, 0.8, (40, 90, 220))]
+    for image, hints, vibrance in ((photo, (), 1.0), (photo.convert("L"), (), 1.0), (photo.convert("L"), pins, 1.4)):
+        onnx_result = onnx_colorizer.colorize(image, hints=hints, vibrance=vibrance)
+        torch_result = torch_colorizer.colorize(image, hints=hints, vibrance=vibrance)
         assert onnx_result.size == torch_result.size == image.size
         assert _max_level_difference(onnx_result, torch_result) <= 1
-
-
-def test_hint_channels_are_part_of_the_exported_input(tmp_path):
-    """A hint-capable generator (in_channels 4) exports all four input planes."""
-    config = GeneratorConfig(in_channels=4, decoder_channels=(16, 16, 16, 8, 8))
-    artifact = write_tiny_artifact(tmp_path / "hints.safetensors", config=config)
-    export_onnx(artifact)
-    backend = load_backend(artifact, backend="onnx")
-    inputs = np.random.default_rng(1).uniform(-1, 1, (2, 4, 32, 64)).astype(np.float32)
-    reference = load_backend(artifact, backend="torch", device="cpu").run(inputs)
-    assert np.abs(backend.run(inputs) - reference).max() < 1e-3
-    with pytest.raises(ValueError, match="4, height, width"):
-        backend.run(inputs[:, :1])
 
 
 def test_the_shipped_onnx_file_is_derived_from_the_shipped_artifact():
@@ -141,7 +139,7 @@ def test_a_stale_onnx_file_is_refused(tiny_pair, tmp_path):
     artifact = Path(shutil.copy(tiny_pair, tmp_path / "tiny.safetensors"))
     shutil.copy(onnx_path_for(tiny_pair), tmp_path / "tiny.onnx")
     load_backend(artifact, backend="onnx")  # in step: loads
-    write_tiny_artifact(artifact, seed=7)  # the artifact changes, the ONNX file does not
+    write_tiny_artifact(artifact, seed=7, config=TINY_HINT_GENERATOR)  # the artifact changes, the ONNX file does not
     with pytest.raises(ArtifactError, match="re-export"):
         load_backend(artifact, backend="onnx")
 
@@ -149,9 +147,10 @@ def test_a_stale_onnx_file_is_refused(tiny_pair, tmp_path):
 _TORCH_FREE_SCRIPT = """
 import io, sys
 from model.colorizer import Colorizer
+from model.hints import Hint
 from PIL import Image
 colorizer = Colorizer.load(sys.argv[1], backend="auto", device="auto", threads=1)
-result = colorizer.colorize(Image.new("L", (70, 50), 128))
+result = colorizer.colorize(Image.new("L", (70, 50), 128), hints=[Hint(0.5, 0.5, (200, 30, 30))], vibrance=1.2)
 assert result.size == (70, 50), result.size
 from inference_service import create_app
 app = create_app({"ARTIFACT": sys.argv[1], "TORCH_THREADS": 1, "TESTING": True})

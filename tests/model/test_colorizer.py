@@ -1,4 +1,6 @@
 import io
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -6,7 +8,11 @@ import torch
 from PIL import Image
 from skimage import color
 
+from model.artifact import load_artifact
 from model.colorizer import Colorizer
+from model.generator import expand_input_channels
+from model.torch_backend import TorchBackend
+from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError
 from model.preprocessing import lightness_of, render_shape
 from tests.conftest import make_photo
 
@@ -117,3 +123,93 @@ def test_odd_and_tiny_sizes_keep_their_size(colorizer, width, height):
     assert result.size == (width, height)
     # Colours pushed out of the sRGB gamut are clipped, which can shift L a little there.
     assert np.median(np.abs(_lab_l(result) - _lab_l(gray))) < 1.0
+
+
+# --- colour hints and vibrance ------------------------------------------------------------
+
+V1_ARTIFACT = Path(__file__).resolve().parents[2] / "model" / "weights" / "colorizer-default.safetensors"
+
+
+@pytest.fixture(scope="module")
+def hint_colorizer(tiny_artifact):
+    """The tiny model with zero-initialised hint inputs (it colours exactly as before)."""
+    torch.set_num_threads(1)
+    generator, metadata = load_artifact(tiny_artifact)
+    expanded = expand_input_channels(generator, HINT_INPUT_CHANNELS)
+    return Colorizer(TorchBackend.from_generator(expanded, replace(metadata, generator=expanded.config)))
+
+
+def test_vibrance_zero_gives_the_grayscale_image_and_one_the_models_colours(colorizer):
+    photo = make_photo(48, 40)
+    plain = np.asarray(colorizer.colorize(photo))
+    assert np.array_equal(np.asarray(colorizer.colorize(photo, vibrance=1.0)), plain)
+    gray = np.asarray(colorizer.colorize(photo, vibrance=0.0), dtype=np.int16)
+    assert np.abs(gray[..., 0] - gray[..., 1]).max() <= 1 and np.abs(gray[..., 1] - gray[..., 2]).max() <= 1
+    assert np.abs(_lab_l(Image.fromarray(gray.astype(np.uint8))) - _lab_l(photo)).max() < 1.0
+
+
+def test_vibrance_scales_the_chroma(colorizer):
+    photo = make_photo(48, 40)
+    chroma = {}
+    for vibrance in (0.5, 1.0, 1.5):
+        lab = color.rgb2lab(np.asarray(colorizer.colorize(photo, vibrance=vibrance)) / 255.0)
+        chroma[vibrance] = np.hypot(lab[..., 1], lab[..., 2]).mean()
+    assert chroma[0.5] < chroma[1.0] < chroma[1.5]
+    assert chroma[0.5] == pytest.approx(chroma[1.0] / 2, rel=0.1)
+
+
+@pytest.mark.parametrize("vibrance", [-0.1, 2.01, float("nan")])
+def test_vibrance_outside_zero_to_two_is_refused(colorizer, vibrance):
+    with pytest.raises(ValueError, match="vibrance"):
+        colorizer.colorize(make_photo(16, 16), vibrance=vibrance)
+
+
+def test_a_one_channel_model_refuses_hints_and_still_colours_without(colorizer):
+    assert not colorizer.supports_hints and colorizer.max_hints == 0
+    with pytest.raises(HintsUnsupportedError):
+        colorizer.colorize(make_photo(32, 32), hints=[Hint(0.5, 0.5, (255, 0, 0))])
+    assert colorizer.colorize(make_photo(32, 32), hints=[]).size == (32, 32)
+
+
+def test_zero_initialised_hint_model_equals_v1_without_hints():
+    """The shipped 1-channel model, expanded to take hints: identical output without them."""
+    generator, metadata = load_artifact(V1_ARTIFACT)
+    v1 = Colorizer(TorchBackend.from_generator(generator, metadata))
+    expanded = expand_input_channels(generator, HINT_INPUT_CHANNELS)
+    with_hints = Colorizer(TorchBackend.from_generator(expanded, replace(metadata, generator=expanded.config)))
+    assert with_hints.supports_hints and with_hints.max_hints == MAX_HINTS
+    photo = make_photo(96, 64, seed=5).convert("L")
+    assert np.array_equal(np.asarray(v1.colorize(photo, render_size=64)), np.asarray(with_hints.colorize(photo, render_size=64)))
+
+
+def test_a_hint_recolours_the_region_around_it(hint_colorizer):
+    photo = Image.fromarray(np.full((64, 96), 128, dtype=np.uint8))  # one flat grey region
+    plain = color.rgb2lab(np.asarray(hint_colorizer.colorize(photo)) / 255.0)
+    red = color.rgb2lab(np.asarray(hint_colorizer.colorize(photo, hints=[Hint(0.25, 0.5, (200, 30, 30))])) / 255.0)
+    assert red[32, 24, 1] > plain[32, 24, 1] + 30  # at the pin: strongly red (a* up)
+    assert red[32, 40, 1] > plain[32, 40, 1] + 5  # the flat region follows
+    without_propagation = Colorizer(hint_colorizer.backend, propagation=None)
+    # The tiny model never learned hints: without propagation the pin changes nothing.
+    unchanged = np.asarray(without_propagation.colorize(photo, hints=[Hint(0.25, 0.5, (200, 30, 30))]))
+    assert np.array_equal(unchanged, np.asarray(hint_colorizer.colorize(photo)))
+
+
+def test_hints_follow_exif_orientation(hint_colorizer):
+    upright = Image.fromarray(np.full((40, 60), 128, dtype=np.uint8))
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    buffer = io.BytesIO()
+    stored.save(buffer, format="JPEG", exif=exif.tobytes(), quality=95)
+    result = hint_colorizer.colorize(Image.open(io.BytesIO(buffer.getvalue())), hints=[Hint(0.9, 0.1, (30, 30, 220))])
+    lab = color.rgb2lab(np.asarray(result) / 255.0)
+    assert result.size == (60, 40)
+    assert lab[4, 54, 2] < lab[36, 5, 2] - 10  # blue (b* down) near the top right, as the viewer sees it
+
+
+def test_batched_hints_go_to_their_own_image(hint_colorizer):
+    images = [Image.fromarray(np.full((32, 32), 128, dtype=np.uint8))] * 2
+    first, second = hint_colorizer.colorize_batch(images, hints=[[Hint(0.5, 0.5, (200, 30, 30))], []])
+    assert color.rgb2lab(np.asarray(first) / 255.0)[16, 16, 1] > color.rgb2lab(np.asarray(second) / 255.0)[16, 16, 1] + 30
+    with pytest.raises(ValueError, match="one sequence per image"):
+        hint_colorizer.colorize_batch(images, hints=[[]])

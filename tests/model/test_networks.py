@@ -66,3 +66,33 @@ def test_patch_discriminator_receptive_field_is_70():
     cols = torch.nonzero(influenced.any(dim=0)).flatten()
     assert rows.max() - rows.min() + 1 == 70
     assert cols.max() - cols.min() + 1 == 70
+
+
+def test_expanded_generator_computes_exactly_what_the_original_does():
+    """Zero-initialised hint inputs: the same output, with or without hint planes."""
+    from model.generator import expand_input_channels
+
+    torch.manual_seed(0)
+    original = UNetGenerator(TINY_GENERATOR).eval()
+    expanded = expand_input_channels(original, 4).eval()
+    assert expanded.config.in_channels == 4
+    lightness = torch.rand(2, 1, 40, 72) * 2 - 1
+    hints = torch.rand(2, 3, 40, 72)
+    with torch.no_grad():
+        reference = original(lightness)
+        assert torch.equal(expanded(torch.cat([lightness, torch.zeros_like(hints)], dim=1)), reference)
+        assert torch.equal(expanded(torch.cat([lightness, hints], dim=1)), reference)
+    # Once the new weights move, the hint planes reach the output.
+    with torch.no_grad():
+        expanded.encoder.stem[0].weight[:, 1:].normal_()
+        assert not torch.allclose(expanded(torch.cat([lightness, hints], dim=1)), reference)
+
+
+def test_input_convolutions_name_the_weights_that_read_the_input():
+    from model.generator import input_convolutions
+
+    for in_channels in (1, 4):
+        generator = UNetGenerator(GeneratorConfig(in_channels=in_channels, decoder_channels=TINY_GENERATOR.decoder_channels))
+        parameters = dict(generator.named_parameters())
+        for name, first in input_convolutions(generator.config):
+            assert parameters[name].shape[1] == first + in_channels

@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from model.artifact import onnx_path_for
 from model.colorizer import Colorizer
+from model.hints import Hint
 from tests.conftest import make_photo
 from training.checkpoint import load_checkpoint
 from training.cli import main as cli_main
@@ -230,3 +232,46 @@ def test_each_network_gets_its_own_learning_rate_and_betas(photo_folders, tmp_pa
     generator_group, discriminator_group = state["optimizer_g"]["param_groups"][0], state["optimizer_d"]["param_groups"][0]
     assert generator_group["lr"] == 1e-4 and tuple(generator_group["betas"]) == (0.4, 0.99)
     assert discriminator_group["lr"] == 3e-4 and tuple(discriminator_group["betas"]) == (0.1, 0.9)
+
+
+def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders, tmp_path, capsys):
+    """--hints with --init-from a model without hint inputs, both phases, export, evaluate --hints."""
+    train_dir, val_dir = photo_folders
+    start = tmp_path / "start"
+    train(tiny_config(train_dir, val_dir, start, l1_epochs=1, gan_epochs=0))
+    v1 = tmp_path / "v1.safetensors"
+    cli_main(["export", "--checkpoint", str(start / "last.pt"), "--out", str(v1), "--full-precision", "--no-onnx"])
+
+    out = tmp_path / "hints"
+    train(tiny_config(train_dir, val_dir, out, hints=True, init_from=str(v1), distill_from=str(v1), hint_lr_scale=5.0,
+                      hint_none_share=0.5, hint_mean_count=3.0))
+    rows = read_metrics(out / "metrics.csv")
+    assert [int(r["phase"]) for r in rows] == [1, 2]
+    assert all(float(r["val_psnr_hints10"]) > 0 for r in rows)
+    artifact = tmp_path / "hinted.safetensors"
+    assert cli_main(["export", "--checkpoint", str(out / "last.pt"), "--out", str(artifact)]) == 0
+    colorizer = Colorizer.load(artifact, device="cpu", backend="torch")
+    assert colorizer.metadata.generator.in_channels == 4 and colorizer.supports_hints
+    # Its ONNX file takes the hint planes too, and gives the same picture with hints.
+    onnx_colorizer = Colorizer.load(artifact, backend="onnx")
+    photo, pins = make_photo(64, 48, seed=2).convert("L"), [Hint(0.3, 0.4, (200, 40, 40)), Hint(0.8, 0.7, (30, 90, 200))]
+    assert np.abs(np.asarray(onnx_colorizer.colorize(photo, hints=pins), np.int16)
+                  - np.asarray(colorizer.colorize(photo, hints=pins), np.int16)).max() <= 1
+    assert colorizer.metadata.training["recipe"]["hints"]["distill_from"] == str(v1)
+    # The hint weights moved away from zero: the network itself now reads the hints.
+    weight = colorizer.backend.generator.encoder.stem[0].weight
+    assert weight[:, 1:].abs().sum() > 0
+
+    capsys.readouterr()
+    report = tmp_path / "eval.json"
+    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
+                     "--hints", "10", "--json", str(report)]) == 0
+    table = capsys.readouterr().out
+    assert "model, 10 hints" in table and "hints - automatic" in table
+    result = json.loads(report.read_text())
+    assert result["hints"]["count"] == 10 and result["hints"]["propagation"] is True
+    # Ten true colours spread along the edges beat a random tiny model's guesses.
+    assert result["hints"]["psnr_gain_over_automatic_db"] > 0.5
+    # A model without hint inputs refuses --hints.
+    with pytest.raises(SystemExit, match="hint"):
+        cli_main(["evaluate", "--artifact", str(v1), "--data-dir", str(val_dir), "--device", "cpu", "--hints", "3"])

@@ -1,0 +1,160 @@
+"""Edge-aware propagation of colour hints over the network's prediction (training-free).
+
+After Levin, Lischinski and Weiss 2004, "Colorization using Optimization": neighbouring
+pixels of similar lightness should have similar colour. Here the unknown is the
+*correction* r to the network's ab, not the ab itself, so the network stays the prior
+away from the hints:
+
+    minimise  sum over neighbours p~q of w_pq (r_p - r_q)^2      (smooth along L, free across edges)
+            + lam * sum_p r_p^2                                    (fade back to the network's colours)
+            + mu  * sum over hint pixels of (r_p - (hint_p - ab_p))^2
+
+with w_pq = exp(-(L_p - L_q)^2 / (2 sigma^2)) on the 4-neighbour grid. A hint therefore
+recolours the region around it up to its lightness edges and fades out over a distance
+set by lam. The linear system (graph Laplacian + lam I + mu M) r = mu M d is symmetric
+positive definite and is solved by conjugate gradients with a Jacobi preconditioner, in
+NumPy, at a working resolution of at most `work_side` pixels on the short side (the
+correction is smooth, and the solve grows faster than the pixel count). Conjugate
+gradients move information one pixel per iteration, so the grid is solved coarse to
+fine: each level starts from the coarser level's answer and only refines it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Propagation:
+    """How far and how freely hint corrections spread."""
+
+    sigma: float = 5.0  # L* difference at which neighbours decouple (edges stop the colour)
+    reach: float = 0.4  # fade-out distance of a correction, as a share of the image's short side
+    hint_weight: float = 10.0  # mu: how hard the hint pixels hold their colour
+    work_side: int = 128  # short side of the finest grid the system is solved on
+    coarse_side: int = 16  # short side of the coarsest grid
+    tolerance: float = 1e-3  # relative residual at which CG stops on each level
+    max_iterations: int = 60  # per level
+
+
+DEFAULT_PROPAGATION = Propagation()
+
+
+def _area_downsample(plane: np.ndarray, factor: int) -> np.ndarray:
+    """Mean over factor x factor blocks of the last two axes (the size must divide)."""
+    *lead, height, width = plane.shape
+    blocks = plane.reshape(*lead, height // factor, factor, width // factor, factor)
+    return blocks.mean(axis=(-3, -1))
+
+
+def _edge_weights(lightness: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    scale = np.float32(-0.5 / sigma**2)
+    vertical = np.exp(np.square(np.diff(lightness, axis=0)) * scale).astype(np.float32)
+    horizontal = np.exp(np.square(np.diff(lightness, axis=1)) * scale).astype(np.float32)
+    return vertical, horizontal
+
+
+def _laplacian(values: np.ndarray, vertical: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
+    """The weighted graph Laplacian applied to (channels, H, W) values."""
+    out = np.zeros_like(values)
+    step = np.diff(values, axis=-2) * vertical
+    out[..., 1:, :] += step
+    out[..., :-1, :] -= step
+    step = np.diff(values, axis=-1) * horizontal
+    out[..., :, 1:] += step
+    out[..., :, :-1] -= step
+    return out
+
+
+def solve_correction(
+    lightness: np.ndarray, target: np.ndarray, mask: np.ndarray, settings: Propagation = DEFAULT_PROPAGATION,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """The correction field (2, H, W) on one grid: target (2, H, W) holds the wanted
+    correction where mask (H, W) > 0 (its weight); lightness (H, W) is L*; `start` is
+    the initial guess (zeros by default)."""
+    height, width = lightness.shape
+    vertical, horizontal = _edge_weights(lightness.astype(np.float32), settings.sigma)
+    decay = np.float32(1.0 / (settings.reach * min(height, width)) ** 2)
+    hold = (settings.hint_weight * mask).astype(np.float32)
+    degree = np.zeros((height, width), dtype=np.float32)
+    degree[1:] += vertical
+    degree[:-1] += vertical
+    degree[:, 1:] += horizontal
+    degree[:, :-1] += horizontal
+    diagonal = degree + decay + hold
+
+    def apply(values: np.ndarray) -> np.ndarray:
+        return _laplacian(values, vertical, horizontal) + (decay + hold) * values
+
+    rhs = (hold * target).astype(np.float32)
+    solution = np.zeros_like(rhs) if start is None else start.astype(np.float32)
+    residual = rhs - apply(solution) if start is not None else rhs.copy()
+    preconditioned = residual / diagonal
+    direction = preconditioned.copy()
+    rho = np.sum(residual * preconditioned, axis=(1, 2), keepdims=True)
+    limit = settings.tolerance * float(np.sqrt(np.sum(rhs * rhs))) + 1e-12
+    for _ in range(settings.max_iterations):
+        product = apply(direction)
+        alpha = rho / (np.sum(direction * product, axis=(1, 2), keepdims=True) + 1e-30)
+        solution += alpha * direction
+        residual -= alpha * product
+        if float(np.sqrt(np.sum(residual * residual))) < limit:
+            break
+        preconditioned = residual / diagonal
+        rho_next = np.sum(residual * preconditioned, axis=(1, 2), keepdims=True)
+        direction = preconditioned + (rho_next / (rho + 1e-30)) * direction
+        rho = rho_next
+    return solution
+
+
+def _bilinear_upsample(values: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(C, h, w) -> (C, height, width), sampling as F.interpolate(bilinear, align_corners=False)."""
+
+    def axis(source: int, target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        position = np.maximum((np.arange(target) + 0.5) * source / target - 0.5, 0.0)
+        low = np.minimum(position.astype(np.intp), source - 1)
+        high = np.minimum(low + 1, source - 1)
+        return low, high, (position - low).astype(np.float32)
+
+    top, bottom, row_weight = axis(values.shape[-2], height)
+    left, right, column_weight = axis(values.shape[-1], width)
+    rows = values[:, top] + (values[:, bottom] - values[:, top]) * row_weight[:, None]
+    return rows[:, :, left] + (rows[:, :, right] - rows[:, :, left]) * column_weight
+
+
+def propagate_hints(
+    lightness: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray,
+    settings: Propagation = DEFAULT_PROPAGATION,
+) -> np.ndarray:
+    """The network's ab (2, H, W, Lab units) corrected towards the hints and spread along L.
+
+    lightness: (H, W) L* at the same resolution; hint_ab: (2, H, W) the hints' a*, b*
+    (Lab units) where hint_mask (H, W) is 1. Without hints, ab comes back unchanged.
+    """
+    if not np.any(hint_mask > 0):
+        return ab
+    height, width = lightness.shape
+    covered = (hint_mask > 0).astype(np.float32)
+    levels = [(lightness.astype(np.float32), ((hint_ab - ab) * covered).astype(np.float32), covered)]
+    # Halve while the grid is above the working size (finest level) or the coarse size.
+    while True:
+        level_l, level_sum, level_cover = levels[-1]
+        side = min(level_l.shape)
+        if side // 2 < settings.coarse_side or level_l.shape[0] % 2 or level_l.shape[1] % 2:
+            break
+        levels.append((_area_downsample(level_l, 2), _area_downsample(level_sum, 2), _area_downsample(level_cover, 2)))
+    finest = 0
+    while finest + 1 < len(levels) and min(levels[finest][0].shape) > settings.work_side:
+        finest += 1
+    solution = None
+    for level_l, level_sum, level_cover in reversed(levels[finest:]):
+        # Block means of the wanted correction over the hinted pixels only.
+        target = np.where(level_cover > 0, level_sum / np.maximum(level_cover, 1e-12), 0.0).astype(np.float32)
+        start = None if solution is None else _bilinear_upsample(solution, *level_l.shape)
+        solution = solve_correction(level_l, target, level_cover, settings, start)
+    if solution.shape[1:] != (height, width):
+        solution = _bilinear_upsample(solution, height, width)
+    return ab + solution

@@ -1,0 +1,58 @@
+"""model.propagation: hint corrections spread along lightness and stop at its edges."""
+
+import numpy as np
+
+from model.propagation import Propagation, propagate_hints
+
+
+def _two_regions(height=64, width=96):
+    """Left half L = 30, right half L = 70: one strong vertical edge."""
+    lightness = np.full((height, width), 30.0, dtype=np.float32)
+    lightness[:, width // 2 :] = 70.0
+    return lightness
+
+
+def test_no_hints_leave_the_prediction_unchanged():
+    lightness = _two_regions()
+    ab = np.random.default_rng(0).normal(size=(2, 64, 96)).astype(np.float32)
+    out = propagate_hints(lightness, ab, np.zeros_like(ab), np.zeros((64, 96), np.float32))
+    assert out is ab
+
+
+def test_a_hint_recolours_its_region_and_stops_at_the_edge():
+    lightness = _two_regions()
+    ab = np.zeros((2, 64, 96), dtype=np.float32)
+    hint_ab = np.zeros_like(ab)
+    mask = np.zeros((64, 96), dtype=np.float32)
+    mask[30:35, 10:15] = 1
+    hint_ab[0, mask > 0] = 60.0  # red-ish a*
+    out = propagate_hints(lightness, ab, hint_ab, mask, Propagation(work_side=64))
+    assert out[0, 32, 12] > 50  # the hint itself holds
+    assert out[0, 60, 40] > 10  # far across its own region
+    assert abs(out[0, 32, 60]) < 5  # just across the edge: barely touched
+    assert abs(out[1]).max() < 1e-3  # b* had nothing to correct
+
+
+def test_the_correction_fades_with_distance_in_a_uniform_region():
+    lightness = np.full((64, 256), 50.0, dtype=np.float32)
+    ab = np.zeros((2, 64, 256), dtype=np.float32)
+    mask = np.zeros((64, 256), dtype=np.float32)
+    mask[30:34, 2:6] = 1
+    hint_ab = np.zeros_like(ab)
+    hint_ab[1, mask > 0] = 50.0
+    out = propagate_hints(lightness, ab, hint_ab, mask, Propagation(reach=0.5, work_side=64))
+    near, middle, far = out[1, 32, 10], out[1, 32, 100], out[1, 32, 250]
+    assert near > middle > far > 0
+    assert far < 0.5 * near
+
+
+def test_a_coarser_working_grid_gives_nearly_the_same_answer():
+    rng = np.random.default_rng(1)
+    lightness = _two_regions(128, 128)
+    ab = rng.normal(scale=5, size=(2, 128, 128)).astype(np.float32)
+    mask = np.zeros((128, 128), dtype=np.float32)
+    mask[60:65, 20:25] = 1
+    hint_ab = np.where(mask > 0, 40.0, 0.0).astype(np.float32)[None].repeat(2, axis=0)
+    fine = propagate_hints(lightness, ab, hint_ab, mask, Propagation(work_side=128))
+    coarse = propagate_hints(lightness, ab, hint_ab, mask, Propagation(work_side=64))
+    assert np.median(np.abs(fine - coarse)) < 2.0

@@ -59,7 +59,7 @@ def _photos(folder: Path, count: int) -> list[Path]:
 def latency(artifact: Path, photo: Path, threads: int, repeats: int) -> dict[str, list[float]]:
     torch.set_num_threads(threads)
     backends = {"onnx": OnnxBackend(artifact.with_suffix(".onnx"), threads=threads),
-                "torch": TorchBackend(artifact, device="cpu", threads=threads)}  # fmt: skip
+                "torch": TorchBackend.load(artifact, device="cpu", threads=threads)}  # fmt: skip
     with Image.open(photo) as image:
         lightness = resize_lightness(lightness_of(image.convert("RGB")), (256, 256))
     inputs = backends["onnx"].metadata.lab.normalize_l(lightness)[None, None].astype(np.float32)

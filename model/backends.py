@@ -85,11 +85,11 @@ def choose_backend(path: str | Path, backend: str = "auto", device: str = "auto"
     if installed("onnxruntime"):
         raise BackendUnavailable(
             f"no ONNX file for {path}: export one with `colorizer export --artifact {_artifact_of(path)}` "
-            "(needs the train extra), or install the train extra to serve it with torch"
+            "(needs the train extra), or install the torch extra to serve it with torch"
         )
     raise BackendUnavailable(
         "neither ONNX Runtime nor torch is installed: install the serve extra (pip install '.[serve]') "
-        "or the train extra (pip install '.[train]')"
+        "or the torch extra (pip install '.[torch]')"
     )
 
 
@@ -110,7 +110,7 @@ def load_backend(path: str | Path, backend: str = "auto", device: str = "auto", 
 
         return OnnxBackend(onnx_file, threads=threads)
     if not installed("torch"):
-        raise BackendUnavailable("the torch backend needs torch: install the train extra (pip install '.[train]')")
+        raise BackendUnavailable("the torch backend needs torch: install the torch extra (pip install '.[serve,torch]')")
     from model.torch_backend import TorchBackend
 
-    return TorchBackend(_artifact_of(path), device=device, threads=threads)
+    return TorchBackend.load(_artifact_of(path), device=device, threads=threads)

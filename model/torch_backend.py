@@ -23,26 +23,25 @@ class TorchBackend:
 
     name = "torch"
 
-    def __init__(self, path: str | Path, device: str | torch.device = "auto", threads: int = 0) -> None:
-        self.source = Path(path)
+    def __init__(
+        self, generator: UNetGenerator, metadata: ArtifactMetadata, device: str | torch.device = "cpu",
+        source: str | Path | None = None,
+    ) -> None:
         self._device = resolve_device(device)
+        self.generator = generator.eval().to(self._device)
+        self.metadata = metadata
+        self.source = Path(source) if source else Path("<in memory>")
+        self.threads = torch.get_num_threads()
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "auto", threads: int = 0) -> "TorchBackend":
+        """Rebuild the generator from an artifact on `device` ("auto": CUDA when present)."""
         if threads:
             # Process-wide in torch: the service sets it once per worker.
             torch.set_num_threads(int(threads))
-        self.threads = torch.get_num_threads()
-        self.generator, self.metadata = load_artifact(self.source, device=self._device)
-
-    @classmethod
-    def from_generator(
-        cls, generator: UNetGenerator, metadata: ArtifactMetadata, device: str | torch.device = "cpu"
-    ) -> "TorchBackend":
-        """A backend around a generator already in memory (training code, tests)."""
-        backend = cls.__new__(cls)
-        backend.source = Path("<in memory>")
-        backend._device = resolve_device(device)
-        backend.threads = torch.get_num_threads()
-        backend.generator, backend.metadata = generator.eval().to(backend._device), metadata
-        return backend
+        resolved = resolve_device(device)
+        generator, metadata = load_artifact(path, device=resolved)
+        return cls(generator, metadata, resolved, path)
 
     @property
     def device(self) -> str:

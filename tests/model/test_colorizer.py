@@ -136,7 +136,7 @@ def hint_colorizer(tiny_artifact):
     torch.set_num_threads(1)
     generator, metadata = load_artifact(tiny_artifact)
     expanded = expand_input_channels(generator, HINT_INPUT_CHANNELS)
-    return Colorizer(TorchBackend.from_generator(expanded, replace(metadata, generator=expanded.config)))
+    return Colorizer(TorchBackend(expanded, replace(metadata, generator=expanded.config)))
 
 
 def test_vibrance_zero_gives_the_grayscale_image_and_one_the_models_colours(colorizer):
@@ -174,9 +174,9 @@ def test_a_one_channel_model_refuses_hints_and_still_colours_without(colorizer):
 def test_zero_initialised_hint_model_equals_v1_without_hints():
     """The shipped 1-channel model, expanded to take hints: identical output without them."""
     generator, metadata = load_artifact(V1_ARTIFACT)
-    v1 = Colorizer(TorchBackend.from_generator(generator, metadata))
+    v1 = Colorizer(TorchBackend(generator, metadata))
     expanded = expand_input_channels(generator, HINT_INPUT_CHANNELS)
-    with_hints = Colorizer(TorchBackend.from_generator(expanded, replace(metadata, generator=expanded.config)))
+    with_hints = Colorizer(TorchBackend(expanded, replace(metadata, generator=expanded.config)))
     assert with_hints.supports_hints and with_hints.max_hints == MAX_HINTS
     photo = make_photo(96, 64, seed=5).convert("L")
     assert np.array_equal(np.asarray(v1.colorize(photo, render_size=64)), np.asarray(with_hints.colorize(photo, render_size=64)))

@@ -1,4 +1,4 @@
-import { useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type PointerEvent } from 'react'
+import { useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type PointerEvent, type RefObject } from 'react'
 
 import { colourAt } from './pixelColour'
 import { clamp01, describePosition, nudge, type Pin } from './pins'
@@ -19,6 +19,8 @@ interface HintEditorProps {
   onRemove: (id: number) => void
   /** Set while the image is being colorized again with the pins. */
   busy: boolean
+  /** The shown image, for the parent to read colours from too. */
+  imageRef: RefObject<HTMLImageElement | null>
 }
 
 interface Drag {
@@ -33,8 +35,8 @@ interface Drag {
  * for bigger steps), Delete or Backspace removes it. Positions are fractions of the
  * image's width and height, so they hold at any display size.
  */
-export function HintEditor({ src, alt, width, height, pins, selectedId, onAdd, onMove, onSettle, onSelect, onRemove, busy }: HintEditorProps) {
-  const imageRef = useRef<HTMLImageElement>(null)
+export function HintEditor(props: HintEditorProps) {
+  const { src, alt, width, height, pins, selectedId, onAdd, onMove, onSettle, onSelect, onRemove, busy, imageRef } = props
   const drag = useRef<Drag | null>(null)
 
   function position(clientX: number, clientY: number): { x: number; y: number } | null {

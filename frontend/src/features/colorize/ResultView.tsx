@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 
 import type { ColorizeResult, ColorizerApi } from '../../api/colorizer'
 import { CompareSlider } from './CompareSlider'
@@ -6,6 +6,7 @@ import { DownloadControls } from './DownloadControls'
 import { describeError } from './errorMessages'
 import { HintEditor } from './HintEditor'
 import { PinPanel } from './PinPanel'
+import { colourAt } from './pixelColour'
 import { FALLBACK_COLOUR } from './pins'
 import { SideBySide } from './SideBySide'
 import { useSteering } from './useSteering'
@@ -51,6 +52,7 @@ function formatSeconds(ms: number): string {
 export function ResultView({ name, file, renderSize, originalUrl, result, api, maxHints, onColorizeAgain }: ResultViewProps) {
   const [view, setView] = useState<View>('slider')
   const [selectedId, setSelectedId] = useState<number | null>(null)
+  const editorImage = useRef<HTMLImageElement>(null)
   const steering = useSteering({ api, file, renderSize, baseResult: result, maxPins: maxHints })
   const shown = steering.result
   const expired = useExpired(shown.expiresAtMs)
@@ -109,13 +111,14 @@ export function ResultView({ name, file, renderSize, originalUrl, result, api, m
             onSelect={setSelectedId}
             onRemove={steering.removePin}
             busy={steering.working}
+            imageRef={editorImage}
           />
           <PinPanel
             pins={steering.pins}
             selected={selected}
             selectedNumber={selectedIndex + 1}
             maxPins={maxHints}
-            onAddCentre={() => addPin(0.5, 0.5, null)}
+            onAddCentre={() => addPin(0.5, 0.5, colourAt(editorImage.current, 0.5, 0.5))}
             onColor={(id, color) => steering.updatePin(id, { color })}
             onRemove={steering.removePin}
             onClear={steering.clearPins}

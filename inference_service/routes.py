@@ -127,6 +127,17 @@ def _hints(values: MultiDict) -> tuple[Hint, ...]:
         raise _invalid_parameter("hints", message) from None
 
 
+def refuse_parameter_files(files: MultiDict) -> None:
+    """A parameter sent as a file part would be silently ignored: say how to send it instead."""
+    for name in ("hints", "vibrance"):
+        if name in files:
+            raise _invalid_parameter(
+                name,
+                f"'{name}' was sent as a file; send it as a text field "
+                f"(with curl: -F '{name}=<{name}.json', not -F '{name}=@{name}.json').",
+            )
+
+
 def parse_options(values: MultiDict) -> ColorizeOptions:
     """Validate render_size, format, quality, hints and vibrance (query string or form fields)."""
     render_size = _integer(values, "render_size", MIN_RENDER_SIZE, MAX_RENDER_SIZE)
@@ -286,6 +297,7 @@ def colorize() -> Response:
     state = _state()
     settings = state.settings
     options = parse_options(request.values)
+    refuse_parameter_files(request.files)
     colorizer = _ready_colorizer(state)
     _check_hints_supported(colorizer, options.hints)
     upload = read_upload(request, settings.max_upload_bytes)

@@ -127,6 +127,14 @@ def test_a_parameter_given_twice_with_different_values_is_refused(hint_client, n
     assert error["parameter"] == name
 
 
+@pytest.mark.parametrize("name", ["hints", "vibrance"])
+def test_a_parameter_sent_as_a_file_is_refused_not_ignored(hint_client, name):
+    body = {"image": (io.BytesIO(_gray_jpeg()), "photo.jpg"), name: (io.BytesIO(b"[]"), f"{name}.json")}
+    error = error_of(hint_client.post("/v1/colorize", data=body, content_type="multipart/form-data"), 422)
+    assert (error["code"], error["parameter"]) == ("invalid_parameter", name)
+    assert "text field" in error["message"]
+
+
 def test_malformed_hints_are_refused_whatever_the_model(client):
     """Validation comes first: a 1-channel model answers invalid_parameter, not hints_unsupported."""
     error = error_of(_post(client, form={"hints": "[{x: 1}"}), 422)

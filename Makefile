@@ -23,3 +23,4 @@ bench:
 	.venv/bin/python benchmarks/bench_training.py
 	.venv/bin/python benchmarks/bench_service.py
 	.venv/bin/python benchmarks/bench_gateway.py
+	.venv/bin/python benchmarks/bench_batch.py

@@ -1,70 +1,85 @@
 """Offline colorization of files and folders, no server needed.
 
     python -m model photo.jpg old_photos/ --out colorized/ [--render-size 384] [--format jpeg]
+    python -m model s3://archive/scans/ --out s3://archive/colorized/ --engine ray --ray-address auto
 
-Folders are searched recursively; outputs keep the folder structure and are named
-`<stem>-colorized.<ext>`. Unreadable files are reported and skipped; the exit
-status is 1 if any input failed.
+Folders (local or fsspec URLs) are searched recursively; outputs keep the folder
+structure and are named `<stem>-colorized.<ext>`. A rerun skips inputs whose
+output exists (`--overwrite` redoes them). Files that cannot be read, decoded,
+colorized or written are recorded in `colorize-report.json` beside the outputs
+and skipped; the exit status is 1 if any input failed, 2 for a usage error.
+
+`--engine local` (the default) runs in this process; `--engine ray` spreads the
+work over a Ray cluster (model/ray_engine.py, needs the `ray` extra).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-from PIL import Image, UnidentifiedImageError
+import time
+from datetime import datetime, timezone
 
 from model.artifact import ArtifactError, default_artifact_path
+from model.batch_io import (
+    FORMATS,
+    REPORT_NAME,
+    Failure,
+    FileError,
+    InputFile,
+    OutputSettings,
+    colorize_files,
+    list_inputs,
+    pending_inputs,
+    write_report,
+)
 from model.colorizer import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Colorizer
-from model.preprocessing import flatten_alpha
-
-INPUT_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
-FORMATS = {"png": ("PNG", "png"), "jpeg": ("JPEG", "jpg"), "webp": ("WEBP", "webp")}
 
 
-def collect_inputs(paths: list[str]) -> list[tuple[Path, Path]]:
-    """(file, path relative to its output folder) for every input file or image under an input folder."""
-    found = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in INPUT_SUFFIXES:
-                    found.append((child, child.relative_to(path)))
-        else:
-            found.append((path, Path(path.name)))
-    return found
+class Progress:
+    """One status line on stderr: a bar, done/total, failures, images per second."""
+
+    def __init__(self, total: int, width: int = 30) -> None:
+        self.total = total
+        self.width = width
+        self.done = 0
+        self.failed = 0
+        self.started = time.monotonic()
+
+    def update(self, done: int = 0, failed: int = 0, name: str = "") -> None:
+        self.done += done
+        self.failed += failed
+        filled = self.width * self.done // max(self.total, 1)
+        rate = self.done / max(time.monotonic() - self.started, 1e-9)
+        failed_text = f" {self.failed} failed" if self.failed else ""
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}{failed_text} "
+            f"{rate:.1f} img/s {name[-40:]:<40}"
+        )
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
 
 
-def output_path(out_dir: Path, relative: Path, extension: str) -> Path:
-    return out_dir / relative.parent / f"{relative.stem}-colorized.{extension}"
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except "None" and "False", which say nothing (the help text says what happens)."""
 
-
-def _progress(done: int, total: int, name: str) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
-    sys.stderr.flush()
-
-
-def save_image(image: Image.Image, path: Path, file_format: str, quality: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pillow_format = FORMATS[file_format][0]
-    if pillow_format == "JPEG":
-        image = flatten_alpha(image)  # JPEG has no alpha: lay it on white, as a viewer shows it
-    options = {"quality": quality} if pillow_format in ("JPEG", "WEBP") else {}
-    image.save(path, format=pillow_format, **options)
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m model",
-        description="Colorize grayscale photos (files or whole folders) with the shipped or a given model.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Colorize grayscale photos (files or whole folders, local or fsspec URLs) with the shipped "
+        "or a given model. Reruns resume: inputs whose output exists are skipped.",
+        formatter_class=_HelpFormatter,
     )
-    parser.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively)")
-    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively); paths or URLs")
+    parser.add_argument("--out", required=True, help="output folder or URL (e.g. s3://bucket/colorized)")
     parser.add_argument("--artifact", default=None, help=f"model artifact (default: {default_artifact_path()})")
     parser.add_argument(
         "--render-size", type=int, default=None,
@@ -72,43 +87,113 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--format", choices=sorted(FORMATS), default="png", help="output format")
     parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality")
-    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    parser.add_argument("--overwrite", action="store_true", help="colorize inputs again even when their output exists")
+    parser.add_argument(
+        "--batch-size", type=int, default=8,
+        help="images decoded and colorized together (those of the same render shape share one forward)",
+    )
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: this process; ray: a Ray cluster (needs pip install -r requirements-ray.txt)")
+    parser.add_argument("--device", default="auto", help="local engine: auto (CUDA when present), cpu or cuda")
+    ray_group = parser.add_argument_group("Ray engine (--engine ray)")
+    ray_group.add_argument(
+        "--ray-address", default=None,
+        help="Ray cluster to join (e.g. auto, ray://head:10001); default: start a local Ray on this machine",
+    )
+    ray_group.add_argument(
+        "--num-gpus-per-worker", type=float, default=0.0,
+        help="GPUs each model worker reserves (0: CPU workers; 0.5: two workers share a GPU)",
+    )
+    ray_group.add_argument("--cpus-per-worker", type=float, default=1.0,
+                           help="CPUs each model worker reserves (also its torch threads)")
+    ray_group.add_argument("--workers", type=int, default=None,
+                           help="most model workers at once (default: as many as the cluster's CPUs/GPUs allow)")
     return parser
+
+
+def usage_error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_local(
+    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Progress, failures: list[Failure]
+) -> None:
+    """The local engine: this process, one batch after another. Appends to `failures` as it goes."""
+    colorizer = Colorizer.load(args.artifact, device=args.device)
+    progress.update()
+    for start in range(0, len(pending), args.batch_size):
+        batch = pending[start:start + args.batch_size]
+        outcomes = colorize_files(colorizer, batch, output, args.render_size)
+        failed = [outcome for outcome in outcomes if outcome is not None]
+        failures.extend(failed)
+        progress.update(done=len(batch), failed=len(failed), name=batch[-1].relative)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.render_size is not None and not MIN_RENDER_SIZE <= args.render_size <= MAX_RENDER_SIZE:
-        print(f"error: --render-size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}", file=sys.stderr)
-        return 2
-    inputs = collect_inputs(args.inputs)
-    if not inputs:
-        print("error: no images found in the given inputs", file=sys.stderr)
-        return 2
+        return usage_error(f"--render-size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}")
+    if args.batch_size < 1:
+        return usage_error("--batch-size must be at least 1")
+    if args.engine == "ray" and (args.num_gpus_per_worker < 0 or args.cpus_per_worker <= 0 or (args.workers or 1) < 1):
+        return usage_error("--num-gpus-per-worker must be >= 0, --cpus-per-worker > 0 and --workers >= 1")
+    output = OutputSettings(args.out, args.format, args.quality)
     try:
-        colorizer = Colorizer.load(args.artifact, device=args.device)
+        inputs = list_inputs(args.inputs, exclude=args.out)
+        pending = list(inputs) if args.overwrite else pending_inputs(inputs, output)
+    except ImportError as error:  # e.g. s3:// without s3fs installed
+        return usage_error(f"no filesystem for that URL: {error}")
+    except (OSError, ValueError) as error:
+        return usage_error(f"cannot list the inputs or the output folder: {error}")
+    if not inputs:
+        return usage_error("no images found in the given inputs")
+    skipped = len(inputs) - len(pending)
+    if skipped:
+        print(f"{skipped} of {len(inputs)} images already have an output in {args.out}: skipped", file=sys.stderr)
+
+    failures: list[Failure] = []
+    interrupted = False
+    progress = Progress(len(pending))
+    try:
+        if pending and args.engine == "ray":
+            try:
+                from model.ray_engine import run_ray  # only this engine imports ray
+            except ImportError as error:
+                return usage_error(f"the Ray engine needs the optional extra ({error}): pip install -r requirements-ray.txt")
+            run_ray(pending, output, args, progress, failures)
+        elif pending:
+            run_local(pending, output, args, progress, failures)
     except ArtifactError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    out_dir = Path(args.out)
-    extension = FORMATS[args.format][1]
-    failures = []
-    for done, (path, relative) in enumerate(inputs, start=1):
-        _progress(done - 1, len(inputs), path.name)
-        try:
-            with Image.open(path) as image:
-                image.load()
-                result = colorizer.colorize(image, render_size=args.render_size)
-            save_image(result, output_path(out_dir, relative, extension), args.format, args.quality)
-        except FileNotFoundError:
-            failures.append((path, "file not found"))
-        except (UnidentifiedImageError, Image.DecompressionBombError) as error:
-            failures.append((path, f"not a readable image ({error.__class__.__name__})"))
-        except (OSError, ValueError, SyntaxError) as error:
-            failures.append((path, f"could not be decoded ({error})"))
-        _progress(done, len(inputs), path.name)
-    sys.stderr.write("\n")
-    for path, reason in failures:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
-    print(f"colorized {len(inputs) - len(failures)} of {len(inputs)} images into {out_dir}", file=sys.stderr)
-    return 1 if failures else 0
+        return usage_error(str(error))
+    except KeyboardInterrupt:
+        interrupted = True  # the report still says what failed so far; a rerun resumes
+    finally:
+        if pending:
+            progress.close()
+    summary = {
+        "engine": args.engine,
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "interrupted": interrupted,
+        "inputs": len(inputs),
+        "skipped_existing": skipped,
+        "attempted": len(pending),
+        "failed": len(failures),
+    }
+    try:
+        report = write_report(output, summary, failures)
+    except FileError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        report = None
+    for failure in failures:
+        print(f"failed {failure.path}: {failure.message} [{failure.code}]", file=sys.stderr)
+    done = len(pending) - len(failures)
+    print(
+        f"colorized {done} of {len(pending)} images into {args.out}"
+        + (f" ({skipped} already done)" if skipped else "")
+        + (f"; report: {report}" if report else f"; no {REPORT_NAME} written"),
+        file=sys.stderr,
+    )
+    if interrupted:
+        return 130
+    return 1 if failures or report is None else 0

@@ -8,6 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${COLORIZER_VENV:-$ROOT/.venv}"
 bash "$ROOT/scripts/setup.sh"
 bash "$ROOT/scripts/setup-web.sh"
+# The offline CLI's Ray engine is an optional extra (not in setup.sh, which run.sh uses); its tests need it.
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-ray.txt"
 
 cd "$ROOT"
 echo "== Python tests"

@@ -9,17 +9,21 @@ const { rateLimit } = require('express-rate-limit');
 const { MULTIPART_ALLOWANCE_BYTES } = require('./config');
 const { errorHandler, notFoundHandler, sendError, HttpError } = require('./errors');
 const { createLogger, requestLogger } = require('./logger');
+const { InferencePool } = require('./inferencePool');
+const { openResultStore } = require('./openResultStore');
 const { passThroughProxy } = require('./proxy');
-const { ResultStore } = require('./resultStore');
-const { Upstream, payloadTooLarge } = require('./upstream');
+const { RedisRateLimitStore } = require('./redisRateLimitStore');
+const { payloadTooLarge } = require('./upstream');
 const { colorizeHandler } = require('./routes/colorize');
 const { healthHandler } = require('./routes/health');
 const { imageHandler } = require('./routes/images');
 
-function colorizeRateLimit(config) {
+/** `store`: where hits are counted (shared by gateway replicas); express-rate-limit's memory by default. */
+function colorizeRateLimit(config, store) {
   return rateLimit({
     windowMs: config.rateLimitWindowMs,
     limit: config.rateLimitMax,
+    ...(store && { store, passOnStoreError: true }), // Redis away: colorize answers 503 anyway
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: (req) => config.rateLimitMax === 0 || req.method !== 'POST',
@@ -70,26 +74,28 @@ function frontend(staticDir) {
 /**
  * Build the gateway: the built frontend at /, the colorize API at /api, and a
  * pass-through of the inference service's REST API at /api/v1. Resolves to the
- * Express app; `app.locals.close()` stops its timers and sockets.
+ * Express app; `app.locals.close()` stops its timers and sockets. `lookup`
+ * replaces the system's DNS lookup for INFERENCE_DISCOVERY=dns (tests).
  */
-async function createApp(config, { logger = createLogger(config.logLevel) } = {}) {
-  const upstream = new Upstream({ baseUrl: config.inferenceUrl, timeoutMs: config.upstreamTimeoutMs });
-  const store = await new ResultStore({
-    dir: config.resultDir,
-    ttlMs: config.resultTtlMs,
-    maxBytes: config.resultMaxBytes,
-    sweepMs: config.resultSweepMs,
+async function createApp(config, { logger = createLogger(config.logLevel), lookup } = {}) {
+  const pool = await new InferencePool({
+    urls: config.inferenceUrls,
+    discovery: config.inferenceDiscovery,
+    timeoutMs: config.upstreamTimeoutMs,
+    healthIntervalMs: config.inferenceHealthIntervalMs,
     logger,
+    ...(lookup && { lookup }),
   }).open();
+  const store = await openResultStore(config, logger);
 
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   app.locals.store = store;
-  app.locals.upstream = upstream;
+  app.locals.pool = pool;
   app.locals.close = () => {
     store.close();
-    upstream.close();
+    pool.close();
   };
 
   app.use(requestLogger(logger));
@@ -106,20 +112,21 @@ async function createApp(config, { logger = createLogger(config.logLevel) } = {}
     }),
   );
 
-  const limiter = colorizeRateLimit(config);
+  const sharedCounts = config.redisUrl ? new RedisRateLimitStore({ client: store.client, prefix: `${config.redisKeyPrefix}rate:` }) : null;
+  const limiter = colorizeRateLimit(config, sharedCounts);
   const bodyLimitBytes = config.uploadLimitBytes + MULTIPART_ALLOWANCE_BYTES;
   const limitUpload = declaredSizeLimit(bodyLimitBytes, config.uploadLimitBytes);
 
   // The streaming routes come first: no body parser runs before them (none is used at all).
-  app.use('/api/v1', limiter, limitUpload, passThroughProxy({ upstream }));
+  app.use('/api/v1', limiter, limitUpload, passThroughProxy({ pool }));
   app.post(
     '/api/colorize',
     limiter,
     limitUpload,
-    colorizeHandler({ upstream, store, uploadLimitBytes: config.uploadLimitBytes, bodyLimitBytes }),
+    colorizeHandler({ pool, store, uploadLimitBytes: config.uploadLimitBytes, bodyLimitBytes }),
   );
   app.get('/api/images/:id', imageHandler({ store }));
-  app.get('/api/health', healthHandler({ upstream, store, startedAt: Date.now() }));
+  app.get('/api/health', healthHandler({ pool, store, startedAt: Date.now() }));
   app.all('/api/colorize', (req, res) => {
     throw new HttpError(405, 'method_not_allowed', 'Use POST to colorize an image.', { Allow: 'POST' });
   });

@@ -12,12 +12,21 @@ const MULTIPART_ALLOWANCE_BYTES = 64 * 1024;
 const SETTINGS = {
   port: { env: 'PORT', type: 'int', default: 3000 },
   host: { env: 'HOST', type: 'string', default: '0.0.0.0' },
-  inferenceUrl: { env: 'INFERENCE_URL', type: 'url', default: 'http://127.0.0.1:8000' },
+  // One inference service, or several replicas: a comma-separated list of URLs.
+  inferenceUrls: { env: 'INFERENCE_URL', type: 'urls', default: ['http://127.0.0.1:8000'] },
+  // "dns": each URL's host name stands for every address it resolves to (one replica
+  // each), looked up again at every health round; "static": each URL is one replica.
+  inferenceDiscovery: { env: 'INFERENCE_DISCOVERY', type: 'string', default: 'static', choices: ['static', 'dns'] },
+  // How often each replica's /v1/health is checked (0: only when /api/health is asked).
+  inferenceHealthIntervalMs: { env: 'INFERENCE_HEALTH_INTERVAL_MS', type: 'int', default: 5000 },
   // Largest accepted image file: same meaning and default (20 MB) as the inference
   // service's COLORIZER_MAX_UPLOAD_BYTES, so both sides refuse the same files. The
   // request body may be MULTIPART_ALLOWANCE_BYTES larger (the multipart envelope).
   uploadLimitBytes: { env: 'UPLOAD_LIMIT', type: 'bytes', default: 20 * MB },
   upstreamTimeoutMs: { env: 'UPSTREAM_TIMEOUT_MS', type: 'int', default: 120_000 },
+  // Set: results live in this Redis (shared by gateway replicas); unset: on disk in RESULT_DIR.
+  redisUrl: { env: 'REDIS_URL', type: 'string', default: '' },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', type: 'string', default: 'colorizer:' },
   resultDir: { env: 'RESULT_DIR', type: 'string', default: path.join(os.tmpdir(), 'colorizer-results') },
   resultTtlMs: { env: 'RESULT_TTL_MS', type: 'int', default: 60 * 60 * 1000 },
   resultMaxBytes: { env: 'RESULT_MAX_BYTES', type: 'bytes', default: 1024 * MB },
@@ -40,19 +49,34 @@ function parseBytes(text) {
   return Math.floor(Number(match[1]) * units[(match[2] || 'b').toLowerCase()]);
 }
 
+function parseUrl(setting, raw) {
+  let url = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    /* reported below */
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    throw new Error(`${setting.env} must be an absolute http(s) URL, got "${raw}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
 function parseValue(name, setting, raw) {
-  if (setting.type === 'string') return raw;
-  if (setting.type === 'url') {
-    let url = null;
-    try {
-      url = new URL(raw);
-    } catch {
-      /* reported below */
+  if (setting.type === 'string') {
+    if (setting.choices && !setting.choices.includes(raw)) {
+      throw new Error(`${setting.env} must be one of ${setting.choices.join(', ')}, got "${raw}"`);
     }
-    if (!url || !['http:', 'https:'].includes(url.protocol)) {
-      throw new Error(`${setting.env} must be an absolute http(s) URL, got "${raw}"`);
+    return raw;
+  }
+  if (setting.type === 'url') return parseUrl(setting, raw);
+  if (setting.type === 'urls') {
+    const urls = raw.split(/[\s,]+/).filter(Boolean).map((item) => parseUrl(setting, item));
+    if (!urls.length) throw new Error(`${setting.env} must name at least one URL`);
+    if (new Set(urls.map((url) => new URL(url).protocol)).size > 1) {
+      throw new Error(`${setting.env}: all replicas must use the same protocol (http or https), got "${raw}"`);
     }
-    return url.toString().replace(/\/+$/, '');
+    return [...new Set(urls)];
   }
   const value = setting.type === 'bytes' ? parseBytes(raw) : Number(raw);
   if (!Number.isInteger(value) || value < 0) {

@@ -24,6 +24,9 @@ const upstreamUnavailable = () =>
 const upstreamTimeout = () =>
   new HttpError(504, 'upstream_timeout', 'The inference service did not answer in time.');
 
+const resultStoreUnavailable = () =>
+  new HttpError(503, 'result_store_unavailable', 'Results cannot be stored right now: try again in a moment.', { 'Retry-After': '5' });
+
 const badUpstreamResponse = (detail) =>
   new HttpError(502, 'bad_upstream_response', `The inference service sent an unusable answer: ${detail}`);
 
@@ -71,7 +74,9 @@ module.exports = {
   upstreamUnavailable,
   upstreamTimeout,
   badUpstreamResponse,
+  resultStoreUnavailable,
   fromUpstreamError,
+  UNREACHABLE_CODES,
   notFoundHandler,
   errorHandler,
 };

@@ -8,7 +8,7 @@ const { pipeline } = require('node:stream/promises');
 const { imageSize } = require('image-size');
 const { imageSizeFromFile } = require('image-size/fromFile');
 
-const { HttpError } = require('./errors');
+const { HttpError, resultStoreUnavailable } = require('./errors');
 
 // Enough of the start of an image to find its size (PNG, WebP: a few bytes; JPEG: up to its SOF marker).
 const HEAD_BYTES = 256 * 1024;
@@ -29,12 +29,16 @@ function isValidId(id) {
 }
 
 /**
- * Colorized results on disk, each with a time-to-live, under a total size cap.
+ * Colorized results on disk, each with a time-to-live, under a total size cap: the
+ * embedded default, for one gateway (redisResultStore.js is the one for several).
  *
  * Each result is two files in `dir`: `<id>.<ext>` (the image) and `<id>.json`
  * (its metadata). The index lives in memory and is rebuilt from the metadata
  * files on start, so results survive a gateway restart until they expire.
  * When the cap is exceeded the oldest results are removed first.
+ *
+ * Both stores offer: open(), close(), assertWritable(), save(stream, info),
+ * get(id), read(id) -> {entry, body}, health().
  */
 class ResultStore {
   constructor({ dir, ttlMs, maxBytes, sweepMs = 60_000, logger = null, now = Date.now }) {
@@ -65,6 +69,35 @@ class ResultStore {
   close() {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Throws 503 result_store_unavailable when a result could not be kept now (checked before colorizing). */
+  async assertWritable() {
+    try {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await fsp.access(this.dir, fs.constants.W_OK);
+    } catch (err) {
+      this.logger?.error({ err: { code: err.code, message: err.message } }, 'result folder not writable');
+      throw resultStoreUnavailable();
+    }
+  }
+
+  /** For /api/health: whether results can be stored, and how many there are. */
+  async health() {
+    let error = null;
+    try {
+      await fsp.access(this.dir, fs.constants.W_OK);
+    } catch {
+      error = 'the result folder cannot be written';
+    }
+    return {
+      backend: 'disk',
+      status: error ? 'failing' : 'ok',
+      ...(error && { error }),
+      count: this.entries.size,
+      bytes: this.totalBytes,
+      max_bytes: this.maxBytes,
+    };
   }
 
   async loadExisting() {
@@ -187,6 +220,19 @@ class ResultStore {
     return meta;
   }
 
+  /** The live entry and its image as a readable stream, or null when it is unknown or expired. */
+  async read(id) {
+    const meta = this.get(id);
+    if (!meta) return null;
+    try {
+      const handle = await fsp.open(this.filePath(meta), 'r');
+      return { entry: meta, body: handle.createReadStream() };
+    } catch (err) {
+      if (err.code === 'ENOENT') return null; // expired or evicted since the lookup
+      throw err;
+    }
+  }
+
   /** Remove every expired result (files and index). */
   async sweep() {
     const now = this.now();
@@ -207,4 +253,4 @@ class ResultStore {
   }
 }
 
-module.exports = { ResultStore, isValidId, newId, ID_PATTERN };
+module.exports = { ResultStore, isValidId, newId, ID_PATTERN, EXTENSIONS };

@@ -10,7 +10,14 @@ async function main() {
   const app = await createApp(config, { logger });
   const server = app.listen(config.port, config.host, () => {
     logger.info(
-      { port: config.port, host: config.host, inferenceUrl: config.inferenceUrl, staticDir: config.staticDir, resultDir: config.resultDir },
+      {
+        port: config.port,
+        host: config.host,
+        inferenceUrls: config.inferenceUrls,
+        inferenceDiscovery: config.inferenceDiscovery,
+        staticDir: config.staticDir,
+        results: config.redisUrl ? 'redis' : config.resultDir,
+      },
       'gateway listening',
     );
   });

@@ -20,20 +20,28 @@ function payloadTooLarge(imageLimitBytes) {
   return new HttpError(413, 'payload_too_large', `The image is larger than the limit of ${imageLimitBytes} bytes.`);
 }
 
+/** A keep-alive agent; it keeps a pool of sockets per host, so several replicas can share one. */
+function newAgent(protocol) {
+  return new (protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: 64 });
+}
+
 /**
- * Talks to the inference service: one keep-alive agent, an inactivity timeout, and
- * streaming bodies in both directions (an upload is never held in memory).
+ * Talks to one inference replica: one keep-alive agent, an inactivity timeout, and
+ * streaming bodies in both directions. `hostHeader` is the Host to send when the
+ * URL holds an address found for a name (DNS discovery).
  */
 class Upstream {
-  constructor({ baseUrl, timeoutMs }) {
+  constructor({ baseUrl, timeoutMs, hostHeader = null, agent = null }) {
     this.baseUrl = new URL(baseUrl);
     this.timeoutMs = timeoutMs;
+    this.hostHeader = hostHeader;
     this.client = this.baseUrl.protocol === 'https:' ? https : http;
-    this.agent = new this.client.Agent({ keepAlive: true, maxSockets: 64 });
+    this.ownsAgent = !agent;
+    this.agent = agent || newAgent(this.baseUrl.protocol);
   }
 
   close() {
-    this.agent.destroy();
+    if (this.ownsAgent) this.agent.destroy();
   }
 
   /** An absolute URL on the inference service for a path like "/v1/colorize". */
@@ -47,7 +55,8 @@ class Upstream {
 
   /**
    * Send a request and resolve with the upstream response (headers received).
-   * `body` (a readable stream, e.g. the client's request) is piped through a byte
+   * `body` is a Buffer (sent as it is, so it can be sent again to another replica),
+   * or a readable stream (e.g. the client's request) piped through a byte
    * counter that rejects with 413 past `limitBytes` (the error names `imageLimitBytes`). Socket errors reject with the
    * raw error (see errors.fromUpstreamError); no bytes for `timeoutMs` rejects with
    * code UPSTREAM_TIMEOUT, also while the response body is still streaming.
@@ -55,7 +64,8 @@ class Upstream {
   request({ method = 'GET', pathname, search = '', headers = {}, body = null, limitBytes = Infinity, imageLimitBytes = limitBytes, timeoutMs = this.timeoutMs }) {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const upstreamReq = this.client.request(this.url(pathname, search), { method, headers, agent: this.agent });
+      const allHeaders = this.hostHeader ? { host: this.hostHeader, ...headers } : headers;
+      const upstreamReq = this.client.request(this.url(pathname, search), { method, headers: allHeaders, agent: this.agent });
       const fail = (err) => {
         if (!settled) {
           settled = true;
@@ -69,8 +79,8 @@ class Upstream {
         settled = true;
         resolve(upstreamRes);
       });
-      if (!body) {
-        upstreamReq.end();
+      if (!body || Buffer.isBuffer(body)) {
+        upstreamReq.end(body || undefined);
         return;
       }
       let received = 0;
@@ -116,4 +126,4 @@ async function readBody(stream, maxBytes = 1024 * 1024) {
   return Buffer.concat(chunks);
 }
 
-module.exports = { Upstream, forwardedHeaders, readBody, payloadTooLarge, timeoutError };
+module.exports = { Upstream, newAgent, forwardedHeaders, readBody, payloadTooLarge, timeoutError };

@@ -6,8 +6,8 @@ const { createApp } = require('../src/app');
 const { loadConfig } = require('../src/config');
 const { tempDir } = require('./inferenceService');
 
-/** A gateway app for a test: configured like production (from an env mapping), quiet logs. */
-async function makeGateway(env = {}) {
+/** A gateway app for a test: configured like production (from an env mapping), quiet logs; `options` go to createApp. */
+async function makeGateway(env = {}, options = {}) {
   const config = loadConfig({
     RESULT_DIR: tempDir('gateway-results-'),
     STATIC_DIR: path.join(tempDir('gateway-static-'), 'missing'),
@@ -15,7 +15,7 @@ async function makeGateway(env = {}) {
     RATE_LIMIT_MAX: '0',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   return { app, config, close: () => app.locals.close() };
 }
 

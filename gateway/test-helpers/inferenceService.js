@@ -14,12 +14,12 @@ const path = require('node:path');
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const VENV = process.env.COLORIZER_VENV || path.join(REPO_ROOT, '.venv');
 
-function freePort() {
+function freePort(host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
@@ -78,12 +78,13 @@ async function waitForHealth(url, { expect = 'READY', timeoutMs = 60_000, child,
 }
 
 /**
- * Start gunicorn on a free port. `env` adds COLORIZER_* settings; `expect` is
- * the health status to wait for (READY, or FAILED for a broken artifact).
- * Resolves to { url, port, stop }.
+ * Start gunicorn on a free port (or `port`) of `host`. `env` adds COLORIZER_*
+ * settings; `expect` is the health status to wait for (READY, or FAILED for a
+ * broken artifact). Resolves to { url, port, stop, kill }: stop shuts gunicorn
+ * down cleanly, kill SIGKILLs it and its workers at once (a crashed machine).
  */
-async function startInferenceService({ artifact, env = {}, expect = 'READY' } = {}) {
-  const port = await freePort();
+async function startInferenceService({ artifact, env = {}, expect = 'READY', host = '127.0.0.1', port: wantedPort = null } = {}) {
+  const port = wantedPort || (await freePort(host));
   const logs = [];
   const child = spawn(
     path.join(VENV, 'bin', 'gunicorn'),
@@ -92,7 +93,7 @@ async function startInferenceService({ artifact, env = {}, expect = 'READY' } = 
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        COLORIZER_BIND: `127.0.0.1:${port}`,
+        COLORIZER_BIND: `${host}:${port}`,
         COLORIZER_ARTIFACT: artifact,
         COLORIZER_WORKERS: '1',
         COLORIZER_TORCH_THREADS: '1',
@@ -101,32 +102,47 @@ async function startInferenceService({ artifact, env = {}, expect = 'READY' } = 
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so kill() reaches the workers too.
+      detached: true,
     },
   );
   child.stdout.on('data', (data) => logs.push(data.toString()));
   child.stderr.on('data', (data) => logs.push(data.toString()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once('exit', killGroup);
 
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   try {
     await waitForHealth(url, { expect, child, logs });
   } catch (err) {
-    child.kill('SIGKILL');
+    killGroup();
     throw err;
   }
 
   async function stop() {
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode !== null) return;
+    process.removeListener('exit', killGroup);
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT'); // gunicorn: quick shutdown
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(killGroup, 10_000);
     await exited;
     clearTimeout(timer);
   }
 
-  return { url, port, stop, logs };
+  async function kill() {
+    process.removeListener('exit', killGroup);
+    const exited = child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null;
+    killGroup();
+    await exited;
+  }
+
+  return { url, port, stop, kill, logs };
 }
 
 module.exports = { startInferenceService, writeTinyArtifact, freePort, tempDir, REPO_ROOT };

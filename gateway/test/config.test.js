@@ -10,7 +10,9 @@ describe('configuration from the environment', () => {
   it('has working defaults', () => {
     const config = loadConfig({});
     assert.equal(config.port, 3000);
-    assert.equal(config.inferenceUrl, 'http://127.0.0.1:8000');
+    assert.deepEqual(config.inferenceUrls, ['http://127.0.0.1:8000']);
+    assert.equal(config.inferenceDiscovery, 'static');
+    assert.equal(config.redisUrl, '', 'results on disk unless REDIS_URL is set');
     assert.equal(config.uploadLimitBytes, 20 * 1024 * 1024);
     assert.equal(config.resultTtlMs, 60 * 60 * 1000);
     assert.equal(config.staticDir, path.resolve(__dirname, '..', '..', 'frontend', 'dist'));
@@ -29,7 +31,7 @@ describe('configuration from the environment', () => {
       STATIC_DIR: '/srv/app',
     });
     assert.equal(config.port, 8080);
-    assert.equal(config.inferenceUrl, 'http://inference:8000');
+    assert.deepEqual(config.inferenceUrls, ['http://inference:8000']);
     assert.equal(config.uploadLimitBytes, 5 * 1024 * 1024);
     assert.equal(config.resultDir, '/data/results');
     assert.equal(config.resultTtlMs, 1000);
@@ -44,6 +46,24 @@ describe('configuration from the environment', () => {
     assert.throws(() => loadConfig({ UPLOAD_LIMIT: 'lots' }), /UPLOAD_LIMIT must be .* a size like 20mb/);
     assert.throws(() => loadConfig({ INFERENCE_URL: 'inference:8000' }), /INFERENCE_URL must be an absolute http\(s\) URL/);
     assert.throws(() => loadConfig({ RESULT_TTL_MS: '0' }), /RESULT_TTL_MS must be at least 1/);
+  });
+
+  it('reads several inference replicas, DNS discovery and Redis', () => {
+    const config = loadConfig({
+      INFERENCE_URL: 'http://10.0.0.5:8000, http://10.0.0.6:8000/ http://10.0.0.5:8000',
+      INFERENCE_DISCOVERY: 'dns',
+      INFERENCE_HEALTH_INTERVAL_MS: '1000',
+      REDIS_URL: 'redis://redis:6379/0',
+      REDIS_KEY_PREFIX: 'site-a:',
+    });
+    assert.deepEqual(config.inferenceUrls, ['http://10.0.0.5:8000', 'http://10.0.0.6:8000']);
+    assert.equal(config.inferenceDiscovery, 'dns');
+    assert.equal(config.inferenceHealthIntervalMs, 1000);
+    assert.equal(config.redisUrl, 'redis://redis:6379/0');
+    assert.equal(config.redisKeyPrefix, 'site-a:');
+    assert.throws(() => loadConfig({ INFERENCE_URL: ' , ' }), /INFERENCE_URL must name at least one URL/);
+    assert.throws(() => loadConfig({ INFERENCE_URL: 'http://a:1,https://b:2' }), /same protocol/);
+    assert.throws(() => loadConfig({ INFERENCE_DISCOVERY: 'consul' }), /INFERENCE_DISCOVERY must be one of static, dns/);
   });
 
   it('parses sizes', () => {

@@ -9,6 +9,7 @@ never used: the plugin binary's exit status is the verdict.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -93,31 +94,65 @@ def test_the_validator_rejects_a_broken_file(docker_config, tmp_path):
 def test_services_dockerfiles_and_healthchecks(docker_config):
     config = rendered(docker_config, COMPOSE_FILE, "dev")
     services = config["services"]
-    assert set(services) == {"inference", "gateway", "frontend"}
-    for name, service in services.items():
+    assert set(services) == {"inference", "gateway", "redis", "entry", "frontend"}
+    built = {name: service for name, service in services.items() if "build" in service}
+    assert set(built) == {"inference", "gateway", "frontend"}, "redis and nginx run their official images"
+    for name, service in built.items():
         dockerfile = REPO_ROOT / service["build"]["dockerfile"]
         assert dockerfile.is_file(), f"{name}: {dockerfile} missing"
         assert (dockerfile.parent / f"{dockerfile.name}.dockerignore").is_file(), f"{name}: no .dockerignore"
+    for name, service in services.items():
         assert service["healthcheck"]["test"][0] == "CMD", name
-    assert len({service["build"]["dockerfile"] for service in services.values()}) == 3, "one Dockerfile per service"
-    # The default `docker compose up` runs the inference service and the gateway only.
-    assert set(rendered(docker_config)["services"]) == {"inference", "gateway"}
+    assert len({service["build"]["dockerfile"] for service in built.values()}) == 3, "one Dockerfile per service"
+    # The default `docker compose up` runs the web tier, without the dev server.
+    assert set(rendered(docker_config)["services"]) == {"inference", "gateway", "redis", "entry"}
 
 
-def test_gateway_is_wired_to_the_inference_service(docker_config):
+def test_replicas_behind_one_entry_point(docker_config):
+    services = rendered(docker_config)["services"]
+    inference, gateway, redis, entry = (services[name] for name in ("inference", "gateway", "redis", "entry"))
+    assert inference["deploy"]["replicas"] == 2
+    assert gateway["deploy"]["replicas"] == 2
+    # Only the entry point is published; it waits for healthy gateways, which wait for
+    # healthy inference replicas and Redis.
+    assert [(port["target"], port["published"]) for port in entry["ports"]] == [(3000, "3000")]
+    for name in ("inference", "gateway", "redis"):
+        assert "ports" not in services[name], f"{name} stays internal"
+    assert entry["depends_on"]["gateway"]["condition"] == "service_healthy"
+    assert gateway["depends_on"]["redis"]["condition"] == "service_healthy"
+    # nginx gets the project's config, which spreads over every "gateway" address.
+    (volume,) = entry["volumes"]
+    assert volume["target"] == "/etc/nginx/nginx.conf" and volume["read_only"] is True
+    nginx_conf = Path(volume["source"])
+    assert nginx_conf == REPO_ROOT / "docker" / "nginx.conf" and nginx_conf.is_file()
+    text = nginx_conf.read_text()
+    assert re.search(r"upstream gateways \{[^}]*server gateway:3000 resolve;", text)
+    assert "proxy_pass http://gateways;" in text
+    # nginx must let through every upload the gateway accepts (UPLOAD_LIMIT + 64 KB envelope).
+    body_limit_mb = int(re.search(r"client_max_body_size (\d+)m;", text).group(1))
+    assert body_limit_mb * 1024 * 1024 >= int(gateway["environment"]["UPLOAD_LIMIT"]) + 64 * 1024
+    assert "--maxmemory-policy" in redis["command"]
+
+
+def test_gateway_is_wired_to_the_inference_replicas_and_redis(docker_config):
     services = rendered(docker_config)["services"]
     gateway, inference = services["gateway"], services["inference"]
     assert gateway["environment"]["INFERENCE_URL"] == "http://inference:8000"
+    assert gateway["environment"]["INFERENCE_DISCOVERY"] == "dns", "one replica per address of the name"
+    assert gateway["environment"]["REDIS_URL"] == "redis://redis:6379"
+    assert gateway["environment"]["TRUST_PROXY"] == "1", "behind the entry proxy"
+    assert "RESULT_DIR" not in gateway["environment"] and "volumes" not in gateway, "results live in Redis"
     assert inference["environment"]["COLORIZER_BIND"] == "0.0.0.0:8000"
     assert gateway["depends_on"]["inference"]["condition"] == "service_healthy"
-    assert [(port["target"], port["published"]) for port in gateway["ports"]] == [(3000, "3000")]
-    assert "ports" not in inference, "the inference service stays internal"
     # Both sides refuse the same uploads.
     assert gateway["environment"]["UPLOAD_LIMIT"] == inference["environment"]["COLORIZER_MAX_UPLOAD_BYTES"]
 
 
 def test_environment_overrides_reach_the_services(docker_config):
-    env = {"GATEWAY_PORT": "8080", "RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu"}
+    env = {
+        "GATEWAY_PORT": "8080", "RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu",
+        "INFERENCE_REPLICAS": "4", "GATEWAY_REPLICAS": "3",
+    }
     result = subprocess.run(
         [shutil.which("docker"), "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
         capture_output=True,
@@ -128,9 +163,11 @@ def test_environment_overrides_reach_the_services(docker_config):
     )
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
-    assert services["gateway"]["ports"][0]["published"] == "8080"
+    assert services["entry"]["ports"][0]["published"] == "8080"
     assert services["gateway"]["environment"]["RESULT_TTL_MS"] == "600000"
     assert services["inference"]["environment"]["COLORIZER_DEVICE"] == "cpu"
+    assert services["inference"]["deploy"]["replicas"] == 4
+    assert services["gateway"]["deploy"]["replicas"] == 3
 
 
 def test_gpu_block_is_valid_when_enabled(docker_config, tmp_path):
@@ -139,7 +176,8 @@ def test_gpu_block_is_valid_when_enabled(docker_config, tmp_path):
     assert device["driver"] == "nvidia"
     assert device["count"] == 1
     assert device["capabilities"] == ["gpu"]
-    assert "deploy" not in rendered(docker_config)["services"]["inference"], "CPU by default"
+    assert inference["deploy"]["replicas"] == 2, "one GPU per replica"
+    assert not rendered(docker_config)["services"]["inference"]["deploy"].get("resources"), "CPU by default"
 
 
 if __name__ == "__main__":

@@ -1,8 +1,15 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
 
 from model.cli import main
 from tests.conftest import make_photo
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_colorizes_files_and_folders_and_reports_bad_files(tiny_artifact, tmp_path, capsys):
@@ -17,7 +24,7 @@ def test_colorizes_files_and_folders_and_reports_bad_files(tiny_artifact, tmp_pa
     status = main([str(inputs), str(single), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu"])
     assert status == 1  # one input failed
     err = capsys.readouterr().err
-    assert "skipped" in err and "broken.jpg" in err and "colorized 3 of 4" in err
+    assert "failed" in err and "broken.jpg" in err and "colorized 3 of 4" in err
     assert Image.open(out / "a-colorized.png").size == (40, 30)
     assert Image.open(out / "nested" / "tall-colorized.png").size == (33, 517)
     assert Image.open(out / "single-colorized.png").size == (1, 1)
@@ -45,3 +52,57 @@ def test_clear_errors_for_bad_arguments(tiny_artifact, tmp_path, capsys):
     assert "--render-size" in capsys.readouterr().err
     assert main([str(source), "--out", str(tmp_path / "o"), "--artifact", str(tmp_path / "missing.safetensors")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_writes_a_report_and_a_rerun_resumes(tiny_artifact, tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for index in range(3):
+        make_photo(24, 16, seed=index).convert("L").save(inputs / f"p{index}.png")
+    (inputs / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    out = tmp_path / "out"
+    arguments = [str(inputs), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu", "--batch-size", "2"]
+    assert main(arguments) == 1
+    report = json.loads((out / "colorize-report.json").read_text())
+    assert report["engine"] == "local"
+    assert (report["inputs"], report["attempted"], report["failed"], report["skipped_existing"]) == (4, 4, 1, 0)
+    (failure,) = report["failures"]
+    assert failure["path"] == str(inputs / "broken.png")
+    assert failure["code"] == "decode_failed" and failure["message"].startswith("could not be decoded")
+
+    first = out / "p0-colorized.png"
+    written = first.stat().st_mtime_ns
+    (out / "p1-colorized.png").unlink()
+    (inputs / "broken.png").unlink()
+    capsys.readouterr()
+    assert main(arguments) == 0  # only p1 is redone
+    assert "2 of 3 images already have an output" in capsys.readouterr().err
+    assert first.stat().st_mtime_ns == written
+    assert (out / "p1-colorized.png").is_file()
+    report = json.loads((out / "colorize-report.json").read_text())
+    assert (report["attempted"], report["failed"], report["skipped_existing"], report["failures"]) == (1, 0, 2, [])
+
+    assert main([*arguments, "--overwrite"]) == 0
+    assert first.stat().st_mtime_ns != written
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(tiny_artifact, tmp_path):
+    make_photo(16, 16).convert("L").save(tmp_path / "a.png")
+    arguments = [str(tmp_path), "--out", str(tmp_path / "colorized"), "--artifact", str(tiny_artifact), "--device", "cpu"]
+    assert main(arguments) == 0
+    assert main([*arguments, "--overwrite"]) == 0
+    assert sorted(path.name for path in (tmp_path / "colorized").iterdir()) == ["a-colorized.png", "colorize-report.json"]
+
+
+def test_the_local_engine_never_imports_ray(tiny_artifact, tmp_path):
+    """Ray is an optional extra: the default engine must work without it (checked in a fresh interpreter)."""
+    make_photo(16, 16).convert("L").save(tmp_path / "a.png")
+    code = (
+        "import sys; from model.cli import main; "
+        f"status = main([{str(tmp_path / 'a.png')!r}, '--out', {str(tmp_path / 'o')!r}, "
+        f"'--artifact', {str(tiny_artifact)!r}, '--device', 'cpu']); "
+        "sys.exit(status or (3 if 'ray' in sys.modules else 0))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "o" / "a-colorized.png").is_file()

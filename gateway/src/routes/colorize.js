@@ -1,7 +1,9 @@
 'use strict';
 
-const { HttpError, sendError, fromUpstreamError, badUpstreamResponse } = require('../errors');
-const { forwardedHeaders, readBody } = require('../upstream');
+const {
+  HttpError, sendError, fromUpstreamError, badUpstreamResponse, upstreamUnavailable, UNREACHABLE_CODES,
+} = require('../errors');
+const { forwardedHeaders, readBody, payloadTooLarge } = require('../upstream');
 
 // Parameters of POST /v1/colorize that may also come in the query string.
 const QUERY_PARAMETERS = ['render_size', 'format', 'quality', 'hints', 'vibrance'];
@@ -54,77 +56,132 @@ async function passThroughError(upstreamRes, res) {
   sendError(res, upstreamRes.statusCode, 'upstream_error', `The inference service answered with status ${upstreamRes.statusCode}.`);
 }
 
+/** The whole upload, up to `limitBytes` (413 naming `imageLimitBytes` past that): sent again if a replica fails. */
+async function bufferUpload(req, limitBytes, imageLimitBytes) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limitBytes) throw payloadTooLarge(imageLimitBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** The replica went away (refused, reset, closed mid-answer): another replica may do the same work. */
+function isDropped(err) {
+  return Boolean(err) && !(err instanceof HttpError) && err.code !== 'UPSTREAM_TIMEOUT'
+    && (UNREACHABLE_CODES.has(err.code) || err.message === 'aborted' || err.code === 'ERR_STREAM_PREMATURE_CLOSE');
+}
+
 /**
- * POST /api/colorize: stream the upload to POST /v1/colorize, keep the image in the
- * result store, answer 201 with where to find it.
+ * POST /api/colorize: send the upload to POST /v1/colorize on an inference replica,
+ * keep the image in the result store, answer 201 with where to find it.
+ *
+ * Colorizing is idempotent, so a replica that cannot be reached, drops the
+ * connection, or answers 503 (busy, not ready) is skipped and the same upload goes
+ * to the next replica, each tried at most once. Timeouts are not retried.
  */
-function colorizeHandler({ upstream, store, uploadLimitBytes, bodyLimitBytes }) {
+function colorizeHandler({ pool, store, uploadLimitBytes, bodyLimitBytes }) {
   return async function colorize(req, res) {
     const search = new URLSearchParams();
     for (const name of QUERY_PARAMETERS) {
       const value = req.query[name];
       if (typeof value === 'string') search.set(name, value);
     }
+    // No colorization is spent on a result that could not be kept.
+    await store.assertWritable();
 
-    let upstreamRes;
+    let body;
     try {
-      upstreamRes = await upstream.request({
-        method: 'POST',
-        pathname: '/v1/colorize',
-        search: search.toString(),
-        headers: forwardedHeaders(req),
-        body: req,
-        limitBytes: bodyLimitBytes,
-        imageLimitBytes: uploadLimitBytes,
-      });
+      body = await bufferUpload(req, bodyLimitBytes, uploadLimitBytes);
     } catch (err) {
       if (err instanceof HttpError && err.status === 413) res.setHeader('Connection', 'close');
-      throw fromUpstreamError(err);
-    }
-
-    try {
-      if (upstreamRes.statusCode !== 200) {
-        await passThroughError(upstreamRes, res);
-        return;
-      }
-      const contentType = String(upstreamRes.headers['content-type'] || '').split(';')[0].trim();
-      const modelName = upstreamRes.headers['x-model-name'] || null;
-      const modelVersion = upstreamRes.headers['x-model-version'] || null;
-      const inferenceMs = Number(upstreamRes.headers['x-inference-ms']);
-      const entry = await store.save(upstreamRes, {
-        contentType,
-        filename: filenameFromDisposition(upstreamRes.headers['content-disposition']),
-        extra: {
-          modelName,
-          modelVersion,
-          inferenceMs: Number.isFinite(inferenceMs) ? inferenceMs : null,
-        },
-      });
-      const url = `/api/images/${entry.id}`;
-      res.status(201).location(url).json({
-        id: entry.id,
-        url,
-        download_url: `${url}?download=1`,
-        width: entry.width,
-        height: entry.height,
-        content_type: entry.contentType,
-        bytes: entry.bytes,
-        filename: safeFilename(entry.filename, entry.extension),
-        model_name: entry.modelName,
-        model_version: entry.modelVersion,
-        inference_ms: entry.inferenceMs,
-        expires_at: new Date(entry.expiresAt).toISOString(),
-        // Relative too, so a client with a wrong clock still knows how long it has.
-        expires_in_s: Math.round((entry.expiresAt - Date.now()) / 1000),
-      });
-    } catch (err) {
-      upstreamRes.destroy();
-      if (err instanceof HttpError) throw err;
-      if (err && err.code === 'UPSTREAM_TIMEOUT') throw fromUpstreamError(err);
-      if (err && (err.code === 'ECONNRESET' || err.message === 'aborted')) throw badUpstreamResponse('the connection closed early');
       throw err;
     }
+    const headers = { ...forwardedHeaders(req), 'content-length': String(body.length) };
+
+    await pool.ensureReplicas();
+    const tried = new Set();
+    let lastError = null;
+    for (let replica = pool.pick(tried); replica; replica = pool.pick(tried)) {
+      tried.add(replica);
+      const release = pool.track(replica);
+      let upstreamRes = null;
+      try {
+        upstreamRes = await replica.upstream.request({
+          method: 'POST',
+          pathname: '/v1/colorize',
+          search: search.toString(),
+          headers,
+          body,
+        });
+        if (upstreamRes.statusCode === 503 && pool.pick(tried)) {
+          upstreamRes.resume(); // busy or not ready: the next replica may not be
+          req.log?.warn({ replica: replica.url }, 'inference replica answered 503; trying another');
+          continue;
+        }
+        if (upstreamRes.statusCode !== 200) {
+          await passThroughError(upstreamRes, res);
+          return;
+        }
+        const entry = await saveResult(store, upstreamRes);
+        res.status(201).location(`/api/images/${entry.id}`).json(describe(entry));
+        return;
+      } catch (err) {
+        upstreamRes?.destroy();
+        if (!isDropped(err)) throw translateError(err);
+        if (!upstreamRes) pool.markUnreachable(replica);
+        lastError = upstreamRes ? badUpstreamResponse('the connection closed early') : fromUpstreamError(err);
+        req.log?.warn({ replica: replica.url, err: { code: err.code, message: err.message } }, 'inference replica failed; trying another');
+      } finally {
+        release();
+      }
+    }
+    // Every replica was tried and the last one failed (no replica at all: unavailable).
+    throw lastError || upstreamUnavailable();
   };
+}
+
+function saveResult(store, upstreamRes) {
+  const contentType = String(upstreamRes.headers['content-type'] || '').split(';')[0].trim();
+  const inferenceMs = Number(upstreamRes.headers['x-inference-ms']);
+  return store.save(upstreamRes, {
+    contentType,
+    filename: filenameFromDisposition(upstreamRes.headers['content-disposition']),
+    extra: {
+      modelName: upstreamRes.headers['x-model-name'] || null,
+      modelVersion: upstreamRes.headers['x-model-version'] || null,
+      inferenceMs: Number.isFinite(inferenceMs) ? inferenceMs : null,
+    },
+  });
+}
+
+/** The 201 body: where the stored result is, and what it is. */
+function describe(entry) {
+  const url = `/api/images/${entry.id}`;
+  return {
+    id: entry.id,
+    url,
+    download_url: `${url}?download=1`,
+    width: entry.width,
+    height: entry.height,
+    content_type: entry.contentType,
+    bytes: entry.bytes,
+    filename: safeFilename(entry.filename, entry.extension),
+    model_name: entry.modelName,
+    model_version: entry.modelVersion,
+    inference_ms: entry.inferenceMs,
+    expires_at: new Date(entry.expiresAt).toISOString(),
+    // Relative too, so a client with a wrong clock still knows how long it has.
+    expires_in_s: Math.round((entry.expiresAt - Date.now()) / 1000),
+  };
+}
+
+/** An error that is not worth another replica, as the gateway answers it. */
+function translateError(err) {
+  if (err && err.code === 'UPSTREAM_TIMEOUT') return fromUpstreamError(err);
+  return err;
 }
 
 module.exports = { colorizeHandler, filenameFromDisposition, safeFilename };

@@ -1,47 +1,29 @@
 'use strict';
 
-const { readBody } = require('../upstream');
 const pkg = require('../../package.json');
 
-const HEALTH_TIMEOUT_MS = 5000;
-
 /**
- * GET /api/health: the gateway's own state plus the inference service's.
- * 200 only when the inference service is READY, 503 otherwise (the body says why).
+ * GET /api/health: the gateway's own state (its result store included) plus the
+ * inference replicas', each checked now. 200 when at least one replica is READY
+ * and the result store works, 503 otherwise (the body says why).
  */
-function healthHandler({ upstream, store, startedAt }) {
+function healthHandler({ pool, store, startedAt }) {
   return async function health(req, res) {
-    const inference = await inferenceHealth(upstream);
-    const ready = inference.status === 'READY';
+    const [results] = await Promise.all([store.health(), pool.refresh()]);
+    const inference = pool.report();
+    const ready = inference.status === 'READY' && results.status === 'ok';
     res.setHeader('Cache-Control', 'no-store');
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ok' : 'degraded',
       gateway: {
-        status: 'ok',
+        status: results.status === 'ok' ? 'ok' : 'failing',
         version: pkg.version,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
-        results: { count: store.entries.size, bytes: store.totalBytes, max_bytes: store.maxBytes },
+        results,
       },
       inference,
     });
   };
-}
-
-async function inferenceHealth(upstream) {
-  try {
-    const upstreamRes = await upstream.request({
-      pathname: '/v1/health',
-      headers: { accept: 'application/json' },
-      timeoutMs: Math.min(HEALTH_TIMEOUT_MS, upstream.timeoutMs),
-    });
-    const body = JSON.parse((await readBody(upstreamRes)).toString('utf8'));
-    return { status: typeof body.status === 'string' ? body.status : 'UNKNOWN', detail: body };
-  } catch (err) {
-    return {
-      status: 'UNREACHABLE',
-      detail: { error: err.code === 'UPSTREAM_TIMEOUT' ? 'timed out' : 'connection failed' },
-    };
-  }
 }
 
 module.exports = { healthHandler };

@@ -1,5 +1,7 @@
 'use strict';
 
+const { pipeline } = require('node:stream/promises');
+
 const { HttpError } = require('../errors');
 const { isValidId } = require('../resultStore');
 const { safeFilename } = require('./colorize');
@@ -20,28 +22,34 @@ function contentDisposition(type, filename) {
 
 /** GET /api/images/:id: the stored image inline, or with ?download=1 as an attachment. */
 function imageHandler({ store }) {
-  return function image(req, res, next) {
+  return async function image(req, res) {
     const { id } = req.params;
-    // Strict shape check first: nothing but 24 base64url characters reaches the disk.
+    // Strict shape check first: nothing but 24 base64url characters reaches the store.
     if (!isValidId(id)) throw notFound();
-    const entry = store.get(id);
-    if (!entry) throw notFound();
+    const found = await store.read(id);
+    if (!found) throw notFound();
+    const { entry, body } = found;
 
     const download = req.query.download === '1' || req.query.download === 'true';
     const filename = safeFilename(entry.filename, entry.extension);
     const maxAge = Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000));
     res.setHeader('Content-Disposition', contentDisposition(download ? 'attachment' : 'inline', filename));
     res.setHeader('Cache-Control', `private, max-age=${maxAge}, immutable`);
-    res.sendFile(
-      `${entry.id}.${entry.extension}`,
-      { root: store.dir, dotfiles: 'deny', cacheControl: false, headers: { 'Content-Type': entry.contentType } },
-      (err) => {
-        if (!err) return;
-        // The entry went away between the lookup and the read (expiry or eviction).
-        if (err.code === 'ENOENT' || err.status === 404) next(notFound());
-        else next(err);
-      },
-    );
+    res.setHeader('Content-Type', entry.contentType);
+    // A result never changes: its id is its version.
+    res.setHeader('ETag', `"${entry.id}"`);
+    if (req.fresh) {
+      if (!Buffer.isBuffer(body)) body.destroy();
+      res.status(304).end();
+      return;
+    }
+    res.setHeader('Content-Length', String(entry.bytes));
+    if (Buffer.isBuffer(body)) {
+      res.end(body);
+      return;
+    }
+    // A client that goes away mid-download just closes its connection.
+    await pipeline(body, res).catch(() => res.destroy());
   };
 }
 

@@ -1,0 +1,30 @@
+'use strict';
+
+const { RedisResultStore } = require('./redisResultStore');
+const { ResultStore } = require('./resultStore');
+
+/**
+ * The result store the configuration asks for: Redis when REDIS_URL is set (any
+ * number of gateway replicas share it), else the embedded disk store in RESULT_DIR
+ * (one gateway). Both have the same TTL and size cap settings and the same interface.
+ */
+function openResultStore(config, logger) {
+  if (config.redisUrl) {
+    return new RedisResultStore({
+      url: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
+      ttlMs: config.resultTtlMs,
+      maxBytes: config.resultMaxBytes,
+      logger,
+    }).open();
+  }
+  return new ResultStore({
+    dir: config.resultDir,
+    ttlMs: config.resultTtlMs,
+    maxBytes: config.resultMaxBytes,
+    sweepMs: config.resultSweepMs,
+    logger,
+  }).open();
+}
+
+module.exports = { openResultStore };

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from model.artifact import default_artifact_path
 from model.backends import BACKENDS
+from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE
 
 ENV_PREFIX = "COLORIZER_"
 
@@ -110,6 +111,7 @@ class Settings:
             "max_upload_bytes": self.max_upload_bytes,
             "max_pixels": self.max_pixels,
             "render_size": {"min": MIN_RENDER_SIZE, "max": MAX_RENDER_SIZE},
+            "vibrance": {"min": MIN_VIBRANCE, "max": MAX_VIBRANCE, "default": 1.0},
         }
 
 

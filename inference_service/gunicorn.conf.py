@@ -75,6 +75,11 @@ graceful_timeout = 30
 # a millisecond beside tens of milliseconds of colorization.
 keepalive = _int_env("COLORIZER_KEEPALIVE", 0)
 
+# Longest request line (method, URL, version), gunicorn's maximum: 64 colour hints
+# in the query string need about 5-6 KB once URL-encoded; the default (4094) would
+# refuse them before the app could answer.
+limit_request_line = 8190
+
 # Workers are never recycled after N requests: each restart reloads the model,
 # and its requests would meet 503 not_ready meanwhile.
 max_requests = 0

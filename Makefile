@@ -19,6 +19,8 @@ test-web:
 
 bench:
 	.venv/bin/python benchmarks/bench_pre_post.py
+	.venv/bin/python benchmarks/bench_backends.py
+	.venv/bin/python benchmarks/bench_serving.py
 	.venv/bin/python benchmarks/bench_generator.py
 	.venv/bin/python benchmarks/bench_training.py
 	.venv/bin/python benchmarks/bench_service.py

@@ -127,7 +127,7 @@ def main() -> int:
     try:
         import ray
     except ImportError:
-        raise SystemExit("this benchmark needs the optional Ray extra: .venv/bin/pip install -r requirements-ray.txt") from None
+        raise SystemExit("this benchmark needs the optional Ray extra: .venv/bin/pip install -e '.[ray]'") from None
 
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch_name:
         scratch = Path(scratch_name)

@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch_dir = Path(scratch)
         artifact = resolve_artifact(args, scratch_dir)
 
-        colorizer = Colorizer.load(artifact, device=args.device)
+        colorizer = Colorizer.load(artifact, device=args.device, threads=torch_threads)
         jpeg = photo_like_jpeg(args.size)
         server = Server(Path(artifact), args.device, args.workers, torch_threads, scratch_dir / "gunicorn.log")
         try:

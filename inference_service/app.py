@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 
-import torch
 from flask import Flask
 from flask_cors import CORS
 
@@ -17,10 +16,14 @@ from inference_service.errors import register_error_handlers
 from inference_service.model_host import InferenceGate, ModelHost
 from inference_service.request_log import REQUEST_ID_HEADER, configure_logging, install_request_logging
 from inference_service.routes import ServiceState, api
+from model.backends import load_backend
 from model.colorizer import Colorizer
 
 logger = logging.getLogger("inference_service.app")
 
+# Batching wait when COLORIZER_BATCH_WAIT_MS is auto and the model runs on CUDA: a few
+# ms gathers the concurrent requests of a burst, small beside a forward plus decode/encode.
+GPU_BATCH_WAIT_MS = 5.0
 # Room for the multipart envelope and small form fields around an image of the maximum size.
 MULTIPART_ALLOWANCE_BYTES = 64 * 1024
 # Response headers a browser page may read when CORS is on.
@@ -40,14 +43,12 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
 
     `config` overrides the `COLORIZER_*` environment (keys without the prefix, e.g.
     {"ARTIFACT": path, "QUEUE_SIZE": 0}); other keys (e.g. TESTING) go to Flask's
-    config. `model_loader` replaces the default `Colorizer.load(artifact, device)`,
+    config. `model_loader` replaces the default `load_colorizer(settings)`,
     e.g. to hold the load back in a test of the STARTING state.
     """
     config = dict(config or {})
     settings = Settings.from_sources(os.environ, config)
     configure_logging(settings.log_level)
-    if settings.torch_threads:
-        torch.set_num_threads(settings.torch_threads)
 
     app = Flask(__name__, static_folder=None)
     setting_keys = {spec.name.upper() for spec in fields(Settings)}
@@ -56,9 +57,15 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MULTIPART_ALLOWANCE_BYTES
 
     artifact = settings.artifact_path
-    load = model_loader or (lambda: Colorizer.load(artifact, device=settings.device))
-    host = ModelHost(load, description=str(artifact))
     gate = InferenceGate(settings.queue_size)
+
+    def load() -> Colorizer:
+        colorizer = model_loader() if model_loader else load_colorizer(settings)
+        if colorizer.batching["wait_ms"] > 0:
+            gate.allow_parallel_work()  # the batcher needs the requests at the model together
+        return colorizer
+
+    host = ModelHost(load, description=str(artifact))
     app.extensions["colorizer"] = ServiceState(settings, host, gate)
     # Every admitted request (running or waiting) has a thread to wait on under gevent.
     offload.configure(gate.capacity)
@@ -76,10 +83,20 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
             "fields": {
                 "artifact": str(artifact),
                 "device": settings.device,
-                "torch_threads": torch.get_num_threads(),
+                "backend": settings.backend,
+                "model_threads": settings.torch_threads or "backend default",
                 "queue_size": settings.queue_size,
                 "pid": os.getpid(),
             }
         },
     )
     return app
+
+
+def load_colorizer(settings: Settings) -> Colorizer:
+    """The service's Colorizer: the configured backend, batching on where it pays (CUDA)."""
+    backend = load_backend(settings.artifact_path, settings.backend, settings.device, settings.torch_threads)
+    wait_ms = settings.batch_wait_ms
+    if wait_ms is None:
+        wait_ms = GPU_BATCH_WAIT_MS if backend.device.startswith("cuda") else 0.0
+    return Colorizer(backend, batch_wait_s=wait_ms / 1000, max_batch=settings.max_batch)

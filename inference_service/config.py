@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from model.artifact import default_artifact_path
+from model.backends import BACKENDS
+from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE
 
 ENV_PREFIX = "COLORIZER_"
 
@@ -38,13 +40,23 @@ class Settings:
     artifact: Path | None = None
     # "auto" (CUDA when present, else CPU), "cpu", "cuda", "cuda:1", ...
     device: str = "auto"
+    # What runs the network: "auto" (torch on CUDA, else ONNX Runtime when it and the
+    # model's .onnx file are there, else torch on the CPU), "onnx" or "torch".
+    backend: str = "auto"
+    # Milliseconds a request waits for others of the same render shape to share its
+    # forward; None ("auto") means 5 on CUDA and 0 (off) on the CPU, where one forward
+    # already uses every core and batching only adds waiting.
+    batch_wait_ms: float | None = None
+    # Most images in one batched forward.
+    max_batch: int = 8
     # Largest accepted image file, in bytes (the image itself, not the multipart wrapper).
     max_upload_bytes: int = 20 * 1024 * 1024
     # Largest accepted image, in pixels (width x height), checked before decoding.
     max_pixels: int = 50_000_000
     # Requests allowed to wait for the model while one is being colorized (per process).
     queue_size: int = 4
-    # torch intra-op threads for this process; 0 leaves torch's own choice alone.
+    # Intra-op threads of the network (torch or ONNX Runtime) in this process; 0 leaves
+    # the backend's own choice (every core). The name predates the ONNX backend.
     torch_threads: int = 0
     # Origins allowed by CORS; empty (the default) sends no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
@@ -82,6 +94,9 @@ class Settings:
             ("max_upload_bytes", self.max_upload_bytes >= 1, "must be at least 1"),
             ("max_pixels", self.max_pixels >= 1, "must be at least 1"),
             ("queue_size", self.queue_size >= 0, "must be 0 or more"),
+            ("backend", self.backend in BACKENDS, f"must be one of {', '.join(BACKENDS)}"),
+            ("batch_wait_ms", self.batch_wait_ms is None or self.batch_wait_ms >= 0, "must be auto or 0 or more"),
+            ("max_batch", self.max_batch >= 1, "must be at least 1"),
             ("torch_threads", self.torch_threads >= 0, "must be 0 (torch's default) or more"),
             ("retry_after_s", self.retry_after_s >= 1, "must be at least 1"),
             ("png_compress_level", 0 <= self.png_compress_level <= 9, "must be between 0 and 9"),
@@ -96,12 +111,16 @@ class Settings:
             "max_upload_bytes": self.max_upload_bytes,
             "max_pixels": self.max_pixels,
             "render_size": {"min": MIN_RENDER_SIZE, "max": MAX_RENDER_SIZE},
+            "vibrance": {"min": MIN_VIBRANCE, "max": MAX_VIBRANCE, "default": 1.0},
         }
 
 
 _PARSERS: dict[str, Callable[[str], object]] = {
     "artifact": lambda text: Path(text) if text else None,
     "device": str,
+    "backend": lambda text: text.lower(),
+    "batch_wait_ms": lambda text: None if text.lower() in ("", "auto") else float(text),
+    "max_batch": int,
     "max_upload_bytes": int,
     "max_pixels": int,
     "queue_size": int,
@@ -120,6 +139,8 @@ def _coerce(name: str, value: object, source: str) -> object:
             return tuple(value)  # type: ignore[arg-type]
         if name == "artifact":
             return Path(value) if value else None  # type: ignore[arg-type]
+        if name == "backend":
+            return str(value).lower()
         return value
     try:
         return _PARSERS[name](value.strip())

@@ -7,9 +7,9 @@ COLORIZER_WORKERS, COLORIZER_WORKER_CLASS, COLORIZER_WORKER_CONNECTIONS,
 COLORIZER_CLIENT_TIMEOUT, COLORIZER_THREADS, COLORIZER_TORCH_THREADS,
 COLORIZER_TIMEOUT);
 the app's own settings (artifact, device, limits, queue size) are read by
-create_app from the same COLORIZER_* namespace. torch is never imported here at
-module level: the master process stays small and never starts torch's thread
-pools before forking.
+create_app from the same COLORIZER_* namespace. Neither torch nor ONNX Runtime is
+imported here: the master process stays small and never starts a thread pool
+before forking.
 """
 
 import os
@@ -68,8 +68,9 @@ _queue_size = _int_env("COLORIZER_QUEUE_SIZE", 4)
 # bounds the model's queue.
 threads = _int_env("COLORIZER_THREADS", 1 + _queue_size + 2)
 
-# torch threads per worker: the cores shared out between the workers, so that
-# workers do not oversubscribe the CPU (applied in post_fork below).
+# Network threads (torch or ONNX Runtime) per worker: the cores shared out
+# between the workers, so that workers do not oversubscribe the CPU (handed to the
+# app in post_fork below).
 torch_threads = _int_env("COLORIZER_TORCH_THREADS", max(1, _cpu_count() // max(1, workers)))
 
 # Off, so that each worker imports torch and loads its model itself after the
@@ -91,6 +92,11 @@ graceful_timeout = 30
 # worker while the others idle. A new TCP connection per request costs well under
 # a millisecond beside tens of milliseconds of colorization.
 keepalive = _int_env("COLORIZER_KEEPALIVE", 0)
+
+# Longest request line (method, URL, version), gunicorn's maximum: 64 colour hints
+# in the query string need about 5-6 KB once URL-encoded; the default (4094) would
+# refuse them before the app could answer.
+limit_request_line = 8190
 
 # Workers are never recycled after N requests: each restart reloads the model,
 # and its requests would meet 503 not_ready meanwhile.
@@ -119,22 +125,24 @@ proc_name = "colorizer-inference"
 
 
 def post_fork(server, worker):
-    """In each new worker, before the app is loaded: torch threads, allocator, JSON protocol errors."""
-    # create_app reads this variable and sizes torch's thread pool with it (torch is
-    # not imported here: a worker that does not need it must not pay for it).
+    """In each new worker, before the app is loaded: network threads, allocator, JSON protocol errors.
+
+    The app reads the variable and gives it to the backend (torch or ONNX Runtime)
+    when it loads the model; neither is imported here, so a torch-free install works.
+    """
     os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
     from inference_service import memory, protocol_errors  # noqa: PLC0415 - in the worker, after the fork
 
     memory.tune_allocator()
     protocol_errors.install()
     worker.client_timeout_s = client_timeout
-    server.log.info("worker %s: %d torch thread(s)", worker.pid, torch_threads)
+    server.log.info("worker %s: the model uses %d thread(s)", worker.pid, torch_threads)
 
 
 def when_ready(server):
     """Once the master listens: say how the machine is shared out."""
     server.log.info(
-        "colorizer inference on %s: %d %s worker(s), %d torch thread(s) each, %d core(s)",
+        "colorizer inference on %s: %d %s worker(s), %d model thread(s) each, %d core(s)",
         bind,
         workers,
         _worker_kind,

@@ -70,6 +70,7 @@ class ModelHost:
                         "artifact": self.description,
                         "model_name": colorizer.name,
                         "model_version": colorizer.version,
+                        "backend": colorizer.backend_name,
                         "device": str(colorizer.device),
                         "load_ms": round(self.load_seconds * 1000, 1),
                     }
@@ -99,12 +100,17 @@ class QueueFull(Exception):
 
 
 class InferenceGate:
-    """One request works on the model at a time; `queue_size` more may wait; the rest are refused."""
+    """One request works on the model at a time; `queue_size` more may wait; the rest are refused.
+
+    With batching (`allow_parallel_work`), every admitted request works at once and
+    the Colorizer's batcher gathers their forwards: the bound on requests in the
+    process stays `queue_size + 1`.
+    """
 
     def __init__(self, queue_size: int) -> None:
         self.capacity = queue_size + 1
         self._places = threading.BoundedSemaphore(self.capacity)
-        self._work = threading.Lock()
+        self._work: threading.Semaphore | threading.Lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._admitted = 0
 
@@ -112,6 +118,10 @@ class InferenceGate:
     def admitted(self) -> int:
         """Requests running or waiting right now."""
         return self._admitted
+
+    def allow_parallel_work(self) -> None:
+        """Let every admitted request work at once (call before requests arrive)."""
+        self._work = threading.BoundedSemaphore(self.capacity)
 
     def _change(self, delta: int) -> None:
         with self._count_lock:

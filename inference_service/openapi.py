@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
 from inference_service.imaging import DEFAULT_QUALITY, INPUT_FORMATS, OUTPUT_FORMATS
+from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE
+from model.hints import MAX_HINTS
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 
 def _error_response(description: str, codes: list[str], retry_after: bool = False) -> dict:
@@ -44,6 +46,26 @@ def build_openapi(settings: Settings) -> dict:
             "maximum": 100,
             "default": DEFAULT_QUALITY,
             "description": "Encoder quality for jpeg and webp (validated, but unused, for png).",
+        },
+        "hints": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"type": "array", "maxItems": MAX_HINTS, "items": {"$ref": "#/components/schemas/Hint"}},
+            "description": f"Colour hints, a JSON array of at most {MAX_HINTS} objects "
+            '`{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region '
+            "around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image "
+            "as oriented by EXIF. Only for a model that takes hints (GET /v1/model: `supports_hints`); "
+            "otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in "
+            "a form field than in the query string (URLs are limited to about 8 KB).",
+            "examples": ['[{"x": 0.25, "y": 0.6, "color": "#a03020"}]'],
+        },
+        "vibrance": {
+            "type": "number",
+            "minimum": MIN_VIBRANCE,
+            "maximum": MAX_VIBRANCE,
+            "default": 1,
+            "description": "Scales the colours' saturation (a*, b*): 0 gives the grayscale image, 1 the "
+            "model's colours, 2 twice as saturated (clipped to sRGB).",
         },
     }
     image_description = (
@@ -180,8 +202,9 @@ def build_openapi(settings: Settings) -> dict:
                             "Neither multipart/form-data nor an image/* body.", ["unsupported_media_type"]
                         ),
                         "422": _error_response(
-                            "More pixels than the limit (checked before decoding), or a parameter out of range.",
-                            ["image_too_large", "invalid_parameter"],
+                            "More pixels than the limit (checked before decoding), a parameter out of range or "
+                            "malformed (`parameter` names it), or hints sent to a model that does not take them.",
+                            ["image_too_large", "invalid_parameter", "hints_unsupported"],
                         ),
                         "503": _error_response(
                             "Busy (the wait queue is full) or the model is not ready.", ["busy", "not_ready"], True
@@ -211,14 +234,32 @@ def build_openapi(settings: Settings) -> dict:
                                     "type": "string",
                                     "description": "Stable, machine-readable: missing_image, invalid_image, "
                                     "payload_too_large, unsupported_media_type, image_too_large, "
-                                    "invalid_parameter, busy, not_ready, not_found, method_not_allowed, "
-                                    "internal_error.",
+                                    "invalid_parameter, hints_unsupported, busy, not_ready, not_found, "
+                                    "method_not_allowed, internal_error.",
                                 },
                                 "message": {"type": "string", "description": "For people; may change."},
-                                "parameter": {"type": "string", "description": "For invalid_parameter."},
+                                "parameter": {
+                                    "type": "string",
+                                    "description": "For invalid_parameter and hints_unsupported: which parameter.",
+                                },
                                 "request_id": {"type": "string"},
                             },
                         }
+                    },
+                },
+                "Hint": {
+                    "type": "object",
+                    "required": ["x", "y", "color"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "x": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the left, 0..1."},
+                        "y": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the top, 0..1."},
+                        "color": {
+                            "type": "string",
+                            "pattern": "^#[0-9a-fA-F]{6}$",
+                            "description": "The colour that spot should have, sRGB '#rrggbb' (only its hue and "
+                            "saturation are used; the photo keeps its lightness).",
+                        },
                     },
                 },
                 "Health": {
@@ -230,7 +271,19 @@ def build_openapi(settings: Settings) -> dict:
                             "type": "object",
                             "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
                         },
+                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
                         "device": {"type": "string"},
+                        "batching": {
+                            "type": "object",
+                            "description": "Micro-batching of concurrent requests (wait_ms 0: off) and what it did.",
+                            "properties": {
+                                "wait_ms": {"type": "number"},
+                                "max_batch": {"type": "integer"},
+                                "forwards": {"type": "integer"},
+                                "images": {"type": "integer"},
+                                "largest_batch": {"type": "integer"},
+                            },
+                        },
                         "error": {"type": "string", "description": "Why the model failed to load."},
                         "load_ms": {"type": "number"},
                         "uptime_s": {"type": "number"},
@@ -245,18 +298,41 @@ def build_openapi(settings: Settings) -> dict:
                 },
                 "ModelInfo": {
                     "type": "object",
-                    "required": ["name", "version", "render_size", "training", "metrics"],
+                    "required": ["name", "version", "render_size", "training", "metrics", "supports_hints", "max_hints"],
                     "properties": {
                         "name": {"type": "string"},
                         "version": {"type": "string"},
                         "render_size": {"type": "integer", "description": "The default render size."},
+                        "supports_hints": {
+                            "type": "boolean",
+                            "description": "Whether the model takes colour hints (the `hints` parameter).",
+                        },
+                        "max_hints": {
+                            "type": "integer",
+                            "description": "Most hints one request may carry (0 when the model takes none).",
+                        },
                         "training": {"type": "object", "description": "How the model was trained, on what."},
                         "metrics": {"type": "object", "description": "Validation metrics."},
                         "format_version": {"type": "integer"},
                         "generator": {"type": "object"},
                         "lab": {"type": "object"},
+                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
                         "device": {"type": "string"},
-                        "limits": {"type": "object"},
+                        "batching": {
+                            "type": "object",
+                            "description": "Micro-batching of concurrent requests (wait_ms 0: off) and what it did.",
+                            "properties": {
+                                "wait_ms": {"type": "number"},
+                                "max_batch": {"type": "integer"},
+                                "forwards": {"type": "integer"},
+                                "images": {"type": "integer"},
+                                "largest_batch": {"type": "integer"},
+                            },
+                        },
+                        "limits": {
+                            "type": "object",
+                            "description": "max_upload_bytes, max_pixels, and the ranges of render_size and vibrance.",
+                        },
                         "input_formats": {"type": "array", "items": {"type": "string"}},
                         "output_formats": {"type": "array", "items": {"type": "string"}},
                     },

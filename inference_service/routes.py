@@ -31,7 +31,8 @@ from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, 
 from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
 from inference_service.request_log import log_field
-from model.colorizer import Colorizer
+from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE, Colorizer
+from model.hints import MAX_HINTS, Hint, HintError, parse_hints
 
 try:  # gunicorn's parser raises these while the app reads a malformed chunked body
     from gunicorn.http.errors import ParseException as _SERVER_PARSE_ERRORS
@@ -41,6 +42,10 @@ except ImportError:  # served by something else (tests, another WSGI server)
 api = Blueprint("api", __name__)
 
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
+# A plain decimal number ("1", "0.5", ".5", "1e0"); refuses "nan", "inf" and hex.
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+# Longest problem description echoed back (a hint message may quote the client's value).
+_MAX_MESSAGE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class ColorizeOptions:
     render_size: int | None
     output: OutputFormat
     quality: int
+    hints: tuple[Hint, ...] = ()
+    vibrance: float = 1.0
 
 
 def _single_value(values: MultiDict, name: str) -> str | None:
@@ -106,8 +113,43 @@ def _integer(values: MultiDict, name: str, low: int, high: int) -> int | None:
     return number
 
 
+def _vibrance(values: MultiDict) -> float:
+    text = _single_value(values, "vibrance")
+    if text is None:
+        return 1.0
+    expected = f"a number between {MIN_VIBRANCE:g} and {MAX_VIBRANCE:g}"
+    if not _DECIMAL.match(text):
+        raise _invalid_parameter("vibrance", f"'vibrance' must be {expected}, got {text[:40]!r}.")
+    number = float(text)
+    if not MIN_VIBRANCE <= number <= MAX_VIBRANCE:
+        raise _invalid_parameter("vibrance", f"'vibrance' must be {expected}, got {text[:40]}.")
+    return number
+
+
+def _hints(values: MultiDict) -> tuple[Hint, ...]:
+    text = _single_value(values, "hints")
+    try:
+        return tuple(parse_hints(text, max_hints=MAX_HINTS))
+    except HintError as error:
+        message = str(error)
+        if len(message) > _MAX_MESSAGE_CHARS:
+            message = message[: _MAX_MESSAGE_CHARS - 3] + "..."
+        raise _invalid_parameter("hints", message) from None
+
+
+def refuse_parameter_files(files: MultiDict) -> None:
+    """A parameter sent as a file part would be silently ignored: say how to send it instead."""
+    for name in ("hints", "vibrance"):
+        if name in files:
+            raise _invalid_parameter(
+                name,
+                f"'{name}' was sent as a file; send it as a text field "
+                f"(with curl: -F '{name}=<{name}.json', not -F '{name}=@{name}.json').",
+            )
+
+
 def parse_options(values: MultiDict) -> ColorizeOptions:
-    """Validate render_size, format and quality (query string or form fields)."""
+    """Validate render_size, format, quality, hints and vibrance (query string or form fields)."""
     render_size = _integer(values, "render_size", MIN_RENDER_SIZE, MAX_RENDER_SIZE)
     format_name = (_single_value(values, "format") or "png").lower()
     format_name = FORMAT_ALIASES.get(format_name, format_name)
@@ -117,7 +159,24 @@ def parse_options(values: MultiDict) -> ColorizeOptions:
         )
     # quality only changes jpeg/webp, but a bad value is an error whatever the format.
     quality = _integer(values, "quality", 1, 100)
-    return ColorizeOptions(render_size, OUTPUT_FORMATS[format_name], DEFAULT_QUALITY if quality is None else quality)
+    return ColorizeOptions(
+        render_size,
+        OUTPUT_FORMATS[format_name],
+        DEFAULT_QUALITY if quality is None else quality,
+        _hints(values),
+        _vibrance(values),
+    )
+
+
+def _check_hints_supported(colorizer: Colorizer, hints: tuple[Hint, ...]) -> None:
+    if hints and not colorizer.supports_hints:
+        raise ApiError(
+            422,
+            "hints_unsupported",
+            f"The model {colorizer.name} {colorizer.version} does not take colour hints; "
+            "send the request without 'hints' (GET /v1/model says whether a model takes them).",
+            parameter="hints",
+        )
 
 
 # --- the upload ---------------------------------------------------------------------------
@@ -246,7 +305,9 @@ def health() -> tuple[Response, int]:
     colorizer = host.colorizer
     if host.status is ModelStatus.READY and colorizer is not None:
         body["model"] = {"name": colorizer.name, "version": colorizer.version}
+        body["backend"] = colorizer.backend_name
         body["device"] = str(colorizer.device)
+        body["batching"] = colorizer.batching
         body["load_ms"] = round((host.load_seconds or 0.0) * 1000, 1)
     if host.status is ModelStatus.FAILED:
         body["error"] = host.public_error
@@ -264,7 +325,11 @@ def model_info() -> Response:
     return jsonify(
         {
             **metadata,
+            "backend": colorizer.backend_name,
+            "supports_hints": colorizer.supports_hints,
+            "max_hints": colorizer.max_hints,
             "device": str(colorizer.device),
+            "batching": colorizer.batching,
             "limits": state.settings.limits(),
             "input_formats": list(INPUT_FORMATS),
             "output_formats": list(OUTPUT_FORMATS),
@@ -280,7 +345,7 @@ def _colorize_on_thread(
         with state.gate.turn() as waited_s:
             pixels = decode_pixels(image)
             started = time.perf_counter()
-            result = colorizer.colorize(pixels, render_size=render_size)
+            result = colorizer.colorize(pixels, render_size=render_size, hints=options.hints, vibrance=options.vibrance)
             inference_ms = (time.perf_counter() - started) * 1000
             body = encode_image(result, options.output, options.quality, state.settings.png_compress_level)
         del pixels, result
@@ -299,7 +364,9 @@ def colorize() -> Response:
     settings = state.settings
     with _reading_body():
         options = parse_options(request.values)
+        refuse_parameter_files(request.files)
         colorizer = _ready_colorizer(state)
+        _check_hints_supported(colorizer, options.hints)
         upload = read_upload(request, settings.max_upload_bytes)
     image = open_image(upload.data, settings.max_pixels)
     render_size = options.render_size or colorizer.render_size
@@ -310,14 +377,14 @@ def colorize() -> Response:
         input_height=image.size[1],
         render_size=render_size,
         output_format=options.output.name,
+        hints=len(options.hints),
+        vibrance=options.vibrance,
     )
     try:
-        # The place is taken here, on the event loop, so a full queue is refused at once;
-        # the work itself runs on a real thread (offload.py) so this loop stays free.
-        with state.gate.place():
-            body, waited_s, inference_ms = run_blocking(
-                _colorize_on_thread, state, colorizer, image, render_size, options
-            )
+    with _reading_body():
+        options = parse_options(request.values)
+        colorizer = _ready_colorizer(state)
+        upload = read_upload(request, settings.max_upload_bytes)
     except QueueFull:
         raise ApiError(
             503,

@@ -13,24 +13,34 @@ or float32 on disk, always float32 once loaded); the safetensors header's
     metrics          validation metrics, e.g. {"val": {"psnr": ...}}
 
 Loading never unpickles anything.
+
+The ONNX file derived from an artifact (`model.onnx_export`) sits beside it with
+the suffix `.onnx` and carries the same metadata plus the SHA-256 of the artifact
+it came from. This module imports torch only inside `save_artifact` and
+`load_artifact`: reading metadata works on the torch-free (ONNX Runtime) path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 
-from model.generator import GeneratorConfig, UNetGenerator
-from model.lab import DEFAULT_NORMALIZATION, LabNormalization
+from model.generator_config import GeneratorConfig
+from model.lab_numpy import DEFAULT_NORMALIZATION, LabNormalization
+
+if TYPE_CHECKING:
+    import torch
+
+    from model.generator import UNetGenerator
 
 ARTIFACT_FORMAT_VERSION = 1
-_METADATA_KEY = "colorizer"
+METADATA_KEY = "colorizer"
 DEFAULT_ARTIFACT_PATH = Path(__file__).resolve().parent / "weights" / "colorizer-default.safetensors"
 ARTIFACT_PATH_ENV = "COLORIZER_ARTIFACT"
 
@@ -90,10 +100,38 @@ def default_artifact_path() -> Path:
     return Path(os.environ.get(ARTIFACT_PATH_ENV) or DEFAULT_ARTIFACT_PATH)
 
 
+def onnx_path_for(artifact: str | Path) -> Path:
+    """Where the ONNX file derived from `artifact` lives: beside it, suffix .onnx."""
+    return Path(artifact).with_suffix(".onnx")
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes (ties an ONNX file to the artifact it was exported from)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def metadata_from_json(text: str, source: str) -> ArtifactMetadata:
+    """Parse the metadata document as stored in an artifact or an ONNX file."""
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ArtifactError(f"{source}: artifact metadata is not valid JSON ({error})") from error
+    if not isinstance(values, dict):
+        raise ArtifactError(f"{source}: artifact metadata is not a JSON object")
+    return ArtifactMetadata.from_dict(values, source=source)
+
+
 def save_artifact(
     path: str | Path, generator: UNetGenerator, metadata: ArtifactMetadata, half_precision: bool = True
 ) -> Path:
     """Write the generator's weights and metadata to `path` (atomically: temp file + rename)."""
+    import torch
+    from safetensors.torch import save_file
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     dtype = torch.float16 if half_precision else torch.float32
@@ -101,7 +139,7 @@ def save_artifact(
     for key, value in generator.state_dict().items():
         value = value.detach().to("cpu")
         tensors[key] = (value.to(dtype) if value.is_floating_point() else value).contiguous()
-    header = {_METADATA_KEY: json.dumps(metadata.to_dict(), sort_keys=True)}
+    header = {METADATA_KEY: json.dumps(metadata.to_dict(), sort_keys=True)}
     temporary = path.with_name(path.name + ".tmp")
     save_file(tensors, str(temporary), metadata=header)
     os.replace(temporary, path)
@@ -111,14 +149,16 @@ def save_artifact(
 def read_metadata(path: str | Path) -> ArtifactMetadata:
     """Read only the metadata (cheap: the tensors are not loaded)."""
     path = Path(path)
-    with _open(path) as handle:
+    with _open(path, framework="numpy") as handle:
         return _metadata_of(handle, path)
 
 
 def load_artifact(path: str | Path, device: str | torch.device = "cpu") -> tuple[UNetGenerator, ArtifactMetadata]:
     """Rebuild the generator from an artifact, in eval mode and float32, on `device`."""
+    from model.generator import UNetGenerator
+
     path = Path(path)
-    with _open(path) as handle:
+    with _open(path, framework="pt") as handle:
         metadata = _metadata_of(handle, path)
         generator = UNetGenerator(metadata.generator)
         expected = generator.state_dict()
@@ -142,21 +182,17 @@ def load_artifact(path: str | Path, device: str | torch.device = "cpu") -> tuple
     return generator, metadata
 
 
-def _open(path: Path):
+def _open(path: Path, framework: str):
     if not path.is_file():
         raise ArtifactError(f"{path}: artifact file not found")
     try:
-        return safe_open(str(path), framework="pt", device="cpu")
+        return safe_open(str(path), framework=framework, device="cpu")
     except (SafetensorError, OSError, ValueError) as error:
         raise ArtifactError(f"{path}: not a readable safetensors artifact ({error})") from error
 
 
 def _metadata_of(handle, path: Path) -> ArtifactMetadata:
-    raw = (handle.metadata() or {}).get(_METADATA_KEY)
+    raw = (handle.metadata() or {}).get(METADATA_KEY)
     if raw is None:
-        raise ArtifactError(f"{path}: no '{_METADATA_KEY}' metadata in the safetensors header")
-    try:
-        values = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ArtifactError(f"{path}: artifact metadata is not valid JSON ({error})") from error
-    return ArtifactMetadata.from_dict(values, source=str(path))
+        raise ArtifactError(f"{path}: no '{METADATA_KEY}' metadata in the safetensors header")
+    return metadata_from_json(raw, str(path))

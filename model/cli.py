@@ -2,6 +2,7 @@
 
     python -m model photo.jpg old_photos/ --out colorized/ [--render-size 384] [--format jpeg]
     python -m model s3://archive/scans/ --out s3://archive/colorized/ --engine ray --ray-address auto
+    colorizer colorize ...   (the same, from the installed console command)
 
 Folders (local or fsspec URLs) are searched recursively; outputs keep the folder
 structure and are named `<stem>-colorized.<ext>`. A rerun skips inputs whose
@@ -21,6 +22,7 @@ import time
 from datetime import datetime, timezone
 
 from model.artifact import ArtifactError, default_artifact_path
+from model.backends import BACKENDS
 from model.batch_io import (
     FORMATS,
     REPORT_NAME,
@@ -71,16 +73,18 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m model",
+        prog=prog,
         description="Colorize grayscale photos (files or whole folders, local or fsspec URLs) with the shipped "
         "or a given model. Reruns resume: inputs whose output exists are skipped.",
         formatter_class=_HelpFormatter,
     )
     parser.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively); paths or URLs")
     parser.add_argument("--out", required=True, help="output folder or URL (e.g. s3://bucket/colorized)")
-    parser.add_argument("--artifact", default=None, help=f"model artifact (default: {default_artifact_path()})")
+    parser.add_argument(
+        "--artifact", default=None, help=f"model artifact (.safetensors) or its .onnx file (default: {default_artifact_path()})"
+    )
     parser.add_argument(
         "--render-size", type=int, default=None,
         help=f"short side the network sees, {MIN_RENDER_SIZE}-{MAX_RENDER_SIZE} (default: the model's)",
@@ -93,8 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="images decoded and colorized together (those of the same render shape share one forward)",
     )
     parser.add_argument("--engine", choices=("local", "ray"), default="local",
-                        help="local: this process; ray: a Ray cluster (needs pip install -r requirements-ray.txt)")
+                        help="local: this process; ray: a Ray cluster (needs the ray extra: pip install '.[ray]')")
     parser.add_argument("--device", default="auto", help="local engine: auto (CUDA when present), cpu or cuda")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="auto",
+        help="local engine: what runs the network: onnx (ONNX Runtime, CPU), torch, or auto (torch on CUDA, "
+        "else onnx when installed)",
+    )
+    parser.add_argument("--threads", type=int, default=0, help="local engine: network threads (0: every core)")
     ray_group = parser.add_argument_group("Ray engine (--engine ray)")
     ray_group.add_argument(
         "--ray-address", default=None,
@@ -120,7 +130,8 @@ def run_local(
     pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Progress, failures: list[Failure]
 ) -> None:
     """The local engine: this process, one batch after another. Appends to `failures` as it goes."""
-    colorizer = Colorizer.load(args.artifact, device=args.device)
+    colorizer = Colorizer.load(args.artifact, device=args.device, backend=args.backend, threads=args.threads)
+    print(f"{colorizer.name} {colorizer.version} on {colorizer.backend_name} ({colorizer.device})", file=sys.stderr)
     progress.update()
     for start in range(0, len(pending), args.batch_size):
         batch = pending[start:start + args.batch_size]
@@ -130,8 +141,8 @@ def run_local(
         progress.update(done=len(batch), failed=len(failed), name=batch[-1].relative)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
+    args = build_parser(prog).parse_args(argv)
     if args.render_size is not None and not MIN_RENDER_SIZE <= args.render_size <= MAX_RENDER_SIZE:
         return usage_error(f"--render-size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}")
     if args.batch_size < 1:
@@ -160,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 from model.ray_engine import run_ray  # only this engine imports ray
             except ImportError as error:
-                return usage_error(f"the Ray engine needs the optional extra ({error}): pip install -r requirements-ray.txt")
+                return usage_error(f"the Ray engine needs the ray extra ({error}): pip install '.[ray]'")
             run_ray(pending, output, args, progress, failures)
         elif pending:
             run_local(pending, output, args, progress, failures)

@@ -9,6 +9,11 @@ The generator sees L resized to the render size (short side, aspect kept,
 multiples of 32); its ab prediction is upsampled bilinearly to the original
 resolution and combined with the original full-resolution L, so detail comes
 from the input and only colour comes from the network.
+
+Everything around the network is NumPy (`model.preprocessing`, `model.hints`,
+`model.propagation`); the network runs on a backend (`model.backends`): ONNX
+Runtime on the CPU without torch, or torch on the CPU or CUDA. Both get the same
+input array and give the same output to float32 rounding.
 """
 
 from __future__ import annotations
@@ -18,55 +23,64 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
-from model.artifact import ArtifactMetadata, default_artifact_path, load_artifact
-from model.generator import UNetGenerator
+from model.artifact import ArtifactMetadata, default_artifact_path
+from model.backends import Backend, load_backend
+from model.batching import MicroBatcher
 from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, paint_hints
-from model.preprocessing import compose, prepare, render_shape, resize_lightness
+from model.preprocessing import PreparedImage, compose, prepare, render_shape, resize_lightness
 from model.propagation import DEFAULT_PROPAGATION, Propagation, propagate_hints
 
 MIN_RENDER_SIZE = 32
 MAX_RENDER_SIZE = 2048
 # Vibrance scales the predicted chroma: 0 gives the grayscale image, 1 the model's colours.
 MIN_VIBRANCE, MAX_VIBRANCE = 0.0, 2.0
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """"auto" picks CUDA when present, else the CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+DEFAULT_MAX_BATCH = 8
 
 
 class Colorizer:
-    """A loaded generator plus the pre/post-processing around it. Thread-safe.
+    """A loaded generator (on a backend) plus the pre/post-processing around it. Thread-safe.
 
     With hints, the network's prediction is then corrected towards them along the
     lightness edges (`model.propagation`); `propagation=None` leaves it to the network.
+    With `batch_wait_s` > 0, concurrent `colorize` calls whose images share a render
+    shape are gathered (for up to that long) into one forward: worth it on a GPU.
     """
 
     def __init__(
-        self, generator: UNetGenerator, metadata: ArtifactMetadata, device: torch.device,
+        self,
+        backend: Backend,
         propagation: Propagation | None = DEFAULT_PROPAGATION,
+        batch_wait_s: float = 0.0,
+        max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
-        self.generator = generator.eval().to(device)
-        self.metadata = metadata
-        self.device = device
+        self.backend = backend
+        self.metadata: ArtifactMetadata = backend.metadata
         self.propagation = propagation
-        # One forward at a time per model copy: torch already uses every core for one.
+        self._batcher = MicroBatcher(backend.run, batch_wait_s, max_batch)
+        # Without batching: one forward at a time per model copy (a forward already uses every core).
         self._lock = threading.Lock()
 
     @classmethod
     def load(
-        cls, path: str | Path | None = None, device: str | torch.device = "auto",
+        cls,
+        path: str | Path | None = None,
+        device: str = "auto",
+        backend: str = "auto",
+        threads: int = 0,
         propagation: Propagation | None = DEFAULT_PROPAGATION,
+        batch_wait_s: float = 0.0,
+        max_batch: int = DEFAULT_MAX_BATCH,
     ) -> "Colorizer":
-        """Load an artifact (default: $COLORIZER_ARTIFACT or the shipped model)."""
-        resolved = resolve_device(device)
-        generator, metadata = load_artifact(path or default_artifact_path(), device=resolved)
-        return cls(generator, metadata, resolved, propagation)
+        """Load an artifact (default: $COLORIZER_ARTIFACT or the shipped model) on a backend.
+
+        `path` may name the .safetensors artifact or its .onnx file; `backend` is
+        "auto", "onnx" or "torch" (see `model.backends`); `threads` 0 keeps the
+        backend's own choice.
+        """
+        loaded = load_backend(path or default_artifact_path(), backend=backend, device=device, threads=threads)
+        return cls(loaded, propagation, batch_wait_s=batch_wait_s, max_batch=max_batch)
 
     @property
     def name(self) -> str:
@@ -81,6 +95,14 @@ class Colorizer:
         return self.metadata.render_size
 
     @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    @property
+    def device(self) -> str:
+        return self.backend.device
+
+    @property
     def supports_hints(self) -> bool:
         """Whether the generator was built to read colour-hint planes beside L."""
         return self.metadata.generator.in_channels == HINT_INPUT_CHANNELS
@@ -88,6 +110,18 @@ class Colorizer:
     @property
     def max_hints(self) -> int:
         return MAX_HINTS if self.supports_hints else 0
+
+    @property
+    def batching(self) -> dict:
+        """The batching settings and what it has done so far."""
+        stats = self._batcher.stats
+        return {
+            "wait_ms": round(self._batcher.wait_s * 1000, 3),
+            "max_batch": self._batcher.max_batch,
+            "forwards": stats.forwards,
+            "images": stats.images,
+            "largest_batch": stats.largest_batch,
+        }
 
     def _check_render_size(self, render_size: int | None) -> int:
         size = self.render_size if render_size is None else int(render_size)
@@ -102,19 +136,26 @@ class Colorizer:
             if len(image_hints) > MAX_HINTS:
                 raise ValueError(f"at most {MAX_HINTS} hints per image, got {len(image_hints)}")
 
-    @torch.inference_mode()
-    def predict_ab(self, lightness: torch.Tensor, hint_planes: torch.Tensor | None = None) -> torch.Tensor:
-        """Generator forward on a batch of L* (B, 1, h, w, 0..100) and, for a hint-capable model,
-        its hint planes (B, 3, h, w; zeros for none) -> ab in Lab units (B, 2, h, w), on CPU."""
-        lab = self.metadata.lab
-        inputs = lab.normalize_l(lightness)
+    def network_input(self, lightness: np.ndarray, hints: Sequence[Hint] = ()) -> np.ndarray:
+        """The generator's input for one image at render resolution: (in_channels, h, w) float32.
+
+        Channel 0 is the normalised L; a hint-capable model gets the hint planes after
+        it (all zero without hints).
+        """
+        plane = self.metadata.lab.normalize_l(np.asarray(lightness, dtype=np.float32))[None]
         if self.supports_hints:
-            if hint_planes is None:
-                hint_planes = torch.zeros(inputs.shape[0], HINT_INPUT_CHANNELS - 1, *inputs.shape[2:])
-            inputs = torch.cat([inputs, hint_planes.to(inputs.dtype)], dim=1)
-        with self._lock:
-            ab_norm = self.generator(inputs.to(self.device))
-        return lab.denormalize_ab(ab_norm.float()).cpu()
+            planes = paint_hints(hints, *plane.shape[1:], normalization=self.metadata.lab)
+            plane = np.concatenate([plane, planes])
+        return plane.astype(np.float32, copy=False)
+
+    def predict_ab(self, inputs: np.ndarray) -> np.ndarray:
+        """Generator forward on a batch of network inputs (B, in_channels, h, w) -> ab in Lab units (B, 2, h, w)."""
+        if self._batcher.wait_s > 0:
+            ab_norm = self._batcher.run_batch(inputs)
+        else:
+            with self._lock:
+                ab_norm = self.backend.run(inputs)
+        return self.metadata.lab.denormalize_ab(ab_norm.astype(np.float32, copy=False))
 
     def colorize(
         self, image: Image.Image, render_size: int | None = None, hints: Sequence[Hint] = (), vibrance: float = 1.0
@@ -124,7 +165,17 @@ class Colorizer:
         hints: colour hints (positions relative to the image as oriented by EXIF); only a
         model with `supports_hints` takes them. vibrance: scales the chroma, 0..2.
         """
-        return self.colorize_batch([image], render_size, [hints], vibrance)[0]
+        if self._batcher.wait_s <= 0:
+            return self.colorize_batch([image], render_size, [hints], vibrance)[0]
+        size = self._check_render_size(render_size)
+        vibrance = check_vibrance(vibrance)
+        hints = tuple(hints)
+        self._check_hints([hints])
+        prepared = prepare(image)
+        width, height = prepared.size
+        item = self.network_input(resize_lightness(prepared.lightness, render_shape(height, width, size)), hints)
+        ab = self.metadata.lab.denormalize_ab(self._batcher(item))
+        return self._finish(prepared, item, ab, hints, vibrance)
 
     def colorize_batch(
         self,
@@ -150,22 +201,25 @@ class Colorizer:
             groups.setdefault(render_shape(height, width, size), []).append(index)
         results: list[Image.Image | None] = [None] * len(prepared)
         for shape, indices in groups.items():
-            batch = torch.stack([resize_lightness(prepared[i].lightness, shape) for i in indices])
-            planes = None
-            if self.supports_hints:
-                planes = torch.stack([torch.from_numpy(paint_hints(per_image[i], *shape)) for i in indices])
-            ab = self.predict_ab(batch, planes)
-            for row, (i, ab_one) in enumerate(zip(indices, ab)):
-                if per_image[i] and self.propagation is not None:
-                    ab_one = self._propagate(batch[row, 0], ab_one, planes[row])
-                results[i] = compose(prepared[i].lightness, ab_one * vibrance, prepared[i].alpha)
+            batch = np.stack(
+                [self.network_input(resize_lightness(prepared[i].lightness, shape), per_image[i]) for i in indices]
+            )
+            ab = self.predict_ab(batch)
+            for row, i in enumerate(indices):
+                results[i] = self._finish(prepared[i], batch[row], ab[row], per_image[i], vibrance)
         return results  # type: ignore[return-value]
 
-
-    def _propagate(self, lightness: torch.Tensor, ab: torch.Tensor, planes: torch.Tensor) -> torch.Tensor:
-        hint_ab = self.metadata.lab.denormalize_ab(planes[:2]).numpy()
-        corrected = propagate_hints(lightness.numpy(), ab.numpy(), hint_ab, planes[2].numpy(), self.propagation)
-        return torch.from_numpy(np.ascontiguousarray(corrected, dtype=np.float32))
+    def _finish(
+        self, prepared: PreparedImage, inputs: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], vibrance: float
+    ) -> Image.Image:
+        """Propagate the hints over the prediction (render resolution), scale the chroma, compose."""
+        if hints and self.propagation is not None:
+            lab = self.metadata.lab
+            lightness = lab.denormalize_l(inputs[0])
+            hint_ab = lab.denormalize_ab(inputs[1:3])
+            ab = propagate_hints(lightness, ab, hint_ab, inputs[3], self.propagation)
+            ab = np.ascontiguousarray(ab, dtype=np.float32)
+        return compose(prepared.lightness, ab * np.float32(vibrance), prepared.alpha)
 
 
 def check_vibrance(vibrance: float) -> float:

@@ -7,7 +7,7 @@ multiple of 32 inside and cropped back). Output: normalised ab in [-1, 1], (B, 2
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -15,32 +15,13 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models import resnet18
 
+from model.generator_config import GeneratorConfig
+
+__all__ = ["GeneratorConfig", "UNetGenerator", "build_generator", "load_encoder_weights"]
+
 # ResNet18's stage widths: stem, layer1..layer4.
 _ENCODER_CHANNELS = (64, 64, 128, 256, 512)
 _DOWNSAMPLING = 32
-
-
-@dataclass(frozen=True)
-class GeneratorConfig:
-    """Everything needed to rebuild the generator; stored in checkpoints and artifacts."""
-
-    in_channels: int = 1
-    out_channels: int = 2
-    # Decoder widths from the deepest skip (1/16 resolution) up to full resolution.
-    decoder_channels: tuple[int, ...] = field(default=(256, 128, 64, 32, 16))
-
-    def to_dict(self) -> dict:
-        values = asdict(self)
-        values["decoder_channels"] = list(self.decoder_channels)
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "GeneratorConfig":
-        return cls(
-            in_channels=int(values["in_channels"]),
-            out_channels=int(values["out_channels"]),
-            decoder_channels=tuple(int(c) for c in values["decoder_channels"]),
-        )
 
 
 def _conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from model.lab import DEFAULT_NORMALIZATION, LabNormalization, srgb8_to_lab
+from model.lab_numpy import DEFAULT_NORMALIZATION, LabNormalization, srgb8_to_lab
 
 # Planes the generator reads after L: hint a, hint b, hint mask.
 HINT_PLANES = 3

@@ -1,84 +1,42 @@
-"""sRGB <-> CIELAB (D65, 2 degree observer) in torch, and the Lab normalisation.
+"""sRGB <-> CIELAB (D65, 2 degree observer) in torch, for training (batched, any device).
 
-This module is the single owner of the colour constants: the conversion
-matrices, the reference white and the scaling that maps L and ab to the
-network's [-1, 1] range. Everything else (training, serving, the artifact)
-asks this module instead of repeating a number.
-
-The formulas and constants are scikit-image's (`skimage.color.rgb2lab` /
-`lab2rgb`), so results agree with it to float32 precision.
-
-The torch functions serve training (batched, any device). Serving converts one
-full-resolution photo at a time on the CPU, where a 12-megapixel image makes
-every extra float plane and every `pow` count; the NumPy functions at the end
-(`gray8_to_lightness`, `rgb8_to_lightness`, `lab_to_srgb8`, `linear_to_srgb8`)
-do that work in cache-sized row bands with lookup tables built from the torch
-formulas above, so both paths share the same constants.
+The constants and the Lab normalisation live in `model.lab_numpy` (one copy,
+torch-free, shared with the NumPy serving paths); this module turns them into
+tensors. The formulas are scikit-image's (`skimage.color.rgb2lab` / `lab2rgb`),
+so results agree with it to float32 precision.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
-import numpy as np
 import torch
 
-# sRGB (D65) -> XYZ, as in skimage.color.colorconv.xyz_from_rgb.
-_XYZ_FROM_RGB = torch.tensor(
-    [
-        [0.412453, 0.357580, 0.180423],
-        [0.212671, 0.715160, 0.072169],
-        [0.019334, 0.119193, 0.950227],
-    ],
-    dtype=torch.float64,
+from model.lab_numpy import (
+    A_SCALE as _A_SCALE,
+    B_SCALE as _B_SCALE,
+    DEFAULT_NORMALIZATION,
+    EPSILON as _EPSILON,
+    F_INVERSE_THRESHOLD as _F_INVERSE_THRESHOLD,
+    KAPPA_SLOPE as _KAPPA_SLOPE,
+    L_OFFSET as _L_OFFSET,
+    L_SCALE as _L_SCALE,
+    OFFSET as _OFFSET,
+    RGB_FROM_XYZ,
+    SRGB_ENCODED_THRESHOLD as _SRGB_ENCODED_THRESHOLD,
+    SRGB_GAMMA as _SRGB_GAMMA,
+    SRGB_LINEAR_THRESHOLD as _SRGB_LINEAR_THRESHOLD,
+    WHITE_D65,
+    XYZ_FROM_RGB,
+    LabNormalization,
 )
-_RGB_FROM_XYZ = torch.linalg.inv(_XYZ_FROM_RGB)
-# D65 reference white for the 2 degree observer.
-_WHITE_D65 = torch.tensor([0.95047, 1.0, 1.08883], dtype=torch.float64)
 
-_EPSILON = 0.008856  # (6/29)^3, CIE threshold between the cube root and the linear part
-_KAPPA_SLOPE = 7.787
-_OFFSET = 16.0 / 116.0
-# skimage's threshold for the inverse: f(_EPSILON) = 6/29.
-_F_INVERSE_THRESHOLD = 0.2068966
-# L* = 116 f(Y) - 16, a* = 500 (f(X) - f(Y)), b* = 200 (f(Y) - f(Z)).
-_L_SCALE, _L_OFFSET = 116.0, 16.0
-_A_SCALE, _B_SCALE = 500.0, 200.0
+__all__ = [
+    "DEFAULT_NORMALIZATION", "LabNormalization", "gray_to_lightness", "lab_to_rgb", "lightness_from_luminance",
+    "linear_to_srgb", "rgb_to_lab", "rgb_to_lightness", "srgb_to_linear",
+]  # fmt: skip
 
-
-@dataclass(frozen=True)
-class LabNormalization:
-    """Maps Lab to the network's range: L/l_scale - l_center/l_scale, ab/ab_scale.
-
-    The defaults put L (0..100) into [-1, 1] and ab (about -110..110) into [-1, 1].
-    The artifact stores these numbers so serving uses what training used.
-    """
-
-    l_center: float = 50.0
-    l_scale: float = 50.0
-    ab_scale: float = 110.0
-
-    def normalize_l(self, lightness: torch.Tensor) -> torch.Tensor:
-        return (lightness - self.l_center) / self.l_scale
-
-    def denormalize_l(self, l_norm: torch.Tensor) -> torch.Tensor:
-        return l_norm * self.l_scale + self.l_center
-
-    def normalize_ab(self, ab: torch.Tensor) -> torch.Tensor:
-        return ab / self.ab_scale
-
-    def denormalize_ab(self, ab_norm: torch.Tensor) -> torch.Tensor:
-        return ab_norm * self.ab_scale
-
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "LabNormalization":
-        return cls(**{key: float(values[key]) for key in ("l_center", "l_scale", "ab_scale")})
-
-
-DEFAULT_NORMALIZATION = LabNormalization()
+_XYZ_FROM_RGB = torch.from_numpy(XYZ_FROM_RGB)
+_RGB_FROM_XYZ = torch.from_numpy(RGB_FROM_XYZ)
+_WHITE_D65 = torch.from_numpy(WHITE_D65)
 
 
 def _matrix(matrix: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -87,13 +45,13 @@ def _matrix(matrix: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 def srgb_to_linear(rgb: torch.Tensor) -> torch.Tensor:
     """Undo the sRGB transfer curve (values in [0, 1])."""
-    return torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).pow(2.4), rgb / 12.92)
+    return torch.where(rgb > _SRGB_ENCODED_THRESHOLD, ((rgb + 0.055) / 1.055).pow(_SRGB_GAMMA), rgb / 12.92)
 
 
 def linear_to_srgb(linear: torch.Tensor) -> torch.Tensor:
     """Apply the sRGB transfer curve; negative inputs are clamped to 0 first."""
     linear = linear.clamp(min=0.0)
-    return torch.where(linear > 0.0031308, 1.055 * linear.pow(1.0 / 2.4) - 0.055, linear * 12.92)
+    return torch.where(linear > _SRGB_LINEAR_THRESHOLD, 1.055 * linear.pow(1.0 / _SRGB_GAMMA) - 0.055, linear * 12.92)
 
 
 def _lab_f(t: torch.Tensor) -> torch.Tensor:
@@ -152,231 +110,3 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     xyz = xyz * _matrix(_WHITE_D65, lab).view(3, 1, 1)
     linear = torch.einsum("ij,...jhw->...ihw", _matrix(_RGB_FROM_XYZ, lab), xyz)
     return linear_to_srgb(linear).clamp(0.0, 1.0)
-
-
-# --- NumPy paths for full-resolution serving ----------------------------------------------
-#
-# One photo at a time on the CPU: the work runs in row bands whose scratch buffers
-# stay in cache, reuses those buffers band after band, and replaces every `pow` by
-# a cube (3 multiplications), a cube root (np.cbrt) or a lookup table. The tables
-# are built from the torch formulas above, so there is still one copy of each constant.
-
-# Pixels per band: the scratch of `lab_to_srgb8` (about 80 bytes a pixel) fits the
-# cache, and the Python overhead per band stays a few percent of its arithmetic.
-BAND_PIXELS = 1 << 15
-
-# Linear values are bucketed by floor(x * _ENCODE_BUCKETS). A bucket must hold at most
-# one step of the 8-bit code: the steepest part of the curve (255 * 12.92 codes per unit,
-# just above 0) needs more than 3295 buckets. `_srgb8_tables` checks it.
-_ENCODE_BUCKETS = 4096
-
-
-def _srgb8_thresholds() -> np.ndarray:
-    """t[k - 1]: the smallest linear value that `linear_to_srgb` maps to a code rounding to >= k."""
-    codes = torch.arange(1, 256, dtype=torch.float64)
-    low, high = torch.zeros_like(codes), torch.ones_like(codes)
-    for _ in range(100):  # bisection down to adjacent float64 values
-        middle = (low + high) / 2
-        reached = torch.round(linear_to_srgb(middle) * 255.0) >= codes
-        high = torch.where(reached, middle, high)
-        low = torch.where(reached, low, middle)
-    return high.numpy()
-
-
-def _srgb8_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Per bucket: a base code, and the float32 value from which the code is base + 1."""
-    thresholds = np.append(_srgb8_thresholds(), [np.inf, np.inf])
-    starts = np.arange(_ENCODE_BUCKETS + 1, dtype=np.float64) / _ENCODE_BUCKETS
-    base = np.searchsorted(thresholds[:255], starts, side="right")
-    step_at = thresholds[base]
-    if np.any(thresholds[base[:-1] + 1] < starts[1:]):
-        raise AssertionError("sRGB encode table: a bucket holds two code steps; raise _ENCODE_BUCKETS")
-    # Buckets already at 255 step up from 254 at their own start instead of never: then
-    # no threshold is infinite and x = +inf cannot step past 255.
-    top = base == 255
-    base[top], step_at[top] = 254, starts[top]
-    # Round the float64 threshold up to float32 so `x >= step` is exact for float32 x.
-    step32 = step_at.astype(np.float32)
-    below = step32.astype(np.float64) < step_at
-    step32[below] = np.nextafter(step32[below], np.float32(np.inf))
-    return base.astype(np.uint8), step32
-
-
-_SRGB8_BASE, _SRGB8_STEP = _srgb8_tables()
-
-
-def _encode_srgb8(linear: np.ndarray, out: np.ndarray, scaled: np.ndarray, index: np.ndarray,
-                  step: np.ndarray, stepped: np.ndarray) -> None:
-    # Bucket index: x * 2^k is exact in float32 and the cast truncates; negatives, NaN and
-    # -inf give indices below 0, which mode="clip" sends to bucket 0 (code 0).
-    with np.errstate(over="ignore", invalid="ignore"):
-        np.multiply(linear, np.float32(_ENCODE_BUCKETS), out=scaled)
-        np.minimum(scaled, np.float32(_ENCODE_BUCKETS), out=scaled)
-        np.copyto(index, scaled, casting="unsafe")
-    np.take(_SRGB8_BASE, index, mode="clip", out=out)
-    np.take(_SRGB8_STEP, index, mode="clip", out=step)
-    np.greater_equal(linear, step, out=stepped)
-    np.add(out, stepped, out=out, casting="unsafe")
-
-
-def linear_to_srgb8(linear: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Linear RGB (any shape, float) -> 8-bit sRGB codes, as round(255 * linear_to_srgb(x)).
-
-    A lookup table instead of a `pow` per value; the code equals the float64 formula's
-    (out-of-range values clip to 0 or 255; NaN gives 0).
-    """
-    linear = np.ascontiguousarray(linear, dtype=np.float32)
-    out = np.empty(linear.shape, dtype=np.uint8) if out is None else out
-    _encode_srgb8(
-        linear, out, np.empty_like(linear), np.empty(linear.shape, dtype=np.intp),
-        np.empty_like(linear), np.empty(linear.shape, dtype=bool),
-    )
-    return out
-
-
-# Linear RGB from the inverse of f(X), f(Y), f(Z): the white point folded into the matrix.
-_RGB_FROM_F_CUBED = (_RGB_FROM_XYZ * _WHITE_D65.view(1, 3)).numpy().astype(np.float32)
-
-
-class LabBandConverter:
-    """Lab rows -> interleaved 8-bit sRGB, one band at a time, reusing its scratch buffers.
-
-    Holds about 80 bytes of scratch per pixel of `band_pixels`; one converter per
-    thread (it is not thread-safe). `lab_to_srgb8` is the whole-image form.
-    """
-
-    def __init__(self, band_pixels: int = BAND_PIXELS) -> None:
-        self.band_pixels = band_pixels
-        self._f = np.empty((3, band_pixels), dtype=np.float32)  # fx, fy, fz
-        self._xyz = np.empty((3, band_pixels), dtype=np.float32)  # their inverse, white point not applied
-        self._dark = np.empty((3, band_pixels), dtype=bool)
-        self._linear = np.empty((band_pixels, 3), dtype=np.float32)  # interleaved, like the output
-        self._scaled = np.empty((band_pixels, 3), dtype=np.float32)
-        self._index = np.empty((band_pixels, 3), dtype=np.intp)
-        self._step = np.empty((band_pixels, 3), dtype=np.float32)
-        self._stepped = np.empty((band_pixels, 3), dtype=bool)
-
-    def __call__(self, lightness: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-        """Convert C-contiguous float32 L*, a*, b* of one band (at most `band_pixels` values
-        each, any shape) into `out`, a C-contiguous uint8 array of the same shape plus 3."""
-        pixels = lightness.size
-        if pixels > self.band_pixels:
-            raise ValueError(f"band of {pixels} pixels exceeds this converter's {self.band_pixels}")
-        if out.dtype != np.uint8 or out.size != 3 * pixels or not out.flags.c_contiguous:
-            raise ValueError("out must be a C-contiguous uint8 array with 3 values per pixel")
-        f, xyz, dark = self._f[:, :pixels], self._xyz[:, :pixels], self._dark[:, :pixels]
-        fx, fy, fz = f
-        np.add(lightness.reshape(-1), np.float32(_L_OFFSET), out=fy)
-        np.multiply(fy, np.float32(1.0 / _L_SCALE), out=fy)
-        np.multiply(a.reshape(-1), np.float32(1.0 / _A_SCALE), out=fx)
-        np.add(fx, fy, out=fx)
-        np.multiply(b.reshape(-1), np.float32(-1.0 / _B_SCALE), out=fz)
-        np.add(fz, fy, out=fz)
-        np.maximum(fz, np.float32(0.0), out=fz)  # skimage clips negative z the same way
-        # The inverse of f: the cube everywhere, then the linear part for the (usually few)
-        # values at or below the threshold, rather than both branches on every value.
-        np.multiply(f, f, out=xyz)
-        np.multiply(xyz, f, out=xyz)
-        np.less_equal(f, np.float32(_F_INVERSE_THRESHOLD), out=dark)
-        if dark.any():
-            xyz[dark] = (f[dark] - np.float32(_OFFSET)) / np.float32(_KAPPA_SLOPE)
-        linear = self._linear[:pixels]
-        np.matmul(xyz.T, _RGB_FROM_F_CUBED.T, out=linear)
-        _encode_srgb8(
-            linear, out.reshape(-1, 3), self._scaled[:pixels], self._index[:pixels],
-            self._step[:pixels], self._stepped[:pixels],
-        )
-
-
-def lab_to_srgb8(lightness: np.ndarray, ab: np.ndarray, out: np.ndarray | None = None,
-                 band_pixels: int = BAND_PIXELS) -> np.ndarray:
-    """Lab planes -> interleaved 8-bit sRGB, the NumPy twin of `lab_to_rgb` for one image.
-
-    lightness: (H, W) L*; ab: (2, H, W) a* and b*; returns (H, W, 3) uint8 (or fills
-    `out`). Equals round(255 * lab_to_rgb(lab)) up to float32 rounding (1 level at most);
-    out-of-gamut colours are clipped as `lab_to_rgb` clips them.
-    """
-    lightness = np.ascontiguousarray(lightness, dtype=np.float32)
-    ab = np.ascontiguousarray(ab, dtype=np.float32)
-    height, width = lightness.shape
-    if ab.shape != (2, height, width):
-        raise ValueError(f"ab must be shaped (2, {height}, {width}), got {ab.shape}")
-    out = np.empty((height, width, 3), dtype=np.uint8) if out is None else out
-    rows = max(1, band_pixels // max(1, width))
-    convert = LabBandConverter(rows * width)
-    for top in range(0, height, rows):
-        bottom = min(height, top + rows)
-        convert(lightness[top:bottom], ab[0, top:bottom], ab[1, top:bottom], out[top:bottom])
-    return out
-
-
-def srgb8_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """8-bit sRGB (..., 3) uint8 -> Lab (..., 3) float32 (L*, a*, b*), for a few colours.
-
-    The NumPy twin of `rgb_to_lab`, in float64 for exactness; meant for small inputs
-    such as hint colours, not full-resolution photos.
-    """
-    values = np.asarray(rgb, dtype=np.float64) / 255.0
-    linear = np.where(values > 0.04045, ((values + 0.055) / 1.055) ** 2.4, values / 12.92)
-    xyz = linear @ _XYZ_FROM_RGB.numpy().T / _WHITE_D65.numpy()
-    f = np.where(xyz > _EPSILON, np.cbrt(np.maximum(xyz, _EPSILON)), _KAPPA_SLOPE * xyz + _OFFSET)
-    lightness = _L_SCALE * f[..., 1] - _L_OFFSET
-    a = _A_SCALE * (f[..., 0] - f[..., 1])
-    b = _B_SCALE * (f[..., 1] - f[..., 2])
-    return np.stack([lightness, a, b], axis=-1).astype(np.float32)
-
-
-def _gray_lightness_table() -> np.ndarray:
-    return gray_to_lightness(torch.arange(256, dtype=torch.float64) / 255.0).float().numpy()
-
-
-def _channel_luminance_tables() -> np.ndarray:
-    # Y = sum over c of weight_c * linear(c): one 256-entry table per channel.
-    linear = srgb_to_linear(torch.arange(256, dtype=torch.float64) / 255.0)
-    return (_XYZ_FROM_RGB[1].view(3, 1) * linear.view(1, 256)).float().numpy()
-
-
-_GRAY8_TO_LIGHTNESS = _gray_lightness_table()
-_RGB8_TO_LUMINANCE = _channel_luminance_tables()
-
-
-def gray8_to_lightness(gray: np.ndarray, band_pixels: int = BAND_PIXELS) -> np.ndarray:
-    """8-bit neutral greys (any 2-D shape, uint8) -> L* (0..100) float32 through a 256-entry table."""
-    if gray.dtype != np.uint8:
-        raise TypeError(f"gray8_to_lightness needs uint8 values, got {gray.dtype}")
-    height, width = gray.shape
-    out = np.empty((height, width), dtype=np.float32)
-    rows = max(1, band_pixels // max(1, width))
-    for top in range(0, height, rows):  # bands keep take's index copy small
-        np.take(_GRAY8_TO_LIGHTNESS, gray[top : top + rows], out=out[top : top + rows])
-    return out
-
-
-def rgb8_to_lightness(rgb: np.ndarray, band_pixels: int = BAND_PIXELS) -> np.ndarray:
-    """8-bit sRGB (H, W, 3) uint8 -> L* (H, W) float32, the NumPy twin of `rgb_to_lightness`.
-
-    Luminance is a sum of three per-channel tables; L* needs one cube root per pixel.
-    """
-    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise TypeError(f"rgb8_to_lightness needs (H, W, 3) uint8 values, got {rgb.shape} {rgb.dtype}")
-    height, width = rgb.shape[:2]
-    out = np.empty((height, width), dtype=np.float32)
-    rows = max(1, band_pixels // max(1, width))
-    luminance = np.empty(rows * width, dtype=np.float32)
-    term = np.empty(rows * width, dtype=np.float32)
-    for top in range(0, height, rows):
-        band = rgb[top : top + rows]
-        pixels = band.shape[0] * width
-        y, t, lightness = luminance[:pixels], term[:pixels], out[top : top + rows].reshape(-1)
-        np.take(_RGB8_TO_LUMINANCE[0], band[..., 0].reshape(-1), out=y)
-        np.take(_RGB8_TO_LUMINANCE[1], band[..., 1].reshape(-1), out=t)
-        np.add(y, t, out=y)
-        np.take(_RGB8_TO_LUMINANCE[2], band[..., 2].reshape(-1), out=t)
-        np.add(y, t, out=y)
-        np.cbrt(y, out=lightness)  # f(Y), then the linear part for the darkest values only
-        dark = y <= np.float32(_EPSILON)
-        if dark.any():
-            lightness[dark] = np.float32(_KAPPA_SLOPE) * y[dark] + np.float32(_OFFSET)
-        np.multiply(lightness, np.float32(_L_SCALE), out=lightness)
-        np.subtract(lightness, np.float32(_L_OFFSET), out=lightness)
-    return out

@@ -1,9 +1,11 @@
-"""Image <-> tensor steps around the generator: decode-side normalisation, L, alpha, output.
+"""Image <-> array steps around the generator: decode-side normalisation, L, alpha, output.
 
-Kept apart from the network so the same steps serve the Colorizer, training's
-evaluation and the benchmarks. The full-resolution pixel work (L of a 12-megapixel
-photo, upsampling ab, Lab -> 8-bit sRGB) runs in NumPy over cache-sized row bands,
-with `model.lab`'s lookup tables instead of float planes and a `pow` per pixel.
+Kept apart from the network so the same steps serve every backend of the Colorizer
+(torch and ONNX Runtime), training's evaluation and the benchmarks. NumPy and
+Pillow only, no torch: the ONNX Runtime path never imports it. The full-resolution
+pixel work (L of a 12-megapixel photo, upsampling ab, Lab -> 8-bit sRGB) runs over
+cache-sized row bands, with `model.lab_numpy`'s lookup tables instead of float
+planes and a `pow` per pixel.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps
 
-from model.lab import LabBandConverter, gray8_to_lightness, gray_to_lightness, rgb8_to_lightness
+from model.lab_numpy import LabBandConverter, gray8_to_lightness, gray_to_lightness, rgb8_to_lightness
 
 RENDER_MULTIPLE = 32
 # An elongated panorama rendered at render_size on its short side could get huge on
@@ -27,13 +27,13 @@ MAX_RENDER_ASPECT = 4
 class PreparedImage:
     """An input reduced to what colorization needs."""
 
-    lightness: torch.Tensor  # (1, H, W) float32, CIE L* in 0..100, at the original resolution
+    lightness: np.ndarray  # (H, W) float32, CIE L* in 0..100, at the original resolution
     alpha: np.ndarray | None  # (H, W) uint8, or None when the input had no alpha
 
     @property
     def size(self) -> tuple[int, int]:
         """(width, height), as Pillow reports sizes."""
-        return int(self.lightness.shape[-1]), int(self.lightness.shape[-2])
+        return int(self.lightness.shape[1]), int(self.lightness.shape[0])
 
 
 def orient(image: Image.Image) -> Image.Image:
@@ -49,16 +49,15 @@ def _alpha_of(image: Image.Image) -> np.ndarray | None:
     return None
 
 
-def _lightness_of_high_depth_gray(image: Image.Image) -> torch.Tensor:
+def _lightness_of_high_depth_gray(image: Image.Image) -> np.ndarray:
     # Pillow's I;16* and I modes hold 16-bit greys (0..65535); F holds 0..255 floats.
     scale = 255.0 if image.mode == "F" else 65535.0
     values = np.asarray(image).astype(np.float32) / scale
-    gray = torch.from_numpy(np.clip(values, 0.0, 1.0))
-    return gray_to_lightness(gray).unsqueeze(0)
+    return gray_to_lightness(np.clip(values, 0.0, 1.0))
 
 
-def lightness_of(image: Image.Image) -> torch.Tensor:
-    """CIE L* (0..100) of an upright image, shape (1, H, W), float32.
+def lightness_of(image: Image.Image) -> np.ndarray:
+    """CIE L* (0..100) of an upright image, shape (H, W), float32.
 
     Grey inputs are read as neutral sRGB greys; colour inputs are reduced to their
     own Lab lightness (the L the model was trained on), so a colour photo can be
@@ -69,9 +68,9 @@ def lightness_of(image: Image.Image) -> torch.Tensor:
         return _lightness_of_high_depth_gray(image)
     if mode in ("L", "LA", "La", "1"):
         gray = np.asarray(image.convert("L") if mode != "L" else image)
-        return torch.from_numpy(gray8_to_lightness(gray)).unsqueeze(0)
+        return gray8_to_lightness(gray)
     rgb = np.asarray(image if mode == "RGB" else image.convert("RGB"))
-    return torch.from_numpy(rgb8_to_lightness(rgb)).unsqueeze(0)
+    return rgb8_to_lightness(rgb)
 
 
 def prepare(image: Image.Image) -> PreparedImage:
@@ -91,17 +90,22 @@ def render_shape(height: int, width: int, render_size: int) -> tuple[int, int]:
     return snap(height), snap(width)
 
 
-def resize_lightness(lightness: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
-    """Resize (..., 1, H, W) lightness to `shape` with antialiasing (as an image resize would)."""
-    batched = lightness if lightness.dim() == 4 else lightness.unsqueeze(0)
-    resized = F.interpolate(batched, size=shape, mode="bilinear", align_corners=False, antialias=True)
-    return resized if lightness.dim() == 4 else resized.squeeze(0)
+def resize_lightness(lightness: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Resize (H, W) float32 lightness to `shape` (h, w), antialiased as an image resize is.
+
+    Pillow's bilinear filter on a 32-bit float image: a triangle filter widened by the
+    scale when shrinking (the same sampling as torch's `interpolate(..., antialias=True)`).
+    """
+    height, width = shape
+    plane = Image.fromarray(np.ascontiguousarray(lightness, dtype=np.float32), mode="F")
+    return np.asarray(plane.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
 
 
 def _bilinear_rows(source_rows: int, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each output row: the source rows above and below and the weight of the one below.
 
-    The same sampling as F.interpolate(mode="bilinear", align_corners=False).
+    The same sampling as torch's interpolate(mode="bilinear", align_corners=False).
+    (Columns use it too: bilinear is separable.)
     """
     scale = source_rows / rows
     position = np.maximum((np.arange(rows, dtype=np.float64) + 0.5) * scale - 0.5, 0.0)
@@ -111,7 +115,15 @@ def _bilinear_rows(source_rows: int, rows: int) -> tuple[np.ndarray, np.ndarray,
     return above, below, weight_below
 
 
-def _upsampled_ab_bands(ab: torch.Tensor, height: int, width: int, band_rows: int):
+def _widened(ab: np.ndarray, width: int) -> np.ndarray:
+    """(2, h, w) -> (2, h, width), bilinear along the rows."""
+    left, right, weight_right = _bilinear_rows(ab.shape[-1], width)
+    wide = np.take(ab, left, axis=-1)
+    wide += (np.take(ab, right, axis=-1) - wide) * weight_right
+    return wide
+
+
+def _upsampled_ab_bands(ab: np.ndarray, height: int, width: int, band_rows: int):
     """Yield (top, bottom, ab band of shape (2, bottom - top, width)) of ab upsampled bilinearly.
 
     Bilinear is separable: ab is widened to the full width once (still only h rows),
@@ -119,9 +131,8 @@ def _upsampled_ab_bands(ab: torch.Tensor, height: int, width: int, band_rows: in
     never exists as a whole, and each band is still in cache when it is converted.
     """
     source_rows = ab.shape[-2]
-    if ab.shape[-1] != width:
-        ab = F.interpolate(ab.unsqueeze(0), size=(source_rows, width), mode="bilinear", align_corners=False)[0]
-    wide = ab.contiguous().numpy()
+    ab = np.ascontiguousarray(ab, dtype=np.float32)
+    wide = _widened(ab, width) if ab.shape[-1] != width else ab
     above, below, weight_below = _bilinear_rows(source_rows, height)
     band = np.empty((2, band_rows, width), dtype=np.float32)
     lower = np.empty((band_rows, width), dtype=np.float32)
@@ -139,21 +150,21 @@ def _upsampled_ab_bands(ab: torch.Tensor, height: int, width: int, band_rows: in
         yield top, bottom, band[:, :count]
 
 
-def compose(lightness: torch.Tensor, ab: torch.Tensor, alpha: np.ndarray | None = None) -> Image.Image:
-    """Full-resolution L (1, H, W) + low-resolution ab (2, h, w, Lab units) -> sRGB(A) image.
+def compose(lightness: np.ndarray, ab: np.ndarray, alpha: np.ndarray | None = None) -> Image.Image:
+    """Full-resolution L (H, W) + low-resolution ab (2, h, w, Lab units) -> sRGB(A) image.
 
     ab is upsampled bilinearly to the original resolution and converted to 8-bit sRGB
     in row bands (`model.lab.LabBandConverter`): a 12-megapixel photo holds its L and
     the 8-bit output, never a full-resolution float plane of ab or RGB.
     """
     height, width = lightness.shape[-2:]
-    lightness_plane = lightness.detach().float().cpu().reshape(height, width).numpy()
+    lightness_plane = np.ascontiguousarray(lightness, dtype=np.float32).reshape(height, width)
     convert = LabBandConverter()
     band_rows = max(1, convert.band_pixels // width)
     if band_rows * width > convert.band_pixels:  # a single row wider than a band
         convert = LabBandConverter(band_rows * width)
     output = np.empty((height, width, 3), dtype=np.uint8)
-    for top, bottom, ab_band in _upsampled_ab_bands(ab.detach().float().cpu(), height, width, band_rows):
+    for top, bottom, ab_band in _upsampled_ab_bands(np.asarray(ab, dtype=np.float32), height, width, band_rows):
         convert(lightness_plane[top:bottom], ab_band[0], ab_band[1], output[top:bottom])
     result = Image.fromarray(output)
     if alpha is not None:

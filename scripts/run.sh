@@ -3,7 +3,7 @@
 # the inference service (gunicorn, 127.0.0.1:8000) and the gateway serving the web app
 # (http://localhost:3000). Ctrl-C stops both.
 #   PORT=8080 bash scripts/run.sh            # another gateway port
-#   COLORIZER_ARTIFACT=my.safetensors ...    # another model
+#   COLORIZER_ARTIFACT=my.safetensors ...    # another model (its .onnx beside it, or COLORIZER_BACKEND=torch)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +15,7 @@ export INFERENCE_URL="${INFERENCE_URL:-http://$COLORIZER_BIND}"
 export PORT="${PORT:-3000}"
 
 cd "$ROOT"
-"$VENV/bin/gunicorn" -c inference_service/gunicorn.conf.py 'inference_service:create_app()' &
+"$VENV/bin/colorizer" serve &
 SERVICE_PID=$!
 trap 'kill $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null' EXIT INT TERM
 

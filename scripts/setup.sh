@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the product needs to run: the Python venv (.venv) with the pinned
-# requirements, the gateway's and the frontend's npm packages (from their lock files),
-# and the built frontend. Idempotent; needs Python 3.11 and Node 20 on PATH.
+# Installs what the product needs to run: the Python venv (.venv) with the project
+# installed from pyproject.toml (editable, the dev extra: serve + train + test tools,
+# which also gives .venv/bin/colorizer), the gateway's and the frontend's npm packages
+# (from their lock files), and the built frontend. Idempotent; needs Python 3.11 and
+# Node 20 on PATH. A torch-free serving install is just: pip install '.[serve]'.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +16,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 echo "== Python packages"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -e "$ROOT[dev]"
 
 echo "== npm packages (gateway, frontend)"
 npm ci --prefix "$ROOT/gateway" --no-audit --no-fund --loglevel=error

@@ -9,7 +9,7 @@ VENV="${COLORIZER_VENV:-$ROOT/.venv}"
 bash "$ROOT/scripts/setup.sh"
 bash "$ROOT/scripts/setup-web.sh"
 # The offline CLI's Ray engine is an optional extra (not in setup.sh, which run.sh uses); its tests need it.
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-ray.txt"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -e "$ROOT[dev,ray]"
 
 cd "$ROOT"
 echo "== Python tests"

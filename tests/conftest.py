@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 from model.artifact import ArtifactMetadata, save_artifact
-from model.generator import GeneratorConfig, UNetGenerator
+from model.generator import GeneratorConfig, UNetGenerator, expand_input_channels
+from model.hints import HINT_INPUT_CHANNELS
 
 TINY_GENERATOR = GeneratorConfig(decoder_channels=(16, 16, 16, 8, 8))
 
@@ -24,18 +27,38 @@ def make_photo(width: int = 64, height: int = 48, seed: int = 0) -> Image.Image:
     return Image.fromarray((rgb * 255).round().astype(np.uint8), mode="RGB")
 
 
-def write_tiny_artifact(path, seed: int = 0, render_size: int = 64):
-    torch.manual_seed(seed)
-    generator = UNetGenerator(TINY_GENERATOR)
-    metadata = ArtifactMetadata(
+def _tiny_metadata(render_size: int, config: GeneratorConfig = TINY_GENERATOR) -> ArtifactMetadata:
+    return ArtifactMetadata(
         name="tiny-test-colorizer",
         version="0.0.1",
-        generator=TINY_GENERATOR,
+        generator=config,
         render_size=render_size,
         training={"description": "random weights, for tests"},
         metrics={"val": {"psnr": 0.0}},
     )
-    return save_artifact(path, generator, metadata)
+
+
+def write_tiny_artifact(path, seed: int = 0, render_size: int = 64, config: GeneratorConfig = TINY_GENERATOR):
+    torch.manual_seed(seed)
+    return save_artifact(path, UNetGenerator(config), _tiny_metadata(render_size, config))
+
+
+def write_tiny_hint_artifact(path, seed: int = 0, render_size: int = 64):
+    """The tiny model grown to take colour hints (in_channels 4, the hint weights zero).
+
+    The network ignores the hint planes, so hints act through the Colorizer's
+    edge-aware propagation alone: enough for the tests of everything around the model.
+    """
+    torch.manual_seed(seed)
+    expanded = expand_input_channels(UNetGenerator(TINY_GENERATOR), HINT_INPUT_CHANNELS)
+    metadata = replace(_tiny_metadata(render_size), name="tiny-test-colorizer-hints", generator=expanded.config)
+    return save_artifact(path, expanded, metadata)
+
+
+@pytest.fixture(scope="session")
+def tiny_hint_artifact(tmp_path_factory):
+    """Path to a small hint-capable artifact shared by the whole test session."""
+    return write_tiny_hint_artifact(tmp_path_factory.mktemp("artifact") / "tiny-hints.safetensors")
 
 
 @pytest.fixture(scope="session")

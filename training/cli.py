@@ -81,9 +81,24 @@ def _add_train_parser(subparsers) -> None:
 
 
 def _add_export_parser(subparsers) -> None:
-    parser = subparsers.add_parser("export", help="write the serving artifact from a checkpoint", formatter_class=_HelpFormatter)
-    parser.add_argument("--checkpoint", required=True, help="training checkpoint, e.g. RUN/best.pt")
-    parser.add_argument("--out", required=True, help="artifact path (.safetensors)")
+    parser = subparsers.add_parser(
+        "export", help="checkpoint -> serving artifact (+ its ONNX file), or artifact -> ONNX file",
+        formatter_class=_HelpFormatter,
+        description=(
+            "--checkpoint RUN/best.pt --out model.safetensors writes the artifact and, beside it, model.onnx\n"
+            "(for the torch-free ONNX Runtime backend). --artifact model.safetensors [--out model.onnx] writes\n"
+            "only the ONNX file, e.g. after the artifact changed."
+        ),
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", help="training checkpoint, e.g. RUN/best.pt")
+    source.add_argument("--artifact", help="serving artifact (.safetensors) to derive the ONNX file from")
+    parser.add_argument(
+        "--out", default=None,
+        help="with --checkpoint: the artifact to write (.safetensors, required); with --artifact: the ONNX file "
+        "(default: beside the artifact, .onnx)",
+    )
+    parser.add_argument("--no-onnx", action="store_true", help="with --checkpoint: skip the ONNX file")
     parser.add_argument("--name", default="colorizer-resnet18-unet", help="model name shown by the service")
     parser.add_argument("--version", default="1.0.0", help="model version shown by the service")
     parser.add_argument("--render-size", type=int, default=None, help="default render size (default: the training crop size)")
@@ -99,6 +114,10 @@ def _add_evaluate_parser(subparsers) -> None:
     parser.add_argument("--data-dir", required=True, help="folder of colour photos (ground truth)")
     parser.add_argument("--render-size", type=int, default=None, help="render size (default: the artifact's)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument(
+        "--backend", choices=["auto", "onnx", "torch"], default="auto",
+        help="what runs the network (onnx needs the .onnx file beside the artifact, or --artifact naming one)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
     parser.add_argument(
@@ -142,9 +161,9 @@ def _add_average_parser(subparsers) -> None:
     parser.add_argument("--description", default=None, help="replace the training description (default: the first artifact's)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m training",
+        prog=prog,
         description="Train, export and evaluate the colorizer. Run a subcommand with --help for its options.",
         formatter_class=_HelpFormatter,
     )
@@ -171,21 +190,35 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m training") -> int:
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    # The ONNX exporter's libraries log every optimisation pass at INFO.
+    for noisy in ("onnxscript", "onnx_ir", "torch.onnx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "train":
         from training.trainer import train
 
         result = train(_config_from_args(args), resume=args.resume)
         return 130 if result["interrupted"] else 0
     if args.command == "export":
+        from model.onnx_export import export_onnx
+
+        if args.artifact:
+            print(export_onnx(args.artifact, args.out))
+            return 0
+        if not args.out:
+            parser.error("export --checkpoint needs --out (the .safetensors artifact to write)")
         from training.export import export_artifact
 
-        export_artifact(
+        artifact = export_artifact(
             args.checkpoint, args.out, name=args.name, version=args.version, render_size=args.render_size,
             description=args.description, half_precision=not args.full_precision,
         )
+        print(artifact)
+        if not args.no_onnx:
+            print(export_onnx(artifact))
         return 0
     if args.command == "evaluate":
         from model.artifact import default_artifact_path
@@ -194,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         result = evaluate(
             args.artifact or default_artifact_path(), args.data_dir, args.render_size, args.device, args.limit,
             sample_grid=args.sample_grid, sample_count=args.sample_count, hints=args.hints,
-            propagate=not args.no_propagation, seed=args.hint_seed,
+            propagate=not args.no_propagation, seed=args.hint_seed, backend=args.backend,
         )
         print(format_table(result))
         if args.json:
@@ -202,7 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.record_as:
             from training.evaluate import record_in_artifact
 
-            record_in_artifact(args.artifact or default_artifact_path(), args.record_as, result)
+            artifact = args.artifact or default_artifact_path()
+            record_in_artifact(artifact, args.record_as, result)
+            from model.artifact import onnx_path_for
+
+            if onnx_path_for(artifact).is_file():  # the ONNX file carries the metadata too: keep the pair in step
+                from model.onnx_export import export_onnx
+
+                print(export_onnx(artifact))
         return 0
     if args.command == "prepare-data":
         from training.prepare_data import prepare_folder

@@ -36,7 +36,7 @@ def _colorfulness(array: np.ndarray) -> float:
 
 def _grayscale_baseline(image: Image.Image) -> np.ndarray:
     """The same L with a = b = 0, through the Colorizer's own output path."""
-    return np.asarray(compose(lightness_of(image), torch.zeros(2, 1, 1)))
+    return np.asarray(compose(lightness_of(image), np.zeros((2, 1, 1), np.float32)))
 
 
 def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -50,14 +50,17 @@ def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 def evaluate(
     artifact: str | Path, data_dir: str | Path, render_size: int | None = None, device: str = "auto",
     limit: int | None = None, progress: bool = True, sample_grid: str | Path | None = None, sample_count: int = 6,
-    hints: int = 0, propagate: bool = True, seed: int = 0,
+    hints: int = 0, propagate: bool = True, seed: int = 0, backend: str = "auto",
 ) -> dict:
     """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder.
 
     hints: also colorize with this many ground-truth hints per photo; propagate: let
-    the Colorizer spread hints along the lightness edges (False: the network alone).
+    the Colorizer spread hints along the lightness edges (False: the network alone);
+    backend: what runs the network (auto, onnx, torch).
     """
-    colorizer = Colorizer.load(artifact, device=device, propagation=DEFAULT_PROPAGATION if propagate else None)
+    colorizer = Colorizer.load(
+        artifact, device=device, backend=backend, propagation=DEFAULT_PROPAGATION if propagate else None
+    )
     if hints and not colorizer.supports_hints:
         raise SystemExit(f"{artifact}: this model does not take colour hints (--hints needs a hint-capable model)")
     size = render_size or colorizer.render_size
@@ -98,6 +101,7 @@ def evaluate(
     result = {
         "artifact": str(artifact),
         "model": {"name": colorizer.name, "version": colorizer.version},
+        "backend": colorizer.backend_name,
         "data_dir": str(data_dir),
         "images": count,
         "render_size": size,

@@ -162,7 +162,7 @@ def hints_from_truth(rgb: np.ndarray, count: int, rng: np.random.Generator, rend
     on the true photo would give).
     """
     height, width = rgb.shape[:2]
-    lab = rgb_to_lab(torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).double() / 255.0)
+    lab = rgb_to_lab(torch.from_numpy(np.array(rgb)).permute(2, 0, 1).double() / 255.0)  # a writable copy
     half = max(0, int(round(HINT_PATCH_SIZE * min(height, width) / render_size / 2)))
     hints = []
     for _ in range(count):

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from model.artifact import load_artifact
-from model.colorizer import resolve_device
+from model.torch_backend import resolve_device
 from model.discriminator import PatchDiscriminator
 from model.generator import GeneratorConfig, build_generator, expand_input_channels
 from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab

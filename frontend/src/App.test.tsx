@@ -74,7 +74,7 @@ describe('App', () => {
     expect(within(item).getByRole('button', { name: 'Side by side' })).toHaveAttribute('aria-pressed', 'true')
     expect(within(item).getByText('Original', { selector: 'figcaption' })).toBeInTheDocument()
     expect(within(item).getByText('Colorized', { selector: 'figcaption' })).toBeInTheDocument()
-    expect(within(item).queryByRole('slider')).not.toBeInTheDocument()
+    expect(within(item).queryByRole('slider', { name: 'Before and after comparison' })).not.toBeInTheDocument()
   })
 
   it('offers the download as PNG, or JPEG by choice', async () => {

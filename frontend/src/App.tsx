@@ -5,6 +5,7 @@ import { DropZone } from './features/colorize/DropZone'
 import { ModelBadge } from './features/colorize/ModelBadge'
 import { QueueCard } from './features/colorize/QueueCard'
 import { useColorizeQueue } from './features/colorize/useColorizeQueue'
+import { useModelInfo } from './features/colorize/useModelInfo'
 
 const RENDER_SIZES = [
   { value: '', label: 'Model default' },
@@ -24,6 +25,9 @@ export default function App({ api = colorizerApi }: AppProps) {
   const [renderSize, setRenderSize] = useState('')
   const { items, addFiles, remove, retry, clearFinished } = useColorizeQueue(api, renderSize ? Number(renderSize) : undefined)
   const renderSizeId = useId()
+  const modelState = useModelInfo(api)
+  // "Fix colours" only where the model takes hints; vibrance works with every model.
+  const maxHints = modelState.kind === 'ready' && modelState.model.supportsHints ? modelState.model.maxHints : 0
   const finished = items.filter((item) => item.status === 'done' || item.status === 'failed' || item.status === 'rejected').length
 
   // Pasting an image anywhere on the page adds it to the queue.
@@ -52,7 +56,7 @@ export default function App({ api = colorizerApi }: AppProps) {
             <p className="brand__tagline">Bring black-and-white photos to life.</p>
           </div>
         </div>
-        <ModelBadge api={api} />
+        <ModelBadge state={modelState} />
       </header>
 
       <main className="app__main">
@@ -83,7 +87,7 @@ export default function App({ api = colorizerApi }: AppProps) {
             </h2>
             <ol className="queue">
               {items.map((item) => (
-                <QueueCard key={item.key} item={item} api={api} onRemove={remove} onRetry={retry} />
+                <QueueCard key={item.key} item={item} api={api} maxHints={maxHints} onRemove={remove} onRetry={retry} />
               ))}
             </ol>
           </section>

@@ -42,17 +42,20 @@ function artifactCodeHash() {
 
 /**
  * A tiny (random-weight, real-format) artifact written by tests/conftest.py's
- * helper. Writing one takes seconds (torch start-up), so it is cached in the temp
- * folder under a hash of the model code; the Python side writes it atomically.
+ * helper; `hints: true` gives the hint-capable one (in_channels 4). Writing one
+ * takes seconds (torch start-up), so it is cached in the temp folder under a hash
+ * of the model code; the Python side writes it atomically.
  */
-async function writeTinyArtifact() {
+async function writeTinyArtifact({ hints = false } = {}) {
   const dir = path.join(os.tmpdir(), 'colorizer-gateway-tests');
-  const target = path.join(dir, `tiny-${artifactCodeHash()}.safetensors`);
+  const kind = hints ? 'tiny-hints' : 'tiny';
+  const target = path.join(dir, `${kind}-${artifactCodeHash()}.safetensors`);
   if (fs.existsSync(target)) return target;
   fs.mkdirSync(dir, { recursive: true });
+  const writer = hints ? 'write_tiny_hint_artifact' : 'write_tiny_artifact';
   await promisify(execFile)(
     path.join(VENV, 'bin', 'python'),
-    ['-c', 'import sys; from tests.conftest import write_tiny_artifact; write_tiny_artifact(sys.argv[1])', target],
+    ['-c', `import sys; from tests.conftest import ${writer}; ${writer}(sys.argv[1])`, target],
     { cwd: REPO_ROOT },
   );
   return target;

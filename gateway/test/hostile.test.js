@@ -166,7 +166,7 @@ describe('malformed HTTP is answered with JSON', () => {
 
   it("passes the service's own protocol errors through as JSON (414 from gunicorn)", async () => {
     const gateway = await listeningGateway();
-    const response = await request(gateway.url).get(`/api/v1/${'a'.repeat(5000)}`);
+    const response = await request(gateway.url).get(`/api/v1/${'a'.repeat(10000)}`);
     assert.equal(response.status, 414);
     assert.match(response.headers['content-type'], /^application\/json/);
     assert.equal(response.body.error.code, 'uri_too_long');

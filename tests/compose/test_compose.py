@@ -148,10 +148,24 @@ def test_gateway_is_wired_to_the_inference_replicas_and_redis(docker_config):
     assert gateway["environment"]["UPLOAD_LIMIT"] == inference["environment"]["COLORIZER_MAX_UPLOAD_BYTES"]
 
 
+def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_config):
+    inference = rendered(docker_config)["services"]["inference"]
+    assert inference["build"]["target"] == "cpu"
+    assert inference["environment"]["COLORIZER_BACKEND"] == "auto"
+    dockerfile = (REPO_ROOT / inference["build"]["dockerfile"]).read_text()
+    stages = [line.split()[-1] for line in dockerfile.splitlines() if line.startswith("FROM ")]
+    assert stages == ["export", "cpu", "gpu"]
+    # Only the export stage installs torch (to derive the ONNX file); cpu installs the serve extra.
+    cpu_stage = dockerfile.split(" AS cpu", 1)[1].split(" AS gpu", 1)[0]
+    assert "[serve]" in cpu_stage and "torch" not in cpu_stage.lower().replace("no torch", "")
+    assert "colorizer_cli export --artifact" in dockerfile.split(" AS cpu", 1)[0]
+    assert "[serve,torch]" in dockerfile.split(" AS gpu", 1)[1]
+
+
 def test_environment_overrides_reach_the_services(docker_config):
     env = {
         "GATEWAY_PORT": "8080", "RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu",
-        "INFERENCE_REPLICAS": "4", "GATEWAY_REPLICAS": "3",
+        "INFERENCE_REPLICAS": "4", "GATEWAY_REPLICAS": "3", "COLORIZER_IMAGE_VARIANT": "gpu", "COLORIZER_BACKEND": "torch",
     }
     result = subprocess.run(
         [shutil.which("docker"), "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
@@ -166,6 +180,8 @@ def test_environment_overrides_reach_the_services(docker_config):
     assert services["entry"]["ports"][0]["published"] == "8080"
     assert services["gateway"]["environment"]["RESULT_TTL_MS"] == "600000"
     assert services["inference"]["environment"]["COLORIZER_DEVICE"] == "cpu"
+    assert services["inference"]["environment"]["COLORIZER_BACKEND"] == "torch"
+    assert services["inference"]["build"]["target"] == "gpu"
     assert services["inference"]["deploy"]["replicas"] == 4
     assert services["gateway"]["deploy"]["replicas"] == 3
 

@@ -29,5 +29,6 @@ export default defineConfig({
       use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 900 }, launchOptions: chromiumLaunchOptions },
     },
   ],
-  webServer: stackServers({ inferencePort, gatewayPort }),
+  // E2E_ARTIFACT: another model for a local run; unset (CI), the shipped default model.
+  webServer: stackServers({ inferencePort, gatewayPort, artifact: process.env.E2E_ARTIFACT || undefined }),
 })

@@ -18,13 +18,15 @@ export interface StackOptions {
   inferencePort: number
   gatewayPort: number
   /**
-   * The model artifact. The committed config never sets it: the end-to-end run
-   * uses the shipped default model, as a user's first start does.
+   * The model artifact. The committed config leaves it to E2E_ARTIFACT, unset by
+   * default: the end-to-end run uses the shipped default model, as a user's first
+   * start does. E2E_ARTIFACT is for trying another model locally.
    */
   artifact?: string
 }
 
 export function stackServers({ inferencePort, gatewayPort, artifact }: StackOptions): PlaywrightTestConfig['webServer'] {
+  if (artifact && !fs.existsSync(artifact)) throw new Error(`E2E_ARTIFACT names no file: ${artifact}`)
   if (!artifact && !fs.existsSync(DEFAULT_MODEL)) {
     throw new Error(
       `The shipped default model is missing: ${DEFAULT_MODEL}. The end-to-end tests run the stack as shipped; train or fetch the model first.`,

@@ -1,20 +1,12 @@
-"""The NumPy serving paths in model.lab against the torch formulas and scikit-image."""
+"""The NumPy serving paths in model.lab_numpy against the torch formulas and scikit-image."""
 
 import numpy as np
 import pytest
 import torch
 from skimage import color
 
-from model.lab import (
-    gray8_to_lightness,
-    lab_to_rgb,
-    lab_to_srgb8,
-    linear_to_srgb,
-    linear_to_srgb8,
-    rgb8_to_lightness,
-    rgb_to_lightness,
-    srgb_to_linear,
-)
+from model.lab import lab_to_rgb, linear_to_srgb, rgb_to_lightness, srgb_to_linear
+from model.lab_numpy import gray8_to_lightness, lab_to_srgb8, linear_to_srgb8, rgb8_to_lightness
 
 
 def _formula_codes(linear: np.ndarray, dtype=torch.float64) -> np.ndarray:

@@ -96,6 +96,18 @@ def test_errors_over_http_are_json(server, send, status, code):
     assert requests.get(f"{base}/v1/health", timeout=10).status_code == 200
 
 
+def test_sixty_four_hints_fit_in_the_query_string(server):
+    """gunicorn's request-line limit leaves room for the API's most hints, URL-encoded."""
+    base, _, _ = server
+    hints = [{"x": round(0.123457 + i / 100, 6), "y": 0.987654, "color": "#a03020"} for i in range(64)]
+    url = requests.Request("POST", f"{base}/v1/colorize", params={"hints": json.dumps(hints)}).prepare().url
+    assert len(url) > 4094  # longer than gunicorn's default limit
+    response = requests.post(url, data=b"x", headers={"Content-Type": "image/png"}, timeout=10)
+    # The app read the hints: the tiny model takes none, so it says so (not a protocol error).
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["error"]["code"] == "hints_unsupported"
+
+
 def _post_jpeg(base: str, jpeg: bytes) -> requests.Response:
     return requests.post(f"{base}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"}, timeout=60)
 

@@ -62,7 +62,7 @@ def _raw(base: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
 
 
 PROTOCOL_ERRORS = {
-    "over-long URL": (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    "over-long URL": (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
     "over-long header": (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
                          431, "request_header_fields_too_large"),
     "too many headers": (b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120))

@@ -12,8 +12,9 @@ import torch
 
 from inference_service import create_app
 from model.artifact import ArtifactMetadata, save_artifact
-from model.colorizer import Colorizer, resolve_device
+from model.colorizer import Colorizer
 from model.generator import UNetGenerator
+from model.torch_backend import resolve_device
 from tests.conftest import TINY_GENERATOR, make_photo
 from tests.service.conftest import encode, error_of, make_service
 

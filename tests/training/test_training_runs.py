@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from model.artifact import onnx_path_for
 from model.colorizer import Colorizer
+from model.hints import Hint
 from tests.conftest import make_photo
 from training.checkpoint import load_checkpoint
 from training.cli import main as cli_main
@@ -147,7 +150,9 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     artifact = tmp_path / "model.safetensors"
     assert cli_main(["export", "--checkpoint", str(out / "best.pt"), "--out", str(artifact), "--version", "9.9.9",
                      "--description", "tiny test model"]) == 0
+    # The ONNX file is written beside the artifact, so the CPU picks ONNX Runtime.
     colorizer = Colorizer.load(artifact, device="cpu")
+    assert colorizer.backend_name == "onnx" and onnx_path_for(artifact).is_file()
     assert colorizer.version == "9.9.9" and colorizer.render_size == 32
     assert colorizer.metadata.training["description"] == "tiny test model"
     assert colorizer.metadata.training["recipe"]["l1_epochs"] == 1
@@ -161,14 +166,16 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--json", str(report),
                      "--device", "cpu", "--sample-grid", str(grid), "--sample-count", "3"]) == 0
     assert grid.is_file() and grid.stat().st_size > 1000
-    weights_before = Colorizer.load(artifact, device="cpu").generator.state_dict()
+    weights_before = Colorizer.load(artifact, device="cpu", backend="torch").backend.generator.state_dict()
     assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
                      "--limit", "2", "--record-as", "holdout"]) == 0
-    recorded = Colorizer.load(artifact, device="cpu")
+    recorded = Colorizer.load(artifact, device="cpu", backend="torch")
     assert recorded.metadata.metrics["holdout"]["images"] == 2
     assert "psnr_gain_db" in recorded.metadata.metrics["holdout"]
-    for key, value in recorded.generator.state_dict().items():
+    for key, value in recorded.backend.generator.state_dict().items():
         assert torch.equal(value, weights_before[key]), key
+    # Recording rewrote the artifact, and its ONNX file with it (else the ONNX backend refuses it).
+    assert Colorizer.load(artifact, backend="onnx").metadata.metrics["holdout"]["images"] == 2
     table = capsys.readouterr().out
     assert "grayscale baseline" in table and "ground truth" in table and "model - baseline" in table
     result = json.loads(report.read_text())
@@ -185,7 +192,7 @@ def test_init_from_artifact_starts_from_its_generator(photo_folders, tmp_path):
     first = tmp_path / "first"
     train(tiny_config(train_dir, val_dir, first, gan_epochs=0))
     artifact = tmp_path / "start.safetensors"
-    cli_main(["export", "--checkpoint", str(first / "last.pt"), "--out", str(artifact), "--full-precision"])
+    cli_main(["export", "--checkpoint", str(first / "last.pt"), "--out", str(artifact), "--full-precision", "--no-onnx"])
     second = tmp_path / "second"
     train(tiny_config(train_dir, val_dir, second, l1_epochs=1, gan_epochs=0, lr_g=0.0, init_from=str(artifact)))
     started, continued = load_checkpoint(first / "last.pt")["generator"], load_checkpoint(second / "last.pt")["generator"]
@@ -233,7 +240,7 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     start = tmp_path / "start"
     train(tiny_config(train_dir, val_dir, start, l1_epochs=1, gan_epochs=0))
     v1 = tmp_path / "v1.safetensors"
-    cli_main(["export", "--checkpoint", str(start / "last.pt"), "--out", str(v1), "--full-precision"])
+    cli_main(["export", "--checkpoint", str(start / "last.pt"), "--out", str(v1), "--full-precision", "--no-onnx"])
 
     out = tmp_path / "hints"
     train(tiny_config(train_dir, val_dir, out, hints=True, init_from=str(v1), distill_from=str(v1), hint_lr_scale=5.0,
@@ -243,11 +250,16 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     assert all(float(r["val_psnr_hints10"]) > 0 for r in rows)
     artifact = tmp_path / "hinted.safetensors"
     assert cli_main(["export", "--checkpoint", str(out / "last.pt"), "--out", str(artifact)]) == 0
-    colorizer = Colorizer.load(artifact, device="cpu")
+    colorizer = Colorizer.load(artifact, device="cpu", backend="torch")
     assert colorizer.metadata.generator.in_channels == 4 and colorizer.supports_hints
+    # Its ONNX file takes the hint planes too, and gives the same picture with hints.
+    onnx_colorizer = Colorizer.load(artifact, backend="onnx")
+    photo, pins = make_photo(64, 48, seed=2).convert("L"), [Hint(0.3, 0.4, (200, 40, 40)), Hint(0.8, 0.7, (30, 90, 200))]
+    assert np.abs(np.asarray(onnx_colorizer.colorize(photo, hints=pins), np.int16)
+                  - np.asarray(colorizer.colorize(photo, hints=pins), np.int16)).max() <= 1
     assert colorizer.metadata.training["recipe"]["hints"]["distill_from"] == str(v1)
     # The hint weights moved away from zero: the network itself now reads the hints.
-    weight = colorizer.generator.encoder.stem[0].weight
+    weight = colorizer.backend.generator.encoder.stem[0].weight
     assert weight[:, 1:].abs().sum() > 0
 
     capsys.readouterr()

@@ -13,7 +13,7 @@ import sys
 
 import torch
 
-from model.colorizer import resolve_device
+from model.torch_backend import resolve_device
 from training.throughput import our_nets, step_throughput
 
 

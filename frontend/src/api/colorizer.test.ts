@@ -99,6 +99,25 @@ describe('colorizeImage', () => {
     expect(progress.at(-1)).toBe(1)
   })
 
+  it('sends colour hints as a JSON form field and vibrance when it is not 1', async () => {
+    const bodies: string[] = []
+    handler = (_req, body, res) => {
+      bodies.push(body.toString('latin1'))
+      json(res, 201, { id: 'abcdefghijklmnopqrstuvwx', url: '/api/images/abcdefghijklmnopqrstuvwx' })
+    }
+    const file = new File(['x'], 'a.png', { type: 'image/png' })
+    const hints = [{ x: 0.25, y: 0.6, color: '#a03020' }]
+    await colorizeImage(file, { hints, vibrance: 1.35 })
+    expect(bodies[0]).toContain(`name="hints"\r\n\r\n${JSON.stringify(hints)}\r\n`)
+    expect(bodies[0]).toMatch(/name="vibrance"\r\n\r\n1.35\r\n/)
+    // No hints and the default vibrance: the plain request, as before.
+    await colorizeImage(file, { hints: [], vibrance: 1 })
+    expect(bodies[1]).not.toContain('name="hints"')
+    expect(bodies[1]).not.toContain('name="vibrance"')
+    await colorizeImage(file, { vibrance: 0 })
+    expect(bodies[2]).toMatch(/name="vibrance"\r\n\r\n0\r\n/)
+  })
+
   it('turns a JSON error into an ApiError with its code, status and Retry-After', async () => {
     handler = (_req, _body, res) => json(res, 503, { error: { code: 'busy', message: 'queue full' } }, { 'Retry-After': '3' })
     const error = await colorizeImage(new File(['x'], 'a.png', { type: 'image/png' })).catch((err: unknown) => err)
@@ -135,7 +154,16 @@ describe('fetchModelInfo', () => {
       version: '1.0.0',
       renderSize: 256,
       description: 'COCO 2017',
+      supportsHints: false,
+      maxHints: 0,
     })
+  })
+
+  it('says whether the model takes colour hints, and how many', async () => {
+    handler = (_req, _body, res) => json(res, 200, { name: 'm', version: '1.1.0', supports_hints: true, max_hints: 64 })
+    await expect(fetchModelInfo()).resolves.toMatchObject({ supportsHints: true, maxHints: 64 })
+    handler = (_req, _body, res) => json(res, 200, { name: 'm', version: '1.0.0', supports_hints: false, max_hints: 0 })
+    await expect(fetchModelInfo()).resolves.toMatchObject({ supportsHints: false, maxHints: 0 })
   })
 
   it('fails with the API error code', async () => {

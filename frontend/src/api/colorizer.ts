@@ -27,11 +27,27 @@ export interface ModelInfo {
   version: string
   renderSize: number | null
   description: string | null
+  /** Whether the model takes colour hints (the `hints` parameter). */
+  supportsHints: boolean
+  /** Most hints one request may carry (0 when the model takes none). */
+  maxHints: number
+}
+
+/** A colour hint: this spot (0..1 from the left and from the top of the image) should be this colour. */
+export interface ColorHint {
+  x: number
+  y: number
+  /** sRGB, '#rrggbb'. */
+  color: string
 }
 
 export interface ColorizeOptions {
   /** The side the model sees; omitted means the model's default. */
   renderSize?: number
+  /** Colour hints (only for a model that takes them); none means automatic colours. */
+  hints?: ColorHint[]
+  /** Saturation factor, 0..2; omitted means 1 (the model's colours). */
+  vibrance?: number
   /** Called with 0..1 while the file is being sent. */
   onUploadProgress?: (fraction: number) => void
   /** Called once every byte is sent: the server is now colorizing. */
@@ -109,7 +125,7 @@ function toResult(body: Record<string, unknown>): ColorizeResult {
  * because only XHR reports upload progress in browsers today.
  */
 export function colorizeImage(file: File, options: ColorizeOptions = {}): Promise<ColorizeResult> {
-  const { renderSize, onUploadProgress, onUploaded, signal } = options
+  const { renderSize, hints, vibrance, onUploadProgress, onUploaded, signal } = options
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new ApiError('aborted', 'The upload was cancelled.'))
@@ -118,6 +134,8 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     const form = new FormData()
     form.append('image', file, file.name)
     if (renderSize) form.append('render_size', String(renderSize))
+    if (hints && hints.length) form.append('hints', JSON.stringify(hints))
+    if (vibrance !== undefined && vibrance !== 1) form.append('vibrance', String(vibrance))
 
     const xhr = new XMLHttpRequest()
     xhr.open('POST', apiUrl(`${API_BASE}/colorize`))
@@ -168,6 +186,8 @@ export async function fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo> {
     version: typeof body.version === 'string' ? body.version : '',
     renderSize: typeof renderSize === 'number' ? renderSize : null,
     description: typeof body.description === 'string' ? body.description : typeof training?.description === 'string' ? training.description : null,
+    supportsHints: body.supports_hints === true,
+    maxHints: typeof body.max_hints === 'number' && body.supports_hints === true ? body.max_hints : 0,
   }
 }
 

@@ -12,6 +12,8 @@ export const DEFAULT_MODEL: ModelInfo = {
   version: '1.2.0',
   renderSize: 256,
   description: 'ResNet18 U-Net cGAN',
+  supportsHints: true,
+  maxHints: 64,
 }
 
 export function resultFor(name: string, overrides: Partial<ColorizeResult> = {}): ColorizeResult {

@@ -6,7 +6,7 @@ const {
 const { forwardedHeaders, readBody } = require('../upstream');
 
 // Parameters of POST /v1/colorize that may also come in the query string.
-const QUERY_PARAMETERS = ['render_size', 'format', 'quality'];
+const QUERY_PARAMETERS = ['render_size', 'format', 'quality', 'hints', 'vibrance'];
 
 /** "inline; filename=\"cat-colorized.png\"" -> "cat-colorized.png" (or null). */
 function filenameFromDisposition(header) {

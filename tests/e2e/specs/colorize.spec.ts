@@ -134,7 +134,13 @@ test.describe('colorizing in the browser', () => {
     const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }))
     expect(widths.page).toBeLessThanOrEqual(widths.viewport)
     // Everything a user needs fits the phone's width (reached by scrolling down).
-    for (const control of [page.getByRole('link', { name: 'Download PNG' }), page.getByRole('slider'), page.getByLabel('Format')]) {
+    const controls = [
+      page.getByRole('link', { name: 'Download PNG' }),
+      page.getByRole('slider', { name: 'Before and after comparison' }),
+      page.getByRole('slider', { name: 'Vibrance' }),
+      page.getByLabel('Format'),
+    ]
+    for (const control of controls) {
       await control.scrollIntoViewIfNeeded()
       await expect(control).toBeInViewport()
       const box = (await control.boundingBox())!

@@ -1,38 +1,7 @@
-import { useEffect, useState } from 'react'
+import type { ModelState } from './useModelInfo'
 
-import { ApiError, type ColorizerApi, type ModelInfo } from '../../api/colorizer'
-
-type State = { kind: 'loading' } | { kind: 'starting' } | { kind: 'ready'; model: ModelInfo } | { kind: 'offline' }
-
-/** How soon to ask again while the model is loading, or the service cannot be reached. */
-const RETRY_STARTING_MS = 3_000
-const RETRY_OFFLINE_MS = 10_000
-
-/** Which model is colorizing; or that it is still starting, or cannot be reached (asked again until ready). */
-export function ModelBadge({ api }: { api: ColorizerApi }) {
-  const [state, setState] = useState<State>({ kind: 'loading' })
-
-  useEffect(() => {
-    const controller = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    function ask() {
-      api
-        .fetchModelInfo(controller.signal)
-        .then((model) => setState({ kind: 'ready', model }))
-        .catch((err: unknown) => {
-          if (controller.signal.aborted) return
-          const starting = err instanceof ApiError && err.code === 'not_ready'
-          setState({ kind: starting ? 'starting' : 'offline' })
-          timer = setTimeout(ask, starting ? RETRY_STARTING_MS : RETRY_OFFLINE_MS)
-        })
-    }
-    ask()
-    return () => {
-      controller.abort()
-      clearTimeout(timer)
-    }
-  }, [api])
-
+/** Which model is colorizing; or that it is still starting, or cannot be reached. */
+export function ModelBadge({ state }: { state: ModelState }) {
   if (state.kind !== 'ready') {
     const text = { loading: 'Connecting…', starting: 'Colorizer starting…', offline: 'Colorizer offline' }[state.kind]
     const modifier = state.kind === 'offline' ? 'offline' : 'loading'

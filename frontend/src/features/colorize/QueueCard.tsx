@@ -9,6 +9,8 @@ import { formatBytes } from './validateFile'
 interface QueueCardProps {
   item: QueueItem
   api: ColorizerApi
+  /** Most colour pins the model takes (0: it takes no hints). */
+  maxHints: number
   onRemove: (key: string) => void
   onRetry: (key: string) => void
 }
@@ -23,7 +25,7 @@ const STATUS_LABEL: Record<QueueItem['status'], string> = {
 }
 
 /** One image in the queue, from waiting to colorized (or why it failed). */
-export function QueueCard({ item, api, onRemove, onRetry }: QueueCardProps) {
+export function QueueCard({ item, api, maxHints, onRemove, onRetry }: QueueCardProps) {
   const titleId = useId()
   const { file, status } = item
   const percent = Math.round(item.progress * 100)
@@ -50,6 +52,9 @@ export function QueueCard({ item, api, onRemove, onRetry }: QueueCardProps) {
         {status === 'done' && item.result && item.previewUrl ? (
           <ResultView
             name={file.name}
+            file={file}
+            renderSize={item.renderSize}
+            maxHints={maxHints}
             originalUrl={item.previewUrl}
             result={item.result}
             api={api}

@@ -1,17 +1,29 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 
 import type { ColorizeResult, ColorizerApi } from '../../api/colorizer'
 import { CompareSlider } from './CompareSlider'
 import { DownloadControls } from './DownloadControls'
+import { describeError } from './errorMessages'
+import { HintEditor } from './HintEditor'
+import { PinPanel } from './PinPanel'
+import { colourAt } from './pixelColour'
+import { FALLBACK_COLOUR } from './pins'
 import { SideBySide } from './SideBySide'
+import { useSteering } from './useSteering'
+import { VibranceSlider } from './VibranceSlider'
 
-type View = 'slider' | 'side-by-side'
+type View = 'slider' | 'side-by-side' | 'fix'
 
 interface ResultViewProps {
   name: string
+  file: File
+  /** The render size the image was colorized at (undefined: the model's default); re-colorizing keeps it. */
+  renderSize: number | undefined
   originalUrl: string
   result: ColorizeResult
   api: ColorizerApi
+  /** Most colour pins the model takes; 0 hides "Fix colours" (the model takes no hints). */
+  maxHints: number
   onColorizeAgain: () => void
 }
 
@@ -32,39 +44,107 @@ function formatSeconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
 }
 
-/** A finished image: comparison (slider or side by side), what made it, download. */
-export function ResultView({ name, originalUrl, result, api, onColorizeAgain }: ResultViewProps) {
+/**
+ * A finished image: comparison (slider or side by side), "Fix colours" (pins) when
+ * the model takes hints, vibrance, what made it, download. Pins and vibrance
+ * re-colorize the image; everything here then shows and downloads that result.
+ */
+export function ResultView({ name, file, renderSize, originalUrl, result, api, maxHints, onColorizeAgain }: ResultViewProps) {
   const [view, setView] = useState<View>('slider')
-  const expired = useExpired(result.expiresAtMs)
+  const [selectedId, setSelectedId] = useState<number | null>(null)
+  const editorImage = useRef<HTMLImageElement>(null)
+  const steering = useSteering({ api, file, renderSize, baseResult: result, maxPins: maxHints })
+  const shown = steering.result
+  const expired = useExpired(shown.expiresAtMs)
   const images = {
     beforeSrc: originalUrl,
     beforeAlt: `Original: ${name}`,
-    afterSrc: result.url,
+    afterSrc: shown.url,
     afterAlt: `Colorized: ${name}`,
   }
-  const model = [result.modelName, result.modelVersion && `v${result.modelVersion}`].filter(Boolean).join(' ')
+  const model = [shown.modelName, shown.modelVersion && `v${shown.modelVersion}`].filter(Boolean).join(' ')
+  const selectedIndex = steering.pins.findIndex((pin) => pin.id === selectedId)
+  const selected = selectedIndex >= 0 ? steering.pins[selectedIndex] : null
+  const fixing = view === 'fix' && maxHints > 0
+
+  function addPin(x: number, y: number, colorThere: string | null) {
+    const id = steering.addPin(x, y, colorThere ?? FALLBACK_COLOUR, colorThere)
+    if (id !== null) setSelectedId(id)
+  }
+
+  const adjustments = [
+    steering.pins.length > 0 && `${steering.pins.length} pin${steering.pins.length === 1 ? '' : 's'}`,
+    steering.vibrance !== 1 && `vibrance ${Math.round(steering.vibrance * 100)}%`,
+  ].filter(Boolean)
 
   return (
     <div className="result">
-      <div className="segmented" role="group" aria-label="Comparison view">
-        <button type="button" aria-pressed={view === 'slider'} onClick={() => setView('slider')}>
-          Slider
-        </button>
-        <button type="button" aria-pressed={view === 'side-by-side'} onClick={() => setView('side-by-side')}>
-          Side by side
-        </button>
+      <div className="result__toolbar">
+        <div className="segmented" role="group" aria-label="View">
+          <button type="button" aria-pressed={view === 'slider'} onClick={() => setView('slider')}>
+            Slider
+          </button>
+          <button type="button" aria-pressed={view === 'side-by-side'} onClick={() => setView('side-by-side')}>
+            Side by side
+          </button>
+          {maxHints > 0 && (
+            <button type="button" aria-pressed={view === 'fix'} onClick={() => setView('fix')}>
+              Fix colours
+            </button>
+          )}
+        </div>
+        <VibranceSlider value={steering.vibrance} onChange={steering.setVibrance} />
       </div>
-      {view === 'slider' ? (
-        <CompareSlider {...images} width={result.width} height={result.height} />
-      ) : (
+
+      {fixing ? (
+        <div className="fix-colours">
+          <HintEditor
+            src={shown.url}
+            alt={`Colorized: ${name}`}
+            width={shown.width}
+            height={shown.height}
+            pins={steering.pins}
+            selectedId={selectedId}
+            onAdd={addPin}
+            onMove={(id, x, y) => steering.updatePin(id, { x, y })}
+            onSettle={(id, colorThere) => steering.updatePin(id, { colorThere })}
+            onSelect={setSelectedId}
+            onRemove={steering.removePin}
+            busy={steering.working}
+            imageRef={editorImage}
+          />
+          <PinPanel
+            pins={steering.pins}
+            selected={selected}
+            selectedNumber={selectedIndex + 1}
+            maxPins={maxHints}
+            onAddCentre={() => addPin(0.5, 0.5, colourAt(editorImage.current, 0.5, 0.5))}
+            onColor={(id, color) => steering.updatePin(id, { color })}
+            onRemove={steering.removePin}
+            onClear={steering.clearPins}
+          />
+        </div>
+      ) : view === 'side-by-side' ? (
         <SideBySide {...images} />
+      ) : (
+        <CompareSlider {...images} width={shown.width} height={shown.height} />
       )}
+
+      <p className="result__steering" role="status">
+        {steering.working ? 'Updating the colours…' : ''}
+      </p>
+      {steering.errorCode && (
+        <p className="result__steering-problem" role="alert">
+          The colours could not be updated. {describeError(steering.errorCode)}
+        </p>
+      )}
+
       <div className="result__footer">
         <dl className="result__facts">
           <div>
             <dt>Size</dt>
             <dd>
-              {result.width} × {result.height} px
+              {shown.width} × {shown.height} px
             </dd>
           </div>
           {model && (
@@ -73,12 +153,16 @@ export function ResultView({ name, originalUrl, result, api, onColorizeAgain }: 
               <dd>{model}</dd>
             </div>
           )}
-          {result.inferenceMs !== null && (
+          {shown.inferenceMs !== null && (
             <div>
               <dt>Time</dt>
-              <dd>{formatSeconds(result.inferenceMs)}</dd>
+              <dd>{formatSeconds(shown.inferenceMs)}</dd>
             </div>
           )}
+          <div>
+            <dt>Colours</dt>
+            <dd>{adjustments.length ? `Adjusted: ${adjustments.join(', ')}` : 'Automatic'}</dd>
+          </div>
         </dl>
         {expired ? (
           <div className="result__expired">
@@ -88,7 +172,7 @@ export function ResultView({ name, originalUrl, result, api, onColorizeAgain }: 
             </button>
           </div>
         ) : (
-          <DownloadControls result={result} api={api} />
+          <DownloadControls result={shown} api={api} />
         )}
       </div>
     </div>

@@ -13,6 +13,8 @@ export interface QueueItem {
   status: ItemStatus
   /** Upload progress, 0..1. */
   progress: number
+  /** The render size asked for when the upload started (undefined: the model's default). */
+  renderSize: number | undefined
   result: ColorizeResult | null
   /** An API error code (failed) or null. */
   errorCode: string | null
@@ -22,7 +24,7 @@ export interface QueueItem {
 
 type Action =
   | { type: 'add'; items: QueueItem[] }
-  | { type: 'start'; key: string }
+  | { type: 'start'; key: string; renderSize: number | undefined }
   | { type: 'progress'; key: string; progress: number }
   | { type: 'uploaded'; key: string }
   | { type: 'succeeded'; key: string; result: ColorizeResult }
@@ -40,7 +42,7 @@ function reducer(items: QueueItem[], action: Action): QueueItem[] {
     case 'add':
       return [...items, ...action.items]
     case 'start':
-      return update(items, action.key, { status: 'uploading', progress: 0, errorCode: null })
+      return update(items, action.key, { status: 'uploading', progress: 0, errorCode: null, renderSize: action.renderSize })
     case 'progress':
       return update(items, action.key, { progress: action.progress })
     case 'uploaded':
@@ -69,6 +71,7 @@ function newItem(file: File): QueueItem {
     previewUrl: rejection ? null : URL.createObjectURL(file),
     status: rejection ? 'rejected' : 'queued',
     progress: 0,
+    renderSize: undefined,
     result: null,
     errorCode: null,
     rejection,
@@ -114,10 +117,11 @@ export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefin
     activeKey.current = key
     const controller = new AbortController()
     controllers.current.set(key, controller)
-    dispatch({ type: 'start', key })
+    const renderSize = renderSizeRef.current
+    dispatch({ type: 'start', key, renderSize })
     api
       .colorizeImage(next.file, {
-        renderSize: renderSizeRef.current,
+        renderSize,
         signal: controller.signal,
         onUploadProgress: (progress) => dispatch({ type: 'progress', key, progress }),
         onUploaded: () => dispatch({ type: 'uploaded', key }),

@@ -1,0 +1,1 @@
+"""The `colorizer` console command (see `colorizer_cli.command`); imports no extra's packages."""

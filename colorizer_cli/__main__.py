@@ -1,0 +1,5 @@
+import sys
+
+from colorizer_cli.command import main
+
+sys.exit(main())

@@ -1,0 +1,35 @@
+import { useId } from 'react'
+
+interface VibranceSliderProps {
+  value: number
+  onChange: (value: number) => void
+}
+
+/** Saturation of the colours, 0% (grayscale) to 200%; 100% is the model's own. */
+export function VibranceSlider({ value, onChange }: VibranceSliderProps) {
+  const id = useId()
+  const percent = `${Math.round(value * 100)}%`
+  return (
+    <div className="field vibrance">
+      <label htmlFor={id}>Vibrance</label>
+      <input
+        id={id}
+        type="range"
+        min={0}
+        max={2}
+        step={0.05}
+        value={value}
+        onChange={(event) => onChange(Number(event.target.value))}
+        aria-valuetext={percent}
+      />
+      <output htmlFor={id} className="vibrance__value">
+        {percent}
+      </output>
+      {value !== 1 && (
+        <button type="button" className="button button--quiet" onClick={() => onChange(1)}>
+          Reset vibrance
+        </button>
+      )}
+    </div>
+  )
+}

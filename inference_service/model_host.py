@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -84,15 +85,20 @@ class ModelHost:
         return self._settled.wait(timeout)
 
 
+# An absolute path (POSIX, home-relative or Windows) inside an error message.
+_ABSOLUTE_PATH = re.compile(r"(?:~|[A-Za-z]:)?[/\\][^\s'\"`,;:()]+")
+
+
 def public_load_error(error: Exception) -> str:
-    """Why the model did not load, in words that name no file or folder of the server."""
+    """Why the model did not load, with every path of the server replaced by `<path>`.
+
+    The message keeps its advice (e.g. which command exports a missing ONNX file);
+    the log line of the failure keeps the paths.
+    """
     if isinstance(error, FileNotFoundError) or (isinstance(error, ArtifactError) and "not found" in str(error)):
-        reason = "the model artifact was not found"
-    elif isinstance(error, ArtifactError):
-        reason = "the model artifact is not valid"
-    else:
-        reason = f"{type(error).__name__} while loading the model"
-    return f"{reason} (the service log has the details)"
+        return "the model artifact was not found (the service log says where it was looked for)"
+    message = _ABSOLUTE_PATH.sub("<path>", str(error)).strip()
+    return f"{type(error).__name__}: {message}" if message else f"{type(error).__name__} while loading the model"
 
 
 class QueueFull(Exception):

@@ -381,10 +381,12 @@ def colorize() -> Response:
         vibrance=options.vibrance,
     )
     try:
-    with _reading_body():
-        options = parse_options(request.values)
-        colorizer = _ready_colorizer(state)
-        upload = read_upload(request, settings.max_upload_bytes)
+        # The place is taken here, on the event loop, so a full queue is refused at once;
+        # the work itself runs on a real thread (offload.py) so this loop stays free.
+        with state.gate.place():
+            body, waited_s, inference_ms = run_blocking(
+                _colorize_on_thread, state, colorizer, image, render_size, options
+            )
     except QueueFull:
         raise ApiError(
             503,

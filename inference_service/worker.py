@@ -29,8 +29,11 @@ class ColorizerGeventWorker(GeventWorker):
     client_timeout_s: float = DEFAULT_CLIENT_TIMEOUT_S
 
     def patch(self) -> None:
-        # thread/queue/Event stay real: see the module docstring.
-        monkey.patch_all(thread=False, queue=False, Event=False)
+        # thread/queue/Event stay real: see the module docstring. So do os (fork,
+        # waitpid) and subprocess: the model's loader may run a subprocess from its
+        # real thread, where gevent's versions fail ("child watchers are only
+        # available on the default loop").
+        monkey.patch_all(thread=False, queue=False, Event=False, os=False, subprocess=False)
         # As GeventWorker.patch does: the listening sockets become gevent sockets.
         self.sockets = [
             socket.socket(listener.FAMILY, socket.SOCK_STREAM, fileno=listener.sock.detach())

@@ -138,7 +138,7 @@ def test_a_corrupt_artifact_fails_loudly(tmp_path):
     corrupt = tmp_path / "corrupt.safetensors"
     corrupt.write_bytes(b"this is not safetensors")
     body = make_service(corrupt).test_client().get("/v1/health").get_json()
-    assert body["status"] == "FAILED" and "not valid" in body["error"]
+    assert body["status"] == "FAILED" and "ArtifactError" in body["error"] and "not a readable" in body["error"]
     assert "corrupt.safetensors" not in body["error"] and str(tmp_path) not in body["error"]
 
 

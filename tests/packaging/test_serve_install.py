@@ -23,7 +23,7 @@ from PIL import Image
 
 from tests.conftest import make_photo
 from tests.service.conftest import encode
-from tests.service.test_gunicorn import _free_port
+from tests.service.conftest import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT_S = 600
@@ -94,7 +94,7 @@ def _get(url: str) -> tuple[int, dict]:
 
 
 def test_colorizer_serve_answers_on_the_shipped_model(serve_venv, tmp_path):
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "serve.log"
     command = [str(serve_venv / "bin" / "colorizer"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                "--threads", "1"]  # fmt: skip

@@ -93,6 +93,25 @@ def step_throughput(
     return steps * batch_size / (time.perf_counter() - started)
 
 
+def host_sync_in_step(nets: Nets, photos: DevicePhotos, batch_size: int, phase: int) -> str | None:
+    """Run one step (after warm-up) with CUDA's sync debug mode set to error: None if nothing in it
+    made the host wait for the GPU, else the error naming the call. CUDA only (None elsewhere)."""
+    if nets.device.type != "cuda":
+        return None
+    indices = torch.arange(batch_size, device=nets.device) % len(photos)
+    batch = photos.augmented(indices, epoch=0)
+    sums = MetricSums()
+    torch.cuda.synchronize(nets.device)
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        train_step(batch, nets, phase, 100.0, sums, step=10_000)
+    except RuntimeError as error:
+        return str(error).splitlines()[0]
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    return None
+
+
 def step_flops(nets: Nets, image_size: int, phase: int, batch_size: int = 2) -> float:
     """Floating-point operations per image of one `train_step` (forward and backward passes)."""
     batch = torch.randint(0, 256, (batch_size, 3, image_size, image_size), dtype=torch.uint8, device=nets.device)

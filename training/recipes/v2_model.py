@@ -113,8 +113,8 @@ def _stage_carried(root: Path) -> tuple[list[int], list[int], dict[str, int]]:
 
     for part in sorted(root.glob("part[0-9][0-9]")):
         if (part / "manifest.json").is_file():
-            manifest = unpack_part(part, root / STAGED)
-            log.info("staged %s: %s", part.name, manifest["files"])
+            manifest = unpack_part(part, root / STAGED)  # a no-op for a part unpacked by an earlier call
+            log.info("%s on this machine: %s", part.name, manifest["files"])
     return staged_parts(root / STAGED)
 
 
@@ -145,7 +145,9 @@ def _measure(config, device, steps: int) -> dict:
 
     from model.discriminator import PatchDiscriminator
     from model.generator import GeneratorConfig, UNetGenerator
-    from training.throughput import V1_IMAGES_PER_S, make_nets, matmul_rate, random_photos, step_flops, step_throughput
+    from training.throughput import (
+        V1_IMAGES_PER_S, host_sync_in_step, make_nets, matmul_rate, random_photos, step_flops, step_throughput,
+    )
 
     dtype = torch.bfloat16 if device.type == "cuda" else None
     generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
@@ -166,6 +168,10 @@ def _measure(config, device, steps: int) -> dict:
         measured["rates"][phase] = step_throughput(timed, config.image_size, config.batch_size, phase, steps, 3, photos)
         log.info("phase %d: %.0f img/s (measured in %.1f s, warm-up and compilation included)", phase,
                  measured["rates"][phase], time.perf_counter() - started)
+        sync = host_sync_in_step(timed, photos, config.batch_size, phase)
+        measured.setdefault("host_sync", {})[phase] = sync
+        if sync:
+            log.warning("phase %d: the step makes the host wait for the GPU: %s", phase, sync)
     counted = nets(False)
     for phase in (1, 2):
         measured["flops_per_image"][phase] = step_flops(counted, config.image_size, phase)
@@ -174,7 +180,7 @@ def _measure(config, device, steps: int) -> dict:
     for phase in (1, 2):
         floor = rate / measured["flops_per_image"][phase]
         log.info(
-            "phase %d: %.1f GFLOP/image; %.0f img/s measured vs %.0f img/s at the measured %s matmul rate (%.0f TFLOP/s), "
+            "phase %d: %.1f GFLOP/image; %.0f img/s measured vs %.0f img/s at the measured %s matmul rate (%.1f TFLOP/s), "
             "%.0f at a third of it; v1 %.0f img/s (%.2fx)", phase, measured["flops_per_image"][phase] / 1e9,
             measured["rates"][phase], floor, "bf16" if dtype else "fp32", rate / 1e12, floor / 3, V1_IMAGES_PER_S[phase],
             measured["rates"][phase] / V1_IMAGES_PER_S[phase],
@@ -383,7 +389,9 @@ def dry_run(args: argparse.Namespace) -> int:
             image.save(folder / f"{index:03d}.webp", quality=90)
     root = work / ".v2data"
     notes = {"quality": 90, "size": 48}
-    parts = build_parts({name: work / "prepared" / name for name in ("train", "train_extra", "val")}, root, 48 * 1024, notes=notes)
+    folders = {name: work / "prepared" / name for name in ("train", "train_extra", "val")}
+    total = sum(p.stat().st_size for folder in folders.values() for p in folder.iterdir())
+    parts = build_parts(folders, root, total // 2, notes=notes)  # three parts, as for the real photos
     if len(parts) < 2:
         raise AssertionError(f"the dry run should need several parts, got {len(parts)}")
     # Call k carries part k; parts carried before stay on the machine (ignored paths are kept).
@@ -429,8 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     build_parser_.add_argument("--data-root", default=str(REPO.parent / "shared" / "data" / "colorize"), help="holds train/, train_extra/, val/")
     build_parser_.add_argument("--root", default=str(REPO / ".v2data"), help="staging root (git-ignored): prepared/ and partNN/")
     build_parser_.add_argument("--repo", default=str(REPO), help="the checkout whose working tree travels with every call")
-    build_parser_.add_argument("--quality", type=int, default=50, help="WebP quality of the training photos")
-    build_parser_.add_argument("--val-quality", type=int, default=90, help="WebP quality of the validation subset")
+    build_parser_.add_argument("--quality", type=int, default=45, help="WebP quality of the training photos")
+    build_parser_.add_argument("--val-quality", type=int, default=85, help="WebP quality of the validation subset")
     build_parser_.add_argument("--val-limit", type=int, default=96, help="validation photos (the first N of val/)")
     build_parser_.add_argument("--tree-bytes", type=int, default=None, help="working-tree size (default: measured with git)")
     build_parser_.add_argument("--margin-mib", type=float, default=2.0, help="room left in each transfer")

@@ -49,7 +49,7 @@ class DecodedPhotos:
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items())) or "none"
         return f"{len(self.files)} usable, skipped: {reasons}"
 
-    def subset(self, positions: list[int]) -> "DecodedPhotos":
+    def subset(self, positions: list[int]) -> DecodedPhotos:
         return DecodedPhotos(self.pixels[positions], [self.files[p] for p in positions], Counter())
 
 

@@ -15,7 +15,6 @@ a fine-tune that teaches a model to follow hints keeps its automatic colours.
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
 from dataclasses import dataclass
 
 import torch

@@ -18,7 +18,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from model.discriminator import PatchDiscriminator
 from model.generator import GeneratorConfig, UNetGenerator
-from training.device_data import DevicePhotos, DecodedPhotos
+from training.device_data import DecodedPhotos, DevicePhotos
 from training.ema import WeightEMA
 from training.hints import HintSimulation
 from training.steps import MetricSums, Nets, train_step

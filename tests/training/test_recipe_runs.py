@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from model.artifact import load_artifact
+from tests.training.test_training_runs import tiny_config
 from training import trainer as trainer_module
 from training.checkpoint import load_checkpoint
 from training.cli import main as cli_main
 from training.run_files import read_metrics
 from training.trainer import train
-from tests.training.test_training_runs import tiny_config
 
 
 @pytest.fixture(autouse=True)

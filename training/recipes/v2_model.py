@@ -25,7 +25,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import signal
@@ -146,7 +145,13 @@ def _measure(config, device, steps: int) -> dict:
     from model.discriminator import PatchDiscriminator
     from model.generator import GeneratorConfig, UNetGenerator
     from training.throughput import (
-        V1_IMAGES_PER_S, host_sync_in_step, make_nets, matmul_rate, random_photos, step_flops, step_throughput,
+        V1_IMAGES_PER_S,
+        host_sync_in_step,
+        make_nets,
+        matmul_rate,
+        random_photos,
+        step_flops,
+        step_throughput,
     )
 
     dtype = torch.bfloat16 if device.type == "cuda" else None
@@ -328,7 +333,7 @@ def train(args: argparse.Namespace) -> int:
     too_big = [p.name for p in files if p.stat().st_size > 16 * 1024 * 1024]
     if len(files) > 8 or too_big:
         log.error("$OUT holds %d files (at most 8 come back), too big: %s", len(files), too_big or "none")
-    print(f"join on the CPU: python -m training.recipes.v2_model join FILES_AT --out .v2data/result")
+    print("join on the CPU: python -m training.recipes.v2_model join FILES_AT --out .v2data/result")
     return 0 if ARTIFACT in exported else 1
 
 

@@ -292,10 +292,11 @@ class Trainer:
         else:
             small = PhotoDataset([self.train_set.files[i] for i in chosen], side, train=False)
             batches = [torch.stack([small[i] for i in range(len(small))])]
-        weights = rebalancing_weights(ab_histogram(batches))
+        counts = ab_histogram(batches)
+        weights = rebalancing_weights(counts)
         log.info(
             "rebalanced L1: ab-bin weights from %d photos, %d bins occur, weights %.2f to %.1f",
-            len(chosen), int((ab_histogram(batches) > 0).sum()), float(weights.min()), float(weights.max()),
+            len(chosen), int((counts > 0).sum()), float(weights.min()), float(weights.max()),
         )
         return weights.to(self.device)
 

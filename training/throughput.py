@@ -116,7 +116,8 @@ def step_flops(nets: Nets, image_size: int, phase: int, batch_size: int = 2) -> 
     """Floating-point operations per image of one `train_step` (forward and backward passes)."""
     batch = torch.randint(0, 256, (batch_size, 3, image_size, image_size), dtype=torch.uint8, device=nets.device)
     counter = FlopCounterMode(display=False)
-    with counter:
+    # No cuDNN autotuning for this one-off batch shape: the count does not depend on the kernels.
+    with counter, torch.backends.cudnn.flags(enabled=torch.backends.cudnn.enabled, benchmark=False):
         train_step(batch, nets, phase, 100.0, MetricSums())
     _sync(nets.device)
     return counter.get_total_flops() / batch_size

@@ -146,3 +146,44 @@ def test_simulated_hints_match_painting_them_one_by_one_overlaps_included():
     tops = (torch.rand(5, slots, generator=generator) * (12 - sides + 1)).long()
     lefts = (torch.rand(5, slots, generator=generator) * (14 - sides + 1)).long()
     torch.testing.assert_close(planes, _reference_planes(ab, tops, lefts, sides, counts))
+
+
+def test_the_colour_terms_enter_the_generator_objective_of_both_phases():
+    from training.colour_losses import colourfulness_loss as loss_of
+    from training.steps import split_lab, to_rgb, train_step
+    from training.throughput import v2_nets
+
+    torch.manual_seed(0)
+    batch = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    for phase in (1, 2):
+        nets = v2_nets(torch.device("cpu"), None, decoder_channels=[16, 16, 16, 8, 8])
+        nets.colourfulness_weight = 0.5
+        nets.generator.eval()  # the same prediction inside the step and here (BatchNorm statistics)
+        _, lightness, _ = split_lab(batch, nets)
+        with torch.no_grad():
+            planes = torch.zeros(2, 3, 32, 32)
+            expected = loss_of(to_rgb(lightness, nets.generator(torch.cat([lightness, planes], dim=1)))).item()
+        nets.hints = HintSimulation(none_share=1.0)  # no hints: the prediction matches the one above
+        sums = MetricSums()
+        train_step(batch, nets, phase, 10.0, sums)
+        means = sums.means()
+        lambda_l1 = 1.0 if phase == 1 else 10.0
+        extra = means["g_total"] - lambda_l1 * means["l1"] - means.get("g_gan", 0.0)
+        assert extra == pytest.approx(lambda_l1 * 0.5 * expected, rel=1e-4)
+
+
+def test_trainer_options_reach_the_step(photo_folders, tmp_path):
+    from tests.training.test_training_runs import tiny_config
+    from training.trainer import Trainer
+
+    train_dir, val_dir = photo_folders
+    config = tiny_config(train_dir, val_dir, tmp_path / "run", rebalanced_l1=True, colourfulness_weight=0.25,
+                         data_on_device=True, hints=True)
+    trainer = Trainer(config)
+    trainer._setup()
+    assert trainer.nets.ab_weights.shape == (AB_BINS * AB_BINS,) and trainer.nets.colourfulness_weight == 0.25
+    assert trainer.nets.ab_weights.min() > 0 and trainer.nets.ab_weights.max() > 1
+    assert trainer.nets.ema is None  # the average starts with the adversarial phase
+    plain = Trainer(tiny_config(train_dir, val_dir, tmp_path / "plain"))
+    plain._setup()
+    assert plain.nets.ab_weights is None and plain.nets.colourfulness_weight == 0.0 and plain.nets.ema is None

@@ -18,6 +18,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from model.discriminator import PatchDiscriminator
 from model.generator import GeneratorConfig, UNetGenerator
+from training.colour_losses import AB_BINS
 from training.device_data import DecodedPhotos, DevicePhotos
 from training.ema import WeightEMA
 from training.hints import HintSimulation
@@ -30,9 +31,11 @@ V1_IMAGES_PER_S = {1: 1150.0, 2: 900.0}
 def make_nets(
     generator: nn.Module, discriminator: nn.Module, device: torch.device, autocast_dtype, *,
     hints: HintSimulation | None = None, ema_decay: float = 0.0, compile_mode: str | None = None,
+    rebalanced_l1: bool = False, colourfulness_weight: float = 0.0,
 ) -> Nets:
     """Nets as the trainer builds them for one process: channels_last and fused Adam on CUDA,
-    optionally torch.compile (`compile_mode`: "default", "reduce-overhead", ...) and an EMA of G."""
+    optionally torch.compile (`compile_mode`: "default", "reduce-overhead", ...), an EMA of G and the
+    colour terms (rebalancing weights all 1 here: the same arithmetic as real ones)."""
     channels_last = device.type == "cuda"
     generator, discriminator = generator.to(device), discriminator.to(device)
     if channels_last:
@@ -49,6 +52,8 @@ def make_nets(
         wrapped_g, wrapped_d, generator, discriminator, optimizer_g, optimizer_d, None, None, device, autocast_dtype,
         channels_last, hints=hints, discriminator_frozen=wrapped_d,
         ema=WeightEMA(generator, ema_decay) if ema_decay > 0 else None,
+        ab_weights=torch.ones(AB_BINS * AB_BINS, device=device) if rebalanced_l1 else None,
+        colourfulness_weight=colourfulness_weight,
     )
 
 

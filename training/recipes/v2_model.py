@@ -162,6 +162,7 @@ def _measure(config, device, steps: int) -> dict:
         return make_nets(
             UNetGenerator(generator_config), PatchDiscriminator(), device, dtype, hints=config.hint_simulation(),
             ema_decay=config.ema_decay, compile_mode=config.compile_mode if compiled else None,
+            rebalanced_l1=config.rebalanced_l1, colourfulness_weight=config.colourfulness_weight,
         )
 
     photos = random_photos(max(4 * config.batch_size, 8), config.image_size, device)

@@ -187,3 +187,16 @@ def test_trainer_options_reach_the_step(photo_folders, tmp_path):
     plain = Trainer(tiny_config(train_dir, val_dir, tmp_path / "plain"))
     plain._setup()
     assert plain.nets.ab_weights is None and plain.nets.colourfulness_weight == 0.0 and plain.nets.ema is None
+
+
+def test_lab_constants_cross_to_an_accelerator_once():
+    """A copy from host memory makes the host wait for the GPU: the colour conversions must not make one per step."""
+    from model import lab
+
+    like = torch.empty(1, 3, 2, 2, device="meta")
+    first = lab._matrix(lab._XYZ_FROM_RGB, like)
+    assert first.device.type == "meta" and first.dtype == like.dtype
+    assert lab._matrix(lab._XYZ_FROM_RGB, like) is first
+    assert lab._matrix(lab._XYZ_FROM_RGB[1], like) is lab._matrix(lab._XYZ_FROM_RGB[1], like)
+    assert lab._matrix(lab._XYZ_FROM_RGB[1], like) is not first
+    assert lab.rgb_to_lab(torch.rand(1, 3, 2, 2, device="meta")).shape == (1, 3, 2, 2)

@@ -39,8 +39,20 @@ _RGB_FROM_XYZ = torch.from_numpy(RGB_FROM_XYZ)
 _WHITE_D65 = torch.from_numpy(WHITE_D65)
 
 
+# Device copies of the constants above. Each copy from host memory makes the host wait
+# for the device, and training converts colour spaces several times per step.
+_DEVICE_COPIES: dict[tuple, torch.Tensor] = {}
+
+
 def _matrix(matrix: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    return matrix.to(device=like.device, dtype=like.dtype)
+    """`matrix` in like's dtype on like's device; the copy to a non-CPU device is made once."""
+    if like.device.type == "cpu":
+        return matrix.to(dtype=like.dtype)
+    key = (matrix.data_ptr(), tuple(matrix.shape), like.device, like.dtype)
+    copy = _DEVICE_COPIES.get(key)
+    if copy is None:
+        copy = _DEVICE_COPIES[key] = matrix.to(device=like.device, dtype=like.dtype)
+    return copy
 
 
 def srgb_to_linear(rgb: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 
-from training.config import TrainConfig
+from training.config import COMPILE_MODES, TrainConfig
 
 _DEFAULTS = TrainConfig(data_dir="", out_dir="")
 
@@ -71,10 +71,44 @@ def _add_train_parser(subparsers) -> None:
         "--distill-from", default=None,
         help="artifact whose output the images without hints learn instead of the ground truth (keeps a fine-tuned model's automatic colours)",
     )
+    v2 = parser.add_argument_group("recipe options of v2 (defaults keep the v1 recipe)")
+    v2.add_argument(
+        "--ema-decay", type=float, default=_DEFAULTS.ema_decay,
+        help="> 0: keep an exponential moving average of G's weights over the adversarial phase (e.g. 0.999); "
+        "it is what validation, best.pt and export use",
+    )
+    v2.add_argument(
+        "--gan-lr-decay-start", type=float, default=_DEFAULTS.gan_lr_decay_start,
+        help="share of the adversarial phase after which both learning rates fall linearly to 0 "
+        "(pix2pix's linear decay; 0.5 = over its second half, 1 = no decay)",
+    )
+    v2.add_argument(
+        "--rebalanced-l1", action="store_true",
+        help="weight each pixel's L1 by the rarity of its true colour over the training photos (Zhang et al. 2016)",
+    )
+    v2.add_argument(
+        "--colourfulness-weight", type=float, default=_DEFAULTS.colourfulness_weight,
+        help="weight of DDColor's colourfulness loss (1 - colourfulness of the prediction) beside L1 "
+        "(relative to L1: phase 2 scales both by --lambda-l1)",
+    )
     runtime = parser.add_argument_group("runtime")
+    runtime.add_argument(
+        "--data-on-device", action="store_true",
+        help="decode all photos once into device memory (uint8, centre squares) and crop and flip there "
+        "(no DataLoader; 14k photos at 256 px take 2.7 GB)",
+    )
     runtime.add_argument("--device", choices=["auto", "cpu", "cuda"], default=_DEFAULTS.device, help="auto = CUDA when present")
     runtime.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default=_DEFAULTS.precision, help="auto = bf16 autocast on CUDA, fp32 on CPU")
     runtime.add_argument("--compile", action="store_true", help="torch.compile both networks")
+    runtime.add_argument(
+        "--compile-mode", choices=list(COMPILE_MODES), default=_DEFAULTS.compile_mode,
+        help="torch.compile mode with --compile (reduce-overhead: CUDA graphs)",
+    )
+    runtime.add_argument(
+        "--save-every", type=int, default=_DEFAULTS.save_every,
+        help="write last.pt/best.pt, plots and samples every N epochs (always at the end of each phase); "
+        "metrics.csv and the log get every epoch",
+    )
     runtime.add_argument("--sample-count", type=int, default=_DEFAULTS.sample_count, help="validation images in samples.png")
     runtime.add_argument("--no-progress", action="store_true", help="no progress bars (logs only)")
     runtime.add_argument("--resume", default=None, help="continue from a checkpoint, e.g. RUN/last.pt")
@@ -104,6 +138,10 @@ def _add_export_parser(subparsers) -> None:
     parser.add_argument("--render-size", type=int, default=None, help="default render size (default: the training crop size)")
     parser.add_argument("--description", default="", help="free-form description of the data and recipe")
     parser.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16 on disk)")
+    parser.add_argument(
+        "--raw-generator", action="store_true",
+        help="export the generator's own last weights even when the checkpoint holds their EMA (--ema-decay)",
+    )
 
 
 def _add_evaluate_parser(subparsers) -> None:
@@ -186,7 +224,9 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
         workers=args.workers, seed=args.seed, sample_count=args.sample_count, max_val_images=args.max_val_images,
         progress=not args.no_progress, hints=args.hints, hint_none_share=args.hint_none_share,
         hint_mean_count=args.hint_mean_count, hint_max_patch=args.hint_max_patch, hint_lr_scale=args.hint_lr_scale,
-        distill_from=args.distill_from,
+        distill_from=args.distill_from, data_on_device=args.data_on_device, ema_decay=args.ema_decay,
+        gan_lr_decay_start=args.gan_lr_decay_start, rebalanced_l1=args.rebalanced_l1,
+        colourfulness_weight=args.colourfulness_weight, compile_mode=args.compile_mode, save_every=args.save_every,
     )
 
 
@@ -200,7 +240,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
     if args.command == "train":
         from training.trainer import train
 
-        result = train(_config_from_args(args), resume=args.resume)
+        try:
+            config = _config_from_args(args)
+        except ValueError as error:
+            raise SystemExit(f"python -m training train: {error}") from None
+        result = train(config, resume=args.resume)
         return 130 if result["interrupted"] else 0
     if args.command == "export":
         from model.onnx_export import export_onnx
@@ -214,7 +258,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
 
         artifact = export_artifact(
             args.checkpoint, args.out, name=args.name, version=args.version, render_size=args.render_size,
-            description=args.description, half_precision=not args.full_precision,
+            description=args.description, half_precision=not args.full_precision, raw_generator=args.raw_generator,
         )
         print(artifact)
         if not args.no_onnx:

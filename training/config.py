@@ -8,6 +8,10 @@ from model.hints import HINT_INPUT_CHANNELS
 from training.hints import HintSimulation
 
 
+# torch.compile modes: "reduce-overhead" captures CUDA graphs.
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
+
+
 @dataclass
 class TrainConfig:
     data_dir: str | list[str]  # one photo folder, or several whose photos are pooled
@@ -42,6 +46,26 @@ class TrainConfig:
     hint_max_patch: int = 9
     hint_lr_scale: float = 1.0  # update multiplier for the weights that read the hint planes
     distill_from: str | None = None  # artifact whose output images without hints learn
+    # v2 recipe options; each default keeps the v1 behaviour.
+    data_on_device: bool = False  # decode the photos once into device memory, augment there (training.device_data)
+    ema_decay: float = 0.0  # > 0: EMA of G's weights over the adversarial phase; validated and exported
+    gan_lr_decay_start: float = 1.0  # share of the adversarial phase after which both rates fall linearly to 0
+    rebalanced_l1: bool = False  # weight L1 per pixel by the rarity of its true colour (Zhang et al. 2016)
+    colourfulness_weight: float = 0.0  # weight of DDColor's colourfulness loss beside L1 (relative to L1)
+    compile_mode: str = "default"  # torch.compile mode with --compile; "reduce-overhead" adds CUDA graphs
+    save_every: int = 1  # write checkpoints, plots and samples every N epochs (and at each phase's end)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
+        if not 0.0 <= self.gan_lr_decay_start <= 1.0:
+            raise ValueError(f"--gan-lr-decay-start must be in [0, 1], got {self.gan_lr_decay_start}")
+        if self.colourfulness_weight < 0:
+            raise ValueError(f"--colourfulness-weight must be at least 0, got {self.colourfulness_weight}")
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(f"--compile-mode must be one of {', '.join(COMPILE_MODES)}, got {self.compile_mode}")
+        if self.save_every < 1:
+            raise ValueError(f"--save-every must be at least 1, got {self.save_every}")
 
     @property
     def data_dirs(self) -> list[str]:
@@ -63,6 +87,17 @@ class TrainConfig:
     def phase_of(self, epoch: int) -> int:
         """1 (L1 pretraining) or 2 (adversarial) for a 0-based epoch index."""
         return 1 if epoch < self.l1_epochs else 2
+
+    def gan_lr_factor(self, gan_step: int, gan_steps: int) -> float:
+        """The learning-rate multiplier at the adversarial phase's step `gan_step` (0-based) of `gan_steps`.
+
+        1 until `gan_lr_decay_start` of the phase, then linear towards 0 (pix2pix's
+        `linear` policy, per step): the last step runs at 1 / (decaying steps + 1).
+        """
+        start = int(round(self.gan_lr_decay_start * gan_steps))
+        if gan_step < start or gan_steps <= start:
+            return 1.0
+        return 1.0 - (gan_step - start + 1) / (gan_steps - start + 1)
 
     def to_dict(self) -> dict:
         return asdict(self)

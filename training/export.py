@@ -22,13 +22,20 @@ def export_artifact(
     render_size: int | None = None,
     description: str = "",
     half_precision: bool = True,
+    raw_generator: bool = False,
 ) -> Path:
-    """Write the generator of a training checkpoint as an artifact with its recipe and metrics."""
+    """Write the generator of a training checkpoint as an artifact with its recipe and metrics.
+
+    A checkpoint with an EMA of the generator (--ema-decay) exports the averaged
+    weights, which are what its validation metrics measured; `raw_generator`
+    exports the last optimised weights instead.
+    """
     state = load_checkpoint(checkpoint_path)
     config = TrainConfig.from_dict(state["config"])
     generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
     generator = UNetGenerator(generator_config)
-    generator.load_state_dict(state["generator"])
+    use_ema = state.get("generator_ema") is not None and not raw_generator
+    generator.load_state_dict(state["generator_ema"] if use_ema else state["generator"])
     epochs_done = int(state["epoch"])
     training = {
         "description": description,
@@ -50,6 +57,15 @@ def export_artifact(
             "init_from": config.init_from,
             "precision": config.precision,
             "seed": config.seed,
+            "ema_decay": config.ema_decay,
+            "weights": "EMA of the generator" if use_ema else "the generator",
+            "gan_lr_decay_start": config.gan_lr_decay_start,
+            "rebalanced_l1": config.rebalanced_l1,
+            "colourfulness_weight": config.colourfulness_weight,
+            "augmentation": (
+                "centre square, then random resized crop (scale 0.35-1) and flip on the device"
+                if config.data_on_device else "random resized crop (scale 0.35-1) and flip"
+            ),
             "hints": (
                 {"none_share": config.hint_none_share, "mean_count": config.hint_mean_count,
                  "max_patch": config.hint_max_patch, "lr_scale": config.hint_lr_scale,
@@ -69,5 +85,8 @@ def export_artifact(
         metrics={"val": dict(state.get("val_metrics") or {}), "epoch": epochs_done},
     )
     path = save_artifact(out_path, generator, metadata, half_precision=half_precision)
-    log.info("wrote %s (%.1f MB) from %s, epoch %d", path, path.stat().st_size / 1e6, checkpoint_path, epochs_done)
+    log.info(
+        "wrote %s (%.1f MB) from %s, epoch %d%s", path, path.stat().st_size / 1e6, checkpoint_path, epochs_done,
+        ", EMA weights" if use_ema else "",
+    )
     return path

@@ -15,7 +15,6 @@ a fine-tune that teaches a model to follow hints keeps its automatic colours.
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
 from dataclasses import dataclass
 
 import torch
@@ -23,6 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from model.lab import DEFAULT_NORMALIZATION, lab_to_rgb, rgb_to_lab
+from training.colour_losses import colourfulness_loss, l1_loss
+from training.ema import WeightEMA
 from training.hints import HINTED_PSNR_METRIC, VALIDATION_HINTS, HintSimulation, simulate_hints, step_generator
 from training.metrics import colorfulness, psnr, ssim
 
@@ -53,23 +54,39 @@ class Nets:
     hints: HintSimulation | None = None  # simulate colour hints (the generator then takes 4 channels)
     teacher: nn.Module | None = None  # frozen generator whose output hint-free images learn
     seed: int = 0
+    # D for the G step's pass: the plain (or only compiled) module, without DDP's gradient hooks.
+    discriminator_frozen: nn.Module | None = None
+    ema: WeightEMA | None = None  # updated after every adversarial G step
+    ab_weights: torch.Tensor | None = None  # class-rebalancing weight per ab bin, on the device (--rebalanced-l1)
+    colourfulness_weight: float = 0.0  # weight of DDColor's colourfulness loss in the generator's objective
+
+    def __post_init__(self) -> None:
+        if self.discriminator_frozen is None:
+            self.discriminator_frozen = self.discriminator_core
 
 
 class MetricSums:
-    """Per-image sums of metrics, reduced across ranks at the end of an epoch."""
+    """Per-image sums of metrics, reduced across ranks at the end of an epoch.
+
+    Tensor values stay on their device: adding them never waits for the GPU, so the
+    step loop runs ahead of it. The one transfer to the host is at the epoch's end
+    (`means`, or the trainer's all-reduce) or when a checkpoint stores `state`.
+    """
 
     def __init__(self) -> None:
-        self.sums: dict[str, float] = defaultdict(float)
+        self.sums: dict[str, torch.Tensor | float] = {}
         self.count = 0
 
     def add(self, name: str, value_per_image: torch.Tensor | float, images: int) -> None:
-        if isinstance(value_per_image, torch.Tensor) and value_per_image.dim() > 0:
-            self.sums[name] += float(value_per_image.sum())
+        if isinstance(value_per_image, torch.Tensor):
+            value = value_per_image.detach()
+            total = value.sum(dtype=torch.float64) if value.dim() > 0 else value.double() * images
         else:
-            self.sums[name] += float(value_per_image) * images
+            total = float(value_per_image) * images
+        self.sums[name] = self.sums.get(name, 0.0) + total
 
     def state(self) -> dict:
-        return {"sums": dict(self.sums), "count": self.count}
+        return {"sums": {name: float(total) for name, total in self.sums.items()}, "count": self.count}
 
     @classmethod
     def from_state(cls, state: dict) -> "MetricSums":
@@ -78,16 +95,29 @@ class MetricSums:
         sums.count = int(state["count"])
         return sums
 
+    def packed(self, names: list[str], device: torch.device) -> torch.Tensor:
+        """The sums of `names` and the image count as one float64 tensor on `device` (for an all-reduce)."""
+        values = [torch.as_tensor(self.sums[name], dtype=torch.float64, device=device) for name in names]
+        values.append(torch.tensor(float(self.count), dtype=torch.float64, device=device))
+        return torch.stack(values)
+
     def means(self) -> dict[str, float]:
-        return {name: total / max(self.count, 1) for name, total in self.sums.items()}
+        names = sorted(self.sums)
+        if not names:
+            return {}
+        device = next((v.device for v in self.sums.values() if isinstance(v, torch.Tensor)), torch.device("cpu"))
+        totals = self.packed(names, device).tolist()  # the one synchronisation
+        return {name: total / max(self.count, 1) for name, total in zip(names, totals[:-1])}
 
 
-def split_lab(rgb_uint8: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """uint8 RGB batch -> (sRGB in [0, 1], normalised L, normalised ab) on the training device, float32.
+def split_lab(batch: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """RGB batch (uint8, or float in [0, 1] from `training.device_data`) -> (sRGB in [0, 1],
+    normalised L, normalised ab) on the training device, float32.
 
     The sRGB batch is the ground truth the metrics compare with (no Lab round trip needed).
     """
-    rgb = rgb_uint8.to(nets.device, non_blocking=True).float().div_(255.0)
+    rgb = batch.to(nets.device, non_blocking=True)
+    rgb = rgb.float().div_(255.0) if rgb.dtype == torch.uint8 else rgb.float()
     lab = rgb_to_lab(rgb)
     lightness = DEFAULT_NORMALIZATION.normalize_l(lab[:, :1])
     ab = DEFAULT_NORMALIZATION.normalize_ab(lab[:, 1:])
@@ -154,6 +184,13 @@ def _bce(logits: torch.Tensor, real: bool, per_image: bool = False) -> torch.Ten
     return F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).mean(dim=1)
 
 
+def _colour_term(lightness: torch.Tensor, fake: torch.Tensor, nets: Nets) -> torch.Tensor | float:
+    """The colourfulness loss term (0 when its weight is 0); it rides with L1, so lambda scales it in phase 2."""
+    if not nets.colourfulness_weight:
+        return 0.0
+    return nets.colourfulness_weight * colourfulness_loss(to_rgb(lightness, fake))
+
+
 def _set_requires_grad(module: nn.Module, flag: bool) -> None:
     for parameter in module.parameters():
         parameter.requires_grad_(flag)
@@ -179,11 +216,12 @@ def train_step(
     fake = fake.float()
 
     if phase == 1:
-        l1 = F.l1_loss(fake, target)
+        l1 = l1_loss(fake, target, nets.ab_weights)
+        g_total = l1 + _colour_term(lightness, fake, nets)
         nets.optimizer_g.zero_grad(set_to_none=True)
-        _backward_and_step(l1, nets.optimizer_g, nets.scaler_g)
+        _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
         sums.add("l1", l1.detach(), images)
-        sums.add("g_total", l1.detach(), images)  # phase 1's whole objective
+        sums.add("g_total", g_total.detach(), images)  # phase 1's whole objective
     else:
         _set_requires_grad(nets.discriminator_core, True)
         nets.optimizer_d.zero_grad(set_to_none=True)
@@ -196,12 +234,14 @@ def train_step(
         _set_requires_grad(nets.discriminator_core, False)
         nets.optimizer_g.zero_grad(set_to_none=True)
         with _autocast(nets):
-            logits = nets.discriminator_core(torch.cat([lightness, fake], dim=1))
+            logits = nets.discriminator_frozen(torch.cat([lightness, fake], dim=1))
         g_gan = _bce(logits, real=True)
-        l1 = F.l1_loss(fake, target)
-        g_total = g_gan + lambda_l1 * l1
+        l1 = l1_loss(fake, target, nets.ab_weights)
+        g_total = g_gan + lambda_l1 * (l1 + _colour_term(lightness, fake, nets))
         _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
         _set_requires_grad(nets.discriminator_core, True)
+        if nets.ema is not None:
+            nets.ema.update(nets.generator_core)
         for name, value in (("l1", l1), ("g_gan", g_gan), ("d_loss", d_loss), ("g_total", g_total)):
             sums.add(name, value.detach(), images)
 

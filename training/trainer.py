@@ -7,14 +7,19 @@ checkpoint that resumes exactly, mid-epoch included.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
+import os
 import signal
 import time
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
@@ -26,7 +31,10 @@ from model.generator import GeneratorConfig, build_generator, expand_input_chann
 from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
 from training.checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
 from training.config import TrainConfig
-from training.data import PhotoDataset, ScanResult, scan_folder, split_validation
+from training.colour_losses import ab_histogram, rebalancing_weights
+from training.data import PhotoDataset, ScanResult, list_images, scan_folder, split_validation
+from training.device_data import DecodedPhotos, DevicePhotos, chunked, decode_photos, device_batches
+from training.ema import WeightEMA
 from training.hints import scale_hint_input_updates
 from training.distributed import DistributedContext, all_reduce_sum, barrier, init_distributed, shutdown_distributed
 from training.plots import plot_curves, save_sample_grid
@@ -41,6 +49,9 @@ from training.run_files import (
 from training.steps import MetricSums, Nets, to_rgb, train_step, validation_step
 
 log = logging.getLogger("training")
+
+# Under DDP, ranks agree on a SIGINT/SIGTERM (a collective) every this many steps.
+_DISTRIBUTED_STOP_CHECK_STEPS = 20
 
 
 class StopRequest:
@@ -171,34 +182,74 @@ class Trainer:
     def _setup_data(self) -> None:
         config = self.config
         workers = max(1, config.workers)
-        train_scan = ScanResult()
-        for folder in config.data_dirs:
-            scan = scan_folder(folder, config.min_image_side, workers=workers * 2)
-            log.info("train data %s: %s", folder, scan.describe())
-            train_scan.files.extend(scan.files)
-            train_scan.skipped.update(scan.skipped)
-        if config.val_dir:
-            val_scan = scan_folder(config.val_dir, config.min_image_side, workers=workers * 2)
-            train_files, val_files = train_scan.files, val_scan.files
-            log.info("val data %s: %s", config.val_dir, val_scan.describe())
+        if config.data_on_device:
+            train_files, val_files, skipped = self._decode_to_device()
         else:
-            train_files, val_files = split_validation(train_scan.files, config.val_fraction, config.seed)
-            log.info("val data: %d images held out of the train folder (--val-fraction %s)", len(val_files), config.val_fraction)
-        if config.max_val_images:
-            val_files = val_files[: config.max_val_images]
+            train_scan = ScanResult()
+            for folder in config.data_dirs:
+                scan = scan_folder(folder, config.min_image_side, workers=workers * 2)
+                log.info("train data %s: %s", folder, scan.describe())
+                train_scan.files.extend(scan.files)
+                train_scan.skipped.update(scan.skipped)
+            if config.val_dir:
+                val_scan = scan_folder(config.val_dir, config.min_image_side, workers=workers * 2)
+                train_files, val_files = train_scan.files, val_scan.files
+                log.info("val data %s: %s", config.val_dir, val_scan.describe())
+            else:
+                train_files, val_files = split_validation(train_scan.files, config.val_fraction, config.seed)
+                log.info("val data: %d images held out of the train folder (--val-fraction %s)", len(val_files), config.val_fraction)
+            if config.max_val_images:
+                val_files = val_files[: config.max_val_images]
+            skipped = train_scan.skipped
         if not train_files:
             raise SystemExit(f"no usable training images under {', '.join(config.data_dirs)}")
         if not val_files:
             raise SystemExit("no usable validation images")
-        self.train_set = PhotoDataset(train_files, config.image_size, train=True, seed=config.seed)
-        self.val_set = PhotoDataset(val_files, config.image_size, train=False)
+        if not config.data_on_device:
+            self.train_set = PhotoDataset(train_files, config.image_size, train=True, seed=config.seed)
+            self.val_set = PhotoDataset(val_files, config.image_size, train=False)
         world = self.context.world_size
         # Every rank needs at least one full batch; tiny data sets shrink the batch instead.
         # BatchNorm needs two images per batch.
         self.batch_size = min(config.batch_size, len(train_files) // world)
         if self.batch_size < 2:
             raise SystemExit(f"need at least 2 training images per process (batch >= 2), have {len(train_files)} for {world}")
-        self.counts = {"train": len(train_files), "val": len(val_files), **{f"skipped_{k}": v for k, v in train_scan.skipped.items()}}
+        self.counts = {"train": len(train_files), "val": len(val_files), **{f"skipped_{k}": v for k, v in skipped.items()}}
+
+    def _decode_to_device(self) -> tuple[list, list, Counter]:
+        """--data-on-device: decode every photo once (with the scan's checks) into device memory."""
+        config = self.config
+        threads = max(2, config.workers * 2, os.cpu_count() or 1)
+        progress = config.progress and self.context.is_main
+        started = time.perf_counter()
+        decoded = []
+        for folder in config.data_dirs:
+            part = decode_photos(list_images(folder), config.image_size, config.min_image_side, threads, progress)
+            log.info("train data %s: %s", folder, part.describe())
+            decoded.append(part)
+        train = DecodedPhotos(
+            np.concatenate([p.pixels for p in decoded]), [f for p in decoded for f in p.files],
+            sum((p.skipped for p in decoded), Counter()),
+        )
+        if config.val_dir:
+            val = decode_photos(list_images(config.val_dir), config.image_size, config.min_image_side, threads, progress)
+            log.info("val data %s: %s", config.val_dir, val.describe())
+        else:
+            train_files, val_files = split_validation(train.files, config.val_fraction, config.seed)
+            position = {path: index for index, path in enumerate(train.files)}
+            skipped = train.skipped
+            train, val = train.subset([position[p] for p in train_files]), train.subset([position[p] for p in val_files])
+            train.skipped = skipped
+            log.info("val data: %d images held out of the train folder (--val-fraction %s)", len(val.files), config.val_fraction)
+        if config.max_val_images:
+            val = val.subset(list(range(min(config.max_val_images, len(val.files)))))
+        self.train_set = DevicePhotos(train, self.device, seed=config.seed)
+        self.val_set = DevicePhotos(val, self.device, seed=config.seed)
+        log.info(
+            "decoded %d + %d photos into %s memory in %.1f s (%.2f GB as uint8)", len(train.files), len(val.files),
+            self.device.type, time.perf_counter() - started, (train.pixels.nbytes + val.pixels.nbytes) / 1e9,
+        )
+        return train.files, val.files, train.skipped
 
     def _setup_nets(self) -> None:
         config = self.config
@@ -218,14 +269,36 @@ class Trainer:
         if self.channels_last:
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)
-        self.optimizer_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=tuple(config.betas_g))
+        # One fused kernel per optimizer step on CUDA instead of a dozen per parameter group.
+        fused = {"fused": True} if self.device.type == "cuda" else {}
+        self.optimizer_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=tuple(config.betas_g), **fused)
         if config.hints and config.hint_lr_scale != 1.0:
             scale_hint_input_updates(self.optimizer_g, self.generator, config.hint_lr_scale)
-        self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=tuple(config.betas_d))
+        self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=tuple(config.betas_d), **fused)
+        self.ema = None  # created when the adversarial phase starts (or restored by _resume)
+        self.ab_weights = self._ab_weights() if config.rebalanced_l1 else None
         self.autocast_dtype = _precision(config, self.device)
         use_scaler = self.autocast_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None
         self.scaler_d = torch.amp.GradScaler(self.device.type) if use_scaler else None
+
+    def _ab_weights(self, sample: int = 512, side: int = 64) -> torch.Tensor:
+        """--rebalanced-l1: per-bin weights from the ab distribution of a seeded sample of training photos."""
+        generator = torch.Generator().manual_seed(self.config.seed)
+        chosen = torch.randperm(len(self.train_set), generator=generator)[:sample].tolist()
+        if isinstance(self.train_set, DevicePhotos):
+            images = self.train_set.gather(torch.tensor(chosen, device=self.device))
+            batches = [F.interpolate(images, size=(side, side), mode="area")]
+        else:
+            small = PhotoDataset([self.train_set.files[i] for i in chosen], side, train=False)
+            batches = [torch.stack([small[i] for i in range(len(small))])]
+        counts = ab_histogram(batches)
+        weights = rebalancing_weights(counts)
+        log.info(
+            "rebalanced L1: ab-bin weights from %d photos, %d bins occur, weights %.2f to %.1f",
+            len(chosen), int((counts > 0).sum()), float(weights.min()), float(weights.max()),
+        )
+        return weights.to(self.device)
 
     def _load_initial_generator(self, path: str, generator_config: GeneratorConfig) -> None:
         pretrained, metadata = load_artifact(path)
@@ -241,13 +314,21 @@ class Trainer:
         log.info("generator initialised from %s (%s %s)", path, metadata.name, metadata.version)
 
     def _wrap_nets(self) -> None:
+        config = self.config
         generator, discriminator = self.generator, self.discriminator
         if self.context.enabled:
             device_ids = [self.device.index] if self.device.type == "cuda" else None
             generator = DistributedDataParallel(generator, device_ids=device_ids)
             discriminator = DistributedDataParallel(discriminator, device_ids=device_ids)
-        if self.config.compile:
-            generator, discriminator = torch.compile(generator), torch.compile(discriminator)
+
+        def compiled(module: torch.nn.Module) -> torch.nn.Module:
+            return torch.compile(module, mode=None if config.compile_mode == "default" else config.compile_mode)
+
+        # The G step's pass through D: without DDP's gradient hooks (D is frozen there).
+        discriminator_frozen = self.discriminator
+        if config.compile:
+            generator, discriminator = compiled(generator), compiled(discriminator)
+            discriminator_frozen = compiled(self.discriminator) if self.context.enabled else discriminator
 
         self.nets = Nets(
             generator=generator,
@@ -261,15 +342,27 @@ class Trainer:
             device=self.device,
             autocast_dtype=self.autocast_dtype,
             channels_last=self.channels_last,
-            hints=self.config.hint_simulation(),
+            hints=config.hint_simulation(),
             teacher=self.teacher,
-            seed=self.config.seed,
+            seed=config.seed,
+            discriminator_frozen=discriminator_frozen,
+            ema=self.ema,
+            ab_weights=self.ab_weights,
+            colourfulness_weight=config.colourfulness_weight,
         )
+
+    def _start_ema(self) -> None:
+        """The average starts as a copy of G when the adversarial phase starts (unless resumed)."""
+        if self.config.ema_decay > 0 and self.ema is None:
+            self.ema = WeightEMA(self.generator, self.config.ema_decay)
+            self.nets.ema = self.ema
+            log.info("EMA of the generator's weights from here on (decay %s)", self.config.ema_decay)
 
     # ----- checkpoints --------------------------------------------------------------------
     def _state(self, epoch: int, batches_done: int, sums: MetricSums | None, interrupted: bool) -> dict:
         return {
             "generator": self.generator.state_dict(),
+            "generator_ema": self.ema.state_dict() if self.ema is not None else None,
             "discriminator": self.discriminator.state_dict(),
             "optimizer_g": self.optimizer_g.state_dict(),
             "optimizer_d": self.optimizer_d.state_dict(),
@@ -291,6 +384,12 @@ class Trainer:
     def _resume(self, path: str) -> None:
         state = load_checkpoint(path)
         self.generator.load_state_dict(state["generator"])
+        if state.get("generator_ema") is not None:
+            if self.config.ema_decay > 0:
+                self.ema = WeightEMA(self.generator, self.config.ema_decay)
+                self.ema.load_state_dict(state["generator_ema"])
+            else:
+                log.warning("%s holds an EMA of the generator, but --ema-decay is 0: continuing without it", path)
         self.discriminator.load_state_dict(state["discriminator"])
         self.optimizer_g.load_state_dict(state["optimizer_g"])
         self.optimizer_d.load_state_dict(state["optimizer_d"])
@@ -327,6 +426,12 @@ class Trainer:
         return indices[:usable]
 
     def _make_loaders(self) -> None:
+        if self.config.data_on_device:
+            self.train_loader = self.val_loader = None
+            self.val_indices = list(
+                DistributedSampler(self.val_set, num_replicas=self.context.world_size, rank=self.context.rank, shuffle=False)
+            )
+            return
         workers = self.config.workers
 
         def loader(dataset, drop_last: bool) -> tuple[DataLoader, EpochIndexSampler]:
@@ -349,60 +454,92 @@ class Trainer:
             DistributedSampler(self.val_set, num_replicas=self.context.world_size, rank=self.context.rank, shuffle=False)
         )
 
+    def _train_batches(self, epoch: int, indices: list[int]):
+        """This epoch's batches from `indices` (this rank's remaining share, whole batches)."""
+        if self.config.data_on_device:
+            for batch_indices in device_batches(indices, self.batch_size, self.device):
+                yield self.train_set.augmented(batch_indices, epoch)
+            return
+        self.train_sampler.epoch, self.train_sampler.indices = epoch, indices
+        yield from self.train_loader
+
+    def _set_learning_rates(self, epoch: int, batch_index: int, steps_per_epoch: int) -> None:
+        """--gan-lr-decay-start: both rates by their step's factor in the adversarial phase."""
+        config = self.config
+        if config.gan_lr_decay_start >= 1.0 or self.config.phase_of(epoch) != 2:
+            return
+        gan_step = (epoch - config.l1_epochs) * steps_per_epoch + batch_index
+        factor = config.gan_lr_factor(gan_step, config.gan_epochs * steps_per_epoch)
+        for optimizer, base in ((self.optimizer_g, config.lr_g), (self.optimizer_d, config.lr_d)):
+            for group in optimizer.param_groups:
+                group["lr"] = base * factor
+
     def _train_epoch(self, epoch: int, stop: StopRequest) -> tuple[MetricSums, bool, int]:
         phase = self.config.phase_of(epoch)
+        if phase == 2:
+            self._start_ema()
         self.generator.train()
         self.discriminator.train()
         indices = self._train_indices(epoch)
         skip = self.skip_batches if epoch == self.start_epoch else 0
         sums = self.partial_sums if (skip and self.partial_sums) else MetricSums()
-        self.train_sampler.epoch, self.train_sampler.indices = epoch, indices[skip * self.batch_size :]
-        loader = self.train_loader
         total_batches = len(indices) // self.batch_size
         progress = tqdm(
-            loader, total=total_batches, initial=skip, unit="batch", leave=False, dynamic_ncols=True,
-            desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
+            self._train_batches(epoch, indices[skip * self.batch_size :]), total=total_batches, initial=skip,
+            unit="batch", leave=False, dynamic_ncols=True, desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
             disable=not (self.context.is_main and self.config.progress),
         )
+        # Agreeing on a stop across ranks is a collective that waits for the GPU: not every step.
+        check_every = 1 if not self.context.enabled else _DISTRIBUTED_STOP_CHECK_STEPS
         started, seen, batches_done = time.perf_counter(), 0, skip
         for batch in progress:
+            self._set_learning_rates(epoch, batches_done, total_batches)
             train_step(batch, self.nets, phase, self.config.lambda_l1, sums, step=self.global_step)
             self.global_step += 1
             batches_done += 1
             seen += batch.shape[0] * self.context.world_size
-            progress.set_postfix(img_s=f"{seen / max(time.perf_counter() - started, 1e-9):.1f}")
-            if batches_done < total_batches and stop.agreed(self.context, self.device):
+            progress.set_postfix(img_s=f"{seen / max(time.perf_counter() - started, 1e-9):.1f}", refresh=False)
+            if batches_done < total_batches and batches_done % check_every == 0 and stop.agreed(self.context, self.device):
                 progress.close()
                 return sums, True, batches_done
         progress.close()
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)  # the epoch's time includes the queued GPU work
         elapsed = time.perf_counter() - started
         self._images_per_s = seen / max(elapsed, 1e-9)
         return sums, False, batches_done
 
     def _reduce(self, sums: MetricSums) -> dict[str, float]:
+        if not self.context.enabled:
+            return sums.means()
+        # Every rank has the same metric names in the same phase.
         names = sorted(sums.sums)
-        if self.context.enabled:
-            # Every rank has the same metric names in the same phase.
-            packed = torch.tensor([sums.sums[n] for n in names] + [float(sums.count)], dtype=torch.float64, device=self.device)
-            packed = all_reduce_sum(packed, self.context).tolist()
-            total = max(packed[-1], 1.0)
-            return {n: v / total for n, v in zip(names, packed[:-1])}
-        return sums.means()
+        packed = all_reduce_sum(sums.packed(names, self.device), self.context).tolist()
+        total = max(packed[-1], 1.0)
+        return {n: v / total for n, v in zip(names, packed[:-1])}
 
     def _validate(self, epoch: int) -> dict[str, float]:
         phase = self.config.phase_of(epoch)
         self.generator.eval()
         self.discriminator.eval()
-        self.val_sampler.epoch = epoch
+        nets = self.nets
+        if self.ema is not None and phase == 2:
+            nets = dataclasses.replace(nets, generator_core=self.ema.module)  # the averaged weights are the model
         sums, samples = MetricSums(), []
-        for batch in self.val_loader:
-            predicted = validation_step(batch, self.nets, phase, self.config.lambda_l1, sums)
+        if self.config.data_on_device:
+            batches = (self.val_set.gather(i) for i in chunked(self.val_indices, self.batch_size, self.device))
+        else:
+            self.val_sampler.epoch = epoch
+            batches = self.val_loader
+        for batch in batches:
+            predicted = validation_step(batch, nets, phase, self.config.lambda_l1, sums)
             if len(samples) < self.config.sample_count:
-                samples.extend(zip(batch, predicted.cpu()))
+                truth = batch if batch.dtype == torch.uint8 else (batch * 255).round().to(torch.uint8)
+                samples.extend(zip(truth.cpu(), predicted.cpu()))
         self._samples = samples[: self.config.sample_count]
         return self._reduce(sums)
 
-    def _write_epoch(self, epoch: int, train: dict, val: dict, seconds: float) -> None:
+    def _write_epoch(self, epoch: int, train: dict, val: dict, seconds: float, save: bool) -> None:
         row = epoch_row(epoch + 1, self.config.phase_of(epoch), train, val, self._images_per_s, seconds)
         log.info(format_row(row))
         if not self.context.is_main:
@@ -410,6 +547,8 @@ class Trainer:
         self.rows.append(row)
         write_metrics(self.out_dir / "metrics.csv", self.rows)
         self.tensorboard.log_row(row)
+        if not save:
+            return
         plot_curves(self.rows, self.out_dir, self.config.l1_epochs)
         if self._samples:
             truth = torch.stack([s[0] for s in self._samples]).float() / 255.0
@@ -417,6 +556,11 @@ class Trainer:
             lightness = DEFAULT_NORMALIZATION.normalize_l(rgb_to_lab(truth)[:, :1])
             gray = to_rgb(lightness, torch.zeros(lightness.shape[0], 2, *lightness.shape[2:]))
             save_sample_grid(gray, predicted, truth, self.out_dir / "samples.png", title=f"epoch {epoch + 1}")
+
+    def _is_save_epoch(self, epoch: int) -> bool:
+        """--save-every: every Nth epoch, the last epoch of each phase, and the last one."""
+        config = self.config
+        return (epoch + 1) % config.save_every == 0 or epoch + 1 in (config.l1_epochs, config.total_epochs)
 
     def run(self) -> dict:
         self._setup()
@@ -445,16 +589,23 @@ class Trainer:
                 train_metrics = self._reduce(sums)
                 _sync_buffers(self.generator, context)
                 _sync_buffers(self.discriminator, context)
+                if self.ema is not None:
+                    _sync_buffers(self.ema.module, context)
                 val_metrics = self._validate(epoch)
                 self.last_val = val_metrics
-                self._write_epoch(epoch, train_metrics, val_metrics, time.perf_counter() - started)
-                improved = self._is_best(epoch, val_metrics["psnr"])  # before the state, so last.pt knows it
-                state = self._state(epoch + 1, 0, None, interrupted=False)
-                self._save("last.pt", state)
-                if improved:
-                    self._save("best.pt", state)
+                stopping = stop.agreed(context, self.device)
+                save = self._is_save_epoch(epoch) or stopping
+                self._write_epoch(epoch, train_metrics, val_metrics, time.perf_counter() - started, save)
+                if save:
+                    improved = self._is_best(epoch, val_metrics["psnr"])  # before the state, so last.pt knows it
+                    state = self._state(epoch + 1, 0, None, interrupted=False)
+                    self._save("last.pt", state)
+                    if improved:
+                        self._save("best.pt", state)
+                    if epoch + 1 == config.l1_epochs and config.gan_epochs > 0:
+                        self._save("phase1.pt", state)  # the L1 model, before the adversarial phase changes it
                 barrier(context)
-                if stop.agreed(context, self.device):
+                if stopping:
                     log.info("stopped by signal after epoch %d; saved last.pt", epoch + 1)
                     interrupted = True
                     break

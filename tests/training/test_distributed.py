@@ -51,3 +51,20 @@ def test_two_process_gloo_run_and_resume(photo_folders, tmp_path):
     assert load_checkpoint(out / "last.pt")["epoch"] == 2
     assert [row["phase"] for row in read_metrics(out / "metrics.csv")] == ["1", "2"]
     assert not list(out.glob(".*.tmp"))  # only rank 0 wrote, and atomically
+
+
+def test_two_process_run_with_photos_in_memory_and_an_ema(photo_folders, tmp_path):
+    """--data-on-device under DDP: each rank crops its share on its device; weights and their EMA agree."""
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "ddp-device"
+    log = _torchrun([
+        "--data-dir", str(train_dir), "--val-dir", str(val_dir), "--out-dir", str(out), "--image-size", "32",
+        "--batch-size", "2", "--decoder-channels", "16", "16", "16", "8", "8", "--device", "cpu", "--no-progress",
+        "--min-image-side", "16", "--l1-epochs", "1", "--gan-epochs", "1", "--data-on-device", "--hints",
+        "--ema-decay", "0.9", "--gan-lr-decay-start", "0.5",
+    ])
+    checksums = _checksums(log)
+    assert set(checksums) == {0, 1} and checksums[0] == checksums[1]
+    state = load_checkpoint(out / "last.pt")
+    assert state["global_step"] == 2 * (12 // 4) and state["generator_ema"] is not None
+    assert [row["phase"] for row in read_metrics(out / "metrics.csv")] == ["1", "2"]

@@ -21,7 +21,18 @@ const EXTENSIONS = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'web
 
 // File-system errors that mean "the folder cannot be written now" (gone, read-only,
 // full, immutable...), as opposed to a bug.
-const STORAGE_ERROR_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EISDIR']);
+const STORAGE_ERROR_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'ENOENT',
+  'ENOTDIR',
+  'EEXIST',
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EIO',
+  'EISDIR',
+]);
 
 function newId() {
   return crypto.randomBytes(ID_BYTES).toString('base64url');

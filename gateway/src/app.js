@@ -134,7 +134,7 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
   app.post('/api/colorize', limiter, limitUpload, readUpload, colorizeHandler({ pool, store }));
   app.get('/api/images/:id', imageHandler({ store }));
   app.get('/api/health', healthHandler({ pool, store, startedAt: Date.now() }));
-  app.all('/api/colorize', (req, res) => {
+  app.all('/api/colorize', () => {
     throw new HttpError(405, 'method_not_allowed', 'Use POST to colorize an image.', { Allow: 'POST' });
   });
   app.use('/api', notFoundHandler);

@@ -8,6 +8,7 @@ const { Upstream, newAgent, readBody } = require('./upstream');
 const HEALTH_TIMEOUT_MS = 5000;
 // The order in which replicas are preferred: a READY one, then one not checked yet.
 const PREFERENCE = { READY: 0, UNKNOWN: 1 };
+const rank = (replica) => PREFERENCE[replica.status] ?? 2;
 
 /** One inference replica: how to reach it and what the gateway last learnt about it. */
 class Replica {
@@ -188,7 +189,6 @@ class InferencePool {
   pick(tried = new Set()) {
     const candidates = [...this.replicas.values()].filter((replica) => !tried.has(replica));
     if (!candidates.length) return null;
-    const rank = (replica) => PREFERENCE[replica.status] ?? 2;
     const best = Math.min(...candidates.map(rank));
     const ranked = candidates.filter((replica) => rank(replica) === best);
     const fewest = Math.min(...ranked.map((replica) => replica.inFlight));

@@ -38,8 +38,8 @@ async function relayResponse(proxyRes, req, res) {
     await readBody(proxyRes).catch(() => null);
     const retryAfter = proxyRes.headers['retry-after'];
     req.log?.warn({ status }, 'inference service answered an error without a JSON body');
-    sendError(res, status, codeForStatus(status), `The inference service answered with status ${status}.`,
-      retryAfter ? { 'Retry-After': retryAfter } : {}); // prettier-ignore
+    const headers = retryAfter ? { 'Retry-After': retryAfter } : {};
+    sendError(res, status, codeForStatus(status), `The inference service answered with status ${status}.`, headers);
     return;
   }
   for (const [name, value] of Object.entries(proxyRes.headers)) {

@@ -272,7 +272,8 @@ class ResultStore {
 
   /** Remove the oldest results until the total fits under the cap (never `keepId`). */
   async enforceCap(keepId = null) {
-    for (const meta of [...this.entries.values()]) {
+    // A snapshot: saves may add entries while this awaits a removal.
+    for (const meta of Array.from(this.entries.values())) {
       if (this.totalBytes <= this.maxBytes) break;
       if (meta.id === keepId) continue;
       await this.remove(meta.id);

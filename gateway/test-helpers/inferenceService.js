@@ -35,7 +35,8 @@ function artifactCodeHash() {
   const hash = crypto.createHash('sha256');
   const files = [path.join(REPO_ROOT, 'tests', 'conftest.py')];
   const modelDir = path.join(REPO_ROOT, 'model');
-  for (const name of fs.readdirSync(modelDir).sort()) if (name.endsWith('.py')) files.push(path.join(modelDir, name));
+  for (const name of fs.readdirSync(modelDir).toSorted())
+    if (name.endsWith('.py')) files.push(path.join(modelDir, name));
   for (const file of files) hash.update(fs.readFileSync(file));
   return hash.digest('hex').slice(0, 16);
 }

@@ -31,7 +31,7 @@ describe('choosing an inference replica', () => {
     assert.equal(c.inFlight, 0);
     const picked = new Set(Array.from({ length: 4 }, () => pool.pick()));
     assert.deepEqual(
-      [...picked].sort((x, y) => x.url.localeCompare(y.url)),
+      [...picked].toSorted((x, y) => x.url.localeCompare(y.url)),
       [b, c],
       'equals take turns',
     );

@@ -7,7 +7,7 @@ const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
 const { grayscalePng, hugeHeaderPng, pngSize } = require('../test-helpers/images');
-const { freePort, startInferenceService, tempDir, writeTinyArtifact } = require('../test-helpers/inferenceService');
+const { freePort, startInferenceService, writeTinyArtifact } = require('../test-helpers/inferenceService');
 const { makeGateway } = require('../test-helpers/gateway');
 
 const SERVICE_UPLOAD_LIMIT = 64 * 1024;

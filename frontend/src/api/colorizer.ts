@@ -98,25 +98,27 @@ function parseError(status: number, bodyText: string, retryAfter: string | null)
   return new ApiError(`http_${status}`, `The server answered with status ${status}.`, status, retryAfterS);
 }
 
+const asText = (value: unknown) => (typeof value === 'string' ? value : null);
+const asNumber = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
 function toResult(body: Record<string, unknown>): ColorizeResult {
-  const text = (value: unknown) => (typeof value === 'string' ? value : null);
-  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-  const url = text(body.url);
-  const id = text(body.id);
+  const url = asText(body.url);
+  const id = asText(body.id);
   if (!url || !id) throw new ApiError('bad_response', 'The server sent an answer the app does not understand.');
   return {
     id,
     url,
-    downloadUrl: text(body.download_url) ?? `${url}?download=1`,
-    width: number(body.width) ?? 0,
-    height: number(body.height) ?? 0,
-    contentType: text(body.content_type) ?? 'image/png',
-    filename: text(body.filename) ?? 'colorized.png',
-    modelName: text(body.model_name),
-    modelVersion: text(body.model_version),
-    inferenceMs: number(body.inference_ms),
-    expiresAt: text(body.expires_at),
-    expiresAtMs: number(body.expires_in_s) === null ? null : Date.now() + (number(body.expires_in_s) as number) * 1000,
+    downloadUrl: asText(body.download_url) ?? `${url}?download=1`,
+    width: asNumber(body.width) ?? 0,
+    height: asNumber(body.height) ?? 0,
+    contentType: asText(body.content_type) ?? 'image/png',
+    filename: asText(body.filename) ?? 'colorized.png',
+    modelName: asText(body.model_name),
+    modelVersion: asText(body.model_version),
+    inferenceMs: asNumber(body.inference_ms),
+    expiresAt: asText(body.expires_at),
+    expiresAtMs:
+      asNumber(body.expires_in_s) === null ? null : Date.now() + (asNumber(body.expires_in_s) as number) * 1000,
   };
 }
 
@@ -142,14 +144,14 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     xhr.responseType = 'text';
     xhr.setRequestHeader('Accept', 'application/json');
 
-    xhr.upload.onprogress = (event) => {
+    xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable && event.total > 0) onUploadProgress?.(event.loaded / event.total);
-    };
-    xhr.upload.onload = () => {
+    });
+    xhr.upload.addEventListener('load', () => {
       onUploadProgress?.(1);
       onUploaded?.();
-    };
-    xhr.onload = () => {
+    });
+    xhr.addEventListener('load', () => {
       if (xhr.status === 201 || xhr.status === 200) {
         try {
           resolve(toResult(JSON.parse(xhr.responseText) as Record<string, unknown>));
@@ -163,10 +165,10 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
         return;
       }
       reject(parseError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
-    };
-    xhr.onerror = () => reject(new ApiError('network_error', 'The server could not be reached.'));
-    xhr.ontimeout = () => reject(new ApiError('network_error', 'The server took too long to answer.'));
-    xhr.onabort = () => reject(new ApiError('aborted', 'The upload was cancelled.'));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError('network_error', 'The server could not be reached.')));
+    xhr.addEventListener('timeout', () => reject(new ApiError('network_error', 'The server took too long to answer.')));
+    xhr.addEventListener('abort', () => reject(new ApiError('aborted', 'The upload was cancelled.')));
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(form);
   });

@@ -48,6 +48,9 @@ export function colourfulShare({ data }: DecodedImage): number {
   return colourful / pixels;
 }
 
+/** CIE's f(t) of the XYZ -> L*a*b* conversion. */
+const labF = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
+
 /** CIE L*a*b* (D65) of an 8-bit sRGB colour. */
 export function srgbToLab([red, green, blue]: readonly number[]): [number, number, number] {
   const linear = [red, green, blue].map((value) => {
@@ -57,8 +60,7 @@ export function srgbToLab([red, green, blue]: readonly number[]): [number, numbe
   const x = (0.4124564 * linear[0] + 0.3575761 * linear[1] + 0.1804375 * linear[2]) / 0.95047;
   const y = 0.2126729 * linear[0] + 0.7151522 * linear[1] + 0.072175 * linear[2];
   const z = (0.0193339 * linear[0] + 0.119192 * linear[1] + 0.9503041 * linear[2]) / 1.08883;
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
-  return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))];
+  return [116 * labF(y) - 16, 500 * (labF(x) - labF(y)), 200 * (labF(y) - labF(z))];
 }
 
 /** Mean RGB of the 5x5 patch around (fx, fy), fractions of the width and height. */

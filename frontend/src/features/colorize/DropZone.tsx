@@ -32,6 +32,7 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
   }
 
   return (
+    // oxlint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- dropping is a mouse shortcut: the file input is the keyboard way
     <section
       className={`dropzone${dragging ? ' dropzone--active' : ''}${compact ? ' dropzone--compact' : ''}`}
       aria-label="Add images"

@@ -108,6 +108,7 @@ export function HintEditor(props: HintEditorProps) {
   return (
     <figure className="hint-editor" style={style} aria-busy={busy}>
       {/* Clicking the picture is the quick way; the panel's "Add a pin" button does the same from the keyboard. */}
+      {/* oxlint-disable-next-line jsx-a11y/click-events-have-key-events, jsx-a11y/no-static-element-interactions -- a mouse shortcut: "Add a pin" is the keyboard way */}
       <div className={`hint-editor__stage ${busy ? 'hint-editor__stage--busy' : ''}`} onClick={onImageClick}>
         <img
           ref={imageRef}

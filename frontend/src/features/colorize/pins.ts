@@ -26,10 +26,11 @@ export function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
+const roundPosition = (value: number) => Math.round(clamp01(value) * 10_000) / 10_000;
+
 /** Pins as the API's hints; positions rounded to 1/10000 keep the request short. */
 export function toHints(pins: readonly Pin[]): ColorHint[] {
-  const round = (value: number) => Math.round(clamp01(value) * 10_000) / 10_000;
-  return pins.map((pin) => ({ x: round(pin.x), y: round(pin.y), color: pin.color.toLowerCase() }));
+  return pins.map((pin) => ({ x: roundPosition(pin.x), y: roundPosition(pin.y), color: pin.color.toLowerCase() }));
 }
 
 /** "37% from the left, 60% from the top" */

@@ -122,11 +122,11 @@ export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefin
     activeKey.current = key;
     const controller = new AbortController();
     controllers.current.set(key, controller);
-    const renderSize = renderSizeRef.current;
-    dispatch({ type: 'start', key, renderSize });
+    const requestedSize = renderSizeRef.current;
+    dispatch({ type: 'start', key, renderSize: requestedSize });
     api
       .colorizeImage(next.file, {
-        renderSize,
+        renderSize: requestedSize,
         signal: controller.signal,
         onUploadProgress: (progress) => dispatch({ type: 'progress', key, progress }),
         onUploaded: () => dispatch({ type: 'uploaded', key }),

@@ -1,8 +1,8 @@
-import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vitest/config'
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
 
 // The dev server forwards /api to a gateway running locally (npm start in ../gateway).
-const gatewayUrl = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000'
+const gatewayUrl = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   plugins: [react()],
@@ -19,4 +19,4 @@ export default defineConfig({
     // Two shared cores on the project machines: a couple of workers is plenty.
     maxWorkers: 2,
   },
-})
+});

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything and runs every test: Python (model, training, service, compose
+# Installs everything, runs the code checks (scripts/lint.sh: lint, formatting, types;
+# any violation stops here), then every test: Python (model, training, service, compose
 # validation), then the web side (gateway, frontend, production build, end-to-end
 # browser tests with Chromium). Exits non-zero if any suite fails.
 set -euo pipefail
@@ -12,6 +13,7 @@ bash "$ROOT/scripts/setup-web.sh"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -e "$ROOT[dev,ray]"
 
 cd "$ROOT"
+bash "$ROOT/scripts/lint.sh"
 echo "== Python tests"
 "$VENV/bin/python" -m pytest tests -q -p no:cacheprovider
 bash "$ROOT/scripts/test-web.sh"

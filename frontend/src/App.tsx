@@ -1,11 +1,11 @@
-import { useEffect, useId, useState } from 'react'
+import { useEffect, useId, useState } from 'react';
 
-import { colorizerApi, type ColorizerApi } from './api/colorizer'
-import { DropZone } from './features/colorize/DropZone'
-import { ModelBadge } from './features/colorize/ModelBadge'
-import { QueueCard } from './features/colorize/QueueCard'
-import { useColorizeQueue } from './features/colorize/useColorizeQueue'
-import { useModelInfo } from './features/colorize/useModelInfo'
+import { colorizerApi, type ColorizerApi } from './api/colorizer';
+import { DropZone } from './features/colorize/DropZone';
+import { ModelBadge } from './features/colorize/ModelBadge';
+import { QueueCard } from './features/colorize/QueueCard';
+import { useColorizeQueue } from './features/colorize/useColorizeQueue';
+import { useModelInfo } from './features/colorize/useModelInfo';
 
 const RENDER_SIZES = [
   { value: '', label: 'Model default' },
@@ -14,34 +14,39 @@ const RENDER_SIZES = [
   { value: '512', label: '512 px' },
   { value: '768', label: '768 px' },
   { value: '1024', label: '1024 px (slowest)' },
-]
+];
 
 interface AppProps {
   /** The network layer; tests hand in a stand-in with the same shape. */
-  api?: ColorizerApi
+  api?: ColorizerApi;
 }
 
 export default function App({ api = colorizerApi }: AppProps) {
-  const [renderSize, setRenderSize] = useState('')
-  const { items, addFiles, remove, retry, clearFinished } = useColorizeQueue(api, renderSize ? Number(renderSize) : undefined)
-  const renderSizeId = useId()
-  const modelState = useModelInfo(api)
+  const [renderSize, setRenderSize] = useState('');
+  const { items, addFiles, remove, retry, clearFinished } = useColorizeQueue(
+    api,
+    renderSize ? Number(renderSize) : undefined,
+  );
+  const renderSizeId = useId();
+  const modelState = useModelInfo(api);
   // "Fix colours" only where the model takes hints; vibrance works with every model.
-  const maxHints = modelState.kind === 'ready' && modelState.model.supportsHints ? modelState.model.maxHints : 0
-  const finished = items.filter((item) => item.status === 'done' || item.status === 'failed' || item.status === 'rejected').length
+  const maxHints = modelState.kind === 'ready' && modelState.model.supportsHints ? modelState.model.maxHints : 0;
+  const finished = items.filter(
+    (item) => item.status === 'done' || item.status === 'failed' || item.status === 'rejected',
+  ).length;
 
   // Pasting an image anywhere on the page adds it to the queue.
   useEffect(() => {
     function onPaste(event: ClipboardEvent) {
-      const files = Array.from(event.clipboardData?.files ?? [])
+      const files = Array.from(event.clipboardData?.files ?? []);
       if (files.length) {
-        event.preventDefault()
-        addFiles(files)
+        event.preventDefault();
+        addFiles(files);
       }
     }
-    window.addEventListener('paste', onPaste)
-    return () => window.removeEventListener('paste', onPaste)
-  }, [addFiles])
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  }, [addFiles]);
 
   return (
     <div className="app">
@@ -93,15 +98,16 @@ export default function App({ api = colorizerApi }: AppProps) {
           </section>
         ) : (
           <p className="empty-hint">
-            Your colorized photos will appear here. Colours are the model&apos;s best guess from light and shape, not a record of the
-            past.
+            Your colorized photos will appear here. Colours are the model&apos;s best guess from light and shape, not a
+            record of the past.
           </p>
         )}
       </main>
 
       <footer className="app__footer">
-        Results are kept on the server for one hour, then deleted. Programmatic access: <code>POST /api/v1/colorize</code>.
+        Results are kept on the server for one hour, then deleted. Programmatic access:{' '}
+        <code>POST /api/v1/colorize</code>.
       </footer>
     </div>
-  )
+  );
 }

@@ -92,7 +92,8 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
 
   const app = express();
   app.disable('x-powered-by');
-  if (config.trustProxy) app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
+  if (config.trustProxy)
+    app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   app.locals.store = store;
   app.locals.pool = pool;
   app.locals.close = () => {
@@ -114,7 +115,9 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
     }),
   );
 
-  const sharedCounts = config.redisUrl ? new RedisRateLimitStore({ client: store.client, prefix: `${config.redisKeyPrefix}rate:` }) : null;
+  const sharedCounts = config.redisUrl
+    ? new RedisRateLimitStore({ client: store.client, prefix: `${config.redisKeyPrefix}rate:` })
+    : null;
   const limiter = colorizeRateLimit(config, sharedCounts);
   const bodyLimitBytes = config.uploadLimitBytes + MULTIPART_ALLOWANCE_BYTES;
   const limitUpload = declaredSizeLimit(bodyLimitBytes, config.uploadLimitBytes);
@@ -131,7 +134,7 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
   app.post('/api/colorize', limiter, limitUpload, readUpload, colorizeHandler({ pool, store }));
   app.get('/api/images/:id', imageHandler({ store }));
   app.get('/api/health', healthHandler({ pool, store, startedAt: Date.now() }));
-  app.all('/api/colorize', (req, res) => {
+  app.all('/api/colorize', () => {
     throw new HttpError(405, 'method_not_allowed', 'Use POST to colorize an image.', { Allow: 'POST' });
   });
   app.use('/api', notFoundHandler);

@@ -79,7 +79,10 @@ function parseValue(name, setting, raw) {
   }
   if (setting.type === 'url') return parseUrl(setting, raw);
   if (setting.type === 'urls') {
-    const urls = raw.split(/[\s,]+/).filter(Boolean).map((item) => parseUrl(setting, item));
+    const urls = raw
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((item) => parseUrl(setting, item));
     if (!urls.length) throw new Error(`${setting.env} must name at least one URL`);
     if (new Set(urls.map((url) => new URL(url).protocol)).size > 1) {
       throw new Error(`${setting.env}: all replicas must use the same protocol (http or https), got "${raw}"`);
@@ -88,7 +91,9 @@ function parseValue(name, setting, raw) {
   }
   const value = setting.type === 'bytes' ? parseBytes(raw) : Number(raw);
   if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${setting.env} must be a non-negative integer${setting.type === 'bytes' ? ' or a size like 20mb' : ''}, got "${raw}"`);
+    throw new Error(
+      `${setting.env} must be a non-negative integer${setting.type === 'bytes' ? ' or a size like 20mb' : ''}, got "${raw}"`,
+    );
   }
   return value;
 }

@@ -21,18 +21,25 @@ function sendError(res, status, code, message, headers = {}) {
 const upstreamUnavailable = () =>
   new HttpError(502, 'upstream_unavailable', 'The inference service cannot be reached.');
 
-const upstreamTimeout = () =>
-  new HttpError(504, 'upstream_timeout', 'The inference service did not answer in time.');
+const upstreamTimeout = () => new HttpError(504, 'upstream_timeout', 'The inference service did not answer in time.');
 
 const resultStoreUnavailable = () =>
-  new HttpError(503, 'result_store_unavailable', 'Results cannot be stored right now: try again in a moment.', { 'Retry-After': '5' });
+  new HttpError(503, 'result_store_unavailable', 'Results cannot be stored right now: try again in a moment.', {
+    'Retry-After': '5',
+  });
 
 const badUpstreamResponse = (detail) =>
   new HttpError(502, 'bad_upstream_response', `The inference service sent an unusable answer: ${detail}`);
 
 /** Error codes of node's sockets that mean "the upstream is not there (or went away)". */
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
 ]);
 
 /** Map a socket error from talking to the inference service to the HttpError to answer with. */
@@ -54,7 +61,11 @@ function errorHandler(err, req, res, _next) {
     // Errors thrown by express/body handling carry a status (e.g. a malformed URL).
     const status = Number(err && (err.status || err.statusCode));
     if (status >= 400 && status < 500) {
-      error = new HttpError(status, err.code && typeof err.code === 'string' ? err.code.toLowerCase() : 'bad_request', 'The request could not be processed.');
+      error = new HttpError(
+        status,
+        err.code && typeof err.code === 'string' ? err.code.toLowerCase() : 'bad_request',
+        'The request could not be processed.',
+      );
     } else {
       (req.log || console).error({ err }, 'unhandled error');
       error = new HttpError(500, 'internal_error', 'Something went wrong in the gateway.');

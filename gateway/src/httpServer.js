@@ -8,7 +8,11 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 // Node's parser errors -> our status and stable code. Anything else is a 400.
 const CLIENT_ERRORS = {
-  HPE_HEADER_OVERFLOW: [431, 'request_header_fields_too_large', 'The request has too many headers or a header that is too large.'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'request_header_fields_too_large',
+    'The request has too many headers or a header that is too large.',
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'The request was not received in time.'],
   HPE_HEADERS_TIMEOUT: [408, 'request_timeout', 'The request headers were not received in time.'],
 };
@@ -47,7 +51,10 @@ function createHttpServer(app, config, logger) {
     {
       headersTimeout: config.headersTimeoutMs,
       requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, config.headersTimeoutMs || TIMEOUT_CHECK_INTERVAL_MS),
+      connectionsCheckingInterval: Math.min(
+        TIMEOUT_CHECK_INTERVAL_MS,
+        config.headersTimeoutMs || TIMEOUT_CHECK_INTERVAL_MS,
+      ),
     },
     app,
   );

@@ -8,6 +8,7 @@ const { Upstream, newAgent, readBody } = require('./upstream');
 const HEALTH_TIMEOUT_MS = 5000;
 // The order in which replicas are preferred: a READY one, then one not checked yet.
 const PREFERENCE = { READY: 0, UNKNOWN: 1 };
+const rank = (replica) => PREFERENCE[replica.status] ?? 2;
 
 /** One inference replica: how to reach it and what the gateway last learnt about it. */
 class Replica {
@@ -60,7 +61,14 @@ async function systemLookup(hostname) {
  * once, until a health check finds it again.
  */
 class InferencePool {
-  constructor({ urls, discovery = 'static', timeoutMs, healthIntervalMs = 5000, lookup = systemLookup, logger = null }) {
+  constructor({
+    urls,
+    discovery = 'static',
+    timeoutMs,
+    healthIntervalMs = 5000,
+    lookup = systemLookup,
+    logger = null,
+  }) {
     this.urls = urls;
     this.discovery = discovery;
     this.timeoutMs = timeoutMs;
@@ -105,7 +113,10 @@ class InferencePool {
       try {
         for (const address of await this.lookup(hostname)) wanted.set(urlWithAddress(url, address), host);
       } catch (err) {
-        this.logger?.warn({ hostname, err: { code: err.code, message: err.message } }, 'inference replicas could not be looked up');
+        this.logger?.warn(
+          { hostname, err: { code: err.code, message: err.message } },
+          'inference replicas could not be looked up',
+        );
         for (const [known, replica] of this.replicas) {
           if (replica.upstream.hostHeader === host) wanted.set(known, host);
         }
@@ -119,7 +130,8 @@ class InferencePool {
       }
     }
     for (const [url, hostHeader] of wanted) {
-      if (!this.replicas.has(url)) this.replicas.set(url, new Replica(url, { timeoutMs: this.timeoutMs, hostHeader, agent: this.agent }));
+      if (!this.replicas.has(url))
+        this.replicas.set(url, new Replica(url, { timeoutMs: this.timeoutMs, hostHeader, agent: this.agent }));
     }
   }
 
@@ -152,7 +164,8 @@ class InferencePool {
       replica.detail = { error: err.code === 'UPSTREAM_TIMEOUT' ? 'timed out' : 'connection failed' };
     }
     replica.checkedAt = Date.now();
-    if (replica.status !== before) this.logger?.info({ url: replica.url, from: before, to: replica.status }, 'inference replica status');
+    if (replica.status !== before)
+      this.logger?.info({ url: replica.url, from: before, to: replica.status }, 'inference replica status');
   }
 
   /** With DNS discovery and no replica known yet (the name did not resolve at start), look again now. */
@@ -176,7 +189,6 @@ class InferencePool {
   pick(tried = new Set()) {
     const candidates = [...this.replicas.values()].filter((replica) => !tried.has(replica));
     if (!candidates.length) return null;
-    const rank = (replica) => PREFERENCE[replica.status] ?? 2;
     const best = Math.min(...candidates.map(rank));
     const ranked = candidates.filter((replica) => rank(replica) === best);
     const fewest = Math.min(...ranked.map((replica) => replica.inFlight));

@@ -27,7 +27,13 @@ function requestLogger(logger) {
       return 'info';
     },
     serializers: {
-      req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress, contentLength: req.headers?.['content-length'] }),
+      req: (req) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        remoteAddress: req.remoteAddress,
+        contentLength: req.headers?.['content-length'],
+      }),
       res: (res) => ({ statusCode: res.statusCode, contentLength: res.headers?.['content-length'] }),
     },
   });

@@ -7,12 +7,23 @@ const { sendError, fromUpstreamError, upstreamUnavailable, UNREACHABLE_CODES } =
 const { readBody, timeoutError } = require('./upstream');
 
 // Hop-by-hop headers (RFC 9110 section 7.6.1): about one connection, never forwarded.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+]);
 
 /** A stable code for an error status the service answered without its JSON body. */
 function codeForStatus(status) {
   const name = http.STATUS_CODES[status] || `http ${status}`;
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 }
 
 /**
@@ -27,8 +38,8 @@ async function relayResponse(proxyRes, req, res) {
     await readBody(proxyRes).catch(() => null);
     const retryAfter = proxyRes.headers['retry-after'];
     req.log?.warn({ status }, 'inference service answered an error without a JSON body');
-    sendError(res, status, codeForStatus(status), `The inference service answered with status ${status}.`,
-      retryAfter ? { 'Retry-After': retryAfter } : {}); // prettier-ignore
+    const headers = retryAfter ? { 'Retry-After': retryAfter } : {};
+    sendError(res, status, codeForStatus(status), `The inference service answered with status ${status}.`, headers);
     return;
   }
   for (const [name, value] of Object.entries(proxyRes.headers)) {
@@ -84,7 +95,10 @@ function passThroughProxy({ pool }) {
         if (req.inferenceReplica && UNREACHABLE_CODES.has(err.code) && err.code !== 'ECONNRESET') {
           pool.markUnreachable(req.inferenceReplica);
         }
-        req.log?.warn({ err: { code: err.code, message: err.message } }, 'pass-through to the inference service failed');
+        req.log?.warn(
+          { err: { code: err.code, message: err.message } },
+          'pass-through to the inference service failed',
+        );
         if (res.headersSent || typeof res.status !== 'function') {
           res.destroy();
           return;

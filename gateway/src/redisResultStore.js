@@ -112,7 +112,8 @@ class RedisResultStore {
     this.client.defineCommand('colorizerSaveResult', { numberOfKeys: 4, lua: SAVE_SCRIPT });
     this.client.defineCommand('colorizerResultStats', { numberOfKeys: 3, lua: STATS_SCRIPT });
     this.client.on('error', (err) => {
-      if (this.lastError !== err.message) this.logger?.error({ err: { code: err.code, message: err.message } }, 'redis error');
+      if (this.lastError !== err.message)
+        this.logger?.error({ err: { code: err.code, message: err.message } }, 'redis error');
       this.lastError = err.message;
     });
     this.client.on('ready', () => {
@@ -169,8 +170,14 @@ class RedisResultStore {
     };
     const [createdAt, expiresAt, evicted] = await this.call((client) =>
       client.colorizerSaveResult(
-        ...this.accountingKeys(), this.resultKey(id),
-        id, JSON.stringify(meta), image, this.ttlMs, this.maxBytes, this.resultKey(''),
+        ...this.accountingKeys(),
+        this.resultKey(id),
+        id,
+        JSON.stringify(meta),
+        image,
+        this.ttlMs,
+        this.maxBytes,
+        this.resultKey(''),
       ),
     );
     if (evicted) this.logger?.info({ evicted }, 'results evicted to stay under the size cap');

@@ -21,7 +21,18 @@ const EXTENSIONS = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'web
 
 // File-system errors that mean "the folder cannot be written now" (gone, read-only,
 // full, immutable...), as opposed to a bug.
-const STORAGE_ERROR_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EISDIR']);
+const STORAGE_ERROR_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'ENOENT',
+  'ENOTDIR',
+  'EEXIST',
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EIO',
+  'EISDIR',
+]);
 
 function newId() {
   return crypto.randomBytes(ID_BYTES).toString('base64url');
@@ -261,7 +272,8 @@ class ResultStore {
 
   /** Remove the oldest results until the total fits under the cap (never `keepId`). */
   async enforceCap(keepId = null) {
-    for (const meta of [...this.entries.values()]) {
+    // A snapshot: saves may add entries while this awaits a removal.
+    for (const meta of Array.from(this.entries.values())) {
       if (this.totalBytes <= this.maxBytes) break;
       if (meta.id === keepId) continue;
       await this.remove(meta.id);

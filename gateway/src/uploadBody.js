@@ -35,7 +35,11 @@ function readUpload(req, { limitBytes, imageLimitBytes, idleMs }) {
       else chunks.push(chunk);
     };
     req.setTimeout(idleMs, () =>
-      finish(new HttpError(408, 'request_timeout', `The upload stalled: nothing was received for ${idleMs} ms.`, { Connection: 'close' })),
+      finish(
+        new HttpError(408, 'request_timeout', `The upload stalled: nothing was received for ${idleMs} ms.`, {
+          Connection: 'close',
+        }),
+      ),
     );
     req.on('data', onData);
     req.once('end', () => finish(null, Buffer.concat(chunks, received)));

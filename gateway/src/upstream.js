@@ -61,11 +61,24 @@ class Upstream {
    * raw error (see errors.fromUpstreamError); no bytes for `timeoutMs` rejects with
    * code UPSTREAM_TIMEOUT, also while the response body is still streaming.
    */
-  request({ method = 'GET', pathname, search = '', headers = {}, body = null, limitBytes = Infinity, imageLimitBytes = limitBytes, timeoutMs = this.timeoutMs }) {
+  request({
+    method = 'GET',
+    pathname,
+    search = '',
+    headers = {},
+    body = null,
+    limitBytes = Infinity,
+    imageLimitBytes = limitBytes,
+    timeoutMs = this.timeoutMs,
+  }) {
     return new Promise((resolve, reject) => {
       let settled = false;
       const allHeaders = this.hostHeader ? { host: this.hostHeader, ...headers } : headers;
-      const upstreamReq = this.client.request(this.url(pathname, search), { method, headers: allHeaders, agent: this.agent });
+      const upstreamReq = this.client.request(this.url(pathname, search), {
+        method,
+        headers: allHeaders,
+        agent: this.agent,
+      });
       const fail = (err) => {
         if (!settled) {
           settled = true;

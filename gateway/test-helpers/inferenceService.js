@@ -35,7 +35,8 @@ function artifactCodeHash() {
   const hash = crypto.createHash('sha256');
   const files = [path.join(REPO_ROOT, 'tests', 'conftest.py')];
   const modelDir = path.join(REPO_ROOT, 'model');
-  for (const name of fs.readdirSync(modelDir).sort()) if (name.endsWith('.py')) files.push(path.join(modelDir, name));
+  for (const name of fs.readdirSync(modelDir).toSorted())
+    if (name.endsWith('.py')) files.push(path.join(modelDir, name));
   for (const file of files) hash.update(fs.readFileSync(file));
   return hash.digest('hex').slice(0, 16);
 }
@@ -64,7 +65,8 @@ async function writeTinyArtifact({ hints = false } = {}) {
 async function waitForHealth(url, { expect = 'READY', timeoutMs = 120_000, child, logs }) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`inference service exited early (${child.exitCode}):\n${logs.join('')}`);
+    if (child.exitCode !== null)
+      throw new Error(`inference service exited early (${child.exitCode}):\n${logs.join('')}`);
     try {
       const response = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5000) });
       const body = await response.json();
@@ -83,7 +85,13 @@ async function waitForHealth(url, { expect = 'READY', timeoutMs = 120_000, child
  * broken artifact). Resolves to { url, port, stop, kill }: stop shuts gunicorn
  * down cleanly, kill SIGKILLs it and its workers at once (a crashed machine).
  */
-async function startInferenceService({ artifact, env = {}, expect = 'READY', host = '127.0.0.1', port: wantedPort = null } = {}) {
+async function startInferenceService({
+  artifact,
+  env = {},
+  expect = 'READY',
+  host = '127.0.0.1',
+  port: wantedPort = null,
+} = {}) {
   const port = wantedPort || (await freePort(host));
   const logs = [];
   const child = spawn(
@@ -137,7 +145,10 @@ async function startInferenceService({ artifact, env = {}, expect = 'READY', hos
 
   async function kill() {
     process.removeListener('exit', killGroup);
-    const exited = child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null;
+    const exited =
+      child.exitCode === null && child.signalCode === null
+        ? new Promise((resolve) => child.once('exit', resolve))
+        : null;
     killGroup();
     await exited;
   }

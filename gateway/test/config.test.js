@@ -44,7 +44,10 @@ describe('configuration from the environment', () => {
   it('refuses values it cannot use, naming the variable', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT must be a non-negative integer/);
     assert.throws(() => loadConfig({ UPLOAD_LIMIT: 'lots' }), /UPLOAD_LIMIT must be .* a size like 20mb/);
-    assert.throws(() => loadConfig({ INFERENCE_URL: 'inference:8000' }), /INFERENCE_URL must be an absolute http\(s\) URL/);
+    assert.throws(
+      () => loadConfig({ INFERENCE_URL: 'inference:8000' }),
+      /INFERENCE_URL must be an absolute http\(s\) URL/,
+    );
     assert.throws(() => loadConfig({ RESULT_TTL_MS: '0' }), /RESULT_TTL_MS must be at least 1/);
   });
 
@@ -63,7 +66,10 @@ describe('configuration from the environment', () => {
     assert.equal(config.redisKeyPrefix, 'site-a:');
     assert.throws(() => loadConfig({ INFERENCE_URL: ' , ' }), /INFERENCE_URL must name at least one URL/);
     assert.throws(() => loadConfig({ INFERENCE_URL: 'http://a:1,https://b:2' }), /same protocol/);
-    assert.throws(() => loadConfig({ INFERENCE_DISCOVERY: 'consul' }), /INFERENCE_DISCOVERY must be one of static, dns/);
+    assert.throws(
+      () => loadConfig({ INFERENCE_DISCOVERY: 'consul' }),
+      /INFERENCE_DISCOVERY must be one of static, dns/,
+    );
   });
 
   it('parses sizes', () => {

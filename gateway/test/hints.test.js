@@ -65,7 +65,7 @@ async function direct(fields) {
 }
 
 describe('hints and vibrance pass through', () => {
-  it('change the service\'s answer (so the comparisons below mean something)', async () => {
+  it("change the service's answer (so the comparisons below mean something)", async () => {
     const plain = await direct({});
     const steered = await direct({ hints: HINTS, vibrance: VIBRANCE });
     const hintsOnly = await direct({ hints: HINTS });
@@ -105,7 +105,11 @@ describe("malformed hints and vibrance get the service's invalid_parameter on ev
     { fields: { vibrance: '2.5' }, parameter: 'vibrance' },
     { fields: { vibrance: 'loud' }, parameter: 'vibrance' },
   ];
-  const PATHS = { service: [() => request(service.url), '/v1/colorize'], passThrough: [() => request(gateway), '/api/v1/colorize'], colorize: [() => request(gateway), '/api/colorize'] };
+  const PATHS = {
+    service: [() => request(service.url), '/v1/colorize'],
+    passThrough: [() => request(gateway), '/api/v1/colorize'],
+    colorize: [() => request(gateway), '/api/colorize'],
+  };
 
   for (const { fields, parameter } of CASES) {
     for (const where of ['form', 'query']) {

@@ -43,7 +43,12 @@ function rawExchange(port, data, { waitMs = 5000 } = {}) {
       socket.destroy();
       const text = Buffer.concat(chunks).toString('latin1');
       const [head, ...rest] = text.split('\r\n\r\n');
-      resolve({ status: Number(head.split(' ')[1]) || null, head, body: rest.join('\r\n\r\n'), elapsedMs: Date.now() - began });
+      resolve({
+        status: Number(head.split(' ')[1]) || null,
+        head,
+        body: rest.join('\r\n\r\n'),
+        elapsedMs: Date.now() - began,
+      });
     };
     const timer = setTimeout(done, waitMs);
     socket.on('data', (chunk) => chunks.push(chunk));
@@ -94,7 +99,10 @@ describe('slow clients', () => {
   it('slow uploads on both colorize routes delay neither health nor a normal colorize', async () => {
     const gateway = await listeningGateway();
     const usualStart = Date.now();
-    assert.equal((await request(gateway.url).post('/api/colorize').attach('image', grayscalePng(64, 48), 'a.png')).status, 201);
+    assert.equal(
+      (await request(gateway.url).post('/api/colorize').attach('image', grayscalePng(64, 48), 'a.png')).status,
+      201,
+    );
     const usualMs = Date.now() - usualStart;
     const stop = slowUploads(gateway.port, ['/api/colorize', '/api/v1/colorize'], 16);
     try {
@@ -156,7 +164,10 @@ describe('slow clients', () => {
 describe('malformed HTTP is answered with JSON', () => {
   it("Node's parser: header block too large (431) and a garbage request line (400)", async () => {
     const gateway = await listeningGateway();
-    const big = await rawExchange(gateway.port, `GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20000)}\r\n\r\n`);
+    const big = await rawExchange(
+      gateway.port,
+      `GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20000)}\r\n\r\n`,
+    );
     assert.equal(big.status, 431);
     assert.equal(jsonError(big).code, 'request_header_fields_too_large');
     const garbage = await rawExchange(gateway.port, 'HELLO THERE\r\n\r\n');
@@ -184,13 +195,17 @@ describe('parameters and file names', () => {
       assert.equal(response.body.error.code, 'invalid_parameter', route);
       assert.equal(response.body.error.parameter, 'render_size', route);
     }
-    const same = await request(app).post('/api/colorize?render_size=96&render_size=96').attach('image', grayscalePng(32, 32), 'a.png');
+    const same = await request(app)
+      .post('/api/colorize?render_size=96&render_size=96')
+      .attach('image', grayscalePng(32, 32), 'a.png');
     assert.equal(same.status, 201);
   });
 
   it('removes bidirectional and other invisible characters from download names', async () => {
     const { app } = await makeGateway({ INFERENCE_URL: service.url });
-    const created = await request(app).post('/api/colorize').attach('image', grayscalePng(32, 32), '\u202egpj.exe\u202d.png');
+    const created = await request(app)
+      .post('/api/colorize')
+      .attach('image', grayscalePng(32, 32), '\u202egpj.exe\u202d.png');
     assert.equal(created.status, 201);
     assert.equal(created.body.filename, 'gpj.exe-colorized.png');
     const download = await request(app).get(`${created.body.url}?download=1`);
@@ -232,7 +247,10 @@ describe('a broken result folder', () => {
   });
 
   it('without a built frontend, GET / names no server folder', async () => {
-    const { app, config } = await makeGateway({ INFERENCE_URL: service.url, STATIC_DIR: path.join(tempDir('static-'), 'absent') });
+    const { app, config } = await makeGateway({
+      INFERENCE_URL: service.url,
+      STATIC_DIR: path.join(tempDir('static-'), 'absent'),
+    });
     const response = await request(app).get('/');
     assert.equal(response.status, 404);
     assert.equal(response.body.error.code, 'frontend_not_built');

@@ -30,13 +30,20 @@ describe('choosing an inference replica', () => {
     release(); // a second call changes nothing
     assert.equal(c.inFlight, 0);
     const picked = new Set(Array.from({ length: 4 }, () => pool.pick()));
-    assert.deepEqual([...picked].sort((x, y) => x.url.localeCompare(y.url)), [b, c], 'equals take turns');
+    assert.deepEqual(
+      [...picked].toSorted((x, y) => x.url.localeCompare(y.url)),
+      [b, c],
+      'equals take turns',
+    );
     pool.close();
   });
 
   it('turns one name into a replica per address, keeps the name as Host, and keeps them if a lookup fails', async () => {
     let answer = ['10.0.0.5', 'fd00::7'];
-    const pool = await poolOf(['http://inference:8000'], { discovery: 'dns', lookup: async () => (typeof answer === 'function' ? answer() : answer) });
+    const pool = await poolOf(['http://inference:8000'], {
+      discovery: 'dns',
+      lookup: async () => (typeof answer === 'function' ? answer() : answer),
+    });
     assert.deepEqual([...pool.replicas.keys()], ['http://10.0.0.5:8000', 'http://[fd00::7]:8000']);
     assert.equal(pool.replicas.get('http://10.0.0.5:8000').upstream.hostHeader, 'inference:8000');
 

@@ -7,7 +7,7 @@ const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
 const { grayscalePng, hugeHeaderPng, pngSize } = require('../test-helpers/images');
-const { freePort, startInferenceService, tempDir, writeTinyArtifact } = require('../test-helpers/inferenceService');
+const { freePort, startInferenceService, writeTinyArtifact } = require('../test-helpers/inferenceService');
 const { makeGateway } = require('../test-helpers/gateway');
 
 const SERVICE_UPLOAD_LIMIT = 64 * 1024;
@@ -118,7 +118,8 @@ const ERROR_CASES = [
     name: 'invalid_image: text named .jpg',
     status: 400,
     code: 'invalid_image',
-    send: (req) => req.attach('image', Buffer.from('this is not a photo'), { filename: 'notes.jpg', contentType: 'image/jpeg' }),
+    send: (req) =>
+      req.attach('image', Buffer.from('this is not a photo'), { filename: 'notes.jpg', contentType: 'image/jpeg' }),
   },
   {
     name: 'invalid_image: a truncated PNG',
@@ -206,7 +207,9 @@ describe("the service's errors, passed through with their status", () => {
   it('not_ready: 503 while the service has no model', async () => {
     const broken = await gatewayFor(failedService.url);
     const viaColorize = await request(broken).post('/api/colorize').attach('image', grayscalePng(16, 16), 'a.png');
-    const viaPassThrough = await request(broken).post('/api/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png');
+    const viaPassThrough = await request(broken)
+      .post('/api/v1/colorize')
+      .attach('image', grayscalePng(16, 16), 'a.png');
     const model = await request(broken).get('/api/v1/model');
     const health = await request(broken).get('/api/health');
     for (const response of [viaColorize, viaPassThrough, model]) {
@@ -222,7 +225,7 @@ describe("the service's errors, passed through with their status", () => {
 });
 
 describe('limits of the gateway itself', () => {
-  it("refuses an upload over UPLOAD_LIMIT before it reaches the service", async () => {
+  it('refuses an upload over UPLOAD_LIMIT before it reaches the service', async () => {
     const small = await gatewayFor(service.url, { UPLOAD_LIMIT: '1kb' });
     const big = Buffer.alloc(80 * 1024, 1); // over 1 KB + the 64 KB multipart allowance
     for (const path of ['/api/colorize', '/api/v1/colorize']) {

@@ -31,7 +31,10 @@ function colorize(target, image = grayscalePng(64, 48), filename = 'album page.p
 }
 
 before(async () => {
-  [service, redis] = await Promise.all([writeTinyArtifact().then((artifact) => startInferenceService({ artifact })), startRedis()]);
+  [service, redis] = await Promise.all([
+    writeTinyArtifact().then((artifact) => startInferenceService({ artifact })),
+    startRedis(),
+  ]);
   redisClient = new Redis(redis.url);
   // Two gateway processes on one Redis; the second keeps what it stores only briefly.
   [first, second] = await Promise.all([
@@ -104,9 +107,19 @@ describe('the Redis store on its own', () => {
   it('keeps the total under RESULT_MAX_BYTES across gateways by evicting the oldest', async () => {
     const image = grayscalePng(64, 64);
     const { bytes } = (await colorize(first.url, image)).body; // same input, same output size
-    const env = { INFERENCE_URL: service.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'capped:', RESULT_MAX_BYTES: String(Math.floor(bytes * 2.5)) };
+    const env = {
+      INFERENCE_URL: service.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'capped:',
+      RESULT_MAX_BYTES: String(Math.floor(bytes * 2.5)),
+    };
     const [one, two] = [await makeGateway(env), await makeGateway(env)];
-    toStop.push({ stop: async () => { one.close(); two.close(); } });
+    toStop.push({
+      stop: async () => {
+        one.close();
+        two.close();
+      },
+    });
 
     const ids = [];
     for (const gateway of [one, two, one]) ids.push((await colorize(gateway.app, image)).body.id);
@@ -125,11 +138,25 @@ describe('the Redis store on its own', () => {
   });
 
   it('counts RATE_LIMIT_MAX for a client across all gateways', async () => {
-    const env = { INFERENCE_URL: service.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'limited:', RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' };
+    const env = {
+      INFERENCE_URL: service.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'limited:',
+      RATE_LIMIT_MAX: '2',
+      RATE_LIMIT_WINDOW_MS: '60000',
+    };
     const [one, two] = [await makeGateway(env), await makeGateway(env)];
-    toStop.push({ stop: async () => { one.close(); two.close(); } });
+    toStop.push({
+      stop: async () => {
+        one.close();
+        two.close();
+      },
+    });
     assert.equal((await colorize(one.app)).status, 201);
-    assert.equal((await request(two.app).post('/api/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png')).status, 200);
+    assert.equal(
+      (await request(two.app).post('/api/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png')).status,
+      200,
+    );
     const refused = await colorize(one.app);
     assert.equal(refused.status, 429, 'the third request of the window, whichever gateway took the first two');
     assert.equal(refused.body.error.code, 'rate_limited');
@@ -142,7 +169,11 @@ describe('the Redis store on its own', () => {
   it('answers 503 before colorizing while Redis is away, and recovers when it is back', async () => {
     const ownRedis = await startRedis();
     toStop.push(ownRedis);
-    const gateway = await makeGateway({ INFERENCE_URL: service.url, REDIS_URL: ownRedis.url, INFERENCE_HEALTH_INTERVAL_MS: '0' });
+    const gateway = await makeGateway({
+      INFERENCE_URL: service.url,
+      REDIS_URL: ownRedis.url,
+      INFERENCE_HEALTH_INTERVAL_MS: '0',
+    });
     toStop.push({ stop: async () => gateway.close() });
     const { app } = gateway;
     assert.equal((await colorize(app)).status, 201);

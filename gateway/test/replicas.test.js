@@ -69,7 +69,10 @@ describe('several inference replicas behind one gateway', () => {
     assert.equal(health.body.inference.status, 'READY');
     assert.equal(health.body.inference.ready_replicas, 2);
     const replicas = health.body.inference.replicas;
-    assert.deepEqual(replicas.map((replica) => replica.url), [first.url, second.url]);
+    assert.deepEqual(
+      replicas.map((replica) => replica.url),
+      [first.url, second.url],
+    );
     for (const replica of replicas) {
       assert.equal(replica.status, 'READY');
       assert.equal(replica.detail.model.name, 'tiny-test-colorizer');
@@ -90,18 +93,24 @@ describe('several inference replicas behind one gateway', () => {
       { lookup },
     );
     assert.equal(lookups[0], 'inference.test');
-    assert.deepEqual((await colorizeMany(app, { total: 4 })), Array(4).fill(201));
+    assert.deepEqual(await colorizeMany(app, { total: 4 }), Array(4).fill(201));
     let health = await request(app).get('/api/health');
-    assert.deepEqual(health.body.inference.replicas.map((replica) => [replica.url, replica.status]), [
-      [first.url, 'READY'],
-      [second.url, 'READY'],
-    ]);
+    assert.deepEqual(
+      health.body.inference.replicas.map((replica) => [replica.url, replica.status]),
+      [
+        [first.url, 'READY'],
+        [second.url, 'READY'],
+      ],
+    );
     // The pass-through reaches them too (with the name as Host).
     assert.equal((await request(app).get('/api/v1/model')).body.name, 'tiny-test-colorizer');
 
     addresses = ['127.0.0.2'];
     health = await request(app).get('/api/health'); // each health round looks the name up again
-    assert.deepEqual(health.body.inference.replicas.map((replica) => replica.url), [second.url]);
+    assert.deepEqual(
+      health.body.inference.replicas.map((replica) => replica.url),
+      [second.url],
+    );
   });
 
   it('keeps every request succeeding when one replica is killed mid-run', async () => {

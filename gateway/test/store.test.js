@@ -135,7 +135,7 @@ describe('the result store', () => {
     const shortLived = await gatewayWith({ RESULT_TTL_MS: '700', RESULT_SWEEP_MS: '100' });
     const { body } = await colorize(shortLived.app);
     assert.equal((await request(shortLived.app).get(body.url)).status, 200);
-    assert.deepEqual(fs.readdirSync(shortLived.config.resultDir).sort(), [`${body.id}.json`, `${body.id}.png`]);
+    assert.deepEqual(fs.readdirSync(shortLived.config.resultDir).toSorted(), [`${body.id}.json`, `${body.id}.png`]);
 
     await sleep(1000);
     const expired = await request(shortLived.app).get(body.url);

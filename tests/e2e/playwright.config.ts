@@ -1,9 +1,9 @@
-import { defineConfig, devices } from '@playwright/test'
+import { defineConfig, devices } from '@playwright/test';
 
-import { chromiumLaunchOptions, stackServers } from './stack'
+import { chromiumLaunchOptions, stackServers } from './stack';
 
-const inferencePort = Number(process.env.E2E_INFERENCE_PORT ?? 18765)
-const gatewayPort = Number(process.env.E2E_GATEWAY_PORT ?? 13765)
+const inferencePort = Number(process.env.E2E_INFERENCE_PORT ?? 18765);
+const gatewayPort = Number(process.env.E2E_GATEWAY_PORT ?? 13765);
 
 export default defineConfig({
   testDir: './specs',
@@ -26,9 +26,13 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 900 }, launchOptions: chromiumLaunchOptions },
+      use: {
+        ...devices['Desktop Chrome'],
+        viewport: { width: 1280, height: 900 },
+        launchOptions: chromiumLaunchOptions,
+      },
     },
   ],
   // E2E_ARTIFACT: another model for a local run; unset (CI), the shipped default model.
   webServer: stackServers({ inferencePort, gatewayPort, artifact: process.env.E2E_ARTIFACT || undefined }),
-})
+});

@@ -3,39 +3,43 @@
  * service, and the gateway serving the built frontend and proxying to it. Both
  * are started (and stopped) by Playwright's webServer option.
  */
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
-import type { PlaywrightTestConfig } from '@playwright/test'
+import type { PlaywrightTestConfig } from '@playwright/test';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..')
-export const DEFAULT_MODEL = path.join(REPO_ROOT, 'model', 'weights', 'colorizer-default.safetensors')
-const VENV = process.env.COLORIZER_VENV ?? path.join(REPO_ROOT, '.venv')
-const FRONTEND_DIST = path.join(REPO_ROOT, 'frontend', 'dist')
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const DEFAULT_MODEL = path.join(REPO_ROOT, 'model', 'weights', 'colorizer-default.safetensors');
+const VENV = process.env.COLORIZER_VENV ?? path.join(REPO_ROOT, '.venv');
+const FRONTEND_DIST = path.join(REPO_ROOT, 'frontend', 'dist');
 
 export interface StackOptions {
-  inferencePort: number
-  gatewayPort: number
+  inferencePort: number;
+  gatewayPort: number;
   /**
    * The model artifact. The committed config leaves it to E2E_ARTIFACT, unset by
    * default: the end-to-end run uses the shipped default model, as a user's first
    * start does. E2E_ARTIFACT is for trying another model locally.
    */
-  artifact?: string
+  artifact?: string;
 }
 
-export function stackServers({ inferencePort, gatewayPort, artifact }: StackOptions): PlaywrightTestConfig['webServer'] {
-  if (artifact && !fs.existsSync(artifact)) throw new Error(`E2E_ARTIFACT names no file: ${artifact}`)
+export function stackServers({
+  inferencePort,
+  gatewayPort,
+  artifact,
+}: StackOptions): PlaywrightTestConfig['webServer'] {
+  if (artifact && !fs.existsSync(artifact)) throw new Error(`E2E_ARTIFACT names no file: ${artifact}`);
   if (!artifact && !fs.existsSync(DEFAULT_MODEL)) {
     throw new Error(
       `The shipped default model is missing: ${DEFAULT_MODEL}. The end-to-end tests run the stack as shipped; train or fetch the model first.`,
-    )
+    );
   }
   if (!fs.existsSync(path.join(FRONTEND_DIST, 'index.html'))) {
-    throw new Error(`No built frontend in ${FRONTEND_DIST}: run "npm run build" in frontend/ (npm test here does it).`)
+    throw new Error(`No built frontend in ${FRONTEND_DIST}: run "npm run build" in frontend/ (npm test here does it).`);
   }
-  const resultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'colorizer-e2e-results-'))
+  const resultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'colorizer-e2e-results-'));
   return [
     {
       name: 'inference',
@@ -77,7 +81,7 @@ export function stackServers({ inferencePort, gatewayPort, artifact }: StackOpti
       stderr: 'pipe',
       gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
     },
-  ]
+  ];
 }
 
 /** Chromium from Debian (Playwright's own browser download is not reachable from the project's machines). */
@@ -93,4 +97,4 @@ export const chromiumLaunchOptions = {
     '--disable-component-update',
     '--disable-sync',
   ],
-}
+};

@@ -1,52 +1,54 @@
 // The API module against a small real HTTP server standing in for the gateway:
 // real XMLHttpRequest/fetch, real multipart bodies, real status codes.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ApiError, colorizeImage, fetchImageBlob, fetchModelInfo } from './colorizer'
+import { ApiError, colorizeImage, fetchImageBlob, fetchModelInfo } from './colorizer';
 
-type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void
+type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
-let server: Server
-let handler: Handler = (_req, _body, res) => res.end()
-let origin = ''
+let server: Server;
+let handler: Handler = (_req, _body, res) => res.end();
+let origin = '';
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     // jsdom keeps the page's first origin for XHR, so the stand-in answers like a CORS server.
-    res.setHeader('Access-Control-Allow-Origin', '*')
-    res.setHeader('Access-Control-Expose-Headers', 'Retry-After')
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': '*' })
-      res.end()
-      return
+      res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': '*' });
+      res.end();
+      return;
     }
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => handler(req, Buffer.concat(chunks), res))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handler(req, Buffer.concat(chunks), res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // The page is served from the stand-in, as the gateway serves the app.
-  ;(globalThis as unknown as { jsdom: { reconfigure(options: { url: string }): void } }).jsdom.reconfigure({ url: `${origin}/` })
-})
+  (globalThis as unknown as { jsdom: { reconfigure(options: { url: string }): void } }).jsdom.reconfigure({
+    url: `${origin}/`,
+  });
+});
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-})
+  await new Promise((resolve) => server.close(resolve));
+});
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers })
-  res.end(JSON.stringify(body))
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
 }
 
 describe('colorizeImage', () => {
   it('posts the file as multipart "image" and returns the stored result', async () => {
-    let seen: { method?: string; url?: string; type?: string; body?: string } = {}
+    let seen: { method?: string; url?: string; type?: string; body?: string } = {};
     handler = (req, body, res) => {
-      seen = { method: req.method, url: req.url, type: req.headers['content-type'], body: body.toString('latin1') }
+      seen = { method: req.method, url: req.url, type: req.headers['content-type'], body: body.toString('latin1') };
       json(res, 201, {
         id: 'abcdefghijklmnopqrstuvwx',
         url: '/api/images/abcdefghijklmnopqrstuvwx',
@@ -60,27 +62,27 @@ describe('colorizeImage', () => {
         inference_ms: 123.4,
         expires_at: '2030-01-01T00:00:00.000Z',
         expires_in_s: 3600,
-      })
-    }
-    const progress: number[] = []
-    let uploaded = false
+      });
+    };
+    const progress: number[] = [];
+    let uploaded = false;
     const result = await colorizeImage(new File(['fake jpeg bytes'], 'cat.jpg', { type: 'image/jpeg' }), {
       renderSize: 384,
       onUploadProgress: (fraction) => progress.push(fraction),
       onUploaded: () => {
-        uploaded = true
+        uploaded = true;
       },
-    })
+    });
 
-    expect(seen.method).toBe('POST')
-    expect(seen.url).toBe('/api/colorize')
-    expect(seen.type).toMatch(/^multipart\/form-data; boundary=/)
-    expect(seen.body).toContain('name="image"; filename="cat.jpg"')
-    expect(seen.body).toContain('fake jpeg bytes')
-    expect(seen.body).toMatch(/name="render_size"\r\n\r\n384\r\n/)
-    const before = Date.now()
-    expect(result.expiresAtMs).toBeGreaterThanOrEqual(before + 3600_000 - 5_000)
-    expect(result.expiresAtMs).toBeLessThanOrEqual(before + 3600_000)
+    expect(seen.method).toBe('POST');
+    expect(seen.url).toBe('/api/colorize');
+    expect(seen.type).toMatch(/^multipart\/form-data; boundary=/);
+    expect(seen.body).toContain('name="image"; filename="cat.jpg"');
+    expect(seen.body).toContain('fake jpeg bytes');
+    expect(seen.body).toMatch(/name="render_size"\r\n\r\n384\r\n/);
+    const before = Date.now();
+    expect(result.expiresAtMs).toBeGreaterThanOrEqual(before + 3600_000 - 5_000);
+    expect(result.expiresAtMs).toBeLessThanOrEqual(before + 3600_000);
     expect({ ...result, expiresAtMs: 0 }).toEqual({
       id: 'abcdefghijklmnopqrstuvwx',
       url: '/api/images/abcdefghijklmnopqrstuvwx',
@@ -94,61 +96,67 @@ describe('colorizeImage', () => {
       inferenceMs: 123.4,
       expiresAt: '2030-01-01T00:00:00.000Z',
       expiresAtMs: 0,
-    })
-    expect(uploaded).toBe(true)
-    expect(progress.at(-1)).toBe(1)
-  })
+    });
+    expect(uploaded).toBe(true);
+    expect(progress.at(-1)).toBe(1);
+  });
 
   it('sends colour hints as a JSON form field and vibrance when it is not 1', async () => {
-    const bodies: string[] = []
+    const bodies: string[] = [];
     handler = (_req, body, res) => {
-      bodies.push(body.toString('latin1'))
-      json(res, 201, { id: 'abcdefghijklmnopqrstuvwx', url: '/api/images/abcdefghijklmnopqrstuvwx' })
-    }
-    const file = new File(['x'], 'a.png', { type: 'image/png' })
-    const hints = [{ x: 0.25, y: 0.6, color: '#a03020' }]
-    await colorizeImage(file, { hints, vibrance: 1.35 })
-    expect(bodies[0]).toContain(`name="hints"\r\n\r\n${JSON.stringify(hints)}\r\n`)
-    expect(bodies[0]).toMatch(/name="vibrance"\r\n\r\n1.35\r\n/)
+      bodies.push(body.toString('latin1'));
+      json(res, 201, { id: 'abcdefghijklmnopqrstuvwx', url: '/api/images/abcdefghijklmnopqrstuvwx' });
+    };
+    const file = new File(['x'], 'a.png', { type: 'image/png' });
+    const hints = [{ x: 0.25, y: 0.6, color: '#a03020' }];
+    await colorizeImage(file, { hints, vibrance: 1.35 });
+    expect(bodies[0]).toContain(`name="hints"\r\n\r\n${JSON.stringify(hints)}\r\n`);
+    expect(bodies[0]).toMatch(/name="vibrance"\r\n\r\n1.35\r\n/);
     // No hints and the default vibrance: the plain request, as before.
-    await colorizeImage(file, { hints: [], vibrance: 1 })
-    expect(bodies[1]).not.toContain('name="hints"')
-    expect(bodies[1]).not.toContain('name="vibrance"')
-    await colorizeImage(file, { vibrance: 0 })
-    expect(bodies[2]).toMatch(/name="vibrance"\r\n\r\n0\r\n/)
-  })
+    await colorizeImage(file, { hints: [], vibrance: 1 });
+    expect(bodies[1]).not.toContain('name="hints"');
+    expect(bodies[1]).not.toContain('name="vibrance"');
+    await colorizeImage(file, { vibrance: 0 });
+    expect(bodies[2]).toMatch(/name="vibrance"\r\n\r\n0\r\n/);
+  });
 
   it('turns a JSON error into an ApiError with its code, status and Retry-After', async () => {
-    handler = (_req, _body, res) => json(res, 503, { error: { code: 'busy', message: 'queue full' } }, { 'Retry-After': '3' })
-    const error = await colorizeImage(new File(['x'], 'a.png', { type: 'image/png' })).catch((err: unknown) => err)
-    expect(error).toBeInstanceOf(ApiError)
-    expect(error).toMatchObject({ code: 'busy', message: 'queue full', status: 503, retryAfterS: 3 })
-  })
+    handler = (_req, _body, res) =>
+      json(res, 503, { error: { code: 'busy', message: 'queue full' } }, { 'Retry-After': '3' });
+    const error = await colorizeImage(new File(['x'], 'a.png', { type: 'image/png' })).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'busy', message: 'queue full', status: 503, retryAfterS: 3 });
+  });
 
   it('gives a status-based code when the error is not JSON', async () => {
     handler = (_req, _body, res) => {
-      res.writeHead(502, { 'Content-Type': 'text/html' })
-      res.end('<h1>Bad gateway</h1>')
-    }
-    const error = await colorizeImage(new File(['x'], 'a.png', { type: 'image/png' })).catch((err: unknown) => err)
-    expect(error).toMatchObject({ code: 'http_502', status: 502 })
-  })
+      res.writeHead(502, { 'Content-Type': 'text/html' });
+      res.end('<h1>Bad gateway</h1>');
+    };
+    const error = await colorizeImage(new File(['x'], 'a.png', { type: 'image/png' })).catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'http_502', status: 502 });
+  });
 
   it('reports a cancelled upload as "aborted"', async () => {
-    handler = () => {} // never answers
-    const controller = new AbortController()
-    const pending = colorizeImage(new File(['x'], 'a.png', { type: 'image/png' }), { signal: controller.signal })
-    controller.abort()
-    await expect(pending).rejects.toMatchObject({ code: 'aborted' })
-  })
-})
+    handler = () => {}; // never answers
+    const controller = new AbortController();
+    const pending = colorizeImage(new File(['x'], 'a.png', { type: 'image/png' }), { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' });
+  });
+});
 
 describe('fetchModelInfo', () => {
   it('reads the model metadata', async () => {
     handler = (req, _body, res) => {
-      expect(req.url).toBe('/api/v1/model')
-      json(res, 200, { name: 'colorizer-default', version: '1.0.0', render_size: 256, training: { description: 'COCO 2017' } })
-    }
+      expect(req.url).toBe('/api/v1/model');
+      json(res, 200, {
+        name: 'colorizer-default',
+        version: '1.0.0',
+        render_size: 256,
+        training: { description: 'COCO 2017' },
+      });
+    };
     await expect(fetchModelInfo()).resolves.toEqual({
       name: 'colorizer-default',
       version: '1.0.0',
@@ -156,39 +164,43 @@ describe('fetchModelInfo', () => {
       description: 'COCO 2017',
       supportsHints: false,
       maxHints: 0,
-    })
-  })
+    });
+  });
 
   it('says whether the model takes colour hints, and how many', async () => {
-    handler = (_req, _body, res) => json(res, 200, { name: 'm', version: '1.1.0', supports_hints: true, max_hints: 64 })
-    await expect(fetchModelInfo()).resolves.toMatchObject({ supportsHints: true, maxHints: 64 })
-    handler = (_req, _body, res) => json(res, 200, { name: 'm', version: '1.0.0', supports_hints: false, max_hints: 0 })
-    await expect(fetchModelInfo()).resolves.toMatchObject({ supportsHints: false, maxHints: 0 })
-  })
+    handler = (_req, _body, res) =>
+      json(res, 200, { name: 'm', version: '1.1.0', supports_hints: true, max_hints: 64 });
+    await expect(fetchModelInfo()).resolves.toMatchObject({ supportsHints: true, maxHints: 64 });
+    handler = (_req, _body, res) =>
+      json(res, 200, { name: 'm', version: '1.0.0', supports_hints: false, max_hints: 0 });
+    await expect(fetchModelInfo()).resolves.toMatchObject({ supportsHints: false, maxHints: 0 });
+  });
 
   it('fails with the API error code', async () => {
-    handler = (_req, _body, res) => json(res, 502, { error: { code: 'upstream_unavailable', message: 'down' } })
-    await expect(fetchModelInfo()).rejects.toMatchObject({ code: 'upstream_unavailable', status: 502 })
-  })
-})
+    handler = (_req, _body, res) => json(res, 502, { error: { code: 'upstream_unavailable', message: 'down' } });
+    await expect(fetchModelInfo()).rejects.toMatchObject({ code: 'upstream_unavailable', status: 502 });
+  });
+});
 
 describe('fetchImageBlob', () => {
   it('returns the image bytes, or a not_found error', async () => {
     handler = (req, _body, res) => {
-      if (req.url === '/api/images/missing') return json(res, 404, { error: { code: 'not_found', message: 'gone' } })
-      res.writeHead(200, { 'Content-Type': 'image/png' })
-      res.end(Buffer.from([137, 80, 78, 71]))
-    }
-    const blob = await fetchImageBlob('/api/images/present')
-    expect(blob.size).toBe(4)
-    await expect(fetchImageBlob('/api/images/missing')).rejects.toMatchObject({ code: 'not_found', status: 404 })
-  })
-})
+      if (req.url === '/api/images/missing') return json(res, 404, { error: { code: 'not_found', message: 'gone' } });
+      res.writeHead(200, { 'Content-Type': 'image/png' });
+      res.end(Buffer.from([137, 80, 78, 71]));
+    };
+    const blob = await fetchImageBlob('/api/images/present');
+    expect(blob.size).toBe(4);
+    await expect(fetchImageBlob('/api/images/missing')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+  });
+});
 
 describe('network failures', () => {
   it('reports an unreachable server as network_error', async () => {
-    await new Promise((resolve) => server.close(resolve))
-    await expect(colorizeImage(new File(['x'], 'a.png', { type: 'image/png' }))).rejects.toMatchObject({ code: 'network_error' })
-    await expect(fetchModelInfo()).rejects.toMatchObject({ code: 'network_error' })
-  })
-})
+    await new Promise((resolve) => server.close(resolve));
+    await expect(colorizeImage(new File(['x'], 'a.png', { type: 'image/png' }))).rejects.toMatchObject({
+      code: 'network_error',
+    });
+    await expect(fetchModelInfo()).rejects.toMatchObject({ code: 'network_error' });
+  });
+});

@@ -5,119 +5,121 @@
  */
 
 export interface ColorizeResult {
-  id: string
+  id: string;
   /** Where to show the stored image (inline). */
-  url: string
+  url: string;
   /** Same image, served as an attachment. */
-  downloadUrl: string
-  width: number
-  height: number
-  contentType: string
-  filename: string
-  modelName: string | null
-  modelVersion: string | null
-  inferenceMs: number | null
-  expiresAt: string | null
+  downloadUrl: string;
+  width: number;
+  height: number;
+  contentType: string;
+  filename: string;
+  modelName: string | null;
+  modelVersion: string | null;
+  inferenceMs: number | null;
+  expiresAt: string | null;
   /** When the server deletes the result, on this browser's clock (ms since the epoch), if known. */
-  expiresAtMs: number | null
+  expiresAtMs: number | null;
 }
 
 export interface ModelInfo {
-  name: string
-  version: string
-  renderSize: number | null
-  description: string | null
+  name: string;
+  version: string;
+  renderSize: number | null;
+  description: string | null;
   /** Whether the model takes colour hints (the `hints` parameter). */
-  supportsHints: boolean
+  supportsHints: boolean;
   /** Most hints one request may carry (0 when the model takes none). */
-  maxHints: number
+  maxHints: number;
 }
 
 /** A colour hint: this spot (0..1 from the left and from the top of the image) should be this colour. */
 export interface ColorHint {
-  x: number
-  y: number
+  x: number;
+  y: number;
   /** sRGB, '#rrggbb'. */
-  color: string
+  color: string;
 }
 
 export interface ColorizeOptions {
   /** The side the model sees; omitted means the model's default. */
-  renderSize?: number
+  renderSize?: number;
   /** Colour hints (only for a model that takes them); none means automatic colours. */
-  hints?: ColorHint[]
+  hints?: ColorHint[];
   /** Saturation factor, 0..2; omitted means 1 (the model's colours). */
-  vibrance?: number
+  vibrance?: number;
   /** Called with 0..1 while the file is being sent. */
-  onUploadProgress?: (fraction: number) => void
+  onUploadProgress?: (fraction: number) => void;
   /** Called once every byte is sent: the server is now colorizing. */
-  onUploaded?: () => void
-  signal?: AbortSignal
+  onUploaded?: () => void;
+  signal?: AbortSignal;
 }
 
 /** An error answered by the API (or a network failure), with its machine-readable code. */
 export class ApiError extends Error {
-  readonly code: string
-  readonly status: number
+  readonly code: string;
+  readonly status: number;
   /** Seconds to wait before retrying, when the server said so. */
-  readonly retryAfterS: number | null
+  readonly retryAfterS: number | null;
 
   constructor(code: string, message: string, status = 0, retryAfterS: number | null = null) {
-    super(message)
-    this.name = 'ApiError'
-    this.code = code
-    this.status = status
-    this.retryAfterS = retryAfterS
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    this.retryAfterS = retryAfterS;
   }
 }
 
 export interface ColorizerApi {
-  colorizeImage(file: File, options?: ColorizeOptions): Promise<ColorizeResult>
-  fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo>
-  fetchImageBlob(url: string): Promise<Blob>
+  colorizeImage(file: File, options?: ColorizeOptions): Promise<ColorizeResult>;
+  fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo>;
+  fetchImageBlob(url: string): Promise<Blob>;
 }
 
-const API_BASE = '/api'
+const API_BASE = '/api';
 
 /** An absolute URL on the page's own origin (the gateway serves both the app and the API). */
 function apiUrl(path: string): string {
-  return new URL(path, window.location.href).toString()
+  return new URL(path, window.location.href).toString();
 }
 
 function parseError(status: number, bodyText: string, retryAfter: string | null): ApiError {
-  const retryAfterS = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : null
+  const retryAfterS = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : null;
   try {
-    const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown } }
+    const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown } };
     if (body.error && typeof body.error.code === 'string') {
-      const message = typeof body.error.message === 'string' ? body.error.message : body.error.code
-      return new ApiError(body.error.code, message, status, retryAfterS)
+      const message = typeof body.error.message === 'string' ? body.error.message : body.error.code;
+      return new ApiError(body.error.code, message, status, retryAfterS);
     }
   } catch {
     // Not JSON: fall through to a generic error for the status.
   }
-  return new ApiError(`http_${status}`, `The server answered with status ${status}.`, status, retryAfterS)
+  return new ApiError(`http_${status}`, `The server answered with status ${status}.`, status, retryAfterS);
 }
 
+const asText = (value: unknown) => (typeof value === 'string' ? value : null);
+const asNumber = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
 function toResult(body: Record<string, unknown>): ColorizeResult {
-  const text = (value: unknown) => (typeof value === 'string' ? value : null)
-  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null)
-  const url = text(body.url)
-  const id = text(body.id)
-  if (!url || !id) throw new ApiError('bad_response', 'The server sent an answer the app does not understand.')
+  const url = asText(body.url);
+  const id = asText(body.id);
+  if (!url || !id) throw new ApiError('bad_response', 'The server sent an answer the app does not understand.');
   return {
     id,
     url,
-    downloadUrl: text(body.download_url) ?? `${url}?download=1`,
-    width: number(body.width) ?? 0,
-    height: number(body.height) ?? 0,
-    contentType: text(body.content_type) ?? 'image/png',
-    filename: text(body.filename) ?? 'colorized.png',
-    modelName: text(body.model_name),
-    modelVersion: text(body.model_version),
-    inferenceMs: number(body.inference_ms),
-    expiresAt: text(body.expires_at),
-    expiresAtMs: number(body.expires_in_s) === null ? null : Date.now() + (number(body.expires_in_s) as number) * 1000,
-  }
+    downloadUrl: asText(body.download_url) ?? `${url}?download=1`,
+    width: asNumber(body.width) ?? 0,
+    height: asNumber(body.height) ?? 0,
+    contentType: asText(body.content_type) ?? 'image/png',
+    filename: asText(body.filename) ?? 'colorized.png',
+    modelName: asText(body.model_name),
+    modelVersion: asText(body.model_version),
+    inferenceMs: asNumber(body.inference_ms),
+    expiresAt: asText(body.expires_at),
+    expiresAtMs:
+      asNumber(body.expires_in_s) === null ? null : Date.now() + (asNumber(body.expires_in_s) as number) * 1000,
+  };
 }
 
 /**
@@ -125,82 +127,91 @@ function toResult(body: Record<string, unknown>): ColorizeResult {
  * because only XHR reports upload progress in browsers today.
  */
 export function colorizeImage(file: File, options: ColorizeOptions = {}): Promise<ColorizeResult> {
-  const { renderSize, hints, vibrance, onUploadProgress, onUploaded, signal } = options
+  const { renderSize, hints, vibrance, onUploadProgress, onUploaded, signal } = options;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new ApiError('aborted', 'The upload was cancelled.'))
-      return
+      reject(new ApiError('aborted', 'The upload was cancelled.'));
+      return;
     }
-    const form = new FormData()
-    form.append('image', file, file.name)
-    if (renderSize) form.append('render_size', String(renderSize))
-    if (hints && hints.length) form.append('hints', JSON.stringify(hints))
-    if (vibrance !== undefined && vibrance !== 1) form.append('vibrance', String(vibrance))
+    const form = new FormData();
+    form.append('image', file, file.name);
+    if (renderSize) form.append('render_size', String(renderSize));
+    if (hints && hints.length) form.append('hints', JSON.stringify(hints));
+    if (vibrance !== undefined && vibrance !== 1) form.append('vibrance', String(vibrance));
 
-    const xhr = new XMLHttpRequest()
-    xhr.open('POST', apiUrl(`${API_BASE}/colorize`))
-    xhr.responseType = 'text'
-    xhr.setRequestHeader('Accept', 'application/json')
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', apiUrl(`${API_BASE}/colorize`));
+    xhr.responseType = 'text';
+    xhr.setRequestHeader('Accept', 'application/json');
 
-    xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable && event.total > 0) onUploadProgress?.(event.loaded / event.total)
-    }
-    xhr.upload.onload = () => {
-      onUploadProgress?.(1)
-      onUploaded?.()
-    }
-    xhr.onload = () => {
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable && event.total > 0) onUploadProgress?.(event.loaded / event.total);
+    });
+    xhr.upload.addEventListener('load', () => {
+      onUploadProgress?.(1);
+      onUploaded?.();
+    });
+    xhr.addEventListener('load', () => {
       if (xhr.status === 201 || xhr.status === 200) {
         try {
-          resolve(toResult(JSON.parse(xhr.responseText) as Record<string, unknown>))
+          resolve(toResult(JSON.parse(xhr.responseText) as Record<string, unknown>));
         } catch (err) {
-          reject(err instanceof ApiError ? err : new ApiError('bad_response', 'The server sent an answer the app does not understand.', xhr.status))
+          reject(
+            err instanceof ApiError
+              ? err
+              : new ApiError('bad_response', 'The server sent an answer the app does not understand.', xhr.status),
+          );
         }
-        return
+        return;
       }
-      reject(parseError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')))
-    }
-    xhr.onerror = () => reject(new ApiError('network_error', 'The server could not be reached.'))
-    xhr.ontimeout = () => reject(new ApiError('network_error', 'The server took too long to answer.'))
-    xhr.onabort = () => reject(new ApiError('aborted', 'The upload was cancelled.'))
-    signal?.addEventListener('abort', () => xhr.abort(), { once: true })
-    xhr.send(form)
-  })
+      reject(parseError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError('network_error', 'The server could not be reached.')));
+    xhr.addEventListener('timeout', () => reject(new ApiError('network_error', 'The server took too long to answer.')));
+    xhr.addEventListener('abort', () => reject(new ApiError('aborted', 'The upload was cancelled.')));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(form);
+  });
 }
 
 /** GET /api/v1/model: which model the service runs. */
 export async function fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo> {
-  let response: Response
+  let response: Response;
   try {
-    response = await fetch(apiUrl(`${API_BASE}/v1/model`), { headers: { Accept: 'application/json' }, signal })
+    response = await fetch(apiUrl(`${API_BASE}/v1/model`), { headers: { Accept: 'application/json' }, signal });
   } catch {
-    throw new ApiError('network_error', 'The server could not be reached.')
+    throw new ApiError('network_error', 'The server could not be reached.');
   }
-  const text = await response.text()
-  if (!response.ok) throw parseError(response.status, text, response.headers.get('Retry-After'))
-  const body = JSON.parse(text) as Record<string, unknown>
-  const renderSize = body.render_size
-  const training = body.training as Record<string, unknown> | undefined
+  const text = await response.text();
+  if (!response.ok) throw parseError(response.status, text, response.headers.get('Retry-After'));
+  const body = JSON.parse(text) as Record<string, unknown>;
+  const renderSize = body.render_size;
+  const training = body.training as Record<string, unknown> | undefined;
   return {
     name: typeof body.name === 'string' ? body.name : 'unknown model',
     version: typeof body.version === 'string' ? body.version : '',
     renderSize: typeof renderSize === 'number' ? renderSize : null,
-    description: typeof body.description === 'string' ? body.description : typeof training?.description === 'string' ? training.description : null,
+    description:
+      typeof body.description === 'string'
+        ? body.description
+        : typeof training?.description === 'string'
+          ? training.description
+          : null,
     supportsHints: body.supports_hints === true,
     maxHints: typeof body.max_hints === 'number' && body.supports_hints === true ? body.max_hints : 0,
-  }
+  };
 }
 
 /** The bytes of a stored result (to convert it to another format in the browser). */
 export async function fetchImageBlob(url: string): Promise<Blob> {
-  let response: Response
+  let response: Response;
   try {
-    response = await fetch(apiUrl(url))
+    response = await fetch(apiUrl(url));
   } catch {
-    throw new ApiError('network_error', 'The server could not be reached.')
+    throw new ApiError('network_error', 'The server could not be reached.');
   }
-  if (!response.ok) throw parseError(response.status, await response.text(), response.headers.get('Retry-After'))
-  return response.blob()
+  if (!response.ok) throw parseError(response.status, await response.text(), response.headers.get('Retry-After'));
+  return response.blob();
 }
 
-export const colorizerApi: ColorizerApi = { colorizeImage, fetchModelInfo, fetchImageBlob }
+export const colorizerApi: ColorizerApi = { colorizeImage, fetchModelInfo, fetchImageBlob };

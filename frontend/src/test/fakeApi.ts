@@ -1,10 +1,10 @@
-import type { ColorizeOptions, ColorizeResult, ColorizerApi, ModelInfo } from '../api/colorizer'
+import type { ColorizeOptions, ColorizeResult, ColorizerApi, ModelInfo } from '../api/colorizer';
 
 export interface PendingCall {
-  file: File
-  options: ColorizeOptions
-  resolve: (result: ColorizeResult) => void
-  reject: (error: unknown) => void
+  file: File;
+  options: ColorizeOptions;
+  resolve: (result: ColorizeResult) => void;
+  reject: (error: unknown) => void;
 }
 
 export const DEFAULT_MODEL: ModelInfo = {
@@ -14,11 +14,11 @@ export const DEFAULT_MODEL: ModelInfo = {
   description: 'ResNet18 U-Net cGAN',
   supportsHints: true,
   maxHints: 64,
-}
+};
 
 export function resultFor(name: string, overrides: Partial<ColorizeResult> = {}): ColorizeResult {
-  const stem = name.replace(/\.[^.]+$/, '')
-  const id = 'AAAAAAAAAAAAAAAAAAAAAAAA'
+  const stem = name.replace(/\.[^.]+$/, '');
+  const id = 'AAAAAAAAAAAAAAAAAAAAAAAA';
   return {
     id,
     url: `/api/images/${id}`,
@@ -33,7 +33,7 @@ export function resultFor(name: string, overrides: Partial<ColorizeResult> = {})
     expiresAt: null,
     expiresAtMs: null,
     ...overrides,
-  }
+  };
 }
 
 /**
@@ -42,23 +42,23 @@ export function resultFor(name: string, overrides: Partial<ColorizeResult> = {})
  * look at every state in between.
  */
 export function createFakeApi({ model = DEFAULT_MODEL as ModelInfo | Error | (ModelInfo | Error)[] } = {}) {
-  const calls: PendingCall[] = []
+  const calls: PendingCall[] = [];
   // One answer per call of fetchModelInfo (the last one repeats).
-  const modelAnswers = Array.isArray(model) ? [...model] : [model]
+  const modelAnswers = Array.isArray(model) ? [...model] : [model];
   const api: ColorizerApi = {
     colorizeImage: (file, options = {}) =>
       new Promise<ColorizeResult>((resolve, reject) => {
-        calls.push({ file, options, resolve, reject })
+        calls.push({ file, options, resolve, reject });
       }),
     fetchModelInfo: () => {
-      const answer = modelAnswers.length > 1 ? modelAnswers.shift()! : modelAnswers[0]
-      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer)
+      const answer = modelAnswers.length > 1 ? modelAnswers.shift()! : modelAnswers[0];
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     },
     fetchImageBlob: () => Promise.resolve(new Blob([new Uint8Array([137, 80, 78, 71])], { type: 'image/png' })),
-  }
-  return { api, calls }
+  };
+  return { api, calls };
 }
 
 export function imageFile(name = 'photo.jpg', type = 'image/jpeg', size = 2048): File {
-  return new File([new Uint8Array(size)], name, { type })
+  return new File([new Uint8Array(size)], name, { type });
 }

@@ -1,7 +1,12 @@
 'use strict';
 
 const {
-  HttpError, sendError, fromUpstreamError, badUpstreamResponse, upstreamUnavailable, UNREACHABLE_CODES,
+  HttpError,
+  sendError,
+  fromUpstreamError,
+  badUpstreamResponse,
+  upstreamUnavailable,
+  UNREACHABLE_CODES,
 } = require('../errors');
 const { forwardedHeaders, readBody } = require('../upstream');
 
@@ -20,7 +25,7 @@ function filenameFromDisposition(header) {
     }
   }
   const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;\s]+)/.exec(header);
-  return plain ? plain[1] ?? plain[2] : null;
+  return plain ? (plain[1] ?? plain[2]) : null;
 }
 
 // Never shown as themselves: controls (C0 and C1), format characters (the
@@ -59,13 +64,22 @@ async function passThroughError(upstreamRes, res) {
     res.status(upstreamRes.statusCode).json(parsed);
     return;
   }
-  sendError(res, upstreamRes.statusCode, 'upstream_error', `The inference service answered with status ${upstreamRes.statusCode}.`);
+  sendError(
+    res,
+    upstreamRes.statusCode,
+    'upstream_error',
+    `The inference service answered with status ${upstreamRes.statusCode}.`,
+  );
 }
 
 /** The replica went away (refused, reset, closed mid-answer): another replica may do the same work. */
 function isDropped(err) {
-  return Boolean(err) && !(err instanceof HttpError) && err.code !== 'UPSTREAM_TIMEOUT'
-    && (UNREACHABLE_CODES.has(err.code) || err.message === 'aborted' || err.code === 'ERR_STREAM_PREMATURE_CLOSE');
+  return (
+    Boolean(err) &&
+    !(err instanceof HttpError) &&
+    err.code !== 'UPSTREAM_TIMEOUT' &&
+    (UNREACHABLE_CODES.has(err.code) || err.message === 'aborted' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')
+  );
 }
 
 /**
@@ -124,7 +138,10 @@ function colorizeHandler({ pool, store }) {
         if (!isDropped(err)) throw translateError(err);
         if (!upstreamRes) pool.markUnreachable(replica);
         lastError = upstreamRes ? badUpstreamResponse('the connection closed early') : fromUpstreamError(err);
-        req.log?.warn({ replica: replica.url, err: { code: err.code, message: err.message } }, 'inference replica failed; trying another');
+        req.log?.warn(
+          { replica: replica.url, err: { code: err.code, message: err.message } },
+          'inference replica failed; trying another',
+        );
       } finally {
         release();
       }
@@ -135,7 +152,9 @@ function colorizeHandler({ pool, store }) {
 }
 
 function saveResult(store, upstreamRes) {
-  const contentType = String(upstreamRes.headers['content-type'] || '').split(';')[0].trim();
+  const contentType = String(upstreamRes.headers['content-type'] || '')
+    .split(';')[0]
+    .trim();
   const inferenceMs = Number(upstreamRes.headers['x-inference-ms']);
   return store.save(upstreamRes, {
     contentType,

@@ -6,8 +6,7 @@ const { HttpError } = require('../errors');
 const { isValidId } = require('../resultStore');
 const { safeFilename } = require('./colorize');
 
-const notFound = () =>
-  new HttpError(404, 'not_found', 'No image with this id: it never existed or has expired.');
+const notFound = () => new HttpError(404, 'not_found', 'No image with this id: it never existed or has expired.');
 
 /**
  * `inline; filename="cat-colorized.png"`, the form the inference service uses, plus

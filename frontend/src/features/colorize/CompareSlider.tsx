@@ -1,12 +1,12 @@
-import { useId, useState, type CSSProperties, type KeyboardEvent } from 'react'
+import { useId, useState, type CSSProperties, type KeyboardEvent } from 'react';
 
 interface CompareSliderProps {
-  beforeSrc: string
-  beforeAlt: string
-  afterSrc: string
-  afterAlt: string
-  width: number
-  height: number
+  beforeSrc: string;
+  beforeAlt: string;
+  afterSrc: string;
+  afterAlt: string;
+  width: number;
+  height: number;
 }
 
 /**
@@ -16,12 +16,12 @@ interface CompareSliderProps {
  * arrows 1%, Shift+arrows and Page Up/Down 10%, Home/End to either side.
  */
 export function CompareSlider({ beforeSrc, beforeAlt, afterSrc, afterAlt, width, height }: CompareSliderProps) {
-  const [position, setPosition] = useState(50)
-  const hintId = useId()
+  const [position, setPosition] = useState(50);
+  const hintId = useId();
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
-    const big = 10
-    const step = event.shiftKey ? big : 1
+    const big = 10;
+    const step = event.shiftKey ? big : 1;
     const moves: Record<string, (value: number) => number> = {
       ArrowLeft: (value) => value - step,
       ArrowDown: (value) => value - step,
@@ -31,17 +31,17 @@ export function CompareSlider({ beforeSrc, beforeAlt, afterSrc, afterAlt, width,
       PageUp: (value) => value + big,
       Home: () => 0,
       End: () => 100,
-    }
-    const move = moves[event.key]
-    if (!move) return
-    event.preventDefault()
-    setPosition((value) => Math.min(100, Math.max(0, move(value))))
+    };
+    const move = moves[event.key];
+    if (!move) return;
+    event.preventDefault();
+    setPosition((value) => Math.min(100, Math.max(0, move(value))));
   }
   const style = {
     '--position': `${position}%`,
     '--ratio': width > 0 && height > 0 ? width / height : 1.5,
     aspectRatio: width > 0 && height > 0 ? `${width} / ${height}` : undefined,
-  } as CSSProperties
+  } as CSSProperties;
 
   return (
     <figure className="compare" style={style}>
@@ -75,5 +75,5 @@ export function CompareSlider({ beforeSrc, beforeAlt, afterSrc, afterAlt, width,
         Drag or use the arrow keys: left shows more of the colorized image, right more of the original.
       </figcaption>
     </figure>
-  )
+  );
 }

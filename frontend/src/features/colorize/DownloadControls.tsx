@@ -1,18 +1,18 @@
-import { useId, useState } from 'react'
+import { useId, useState } from 'react';
 
-import type { ColorizeResult, ColorizerApi } from '../../api/colorizer'
-import { convertImage, saveBlob, withExtension } from './convertImage'
+import type { ColorizeResult, ColorizerApi } from '../../api/colorizer';
+import { convertImage, saveBlob, withExtension } from './convertImage';
 
-type Format = 'png' | 'jpeg'
+type Format = 'png' | 'jpeg';
 
 const FORMATS: Record<Format, { label: string; mime: 'image/png' | 'image/jpeg'; extension: string }> = {
   png: { label: 'PNG (best quality)', mime: 'image/png', extension: 'png' },
   jpeg: { label: 'JPEG (smaller file)', mime: 'image/jpeg', extension: 'jpg' },
-}
+};
 
 interface DownloadControlsProps {
-  result: ColorizeResult
-  api: ColorizerApi
+  result: ColorizeResult;
+  api: ColorizerApi;
 }
 
 /**
@@ -20,23 +20,23 @@ interface DownloadControlsProps {
  * the gateway's attachment URL; the other one is converted in the browser.
  */
 export function DownloadControls({ result, api }: DownloadControlsProps) {
-  const [format, setFormat] = useState<Format>(result.contentType === 'image/jpeg' ? 'jpeg' : 'png')
-  const [converting, setConverting] = useState(false)
-  const [problem, setProblem] = useState<string | null>(null)
-  const selectId = useId()
-  const chosen = FORMATS[format]
-  const filename = withExtension(result.filename, chosen.extension)
+  const [format, setFormat] = useState<Format>(result.contentType === 'image/jpeg' ? 'jpeg' : 'png');
+  const [converting, setConverting] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const selectId = useId();
+  const chosen = FORMATS[format];
+  const filename = withExtension(result.filename, chosen.extension);
 
   async function convertAndSave() {
-    setConverting(true)
-    setProblem(null)
+    setConverting(true);
+    setProblem(null);
     try {
-      const original = await api.fetchImageBlob(result.url)
-      saveBlob(await convertImage(original, chosen.mime), filename)
+      const original = await api.fetchImageBlob(result.url);
+      saveBlob(await convertImage(original, chosen.mime), filename);
     } catch {
-      setProblem('The image could not be converted here. Download the PNG instead.')
+      setProblem('The image could not be converted here. Download the PNG instead.');
     } finally {
-      setConverting(false)
+      setConverting(false);
     }
   }
 
@@ -67,13 +67,20 @@ export function DownloadControls({ result, api }: DownloadControlsProps) {
         </p>
       )}
     </div>
-  )
+  );
 }
 
 function DownloadIcon() {
   return (
     <svg className="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path d="M12 3v12m0 0-5-5m5 5 5-5M5 21h14" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d="M12 3v12m0 0-5-5m5 5 5-5M5 21h14"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
     </svg>
-  )
+  );
 }

@@ -1,37 +1,38 @@
-import { useId, useState, type DragEvent } from 'react'
+import { useId, useState, type DragEvent } from 'react';
 
-import { ACCEPT_ATTRIBUTE, ACCEPTED_FORMATS_TEXT, formatBytes, MAX_UPLOAD_BYTES } from './validateFile'
+import { ACCEPT_ATTRIBUTE, ACCEPTED_FORMATS_TEXT, formatBytes, MAX_UPLOAD_BYTES } from './validateFile';
 
 interface DropZoneProps {
-  onFiles: (files: File[]) => void
-  compact: boolean
+  onFiles: (files: File[]) => void;
+  compact: boolean;
 }
 
 function hasFiles(event: DragEvent) {
-  return Array.from(event.dataTransfer?.types ?? []).includes('Files')
+  return Array.from(event.dataTransfer?.types ?? []).includes('Files');
 }
 
 /** Drop files here, or pick them with the (keyboard-reachable) file input. */
 export function DropZone({ onFiles, compact }: DropZoneProps) {
-  const [dragging, setDragging] = useState(false)
-  const inputId = useId()
-  const hintId = useId()
+  const [dragging, setDragging] = useState(false);
+  const inputId = useId();
+  const hintId = useId();
 
   function onDragOver(event: DragEvent) {
-    if (!hasFiles(event)) return
-    event.preventDefault()
-    event.dataTransfer.dropEffect = 'copy'
-    setDragging(true)
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    setDragging(true);
   }
 
   function onDrop(event: DragEvent) {
-    event.preventDefault()
-    setDragging(false)
-    const files = Array.from(event.dataTransfer?.files ?? [])
-    if (files.length) onFiles(files)
+    event.preventDefault();
+    setDragging(false);
+    const files = Array.from(event.dataTransfer?.files ?? []);
+    if (files.length) onFiles(files);
   }
 
   return (
+    // oxlint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- dropping is a mouse shortcut: the file input is the keyboard way
     <section
       className={`dropzone${dragging ? ' dropzone--active' : ''}${compact ? ' dropzone--compact' : ''}`}
       aria-label="Add images"
@@ -39,7 +40,7 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
       onDragEnter={onDragOver}
       onDragOver={onDragOver}
       onDragLeave={(event) => {
-        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false)
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
       }}
       onDrop={onDrop}
     >
@@ -57,18 +58,19 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
         accept={ACCEPT_ATTRIBUTE}
         aria-describedby={hintId}
         onChange={(event) => {
-          const files = Array.from(event.target.files ?? [])
+          const files = Array.from(event.target.files ?? []);
           // Let the same file be chosen again later.
-          event.target.value = ''
-          if (files.length) onFiles(files)
+          event.target.value = '';
+          if (files.length) onFiles(files);
         }}
       />
       <label htmlFor={inputId} className="button button--primary button--large">
         Choose images
       </label>
       <p id={hintId} className="dropzone__hint">
-        {ACCEPTED_FORMATS_TEXT}, up to {formatBytes(MAX_UPLOAD_BYTES)} each. Several at once is fine; you can also paste an image.
+        {ACCEPTED_FORMATS_TEXT}, up to {formatBytes(MAX_UPLOAD_BYTES)} each. Several at once is fine; you can also paste
+        an image.
       </p>
     </section>
-  )
+  );
 }

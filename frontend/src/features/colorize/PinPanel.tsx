@@ -1,27 +1,36 @@
-import { useId } from 'react'
+import { useId } from 'react';
 
-import { COMMON_COLOURS, type Pin } from './pins'
+import { COMMON_COLOURS, type Pin } from './pins';
 
 interface PinPanelProps {
-  pins: Pin[]
-  selected: Pin | null
+  pins: Pin[];
+  selected: Pin | null;
   /** The selected pin's number as shown on its label (1-based). */
-  selectedNumber: number
-  maxPins: number
-  onAddCentre: () => void
-  onColor: (id: number, color: string) => void
-  onRemove: (id: number) => void
-  onClear: () => void
+  selectedNumber: number;
+  maxPins: number;
+  onAddCentre: () => void;
+  onColor: (id: number, color: string) => void;
+  onRemove: (id: number) => void;
+  onClear: () => void;
 }
 
 /** The selected pin's colour (picker and suggestions), removing pins, adding one from the keyboard. */
-export function PinPanel({ pins, selected, selectedNumber, maxPins, onAddCentre, onColor, onRemove, onClear }: PinPanelProps) {
-  const colourId = useId()
-  const full = pins.length >= maxPins
+export function PinPanel({
+  pins,
+  selected,
+  selectedNumber,
+  maxPins,
+  onAddCentre,
+  onColor,
+  onRemove,
+  onClear,
+}: PinPanelProps) {
+  const colourId = useId();
+  const full = pins.length >= maxPins;
   const suggestions = [
     ...(selected?.colorThere ? [{ name: 'Colour here now', color: selected.colorThere }] : []),
     ...COMMON_COLOURS,
-  ]
+  ];
 
   return (
     <section className="pin-panel" aria-label="Colour pins">
@@ -70,5 +79,5 @@ export function PinPanel({ pins, selected, selectedNumber, maxPins, onAddCentre,
         </fieldset>
       )}
     </section>
-  )
+  );
 }

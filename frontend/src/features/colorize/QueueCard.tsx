@@ -1,18 +1,18 @@
-import { useId } from 'react'
+import { useId } from 'react';
 
-import type { ColorizerApi } from '../../api/colorizer'
-import { describeError, isRetryable } from './errorMessages'
-import { ResultView } from './ResultView'
-import type { QueueItem } from './useColorizeQueue'
-import { formatBytes } from './validateFile'
+import type { ColorizerApi } from '../../api/colorizer';
+import { describeError, isRetryable } from './errorMessages';
+import { ResultView } from './ResultView';
+import type { QueueItem } from './useColorizeQueue';
+import { formatBytes } from './validateFile';
 
 interface QueueCardProps {
-  item: QueueItem
-  api: ColorizerApi
+  item: QueueItem;
+  api: ColorizerApi;
   /** Most colour pins the model takes (0: it takes no hints). */
-  maxHints: number
-  onRemove: (key: string) => void
-  onRetry: (key: string) => void
+  maxHints: number;
+  onRemove: (key: string) => void;
+  onRetry: (key: string) => void;
 }
 
 const STATUS_LABEL: Record<QueueItem['status'], string> = {
@@ -22,13 +22,13 @@ const STATUS_LABEL: Record<QueueItem['status'], string> = {
   done: 'Done',
   failed: 'Failed',
   rejected: 'Not accepted',
-}
+};
 
 /** One image in the queue, from waiting to colorized (or why it failed). */
 export function QueueCard({ item, api, maxHints, onRemove, onRetry }: QueueCardProps) {
-  const titleId = useId()
-  const { file, status } = item
-  const percent = Math.round(item.progress * 100)
+  const titleId = useId();
+  const { file, status } = item;
+  const percent = Math.round(item.progress * 100);
 
   return (
     <li className={`card card--${status}`}>
@@ -42,7 +42,12 @@ export function QueueCard({ item, api, maxHints, onRemove, onRetry }: QueueCardP
               {formatBytes(file.size)} <span className={`badge badge--${status}`}>{STATUS_LABEL[status]}</span>
             </p>
           </div>
-          <button type="button" className="icon-button" aria-label={`Remove ${file.name}`} onClick={() => onRemove(item.key)}>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Remove ${file.name}`}
+            onClick={() => onRemove(item.key)}
+          >
             <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
               <path d="M6 6l12 12M18 6 6 18" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
             </svg>
@@ -98,5 +103,5 @@ export function QueueCard({ item, api, maxHints, onRemove, onRetry }: QueueCardP
         )}
       </article>
     </li>
-  )
+  );
 }

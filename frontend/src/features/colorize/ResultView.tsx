@@ -1,47 +1,47 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react';
 
-import type { ColorizeResult, ColorizerApi } from '../../api/colorizer'
-import { CompareSlider } from './CompareSlider'
-import { DownloadControls } from './DownloadControls'
-import { describeError } from './errorMessages'
-import { HintEditor } from './HintEditor'
-import { PinPanel } from './PinPanel'
-import { colourAt } from './pixelColour'
-import { FALLBACK_COLOUR } from './pins'
-import { SideBySide } from './SideBySide'
-import { useSteering } from './useSteering'
-import { VibranceSlider } from './VibranceSlider'
+import type { ColorizeResult, ColorizerApi } from '../../api/colorizer';
+import { CompareSlider } from './CompareSlider';
+import { DownloadControls } from './DownloadControls';
+import { describeError } from './errorMessages';
+import { HintEditor } from './HintEditor';
+import { PinPanel } from './PinPanel';
+import { colourAt } from './pixelColour';
+import { FALLBACK_COLOUR } from './pins';
+import { SideBySide } from './SideBySide';
+import { useSteering } from './useSteering';
+import { VibranceSlider } from './VibranceSlider';
 
-type View = 'slider' | 'side-by-side' | 'fix'
+type View = 'slider' | 'side-by-side' | 'fix';
 
 interface ResultViewProps {
-  name: string
-  file: File
+  name: string;
+  file: File;
   /** The render size the image was colorized at (undefined: the model's default); re-colorizing keeps it. */
-  renderSize: number | undefined
-  originalUrl: string
-  result: ColorizeResult
-  api: ColorizerApi
+  renderSize: number | undefined;
+  originalUrl: string;
+  result: ColorizeResult;
+  api: ColorizerApi;
   /** Most colour pins the model takes; 0 hides "Fix colours" (the model takes no hints). */
-  maxHints: number
-  onColorizeAgain: () => void
+  maxHints: number;
+  onColorizeAgain: () => void;
 }
 
 /** True once the server has deleted the result (its expiry time has passed). */
 function useExpired(expiresAtMs: number | null): boolean {
-  const [expired, setExpired] = useState(() => expiresAtMs !== null && expiresAtMs <= Date.now())
+  const [expired, setExpired] = useState(() => expiresAtMs !== null && expiresAtMs <= Date.now());
   useEffect(() => {
-    if (expiresAtMs === null || expired) return
+    if (expiresAtMs === null || expired) return;
     // setTimeout cannot wait longer than about 24.8 days.
-    const wait = Math.min(Math.max(0, expiresAtMs - Date.now()), 2 ** 31 - 1)
-    const timer = setTimeout(() => setExpired(true), wait)
-    return () => clearTimeout(timer)
-  }, [expiresAtMs, expired])
-  return expired
+    const wait = Math.min(Math.max(0, expiresAtMs - Date.now()), 2 ** 31 - 1);
+    const timer = setTimeout(() => setExpired(true), wait);
+    return () => clearTimeout(timer);
+  }, [expiresAtMs, expired]);
+  return expired;
 }
 
 function formatSeconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**
@@ -49,33 +49,42 @@ function formatSeconds(ms: number): string {
  * the model takes hints, vibrance, what made it, download. Pins and vibrance
  * re-colorize the image; everything here then shows and downloads that result.
  */
-export function ResultView({ name, file, renderSize, originalUrl, result, api, maxHints, onColorizeAgain }: ResultViewProps) {
-  const [view, setView] = useState<View>('slider')
-  const [selectedId, setSelectedId] = useState<number | null>(null)
-  const editorImage = useRef<HTMLImageElement>(null)
-  const steering = useSteering({ api, file, renderSize, baseResult: result, maxPins: maxHints })
-  const shown = steering.result
-  const expired = useExpired(shown.expiresAtMs)
+export function ResultView({
+  name,
+  file,
+  renderSize,
+  originalUrl,
+  result,
+  api,
+  maxHints,
+  onColorizeAgain,
+}: ResultViewProps) {
+  const [view, setView] = useState<View>('slider');
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const editorImage = useRef<HTMLImageElement>(null);
+  const steering = useSteering({ api, file, renderSize, baseResult: result, maxPins: maxHints });
+  const shown = steering.result;
+  const expired = useExpired(shown.expiresAtMs);
   const images = {
     beforeSrc: originalUrl,
     beforeAlt: `Original: ${name}`,
     afterSrc: shown.url,
     afterAlt: `Colorized: ${name}`,
-  }
-  const model = [shown.modelName, shown.modelVersion && `v${shown.modelVersion}`].filter(Boolean).join(' ')
-  const selectedIndex = steering.pins.findIndex((pin) => pin.id === selectedId)
-  const selected = selectedIndex >= 0 ? steering.pins[selectedIndex] : null
-  const fixing = view === 'fix' && maxHints > 0
+  };
+  const model = [shown.modelName, shown.modelVersion && `v${shown.modelVersion}`].filter(Boolean).join(' ');
+  const selectedIndex = steering.pins.findIndex((pin) => pin.id === selectedId);
+  const selected = selectedIndex >= 0 ? steering.pins[selectedIndex] : null;
+  const fixing = view === 'fix' && maxHints > 0;
 
   function addPin(x: number, y: number, colorThere: string | null) {
-    const id = steering.addPin(x, y, colorThere ?? FALLBACK_COLOUR, colorThere)
-    if (id !== null) setSelectedId(id)
+    const id = steering.addPin(x, y, colorThere ?? FALLBACK_COLOUR, colorThere);
+    if (id !== null) setSelectedId(id);
   }
 
   const adjustments = [
     steering.pins.length > 0 && `${steering.pins.length} pin${steering.pins.length === 1 ? '' : 's'}`,
     steering.vibrance !== 1 && `vibrance ${Math.round(steering.vibrance * 100)}%`,
-  ].filter(Boolean)
+  ].filter(Boolean);
 
   return (
     <div className="result">
@@ -176,5 +185,5 @@ export function ResultView({ name, file, renderSize, originalUrl, result, api, m
         )}
       </div>
     </div>
-  )
+  );
 }

@@ -1,8 +1,8 @@
 interface SideBySideProps {
-  beforeSrc: string
-  beforeAlt: string
-  afterSrc: string
-  afterAlt: string
+  beforeSrc: string;
+  beforeAlt: string;
+  afterSrc: string;
+  afterAlt: string;
 }
 
 /** The original and the colorized image next to each other (stacked on a phone). */
@@ -18,5 +18,5 @@ export function SideBySide({ beforeSrc, beforeAlt, afterSrc, afterAlt }: SideByS
         <figcaption>Colorized</figcaption>
       </figure>
     </div>
-  )
+  );
 }

@@ -1,14 +1,14 @@
-import { useId } from 'react'
+import { useId } from 'react';
 
 interface VibranceSliderProps {
-  value: number
-  onChange: (value: number) => void
+  value: number;
+  onChange: (value: number) => void;
 }
 
 /** Saturation of the colours, 0% (grayscale) to 200%; 100% is the model's own. */
 export function VibranceSlider({ value, onChange }: VibranceSliderProps) {
-  const id = useId()
-  const percent = `${Math.round(value * 100)}%`
+  const id = useId();
+  const percent = `${Math.round(value * 100)}%`;
   return (
     <div className="field vibrance">
       <label htmlFor={id}>Vibrance</label>
@@ -31,5 +31,5 @@ export function VibranceSlider({ value, onChange }: VibranceSliderProps) {
         </button>
       )}
     </div>
-  )
+  );
 }

@@ -1,4 +1,4 @@
-import { formatBytes, MAX_UPLOAD_BYTES, ACCEPTED_FORMATS_TEXT } from './validateFile'
+import { formatBytes, MAX_UPLOAD_BYTES, ACCEPTED_FORMATS_TEXT } from './validateFile';
 
 /** Plain-words explanations of the API's error codes (never the raw JSON). */
 const MESSAGES: Record<string, string> = {
@@ -6,7 +6,8 @@ const MESSAGES: Record<string, string> = {
   invalid_image: 'This file could not be read as an image. It may be damaged, or not really an image.',
   payload_too_large: `This file is too large to upload. The limit is ${formatBytes(MAX_UPLOAD_BYTES)}.`,
   unsupported_media_type: `This file type is not supported. Please use ${ACCEPTED_FORMATS_TEXT}.`,
-  image_too_large: 'This image has too many pixels to colorize. Please scale it down (under 50 megapixels) and try again.',
+  image_too_large:
+    'This image has too many pixels to colorize. Please scale it down (under 50 megapixels) and try again.',
   invalid_parameter: 'One of the settings was not accepted. Try again with the default settings.',
   busy: 'The colorizer is busy with other images right now. Please try again in a few seconds.',
   not_ready: 'The colorizer is still starting up. Please try again in a moment.',
@@ -21,7 +22,7 @@ const MESSAGES: Record<string, string> = {
   network_error: 'The server could not be reached. Check your connection and try again.',
   bad_response: 'The server sent an answer the app does not understand. Please try again.',
   aborted: 'The upload was cancelled.',
-}
+};
 
 /** Error codes where trying the same file again later can succeed. */
 const RETRYABLE = new Set([
@@ -37,12 +38,12 @@ const RETRYABLE = new Set([
   'bad_response',
   'aborted',
   'internal_error',
-])
+]);
 
 export function describeError(code: string): string {
-  return MESSAGES[code] ?? 'Something went wrong while colorizing this image. Please try again.'
+  return MESSAGES[code] ?? 'Something went wrong while colorizing this image. Please try again.';
 }
 
 export function isRetryable(code: string): boolean {
-  return RETRYABLE.has(code) || code.startsWith('http_5')
+  return RETRYABLE.has(code) || code.startsWith('http_5');
 }

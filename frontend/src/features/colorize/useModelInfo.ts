@@ -1,40 +1,41 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useState } from 'react';
 
-import { ApiError, type ColorizerApi, type ModelInfo } from '../../api/colorizer'
+import { ApiError, type ColorizerApi, type ModelInfo } from '../../api/colorizer';
 
-export type ModelState = { kind: 'loading' } | { kind: 'starting' } | { kind: 'ready'; model: ModelInfo } | { kind: 'offline' }
+export type ModelState =
+  { kind: 'loading' } | { kind: 'starting' } | { kind: 'ready'; model: ModelInfo } | { kind: 'offline' };
 
 /** How soon to ask again while the model is loading, or the service cannot be reached. */
-const RETRY_STARTING_MS = 3_000
-const RETRY_OFFLINE_MS = 10_000
+const RETRY_STARTING_MS = 3_000;
+const RETRY_OFFLINE_MS = 10_000;
 
 /**
  * Which model colorizes (GET /api/v1/model), asked again until it is ready: the
  * badge shows it, and the result view offers colour hints only when it takes them.
  */
 export function useModelInfo(api: ColorizerApi): ModelState {
-  const [state, setState] = useState<ModelState>({ kind: 'loading' })
+  const [state, setState] = useState<ModelState>({ kind: 'loading' });
 
   useEffect(() => {
-    const controller = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     function ask() {
       api
         .fetchModelInfo(controller.signal)
         .then((model) => setState({ kind: 'ready', model }))
         .catch((err: unknown) => {
-          if (controller.signal.aborted) return
-          const starting = err instanceof ApiError && err.code === 'not_ready'
-          setState({ kind: starting ? 'starting' : 'offline' })
-          timer = setTimeout(ask, starting ? RETRY_STARTING_MS : RETRY_OFFLINE_MS)
-        })
+          if (controller.signal.aborted) return;
+          const starting = err instanceof ApiError && err.code === 'not_ready';
+          setState({ kind: starting ? 'starting' : 'offline' });
+          timer = setTimeout(ask, starting ? RETRY_STARTING_MS : RETRY_OFFLINE_MS);
+        });
     }
-    ask()
+    ask();
     return () => {
-      controller.abort()
-      clearTimeout(timer)
-    }
-  }, [api])
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [api]);
 
-  return state
+  return state;
 }

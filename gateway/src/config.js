@@ -5,7 +5,7 @@ const path = require('node:path');
 
 const MB = 1024 * 1024;
 // Room for the multipart envelope and small form fields around an image of the maximum size
-// (the same allowance as the inference service's).
+// (the same allowance as the inference service's). The image limit itself is the service's.
 const MULTIPART_ALLOWANCE_BYTES = 64 * 1024;
 
 /** Every setting the gateway reads, with its environment variable and default. */
@@ -19,10 +19,8 @@ const SETTINGS = {
   inferenceDiscovery: { env: 'INFERENCE_DISCOVERY', type: 'string', default: 'static', choices: ['static', 'dns'] },
   // How often each replica's /v1/health is checked (0: only when /api/health is asked).
   inferenceHealthIntervalMs: { env: 'INFERENCE_HEALTH_INTERVAL_MS', type: 'int', default: 5000 },
-  // Largest accepted image file: same meaning and default (20 MB) as the inference
-  // service's COLORIZER_MAX_UPLOAD_BYTES, so both sides refuse the same files. The
-  // request body may be MULTIPART_ALLOWANCE_BYTES larger (the multipart envelope).
-  uploadLimitBytes: { env: 'UPLOAD_LIMIT', type: 'bytes', default: 20 * MB },
+  // No upload limit here: the gateway takes the inference service's own
+  // (COLORIZER_MAX_UPLOAD_BYTES, from its /v1/health; InferencePool.uploadLimitBytes).
   upstreamTimeoutMs: { env: 'UPSTREAM_TIMEOUT_MS', type: 'int', default: 120_000 },
   // Set: results live in this Redis (shared by gateway replicas); unset: on disk in RESULT_DIR.
   redisUrl: { env: 'REDIS_URL', type: 'string', default: '' },

@@ -13,7 +13,7 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.inferenceUrls, ['http://127.0.0.1:8000']);
     assert.equal(config.inferenceDiscovery, 'static');
     assert.equal(config.redisUrl, '', 'results on disk unless REDIS_URL is set');
-    assert.equal(config.uploadLimitBytes, 20 * 1024 * 1024);
+    assert.equal('uploadLimitBytes' in config, false, "the upload limit is the inference service's");
     assert.equal(config.resultTtlMs, 60 * 60 * 1000);
     assert.equal(config.staticDir, path.resolve(__dirname, '..', '..', 'frontend', 'dist'));
   });
@@ -22,7 +22,6 @@ describe('configuration from the environment', () => {
     const config = loadConfig({
       PORT: '8080',
       INFERENCE_URL: 'http://inference:8000/',
-      UPLOAD_LIMIT: '5mb',
       RESULT_DIR: '/data/results',
       RESULT_TTL_MS: '1000',
       RESULT_MAX_BYTES: '1gb',
@@ -32,7 +31,6 @@ describe('configuration from the environment', () => {
     });
     assert.equal(config.port, 8080);
     assert.deepEqual(config.inferenceUrls, ['http://inference:8000']);
-    assert.equal(config.uploadLimitBytes, 5 * 1024 * 1024);
     assert.equal(config.resultDir, '/data/results');
     assert.equal(config.resultTtlMs, 1000);
     assert.equal(config.resultMaxBytes, 1024 ** 3);
@@ -43,7 +41,7 @@ describe('configuration from the environment', () => {
 
   it('refuses values it cannot use, naming the variable', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT must be a non-negative integer/);
-    assert.throws(() => loadConfig({ UPLOAD_LIMIT: 'lots' }), /UPLOAD_LIMIT must be .* a size like 20mb/);
+    assert.throws(() => loadConfig({ RESULT_MAX_BYTES: 'lots' }), /RESULT_MAX_BYTES must be .* a size like 20mb/);
     assert.throws(
       () => loadConfig({ INFERENCE_URL: 'inference:8000' }),
       /INFERENCE_URL must be an absolute http\(s\) URL/,

@@ -6,6 +6,8 @@ const assert = require('node:assert/strict');
 const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
+const { withoutRequestId } = require('../test-helpers/contract');
+
 const { grayscalePng, hugeHeaderPng, pngSize } = require('../test-helpers/images');
 const { freePort, startInferenceService, writeTinyArtifact } = require('../test-helpers/inferenceService');
 const { makeGateway } = require('../test-helpers/gateway');
@@ -225,14 +227,23 @@ describe("the service's errors, passed through with their status", () => {
 });
 
 describe('limits of the gateway itself', () => {
-  it('refuses an upload over UPLOAD_LIMIT before it reaches the service', async () => {
-    const small = await gatewayFor(service.url, { UPLOAD_LIMIT: '1kb' });
-    const big = Buffer.alloc(80 * 1024, 1); // over 1 KB + the 64 KB multipart allowance
+  it('takes its upload limit from the service, and refuses a larger upload before it reaches the service', async () => {
+    const health = await request(gateway).get('/api/health');
+    assert.equal(health.body.gateway.limits.max_upload_bytes, SERVICE_UPLOAD_LIMIT);
+    // Declared over the limit and the 64 KB multipart allowance: refused before a byte is read.
+    const big = Buffer.alloc(SERVICE_UPLOAD_LIMIT + 80 * 1024, 1);
     for (const path of ['/api/colorize', '/api/v1/colorize']) {
-      const response = await request(small).post(path).attach('image', big, 'big.png');
+      const response = await request(gateway)
+        .post(path)
+        .set('X-Request-Id', 'too-big-1')
+        .attach('image', big, 'big.png');
       assert.equal(response.status, 413, path);
       assert.deepEqual(response.body, {
-        error: { code: 'payload_too_large', message: 'The image is larger than the limit of 1024 bytes.' },
+        error: {
+          code: 'payload_too_large',
+          message: `The image is larger than the limit of ${SERVICE_UPLOAD_LIMIT} bytes.`,
+          request_id: 'too-big-1',
+        },
       });
     }
   });
@@ -261,7 +272,7 @@ describe('upstream down and slow', () => {
     ];
     for (const response of responses) {
       assert.equal(response.status, 502);
-      assert.deepEqual(response.body, {
+      assert.deepEqual(withoutRequestId(response.body), {
         error: { code: 'upstream_unavailable', message: 'The inference service cannot be reached.' },
       });
     }
@@ -280,7 +291,7 @@ describe('upstream down and slow', () => {
         .post(`${path}?render_size=512`)
         .attach('image', grayscalePng(512, 512), 'large.png');
       assert.equal(response.status, 504, path);
-      assert.deepEqual(response.body, {
+      assert.deepEqual(withoutRequestId(response.body), {
         error: { code: 'upstream_timeout', message: 'The inference service did not answer in time.' },
       });
     }

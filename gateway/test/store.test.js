@@ -8,6 +8,8 @@ const path = require('node:path');
 const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
+const { withoutRequestId } = require('../test-helpers/contract');
+
 const { ResultStore } = require('../src/resultStore');
 const { makeGateway } = require('../test-helpers/gateway');
 const { grayscalePng, pngSize } = require('../test-helpers/images');
@@ -226,6 +228,8 @@ describe('the web app', () => {
 
     const unknownApi = await request(app).get('/api/nothing-here');
     assert.equal(unknownApi.status, 404);
-    assert.deepEqual(unknownApi.body, { error: { code: 'not_found', message: 'No route for GET /api/nothing-here.' } });
+    assert.deepEqual(withoutRequestId(unknownApi.body), {
+      error: { code: 'not_found', message: 'No route for GET /api/nothing-here.' },
+    });
   });
 });

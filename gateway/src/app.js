@@ -84,7 +84,7 @@ function frontend(staticDir) {
  * Build the gateway: the built frontend at /, the colorize API at /api, and a
  * pass-through of the inference service's REST API at /api/v1. Resolves to the
  * Express app; `app.locals.close()` stops its timers and sockets. `lookup`
- * replaces the system's DNS lookup for INFERENCE_DISCOVERY=dns (tests).
+ * replaces the system's DNS lookup for GATEWAY_INFERENCE_DISCOVERY=dns (tests).
  */
 async function createApp(config, { logger = createLogger(config.logLevel), lookup } = {}) {
   const pool = await new InferencePool({

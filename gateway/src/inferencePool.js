@@ -55,7 +55,7 @@ async function systemLookup(hostname) {
 /**
  * The inference replicas the gateway spreads its requests over.
  *
- * Replicas come from INFERENCE_URL: a list of URLs, each one replica; or, with
+ * Replicas come from GATEWAY_INFERENCE_URL: a list of URLs, each one replica; or, with
  * discovery "dns", every address a URL's host name resolves to (Docker's or
  * Kubernetes' service name for several containers), looked up again at each
  * health round so replicas that come and go are followed. Every replica's
@@ -157,7 +157,7 @@ class InferencePool {
       const response = await replica.upstream.request({
         pathname: '/v1/health',
         headers: { accept: 'application/json' },
-        // Not UPSTREAM_TIMEOUT_MS (which is about colorizing): health answers never wait for the model.
+        // Not GATEWAY_UPSTREAM_TIMEOUT_MS (which is about colorizing): health answers never wait for the model.
         timeoutMs: HEALTH_TIMEOUT_MS,
       });
       const body = JSON.parse((await readBody(response)).toString('utf8'));

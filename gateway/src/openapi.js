@@ -200,6 +200,7 @@ function ownPaths(colorizeRequest) {
             ['busy', 'not_ready', 'result_store_unavailable'],
             { retryAfter: true },
           ),
+          507: errorResponse('The colorized image is larger than the result store takes.', ['result_too_large']),
           ...GATEWAY_ERRORS,
           default: OTHER_ERRORS,
         },

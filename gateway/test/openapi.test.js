@@ -50,7 +50,7 @@ before(async () => {
     artifact: await writeTinyArtifact(),
     env: { COLORIZER_MAX_UPLOAD_BYTES: String(SERVICE_UPLOAD_LIMIT) },
   });
-  const made = await makeGateway({ INFERENCE_URL: service.url });
+  const made = await makeGateway({ GATEWAY_INFERENCE_URL: service.url });
   toClose.push(made);
   gateway = made.app;
   document = (await request(gateway).get('/api/openapi.json')).body;
@@ -88,7 +88,7 @@ describe('the OpenAPI documents', () => {
   });
 
   it('still describes the gateway when no replica answers, and says so', async () => {
-    const made = await makeGateway({ INFERENCE_URL: `http://127.0.0.1:${await freePort()}` });
+    const made = await makeGateway({ GATEWAY_INFERENCE_URL: `http://127.0.0.1:${await freePort()}` });
     toClose.push(made);
     const response = await request(made.app).get('/api/openapi.json');
     assert.equal(response.status, 200);
@@ -176,8 +176,8 @@ describe("the gateway's answers match its document", () => {
     assert.equal((await checked('get', '/api/nothing', await get('/api/nothing'))).status, 404);
 
     // The gateway's own refusals: rate limit, no replica.
-    const limited = await makeGateway({ INFERENCE_URL: service.url, RATE_LIMIT_MAX: '1' });
-    const down = await makeGateway({ INFERENCE_URL: `http://127.0.0.1:${await freePort()}` });
+    const limited = await makeGateway({ GATEWAY_INFERENCE_URL: service.url, GATEWAY_RATE_LIMIT_MAX: '1' });
+    const down = await makeGateway({ GATEWAY_INFERENCE_URL: `http://127.0.0.1:${await freePort()}` });
     toClose.push(limited, down);
     await request(limited.app).post('/api/colorize').attach('image', png, 'photo.png');
     const refused = await request(limited.app).post('/api/colorize').attach('image', png, 'photo.png');

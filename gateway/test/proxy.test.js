@@ -20,7 +20,7 @@ let gateway;
 const toClose = [];
 
 async function gatewayFor(url, env = {}) {
-  const made = await makeGateway({ INFERENCE_URL: url, ...env });
+  const made = await makeGateway({ GATEWAY_INFERENCE_URL: url, ...env });
   toClose.push(made);
   return made.app;
 }
@@ -249,7 +249,10 @@ describe('limits of the gateway itself', () => {
   });
 
   it('rate-limits colorize requests per client with 429 JSON', async () => {
-    const limited = await gatewayFor(service.url, { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' });
+    const limited = await gatewayFor(service.url, {
+      GATEWAY_RATE_LIMIT_MAX: '2',
+      GATEWAY_RATE_LIMIT_WINDOW_MS: '60000',
+    });
     const send = (path) => request(limited).post(path).attach('image', grayscalePng(16, 16), 'a.png');
     assert.equal((await send('/api/colorize')).status, 201);
     assert.equal((await send('/api/v1/colorize')).status, 200);
@@ -263,7 +266,7 @@ describe('limits of the gateway itself', () => {
 });
 
 describe('upstream down and slow', () => {
-  it('answers 502 upstream_unavailable when nothing listens at INFERENCE_URL', async () => {
+  it('answers 502 upstream_unavailable when nothing listens at GATEWAY_INFERENCE_URL', async () => {
     const down = await gatewayFor(`http://127.0.0.1:${await freePort()}`);
     const responses = [
       await request(down).post('/api/colorize').attach('image', grayscalePng(16, 16), 'a.png'),
@@ -283,8 +286,8 @@ describe('upstream down and slow', () => {
     assert.equal(health.body.inference.status, 'UNREACHABLE');
   });
 
-  it('answers 504 upstream_timeout when the service takes longer than UPSTREAM_TIMEOUT_MS', async () => {
-    const impatient = await gatewayFor(service.url, { UPSTREAM_TIMEOUT_MS: '40' });
+  it('answers 504 upstream_timeout when the service takes longer than GATEWAY_UPSTREAM_TIMEOUT_MS', async () => {
+    const impatient = await gatewayFor(service.url, { GATEWAY_UPSTREAM_TIMEOUT_MS: '40' });
     for (const path of ['/api/colorize', '/api/v1/colorize']) {
       await waitIdle();
       const response = await request(impatient)

@@ -3,7 +3,7 @@
 const dns = require('node:dns/promises');
 const net = require('node:net');
 
-const { upstreamUnavailable } = require('./errors');
+const { badUpstreamResponse, upstreamUnavailable } = require('./errors');
 const { Upstream, newAgent, readBody } = require('./upstream');
 
 const HEALTH_TIMEOUT_MS = 5000;
@@ -194,8 +194,12 @@ class InferencePool {
       await this.refresh();
     }
     const limit = this.knownUploadLimitBytes();
-    if (limit === null) throw upstreamUnavailable();
-    return limit;
+    if (limit !== null) return limit;
+    // A replica answered without `limits`: a service older than this gateway.
+    const answered = [...this.replicas.values()].some(
+      (replica) => replica.checkedAt && replica.status !== 'UNREACHABLE',
+    );
+    throw answered ? badUpstreamResponse('it publishes no upload limit (an older version?)') : upstreamUnavailable();
   }
 
   /** With DNS discovery and no replica known yet (the name did not resolve at start), look again now. */

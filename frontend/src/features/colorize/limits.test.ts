@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATEWAY, DEFAULT_MODEL } from '../../test/fakeApi';
 import { combineLimits, formatDuration, formatsText, renderSizeChoices, UNKNOWN_LIMITS } from './limits';
 
+const range = (min: number, max: number) => ({ ...UNKNOWN_LIMITS, renderSizeMin: min, renderSizeMax: max });
+
 describe('limits from the API', () => {
   it('combines the model answer and the gateway answer, either of which may be missing', () => {
     expect(combineLimits(null, null)).toEqual(UNKNOWN_LIMITS);
@@ -31,7 +33,6 @@ describe('limits from the API', () => {
   });
 
   it("offers render sizes inside the service's range, its maximum included", () => {
-    const range = (min: number, max: number) => ({ ...UNKNOWN_LIMITS, renderSizeMin: min, renderSizeMax: max });
     expect(renderSizeChoices(range(64, 1024))).toEqual([256, 384, 512, 768, 1024]);
     expect(renderSizeChoices(range(64, 600))).toEqual([256, 384, 512, 600]);
     expect(renderSizeChoices(UNKNOWN_LIMITS)).toEqual([]);

@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             [args.node, str(REPO_ROOT / "gateway" / "src" / "server.js")],
             cwd=REPO_ROOT / "gateway",
             # Production settings, logs included (one JSON line per request, to a file).
-            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(gateway_port),
-                 "INFERENCE_URL": f"http://127.0.0.1:{service_port}", "RESULT_DIR": str(scratch_dir / "results"),
-                 "RATE_LIMIT_MAX": "0"},
+            env={**os.environ, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(gateway_port),
+                 "GATEWAY_INFERENCE_URL": f"http://127.0.0.1:{service_port}", "GATEWAY_RESULT_DIR": str(scratch_dir / "results"),
+                 "GATEWAY_RATE_LIMIT_MAX": "0"},
             stdout=gateway_log.open("w"),
             stderr=subprocess.STDOUT,
         )

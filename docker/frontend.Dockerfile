@@ -6,7 +6,7 @@ WORKDIR /app/frontend
 COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
-ENV GATEWAY_URL=http://gateway:3000
+ENV FRONTEND_GATEWAY_URL=http://gateway:3000
 EXPOSE 5173
 USER node
 CMD ["npx", "vite", "--host", "0.0.0.0", "--port", "5173"]

@@ -18,9 +18,9 @@ RUN npm ci --omit=dev --no-audit --no-fund
 # 3. The running image: node, the gateway, the built frontend.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
-    PORT=3000 \
-    STATIC_DIR=/app/frontend/dist \
-    RESULT_DIR=/data/results
+    GATEWAY_PORT=3000 \
+    GATEWAY_STATIC_DIR=/app/frontend/dist \
+    GATEWAY_RESULT_DIR=/data/results
 WORKDIR /app/gateway
 COPY --from=gateway-deps /app/gateway/node_modules ./node_modules
 COPY gateway/package.json ./
@@ -32,6 +32,6 @@ EXPOSE 3000
 
 # 200 only when the gateway is up and the inference service is READY.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.GATEWAY_PORT || 3000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 CMD ["node", "src/server.js"]

@@ -2,7 +2,7 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
 // The dev server forwards /api to a gateway running locally (npm start in ../gateway).
-const gatewayUrl = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
+const gatewayUrl = process.env.FRONTEND_GATEWAY_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   plugins: [react()],

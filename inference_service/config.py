@@ -106,7 +106,7 @@ class Settings:
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()} {problem}, got {getattr(self, name)!r}")
 
     def limits(self) -> dict:
-        """The limits a client may want to know (served by /v1/model)."""
+        """The limits a client may want to know (served by /v1/model and /v1/health)."""
         return {
             "max_upload_bytes": self.max_upload_bytes,
             "max_pixels": self.max_pixels,

@@ -28,6 +28,13 @@ Image.init()
 INPUT_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF") + (
     ("AVIF",) if features.check("avif") else ()
 )
+# The same formats as a browser's file picker sees them (`accept`): media types and file
+# name extensions, from Pillow's own registry. MPO files are JPEGs (see above).
+_ACCEPTED_NAMES = INPUT_FORMATS + (("MPO",) if "JPEG" in INPUT_FORMATS else ())
+INPUT_MEDIA_TYPES: tuple[str, ...] = tuple(dict.fromkeys(Image.MIME[name] for name in _ACCEPTED_NAMES if name in Image.MIME))
+INPUT_EXTENSIONS: tuple[str, ...] = tuple(
+    sorted(extension for extension, name in Image.registered_extensions().items() if name in _ACCEPTED_NAMES)
+)
 # Pixel modes the Colorizer reads directly; anything else is converted to RGB first.
 _COLORIZER_MODES = {
     "1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr",

@@ -1,43 +1,103 @@
 """The OpenAPI 3.1 description of the service, served at GET /openapi.json.
 
-Built from the live settings so the documented limits are the enforced ones.
-A test validates the document and checks that every route of the app is in it.
+Built from the live settings (and, once it is loaded, the model's hint limit) so the
+documented limits are the enforced ones. The tests keep it honest: every response
+the service tests receive is validated against it (tests/service/contract.py), every
+documented response is produced once (test_openapi.py), and schemathesis sends it
+generated requests (test_schemathesis.py). The gateway serves it to browsers at
+/api/v1/openapi.json and shows it on its /api/docs page.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
 from inference_service.imaging import DEFAULT_QUALITY, INPUT_FORMATS, OUTPUT_FORMATS
+from inference_service.request_log import REQUEST_ID_PATTERN
 from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE
 from model.hints import MAX_HINTS
 
-API_VERSION = "1.1.0"
+if TYPE_CHECKING:
+    from model.colorizer import Colorizer
+
+API_VERSION = "1.2.0"
+
+_ERROR = "#/components/schemas/Error"
+_REQUEST_ID = {"$ref": "#/components/headers/X-Request-Id"}
+_RETRY_AFTER = {"$ref": "#/components/headers/Retry-After"}
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
 
 
 def _error_response(description: str, codes: list[str], retry_after: bool = False) -> dict:
-    response: dict = {
-        "description": f"{description} Codes: {', '.join(codes)}.",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    """An error answer whose `error.code` is one of `codes`."""
+    schema = {
+        "allOf": [
+            {"$ref": _ERROR},
+            {"properties": {"error": {"properties": {"code": {"enum": codes}}}}},
+        ]
     }
+    headers = {"X-Request-Id": _REQUEST_ID}
     if retry_after:
-        response["headers"] = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
-    return response
+        headers["Retry-After"] = _RETRY_AFTER
+    return {
+        "description": f"{description} Codes: {', '.join(codes)}.",
+        "headers": headers,
+        "content": _json(schema),
+    }
 
 
-def _header(description: str, schema: dict) -> dict:
-    return {"description": description, "schema": schema}
+def _ok(description: str, schema: dict) -> dict:
+    return {"description": description, "headers": {"X-Request-Id": _REQUEST_ID}, "content": _json(schema)}
 
 
-def build_openapi(settings: Settings) -> dict:
-    """The whole document as a JSON-ready dict."""
+def _header(description: str, schema: dict, required: bool = True) -> dict:
+    return {"description": description, "required": required, "schema": schema}
+
+
+def _object(properties: dict, required: list[str] | None = None, description: str | None = None) -> dict:
+    """A JSON object with exactly these properties (an undocumented one fails the tests)."""
+    schema: dict = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        schema["required"] = required
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _hints_schema(max_hints: int) -> dict:
+    return {"type": "array", "maxItems": max_hints, "items": {"$ref": "#/components/schemas/Hint"}}
+
+
+def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> dict:
+    """The whole document as a JSON-ready dict.
+
+    `colorizer`: the loaded model, when there is one: its hint limit (0 for a model
+    that takes no hints) replaces the API's upper bound in the `hints` schema.
+    """
+    max_hints = MAX_HINTS if colorizer is None else (colorizer.max_hints if colorizer.supports_hints else 0)
+    hints_description = (
+        f"Colour hints, a JSON array of at most {MAX_HINTS} objects "
+        '`{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region '
+        "around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image "
+        "as oriented by EXIF. Only for a model that takes hints (GET /v1/model: `supports_hints`, "
+        "`max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. "
+        "Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query "
+        "string (the request line is limited to about 8 KB)."
+    )
     formats = list(OUTPUT_FORMATS) + ["jpg"]
-    option_properties = {
+    # Each option's schema, shared by the query parameter and the form field. Blank means the
+    # default; an option may come in the query string or the form, not both with different values.
+    option_schemas = {
         "render_size": {
             "type": "integer",
             "minimum": MIN_RENDER_SIZE,
             "maximum": MAX_RENDER_SIZE,
             "description": "Short side, in pixels, of the image the model sees (default: the model's "
-            "render size). The output always has the input's size.",
+            "render size, GET /v1/model). The output always has the input's size.",
         },
         "format": {"type": "string", "enum": formats, "default": "png", "description": "Output encoding."},
         "quality": {
@@ -46,18 +106,6 @@ def build_openapi(settings: Settings) -> dict:
             "maximum": 100,
             "default": DEFAULT_QUALITY,
             "description": "Encoder quality for jpeg and webp (validated, but unused, for png).",
-        },
-        "hints": {
-            "type": "string",
-            "contentMediaType": "application/json",
-            "contentSchema": {"type": "array", "maxItems": MAX_HINTS, "items": {"$ref": "#/components/schemas/Hint"}},
-            "description": f"Colour hints, a JSON array of at most {MAX_HINTS} objects "
-            '`{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region '
-            "around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image "
-            "as oriented by EXIF. Only for a model that takes hints (GET /v1/model: `supports_hints`); "
-            "otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in "
-            "a form field than in the query string (URLs are limited to about 8 KB).",
-            "examples": ['[{"x": 0.25, "y": 0.6, "color": "#a03020"}]'],
         },
         "vibrance": {
             "type": "number",
@@ -68,30 +116,46 @@ def build_openapi(settings: Settings) -> dict:
             "model's colours, 2 twice as saturated (clipped to sRGB).",
         },
     }
+    query_parameters = [
+        {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in option_schemas.items()
+    ] + [
+        {
+            "name": "hints",
+            "in": "query",
+            "required": False,
+            "description": hints_description,
+            "content": {"application/json": {"schema": _hints_schema(max_hints)}},
+        }
+    ]
     image_description = (
         f"The image: {', '.join(INPUT_FORMATS)} (first frame of animations; EXIF orientation applied; "
         f"alpha kept). At most {settings.max_upload_bytes} bytes and {settings.max_pixels} pixels."
     )
-    not_ready = _error_response("The model is loading (with Retry-After) or failed to load.", ["not_ready"], True)
+    image_schema = {
+        "type": "string",
+        "contentMediaType": "image/*",
+        "minLength": 1,
+        "maxLength": settings.max_upload_bytes,
+        "description": image_description,
+    }
+    not_ready = _error_response(
+        "The model is loading (with Retry-After) or failed to load (without).", ["not_ready"], retry_after=True
+    )
     document = {
         "openapi": "3.1.0",
         "info": {
             "title": "Colorizer inference service",
             "version": API_VERSION,
             "description": "Colorizes grayscale photos: the result keeps the input's size and lightness "
-            "and adds plausible colour. Every error is JSON: {\"error\": {\"code\", \"message\"}}.",
+            "and adds plausible colour. Every error is JSON: "
+            '{"error": {"code", "message", "request_id"}}, with a stable `code`.',
         },
         "paths": {
             "/": {
                 "get": {
                     "operationId": "index",
                     "summary": "Links to the API's endpoints.",
-                    "responses": {
-                        "200": {
-                            "description": "The endpoints.",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    },
+                    "responses": {"200": _ok("The endpoints.", {"$ref": "#/components/schemas/Index"})},
                 }
             },
             "/openapi.json": {
@@ -99,40 +163,32 @@ def build_openapi(settings: Settings) -> dict:
                     "operationId": "openapi",
                     "summary": "This document.",
                     "responses": {
-                        "200": {
-                            "description": "The OpenAPI 3.1 document.",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
+                        "200": _ok("The OpenAPI 3.1 document.", {"type": "object", "required": ["openapi", "paths"]})
                     },
                 }
             },
             "/v1/health": {
                 "get": {
                     "operationId": "health",
-                    "summary": "Whether the model is loaded (always answers).",
+                    "summary": "Whether the model is loaded (always answers, never waits for the model).",
                     "responses": {
-                        "200": {
-                            "description": "READY: the model is loaded.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
-                        },
-                        "503": {
-                            "description": "STARTING (the model is loading) or FAILED (see `error`).",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
-                        },
+                        "200": _ok("READY: the model is loaded.", {"$ref": "#/components/schemas/Health"}),
+                        "503": _ok(
+                            "STARTING (the model is loading) or FAILED (see `error`).",
+                            {"$ref": "#/components/schemas/Health"},
+                        ),
                     },
                 }
             },
             "/v1/model": {
                 "get": {
                     "operationId": "model",
-                    "summary": "The loaded model's metadata and the request limits.",
+                    "summary": "The loaded model's metadata, the request limits and the accepted formats.",
                     "responses": {
-                        "200": {
-                            "description": "Name, version, render size, training description, validation metrics.",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/ModelInfo"}}
-                            },
-                        },
+                        "200": _ok(
+                            "Name, version, render size, training description, validation metrics, limits.",
+                            {"$ref": "#/components/schemas/ModelInfo"},
+                        ),
                         "503": not_ready,
                     },
                 }
@@ -142,11 +198,9 @@ def build_openapi(settings: Settings) -> dict:
                     "operationId": "colorize",
                     "summary": "Colorize one image.",
                     "description": "Send the image as the multipart file field `image`, or as the raw body "
-                    "with an image/* Content-Type. Options go in the query string or as form fields.",
-                    "parameters": [
-                        {"name": name, "in": "query", "required": False, "schema": schema}
-                        for name, schema in option_properties.items()
-                    ],
+                    "with an image/* Content-Type. Options go in the query string or as form fields (a "
+                    "parameter given in both places with different values is 422 invalid_parameter).",
+                    "parameters": query_parameters,
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -155,22 +209,19 @@ def build_openapi(settings: Settings) -> dict:
                                     "type": "object",
                                     "required": ["image"],
                                     "properties": {
-                                        "image": {
-                                            "type": "string",
-                                            "contentMediaType": "application/octet-stream",
-                                            "description": image_description,
-                                        },
-                                        **option_properties,
+                                        # application/octet-stream: OpenAPI 3.1's spelling of a file part
+                                        # (one with a filename); `encoding` says which media types.
+                                        "image": {**image_schema, "contentMediaType": "application/octet-stream"},
+                                        **option_schemas,
+                                        "hints": {**_hints_schema(max_hints), "description": hints_description},
                                     },
-                                }
+                                },
+                                "encoding": {
+                                    "image": {"contentType": "image/*"},
+                                    "hints": {"contentType": "application/json"},
+                                },
                             },
-                            "image/*": {
-                                "schema": {
-                                    "type": "string",
-                                    "contentMediaType": "image/*",
-                                    "description": image_description,
-                                }
-                            },
+                            "image/*": {"schema": image_schema},
                         },
                     },
                     "responses": {
@@ -186,7 +237,7 @@ def build_openapi(settings: Settings) -> dict:
                                     "Milliseconds spent colorizing (decode and encode excluded).", {"type": "number"}
                                 ),
                                 "X-Render-Size": _header("The render size used.", {"type": "integer"}),
-                                "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+                                "X-Request-Id": _REQUEST_ID,
                             },
                             "content": {
                                 output.media_type: {"schema": {"type": "string", "contentMediaType": output.media_type}}
@@ -194,10 +245,14 @@ def build_openapi(settings: Settings) -> dict:
                             },
                         },
                         "400": _error_response(
-                            "No image, or one that cannot be decoded (zero bytes, truncated, not an image).",
-                            ["missing_image", "invalid_image"],
+                            "No image, one that cannot be decoded (zero bytes, truncated, not an image), or a "
+                            "request that is not valid HTTP/1.1.",
+                            ["missing_image", "invalid_image", "bad_request"],
                         ),
-                        "413": _error_response("The upload is larger than the byte limit.", ["payload_too_large"]),
+                        "413": _error_response(
+                            "The upload is larger than the byte limit, or the form has too many parts.",
+                            ["payload_too_large", "form_too_large"],
+                        ),
                         "415": _error_response(
                             "Neither multipart/form-data nor an image/* body.", ["unsupported_media_type"]
                         ),
@@ -207,7 +262,9 @@ def build_openapi(settings: Settings) -> dict:
                             ["image_too_large", "invalid_parameter", "hints_unsupported"],
                         ),
                         "503": _error_response(
-                            "Busy (the wait queue is full) or the model is not ready.", ["busy", "not_ready"], True
+                            "Busy (the wait queue is full; with Retry-After) or the model is not ready.",
+                            ["busy", "not_ready"],
+                            retry_after=True,
                         ),
                     },
                 }
@@ -215,43 +272,42 @@ def build_openapi(settings: Settings) -> dict:
         },
         "components": {
             "headers": {
-                "Retry-After": _header("Seconds to wait before retrying.", {"type": "integer"}),
+                "Retry-After": _header(
+                    "Seconds to wait before retrying (busy; not_ready while the model loads).",
+                    {"type": "integer", "minimum": 1},
+                    required=False,
+                ),
                 "X-Request-Id": _header(
-                    "The request id: the client's X-Request-Id when it sent a valid one, else a new one.",
-                    {"type": "string"},
+                    "The request id: the client's X-Request-Id when it matches the pattern, else a new one "
+                    "(32 hex digits). It is in the log line and in error bodies too.",
+                    {"type": "string", "pattern": REQUEST_ID_PATTERN},
                 ),
             },
             "schemas": {
                 "Error": {
                     "type": "object",
                     "required": ["error"],
+                    "additionalProperties": False,
                     "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
+                        "error": _object(
+                            {
                                 "code": {
                                     "type": "string",
-                                    "description": "Stable, machine-readable: missing_image, invalid_image, "
-                                    "payload_too_large, unsupported_media_type, image_too_large, "
-                                    "invalid_parameter, hints_unsupported, busy, not_ready, not_found, "
-                                    "method_not_allowed, internal_error.",
+                                    "description": "Stable, machine-readable (see each response for its codes).",
                                 },
                                 "message": {"type": "string", "description": "For people; may change."},
                                 "parameter": {
                                     "type": "string",
                                     "description": "For invalid_parameter and hints_unsupported: which parameter.",
                                 },
-                                "request_id": {"type": "string"},
+                                "request_id": {"type": "string", "pattern": REQUEST_ID_PATTERN},
                             },
-                        }
+                            required=["code", "message", "request_id"],
+                        )
                     },
                 },
-                "Hint": {
-                    "type": "object",
-                    "required": ["x", "y", "color"],
-                    "additionalProperties": False,
-                    "properties": {
+                "Hint": _object(
+                    {
                         "x": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the left, 0..1."},
                         "y": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the top, 0..1."},
                         "color": {
@@ -261,48 +317,71 @@ def build_openapi(settings: Settings) -> dict:
                             "saturation are used; the photo keeps its lightness).",
                         },
                     },
-                },
-                "Health": {
-                    "type": "object",
-                    "required": ["status"],
-                    "properties": {
+                    required=["x", "y", "color"],
+                ),
+                "Index": _object(
+                    {
+                        "service": {"type": "string"},
+                        "endpoints": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                    required=["service", "endpoints"],
+                ),
+                "Limits": _object(
+                    {
+                        "max_upload_bytes": {"type": "integer", "description": "Largest accepted image file."},
+                        "max_pixels": {"type": "integer", "description": "Largest accepted width x height."},
+                        "render_size": _object(
+                            {"min": {"type": "integer"}, "max": {"type": "integer"}}, required=["min", "max"]
+                        ),
+                        "vibrance": _object(
+                            {"min": {"type": "number"}, "max": {"type": "number"}, "default": {"type": "number"}},
+                            required=["min", "max", "default"],
+                        ),
+                    },
+                    required=["max_upload_bytes", "max_pixels", "render_size", "vibrance"],
+                    description="The request limits in force (the same on /v1/health and /v1/model).",
+                ),
+                "Batching": _object(
+                    {
+                        "wait_ms": {"type": "number"},
+                        "max_batch": {"type": "integer"},
+                        "forwards": {"type": "integer"},
+                        "images": {"type": "integer"},
+                        "largest_batch": {"type": "integer"},
+                    },
+                    description="Micro-batching of concurrent requests (wait_ms 0: off) and what it did.",
+                ),
+                "Health": _object(
+                    {
                         "status": {"type": "string", "enum": ["STARTING", "READY", "FAILED"]},
-                        "model": {
-                            "type": "object",
-                            "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
-                        },
-                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
-                        "device": {"type": "string"},
-                        "batching": {
-                            "type": "object",
-                            "description": "Micro-batching of concurrent requests (wait_ms 0: off) and what it did.",
-                            "properties": {
-                                "wait_ms": {"type": "number"},
-                                "max_batch": {"type": "integer"},
-                                "forwards": {"type": "integer"},
-                                "images": {"type": "integer"},
-                                "largest_batch": {"type": "integer"},
-                            },
-                        },
-                        "error": {"type": "string", "description": "Why the model failed to load."},
-                        "load_ms": {"type": "number"},
                         "uptime_s": {"type": "number"},
-                        "queue": {
-                            "type": "object",
-                            "properties": {
+                        "queue": _object(
+                            {
                                 "capacity": {"type": "integer", "description": "Running plus waiting places."},
                                 "in_use": {"type": "integer"},
                             },
-                        },
+                            required=["capacity", "in_use"],
+                        ),
+                        "limits": {"$ref": "#/components/schemas/Limits"},
+                        "model": _object({"name": {"type": "string"}, "version": {"type": "string"}}),
+                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
+                        "device": {"type": "string"},
+                        "batching": {"$ref": "#/components/schemas/Batching"},
+                        "load_ms": {"type": "number"},
+                        "error": {"type": "string", "description": "Why the model failed to load."},
                     },
-                },
-                "ModelInfo": {
-                    "type": "object",
-                    "required": ["name", "version", "render_size", "training", "metrics", "supports_hints", "max_hints"],
-                    "properties": {
+                    required=["status", "uptime_s", "queue", "limits"],
+                ),
+                "ModelInfo": _object(
+                    {
                         "name": {"type": "string"},
                         "version": {"type": "string"},
+                        "format_version": {"type": "integer"},
                         "render_size": {"type": "integer", "description": "The default render size."},
+                        "generator": {"type": "object", "description": "The network's shape."},
+                        "lab": {"type": "object", "description": "The Lab scaling the model was trained with."},
+                        "training": {"type": "object", "description": "How the model was trained, on what."},
+                        "metrics": {"type": "object", "description": "Validation metrics."},
                         "supports_hints": {
                             "type": "boolean",
                             "description": "Whether the model takes colour hints (the `hints` parameter).",
@@ -311,37 +390,57 @@ def build_openapi(settings: Settings) -> dict:
                             "type": "integer",
                             "description": "Most hints one request may carry (0 when the model takes none).",
                         },
-                        "training": {"type": "object", "description": "How the model was trained, on what."},
-                        "metrics": {"type": "object", "description": "Validation metrics."},
-                        "format_version": {"type": "integer"},
-                        "generator": {"type": "object"},
-                        "lab": {"type": "object"},
                         "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
                         "device": {"type": "string"},
-                        "batching": {
-                            "type": "object",
-                            "description": "Micro-batching of concurrent requests (wait_ms 0: off) and what it did.",
-                            "properties": {
-                                "wait_ms": {"type": "number"},
-                                "max_batch": {"type": "integer"},
-                                "forwards": {"type": "integer"},
-                                "images": {"type": "integer"},
-                                "largest_batch": {"type": "integer"},
-                            },
+                        "batching": {"$ref": "#/components/schemas/Batching"},
+                        "limits": {"$ref": "#/components/schemas/Limits"},
+                        "input_formats": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Accepted image formats (Pillow's names).",
                         },
-                        "limits": {
-                            "type": "object",
-                            "description": "max_upload_bytes, max_pixels, and the ranges of render_size and vibrance.",
+                        "input_media_types": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "The same formats as media types (e.g. for a file picker's accept).",
                         },
-                        "input_formats": {"type": "array", "items": {"type": "string"}},
+                        "input_extensions": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": "^\\.[a-z0-9]+$"},
+                            "description": "The usual file name extensions of those formats.",
+                        },
                         "output_formats": {"type": "array", "items": {"type": "string"}},
                     },
-                },
+                    required=[
+                        "name",
+                        "version",
+                        "format_version",
+                        "render_size",
+                        "generator",
+                        "lab",
+                        "training",
+                        "metrics",
+                        "supports_hints",
+                        "max_hints",
+                        "backend",
+                        "device",
+                        "batching",
+                        "limits",
+                        "input_formats",
+                        "input_media_types",
+                        "input_extensions",
+                        "output_formats",
+                    ],
+                ),
             },
         },
     }
-    # Unknown paths, wrong methods and unexpected failures answer JSON too.
-    other_errors = _error_response("Any other error.", ["not_found", "method_not_allowed", "internal_error"])
+    # Unknown paths, wrong methods and unexpected failures answer JSON too (gunicorn's own refusals included).
+    other_errors = {
+        "description": "Any other error: not_found, method_not_allowed (with Allow), request_timeout, "
+        "uri_too_long, request_header_fields_too_large, internal_error...",
+        "content": _json({"$ref": _ERROR}),
+    }
     for operations in document["paths"].values():
         for operation in operations.values():
             operation["responses"]["default"] = other_errors

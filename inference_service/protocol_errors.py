@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 
 from gunicorn import util
 
 from inference_service.errors import HTTP_ERROR_CODES
+from inference_service.request_log import new_request_id
 
 logger = logging.getLogger("inference_service.requests")
 
@@ -34,7 +34,7 @@ _MESSAGES = {
 def json_error_response(status: int, reason: str) -> tuple[bytes, str, str]:
     """A complete HTTP/1.1 response (it closes the connection) with a JSON error body; also its code and request id."""
     code = HTTP_ERROR_CODES.get(status, f"http_{status}")
-    request_id = uuid.uuid4().hex
+    request_id = new_request_id()
     body = json.dumps(
         {"error": {"code": code, "message": _MESSAGES.get(status, reason), "request_id": request_id}}
     ).encode()

@@ -18,8 +18,22 @@ from datetime import datetime, timezone
 from flask import Flask, Response, g, request
 
 REQUEST_ID_HEADER = "X-Request-Id"
-# Printable, header-safe and short: anything else is replaced rather than logged verbatim.
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
+# A client's id is kept when it matches: printable, header-safe and short; anything else
+# is replaced rather than logged verbatim. The gateway (gateway/src/logger.js) accepts
+# and makes ids of exactly this form, and both OpenAPI documents state it; the
+# tests (both reading tests/fixtures/request_ids.json) check that the two sides agree.
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:/+=@-]{1,128}$"
+_VALID_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
+
+
+def is_valid_request_id(value: str) -> bool:
+    """Whether a client's id is kept (fullmatch: `$` alone would let a trailing newline through)."""
+    return _VALID_REQUEST_ID.fullmatch(value) is not None
+
+
+def new_request_id() -> str:
+    """A fresh id: 32 lowercase hex digits (a random UUID without its dashes)."""
+    return uuid.uuid4().hex
 
 request_logger = logging.getLogger("inference_service.requests")
 
@@ -77,13 +91,13 @@ def install_request_logging(app: Flask) -> None:
     @app.before_request
     def start_request() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if is_valid_request_id(incoming) else new_request_id()
         g.request_started = time.perf_counter()
         g.log_fields = {}
 
     @app.after_request
     def finish_request(response: Response) -> Response:
-        request_id = g.get("request_id") or uuid.uuid4().hex
+        request_id = g.get("request_id") or new_request_id()
         response.headers[REQUEST_ID_HEADER] = request_id
         started = g.get("request_started", time.perf_counter())
         fields = {

@@ -17,7 +17,9 @@ from inference_service.errors import ApiError
 from inference_service.imaging import (
     DEFAULT_QUALITY,
     FORMAT_ALIASES,
+    INPUT_EXTENSIONS,
     INPUT_FORMATS,
+    INPUT_MEDIA_TYPES,
     OUTPUT_FORMATS,
     OutputFormat,
     content_disposition,
@@ -289,7 +291,10 @@ def index() -> Response:
 
 @api.get("/openapi.json")
 def openapi_document() -> Response:
-    return jsonify(build_openapi(_state().settings))
+    """The API description, with the limits in force (and the loaded model's hint limit)."""
+    state = _state()
+    colorizer = state.host.colorizer if state.host.status is ModelStatus.READY else None
+    return jsonify(build_openapi(state.settings, colorizer))
 
 
 @api.get("/v1/health")
@@ -301,6 +306,8 @@ def health() -> tuple[Response, int]:
         "status": host.status.value,
         "uptime_s": round(time.monotonic() - host.started_at, 1),
         "queue": {"capacity": state.gate.capacity, "in_use": state.gate.admitted},
+        # Known before the model is: the gateway takes its upload limit from here.
+        "limits": state.settings.limits(),
     }
     colorizer = host.colorizer
     if host.status is ModelStatus.READY and colorizer is not None:
@@ -332,6 +339,8 @@ def model_info() -> Response:
             "batching": colorizer.batching,
             "limits": state.settings.limits(),
             "input_formats": list(INPUT_FORMATS),
+            "input_media_types": list(INPUT_MEDIA_TYPES),
+            "input_extensions": list(INPUT_EXTENSIONS),
             "output_formats": list(OUTPUT_FORMATS),
         }
     )

@@ -2,7 +2,7 @@
 # Installs everything, then starts the product on the shipped default model:
 # the inference service (gunicorn, 127.0.0.1:8000) and the gateway serving the web app
 # (http://localhost:3000). Ctrl-C stops both.
-#   PORT=8080 bash scripts/run.sh            # another gateway port
+#   GATEWAY_PORT=8080 bash scripts/run.sh    # another gateway port
 #   COLORIZER_ARTIFACT=my.safetensors ...    # another model (its .onnx beside it, or COLORIZER_BACKEND=torch)
 set -euo pipefail
 
@@ -11,8 +11,8 @@ VENV="${COLORIZER_VENV:-$ROOT/.venv}"
 bash "$ROOT/scripts/setup.sh"
 
 export COLORIZER_BIND="${COLORIZER_BIND:-127.0.0.1:8000}"
-export INFERENCE_URL="${INFERENCE_URL:-http://$COLORIZER_BIND}"
-export PORT="${PORT:-3000}"
+export GATEWAY_INFERENCE_URL="${GATEWAY_INFERENCE_URL:-http://$COLORIZER_BIND}"
+export GATEWAY_PORT="${GATEWAY_PORT:-3000}"
 
 cd "$ROOT"
 "$VENV/bin/colorizer" serve &
@@ -21,12 +21,12 @@ trap 'kill $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null' EXIT INT TER
 
 echo "== waiting for the model to load"
 for _ in $(seq 1 120); do
-  if "$VENV/bin/python" -c "import sys, urllib.request; urllib.request.urlopen('$INFERENCE_URL/v1/health', timeout=2); sys.exit(0)" 2>/dev/null; then
+  if "$VENV/bin/python" -c "import sys, urllib.request; urllib.request.urlopen('$GATEWAY_INFERENCE_URL/v1/health', timeout=2); sys.exit(0)" 2>/dev/null; then
     break
   fi
   kill -0 $SERVICE_PID 2>/dev/null || { echo "inference service exited" >&2; exit 1; }
   sleep 1
 done
 
-echo "== open http://localhost:$PORT  (REST API: $INFERENCE_URL/v1/colorize, docs: $INFERENCE_URL/openapi.json)"
+echo "== open http://localhost:$GATEWAY_PORT  (REST API: http://localhost:$GATEWAY_PORT/api/v1/colorize, reference: http://localhost:$GATEWAY_PORT/api/docs)"
 npm --prefix "$ROOT/gateway" start

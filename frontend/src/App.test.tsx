@@ -14,6 +14,15 @@ function setup(options?: Parameters<typeof createFakeApi>[0]) {
   return { ...fake, user };
 }
 
+/** setup(), once the model's limits have arrived (the badge names the model). */
+async function setupLoaded(options?: Parameters<typeof createFakeApi>[0]) {
+  const result = setup(options);
+  const model = options?.model;
+  const loaded = model && !(model instanceof Error) && !Array.isArray(model) ? model : DEFAULT_MODEL;
+  await screen.findByText(loaded.name);
+  return result;
+}
+
 function card(name: string) {
   return screen.getByRole('article', { name });
 }
@@ -133,17 +142,17 @@ describe('App', () => {
   });
 
   it('refuses a file that is not an image before uploading it', async () => {
-    const { user, calls } = setup();
+    const { user, calls } = await setupLoaded();
     await user.upload(screen.getByLabelText('Choose images'), new File(['hello'], 'notes.txt', { type: 'text/plain' }));
 
     expect(within(card('notes.txt')).getByRole('alert')).toHaveTextContent(
-      'This is not an image we can read. Please choose a JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF file.',
+      'This is not an image we can read. Please choose a JPEG, PNG, WebP, TIFF, BMP or GIF file.',
     );
     expect(calls).toHaveLength(0);
   });
 
   it('refuses a file over the size limit before uploading it', async () => {
-    const { user, calls } = setup();
+    const { user, calls } = await setupLoaded();
     const big = imageFile('huge.jpg', 'image/jpeg', 25 * 1024 * 1024);
     await user.upload(screen.getByLabelText('Choose images'), big);
 
@@ -155,20 +164,20 @@ describe('App', () => {
 
   it.each([
     ['invalid_image', 'This file could not be read as an image. It may be damaged, or not really an image.', false],
+    ['unsupported_media_type', 'This file type is not supported. Please use JPEG, PNG, WebP, TIFF, BMP or GIF.', false],
+    ['payload_too_large', 'This file is too large to upload. The limit is 20 MB.', false],
     [
-      'unsupported_media_type',
-      'This file type is not supported. Please use JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF.',
+      'image_too_large',
+      'This image has too many pixels to colorize. Please scale it down (under 50 megapixels)',
       false,
     ],
-    ['payload_too_large', 'This file is too large to upload. The limit is 20 MB.', false],
-    ['image_too_large', 'This image has too many pixels to colorize.', false],
     ['busy', 'The colorizer is busy with other images right now.', true],
     ['upstream_unavailable', 'The colorizer cannot be reached right now.', true],
     ['upstream_timeout', 'The colorizer took too long to answer.', true],
     ['rate_limited', 'You have sent many images in a short time.', true],
     ['network_error', 'The server could not be reached.', true],
   ])('explains the API error %s in plain words', async (code, text, retryable) => {
-    const { user, calls } = setup();
+    const { user, calls } = await setupLoaded();
     await user.upload(screen.getByLabelText('Choose images'), imageFile());
     const raw = `{"error": {"code": "${code}", "message": "raw server text"}}`;
     await act(async () => calls[0].reject(new ApiError(code, raw, 400)));
@@ -233,7 +242,7 @@ describe('App', () => {
   });
 
   it('sends the chosen model resolution', async () => {
-    const { user, calls } = setup();
+    const { user, calls } = await setupLoaded();
     await user.selectOptions(screen.getByLabelText('Model resolution'), '512 px');
     await user.upload(screen.getByLabelText('Choose images'), imageFile());
     expect(calls[0].options.renderSize).toBe(512);
@@ -249,5 +258,67 @@ describe('App', () => {
     expect(screen.queryByRole('article', { name: 'first.jpg' })).not.toBeInTheDocument();
     // The next image starts at once.
     expect(calls.map((call) => call.file.name)).toEqual(['first.jpg', 'second.jpg']);
+  });
+});
+
+describe('limits come from the API', () => {
+  const smallerService = {
+    ...DEFAULT_MODEL,
+    name: 'small-service',
+    limits: {
+      ...DEFAULT_MODEL.limits!,
+      maxUploadBytes: 5 * 1024 * 1024,
+      maxPixels: 12_000_000,
+      renderSizeMin: 64,
+      renderSizeMax: 512,
+      formatNames: ['JPEG', 'PNG'],
+      mediaTypes: ['image/jpeg', 'image/png'],
+      extensions: ['.jpeg', '.jpg', '.png'],
+    },
+  };
+
+  it("checks files against the service's own upload limit and formats", async () => {
+    const { user, calls } = await setupLoaded({ model: smallerService });
+    expect(screen.getByText(/JPEG or PNG, up to 5 MB each/)).toBeInTheDocument();
+    expect(screen.getByLabelText('Choose images')).toHaveAttribute('accept', 'image/jpeg,image/png,.jpeg,.jpg,.png');
+    await user.upload(screen.getByLabelText('Choose images'), [
+      imageFile('big.jpg', 'image/jpeg', 6 * 1024 * 1024),
+      imageFile('photo.webp', 'image/webp'),
+    ]);
+    expect(within(card('big.jpg')).getByRole('alert')).toHaveTextContent('over the 5 MB limit');
+    expect(within(card('photo.webp')).getByRole('alert')).toHaveTextContent('Please choose a JPEG or PNG file.');
+    expect(calls).toHaveLength(0);
+  });
+
+  it("offers the service's render sizes and names its pixel limit", async () => {
+    const { user, calls } = await setupLoaded({ model: smallerService });
+    const options = within(screen.getByLabelText('Model resolution')).getAllByRole('option');
+    expect(options.map((option) => option.textContent)).toEqual([
+      'Model default',
+      '256 px (fastest)',
+      '384 px',
+      '512 px (slowest)',
+    ]);
+    await user.upload(screen.getByLabelText('Choose images'), imageFile());
+    await act(async () => calls[0].reject(new ApiError('image_too_large', 'raw', 422)));
+    expect(within(card('photo.jpg')).getByRole('alert')).toHaveTextContent('under 12 megapixels');
+  });
+
+  it('says how long results are kept, as the gateway says', async () => {
+    setup({ gateway: { resultTtlS: 7200, maxUploadBytes: 20 * 1024 * 1024 } });
+    expect(await screen.findByText(/Results are kept on the server for 2 hours/)).toBeInTheDocument();
+  });
+
+  it('while the server has not answered: no numbers, the server decides', async () => {
+    const offline = new ApiError('network_error', 'unreachable');
+    const { user, calls } = setup({ model: offline, gateway: offline });
+    expect(await screen.findByText(/Results are kept on the server for a limited time/)).toBeInTheDocument();
+    expect(screen.getByLabelText('Choose images')).toHaveAttribute('accept', 'image/*');
+    expect(within(screen.getByLabelText('Model resolution')).getAllByRole('option')).toHaveLength(1);
+    // No size known: a large image goes to the server, which answers with its limit.
+    await user.upload(screen.getByLabelText('Choose images'), imageFile('big.jpg', 'image/jpeg', 30 * 1024 * 1024));
+    expect(calls.map((call) => call.file.name)).toEqual(['big.jpg']);
+    await act(async () => calls[0].reject(new ApiError('payload_too_large', 'raw', 413)));
+    expect(within(card('big.jpg')).getByRole('alert')).toHaveTextContent('This file is too large to upload.');
   });
 });

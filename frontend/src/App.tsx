@@ -1,20 +1,24 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 
 import { colorizerApi, type ColorizerApi } from './api/colorizer';
 import { DropZone } from './features/colorize/DropZone';
+import { combineLimits, keptForText, LimitsContext, renderSizeChoices } from './features/colorize/limits';
 import { ModelBadge } from './features/colorize/ModelBadge';
 import { QueueCard } from './features/colorize/QueueCard';
 import { useColorizeQueue } from './features/colorize/useColorizeQueue';
+import { useGatewayInfo } from './features/colorize/useGatewayInfo';
 import { useModelInfo } from './features/colorize/useModelInfo';
 
-const RENDER_SIZES = [
-  { value: '', label: 'Model default' },
-  { value: '256', label: '256 px (fastest)' },
-  { value: '384', label: '384 px' },
-  { value: '512', label: '512 px' },
-  { value: '768', label: '768 px' },
-  { value: '1024', label: '1024 px (slowest)' },
-];
+/** The render size menu: the model's default, then the sizes the service accepts (none while unknown). */
+function renderSizeOptions(sizes: number[]) {
+  return [
+    { value: '', label: 'Model default' },
+    ...sizes.map((size, index) => ({
+      value: String(size),
+      label: `${size} px${index === 0 && sizes.length > 1 ? ' (fastest)' : index === sizes.length - 1 && sizes.length > 1 ? ' (slowest)' : ''}`,
+    })),
+  ];
+}
 
 interface AppProps {
   /** The network layer; tests hand in a stand-in with the same shape. */
@@ -23,12 +27,17 @@ interface AppProps {
 
 export default function App({ api = colorizerApi }: AppProps) {
   const [renderSize, setRenderSize] = useState('');
+  const modelState = useModelInfo(api);
+  const gatewayInfo = useGatewayInfo(api);
+  // The limits, formats and result lifetime, as the API states them (limits.ts).
+  const model = modelState.kind === 'ready' ? modelState.model : null;
+  const limits = useMemo(() => combineLimits(model, gatewayInfo), [model, gatewayInfo]);
   const { items, addFiles, remove, retry, clearFinished } = useColorizeQueue(
     api,
     renderSize ? Number(renderSize) : undefined,
+    limits,
   );
   const renderSizeId = useId();
-  const modelState = useModelInfo(api);
   // "Fix colours" only where the model takes hints; vibrance works with every model.
   const maxHints = modelState.kind === 'ready' && modelState.model.supportsHints ? modelState.model.maxHints : 0;
   const finished = items.filter(
@@ -49,65 +58,74 @@ export default function App({ api = colorizerApi }: AppProps) {
   }, [addFiles]);
 
   return (
-    <div className="app">
-      <header className="app__header">
-        <div className="brand">
-          <img className="brand__logo" src="/favicon.svg" alt="" width="40" height="40" />
-          <div>
-            <h1 className="brand__name">
-              <span className="brand__gray">Color</span>
-              <span className="brand__color">ize</span>
-            </h1>
-            <p className="brand__tagline">Bring black-and-white photos to life.</p>
+    <LimitsContext value={limits}>
+      <div className="app">
+        <header className="app__header">
+          <div className="brand">
+            <img className="brand__logo" src="/favicon.svg" alt="" width="40" height="40" />
+            <div>
+              <h1 className="brand__name">
+                <span className="brand__gray">Color</span>
+                <span className="brand__color">ize</span>
+              </h1>
+              <p className="brand__tagline">Bring black-and-white photos to life.</p>
+            </div>
           </div>
-        </div>
-        <ModelBadge state={modelState} />
-      </header>
+          <ModelBadge state={modelState} />
+        </header>
 
-      <main className="app__main">
-        <DropZone onFiles={addFiles} compact={items.length > 0} />
+        <main className="app__main">
+          <DropZone onFiles={addFiles} compact={items.length > 0} />
 
-        <div className="toolbar">
-          <div className="field">
-            <label htmlFor={renderSizeId}>Model resolution</label>
-            <select id={renderSizeId} value={renderSize} onChange={(event) => setRenderSize(event.target.value)}>
-              {RENDER_SIZES.map((size) => (
-                <option key={size.value} value={size.value}>
-                  {size.label}
-                </option>
-              ))}
-            </select>
+          <div className="toolbar">
+            <div className="field">
+              <label htmlFor={renderSizeId}>Model resolution</label>
+              <select id={renderSizeId} value={renderSize} onChange={(event) => setRenderSize(event.target.value)}>
+                {renderSizeOptions(renderSizeChoices(limits)).map((size) => (
+                  <option key={size.value} value={size.value}>
+                    {size.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            {finished > 0 && (
+              <button type="button" className="button button--quiet" onClick={clearFinished}>
+                Clear finished
+              </button>
+            )}
           </div>
-          {finished > 0 && (
-            <button type="button" className="button button--quiet" onClick={clearFinished}>
-              Clear finished
-            </button>
+
+          {items.length > 0 ? (
+            <section aria-labelledby="queue-title">
+              <h2 id="queue-title" className="section-title">
+                Your images <span className="section-title__count">{items.length}</span>
+              </h2>
+              <ol className="queue">
+                {items.map((item) => (
+                  <QueueCard
+                    key={item.key}
+                    item={item}
+                    api={api}
+                    maxHints={maxHints}
+                    onRemove={remove}
+                    onRetry={retry}
+                  />
+                ))}
+              </ol>
+            </section>
+          ) : (
+            <p className="empty-hint">
+              Your colorized photos will appear here. Colours are the model&apos;s best guess from light and shape, not
+              a record of the past.
+            </p>
           )}
-        </div>
+        </main>
 
-        {items.length > 0 ? (
-          <section aria-labelledby="queue-title">
-            <h2 id="queue-title" className="section-title">
-              Your images <span className="section-title__count">{items.length}</span>
-            </h2>
-            <ol className="queue">
-              {items.map((item) => (
-                <QueueCard key={item.key} item={item} api={api} maxHints={maxHints} onRemove={remove} onRetry={retry} />
-              ))}
-            </ol>
-          </section>
-        ) : (
-          <p className="empty-hint">
-            Your colorized photos will appear here. Colours are the model&apos;s best guess from light and shape, not a
-            record of the past.
-          </p>
-        )}
-      </main>
-
-      <footer className="app__footer">
-        Results are kept on the server for one hour, then deleted. Programmatic access:{' '}
-        <code>POST /api/v1/colorize</code>.
-      </footer>
-    </div>
+        <footer className="app__footer">
+          Results are kept on the server {keptForText(limits)}, then deleted. Programmatic access:{' '}
+          <code>POST /api/v1/colorize</code> (<a href="/api/docs">API reference</a>).
+        </footer>
+      </div>
+    </LimitsContext>
   );
 }

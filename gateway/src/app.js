@@ -12,10 +12,11 @@ const { createLogger, requestLogger } = require('./logger');
 const { InferencePool } = require('./inferencePool');
 const { openResultStore } = require('./openResultStore');
 const { passThroughProxy } = require('./proxy');
-const { bufferUpload } = require('./uploadBody');
+const { bufferUpload, hasBody } = require('./uploadBody');
 const { RedisRateLimitStore } = require('./redisRateLimitStore');
 const { payloadTooLarge } = require('./upstream');
-const { colorizeHandler } = require('./routes/colorize');
+const { colorizeHandler, resultStoreWritable } = require('./routes/colorize');
+const { docsRouter } = require('./routes/docs');
 const { healthHandler } = require('./routes/health');
 const { imageHandler } = require('./routes/images');
 
@@ -37,16 +38,22 @@ function colorizeRateLimit(config, store) {
   });
 }
 
-/** Refuse an upload whose declared size is over the limit before any byte is read. */
-function declaredSizeLimit(bodyLimitBytes, imageLimitBytes) {
-  return (req, res, next) => {
+/**
+ * For a request with a body: the upload limit in force (the inference service's,
+ * InferencePool.uploadLimitBytes) into `req.uploadLimitBytes`, and a body whose
+ * declared size is over it refused before any byte is read.
+ */
+function uploadLimit(pool) {
+  return async (req, res, next) => {
+    if (!hasBody(req)) return next();
+    req.uploadLimitBytes = await pool.uploadLimitBytes();
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > bodyLimitBytes) {
+    if (Number.isFinite(declared) && declared > req.uploadLimitBytes + MULTIPART_ALLOWANCE_BYTES) {
       // Close the connection so the client stops sending the rest.
       res.setHeader('Connection', 'close');
-      throw payloadTooLarge(imageLimitBytes);
+      throw payloadTooLarge(req.uploadLimitBytes);
     }
-    next();
+    return next();
   };
 }
 
@@ -77,7 +84,7 @@ function frontend(staticDir) {
  * Build the gateway: the built frontend at /, the colorize API at /api, and a
  * pass-through of the inference service's REST API at /api/v1. Resolves to the
  * Express app; `app.locals.close()` stops its timers and sockets. `lookup`
- * replaces the system's DNS lookup for INFERENCE_DISCOVERY=dns (tests).
+ * replaces the system's DNS lookup for GATEWAY_INFERENCE_DISCOVERY=dns (tests).
  */
 async function createApp(config, { logger = createLogger(config.logLevel), lookup } = {}) {
   const pool = await new InferencePool({
@@ -119,21 +126,25 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
     ? new RedisRateLimitStore({ client: store.client, prefix: `${config.redisKeyPrefix}rate:` })
     : null;
   const limiter = colorizeRateLimit(config, sharedCounts);
-  const bodyLimitBytes = config.uploadLimitBytes + MULTIPART_ALLOWANCE_BYTES;
-  const limitUpload = declaredSizeLimit(bodyLimitBytes, config.uploadLimitBytes);
+  const limitUpload = uploadLimit(pool);
   // Uploads are read in full before a replica sees a byte: a slow client holds only
   // the gateway, never a connection of the service (uploadBody.js).
-  const readUpload = bufferUpload({
-    limitBytes: bodyLimitBytes,
-    imageLimitBytes: config.uploadLimitBytes,
-    idleMs: config.clientIdleTimeoutMs,
-  });
+  const readUpload = bufferUpload({ allowanceBytes: MULTIPART_ALLOWANCE_BYTES, idleMs: config.clientIdleTimeoutMs });
 
+  // The API reference, before the pass-through (the service has no /v1/openapi.json).
+  app.use(docsRouter({ pool }));
   // No other body parser runs before these routes (none is used at all).
   app.use('/api/v1', limiter, limitUpload, readUpload, passThroughProxy({ pool }));
-  app.post('/api/colorize', limiter, limitUpload, readUpload, colorizeHandler({ pool, store }));
+  app.post(
+    '/api/colorize',
+    limiter,
+    resultStoreWritable({ store }),
+    limitUpload,
+    readUpload,
+    colorizeHandler({ pool, store }),
+  );
   app.get('/api/images/:id', imageHandler({ store }));
-  app.get('/api/health', healthHandler({ pool, store, startedAt: Date.now() }));
+  app.get('/api/health', healthHandler({ pool, store, startedAt: Date.now(), resultTtlMs: config.resultTtlMs }));
   app.all('/api/colorize', () => {
     throw new HttpError(405, 'method_not_allowed', 'Use POST to colorize an image.', { Allow: 'POST' });
   });

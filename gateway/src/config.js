@@ -5,48 +5,55 @@ const path = require('node:path');
 
 const MB = 1024 * 1024;
 // Room for the multipart envelope and small form fields around an image of the maximum size
-// (the same allowance as the inference service's).
+// (the same allowance as the inference service's). The image limit itself is the service's.
 const MULTIPART_ALLOWANCE_BYTES = 64 * 1024;
 
 /** Every setting the gateway reads, with its environment variable and default. */
 const SETTINGS = {
-  port: { env: 'PORT', type: 'int', default: 3000 },
-  host: { env: 'HOST', type: 'string', default: '0.0.0.0' },
+  port: { env: 'GATEWAY_PORT', type: 'int', default: 3000 },
+  host: { env: 'GATEWAY_HOST', type: 'string', default: '0.0.0.0' },
   // One inference service, or several replicas: a comma-separated list of URLs.
-  inferenceUrls: { env: 'INFERENCE_URL', type: 'urls', default: ['http://127.0.0.1:8000'] },
+  inferenceUrls: { env: 'GATEWAY_INFERENCE_URL', type: 'urls', default: ['http://127.0.0.1:8000'] },
   // "dns": each URL's host name stands for every address it resolves to (one replica
   // each), looked up again at every health round; "static": each URL is one replica.
-  inferenceDiscovery: { env: 'INFERENCE_DISCOVERY', type: 'string', default: 'static', choices: ['static', 'dns'] },
+  inferenceDiscovery: {
+    env: 'GATEWAY_INFERENCE_DISCOVERY',
+    type: 'string',
+    default: 'static',
+    choices: ['static', 'dns'],
+  },
   // How often each replica's /v1/health is checked (0: only when /api/health is asked).
-  inferenceHealthIntervalMs: { env: 'INFERENCE_HEALTH_INTERVAL_MS', type: 'int', default: 5000 },
-  // Largest accepted image file: same meaning and default (20 MB) as the inference
-  // service's COLORIZER_MAX_UPLOAD_BYTES, so both sides refuse the same files. The
-  // request body may be MULTIPART_ALLOWANCE_BYTES larger (the multipart envelope).
-  uploadLimitBytes: { env: 'UPLOAD_LIMIT', type: 'bytes', default: 20 * MB },
-  upstreamTimeoutMs: { env: 'UPSTREAM_TIMEOUT_MS', type: 'int', default: 120_000 },
-  // Set: results live in this Redis (shared by gateway replicas); unset: on disk in RESULT_DIR.
-  redisUrl: { env: 'REDIS_URL', type: 'string', default: '' },
-  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', type: 'string', default: 'colorizer:' },
-  resultDir: { env: 'RESULT_DIR', type: 'string', default: path.join(os.tmpdir(), 'colorizer-results') },
-  resultTtlMs: { env: 'RESULT_TTL_MS', type: 'int', default: 60 * 60 * 1000 },
-  resultMaxBytes: { env: 'RESULT_MAX_BYTES', type: 'bytes', default: 1024 * MB },
-  resultSweepMs: { env: 'RESULT_SWEEP_MS', type: 'int', default: 60_000 },
-  rateLimitWindowMs: { env: 'RATE_LIMIT_WINDOW_MS', type: 'int', default: 60_000 },
+  inferenceHealthIntervalMs: { env: 'GATEWAY_INFERENCE_HEALTH_INTERVAL_MS', type: 'int', default: 5000 },
+  // No upload limit here: the gateway takes the inference service's own
+  // (COLORIZER_MAX_UPLOAD_BYTES, from its /v1/health; InferencePool.uploadLimitBytes).
+  upstreamTimeoutMs: { env: 'GATEWAY_UPSTREAM_TIMEOUT_MS', type: 'int', default: 120_000 },
+  // Set: results live in this Redis (shared by gateway replicas); unset: on disk in GATEWAY_RESULT_DIR.
+  redisUrl: { env: 'GATEWAY_REDIS_URL', type: 'string', default: '' },
+  redisKeyPrefix: { env: 'GATEWAY_REDIS_KEY_PREFIX', type: 'string', default: 'colorizer:' },
+  resultDir: { env: 'GATEWAY_RESULT_DIR', type: 'string', default: path.join(os.tmpdir(), 'colorizer-results') },
+  resultTtlMs: { env: 'GATEWAY_RESULT_TTL_MS', type: 'int', default: 60 * 60 * 1000 },
+  resultMaxBytes: { env: 'GATEWAY_RESULT_MAX_BYTES', type: 'bytes', default: 1024 * MB },
+  resultSweepMs: { env: 'GATEWAY_RESULT_SWEEP_MS', type: 'int', default: 60_000 },
+  rateLimitWindowMs: { env: 'GATEWAY_RATE_LIMIT_WINDOW_MS', type: 'int', default: 60_000 },
   // Requests to the colorize endpoints per client per window (0 turns the limit off).
-  rateLimitMax: { env: 'RATE_LIMIT_MAX', type: 'int', default: 30 },
+  rateLimitMax: { env: 'GATEWAY_RATE_LIMIT_MAX', type: 'int', default: 30 },
   // Express "trust proxy": set when the gateway sits behind a reverse proxy, so the
   // rate limit keys on the real client address (e.g. "1" or "loopback").
-  trustProxy: { env: 'TRUST_PROXY', type: 'string', default: '' },
-  staticDir: { env: 'STATIC_DIR', type: 'string', default: path.resolve(__dirname, '..', '..', 'frontend', 'dist') },
-  logLevel: { env: 'LOG_LEVEL', type: 'string', default: 'info' },
+  trustProxy: { env: 'GATEWAY_TRUST_PROXY', type: 'string', default: '' },
+  staticDir: {
+    env: 'GATEWAY_STATIC_DIR',
+    type: 'string',
+    default: path.resolve(__dirname, '..', '..', 'frontend', 'dist'),
+  },
+  logLevel: { env: 'GATEWAY_LOG_LEVEL', type: 'string', default: 'info' },
   // Slow clients (httpServer.js, uploadBody.js): the whole header block within this...
-  headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', type: 'int', default: 20_000 },
+  headersTimeoutMs: { env: 'GATEWAY_HEADERS_TIMEOUT_MS', type: 'int', default: 20_000 },
   // ...the whole request, upload included, within this (0 turns it off)...
-  requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', type: 'int', default: 300_000 },
+  requestTimeoutMs: { env: 'GATEWAY_REQUEST_TIMEOUT_MS', type: 'int', default: 300_000 },
   // ...no byte in the middle of an upload for this long ends it (408)...
-  clientIdleTimeoutMs: { env: 'CLIENT_IDLE_TIMEOUT_MS', type: 'int', default: 30_000 },
+  clientIdleTimeoutMs: { env: 'GATEWAY_CLIENT_IDLE_TIMEOUT_MS', type: 'int', default: 30_000 },
   // ...and a kept-alive connection with no new request is closed after this.
-  keepAliveTimeoutMs: { env: 'KEEP_ALIVE_TIMEOUT_MS', type: 'int', default: 5_000 },
+  keepAliveTimeoutMs: { env: 'GATEWAY_KEEP_ALIVE_TIMEOUT_MS', type: 'int', default: 5_000 },
 };
 
 /** "20mb", "512kb", "1048576" -> bytes. */
@@ -98,20 +105,42 @@ function parseValue(name, setting, raw) {
   return value;
 }
 
+// Before every gateway setting had the GATEWAY_ prefix, these names had none: one of
+// them set (and its new name not) is refused, rather than silently ignored.
+// PORT, HOST and LOG_LEVEL are left out: other programs set them for their own use.
+const GENERIC_NAMES = new Set(['PORT', 'HOST', 'LOG_LEVEL']);
+const OLD_NAMES = Object.values(SETTINGS)
+  .map((setting) => setting.env.replace(/^GATEWAY_/, ''))
+  .filter((name) => !GENERIC_NAMES.has(name));
+
+function refuseOldNames(env) {
+  if (env.UPLOAD_LIMIT !== undefined) {
+    throw new Error(
+      "UPLOAD_LIMIT is no longer read: the gateway takes the inference service's limit (COLORIZER_MAX_UPLOAD_BYTES, set there)",
+    );
+  }
+  for (const name of OLD_NAMES) {
+    if (env[name] !== undefined && env[`GATEWAY_${name}`] === undefined) {
+      throw new Error(`${name} is now GATEWAY_${name} (every gateway setting has the GATEWAY_ prefix)`);
+    }
+  }
+}
+
 /**
  * Build the gateway configuration from environment variables (the only source of
  * configuration). `overrides` lets tests set values directly.
  */
 function loadConfig(env = process.env, overrides = {}) {
+  refuseOldNames(env);
   const config = {};
   for (const [name, setting] of Object.entries(SETTINGS)) {
     const raw = env[setting.env];
     config[name] = raw === undefined || raw === '' ? setting.default : parseValue(name, setting, raw);
   }
-  if (config.resultTtlMs < 1) throw new Error('RESULT_TTL_MS must be at least 1');
-  if (config.headersTimeoutMs < 1) throw new Error('HEADERS_TIMEOUT_MS must be at least 1');
+  if (config.resultTtlMs < 1) throw new Error('GATEWAY_RESULT_TTL_MS must be at least 1');
+  if (config.headersTimeoutMs < 1) throw new Error('GATEWAY_HEADERS_TIMEOUT_MS must be at least 1');
   if (config.requestTimeoutMs > 0 && config.headersTimeoutMs > config.requestTimeoutMs) {
-    throw new Error('HEADERS_TIMEOUT_MS must not be larger than REQUEST_TIMEOUT_MS');
+    throw new Error('GATEWAY_HEADERS_TIMEOUT_MS must not be larger than GATEWAY_REQUEST_TIMEOUT_MS');
   }
   return { ...config, ...overrides };
 }

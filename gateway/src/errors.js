@@ -2,7 +2,7 @@
 
 /**
  * Every failure leaves the gateway in one JSON shape, the same as the inference
- * service's: {"error": {"code": "...", "message": "..."}}.
+ * service's: {"error": {"code": "...", "message": "...", "request_id": "..."}}.
  */
 class HttpError extends Error {
   constructor(status, code, message, headers = {}) {
@@ -15,7 +15,9 @@ class HttpError extends Error {
 
 function sendError(res, status, code, message, headers = {}) {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(status).json({ error: { code, message } });
+  // The request id (logger.js), as the inference service puts it in its errors too.
+  const requestId = res.req?.id;
+  res.status(status).json({ error: { code, message, ...(requestId && { request_id: String(requestId) }) } });
 }
 
 const upstreamUnavailable = () =>

@@ -3,6 +3,7 @@
 const dns = require('node:dns/promises');
 const net = require('node:net');
 
+const { badUpstreamResponse, upstreamUnavailable } = require('./errors');
 const { Upstream, newAgent, readBody } = require('./upstream');
 
 const HEALTH_TIMEOUT_MS = 5000;
@@ -18,6 +19,8 @@ class Replica {
     this.status = 'UNKNOWN'; // UNKNOWN until checked, then the service's status or UNREACHABLE
     this.detail = null;
     this.checkedAt = null;
+    // The service's request limits (its /v1/health `limits`), kept from the last answer that had them.
+    this.limits = null;
     this.inFlight = 0;
     this.requests = 0;
   }
@@ -52,7 +55,7 @@ async function systemLookup(hostname) {
 /**
  * The inference replicas the gateway spreads its requests over.
  *
- * Replicas come from INFERENCE_URL: a list of URLs, each one replica; or, with
+ * Replicas come from GATEWAY_INFERENCE_URL: a list of URLs, each one replica; or, with
  * discovery "dns", every address a URL's host name resolves to (Docker's or
  * Kubernetes' service name for several containers), looked up again at each
  * health round so replicas that come and go are followed. Every replica's
@@ -154,11 +157,13 @@ class InferencePool {
       const response = await replica.upstream.request({
         pathname: '/v1/health',
         headers: { accept: 'application/json' },
-        timeoutMs: Math.min(HEALTH_TIMEOUT_MS, this.timeoutMs),
+        // Not GATEWAY_UPSTREAM_TIMEOUT_MS (which is about colorizing): health answers never wait for the model.
+        timeoutMs: HEALTH_TIMEOUT_MS,
       });
       const body = JSON.parse((await readBody(response)).toString('utf8'));
       replica.status = typeof body.status === 'string' ? body.status : 'UNKNOWN';
       replica.detail = body;
+      if (Number.isInteger(body.limits?.max_upload_bytes)) replica.limits = body.limits;
     } catch (err) {
       replica.status = 'UNREACHABLE';
       replica.detail = { error: err.code === 'UPSTREAM_TIMEOUT' ? 'timed out' : 'connection failed' };
@@ -166,6 +171,35 @@ class InferencePool {
     replica.checkedAt = Date.now();
     if (replica.status !== before)
       this.logger?.info({ url: replica.url, from: before, to: replica.status }, 'inference replica status');
+  }
+
+  /** The smallest upload limit the replicas published (null while none has answered). */
+  knownUploadLimitBytes() {
+    const limits = [...this.replicas.values()]
+      .map((replica) => replica.limits?.max_upload_bytes)
+      .filter((limit) => Number.isInteger(limit));
+    return limits.length ? Math.min(...limits) : null;
+  }
+
+  /**
+   * The largest image the gateway accepts: the inference service's own limit
+   * (COLORIZER_MAX_UPLOAD_BYTES, published on its /v1/health), the smallest one when
+   * replicas differ, so the gateway never buffers an upload every replica would
+   * refuse and the limit is set in one place. Asks the replicas when none has
+   * answered yet; rejects with 502 upstream_unavailable when none does.
+   */
+  async uploadLimitBytes() {
+    if (this.knownUploadLimitBytes() === null) {
+      await this.ensureReplicas();
+      await this.refresh();
+    }
+    const limit = this.knownUploadLimitBytes();
+    if (limit !== null) return limit;
+    // A replica answered without `limits`: a service older than this gateway.
+    const answered = [...this.replicas.values()].some(
+      (replica) => replica.checkedAt && replica.status !== 'UNREACHABLE',
+    );
+    throw answered ? badUpstreamResponse('it publishes no upload limit (an older version?)') : upstreamUnavailable();
   }
 
   /** With DNS discovery and no replica known yet (the name did not resolve at start), look again now. */

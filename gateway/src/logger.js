@@ -4,8 +4,17 @@ const crypto = require('node:crypto');
 const pino = require('pino');
 const pinoHttp = require('pino-http');
 
-// A client's X-Request-Id is honoured when it looks like an id (no log injection).
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+// A client's X-Request-Id is kept when it matches (printable, header-safe, short: no log
+// injection); anything else is replaced by a new id. The inference service
+// (inference_service/request_log.py) keeps and makes ids of exactly this form, so an id
+// the gateway forwards is the one the service logs; tests/request_ids.json holds the
+// examples both sides' tests check.
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:/+=@-]{1,128}$/;
+
+/** A fresh id: 32 lowercase hex digits (a random UUID without its dashes), as the service makes them. */
+function newRequestId() {
+  return crypto.randomUUID().replaceAll('-', '');
+}
 
 function createLogger(level) {
   return pino({ level, base: { service: 'gateway' } });
@@ -17,7 +26,7 @@ function requestLogger(logger) {
     logger,
     genReqId(req, res) {
       const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : crypto.randomUUID();
+      const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : newRequestId();
       res.setHeader('X-Request-Id', id);
       return id;
     },
@@ -39,4 +48,4 @@ function requestLogger(logger) {
   });
 }
 
-module.exports = { createLogger, requestLogger };
+module.exports = { createLogger, requestLogger, newRequestId, REQUEST_ID_PATTERN };

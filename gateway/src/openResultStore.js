@@ -4,8 +4,8 @@ const { RedisResultStore } = require('./redisResultStore');
 const { ResultStore } = require('./resultStore');
 
 /**
- * The result store the configuration asks for: Redis when REDIS_URL is set (any
- * number of gateway replicas share it), else the embedded disk store in RESULT_DIR
+ * The result store the configuration asks for: Redis when GATEWAY_REDIS_URL is set (any
+ * number of gateway replicas share it), else the embedded disk store in GATEWAY_RESULT_DIR
  * (one gateway). Both have the same TTL and size cap settings and the same interface.
  */
 function openResultStore(config, logger) {

@@ -8,7 +8,7 @@ return {hits, redis.call('PTTL', KEYS[1])}
 `;
 
 /**
- * An express-rate-limit store in Redis, so RATE_LIMIT_MAX holds for a client across
+ * An express-rate-limit store in Redis, so GATEWAY_RATE_LIMIT_MAX holds for a client across
  * every gateway replica instead of once per replica. Uses the result store's client.
  */
 class RedisRateLimitStore {

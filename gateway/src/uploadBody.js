@@ -50,13 +50,16 @@ function readUpload(req, { limitBytes, imageLimitBytes, idleMs }) {
 
 /**
  * Middleware: buffer the body of a request that has one into `req.uploadBody`
- * (see readUpload). An over-limit upload closes the connection so the client stops.
+ * (see readUpload). The image may be `req.uploadLimitBytes` (set before, app.js),
+ * the body `allowanceBytes` more (the multipart envelope). An over-limit upload
+ * closes the connection so the client stops.
  */
-function bufferUpload({ limitBytes, imageLimitBytes, idleMs }) {
+function bufferUpload({ allowanceBytes, idleMs }) {
   return async (req, res, next) => {
     if (!hasBody(req)) return next();
     try {
-      req.uploadBody = await readUpload(req, { limitBytes, imageLimitBytes, idleMs });
+      const imageLimitBytes = req.uploadLimitBytes;
+      req.uploadBody = await readUpload(req, { limitBytes: imageLimitBytes + allowanceBytes, imageLimitBytes, idleMs });
     } catch (err) {
       res.setHeader('Connection', 'close');
       if (err instanceof HttpError) throw err;

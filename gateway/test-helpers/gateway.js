@@ -9,10 +9,10 @@ const { tempDir } = require('./inferenceService');
 /** A gateway app for a test: configured like production (from an env mapping), quiet logs; `options` go to createApp. */
 async function makeGateway(env = {}, options = {}) {
   const config = loadConfig({
-    RESULT_DIR: tempDir('gateway-results-'),
-    STATIC_DIR: path.join(tempDir('gateway-static-'), 'missing'),
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_MAX: '0',
+    GATEWAY_RESULT_DIR: tempDir('gateway-results-'),
+    GATEWAY_STATIC_DIR: path.join(tempDir('gateway-static-'), 'missing'),
+    GATEWAY_LOG_LEVEL: 'silent',
+    GATEWAY_RATE_LIMIT_MAX: '0',
     ...env,
   });
   const app = await createApp(config, options);

@@ -9,19 +9,19 @@ const { freePort, tempDir } = require('./inferenceService');
 
 const SERVER = path.resolve(__dirname, '..', 'src', 'server.js');
 
-/** Start a gateway with `env` (INFERENCE_URL, REDIS_URL, ...). Resolves to { url, stop }. */
+/** Start a gateway with `env` (GATEWAY_INFERENCE_URL, GATEWAY_REDIS_URL, ...). Resolves to { url, stop }. */
 async function startGatewayProcess(env = {}) {
   const port = await freePort();
   const logs = [];
   const child = spawn(process.execPath, [SERVER], {
     env: {
       ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '0',
-      RESULT_DIR: tempDir('gateway-process-results-'),
-      STATIC_DIR: path.join(tempDir('gateway-process-static-'), 'missing'),
+      GATEWAY_PORT: String(port),
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_LOG_LEVEL: 'warn',
+      GATEWAY_RATE_LIMIT_MAX: '0',
+      GATEWAY_RESULT_DIR: tempDir('gateway-process-results-'),
+      GATEWAY_STATIC_DIR: path.join(tempDir('gateway-process-static-'), 'missing'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

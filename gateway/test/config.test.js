@@ -1,10 +1,11 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const { describe, it } = require('node:test');
 
-const { loadConfig, parseBytes } = require('../src/config');
+const { loadConfig, parseBytes, SETTINGS } = require('../src/config');
 
 describe('configuration from the environment', () => {
   it('has working defaults', () => {
@@ -12,27 +13,25 @@ describe('configuration from the environment', () => {
     assert.equal(config.port, 3000);
     assert.deepEqual(config.inferenceUrls, ['http://127.0.0.1:8000']);
     assert.equal(config.inferenceDiscovery, 'static');
-    assert.equal(config.redisUrl, '', 'results on disk unless REDIS_URL is set');
-    assert.equal(config.uploadLimitBytes, 20 * 1024 * 1024);
+    assert.equal(config.redisUrl, '', 'results on disk unless GATEWAY_REDIS_URL is set');
+    assert.equal('uploadLimitBytes' in config, false, "the upload limit is the inference service's");
     assert.equal(config.resultTtlMs, 60 * 60 * 1000);
     assert.equal(config.staticDir, path.resolve(__dirname, '..', '..', 'frontend', 'dist'));
   });
 
   it('reads every variable', () => {
     const config = loadConfig({
-      PORT: '8080',
-      INFERENCE_URL: 'http://inference:8000/',
-      UPLOAD_LIMIT: '5mb',
-      RESULT_DIR: '/data/results',
-      RESULT_TTL_MS: '1000',
-      RESULT_MAX_BYTES: '1gb',
-      RATE_LIMIT_MAX: '0',
-      UPSTREAM_TIMEOUT_MS: '500',
-      STATIC_DIR: '/srv/app',
+      GATEWAY_PORT: '8080',
+      GATEWAY_INFERENCE_URL: 'http://inference:8000/',
+      GATEWAY_RESULT_DIR: '/data/results',
+      GATEWAY_RESULT_TTL_MS: '1000',
+      GATEWAY_RESULT_MAX_BYTES: '1gb',
+      GATEWAY_RATE_LIMIT_MAX: '0',
+      GATEWAY_UPSTREAM_TIMEOUT_MS: '500',
+      GATEWAY_STATIC_DIR: '/srv/app',
     });
     assert.equal(config.port, 8080);
     assert.deepEqual(config.inferenceUrls, ['http://inference:8000']);
-    assert.equal(config.uploadLimitBytes, 5 * 1024 * 1024);
     assert.equal(config.resultDir, '/data/results');
     assert.equal(config.resultTtlMs, 1000);
     assert.equal(config.resultMaxBytes, 1024 ** 3);
@@ -42,33 +41,39 @@ describe('configuration from the environment', () => {
   });
 
   it('refuses values it cannot use, naming the variable', () => {
-    assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT must be a non-negative integer/);
-    assert.throws(() => loadConfig({ UPLOAD_LIMIT: 'lots' }), /UPLOAD_LIMIT must be .* a size like 20mb/);
+    assert.throws(() => loadConfig({ GATEWAY_PORT: 'eighty' }), /GATEWAY_PORT must be a non-negative integer/);
     assert.throws(
-      () => loadConfig({ INFERENCE_URL: 'inference:8000' }),
-      /INFERENCE_URL must be an absolute http\(s\) URL/,
+      () => loadConfig({ GATEWAY_RESULT_MAX_BYTES: 'lots' }),
+      /GATEWAY_RESULT_MAX_BYTES must be .* a size like 20mb/,
     );
-    assert.throws(() => loadConfig({ RESULT_TTL_MS: '0' }), /RESULT_TTL_MS must be at least 1/);
+    assert.throws(
+      () => loadConfig({ GATEWAY_INFERENCE_URL: 'inference:8000' }),
+      /GATEWAY_INFERENCE_URL must be an absolute http\(s\) URL/,
+    );
+    assert.throws(() => loadConfig({ GATEWAY_RESULT_TTL_MS: '0' }), /GATEWAY_RESULT_TTL_MS must be at least 1/);
   });
 
   it('reads several inference replicas, DNS discovery and Redis', () => {
     const config = loadConfig({
-      INFERENCE_URL: 'http://10.0.0.5:8000, http://10.0.0.6:8000/ http://10.0.0.5:8000',
-      INFERENCE_DISCOVERY: 'dns',
-      INFERENCE_HEALTH_INTERVAL_MS: '1000',
-      REDIS_URL: 'redis://redis:6379/0',
-      REDIS_KEY_PREFIX: 'site-a:',
+      GATEWAY_INFERENCE_URL: 'http://10.0.0.5:8000, http://10.0.0.6:8000/ http://10.0.0.5:8000',
+      GATEWAY_INFERENCE_DISCOVERY: 'dns',
+      GATEWAY_INFERENCE_HEALTH_INTERVAL_MS: '1000',
+      GATEWAY_REDIS_URL: 'redis://redis:6379/0',
+      GATEWAY_REDIS_KEY_PREFIX: 'site-a:',
     });
     assert.deepEqual(config.inferenceUrls, ['http://10.0.0.5:8000', 'http://10.0.0.6:8000']);
     assert.equal(config.inferenceDiscovery, 'dns');
     assert.equal(config.inferenceHealthIntervalMs, 1000);
     assert.equal(config.redisUrl, 'redis://redis:6379/0');
     assert.equal(config.redisKeyPrefix, 'site-a:');
-    assert.throws(() => loadConfig({ INFERENCE_URL: ' , ' }), /INFERENCE_URL must name at least one URL/);
-    assert.throws(() => loadConfig({ INFERENCE_URL: 'http://a:1,https://b:2' }), /same protocol/);
     assert.throws(
-      () => loadConfig({ INFERENCE_DISCOVERY: 'consul' }),
-      /INFERENCE_DISCOVERY must be one of static, dns/,
+      () => loadConfig({ GATEWAY_INFERENCE_URL: ' , ' }),
+      /GATEWAY_INFERENCE_URL must name at least one URL/,
+    );
+    assert.throws(() => loadConfig({ GATEWAY_INFERENCE_URL: 'http://a:1,https://b:2' }), /same protocol/);
+    assert.throws(
+      () => loadConfig({ GATEWAY_INFERENCE_DISCOVERY: 'consul' }),
+      /GATEWAY_INFERENCE_DISCOVERY must be one of static, dns/,
     );
   });
 
@@ -77,5 +82,29 @@ describe('configuration from the environment', () => {
     assert.equal(parseBytes('512kb'), 512 * 1024);
     assert.equal(parseBytes('1.5 MB'), 1.5 * 1024 * 1024);
     assert.ok(Number.isNaN(parseBytes('-1mb')));
+  });
+
+  it('refuses the names from before the GATEWAY_ prefix, and the old upload limit', () => {
+    assert.throws(
+      () => loadConfig({ INFERENCE_URL: 'http://inference:8000' }),
+      /INFERENCE_URL is now GATEWAY_INFERENCE_URL/,
+    );
+    assert.throws(() => loadConfig({ UPLOAD_LIMIT: '5mb' }), /COLORIZER_MAX_UPLOAD_BYTES/);
+    // Names other programs use for themselves are not taken for old gateway settings.
+    assert.equal(loadConfig({ PORT: '8080', HOST: 'box', LOG_LEVEL: 'debug' }).port, 3000);
+  });
+
+  it('has every variable in the README table, and the table no other GATEWAY_ variable', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const rows = readme.split('\n').filter((line) => line.startsWith('| `GATEWAY_'));
+    const documented = new Set(
+      rows.flatMap((row) => [...row.split(' | ')[0].matchAll(/`(GATEWAY_[A-Z_]+)`/g)].map((m) => m[1])),
+    );
+    assert.deepEqual(
+      [...documented].toSorted(),
+      Object.values(SETTINGS)
+        .map((setting) => setting.env)
+        .toSorted(),
+    );
   });
 });

@@ -24,7 +24,7 @@ let closeGateway;
 
 before(async () => {
   service = await startInferenceService({ artifact: await writeTinyArtifact({ hints: true }) });
-  ({ app: gateway, close: closeGateway } = await makeGateway({ INFERENCE_URL: service.url }));
+  ({ app: gateway, close: closeGateway } = await makeGateway({ GATEWAY_INFERENCE_URL: service.url }));
 });
 
 after(async () => {

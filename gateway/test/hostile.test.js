@@ -21,7 +21,7 @@ const toClose = [];
 
 /** A gateway listening on a free loopback port, built like server.js builds it. */
 async function listeningGateway(env = {}) {
-  const made = await makeGateway({ INFERENCE_URL: service.url, ...env });
+  const made = await makeGateway({ GATEWAY_INFERENCE_URL: service.url, ...env });
   const server = createHttpServer(made.app, made.config, createLogger('silent'));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   toClose.push(() => {
@@ -123,7 +123,7 @@ describe('slow clients', () => {
   });
 
   it('closes a connection whose headers do not arrive in time, with JSON 408', async () => {
-    const gateway = await listeningGateway({ HEADERS_TIMEOUT_MS: '400', REQUEST_TIMEOUT_MS: '60000' });
+    const gateway = await listeningGateway({ GATEWAY_HEADERS_TIMEOUT_MS: '400', GATEWAY_REQUEST_TIMEOUT_MS: '60000' });
     const exchange = await rawExchange(gateway.port, 'GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: 1');
     assert.equal(exchange.status, 408);
     assert.equal(jsonError(exchange).code, 'request_timeout');
@@ -131,7 +131,7 @@ describe('slow clients', () => {
   });
 
   it('ends an upload that trickles past the request timeout, with JSON 408', async () => {
-    const gateway = await listeningGateway({ HEADERS_TIMEOUT_MS: '400', REQUEST_TIMEOUT_MS: '1200' });
+    const gateway = await listeningGateway({ GATEWAY_HEADERS_TIMEOUT_MS: '400', GATEWAY_REQUEST_TIMEOUT_MS: '1200' });
     const stop = slowUploads(gateway.port, ['/api/colorize'], 1, 100);
     const began = Date.now();
     const exchange = await new Promise((resolve) => {
@@ -149,8 +149,8 @@ describe('slow clients', () => {
     assert.ok(Date.now() - began < 4000, `ended after ${Date.now() - began} ms`);
   });
 
-  it('ends an upload that stalls for CLIENT_IDLE_TIMEOUT_MS, with JSON 408', async () => {
-    const gateway = await listeningGateway({ CLIENT_IDLE_TIMEOUT_MS: '300' });
+  it('ends an upload that stalls for GATEWAY_CLIENT_IDLE_TIMEOUT_MS, with JSON 408', async () => {
+    const gateway = await listeningGateway({ GATEWAY_CLIENT_IDLE_TIMEOUT_MS: '300' });
     const exchange = await rawExchange(
       gateway.port,
       'POST /api/v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n0123456789',
@@ -186,7 +186,7 @@ describe('malformed HTTP is answered with JSON', () => {
 
 describe('parameters and file names', () => {
   it('a repeated parameter with different values is 422 invalid_parameter, as at the service', async () => {
-    const { app } = await makeGateway({ INFERENCE_URL: service.url });
+    const { app } = await makeGateway({ GATEWAY_INFERENCE_URL: service.url });
     for (const route of ['/api/colorize', '/api/v1/colorize']) {
       const response = await request(app)
         .post(`${route}?render_size=256&render_size=512`)
@@ -202,7 +202,7 @@ describe('parameters and file names', () => {
   });
 
   it('removes bidirectional and other invisible characters from download names', async () => {
-    const { app } = await makeGateway({ INFERENCE_URL: service.url });
+    const { app } = await makeGateway({ GATEWAY_INFERENCE_URL: service.url });
     const created = await request(app)
       .post('/api/colorize')
       .attach('image', grayscalePng(32, 32), '\u202egpj.exe\u202d.png');
@@ -215,7 +215,7 @@ describe('parameters and file names', () => {
 
 describe('a broken result folder', () => {
   it('is recreated when it has been deleted', async () => {
-    const { app, config } = await makeGateway({ INFERENCE_URL: service.url });
+    const { app, config } = await makeGateway({ GATEWAY_INFERENCE_URL: service.url });
     fs.rmSync(config.resultDir, { recursive: true, force: true });
     const response = await request(app).post('/api/colorize').attach('image', grayscalePng(32, 32), 'a.png');
     assert.equal(response.status, 201);
@@ -225,8 +225,11 @@ describe('a broken result folder', () => {
 
   it('that cannot be written: 503 before any colorization, and health says so, naming no path', async () => {
     // Nothing listens upstream: had the gateway called the service first, the answer would be 502.
-    const { app, config } = await makeGateway({ INFERENCE_URL: `http://127.0.0.1:${await freePort()}` });
-    const { app: healthy } = await makeGateway({ INFERENCE_URL: service.url, RESULT_DIR: config.resultDir });
+    const { app, config } = await makeGateway({ GATEWAY_INFERENCE_URL: `http://127.0.0.1:${await freePort()}` });
+    const { app: healthy } = await makeGateway({
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_RESULT_DIR: config.resultDir,
+    });
     fs.rmSync(config.resultDir, { recursive: true, force: true });
     fs.writeFileSync(config.resultDir, 'a file where the folder was'); // unwritable even for root
     const response = await request(app).post('/api/colorize').attach('image', grayscalePng(32, 32), 'a.png');
@@ -239,7 +242,10 @@ describe('a broken result folder', () => {
     assert.equal(health.body.gateway.results.status, 'failing');
     assert.equal(health.body.inference.status, 'READY');
     // A gateway started on the broken folder starts anyway, and says the same.
-    const { app: startedBroken } = await makeGateway({ INFERENCE_URL: service.url, RESULT_DIR: config.resultDir });
+    const { app: startedBroken } = await makeGateway({
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_RESULT_DIR: config.resultDir,
+    });
     assert.equal((await request(startedBroken).get('/api/health')).body.gateway.results.status, 'failing');
     for (const text of [JSON.stringify(response.body), JSON.stringify(health.body)]) {
       assert.ok(!text.includes(config.resultDir) && !text.includes(path.basename(config.resultDir)), text);
@@ -248,8 +254,8 @@ describe('a broken result folder', () => {
 
   it('without a built frontend, GET / names no server folder', async () => {
     const { app, config } = await makeGateway({
-      INFERENCE_URL: service.url,
-      STATIC_DIR: path.join(tempDir('static-'), 'absent'),
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_STATIC_DIR: path.join(tempDir('static-'), 'absent'),
     });
     const response = await request(app).get('/');
     assert.equal(response.status, 404);

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const { describe, it } = require('node:test');
 
 const { InferencePool, urlWithAddress } = require('../src/inferencePool');
+const { freePort } = require('../test-helpers/inferenceService');
 
 async function poolOf(urls, options = {}) {
   return new InferencePool({ urls, timeoutMs: 1000, healthIntervalMs: 0, ...options }).open();
@@ -56,6 +57,21 @@ describe('choosing an inference replica', () => {
     await pool.discover();
     assert.deepEqual([...pool.replicas.keys()], ['http://10.0.0.6:8000']);
     pool.close();
+  });
+
+  it('takes the smallest upload limit the replicas published; none reachable: upstream_unavailable', async () => {
+    const pool = await poolOf(['http://10.0.0.1:8000', 'http://10.0.0.2:8000']);
+    const [a, b] = pool.replicas.values();
+    assert.equal(pool.knownUploadLimitBytes(), null);
+    a.limits = { max_upload_bytes: 20 * 1024 * 1024 };
+    assert.equal(pool.knownUploadLimitBytes(), 20 * 1024 * 1024);
+    b.limits = { max_upload_bytes: 1000 };
+    assert.equal(await pool.uploadLimitBytes(), 1000, 'the smallest, so no replica gets what it refuses');
+    pool.close();
+
+    const nowhere = await poolOf([`http://127.0.0.1:${await freePort()}`]);
+    await assert.rejects(nowhere.uploadLimitBytes(), { code: 'upstream_unavailable', status: 502 });
+    nowhere.close();
   });
 
   it('writes addresses into URLs', () => {

@@ -6,6 +6,8 @@ const assert = require('node:assert/strict');
 const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
+const { withoutRequestId } = require('../test-helpers/contract');
+
 const { grayscalePng, hugeHeaderPng, pngSize } = require('../test-helpers/images');
 const { freePort, startInferenceService, writeTinyArtifact } = require('../test-helpers/inferenceService');
 const { makeGateway } = require('../test-helpers/gateway');
@@ -18,7 +20,7 @@ let gateway;
 const toClose = [];
 
 async function gatewayFor(url, env = {}) {
-  const made = await makeGateway({ INFERENCE_URL: url, ...env });
+  const made = await makeGateway({ GATEWAY_INFERENCE_URL: url, ...env });
   toClose.push(made);
   return made.app;
 }
@@ -225,20 +227,32 @@ describe("the service's errors, passed through with their status", () => {
 });
 
 describe('limits of the gateway itself', () => {
-  it('refuses an upload over UPLOAD_LIMIT before it reaches the service', async () => {
-    const small = await gatewayFor(service.url, { UPLOAD_LIMIT: '1kb' });
-    const big = Buffer.alloc(80 * 1024, 1); // over 1 KB + the 64 KB multipart allowance
+  it('takes its upload limit from the service, and refuses a larger upload before it reaches the service', async () => {
+    const health = await request(gateway).get('/api/health');
+    assert.equal(health.body.gateway.limits.max_upload_bytes, SERVICE_UPLOAD_LIMIT);
+    // Declared over the limit and the 64 KB multipart allowance: refused before a byte is read.
+    const big = Buffer.alloc(SERVICE_UPLOAD_LIMIT + 80 * 1024, 1);
     for (const path of ['/api/colorize', '/api/v1/colorize']) {
-      const response = await request(small).post(path).attach('image', big, 'big.png');
+      const response = await request(gateway)
+        .post(path)
+        .set('X-Request-Id', 'too-big-1')
+        .attach('image', big, 'big.png');
       assert.equal(response.status, 413, path);
       assert.deepEqual(response.body, {
-        error: { code: 'payload_too_large', message: 'The image is larger than the limit of 1024 bytes.' },
+        error: {
+          code: 'payload_too_large',
+          message: `The image is larger than the limit of ${SERVICE_UPLOAD_LIMIT} bytes.`,
+          request_id: 'too-big-1',
+        },
       });
     }
   });
 
   it('rate-limits colorize requests per client with 429 JSON', async () => {
-    const limited = await gatewayFor(service.url, { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' });
+    const limited = await gatewayFor(service.url, {
+      GATEWAY_RATE_LIMIT_MAX: '2',
+      GATEWAY_RATE_LIMIT_WINDOW_MS: '60000',
+    });
     const send = (path) => request(limited).post(path).attach('image', grayscalePng(16, 16), 'a.png');
     assert.equal((await send('/api/colorize')).status, 201);
     assert.equal((await send('/api/v1/colorize')).status, 200);
@@ -252,7 +266,7 @@ describe('limits of the gateway itself', () => {
 });
 
 describe('upstream down and slow', () => {
-  it('answers 502 upstream_unavailable when nothing listens at INFERENCE_URL', async () => {
+  it('answers 502 upstream_unavailable when nothing listens at GATEWAY_INFERENCE_URL', async () => {
     const down = await gatewayFor(`http://127.0.0.1:${await freePort()}`);
     const responses = [
       await request(down).post('/api/colorize').attach('image', grayscalePng(16, 16), 'a.png'),
@@ -261,7 +275,7 @@ describe('upstream down and slow', () => {
     ];
     for (const response of responses) {
       assert.equal(response.status, 502);
-      assert.deepEqual(response.body, {
+      assert.deepEqual(withoutRequestId(response.body), {
         error: { code: 'upstream_unavailable', message: 'The inference service cannot be reached.' },
       });
     }
@@ -272,15 +286,15 @@ describe('upstream down and slow', () => {
     assert.equal(health.body.inference.status, 'UNREACHABLE');
   });
 
-  it('answers 504 upstream_timeout when the service takes longer than UPSTREAM_TIMEOUT_MS', async () => {
-    const impatient = await gatewayFor(service.url, { UPSTREAM_TIMEOUT_MS: '40' });
+  it('answers 504 upstream_timeout when the service takes longer than GATEWAY_UPSTREAM_TIMEOUT_MS', async () => {
+    const impatient = await gatewayFor(service.url, { GATEWAY_UPSTREAM_TIMEOUT_MS: '40' });
     for (const path of ['/api/colorize', '/api/v1/colorize']) {
       await waitIdle();
       const response = await request(impatient)
         .post(`${path}?render_size=512`)
         .attach('image', grayscalePng(512, 512), 'large.png');
       assert.equal(response.status, 504, path);
-      assert.deepEqual(response.body, {
+      assert.deepEqual(withoutRequestId(response.body), {
         error: { code: 'upstream_timeout', message: 'The inference service did not answer in time.' },
       });
     }

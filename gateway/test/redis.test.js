@@ -38,8 +38,12 @@ before(async () => {
   redisClient = new Redis(redis.url);
   // Two gateway processes on one Redis; the second keeps what it stores only briefly.
   [first, second] = await Promise.all([
-    startGatewayProcess({ INFERENCE_URL: service.url, REDIS_URL: redis.url }),
-    startGatewayProcess({ INFERENCE_URL: service.url, REDIS_URL: redis.url, RESULT_TTL_MS: String(SHORT_TTL_MS) }),
+    startGatewayProcess({ GATEWAY_INFERENCE_URL: service.url, GATEWAY_REDIS_URL: redis.url }),
+    startGatewayProcess({
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_REDIS_URL: redis.url,
+      GATEWAY_RESULT_TTL_MS: String(SHORT_TTL_MS),
+    }),
   ]);
   toStop.push(first, second);
 });
@@ -104,14 +108,14 @@ describe('two gateway processes sharing one Redis', () => {
 });
 
 describe('the Redis store on its own', () => {
-  it('keeps the total under RESULT_MAX_BYTES across gateways by evicting the oldest', async () => {
+  it('keeps the total under GATEWAY_RESULT_MAX_BYTES across gateways by evicting the oldest', async () => {
     const image = grayscalePng(64, 64);
     const { bytes } = (await colorize(first.url, image)).body; // same input, same output size
     const env = {
-      INFERENCE_URL: service.url,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: 'capped:',
-      RESULT_MAX_BYTES: String(Math.floor(bytes * 2.5)),
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_REDIS_URL: redis.url,
+      GATEWAY_REDIS_KEY_PREFIX: 'capped:',
+      GATEWAY_RESULT_MAX_BYTES: String(Math.floor(bytes * 2.5)),
     };
     const [one, two] = [await makeGateway(env), await makeGateway(env)];
     toStop.push({
@@ -128,22 +132,26 @@ describe('the Redis store on its own', () => {
     assert.deepEqual(statuses, [404, 200, 200]);
     assert.equal(Number(await redisClient.get('capped:bytes')), bytes * 2);
     assert.equal(await redisClient.exists(`capped:result:${ids[0]}`), 0);
-    assert.deepEqual(await redisClient.zrange('capped:index', 0, -1), ids.slice(1), 'REDIS_KEY_PREFIX keeps it apart');
+    assert.deepEqual(
+      await redisClient.zrange('capped:index', 0, -1),
+      ids.slice(1),
+      'GATEWAY_REDIS_KEY_PREFIX keeps it apart',
+    );
 
-    const tooSmall = await makeGateway({ ...env, RESULT_MAX_BYTES: '100' });
+    const tooSmall = await makeGateway({ ...env, GATEWAY_RESULT_MAX_BYTES: '100' });
     toStop.push({ stop: async () => tooSmall.close() });
     const refused = await colorize(tooSmall.app, image);
     assert.equal(refused.status, 507);
     assert.equal(refused.body.error.code, 'result_too_large');
   });
 
-  it('counts RATE_LIMIT_MAX for a client across all gateways', async () => {
+  it('counts GATEWAY_RATE_LIMIT_MAX for a client across all gateways', async () => {
     const env = {
-      INFERENCE_URL: service.url,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: 'limited:',
-      RATE_LIMIT_MAX: '2',
-      RATE_LIMIT_WINDOW_MS: '60000',
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_REDIS_URL: redis.url,
+      GATEWAY_REDIS_KEY_PREFIX: 'limited:',
+      GATEWAY_RATE_LIMIT_MAX: '2',
+      GATEWAY_RATE_LIMIT_WINDOW_MS: '60000',
     };
     const [one, two] = [await makeGateway(env), await makeGateway(env)];
     toStop.push({
@@ -170,9 +178,9 @@ describe('the Redis store on its own', () => {
     const ownRedis = await startRedis();
     toStop.push(ownRedis);
     const gateway = await makeGateway({
-      INFERENCE_URL: service.url,
-      REDIS_URL: ownRedis.url,
-      INFERENCE_HEALTH_INTERVAL_MS: '0',
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_REDIS_URL: ownRedis.url,
+      GATEWAY_INFERENCE_HEALTH_INTERVAL_MS: '0',
     });
     toStop.push({ stop: async () => gateway.close() });
     const { app } = gateway;

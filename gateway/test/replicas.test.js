@@ -60,7 +60,7 @@ after(async () => {
 
 describe('several inference replicas behind one gateway', () => {
   it('spreads requests over a list of URLs and reports each replica', async () => {
-    const app = await gatewayWith({ INFERENCE_URL: `${first.url},${second.url}` });
+    const app = await gatewayWith({ GATEWAY_INFERENCE_URL: `${first.url},${second.url}` });
     const statuses = await colorizeMany(app, { total: 8 });
     assert.deepEqual(statuses, Array(8).fill(201));
 
@@ -89,7 +89,11 @@ describe('several inference replicas behind one gateway', () => {
       return addresses;
     };
     const app = await gatewayWith(
-      { INFERENCE_URL: `http://inference.test:${port}`, INFERENCE_DISCOVERY: 'dns', INFERENCE_HEALTH_INTERVAL_MS: '0' },
+      {
+        GATEWAY_INFERENCE_URL: `http://inference.test:${port}`,
+        GATEWAY_INFERENCE_DISCOVERY: 'dns',
+        GATEWAY_INFERENCE_HEALTH_INTERVAL_MS: '0',
+      },
       { lookup },
     );
     assert.equal(lookups[0], 'inference.test');
@@ -114,7 +118,10 @@ describe('several inference replicas behind one gateway', () => {
   });
 
   it('keeps every request succeeding when one replica is killed mid-run', async () => {
-    const app = await gatewayWith({ INFERENCE_URL: `${first.url},${second.url}`, INFERENCE_HEALTH_INTERVAL_MS: '500' });
+    const app = await gatewayWith({
+      GATEWAY_INFERENCE_URL: `${first.url},${second.url}`,
+      GATEWAY_INFERENCE_HEALTH_INTERVAL_MS: '500',
+    });
     const replicaOfFirst = app.locals.pool.replicas.get(first.url);
     const statuses = [];
     let killed = null;

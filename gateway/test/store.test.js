@@ -8,6 +8,8 @@ const path = require('node:path');
 const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
+const { withoutRequestId } = require('../test-helpers/contract');
+
 const { ResultStore } = require('../src/resultStore');
 const { makeGateway } = require('../test-helpers/gateway');
 const { grayscalePng, pngSize } = require('../test-helpers/images');
@@ -20,7 +22,7 @@ let gateway;
 const toClose = [];
 
 async function gatewayWith(env = {}) {
-  const made = await makeGateway({ INFERENCE_URL: service.url, ...env });
+  const made = await makeGateway({ GATEWAY_INFERENCE_URL: service.url, ...env });
   toClose.push(made);
   return made;
 }
@@ -131,8 +133,8 @@ describe('GET /api/images/:id', () => {
 });
 
 describe('the result store', () => {
-  it('expires results after RESULT_TTL_MS and deletes their files', async () => {
-    const shortLived = await gatewayWith({ RESULT_TTL_MS: '700', RESULT_SWEEP_MS: '100' });
+  it('expires results after GATEWAY_RESULT_TTL_MS and deletes their files', async () => {
+    const shortLived = await gatewayWith({ GATEWAY_RESULT_TTL_MS: '700', GATEWAY_RESULT_SWEEP_MS: '100' });
     const { body } = await colorize(shortLived.app);
     assert.equal((await request(shortLived.app).get(body.url)).status, 200);
     assert.deepEqual(fs.readdirSync(shortLived.config.resultDir).toSorted(), [`${body.id}.json`, `${body.id}.png`]);
@@ -144,10 +146,10 @@ describe('the result store', () => {
     assert.deepEqual(fs.readdirSync(shortLived.config.resultDir), [], 'the sweep removed the files');
   });
 
-  it('keeps the total under RESULT_MAX_BYTES by removing the oldest results', async () => {
+  it('keeps the total under GATEWAY_RESULT_MAX_BYTES by removing the oldest results', async () => {
     const image = grayscalePng(64, 64);
     const { bytes } = (await colorize(gateway.app, image)).body; // same input, same output size
-    const capped = await gatewayWith({ RESULT_MAX_BYTES: String(Math.floor(bytes * 2.5)) });
+    const capped = await gatewayWith({ GATEWAY_RESULT_MAX_BYTES: String(Math.floor(bytes * 2.5)) });
 
     const ids = [];
     for (let i = 0; i < 3; i += 1) ids.push((await colorize(capped.app, image)).body.id);
@@ -164,7 +166,7 @@ describe('the result store', () => {
   });
 
   it('refuses a result larger than the whole cap with 507', async () => {
-    const tiny = await gatewayWith({ RESULT_MAX_BYTES: '100' });
+    const tiny = await gatewayWith({ GATEWAY_RESULT_MAX_BYTES: '100' });
     const response = await colorize(tiny.app);
     assert.equal(response.status, 507);
     assert.equal(response.body.error.code, 'result_too_large');
@@ -173,19 +175,19 @@ describe('the result store', () => {
 
   it('finds its results again after a restart, and drops what expired meanwhile', async () => {
     const dir = tempDir('gateway-restart-');
-    const first = await gatewayWith({ RESULT_DIR: dir });
+    const first = await gatewayWith({ GATEWAY_RESULT_DIR: dir });
     const kept = (await colorize(first.app)).body;
     first.close();
 
-    const second = await gatewayWith({ RESULT_DIR: dir });
+    const second = await gatewayWith({ GATEWAY_RESULT_DIR: dir });
     assert.equal((await request(second.app).get(kept.url)).status, 200);
     second.close();
 
-    const shortLived = await gatewayWith({ RESULT_DIR: dir, RESULT_TTL_MS: '1' });
+    const shortLived = await gatewayWith({ GATEWAY_RESULT_DIR: dir, GATEWAY_RESULT_TTL_MS: '1' });
     const stale = (await colorize(shortLived.app)).body;
     shortLived.close();
     await sleep(5);
-    const third = await gatewayWith({ RESULT_DIR: dir });
+    const third = await gatewayWith({ GATEWAY_RESULT_DIR: dir });
     assert.equal((await request(third.app).get(stale.url)).status, 404);
     assert.ok(!fs.existsSync(path.join(dir, `${stale.id}.png`)), 'expired on start-up');
   });
@@ -206,7 +208,7 @@ describe('the web app', () => {
     fs.mkdirSync(path.join(staticDir, 'assets'));
     fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Colorize</title>');
     fs.writeFileSync(path.join(staticDir, 'assets', 'index-abc123.js'), 'console.log(1)');
-    const { app } = await gatewayWith({ STATIC_DIR: staticDir });
+    const { app } = await gatewayWith({ GATEWAY_STATIC_DIR: staticDir });
 
     const page = await request(app).get('/');
     assert.equal(page.status, 200);
@@ -226,6 +228,8 @@ describe('the web app', () => {
 
     const unknownApi = await request(app).get('/api/nothing-here');
     assert.equal(unknownApi.status, 404);
-    assert.deepEqual(unknownApi.body, { error: { code: 'not_found', message: 'No route for GET /api/nothing-here.' } });
+    assert.deepEqual(withoutRequestId(unknownApi.body), {
+      error: { code: 'not_found', message: 'No route for GET /api/nothing-here.' },
+    });
   });
 });

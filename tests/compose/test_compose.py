@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from inference_service.config import Settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 GPU_START = "# --- GPU: uncomment"
@@ -128,24 +130,28 @@ def test_replicas_behind_one_entry_point(docker_config):
     text = nginx_conf.read_text()
     assert re.search(r"upstream gateways \{[^}]*server gateway:3000 resolve;", text)
     assert "proxy_pass http://gateways;" in text
-    # nginx must let through every upload the gateway accepts (UPLOAD_LIMIT + 64 KB envelope).
+    # nginx must let through every upload the gateways accept: the service's default limit
+    # (they adopt the service's) + their 64 KB multipart envelope.
     body_limit_mb = int(re.search(r"client_max_body_size (\d+)m;", text).group(1))
-    assert body_limit_mb * 1024 * 1024 >= int(gateway["environment"]["UPLOAD_LIMIT"]) + 64 * 1024
+    assert body_limit_mb * 1024 * 1024 >= Settings().max_upload_bytes + 64 * 1024
     assert "--maxmemory-policy" in redis["command"]
 
 
 def test_gateway_is_wired_to_the_inference_replicas_and_redis(docker_config):
     services = rendered(docker_config)["services"]
     gateway, inference = services["gateway"], services["inference"]
-    assert gateway["environment"]["INFERENCE_URL"] == "http://inference:8000"
-    assert gateway["environment"]["INFERENCE_DISCOVERY"] == "dns", "one replica per address of the name"
-    assert gateway["environment"]["REDIS_URL"] == "redis://redis:6379"
-    assert gateway["environment"]["TRUST_PROXY"] == "1", "behind the entry proxy"
-    assert "RESULT_DIR" not in gateway["environment"] and "volumes" not in gateway, "results live in Redis"
+    assert gateway["environment"]["GATEWAY_INFERENCE_URL"] == "http://inference:8000"
+    assert gateway["environment"]["GATEWAY_INFERENCE_DISCOVERY"] == "dns", "one replica per address of the name"
+    assert gateway["environment"]["GATEWAY_REDIS_URL"] == "redis://redis:6379"
+    assert gateway["environment"]["GATEWAY_TRUST_PROXY"] == "1", "behind the entry proxy"
+    assert "GATEWAY_RESULT_DIR" not in gateway["environment"] and "volumes" not in gateway, "results live in Redis"
     assert inference["environment"]["COLORIZER_BIND"] == "0.0.0.0:8000"
     assert gateway["depends_on"]["inference"]["condition"] == "service_healthy"
-    # Both sides refuse the same uploads.
-    assert gateway["environment"]["UPLOAD_LIMIT"] == inference["environment"]["COLORIZER_MAX_UPLOAD_BYTES"]
+    # One upload limit, the service's (the gateways read it from its /v1/health): no copy here.
+    assert not [name for name in gateway["environment"] if "UPLOAD" in name]
+    # Passed on only when set (None: unset in the container, so the service's default holds).
+    assert inference["environment"]["COLORIZER_MAX_UPLOAD_BYTES"] is None
+    assert not re.search(r"20971520|20 ?mb", (REPO_ROOT / "docker-compose.yml").read_text(), re.IGNORECASE)
 
 
 def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_config):
@@ -164,8 +170,9 @@ def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_confi
 
 def test_environment_overrides_reach_the_services(docker_config):
     env = {
-        "GATEWAY_PORT": "8080", "RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu",
+        "ENTRY_PORT": "8080", "GATEWAY_RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu",
         "INFERENCE_REPLICAS": "4", "GATEWAY_REPLICAS": "3", "COLORIZER_IMAGE_VARIANT": "gpu", "COLORIZER_BACKEND": "torch",
+        "COLORIZER_MAX_UPLOAD_BYTES": "1000000",
     }
     result = subprocess.run(
         [shutil.which("docker"), "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
@@ -178,9 +185,10 @@ def test_environment_overrides_reach_the_services(docker_config):
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
     assert services["entry"]["ports"][0]["published"] == "8080"
-    assert services["gateway"]["environment"]["RESULT_TTL_MS"] == "600000"
+    assert services["gateway"]["environment"]["GATEWAY_RESULT_TTL_MS"] == "600000"
     assert services["inference"]["environment"]["COLORIZER_DEVICE"] == "cpu"
     assert services["inference"]["environment"]["COLORIZER_BACKEND"] == "torch"
+    assert services["inference"]["environment"]["COLORIZER_MAX_UPLOAD_BYTES"] == "1000000"
     assert services["inference"]["build"]["target"] == "gpu"
     assert services["inference"]["deploy"]["replicas"] == 4
     assert services["gateway"]["deploy"]["replicas"] == 3

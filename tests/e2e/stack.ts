@@ -66,12 +66,12 @@ export function stackServers({
       command: `node ${path.join(REPO_ROOT, 'gateway', 'src', 'server.js')}`,
       cwd: REPO_ROOT,
       env: {
-        HOST: '127.0.0.1',
-        PORT: String(gatewayPort),
-        INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
-        STATIC_DIR: FRONTEND_DIST,
-        RESULT_DIR: resultDir,
-        LOG_LEVEL: 'warn',
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: String(gatewayPort),
+        GATEWAY_INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
+        GATEWAY_STATIC_DIR: FRONTEND_DIST,
+        GATEWAY_RESULT_DIR: resultDir,
+        GATEWAY_LOG_LEVEL: 'warn',
       },
       // The gateway's health is 200 only when the inference service is READY too.
       url: `http://127.0.0.1:${gatewayPort}/api/health`,

@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from PIL import Image
 
 from inference_service import create_app
+from tests.service.contract import ContractClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # A little over the test images' sizes, small enough that the oversized cases stay cheap.
@@ -50,6 +52,12 @@ def error_of(response, status: int) -> dict:
     assert set(body) == {"error"}
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body["error"]
+
+
+@pytest.fixture(autouse=True)
+def _responses_checked_against_the_document(monkeypatch):
+    """Every response a test client receives is checked against the app's OpenAPI document (contract.py)."""
+    monkeypatch.setattr(Flask, "test_client_class", ContractClient)
 
 
 @pytest.fixture(scope="session")

@@ -96,3 +96,15 @@ def test_every_gunicorn_setting_has_a_comment():
         if re.match(r"^_?[a-z][a-z_]* = ", line):
             above = lines[number - 1].strip()
             assert above.startswith("#"), f"line {number + 1} ({line!r}) has no comment above it"
+
+
+def test_every_variable_is_in_the_readme_table_and_no_other():
+    """The one configuration table (README.md) lists each COLORIZER_ variable the service reads."""
+    import dataclasses
+
+    repo = GUNICORN_CONF.parents[1]
+    read = {f"COLORIZER_{field.name.upper()}" for field in dataclasses.fields(Settings)}
+    read |= set(re.findall(r"\bCOLORIZER_[A-Z_]+", GUNICORN_CONF.read_text()))
+    rows = [line for line in (repo / "README.md").read_text().splitlines() if re.match(r"\| `COLORIZER_", line)]
+    documented = {name for row in rows if "| service |" in row for name in re.findall(r"`(COLORIZER_[A-Z_]+)`", row.split(" | ")[0])}
+    assert documented == read

@@ -250,14 +250,29 @@ def test_the_model_route_says_whether_the_model_takes_hints(client, hint_client)
 def test_the_openapi_document_describes_hints_and_vibrance(hint_client):
     document = hint_client.get("/openapi.json").get_json()
     operation = document["paths"]["/v1/colorize"]["post"]
-    query = {parameter["name"]: parameter["schema"] for parameter in operation["parameters"]}
-    form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    query = {
+        parameter["name"]: parameter.get("schema") or parameter["content"]["application/json"]["schema"]
+        for parameter in operation["parameters"]
+    }
+    multipart = operation["requestBody"]["content"]["multipart/form-data"]
+    form = multipart["schema"]["properties"]
+    # A JSON array, serialized as JSON in the query string and in its form field.
+    assert [p for p in operation["parameters"] if p["name"] == "hints"][0]["content"].keys() == {"application/json"}
+    assert multipart["encoding"]["hints"]["contentType"] == "application/json"
     for schemas in (query, form):
-        assert schemas["hints"]["contentMediaType"] == "application/json"
-        assert schemas["hints"]["contentSchema"]["maxItems"] == 64
+        assert schemas["hints"]["type"] == "array" and schemas["hints"]["maxItems"] == 64
+        assert schemas["hints"]["items"] == {"$ref": "#/components/schemas/Hint"}
         assert (schemas["vibrance"]["minimum"], schemas["vibrance"]["maximum"], schemas["vibrance"]["default"]) == (0, 2, 1)
     hint = document["components"]["schemas"]["Hint"]
     assert set(hint["required"]) == {"x", "y", "color"} and hint["additionalProperties"] is False
     assert "hints_unsupported" in operation["responses"]["422"]["description"]
     model = document["components"]["schemas"]["ModelInfo"]["properties"]
     assert model["supports_hints"]["type"] == "boolean" and model["max_hints"]["type"] == "integer"
+
+
+def test_the_openapi_document_gives_the_loaded_models_hint_limit(client, hint_client):
+    """A model without hints: the document allows none (hints_unsupported otherwise), so generated requests agree."""
+    for test_client, expected in ((client, 0), (hint_client, 64)):
+        operation = test_client.get("/openapi.json").get_json()["paths"]["/v1/colorize"]["post"]
+        form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+        assert form["hints"]["maxItems"] == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 
@@ -11,12 +12,13 @@ import pytest
 import torch
 
 from inference_service import create_app
+from inference_service.request_log import REQUEST_ID_PATTERN, is_valid_request_id, new_request_id
 from model.artifact import ArtifactMetadata, save_artifact
 from model.colorizer import Colorizer
 from model.generator import UNetGenerator
 from model.torch_backend import resolve_device
 from tests.conftest import TINY_GENERATOR, make_photo
-from tests.service.conftest import encode, error_of, make_service
+from tests.service.conftest import REPO_ROOT, encode, error_of, make_service
 
 
 def _post_photo(client, **query):
@@ -88,11 +90,29 @@ def test_request_id_is_honoured_and_echoed(client):
     assert error["request_id"] == "gateway-5678"
 
 
-@pytest.mark.parametrize("unsafe", ["", "x" * 200, "has space", "semi;colon"])
+# The examples the gateway's tests check too (gateway/test/requestId.test.js): one format on both sides.
+REQUEST_IDS = json.loads((REPO_ROOT / "tests" / "fixtures" / "request_ids.json").read_text())
+# Values a header can carry at all (the others are checked on the function that decides).
+_SENDABLE = re.compile(r"^[\x20-\x7e]*$")
+
+
+def test_the_request_id_pattern_is_the_one_the_gateway_uses():
+    assert REQUEST_ID_PATTERN == REQUEST_IDS["pattern"]
+    assert [value for value in REQUEST_IDS["accept"] if not is_valid_request_id(value)] == []
+    assert [value for value in REQUEST_IDS["reject"] if is_valid_request_id(value)] == []
+    assert is_valid_request_id(new_request_id()) and re.fullmatch(r"[0-9a-f]{32}", new_request_id())
+
+
+@pytest.mark.parametrize("kept", [value for value in REQUEST_IDS["accept"]])
+def test_a_usable_request_id_is_kept(client, kept):
+    assert client.get("/v1/health", headers={"X-Request-Id": kept}).headers["X-Request-Id"] == kept
+
+
+@pytest.mark.parametrize("unsafe", [value for value in REQUEST_IDS["reject"] if _SENDABLE.fullmatch(value)])
 def test_unusable_request_id_is_replaced_by_a_fresh_one(client, unsafe):
     response = client.get("/v1/health", headers={"X-Request-Id": unsafe})
     request_id = response.headers["X-Request-Id"]
-    assert request_id != unsafe and len(request_id) == 32
+    assert request_id != unsafe and re.fullmatch(r"[0-9a-f]{32}", request_id)
 
 
 def test_a_service_whose_model_is_loading_says_starting_and_not_ready(tiny_artifact):

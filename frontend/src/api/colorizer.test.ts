@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ApiError, colorizeImage, fetchImageBlob, fetchModelInfo } from './colorizer';
+import { ApiError, colorizeImage, fetchGatewayInfo, fetchImageBlob, fetchModelInfo } from './colorizer';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
@@ -164,6 +164,35 @@ describe('fetchModelInfo', () => {
       description: 'COCO 2017',
       supportsHints: false,
       maxHints: 0,
+      limits: null,
+    });
+  });
+
+  it('reads the limits and the accepted formats', async () => {
+    handler = (_req, _body, res) =>
+      json(res, 200, {
+        name: 'm',
+        version: '1.0.0',
+        limits: {
+          max_upload_bytes: 1000,
+          max_pixels: 2000,
+          render_size: { min: 64, max: 1024 },
+          vibrance: { min: 0, max: 2, default: 1 },
+        },
+        input_formats: ['JPEG', 'PNG'],
+        input_media_types: ['image/jpeg', 'image/png'],
+        input_extensions: ['.jpg', '.png'],
+      });
+    await expect(fetchModelInfo()).resolves.toMatchObject({
+      limits: {
+        maxUploadBytes: 1000,
+        maxPixels: 2000,
+        renderSizeMin: 64,
+        renderSizeMax: 1024,
+        formatNames: ['JPEG', 'PNG'],
+        mediaTypes: ['image/jpeg', 'image/png'],
+        extensions: ['.jpg', '.png'],
+      },
     });
   });
 
@@ -179,6 +208,29 @@ describe('fetchModelInfo', () => {
   it('fails with the API error code', async () => {
     handler = (_req, _body, res) => json(res, 502, { error: { code: 'upstream_unavailable', message: 'down' } });
     await expect(fetchModelInfo()).rejects.toMatchObject({ code: 'upstream_unavailable', status: 502 });
+  });
+});
+
+describe('fetchGatewayInfo', () => {
+  it('reads the result lifetime and the upload limit from /api/health, degraded too', async () => {
+    for (const status of [200, 503]) {
+      handler = (req, _body, res) => {
+        expect(req.url).toBe('/api/health');
+        json(res, status, {
+          status: status === 200 ? 'ok' : 'degraded',
+          gateway: { limits: { result_ttl_s: 3600, max_upload_bytes: status === 200 ? 4096 : null } },
+        });
+      };
+      await expect(fetchGatewayInfo()).resolves.toEqual({
+        resultTtlS: 3600,
+        maxUploadBytes: status === 200 ? 4096 : null,
+      });
+    }
+  });
+
+  it('fails with the error code of a JSON error', async () => {
+    handler = (_req, _body, res) => json(res, 404, { error: { code: 'not_found', message: 'no' } });
+    await expect(fetchGatewayInfo()).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 

@@ -22,6 +22,20 @@ export interface ColorizeResult {
   expiresAtMs: number | null;
 }
 
+/** The service's request limits and accepted formats (GET /api/v1/model). */
+export interface ServiceLimits {
+  maxUploadBytes: number;
+  maxPixels: number;
+  renderSizeMin: number;
+  renderSizeMax: number;
+  /** Pillow's names (JPEG, PNG...), for people. */
+  formatNames: string[];
+  /** For the file picker's `accept` and the check before upload. */
+  mediaTypes: string[];
+  /** With their dot: ".jpg". */
+  extensions: string[];
+}
+
 export interface ModelInfo {
   name: string;
   version: string;
@@ -31,6 +45,16 @@ export interface ModelInfo {
   supportsHints: boolean;
   /** Most hints one request may carry (0 when the model takes none). */
   maxHints: number;
+  /** null when the service did not say (an older one). */
+  limits: ServiceLimits | null;
+}
+
+/** What the gateway says about itself (GET /api/health). */
+export interface GatewayInfo {
+  /** How long a colorized result is kept. */
+  resultTtlS: number | null;
+  /** The upload limit in force (the inference service's), null while no replica has answered. */
+  maxUploadBytes: number | null;
 }
 
 /** A colour hint: this spot (0..1 from the left and from the top of the image) should be this colour. */
@@ -74,6 +98,7 @@ export class ApiError extends Error {
 export interface ColorizerApi {
   colorizeImage(file: File, options?: ColorizeOptions): Promise<ColorizeResult>;
   fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo>;
+  fetchGatewayInfo(signal?: AbortSignal): Promise<GatewayInfo>;
   fetchImageBlob(url: string): Promise<Blob>;
 }
 
@@ -100,6 +125,26 @@ function parseError(status: number, bodyText: string, retryAfter: string | null)
 
 const asText = (value: unknown) => (typeof value === 'string' ? value : null);
 const asNumber = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const asStrings = (value: unknown) =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : null;
+const asObject = (value: unknown) =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : ({} as Record<string, unknown>);
+
+/** The limits part of GET /v1/model (null when anything is missing: the app then checks less itself). */
+function toLimits(body: Record<string, unknown>): ServiceLimits | null {
+  const limits = asObject(body.limits);
+  const renderSize = asObject(limits.render_size);
+  const parsed = {
+    maxUploadBytes: asNumber(limits.max_upload_bytes),
+    maxPixels: asNumber(limits.max_pixels),
+    renderSizeMin: asNumber(renderSize.min),
+    renderSizeMax: asNumber(renderSize.max),
+    formatNames: asStrings(body.input_formats),
+    mediaTypes: asStrings(body.input_media_types),
+    extensions: asStrings(body.input_extensions),
+  };
+  return Object.values(parsed).every((value) => value !== null) ? (parsed as ServiceLimits) : null;
+}
 
 function toResult(body: Record<string, unknown>): ColorizeResult {
   const url = asText(body.url);
@@ -199,7 +244,30 @@ export async function fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo> {
           : null,
     supportsHints: body.supports_hints === true,
     maxHints: typeof body.max_hints === 'number' && body.supports_hints === true ? body.max_hints : 0,
+    limits: toLimits(body),
   };
+}
+
+/** GET /api/health: the gateway's result lifetime and upload limit (answered with 503 too, when degraded). */
+export async function fetchGatewayInfo(signal?: AbortSignal): Promise<GatewayInfo> {
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(`${API_BASE}/health`), { headers: { Accept: 'application/json' }, signal });
+  } catch {
+    throw new ApiError('network_error', 'The server could not be reached.');
+  }
+  const text = await response.text();
+  let body: Record<string, unknown>;
+  try {
+    body = asObject(JSON.parse(text));
+  } catch {
+    throw parseError(response.status, text, response.headers.get('Retry-After'));
+  }
+  const limits = asObject(asObject(body.gateway).limits);
+  if (!response.ok && !('limits' in asObject(body.gateway))) {
+    throw parseError(response.status, text, response.headers.get('Retry-After'));
+  }
+  return { resultTtlS: asNumber(limits.result_ttl_s), maxUploadBytes: asNumber(limits.max_upload_bytes) };
 }
 
 /** The bytes of a stored result (to convert it to another format in the browser). */
@@ -214,4 +282,4 @@ export async function fetchImageBlob(url: string): Promise<Blob> {
   return response.blob();
 }
 
-export const colorizerApi: ColorizerApi = { colorizeImage, fetchModelInfo, fetchImageBlob };
+export const colorizerApi: ColorizerApi = { colorizeImage, fetchModelInfo, fetchGatewayInfo, fetchImageBlob };

@@ -1,4 +1,4 @@
-import type { ColorizeOptions, ColorizeResult, ColorizerApi, ModelInfo } from '../api/colorizer';
+import type { ColorizeOptions, ColorizeResult, ColorizerApi, GatewayInfo, ModelInfo } from '../api/colorizer';
 
 export interface PendingCall {
   file: File;
@@ -14,7 +14,20 @@ export const DEFAULT_MODEL: ModelInfo = {
   description: 'ResNet18 U-Net cGAN',
   supportsHints: true,
   maxHints: 64,
+  // What GET /v1/model of a service with default settings answers (as parsed by api/colorizer.ts).
+  limits: {
+    maxUploadBytes: 20 * 1024 * 1024,
+    maxPixels: 50_000_000,
+    renderSizeMin: 64,
+    renderSizeMax: 1024,
+    formatNames: ['JPEG', 'PNG', 'WEBP', 'TIFF', 'BMP', 'GIF'],
+    mediaTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'image/bmp', 'image/gif'],
+    extensions: ['.bmp', '.gif', '.jfif', '.jpe', '.jpeg', '.jpg', '.png', '.tif', '.tiff', '.webp'],
+  },
 };
+
+/** What GET /api/health of a gateway with default settings answers. */
+export const DEFAULT_GATEWAY: GatewayInfo = { resultTtlS: 3600, maxUploadBytes: 20 * 1024 * 1024 };
 
 export function resultFor(name: string, overrides: Partial<ColorizeResult> = {}): ColorizeResult {
   const stem = name.replace(/\.[^.]+$/, '');
@@ -41,7 +54,10 @@ export function resultFor(name: string, overrides: Partial<ColorizeResult> = {})
  * each colorize call waits until the test resolves or rejects it, so the test can
  * look at every state in between.
  */
-export function createFakeApi({ model = DEFAULT_MODEL as ModelInfo | Error | (ModelInfo | Error)[] } = {}) {
+export function createFakeApi({
+  model = DEFAULT_MODEL as ModelInfo | Error | (ModelInfo | Error)[],
+  gateway = DEFAULT_GATEWAY as GatewayInfo | Error,
+} = {}) {
   const calls: PendingCall[] = [];
   // One answer per call of fetchModelInfo (the last one repeats).
   const modelAnswers = Array.isArray(model) ? [...model] : [model];
@@ -54,6 +70,7 @@ export function createFakeApi({ model = DEFAULT_MODEL as ModelInfo | Error | (Mo
       const answer = modelAnswers.length > 1 ? modelAnswers.shift()! : modelAnswers[0];
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     },
+    fetchGatewayInfo: () => (gateway instanceof Error ? Promise.reject(gateway) : Promise.resolve(gateway)),
     fetchImageBlob: () => Promise.resolve(new Blob([new Uint8Array([137, 80, 78, 71])], { type: 'image/png' })),
   };
   return { api, calls };

@@ -99,9 +99,6 @@ function colorizeHandler({ pool, store }) {
         if (typeof value === 'string') search.append(name, value);
       }
     }
-    // No colorization is spent on a result that could not be kept.
-    await store.assertWritable();
-
     // Read in full by the bufferUpload middleware (uploadBody.js), so it can go to another replica too.
     const body = req.uploadBody ?? Buffer.alloc(0);
     const headers = { ...forwardedHeaders(req), 'content-length': String(body.length) };
@@ -194,4 +191,15 @@ function translateError(err) {
   return err;
 }
 
-module.exports = { colorizeHandler, filenameFromDisposition, safeFilename };
+/**
+ * Middleware before the upload is read: 503 result_store_unavailable when results
+ * cannot be kept, so no upload is read and no colorization spent on one.
+ */
+function resultStoreWritable({ store }) {
+  return async function storeWritable(req, res, next) {
+    await store.assertWritable();
+    next();
+  };
+}
+
+module.exports = { colorizeHandler, resultStoreWritable, filenameFromDisposition, safeFilename };

@@ -7,7 +7,7 @@ const pkg = require('../../package.json');
  * inference replicas', each checked now. 200 when at least one replica is READY
  * and the result store works, 503 otherwise (the body says why).
  */
-function healthHandler({ pool, store, startedAt }) {
+function healthHandler({ pool, store, startedAt, resultTtlMs }) {
   return async function health(req, res) {
     const [results] = await Promise.all([store.health(), pool.refresh()]);
     const inference = pool.report();
@@ -20,6 +20,9 @@ function healthHandler({ pool, store, startedAt }) {
         version: pkg.version,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
         results,
+        // What a client may want to know: how long a result stays, the largest upload
+        // (the inference service's limit, null while no replica has answered).
+        limits: { result_ttl_s: Math.round(resultTtlMs / 1000), max_upload_bytes: pool.knownUploadLimitBytes() },
       },
       inference,
     });

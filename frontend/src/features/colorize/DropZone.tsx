@@ -1,6 +1,6 @@
 import { useId, useState, type DragEvent } from 'react';
 
-import { ACCEPT_ATTRIBUTE, ACCEPTED_FORMATS_TEXT, formatBytes, MAX_UPLOAD_BYTES } from './validateFile';
+import { acceptAttribute, formatBytes, formatsText, useLimits } from './limits';
 
 interface DropZoneProps {
   onFiles: (files: File[]) => void;
@@ -16,6 +16,9 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
   const [dragging, setDragging] = useState(false);
   const inputId = useId();
   const hintId = useId();
+  const limits = useLimits();
+  const formats = formatsText(limits);
+  const upTo = limits.maxUploadBytes === null ? '' : `, up to ${formatBytes(limits.maxUploadBytes)} each`;
 
   function onDragOver(event: DragEvent) {
     if (!hasFiles(event)) return;
@@ -55,7 +58,7 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
         className="visually-hidden"
         type="file"
         multiple
-        accept={ACCEPT_ATTRIBUTE}
+        accept={acceptAttribute(limits)}
         aria-describedby={hintId}
         onChange={(event) => {
           const files = Array.from(event.target.files ?? []);
@@ -68,8 +71,8 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
         Choose images
       </label>
       <p id={hintId} className="dropzone__hint">
-        {ACCEPTED_FORMATS_TEXT}, up to {formatBytes(MAX_UPLOAD_BYTES)} each. Several at once is fine; you can also paste
-        an image.
+        {formats ?? 'Photos'}
+        {upTo}. Several at once is fine; you can also paste an image.
       </p>
     </section>
   );

@@ -2,9 +2,10 @@ import { useId } from 'react';
 
 import type { ColorizerApi } from '../../api/colorizer';
 import { describeError, isRetryable } from './errorMessages';
+import { useLimits } from './limits';
 import { ResultView } from './ResultView';
 import type { QueueItem } from './useColorizeQueue';
-import { formatBytes } from './validateFile';
+import { formatBytes } from './limits';
 
 interface QueueCardProps {
   item: QueueItem;
@@ -26,6 +27,7 @@ const STATUS_LABEL: Record<QueueItem['status'], string> = {
 
 /** One image in the queue, from waiting to colorized (or why it failed). */
 export function QueueCard({ item, api, maxHints, onRemove, onRetry }: QueueCardProps) {
+  const limits = useLimits();
   const titleId = useId();
   const { file, status } = item;
   const percent = Math.round(item.progress * 100);
@@ -86,7 +88,7 @@ export function QueueCard({ item, api, maxHints, onRemove, onRetry }: QueueCardP
             )}
             {status === 'failed' && item.errorCode && (
               <div className="card__problem">
-                <p role="alert">{describeError(item.errorCode)}</p>
+                <p role="alert">{describeError(item.errorCode, limits)}</p>
                 {isRetryable(item.errorCode) && (
                   <button type="button" className="button" onClick={() => onRetry(item.key)}>
                     Try again

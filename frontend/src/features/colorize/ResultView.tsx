@@ -4,6 +4,7 @@ import type { ColorizeResult, ColorizerApi } from '../../api/colorizer';
 import { CompareSlider } from './CompareSlider';
 import { DownloadControls } from './DownloadControls';
 import { describeError } from './errorMessages';
+import { keptForText, useLimits } from './limits';
 import { HintEditor } from './HintEditor';
 import { PinPanel } from './PinPanel';
 import { colourAt } from './pixelColour';
@@ -62,6 +63,7 @@ export function ResultView({
   const [view, setView] = useState<View>('slider');
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const editorImage = useRef<HTMLImageElement>(null);
+  const limits = useLimits();
   const steering = useSteering({ api, file, renderSize, baseResult: result, maxPins: maxHints });
   const shown = steering.result;
   const expired = useExpired(shown.expiresAtMs);
@@ -144,7 +146,7 @@ export function ResultView({
       </p>
       {steering.errorCode && (
         <p className="result__steering-problem" role="alert">
-          The colours could not be updated. {describeError(steering.errorCode)}
+          The colours could not be updated. {describeError(steering.errorCode, limits)}
         </p>
       )}
 
@@ -175,7 +177,7 @@ export function ResultView({
         </dl>
         {expired ? (
           <div className="result__expired">
-            <p role="status">This result has been deleted from the server (results are kept for one hour).</p>
+            <p role="status">This result has been deleted from the server (results are kept {keptForText(limits)}).</p>
             <button type="button" className="button" onClick={onColorizeAgain}>
               Colorize again
             </button>

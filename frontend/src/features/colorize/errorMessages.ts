@@ -1,13 +1,29 @@
-import { formatBytes, MAX_UPLOAD_BYTES, ACCEPTED_FORMATS_TEXT } from './validateFile';
+import { formatBytes, formatsText, keptForText, type Limits } from './limits';
+
+/** The messages that state a limit: worded with the limits the server gave (or without a number). */
+function limitMessages(limits: Limits): Record<string, string> {
+  const formats = formatsText(limits);
+  const megapixels = limits.maxPixels === null ? null : Math.floor(limits.maxPixels / 1_000_000);
+  return {
+    payload_too_large:
+      limits.maxUploadBytes === null
+        ? 'This file is too large to upload.'
+        : `This file is too large to upload. The limit is ${formatBytes(limits.maxUploadBytes)}.`,
+    unsupported_media_type: formats
+      ? `This file type is not supported. Please use ${formats}.`
+      : 'This file type is not supported. Please use a common image format such as JPEG or PNG.',
+    image_too_large:
+      megapixels === null
+        ? 'This image has too many pixels to colorize. Please scale it down and try again.'
+        : `This image has too many pixels to colorize. Please scale it down (under ${megapixels} megapixels) and try again.`,
+    not_found: `This result is no longer available (results are kept ${keptForText(limits)}). Please colorize the image again.`,
+  };
+}
 
 /** Plain-words explanations of the API's error codes (never the raw JSON). */
 const MESSAGES: Record<string, string> = {
   missing_image: 'No image arrived at the server. Please choose the file again.',
   invalid_image: 'This file could not be read as an image. It may be damaged, or not really an image.',
-  payload_too_large: `This file is too large to upload. The limit is ${formatBytes(MAX_UPLOAD_BYTES)}.`,
-  unsupported_media_type: `This file type is not supported. Please use ${ACCEPTED_FORMATS_TEXT}.`,
-  image_too_large:
-    'This image has too many pixels to colorize. Please scale it down (under 50 megapixels) and try again.',
   invalid_parameter: 'One of the settings was not accepted. Try again with the default settings.',
   busy: 'The colorizer is busy with other images right now. Please try again in a few seconds.',
   not_ready: 'The colorizer is still starting up. Please try again in a moment.',
@@ -18,7 +34,6 @@ const MESSAGES: Record<string, string> = {
   result_too_large: 'The colorized image is too large to keep. Please try a smaller image.',
   result_store_unavailable: 'The server cannot keep results right now. Please try again in a little while.',
   request_timeout: 'The upload took too long and was stopped. Check your connection and try again.',
-  not_found: 'This result is no longer available (results are kept for one hour). Please colorize the image again.',
   network_error: 'The server could not be reached. Check your connection and try again.',
   bad_response: 'The server sent an answer the app does not understand. Please try again.',
   aborted: 'The upload was cancelled.',
@@ -40,8 +55,13 @@ const RETRYABLE = new Set([
   'internal_error',
 ]);
 
-export function describeError(code: string): string {
-  return MESSAGES[code] ?? 'Something went wrong while colorizing this image. Please try again.';
+/** `limits`: what the server said it accepts (limits.ts), for the messages that name a limit. */
+export function describeError(code: string, limits: Limits): string {
+  return (
+    limitMessages(limits)[code] ??
+    MESSAGES[code] ??
+    'Something went wrong while colorizing this image. Please try again.'
+  );
 }
 
 export function isRetryable(code: string): boolean {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
+import type { Limits } from './limits';
 import { checkFile } from './validateFile';
 
 export type ItemStatus = 'queued' | 'uploading' | 'colorizing' | 'done' | 'failed' | 'rejected';
@@ -67,9 +68,9 @@ function reducer(items: QueueItem[], action: Action): QueueItem[] {
 
 let keyCounter = 0;
 
-function newItem(file: File): QueueItem {
+function newItem(file: File, limits: Limits): QueueItem {
   keyCounter += 1;
-  const rejection = checkFile(file);
+  const rejection = checkFile(file, limits);
   return {
     key: `item-${keyCounter}`,
     file,
@@ -90,7 +91,8 @@ const isActive = (item: QueueItem) => item.status === 'uploading' || item.status
  * service works on one image per core anyway, and a queue keeps it from
  * answering "busy").
  */
-export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefined) {
+/** `limits`: what the server accepts (limits.ts), read when files are added. */
+export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefined, limits: Limits) {
   const [items, dispatch] = useReducer(reducer, []);
   const activeKey = useRef<string | null>(null);
   const controllers = useRef(new Map<string, AbortController>());
@@ -100,9 +102,13 @@ export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefin
   useEffect(() => {
     renderSizeRef.current = renderSize;
   }, [renderSize]);
+  const limitsRef = useRef(limits);
+  useEffect(() => {
+    limitsRef.current = limits;
+  }, [limits]);
 
   const addFiles = useCallback((files: Iterable<File>) => {
-    const added = Array.from(files, newItem);
+    const added = Array.from(files, (file) => newItem(file, limitsRef.current));
     for (const item of added) if (item.previewUrl) previews.current.set(item.key, item.previewUrl);
     if (added.length) dispatch({ type: 'add', items: added });
     return added;

@@ -1,0 +1,83 @@
+"""What schemathesis needs to know beyond the OpenAPI document (SCHEMATHESIS_HOOKS).
+
+- Image bodies: a JSON Schema cannot say "a decodable image", so the generated
+  uploads come from here: small real images (random size, pixel mode and format).
+  Schemathesis uses them wherever the document says image/* (the raw body and the
+  multipart `image` field), and sends its own mutations as negative cases.
+- One rule that OpenAPI cannot express: an option may come in the query string or
+  as a form field, not in both with different values (that is 422 invalid_parameter
+  by design, as the document's description says); such cases are left out.
+- Time: a valid render_size is brought under 193 (a 1024 render of a thin image is
+  a multi-megapixel forward, seconds on a shared CPU); out-of-range values stay.
+"""
+
+from __future__ import annotations
+
+import io
+
+import schemathesis
+from hypothesis import strategies as st
+from PIL import Image
+
+# Media type -> Pillow format: each a format the service accepts.
+IMAGE_FORMATS = {
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/webp": "WEBP",
+    "image/gif": "GIF",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+}
+# Options that may be given in the query string or in the form.
+OPTIONS = ("render_size", "format", "quality", "vibrance", "hints")
+# The API's render_size range (inference_service.config) and the cap this run keeps to.
+RENDER_SIZE_RANGE = (64, 1024)
+RENDER_SIZE_CAP = 192
+
+
+@st.composite
+def _images(draw: st.DrawFn, pillow_format: str) -> bytes:
+    width = draw(st.integers(1, 48))
+    height = draw(st.integers(1, 48))
+    mode = draw(st.sampled_from(["L", "RGB"] if pillow_format == "JPEG" else ["L", "RGB", "RGBA"]))
+    if pillow_format == "BMP" and mode == "RGBA":
+        mode = "RGB"
+    shade = draw(st.integers(0, 255))
+    image = Image.new(mode, (width, height), shade if mode == "L" else (shade,) * len(mode))
+    # A second shade in one corner: something for the model to tell apart.
+    image.paste(255 - shade if mode == "L" else (255 - shade,) * len(mode), (0, 0, max(1, width // 2), max(1, height // 2)))
+    buffer = io.BytesIO()
+    image.save(buffer, format=pillow_format)
+    return buffer.getvalue()
+
+
+for _media_type, _pillow_format in IMAGE_FORMATS.items():
+    schemathesis.openapi.media_type(_media_type, _images(_pillow_format))
+
+
+@schemathesis.hook
+def filter_case(context, case) -> bool:
+    """Leave out a case that gives one option in the query string and in the form with different values."""
+    if not isinstance(case.body, dict) or not case.query:
+        return True
+    for name in OPTIONS:
+        if name in case.query and name in case.body and str(case.query[name]) != str(case.body[name]):
+            return False
+    return True
+
+
+def _cheaper(values: object) -> None:
+    if not isinstance(values, dict):
+        return
+    size = values.get("render_size")
+    low, high = RENDER_SIZE_RANGE
+    if isinstance(size, int) and not isinstance(size, bool) and low <= size <= high:
+        values["render_size"] = low + (size - low) % (RENDER_SIZE_CAP - low + 1)
+
+
+@schemathesis.hook
+def map_case(context, case):
+    """Keep valid render sizes small (see the module docstring)."""
+    _cheaper(case.query)
+    _cheaper(case.body)
+    return case

@@ -39,8 +39,8 @@ from PIL import Image
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact  # noqa: E402
-from model.cli import main as colorize_cli  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact
+from model.cli import main as colorize_cli
 
 ENGINES = ("local", "ray")
 

@@ -44,7 +44,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact
 
 PATHS = ("direct", "pass-through", "web app")
 
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in PATHS:
         p50, p95 = percentile(samples[name], 50), percentile(samples[name], 95)
         over50, over95 = p50 / direct_p50 - 1, p95 / direct_p95 - 1
-        paired = statistics.median(g - d for g, d in zip(samples[name], samples["direct"]))
+        paired = statistics.median(g - d for g, d in zip(samples[name], samples["direct"], strict=False))
         extra = "" if name == "direct" else f"{over50:>+15.1%}{over95:>+15.1%}{paired:>+12.1f}"
         print(f"{name:<14}{p50:>10.1f}{p95:>10.1f}{statistics.fmean(samples[name]):>10.1f}{extra}")
         if name != "direct" and over50 >= args.max_overhead:

@@ -37,10 +37,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+from torch import nn
 
-from model.generator import GeneratorConfig, UNetGenerator  # noqa: E402
+from model.generator import GeneratorConfig, UNetGenerator
 
 REQUIRED_SPEEDUP = 2.5
 FASTAI_INSTALL = "pip install --no-deps --target .bench/fastai -r benchmarks/requirements-fastai.txt"
@@ -122,7 +122,7 @@ def report(networks: dict[str, nn.Module], timings: dict[str, list[float]]) -> f
         )
     ours, reference = (timings[name] for name in networks)
     speedup = statistics.median(reference) / statistics.median(ours)
-    paired = statistics.median(r / o for o, r in zip(ours, reference))
+    paired = statistics.median(r / o for o, r in zip(ours, reference, strict=False))
     verdict = "meets" if speedup >= REQUIRED_SPEEDUP else "BELOW"
     print(
         f"  speed-up (median fastai / median ours): {speedup:.2f}x, required >= {REQUIRED_SPEEDUP}x: {verdict}  "

@@ -42,11 +42,17 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.bench_service import Server  # noqa: E402
-from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact, write_random_artifact  # noqa: E402
-from model.artifact import read_metadata  # noqa: E402
-from model.generator import GeneratorConfig  # noqa: E402
-from model.hints import HINT_INPUT_CHANNELS  # noqa: E402
+from benchmarks.bench_service import Server
+from benchmarks.harness import (
+    add_artifact_arguments,
+    percentile,
+    photo_like_jpeg,
+    resolve_artifact,
+    write_random_artifact,
+)
+from model.artifact import read_metadata
+from model.generator import GeneratorConfig
+from model.hints import HINT_INPUT_CHANNELS
 
 ROWS = ("plain", "hinted")
 

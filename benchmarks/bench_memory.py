@@ -35,7 +35,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact
 
 WORKERS = 2
 MAX_IMAGE_SIDE = 7000
@@ -62,7 +62,7 @@ def post(url: str, jpeg: bytes, timeout: float = 600) -> int:
     """POST until the answer is not 503 busy; the final status."""
     for _ in range(200):
         status = requests.post(f"{url}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"},
-                               timeout=timeout).status_code  # fmt: skip
+                               timeout=timeout).status_code
         if status != 503:
             return status
         time.sleep(0.2)
@@ -85,9 +85,9 @@ def main() -> int:
         port = free_port()
         log_path = Path(scratch) / "service.log"
         environ = {**os.environ, "COLORIZER_ARTIFACT": str(artifact), "COLORIZER_BIND": f"127.0.0.1:{port}",
-                   "COLORIZER_WORKERS": str(WORKERS), "PYTHONPATH": str(args.repo)}  # fmt: skip
+                   "COLORIZER_WORKERS": str(WORKERS), "PYTHONPATH": str(args.repo)}
         command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
-                   "inference_service:create_app()"]  # fmt: skip
+                   "inference_service:create_app()"]
         with open(log_path, "wb") as log:
             process = subprocess.Popen(command, cwd=args.repo, env=environ, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

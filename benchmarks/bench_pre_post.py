@@ -42,14 +42,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import torch
+from PIL import Image
 
-from benchmarks.harness import write_random_artifact  # noqa: E402
-from model.artifact import default_artifact_path  # noqa: E402
-from model.lab import rgb_to_lab  # noqa: E402
-from model.preprocessing import compose, prepare, render_shape  # noqa: E402
+from benchmarks.harness import write_random_artifact
+from model.artifact import default_artifact_path
+from model.lab import rgb_to_lab
+from model.preprocessing import compose, prepare, render_shape
 
 REQUIRED_SPEEDUP = 4.0
 MEMORY_LIMIT_MB = 2048

@@ -29,9 +29,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import torch  # noqa: E402
+import torch
 
-from training.throughput import (  # noqa: E402
+from training.throughput import (
     V1_IMAGES_PER_S,
     host_sync_in_step,
     matmul_rate,

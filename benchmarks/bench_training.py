@@ -23,12 +23,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import torch  # noqa: E402
+import torch
 
-from benchmarks.bench_generator import build_fastai_reference  # noqa: E402
-from model.discriminator import PatchDiscriminator  # noqa: E402
-from model.generator import UNetGenerator  # noqa: E402
-from training.throughput import make_nets, step_throughput  # noqa: E402
+from benchmarks.bench_generator import build_fastai_reference
+from model.discriminator import PatchDiscriminator
+from model.generator import UNetGenerator
+from training.throughput import make_nets, step_throughput
 
 REQUIRED_SPEEDUP = 2.5
 

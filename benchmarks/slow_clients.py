@@ -36,7 +36,7 @@ class SlowClients:
     """`count` connections that each send one byte per `interval_s`, for at most `duration_s`."""
 
     def __init__(self, host: str, port: int, count: int, mode: str = "headers", path: str = "/v1/colorize",
-                 interval_s: float = 1.0, duration_s: float = 30.0, body_bytes: int = 1_000_000) -> None:  # fmt: skip
+                 interval_s: float = 1.0, duration_s: float = 30.0, body_bytes: int = 1_000_000) -> None:
         self.address = (host, port)
         self.count = count
         self.payload = _request_bytes(mode, path if mode == "body" else "/v1/health", body_bytes)
@@ -49,7 +49,7 @@ class SlowClients:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="slow-clients", daemon=True)
 
-    def __enter__(self) -> "SlowClients":
+    def __enter__(self) -> SlowClients:
         for _ in range(self.count):
             connection = socket.create_connection(self.address, timeout=5)
             connection.sendall(self.payload[: self.first])

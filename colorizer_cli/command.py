@@ -80,7 +80,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "prepare-data": Subcommand(
         "write a compact WebP copy of a photo folder", "train", _TRAIN_MODULES, (), _training("prepare-data")
     ),
-}  # fmt: skip
+}
 
 
 def package_version() -> str:
@@ -121,7 +121,7 @@ def _version_text() -> str:
 
         metadata = read_metadata(default_artifact_path())
         text += f"; default model: {metadata.name} {metadata.version}"
-    except Exception as error:  # --version must answer even when the model file is broken
+    except Exception as error:  # noqa: BLE001 - --version must answer even when the model file is broken
         text += f"; default model unreadable ({error})"
     return text
 
@@ -137,7 +137,7 @@ def _usage() -> str:
         ready = "" if not missing_for(name) else f"  [needs the {spec.extra} extra]"
         lines.append(f"  {name:<{width}}  {spec.summary}{ready}")
     lines += ["", "Extras: serve (REST service and colorize on ONNX Runtime, no torch), torch (the torch backend),",
-              "train (training, evaluation, export), dev (tests). Install one: " + _install_hint("serve")]  # fmt: skip
+              "train (training, evaluation, export), dev (tests). Install one: " + _install_hint("serve")]
     return "\n".join(lines)
 
 

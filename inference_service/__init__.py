@@ -12,7 +12,7 @@ __all__ = ["create_app"]
 
 def __getattr__(name: str):
     if name == "create_app":
-        from inference_service.app import create_app  # noqa: PLC0415 - lazy on purpose, see above
+        from inference_service.app import create_app  # lazy on purpose, see above
 
         return create_app
     raise AttributeError(f"module 'inference_service' has no attribute {name!r}")

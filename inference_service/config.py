@@ -73,7 +73,7 @@ class Settings:
         return Path(self.artifact) if self.artifact else default_artifact_path()
 
     @classmethod
-    def from_sources(cls, environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> "Settings":
+    def from_sources(cls, environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> Settings:
         """Defaults, then `COLORIZER_*` variables from `environ`, then `overrides` (keys like `MAX_PIXELS`)."""
         environ = os.environ if environ is None else environ
         overrides = overrides or {}

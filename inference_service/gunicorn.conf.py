@@ -131,7 +131,7 @@ def post_fork(server, worker):
     when it loads the model; neither is imported here, so a torch-free install works.
     """
     os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
-    from inference_service import memory, protocol_errors  # noqa: PLC0415 - in the worker, after the fork
+    from inference_service import memory, protocol_errors  # in the worker, after the fork
 
     memory.tune_allocator()
     protocol_errors.install()

@@ -32,7 +32,7 @@ INPUT_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF") +
 _COLORIZER_MODES = {
     "1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr",
     "I", "I;16", "I;16L", "I;16B", "I;16N", "F",
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def _thread_pool():
     with _lock:
         # Created lazily in the process that uses it: a pool made before a fork has no threads after it.
         if _pool is None or _pool_pid != os.getpid():
-            from gevent.threadpool import ThreadPool  # noqa: PLC0415 - only under the gevent worker
+            from gevent.threadpool import ThreadPool  # only under the gevent worker
 
             _pool = ThreadPool(_pool_size)
             _pool_pid = os.getpid()

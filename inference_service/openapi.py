@@ -30,7 +30,7 @@ def _header(description: str, schema: dict) -> dict:
 
 def build_openapi(settings: Settings) -> dict:
     """The whole document as a JSON-ready dict."""
-    formats = list(OUTPUT_FORMATS) + ["jpg"]
+    formats = [*list(OUTPUT_FORMATS), "jpg"]
     option_properties = {
         "render_size": {
             "type": "integer",

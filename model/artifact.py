@@ -73,7 +73,7 @@ class ArtifactMetadata:
         }
 
     @classmethod
-    def from_dict(cls, values: dict, source: str = "artifact") -> "ArtifactMetadata":
+    def from_dict(cls, values: dict, source: str = "artifact") -> ArtifactMetadata:
         version = values.get("format_version")
         if version != ARTIFACT_FORMAT_VERSION:
             raise ArtifactError(

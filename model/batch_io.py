@@ -226,7 +226,7 @@ def colorize_files(
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
     results = _colorize_each(colorizer, list(decoded.values()), render_size) if decoded else []
-    for index, result in zip(decoded, results):
+    for index, result in zip(decoded, results, strict=False):
         item = inputs[index]
         decoded[index].close()
         try:

@@ -93,7 +93,7 @@ class MicroBatcher:
                 self._close(key, group)
             try:
                 group.outputs = self._forward(np.stack(group.items))
-            except BaseException as error:  # every member must hear of it, not only the leader
+            except BaseException as error:  # noqa: BLE001 - every member must hear of it, not only the leader
                 group.error = error
             finally:
                 group.done.set()

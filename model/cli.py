@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from model.artifact import ArtifactError, default_artifact_path
 from model.backends import BACKENDS
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
             progress.close()
     summary = {
         "engine": args.engine,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "interrupted": interrupted,
         "inputs": len(inputs),
         "skipped_existing": skipped,

@@ -72,7 +72,7 @@ class Colorizer:
         propagation: Propagation | None = DEFAULT_PROPAGATION,
         batch_wait_s: float = 0.0,
         max_batch: int = DEFAULT_MAX_BATCH,
-    ) -> "Colorizer":
+    ) -> Colorizer:
         """Load an artifact (default: $COLORIZER_ARTIFACT or the shipped model) on a backend.
 
         `path` may name the .safetensors artifact or its .onnx file; `backend` is

@@ -97,7 +97,7 @@ class UNetGenerator(nn.Module):
         # Skips, from deep to shallow: layer3, layer2, layer1, stem, the input.
         skip_channels = (*reversed(_ENCODER_CHANNELS[:4]), self.config.in_channels)
         blocks, in_channels = [], _ENCODER_CHANNELS[4]
-        for skip, out in zip(skip_channels, self.config.decoder_channels):
+        for skip, out in zip(skip_channels, self.config.decoder_channels, strict=False):
             blocks.append(DecoderBlock(in_channels, skip, out))
             in_channels = out
         self.decoder = nn.ModuleList(blocks)
@@ -116,7 +116,7 @@ class UNetGenerator(nn.Module):
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
         stem, f1, f2, f3, f4 = self.encoder(x)
         out = f4
-        for block, skip in zip(self.decoder, (f3, f2, f1, stem, x)):
+        for block, skip in zip(self.decoder, (f3, f2, f1, stem, x), strict=False):
             out = block(out, skip)
         ab = torch.tanh(self.head(out))
         return ab[..., :height, :width]

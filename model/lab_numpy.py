@@ -78,7 +78,7 @@ class LabNormalization:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "LabNormalization":
+    def from_dict(cls, values: dict) -> LabNormalization:
         return cls(**{key: float(values[key]) for key in ("l_center", "l_scale", "ab_scale")})
 
 

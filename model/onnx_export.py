@@ -89,7 +89,7 @@ def export_onnx(
         program = torch.onnx.export(
             generator, (example,), dynamo=True, dynamic_shapes=shapes, input_names=[INPUT_NAME],
             output_names=[OUTPUT_NAME], optimize=True, verbose=False,
-        )  # fmt: skip
+        )
     model = program.model_proto
     if half_precision:
         _store_weights_in_float16(model)
@@ -105,7 +105,7 @@ def export_onnx(
             f"float32 (batch, {channels}, height, width), height and width multiples of {RENDER_MULTIPLE}: "
             "channel 0 is normalised L, channels 1..3 (hint models) the hint a, hint b and mask planes"
         ),
-    })  # fmt: skip
+    })
     onnx.checker.check_model(model)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
@@ -152,7 +152,7 @@ def _store_weights_in_float16(model) -> None:
         half = numpy_helper.from_array(values.astype(np.float16), half_name)
         initializer.CopyFrom(half)
         casts.append(helper.make_node("Cast", [half_name], [half_name.removesuffix("__float16")],
-                                      to=onnx.TensorProto.FLOAT, name=f"{half_name}__cast"))  # fmt: skip
+                                      to=onnx.TensorProto.FLOAT, name=f"{half_name}__cast"))
     # Casts first keeps the node list topologically sorted.
     nodes = casts + list(graph.node)
     del graph.node[:]

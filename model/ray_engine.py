@@ -61,7 +61,7 @@ class ColorizeWorker:
         self.render_size = render_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        items = [InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"])]
+        items = [InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"], strict=False)]
         outcomes = colorize_files(self.colorizer, items, self.output, self.render_size)
         return {
             "url": np.asarray([item.url for item in items], dtype=object),
@@ -128,7 +128,7 @@ def run_ray(
         progress.update()
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
             failed = [Failure(str(url), str(code), str(message))
-                      for url, code, message in zip(batch["url"], batch["code"], batch["message"]) if code]
+                      for url, code, message in zip(batch["url"], batch["code"], batch["message"], strict=False) if code]
             failures.extend(failed)
             progress.update(done=len(batch["url"]), failed=len(failed), name=str(batch["url"][-1]))
     finally:

@@ -34,7 +34,7 @@ class TorchBackend:
         self.threads = torch.get_num_threads()
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "auto", threads: int = 0) -> "TorchBackend":
+    def load(cls, path: str | Path, device: str | torch.device = "auto", threads: int = 0) -> TorchBackend:
         """Rebuild the generator from an artifact on `device` ("auto": CUDA when present)."""
         if threads:
             # Process-wide in torch: the service sets it once per worker.

@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field, fields
 from model.hints import HINT_INPUT_CHANNELS
 from training.hints import HintSimulation
 
-
 # torch.compile modes: "reduce-overhead" captures CUDA graphs.
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
 
@@ -103,6 +102,6 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})

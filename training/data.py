@@ -77,7 +77,7 @@ def scan_folder(root: str | Path, min_side: int, workers: int = 8) -> ScanResult
     candidates = list_images(root)
     result = ScanResult()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for path, reason in zip(candidates, pool.map(lambda p: check_image(p, min_side), candidates)):
+        for path, reason in zip(candidates, pool.map(lambda p: check_image(p, min_side), candidates), strict=False):
             if reason is None:
                 result.files.append(path)
             else:

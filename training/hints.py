@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
-
-import numpy as np
 
 from model.generator import input_convolutions
 from model.hints import HINT_PATCH_SIZE, HINT_PLANES, MAX_HINTS, Hint
@@ -156,7 +155,7 @@ def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: torch.
 
     def after_step(*_) -> None:
         with torch.no_grad():
-            for (parameter, channels), old in zip(targets, saved):
+            for (parameter, channels), old in zip(targets, saved, strict=False):
                 part = parameter[:, channels]
                 parameter[:, channels] = old + (part - old) * scale
 

@@ -42,7 +42,7 @@ def prepare_folder(
     targets = [out_dir / path.relative_to(data_dir).with_suffix(".webp") for path in files]
     counts: dict[str, int] = {"written": 0}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = pool.map(lambda pair: _convert(pair[0], pair[1], size, crop, quality), zip(files, targets))
+        jobs = pool.map(lambda pair: _convert(pair[0], pair[1], size, crop, quality), zip(files, targets, strict=False))
         for reason in tqdm(jobs, total=len(files), unit="img", desc="prepare"):
             key = "written" if reason is None else f"skipped {reason}"
             counts[key] = counts.get(key, 0) + 1

@@ -89,7 +89,7 @@ class MetricSums:
         return {"sums": {name: float(total) for name, total in self.sums.items()}, "count": self.count}
 
     @classmethod
-    def from_state(cls, state: dict) -> "MetricSums":
+    def from_state(cls, state: dict) -> MetricSums:
         sums = cls()
         sums.sums.update(state["sums"])
         sums.count = int(state["count"])
@@ -107,7 +107,7 @@ class MetricSums:
             return {}
         device = next((v.device for v in self.sums.values() if isinstance(v, torch.Tensor)), torch.device("cpu"))
         totals = self.packed(names, device).tolist()  # the one synchronisation
-        return {name: total / max(self.count, 1) for name, total in zip(names, totals[:-1])}
+        return {name: total / max(self.count, 1) for name, total in zip(names, totals[:-1], strict=False)}
 
 
 def split_lab(batch: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

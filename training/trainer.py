@@ -25,18 +25,18 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from model.artifact import load_artifact
-from model.torch_backend import resolve_device
 from model.discriminator import PatchDiscriminator
 from model.generator import GeneratorConfig, build_generator, expand_input_channels
 from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
+from model.torch_backend import resolve_device
 from training.checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
-from training.config import TrainConfig
 from training.colour_losses import ab_histogram, rebalancing_weights
+from training.config import TrainConfig
 from training.data import PhotoDataset, ScanResult, list_images, scan_folder, split_validation
 from training.device_data import DecodedPhotos, DevicePhotos, chunked, decode_photos, device_batches
+from training.distributed import DistributedContext, all_reduce_sum, barrier, init_distributed, shutdown_distributed
 from training.ema import WeightEMA
 from training.hints import scale_hint_input_updates
-from training.distributed import DistributedContext, all_reduce_sum, barrier, init_distributed, shutdown_distributed
 from training.plots import plot_curves, save_sample_grid
 from training.run_files import (
     TensorBoardLog,
@@ -516,7 +516,7 @@ class Trainer:
         names = sorted(sums.sums)
         packed = all_reduce_sum(sums.packed(names, self.device), self.context).tolist()
         total = max(packed[-1], 1.0)
-        return {n: v / total for n, v in zip(names, packed[:-1])}
+        return {n: v / total for n, v in zip(names, packed[:-1], strict=False)}
 
     def _validate(self, epoch: int) -> dict[str, float]:
         phase = self.config.phase_of(epoch)
@@ -535,7 +535,7 @@ class Trainer:
             predicted = validation_step(batch, nets, phase, self.config.lambda_l1, sums)
             if len(samples) < self.config.sample_count:
                 truth = batch if batch.dtype == torch.uint8 else (batch * 255).round().to(torch.uint8)
-                samples.extend(zip(truth.cpu(), predicted.cpu()))
+                samples.extend(zip(truth.cpu(), predicted.cpu(), strict=False))
         self._samples = samples[: self.config.sample_count]
         return self._reduce(sums)
 

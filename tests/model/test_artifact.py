@@ -10,7 +10,7 @@ from tests.conftest import TINY_GENERATOR
 
 
 def _metadata(**overrides):
-    values = dict(name="unit", version="1.2.3", generator=TINY_GENERATOR, render_size=96)
+    values = {"name": "unit", "version": "1.2.3", "generator": TINY_GENERATOR, "render_size": 96}
     values.update(overrides)
     return ArtifactMetadata(**values)
 
@@ -77,7 +77,7 @@ def test_missing_tensor_names_the_file_and_tensor(tmp_path):
 def test_unreadable_file_is_a_clear_error(tmp_path, content):
     path = tmp_path / "broken.safetensors"
     path.write_bytes(content)
-    with pytest.raises(ArtifactError, match="broken.safetensors"):
+    with pytest.raises(ArtifactError, match=r"broken\.safetensors"):
         load_artifact(path)
 
 

@@ -97,7 +97,7 @@ def test_the_shipped_onnx_file_is_derived_from_the_shipped_artifact():
     # The weights are the artifact's float16 values (batch norms may be folded into the
     # convolutions): every stored tensor is float16 and the parameter count matches.
     with safe_open(str(DEFAULT_ARTIFACT_PATH), framework="numpy") as handle:
-        shapes = [handle.get_slice(key).get_shape() for key in handle.keys() if not key.endswith(_BN_STATISTICS)]
+        shapes = [handle.get_slice(key).get_shape() for key in handle if not key.endswith(_BN_STATISTICS)]
     artifact_weights = sum(int(np.prod(shape)) for shape in shapes if shape)
     onnx_weights = [tensor for tensor in model.graph.initializer if tensor.dims and np.prod(tensor.dims) > 1]
     assert {tensor.data_type for tensor in onnx_weights} == {onnx.TensorProto.FLOAT16}
@@ -170,7 +170,7 @@ def test_the_onnx_path_imports_no_torch(tiny_pair):
     result = subprocess.run(
         [sys.executable, "-c", _TORCH_FREE_SCRIPT, str(tiny_pair)], cwd=REPO_ROOT, capture_output=True, text=True,
         timeout=120, check=False,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     backends, torch_modules = result.stdout.strip().splitlines()[-2:]
     assert backends == "onnx onnx cpu"

@@ -123,7 +123,7 @@ def test_an_unwritable_output_is_named_as_the_problem(tiny_artifact, tmp_path, c
     out = tmp_path / "out"
     (out / "photo-colorized.png").mkdir(parents=True)
     assert main([str(source), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu",
-                 "--overwrite"]) == 1  # fmt: skip
+                 "--overwrite"]) == 1
     err = capsys.readouterr().err
     assert "the output" in err and "photo-colorized.png could not be written" in err
     assert "decoded" not in err and "not a readable image" not in err

@@ -11,9 +11,9 @@ from skimage import color
 from model.artifact import load_artifact
 from model.colorizer import Colorizer
 from model.generator import expand_input_channels
-from model.torch_backend import TorchBackend
 from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError
 from model.preprocessing import lightness_of, render_shape
+from model.torch_backend import TorchBackend
 from tests.conftest import make_photo
 
 
@@ -87,7 +87,7 @@ def test_exif_orientation_is_applied(colorizer):
 def test_batch_equals_one_by_one(colorizer):
     images = [make_photo(64, 48, seed=1).convert("L"), make_photo(30, 90, seed=2).convert("L"), make_photo(64, 48, seed=3)]
     batched = colorizer.colorize_batch(images)
-    for image, result in zip(images, batched):
+    for image, result in zip(images, batched, strict=False):
         single = colorizer.colorize(image)
         assert np.abs(np.asarray(single, dtype=np.int16) - np.asarray(result, dtype=np.int16)).max() <= 1
 

@@ -41,7 +41,7 @@ def test_prepare_gives_float32_lightness_for_gray_and_colour():
     for image in (make_photo(20, 10), make_photo(20, 10).convert("L")):
         lightness = prepare(image).lightness
         assert lightness.shape == (10, 20) and lightness.dtype == np.float32
-        assert 0 <= float(lightness.min()) and float(lightness.max()) <= 100
+        assert float(lightness.min()) >= 0 and float(lightness.max()) <= 100
 
 
 @pytest.mark.parametrize(

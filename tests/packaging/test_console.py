@@ -20,7 +20,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "colorizer_cli", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
         check=False,
-    )  # fmt: skip
+    )
 
 
 def test_version_names_the_distribution_backends_and_model():
@@ -52,7 +52,7 @@ def test_subcommand_help_comes_from_the_underlying_parsers():
     ("subcommand", "hidden", "extra"),
     [("train", {"torch"}, "train"), ("evaluate", {"skimage"}, "train"), ("export", {"onnxscript"}, "train"),
      ("serve", {"gunicorn"}, "serve"), ("colorize", {"onnxruntime", "torch"}, "serve")],
-)  # fmt: skip
+)
 def test_a_missing_extra_is_named_with_its_install_command(monkeypatch, capsys, subcommand, hidden, extra):
     installed = command._installed
     monkeypatch.setattr(command, "_installed", lambda module: module not in hidden and installed(module))
@@ -69,7 +69,7 @@ def test_colorize_subcommand_writes_the_files(tiny_artifact, tmp_path):
     source.parent.mkdir()
     make_photo(50, 40).convert("L").save(source)
     result = _run("colorize", str(source.parent), "--out", str(tmp_path / "out"), "--artifact", str(tiny_artifact),
-                  "--device", "cpu", "--threads", "1")  # fmt: skip
+                  "--device", "cpu", "--threads", "1")
     assert result.returncode == 0, result.stderr
     assert "on torch (cpu)" in result.stderr  # the tiny artifact has no ONNX file
     with Image.open(tmp_path / "out" / "old-colorized.png") as output:

@@ -255,7 +255,7 @@ CORPUS = [
     [Case("avif", 200, raw=lambda: encode(make_photo(40, 30), "AVIF"), content_type="image/avif", size=(40, 30))]
     if features.check("avif")
     else []
-)  # fmt: skip
+)
 
 
 def test_the_corpus_is_big_enough():

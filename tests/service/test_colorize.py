@@ -59,7 +59,7 @@ def test_raw_body_upload_works_and_a_colour_photo_keeps_its_own_lightness(client
     ("requested", "pillow_format", "media_type", "extension"),
     [("png", "PNG", "image/png", "png"), ("jpeg", "JPEG", "image/jpeg", "jpg"), ("JPG", "JPEG", "image/jpeg", "jpg"),
      ("webp", "WEBP", "image/webp", "webp")],
-)  # fmt: skip
+)
 def test_output_formats(client, requested, pillow_format, media_type, extension):
     jpeg = encode(make_photo(50, 40).convert("L"), "JPEG")
     response = client.post(
@@ -110,7 +110,7 @@ def test_alpha_is_kept_in_png_and_webp(client):
         response = client.post(
             "/v1/colorize", query_string={"format": output, "quality": 100},
             data={"image": (io.BytesIO(encode(rgba, "PNG")), "logo.png")},
-        )  # fmt: skip
+        )
         result = _decoded(response)
         assert result.mode == "RGBA"
         kept = np.asarray(result.getchannel("A"), dtype=np.int16)
@@ -122,7 +122,7 @@ def test_jpeg_output_of_a_transparent_image_is_laid_on_white(client):
     response = client.post(
         "/v1/colorize", query_string={"format": "jpeg", "quality": 100}, data=encode(transparent, "PNG"),
         content_type="image/png",
-    )  # fmt: skip
+    )
     result = _decoded(response)
     assert result.mode == "RGB"
     assert np.asarray(result).min() > 240
@@ -152,7 +152,7 @@ def test_download_name_is_the_upload_stem_made_safe(client, filename, expected):
     [(None, "image"), ("", "image"), ("C:\\photos\\cat.jpg", "cat"), ("...", "image"), ("a\x00b\r\n.png", "a_b"),
      ('my"quote;.png', "my_quote"), ("x" * 300 + ".png", "x" * 100), ("\u202egpj.exe\u202d.jpg", "gpj.exe"),
      ("line\u2028sep\x85.png", "linesep"), ("\ufeffbom.png", "bom")],
-)  # fmt: skip
+)
 def test_original_stem(filename, stem):
     assert original_stem(filename) == stem
 
@@ -173,9 +173,9 @@ def test_one_structured_log_line_per_request(client):
     try:
         jpeg = encode(make_photo(90, 60).convert("L"), "JPEG")
         client.post("/v1/colorize?render_size=96", data=jpeg, content_type="image/jpeg",
-                    headers={"X-Request-Id": "log-me-1"})  # fmt: skip
+                    headers={"X-Request-Id": "log-me-1"})
         client.post("/v1/colorize", data=b"not an image", content_type="image/jpeg",
-                    headers={"X-Request-Id": "log-me-2"})  # fmt: skip
+                    headers={"X-Request-Id": "log-me-2"})
     finally:
         request_logger.removeHandler(collector)
     assert [line["request_id"] for line in collector.lines] == ["log-me-1", "log-me-2"]
@@ -195,7 +195,7 @@ def _frames(format: str) -> bytes:
     if format == "TIFF":  # multi-page
         return encode(first, "TIFF", save_all=True, append_images=[second])
     return encode(first.convert("RGB") if format == "WEBP" else first, format, save_all=True,
-                  append_images=[second.convert("RGB") if format == "WEBP" else second], duration=100, loop=0)  # fmt: skip
+                  append_images=[second.convert("RGB") if format == "WEBP" else second], duration=100, loop=0)
 
 
 @pytest.mark.parametrize("format", ["GIF", "WEBP", "PNG", "TIFF"])

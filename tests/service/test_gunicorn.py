@@ -14,9 +14,7 @@ from PIL import Image
 from skimage import color
 
 from tests.conftest import make_photo
-from tests.service.conftest import UPLOAD_LIMIT_OVER_HTTP as UPLOAD_LIMIT
-from tests.service.conftest import encode
-from tests.service.conftest import log_lines as _log_lines
+from tests.service.conftest import UPLOAD_LIMIT_OVER_HTTP as UPLOAD_LIMIT, encode, log_lines as _log_lines
 
 
 def _lightness(image: Image.Image) -> np.ndarray:
@@ -87,7 +85,7 @@ def test_raw_body_and_jpeg_output_over_http(server):
                                     headers={"Content-Type": "image/png"}, timeout=10), 422, "invalid_parameter"),
     ],
     ids=["404", "405", "400", "413", "422"],
-)  # fmt: skip
+)
 def test_errors_over_http_are_json(server, send, status, code):
     base, _, _ = server
     response = send(base)

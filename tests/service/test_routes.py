@@ -213,7 +213,7 @@ def test_model_metadata_shows_no_absolute_path(tmp_path):
         name="path-test", version="1", generator=TINY_GENERATOR, render_size=64,
         training={"data_dir": "/home/alice/private/photos", "init_from": "C:\\\\Users\\\\alice\\\\base.safetensors",
                   "relative": "runs/a"},
-    )  # fmt: skip
+    )
     artifact = save_artifact(tmp_path / "paths.safetensors", UNetGenerator(TINY_GENERATOR), metadata)
     body = make_service(artifact).test_client().get("/v1/model").get_json()
     assert body["training"]["data_dir"] == "photos" and body["training"]["init_from"] == "base.safetensors"

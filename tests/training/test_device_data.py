@@ -74,7 +74,7 @@ def test_augmented_batches_are_reproducible_and_match_the_gathered_photos_at_ful
     assert [b.tolist() for b in batches] == [[5, 1, 3], [0, 2, 4]]  # whole batches only
     first = photos.augmented(batches[0], epoch=2)
     assert first.shape == (3, 3, 24, 24) and first.dtype == torch.float32
-    assert 0 <= first.min() and first.max() <= 1
+    assert first.min() >= 0 and first.max() <= 1
     assert torch.equal(first, _photos(pixels).augmented(batches[0], epoch=2))
     assert not torch.equal(first, photos.augmented(batches[0], epoch=3))
     assert torch.equal(photos.gather(batches[1]), torch.from_numpy(pixels[[0, 2, 4]]).permute(0, 3, 1, 2).float() / 255)

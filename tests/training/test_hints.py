@@ -86,7 +86,7 @@ def test_hint_weights_get_scaled_updates_and_the_rest_do_not():
     scale_hint_input_updates(optimizers[1], scaled, 10.0)
     before = {k: v.clone() for k, v in plain.state_dict().items()}
     inputs = torch.rand(2, 4, 32, 32)
-    for net, optimizer in zip((plain, scaled), optimizers):
+    for net, optimizer in zip((plain, scaled), optimizers, strict=False):
         net(inputs).square().mean().backward()
         optimizer.step()
     plain_state, scaled_state = dict(plain.named_parameters()), dict(scaled.named_parameters())

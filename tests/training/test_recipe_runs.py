@@ -23,10 +23,10 @@ def _one_thread():
 
 
 def v2_config(train_dir, val_dir, out_dir, **overrides):
-    options = dict(
-        data_on_device=True, hints=True, ema_decay=0.5, gan_lr_decay_start=0.5, rebalanced_l1=True,
-        colourfulness_weight=0.5, l1_epochs=1, gan_epochs=2,
-    )
+    options = {
+        "data_on_device": True, "hints": True, "ema_decay": 0.5, "gan_lr_decay_start": 0.5, "rebalanced_l1": True,
+        "colourfulness_weight": 0.5, "l1_epochs": 1, "gan_epochs": 2,
+    }
     options.update(overrides)
     return tiny_config(train_dir, val_dir, out_dir, **options)
 

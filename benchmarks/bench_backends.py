@@ -28,6 +28,7 @@ import torch
 from PIL import Image
 
 from model.artifact import default_artifact_path
+from model.backends import Backend
 from model.colorizer import Colorizer
 from model.onnx_backend import OnnxBackend
 from model.preprocessing import lightness_of, resize_lightness
@@ -58,7 +59,7 @@ def _photos(folder: Path, count: int) -> list[Path]:
 
 def latency(artifact: Path, photo: Path, threads: int, repeats: int) -> dict[str, list[float]]:
     torch.set_num_threads(threads)
-    backends = {"onnx": OnnxBackend(artifact.with_suffix(".onnx"), threads=threads),
+    backends: dict[str, Backend] = {"onnx": OnnxBackend(artifact.with_suffix(".onnx"), threads=threads),
                 "torch": TorchBackend.load(artifact, device="cpu", threads=threads)}
     with Image.open(photo) as image:
         lightness = resize_lightness(lightness_of(image.convert("RGB")), (256, 256))

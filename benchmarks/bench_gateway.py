@@ -73,7 +73,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{process.args[0]} exited early:\n{log.read_text()[-3000:]}")
+            raise SystemExit(f"{process.args!r} exited early:\n{log.read_text()[-3000:]}")
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
@@ -155,6 +155,7 @@ class Client:
 
     def __init__(self, base_url: str) -> None:
         parsed = urllib.parse.urlsplit(base_url)
+        assert parsed.hostname is not None
         self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):

@@ -77,7 +77,7 @@ def build_fastai_reference(size: int, fastai_dir: Path) -> nn.Module:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # fastai's imports warn about deprecated torch.jit APIs
-            from fastai.vision.learner import create_unet_model
+            from fastai.vision.learner import create_unet_model  # type: ignore[import-not-found]  # optional: the comparison only
     except ImportError as error:
         raise SystemExit(
             f"fastai is not importable ({error}).\nInstall it for this benchmark only: .venv/bin/{FASTAI_INSTALL}"

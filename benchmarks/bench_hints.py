@@ -102,7 +102,7 @@ def _cores() -> int:
 
 def measure(url: str, jpeg: bytes, hints: str, requests_per_row: int, warmup: int) -> dict[str, dict[str, list[float]]]:
     """Request and inference milliseconds per row, the rows taking turns."""
-    samples = {row: {"request_ms": [], "inference_ms": []} for row in ROWS}
+    samples: dict[str, dict[str, list[float]]] = {row: {"request_ms": [], "inference_ms": []} for row in ROWS}
     fields = {"plain": {}, "hinted": {"hints": hints}}
     bodies: dict[str, bytes] = {}
     with requests.Session() as session:

@@ -38,6 +38,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -108,14 +109,15 @@ def run_ours(image: Image.Image, ab: torch.Tensor) -> tuple[Image.Image, dict[st
     start = time.perf_counter()
     prepared = prepare(image)
     prepared_at = time.perf_counter()
-    result = compose(prepared.lightness, ab, prepared.alpha)
+    result = compose(prepared.lightness, ab.numpy(), prepared.alpha)
     done = time.perf_counter()
     stages = {"L": prepared_at - start, "upsample + Lab->sRGB": done - prepared_at}
     return result, stages
 
 
 def run_skimage(image: Image.Image, ab_hwc: np.ndarray, float64: bool) -> tuple[Image.Image, dict[str, float]]:
-    from skimage import color, img_as_float32, transform
+    from skimage import color, transform
+    from skimage.util import img_as_float32
 
     start = time.perf_counter()
     pixels = np.asarray(image)
@@ -140,7 +142,7 @@ def compare(inputs: dict[str, Image.Image], ab: torch.Tensor, repeats: int, floa
     """Per input: lists of total seconds and of stage seconds for each path, interleaved."""
     ab_hwc = ab.permute(1, 2, 0).numpy()
     runners = {"ours": lambda image: run_ours(image, ab), "skimage": lambda image: run_skimage(image, ab_hwc, float64)}
-    results = {kind: {path: {"total": [], "stages": [], "output": None} for path in runners} for kind in inputs}
+    results: dict[str, dict[str, dict[str, Any]]] = {kind: {path: {"total": [], "stages": [], "output": None} for path in runners} for kind in inputs}
     for repeat in range(repeats):
         for kind, image in inputs.items():
             order = list(runners) if repeat % 2 == 0 else list(runners)[::-1]
@@ -210,8 +212,8 @@ def peak_memory_child(artifact: Path, image_path: Path) -> None:
 
 def measure_peak_memory(inputs: dict[str, Image.Image], artifact: Path | None, render_size: int) -> dict[str, float]:
     peaks = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
         if artifact is None:
             shipped = default_artifact_path()
             if shipped.is_file():

@@ -117,6 +117,7 @@ class Probes:
 def measure(url: str, args: argparse.Namespace, jpeg: bytes) -> tuple[Probes, Probes, int]:
     baseline = Probes(url, args.health_path, args.colorize_path, jpeg).run_for(args.baseline_s)
     target = urlsplit(url)
+    assert target.hostname is not None and target.port is not None
     attack_path = args.colorize_path if args.mode == "body" else args.health_path
     with SlowClients(target.hostname, target.port, args.clients, args.mode, attack_path,
                      duration_s=args.attack_s + 5) as slow:

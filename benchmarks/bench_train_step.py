@@ -107,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         floor = rate / flops[phase]
         print(f"  {'phase ' + str(phase):22s} {flops[phase] / 1e9:10.1f} {floor:12.0f} {floor / 3:10.0f} {V1_IMAGES_PER_S[phase]:9.0f}")
     print(f"  {'variant':22s} {'phase 1 img/s':>14s} {'x v1':>6s} {'% floor':>8s} {'phase 2 img/s':>14s} {'x v1':>6s} {'% floor':>8s}")
-    for variant, measured in rates.items():
+    for variant, variant_rates in rates.items():
         cells = []
         for phase in (1, 2):
-            cells.append(f"{measured[phase]:14.0f} {measured[phase] / V1_IMAGES_PER_S[phase]:6.2f} "
-                         f"{100 * measured[phase] * flops[phase] / rate:7.0f}%")
+            cells.append(f"{variant_rates[phase]:14.0f} {variant_rates[phase] / V1_IMAGES_PER_S[phase]:6.2f} "
+                         f"{100 * variant_rates[phase] * flops[phase] / rate:7.0f}%")
         print(f"  {variant:22s} {' '.join(cells)}")
     return 0
 

@@ -7,10 +7,12 @@ and with it torch, before it forks its workers.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["create_app"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "create_app":
         from inference_service.app import create_app  # lazy on purpose, see above
 

@@ -6,6 +6,8 @@ A test validates the document and checks that every route of the app is in it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
 from inference_service.imaging import DEFAULT_QUALITY, INPUT_FORMATS, OUTPUT_FORMATS
 from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE
@@ -73,7 +75,7 @@ def build_openapi(settings: Settings) -> dict:
         f"alpha kept). At most {settings.max_upload_bytes} bytes and {settings.max_pixels} pixels."
     )
     not_ready = _error_response("The model is loading (with Retry-After) or failed to load.", ["not_ready"], True)
-    document = {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Colorizer inference service",

@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import TextIO
 
 from flask import Flask, Response, g, request
 
@@ -45,12 +46,12 @@ class JsonFormatter(logging.Formatter):
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is now (test runners and gunicorn may swap it)."""
 
-    @property  # type: ignore[override]
-    def stream(self):
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

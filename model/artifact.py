@@ -27,7 +27,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from safetensors import SafetensorError, safe_open
 
@@ -182,7 +182,7 @@ def load_artifact(path: str | Path, device: str | torch.device = "cpu") -> tuple
     return generator, metadata
 
 
-def _open(path: Path, framework: str):
+def _open(path: Path, framework: str) -> Any:  # safetensors' handle has no public type
     if not path.is_file():
         raise ArtifactError(f"{path}: artifact file not found")
     try:
@@ -191,7 +191,7 @@ def _open(path: Path, framework: str):
         raise ArtifactError(f"{path}: not a readable safetensors artifact ({error})") from error
 
 
-def _metadata_of(handle, path: Path) -> ArtifactMetadata:
+def _metadata_of(handle: Any, path: Path) -> ArtifactMetadata:
     raw = (handle.metadata() or {}).get(METADATA_KEY)
     if raw is None:
         raise ArtifactError(f"{path}: no '{METADATA_KEY}' metadata in the safetensors header")

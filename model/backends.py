@@ -25,9 +25,12 @@ class Backend(Protocol):
     """The generator behind the Colorizer: normalised network input in, normalised ab out."""
 
     name: str
-    device: str
     metadata: ArtifactMetadata
     source: Path
+
+    @property
+    def device(self) -> str:
+        """Where the network runs: "cpu", "cuda:0", ..."""
 
     def run(self, inputs: np.ndarray) -> np.ndarray:
         """(B, in_channels, h, w) float32 -> (B, 2, h, w) float32 normalised ab."""

@@ -144,7 +144,8 @@ class Colorizer:
         """
         plane = self.metadata.lab.normalize_l(np.asarray(lightness, dtype=np.float32))[None]
         if self.supports_hints:
-            planes = paint_hints(hints, *plane.shape[1:], normalization=self.metadata.lab)
+            height, width = plane.shape[1:]
+            planes = paint_hints(hints, height, width, normalization=self.metadata.lab)
             plane = np.concatenate([plane, planes])
         return plane.astype(np.float32, copy=False)
 

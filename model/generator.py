@@ -50,6 +50,7 @@ class ResNet18Encoder(nn.Module):
 
     def __init__(self, in_channels: int) -> None:
         super().__init__()
+        self.config_in_channels = in_channels
         backbone = resnet18(weights=None)
         backbone.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
         self.stem = nn.Sequential(backbone.conv1, backbone.bn1, backbone.relu)
@@ -70,7 +71,7 @@ class ResNet18Encoder(nn.Module):
         """Load a torchvision `resnet18` state dict; the RGB first conv is summed to 1 channel."""
         state_dict = {k: v for k, v in state_dict.items() if not k.startswith("fc.")}
         conv1 = state_dict["conv1.weight"]
-        in_channels = self.stem[0].in_channels
+        in_channels = self.config_in_channels
         if conv1.shape[1] != in_channels:
             # Summing over RGB keeps the response to a grey input (R = G = B) unchanged.
             summed = conv1.sum(dim=1, keepdim=True)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -90,6 +91,7 @@ def export_onnx(
             generator, (example,), dynamo=True, dynamic_shapes=shapes, input_names=[INPUT_NAME],
             output_names=[OUTPUT_NAME], optimize=True, verbose=False,
         )
+    assert program is not None  # None only when exporting to a file name
     model = program.model_proto
     if half_precision:
         _store_weights_in_float16(model)
@@ -125,7 +127,7 @@ def _artifact_metadata_json(artifact: Path) -> str:
         return (handle.metadata() or {})[METADATA_KEY]
 
 
-def _set_metadata(model, values: dict[str, str]) -> None:
+def _set_metadata(model: Any, values: dict[str, str]) -> None:
     kept = [entry for entry in model.metadata_props if entry.key not in values]
     del model.metadata_props[:]
     model.metadata_props.extend(kept)
@@ -134,7 +136,7 @@ def _set_metadata(model, values: dict[str, str]) -> None:
         entry.key, entry.value = key, value
 
 
-def _store_weights_in_float16(model) -> None:
+def _store_weights_in_float16(model: Any) -> None:
     """Every float32 weight becomes a float16 initializer followed by a Cast back to float32.
 
     ONNX Runtime folds the Casts when it loads the file, so inference stays float32.
@@ -159,7 +161,7 @@ def _store_weights_in_float16(model) -> None:
     graph.node.extend(nodes)
 
 
-def _verify(path: Path, generator, channels: int) -> None:
+def _verify(path: Path, generator: Any, channels: int) -> None:
     """Run the file in ONNX Runtime beside torch on an odd-shaped batch; raise if they differ."""
     import onnxruntime
     import torch

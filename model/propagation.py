@@ -178,6 +178,7 @@ def propagate_hints(
         target = np.where(level_cover > 0, level_sum / np.maximum(level_cover, 1e-12), 0.0).astype(np.float32)
         start = None if solution is None else _bilinear_upsample(solution, *level_l.shape)
         solution = solve_correction(level_l, target, level_cover, settings, start)
+    assert solution is not None  # levels[finest:] is never empty
     if solution.shape[1:] != (height, width):
         solution = _bilinear_upsample(solution, height, width)
     return ab + solution

@@ -26,6 +26,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import ray
@@ -96,7 +97,7 @@ def _worker_count(requested: int | None, cpus_per_worker: float, gpus_per_worker
 
 
 def run_ray(
-    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress, failures: list[Failure]
+    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Any, failures: list[Failure]
 ) -> None:
     """Colorize `pending` on Ray; appends each failed file to `failures` as outcomes arrive."""
     artifact_path = Path(args.artifact or default_artifact_path())

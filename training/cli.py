@@ -12,11 +12,14 @@ from training.config import COMPILE_MODES, TrainConfig
 _DEFAULTS = TrainConfig(data_dir="", out_dir="")
 
 
+Subparsers = argparse._SubParsersAction  # argparse's subcommand registry (it has no public name)
+
+
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     pass
 
 
-def _add_train_parser(subparsers) -> None:
+def _add_train_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "train",
         help="train a colorizer (L1 pretraining, then adversarial)",
@@ -114,7 +117,7 @@ def _add_train_parser(subparsers) -> None:
     runtime.add_argument("--resume", default=None, help="continue from a checkpoint, e.g. RUN/last.pt")
 
 
-def _add_export_parser(subparsers) -> None:
+def _add_export_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "export", help="checkpoint -> serving artifact (+ its ONNX file), or artifact -> ONNX file",
         formatter_class=_HelpFormatter,
@@ -144,7 +147,7 @@ def _add_export_parser(subparsers) -> None:
     )
 
 
-def _add_evaluate_parser(subparsers) -> None:
+def _add_evaluate_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="PSNR / SSIM / colourfulness of an artifact vs the grayscale baseline", formatter_class=_HelpFormatter,
     )
@@ -175,7 +178,7 @@ def _add_evaluate_parser(subparsers) -> None:
     )
 
 
-def _add_prepare_parser(subparsers) -> None:
+def _add_prepare_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "prepare-data", help="write a compact WebP copy of a photo folder (faster loading, easier to move)", formatter_class=_HelpFormatter,
     )
@@ -188,7 +191,7 @@ def _add_prepare_parser(subparsers) -> None:
     parser.add_argument("--workers", type=int, default=4, help="parallel conversions")
 
 
-def _add_average_parser(subparsers) -> None:
+def _add_average_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "average", help="average the weights of several artifacts of one architecture", formatter_class=_HelpFormatter,
     )

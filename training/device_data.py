@@ -130,8 +130,9 @@ class DevicePhotos:
         self.device = device
         self.seed = seed
         self.size = decoded.pixels.shape[1]
-        self._epoch = None
-        self._theta = None
+        # The current epoch's random transforms, drawn once per epoch.
+        self._epoch: int | None = None
+        self._theta: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return self.pixels.shape[0]
@@ -140,6 +141,7 @@ class DevicePhotos:
         if self._epoch != epoch:
             self._theta = epoch_transforms(len(self), self.seed, epoch).to(self.device)
             self._epoch = epoch
+        assert self._theta is not None
         return self._theta
 
     def gather(self, indices: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model.generator import input_convolutions
+from model.generator import UNetGenerator, input_convolutions
 from model.hints import HINT_PATCH_SIZE, HINT_PLANES, MAX_HINTS, Hint
 from model.lab import lab_to_rgb, rgb_to_lab
 
@@ -135,7 +135,7 @@ def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + step) & 0x7FFF_FFFF_FFFF_FFFF)
 
 
-def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: torch.nn.Module, scale: float) -> None:
+def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: UNetGenerator, scale: float) -> None:
     """Multiply every optimizer step's update of the weights that read the hint planes by `scale`.
 
     Those weights start at zero when a model learns hints by fine-tuning; Adam moves each
@@ -150,10 +150,10 @@ def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: torch.
         targets.append((parameters[name], slice(first + 1, first + generator.config.in_channels)))
     saved: list[torch.Tensor] = []
 
-    def before_step(*_) -> None:
+    def before_step(*_: object) -> None:
         saved[:] = [parameter.detach()[:, channels].clone() for parameter, channels in targets]
 
-    def after_step(*_) -> None:
+    def after_step(*_: object) -> None:
         with torch.no_grad():
             for (parameter, channels), old in zip(targets, saved, strict=False):
                 part = parameter[:, channels]

@@ -19,8 +19,8 @@ def _convert(source: Path, target: Path, size: int, crop: bool, quality: int) ->
     reason = check_image(source, min_side=1)
     if reason is not None:
         return reason
-    with Image.open(source) as image:
-        image = image.convert("RGB")
+    with Image.open(source) as opened:
+        image = opened.convert("RGB")
     width, height = image.size
     scale = size / min(width, height)
     if crop:

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from model.generator import UNetGenerator
 from model.lab import DEFAULT_NORMALIZATION, lab_to_rgb, rgb_to_lab
 from training.colour_losses import colourfulness_loss, l1_loss
 from training.ema import WeightEMA
@@ -52,7 +53,7 @@ class Nets:
     autocast_dtype: torch.dtype | None
     channels_last: bool = False
     hints: HintSimulation | None = None  # simulate colour hints (the generator then takes 4 channels)
-    teacher: nn.Module | None = None  # frozen generator whose output hint-free images learn
+    teacher: UNetGenerator | None = None  # frozen generator whose output hint-free images learn
     seed: int = 0
     # D for the G step's pass: the plain (or only compiled) module, without DDP's gradient hooks.
     discriminator_frozen: nn.Module | None = None
@@ -78,6 +79,7 @@ class MetricSums:
         self.count = 0
 
     def add(self, name: str, value_per_image: torch.Tensor | float, images: int) -> None:
+        total: torch.Tensor | float
         if isinstance(value_per_image, torch.Tensor):
             value = value_per_image.detach()
             total = value.sum(dtype=torch.float64) if value.dim() > 0 else value.double() * images
@@ -148,24 +150,28 @@ def _teacher_targets(ab: torch.Tensor, lightness: torch.Tensor, hint_planes: tor
     no_hints = hint_planes[:, 2].flatten(1).amax(dim=1) == 0
     if not bool(no_hints.any()):
         return ab
+    teacher = nets.teacher
+    assert teacher is not None  # only called when the recipe has a teacher
     teacher_in = lightness[no_hints]
-    extra = nets.teacher.config.in_channels - 1  # a 1-channel teacher reads L only
+    extra = teacher.config.in_channels - 1  # a 1-channel teacher reads L only
     if extra:
         teacher_in = torch.cat([teacher_in, teacher_in.new_zeros(teacher_in.shape[0], extra, *teacher_in.shape[2:])], dim=1)
     with torch.no_grad(), _autocast(nets):
-        predicted = nets.teacher(teacher_in).float()
+        predicted = teacher(teacher_in).float()
     targets = ab.clone()
     targets[no_hints] = predicted
     return targets
 
 
-def _autocast(nets: Nets):
+def _autocast(nets: Nets) -> contextlib.AbstractContextManager:
     if nets.autocast_dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=nets.device.type, dtype=nets.autocast_dtype)
 
 
-def _backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler) -> None:
+def _backward_and_step(
+    loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None
+) -> None:
     if scaler is None:
         loss.backward()
         optimizer.step()
@@ -234,7 +240,7 @@ def train_step(
         _set_requires_grad(nets.discriminator_core, False)
         nets.optimizer_g.zero_grad(set_to_none=True)
         with _autocast(nets):
-            logits = nets.discriminator_frozen(torch.cat([lightness, fake], dim=1))
+            logits = (nets.discriminator_frozen or nets.discriminator_core)(torch.cat([lightness, fake], dim=1))
         g_gan = _bce(logits, real=True)
         l1 = l1_loss(fake, target, nets.ab_weights)
         g_total = g_gan + lambda_l1 * (l1 + _colour_term(lightness, fake, nets))

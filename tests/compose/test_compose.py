@@ -129,7 +129,9 @@ def test_replicas_behind_one_entry_point(docker_config):
     assert re.search(r"upstream gateways \{[^}]*server gateway:3000 resolve;", text)
     assert "proxy_pass http://gateways;" in text
     # nginx must let through every upload the gateway accepts (UPLOAD_LIMIT + 64 KB envelope).
-    body_limit_mb = int(re.search(r"client_max_body_size (\d+)m;", text).group(1))
+    body_limit = re.search(r"client_max_body_size (\d+)m;", text)
+    assert body_limit is not None
+    body_limit_mb = int(body_limit.group(1))
     assert body_limit_mb * 1024 * 1024 >= int(gateway["environment"]["UPLOAD_LIMIT"]) + 64 * 1024
     assert "--maxmemory-policy" in redis["command"]
 
@@ -168,7 +170,7 @@ def test_environment_overrides_reach_the_services(docker_config):
         "INFERENCE_REPLICAS": "4", "GATEWAY_REPLICAS": "3", "COLORIZER_IMAGE_VARIANT": "gpu", "COLORIZER_BACKEND": "torch",
     }
     result = subprocess.run(
-        [shutil.which("docker"), "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
+        [shutil.which("docker") or "docker", "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
         capture_output=True,
         text=True,
         timeout=60,

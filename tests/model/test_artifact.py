@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import pytest
 import torch
@@ -9,8 +10,8 @@ from model.generator import UNetGenerator
 from tests.conftest import TINY_GENERATOR
 
 
-def _metadata(**overrides):
-    values = {"name": "unit", "version": "1.2.3", "generator": TINY_GENERATOR, "render_size": 96}
+def _metadata(**overrides: Any) -> ArtifactMetadata:
+    values: dict[str, Any] = {"name": "unit", "version": "1.2.3", "generator": TINY_GENERATOR, "render_size": 96}
     values.update(overrides)
     return ArtifactMetadata(**values)
 

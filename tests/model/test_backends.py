@@ -76,7 +76,7 @@ def test_both_backends_give_the_same_picture_with_and_without_hints(tiny_pair, s
     onnx_colorizer = Colorizer.load(tiny_pair, backend="onnx")
     torch_colorizer = Colorizer.load(tiny_pair, backend="torch", device="cpu")
     assert onnx_colorizer.supports_hints and torch_colorizer.supports_hints
-    photo = make_photo(*size, seed=sum(size))
+    photo = make_photo(size[0], size[1], seed=sum(size))
     pins = [Hint(0.2, 0.3, (220, 40, 40)), Hint(0.7, 0.8, (40, 90, 220))]
     for image, hints, vibrance in ((photo, (), 1.0), (photo.convert("L"), (), 1.0), (photo.convert("L"), pins, 1.4)):
         onnx_result = onnx_colorizer.colorize(image, hints=hints, vibrance=vibrance)

@@ -25,7 +25,8 @@ class RecordingForward:
     """The backend's forward, recording each batch size (and optionally failing)."""
 
     def __init__(self, backend, fail: bool = False) -> None:
-        self.backend, self.fail, self.sizes = backend, fail, []
+        self.backend, self.fail = backend, fail
+        self.sizes: list[int] = []
         self._lock = threading.Lock()
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:

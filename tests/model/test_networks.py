@@ -30,7 +30,7 @@ def test_skip_connections_carry_fine_detail():
     generator = UNetGenerator(TINY_GENERATOR).eval()
     x = torch.randn(1, 1, 64, 64, requires_grad=True)
     generator(x)[0, 0, 40, 40].backward()
-    assert x.grad[0, 0, 40, 40].abs() > 0
+    assert x.grad is not None and x.grad[0, 0, 40, 40].abs() > 0
 
 
 def test_encoder_weights_from_local_torchvision_file(tmp_path):
@@ -43,7 +43,7 @@ def test_encoder_weights_from_local_torchvision_file(tmp_path):
     generator = build_generator(TINY_GENERATOR, encoder_weights=path)
     assert torch.equal(generator.encoder.layer4[1].conv2.weight, reference.layer4[1].conv2.weight)
     summed = reference.conv1.weight.sum(dim=1, keepdim=True)
-    assert torch.allclose(generator.encoder.stem[0].weight, summed)
+    assert torch.allclose(generator.get_parameter("encoder.stem.0.weight"), summed)
 
 
 def test_missing_encoder_weights_file_is_a_clear_error(tmp_path):
@@ -61,6 +61,7 @@ def test_patch_discriminator_receptive_field_is_70():
     discriminator = PatchDiscriminator().eval()
     x = torch.randn(1, 3, 256, 256, requires_grad=True)
     discriminator(x)[0, 0, 15, 15].backward()
+    assert x.grad is not None
     influenced = x.grad.abs().sum(dim=(0, 1)) > 0
     rows = torch.nonzero(influenced.any(dim=1)).flatten()
     cols = torch.nonzero(influenced.any(dim=0)).flatten()
@@ -84,7 +85,7 @@ def test_expanded_generator_computes_exactly_what_the_original_does():
         assert torch.equal(expanded(torch.cat([lightness, hints], dim=1)), reference)
     # Once the new weights move, the hint planes reach the output.
     with torch.no_grad():
-        expanded.encoder.stem[0].weight[:, 1:].normal_()
+        expanded.get_parameter("encoder.stem.0.weight")[:, 1:].normal_()
         assert not torch.allclose(expanded(torch.cat([lightness, hints], dim=1)), reference)
 
 

@@ -52,7 +52,7 @@ def test_banded_upsampling_equals_interpolate(source, target, band_rows):
     ab = torch.randn(2, *source, generator=torch.Generator().manual_seed(1)) * 50
     expected = F.interpolate(ab[None], size=target, mode="bilinear", align_corners=False)[0].numpy()
     bands = []
-    for top, bottom, band in _upsampled_ab_bands(ab.numpy(), *target, band_rows):
+    for top, bottom, band in _upsampled_ab_bands(ab.numpy(), target[0], target[1], band_rows):
         assert band.shape == (2, bottom - top, target[1])
         bands.append(band.copy())  # the generator reuses its buffer
     # Both sides are float32 (torch computes its sampling positions in float32 too).

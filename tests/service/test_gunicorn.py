@@ -100,6 +100,7 @@ def test_sixty_four_hints_fit_in_the_query_string(server):
     base, _, _ = server
     hints = [{"x": round(0.123457 + i / 100, 6), "y": 0.987654, "color": "#a03020"} for i in range(64)]
     url = requests.Request("POST", f"{base}/v1/colorize", params={"hints": json.dumps(hints)}).prepare().url
+    assert url is not None
     assert len(url) > 4094  # longer than gunicorn's default limit
     response = requests.post(url, data=b"x", headers={"Content-Type": "image/png"}, timeout=10)
     # The app read the hints: the tiny model takes none, so it says so (not a protocol error).

@@ -22,6 +22,7 @@ PROBE_LIMIT_S = 1.0
 
 def _address(base: str) -> tuple[str, int]:
     parts = urlsplit(base)
+    assert parts.hostname is not None and parts.port is not None
     return parts.hostname, parts.port
 
 

@@ -1,5 +1,8 @@
 """training.device_data: photos decoded once, checked like the scan, cropped and flipped on the device."""
 
+from collections import Counter
+from pathlib import Path
+
 import numpy as np
 import torch
 from PIL import Image
@@ -45,7 +48,7 @@ def test_epoch_transforms_are_seeded_per_epoch_and_stay_in_the_crop_ranges():
 def _photos(pixels: np.ndarray) -> DevicePhotos:
     from training.device_data import DecodedPhotos
 
-    return DevicePhotos(DecodedPhotos(pixels, [f"{i}.png" for i in range(len(pixels))], None), torch.device("cpu"))
+    return DevicePhotos(DecodedPhotos(pixels, [Path(f"{i}.png") for i in range(len(pixels))], Counter()), torch.device("cpu"))
 
 
 def test_identity_flip_and_crop_transforms_sample_the_right_pixels():

@@ -23,8 +23,8 @@ from training.steps import MetricSums
 
 def test_rebalancing_weights_average_to_one_and_favour_rare_colours():
     counts = torch.zeros(AB_BINS * AB_BINS, dtype=torch.float64)
-    grey = ab_bin_index(torch.zeros(1, 2, 1, 1)).item()
-    red = ab_bin_index(torch.tensor([60.0, 40.0]).view(1, 2, 1, 1)).item()
+    grey = int(ab_bin_index(torch.zeros(1, 2, 1, 1)).item())
+    red = int(ab_bin_index(torch.tensor([60.0, 40.0]).view(1, 2, 1, 1)).item())
     counts[grey], counts[red] = 9000, 100
     counts[grey + 1] = 900
     weights = rebalancing_weights(counts)
@@ -66,7 +66,7 @@ def test_colourfulness_loss_is_lower_for_colourful_images_and_differentiable_on_
     colourful = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     assert colourfulness_loss(colourful) < colourfulness_loss(grey.detach())
     colourfulness_loss(grey).backward()
-    assert torch.isfinite(grey.grad).all()
+    assert grey.grad is not None and torch.isfinite(grey.grad).all()
     assert colourfulness_loss(grey.detach()).item() == pytest.approx(1.0, abs=1e-3)
 
 
@@ -181,8 +181,10 @@ def test_trainer_options_reach_the_step(photo_folders, tmp_path):
                          data_on_device=True, hints=True)
     trainer = Trainer(config)
     trainer._setup()
-    assert trainer.nets.ab_weights.shape == (AB_BINS * AB_BINS,) and trainer.nets.colourfulness_weight == 0.25
-    assert trainer.nets.ab_weights.min() > 0 and trainer.nets.ab_weights.max() > 1
+    ab_weights = trainer.nets.ab_weights
+    assert ab_weights is not None and ab_weights.shape == (AB_BINS * AB_BINS,)
+    assert trainer.nets.colourfulness_weight == 0.25
+    assert ab_weights.min() > 0 and ab_weights.max() > 1
     assert trainer.nets.ema is None  # the average starts with the adversarial phase
     plain = Trainer(tiny_config(train_dir, val_dir, tmp_path / "plain"))
     plain._setup()

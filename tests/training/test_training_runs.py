@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,9 @@ import torch
 
 from model.artifact import onnx_path_for
 from model.colorizer import Colorizer
+from model.generator import UNetGenerator
 from model.hints import Hint
+from model.torch_backend import TorchBackend
 from tests.conftest import make_photo
 from training.checkpoint import load_checkpoint
 from training.cli import main as cli_main
@@ -26,8 +29,14 @@ from training.trainer import train
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _torch_generator(colorizer: Colorizer) -> UNetGenerator:
+    """The network behind a colorizer loaded with backend="torch"."""
+    assert isinstance(colorizer.backend, TorchBackend)
+    return colorizer.backend.generator
+
+
 def tiny_config(train_dir, val_dir, out_dir, **overrides) -> TrainConfig:
-    values = {
+    values: dict[str, Any] = {
         "data_dir": str(train_dir), "val_dir": str(val_dir), "out_dir": str(out_dir), "image_size": 32, "batch_size": 4,
         "l1_epochs": 1, "gan_epochs": 1, "decoder_channels": [16, 16, 16, 8, 8], "device": "cpu", "workers": 0, "seed": 0,
         "sample_count": 2, "progress": False, "min_image_side": 16,
@@ -110,6 +119,7 @@ def test_kill_during_checkpoint_write_never_leaves_a_corrupt_file(tmp_path):
             [sys.executable, "-c", _WRITER, str(path)], cwd=REPO, stdout=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
+        assert process.stdout is not None
         process.stdout.readline()  # one complete write happened
         for _ in range(attempt):
             process.stdout.readline()
@@ -132,6 +142,7 @@ def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path)
     # worker must not die and take the checkpoint with it.
     process = subprocess.Popen(args, cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True,
                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert process.stderr is not None
     for line in process.stderr:
         if "epoch 1 (phase 1)" in line:  # first epoch finished: now inside epoch 2
             break
@@ -166,13 +177,13 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--json", str(report),
                      "--device", "cpu", "--sample-grid", str(grid), "--sample-count", "3"]) == 0
     assert grid.is_file() and grid.stat().st_size > 1000
-    weights_before = Colorizer.load(artifact, device="cpu", backend="torch").backend.generator.state_dict()
+    weights_before = _torch_generator(Colorizer.load(artifact, device="cpu", backend="torch")).state_dict()
     assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
                      "--limit", "2", "--record-as", "holdout"]) == 0
     recorded = Colorizer.load(artifact, device="cpu", backend="torch")
     assert recorded.metadata.metrics["holdout"]["images"] == 2
     assert "psnr_gain_db" in recorded.metadata.metrics["holdout"]
-    for key, value in recorded.backend.generator.state_dict().items():
+    for key, value in _torch_generator(recorded).state_dict().items():
         assert torch.equal(value, weights_before[key]), key
     # Recording rewrote the artifact, and its ONNX file with it (else the ONNX backend refuses it).
     assert Colorizer.load(artifact, backend="onnx").metadata.metrics["holdout"]["images"] == 2
@@ -259,7 +270,7 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
                   - np.asarray(colorizer.colorize(photo, hints=pins), np.int16)).max() <= 1
     assert colorizer.metadata.training["recipe"]["hints"]["distill_from"] == str(v1)
     # The hint weights moved away from zero: the network itself now reads the hints.
-    weight = colorizer.backend.generator.encoder.stem[0].weight
+    weight = _torch_generator(colorizer).get_parameter("encoder.stem.0.weight")
     assert weight[:, 1:].abs().sum() > 0
 
     capsys.readouterr()

@@ -33,6 +33,13 @@ import tarfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the recipe imports torch only once it trains
+    import torch
+
+    from training.config import TrainConfig
+    from training.steps import Nets
 
 log = logging.getLogger("v2_model")
 
@@ -138,7 +145,7 @@ def _plan(rates: dict[int, float], images: int, budget_s: float, epoch_overhead_
     return l1_epochs, gan_epochs
 
 
-def _measure(config, device, steps: int) -> dict:
+def _measure(config: TrainConfig, device: torch.device, steps: int) -> dict:
     """Real-step images/s per phase (fresh networks, random photos cropped on the device), FLOPs, matmul rate."""
     import torch
 
@@ -157,7 +164,7 @@ def _measure(config, device, steps: int) -> dict:
     dtype = torch.bfloat16 if device.type == "cuda" else None
     generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
 
-    def nets(compiled: bool):
+    def nets(compiled: bool) -> Nets:
         torch.manual_seed(config.seed)
         return make_nets(
             UNetGenerator(generator_config), PatchDiscriminator(), device, dtype, hints=config.hint_simulation(),
@@ -166,7 +173,7 @@ def _measure(config, device, steps: int) -> dict:
         )
 
     photos = random_photos(max(4 * config.batch_size, 8), config.image_size, device)
-    measured = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "batch_size": config.batch_size,
+    measured: dict[str, Any] = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "batch_size": config.batch_size,
                 "image_size": config.image_size, "compile": config.compile, "rates": {}, "flops_per_image": {}}
     timed = nets(config.compile)
     for phase in (1, 2):
@@ -226,7 +233,7 @@ def _watchdog(seconds: float) -> threading.Timer:
 def train(args: argparse.Namespace) -> int:
     import torch
 
-    from model.colorizer import resolve_device
+    from model.torch_backend import resolve_device
     from training.config import TrainConfig
     from training.evaluate import evaluate, write_json
     from training.export import export_artifact

@@ -180,14 +180,12 @@ def test_trainer_options_reach_the_step(photo_folders, tmp_path):
     config = tiny_config(train_dir, val_dir, tmp_path / "run", rebalanced_l1=True, colourfulness_weight=0.25,
                          data_on_device=True, hints=True)
     trainer = Trainer(config)
-    trainer._setup()
     ab_weights = trainer.nets.ab_weights
     assert ab_weights is not None and ab_weights.shape == (AB_BINS * AB_BINS,)
     assert trainer.nets.colourfulness_weight == 0.25
     assert ab_weights.min() > 0 and ab_weights.max() > 1
     assert trainer.nets.ema is None  # the average starts with the adversarial phase
     plain = Trainer(tiny_config(train_dir, val_dir, tmp_path / "plain"))
-    plain._setup()
     assert plain.nets.ab_weights is None and plain.nets.colourfulness_weight == 0.0 and plain.nets.ema is None
 
 

@@ -132,6 +132,19 @@ _PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 
+def env_int(name: str, default: int, environ: Mapping[str, str] | None = None) -> int:
+    """The integer in `COLORIZER_<name>` (unset or blank: `default`), for settings outside `Settings`
+    (gunicorn's, in gunicorn.conf.py); a ConfigError names the variable."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(ENV_PREFIX + name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError as error:
+        raise ConfigError(f"{ENV_PREFIX}{name}: invalid value {text!r} ({error})") from error
+
+
 def _coerce(name: str, value: object, source: str) -> object:
     """Parse an environment string; values given in a config mapping may already be typed."""
     if not isinstance(value, str):

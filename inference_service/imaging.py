@@ -11,14 +11,19 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import PureWindowsPath
 from urllib.parse import quote
 
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 from inference_service.errors import ApiError
-from model.preprocessing import flatten_alpha
+from model.image_formats import (  # re-exported: the service's routes and OpenAPI document use them
+    DEFAULT_QUALITY as DEFAULT_QUALITY,
+    FORMAT_ALIASES as FORMAT_ALIASES,
+    OUTPUT_FORMATS as OUTPUT_FORMATS,
+    OutputFormat as OutputFormat,
+    encode_image as encode_image,
+)
 
 # Register every plugin now: Image.open(formats=...) fails on a name whose plugin
 # Pillow has not loaded yet (its lazy loading covers only a few formats).
@@ -35,24 +40,6 @@ _COLORIZER_MODES = {
 }
 
 
-@dataclass(frozen=True)
-class OutputFormat:
-    """An encoding the service can answer with."""
-
-    name: str  # the API's value of `format`
-    pillow_format: str
-    media_type: str
-    extension: str
-    lossy: bool
-
-
-OUTPUT_FORMATS = {
-    "png": OutputFormat("png", "PNG", "image/png", "png", lossy=False),
-    "jpeg": OutputFormat("jpeg", "JPEG", "image/jpeg", "jpg", lossy=True),
-    "webp": OutputFormat("webp", "WEBP", "image/webp", "webp", lossy=True),
-}
-FORMAT_ALIASES = {"jpg": "jpeg"}
-DEFAULT_QUALITY = 90
 
 
 def _invalid(message: str) -> ApiError:
@@ -101,18 +88,6 @@ def decode_pixels(image: Image.Image) -> Image.Image:
         raise ApiError(
             415, "unsupported_media_type", f"Images with pixel mode {image.mode!r} are not supported."
         ) from error
-
-
-def encode_image(image: Image.Image, output: OutputFormat, quality: int, png_compress_level: int) -> bytes:
-    """Encode the colorized image; JPEG has no alpha, so transparent areas are laid on white."""
-    buffer = io.BytesIO()
-    if output.pillow_format == "PNG":
-        image.save(buffer, format="PNG", compress_level=png_compress_level)
-    elif output.pillow_format == "JPEG":
-        flatten_alpha(image).save(buffer, format="JPEG", quality=quality)
-    else:
-        image.save(buffer, format=output.pillow_format, quality=quality)
-    return buffer.getvalue()
 
 
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/;:*?<>|]+')

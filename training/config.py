@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+from model.generator_config import GeneratorConfig
 from model.hints import HINT_INPUT_CHANNELS
 from training.hints import HintSimulation
 
@@ -27,7 +28,8 @@ class TrainConfig:
     lr_d: float = 2e-4
     betas_g: list[float] = field(default_factory=lambda: [0.5, 0.999])
     betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
-    decoder_channels: list[int] = field(default_factory=lambda: [256, 128, 64, 32, 16])
+    # The generator's decoder widths; the default is GeneratorConfig's (one copy).
+    decoder_channels: list[int] = field(default_factory=lambda: list(GeneratorConfig().decoder_channels))
     encoder_weights: str = "none"
     init_from: str | None = None  # a serving artifact whose generator weights start the run
     device: str = "auto"
@@ -73,6 +75,10 @@ class TrainConfig:
     @property
     def in_channels(self) -> int:
         return HINT_INPUT_CHANNELS if self.hints else 1
+
+    def generator_config(self) -> GeneratorConfig:
+        """The generator this run trains: its input channels (L, plus hint planes) and decoder widths."""
+        return GeneratorConfig(in_channels=self.in_channels, decoder_channels=tuple(self.decoder_channels))
 
     def hint_simulation(self) -> HintSimulation | None:
         if not self.hints:

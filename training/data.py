@@ -21,9 +21,10 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from model.image_formats import IMAGE_SUFFIXES
+
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 # A photo whose a*/b* spread is this small is effectively grayscale: nothing to learn from.
 GRAYSCALE_CHROMA_THRESHOLD = 2.0
 CROP_SCALE = (0.35, 1.0)

@@ -20,10 +20,9 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-DISTRIBUTION = "lab-colorizer"
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+from model.cli_support import DISTRIBUTION, package_version
+
 _TRAIN_MODULES = ("torch", "torchvision", "skimage", "tqdm", "matplotlib", "tensorboard")
 
 
@@ -81,19 +80,6 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "write a compact WebP copy of a photo folder", "train", _TRAIN_MODULES, (), _training("prepare-data")
     ),
 }
-
-
-def package_version() -> str:
-    """The installed distribution's version, or pyproject.toml's in a source checkout."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        import tomllib
-
-        with open(_REPO_ROOT / "pyproject.toml", "rb") as handle:
-            return tomllib.load(handle)["project"]["version"]
 
 
 def _installed(module: str) -> bool:

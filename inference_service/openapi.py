@@ -300,7 +300,7 @@ def build_openapi(settings: Settings) -> dict:
                 },
                 "ModelInfo": {
                     "type": "object",
-                    "required": ["name", "version", "render_size", "training", "metrics", "supports_hints", "max_hints"],
+                    "required": ["name", "version", "render_size", "training", "metrics", "weights_sha256", "supports_hints", "max_hints"],
                     "properties": {
                         "name": {"type": "string"},
                         "version": {"type": "string"},
@@ -315,6 +315,12 @@ def build_openapi(settings: Settings) -> dict:
                         },
                         "training": {"type": "object", "description": "How the model was trained, on what."},
                         "metrics": {"type": "object", "description": "Validation metrics."},
+                        "weights_sha256": {
+                            "type": ["string", "null"],
+                            "pattern": "^[0-9a-f]{64}$",
+                            "description": "SHA-256 of the model's weights as stored in its artifact (null: unknown, "
+                            "e.g. an ONNX file served without its artifact).",
+                        },
                         "format_version": {"type": "integer"},
                         "generator": {"type": "object"},
                         "lab": {"type": "object"},

@@ -26,7 +26,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import ray
@@ -37,6 +37,9 @@ import model
 from model.artifact import default_artifact_path, read_metadata
 from model.batch_io import Failure, InputFile, OutputSettings, colorize_files
 from model.colorizer import Colorizer
+
+if TYPE_CHECKING:
+    from model.cli import Progress
 
 # Rows per Ray Data block: small enough that work spreads early, large enough
 # that a million files do not become a million scheduling units.
@@ -97,7 +100,7 @@ def _worker_count(requested: int | None, cpus_per_worker: float, gpus_per_worker
 
 
 def run_ray(
-    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Any, failures: list[Failure]
+    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Progress, failures: list[Failure]
 ) -> None:
     """Colorize `pending` on Ray; appends each failed file to `failures` as outcomes arrive."""
     artifact_path = Path(args.artifact or default_artifact_path())

@@ -7,6 +7,8 @@ import json
 import logging
 import sys
 
+from model.artifact import DEFAULT_MODEL_NAME
+from model.cli_support import HelpFormatter, add_version_argument
 from training.config import COMPILE_MODES, TrainConfig
 
 _DEFAULTS = TrainConfig(data_dir="", out_dir="")
@@ -15,15 +17,11 @@ _DEFAULTS = TrainConfig(data_dir="", out_dir="")
 Subparsers = argparse._SubParsersAction  # argparse's subcommand registry (it has no public name)
 
 
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    pass
-
-
 def _add_train_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "train",
         help="train a colorizer (L1 pretraining, then adversarial)",
-        formatter_class=_HelpFormatter,
+        formatter_class=HelpFormatter,
         description=(
             "Two-phase pix2pix-style training of the ResNet18 U-Net colorizer.\n"
             "Phase 1: L1 only. Phase 2: PatchGAN (BCE-with-logits) + lambda x L1.\n"
@@ -33,7 +31,7 @@ def _add_train_parser(subparsers: Subparsers) -> None:
     data = parser.add_argument_group("data")
     data.add_argument(
         "--data-dir", required=True, nargs="+",
-        help="folder tree(s) of training photos (JPEG/PNG/WebP/BMP/TIFF); several folders are pooled",
+        help="folder tree(s) of training photos (JPEG/PNG/WebP/BMP/TIFF/GIF); several folders are pooled",
     )
     data.add_argument("--val-dir", default=None, help="folder of validation photos (default: hold out --val-fraction)")
     data.add_argument("--val-fraction", type=float, default=_DEFAULTS.val_fraction, help="share of --data-dir held out when no --val-dir")
@@ -120,7 +118,7 @@ def _add_train_parser(subparsers: Subparsers) -> None:
 def _add_export_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "export", help="checkpoint -> serving artifact (+ its ONNX file), or artifact -> ONNX file",
-        formatter_class=_HelpFormatter,
+        formatter_class=HelpFormatter,
         description=(
             "--checkpoint RUN/best.pt --out model.safetensors writes the artifact and, beside it, model.onnx\n"
             "(for the torch-free ONNX Runtime backend). --artifact model.safetensors [--out model.onnx] writes\n"
@@ -136,8 +134,15 @@ def _add_export_parser(subparsers: Subparsers) -> None:
         "(default: beside the artifact, .onnx)",
     )
     parser.add_argument("--no-onnx", action="store_true", help="with --checkpoint: skip the ONNX file")
-    parser.add_argument("--name", default="colorizer-resnet18-unet", help="model name shown by the service")
-    parser.add_argument("--version", default="1.0.0", help="model version shown by the service")
+    parser.add_argument("--name", default=DEFAULT_MODEL_NAME, help="model name shown by the service")
+    parser.add_argument(
+        "--version", default=None,
+        help="with --checkpoint (required): the model version the service shows, e.g. 1.2.0; a new model needs a "
+        "new version: an artifact at --out that records this version is kept unless --overwrite",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace an artifact at --out even if it records the same --version"
+    )
     parser.add_argument("--render-size", type=int, default=None, help="default render size (default: the training crop size)")
     parser.add_argument("--description", default="", help="free-form description of the data and recipe")
     parser.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16 on disk)")
@@ -149,7 +154,7 @@ def _add_export_parser(subparsers: Subparsers) -> None:
 
 def _add_evaluate_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
-        "evaluate", help="PSNR / SSIM / colourfulness of an artifact vs the grayscale baseline", formatter_class=_HelpFormatter,
+        "evaluate", help="PSNR / SSIM / colourfulness of an artifact vs the grayscale baseline", formatter_class=HelpFormatter,
     )
     parser.add_argument("--artifact", default=None, help="artifact path (default: the shipped model)")
     parser.add_argument("--data-dir", required=True, help="folder of colour photos (ground truth)")
@@ -180,7 +185,7 @@ def _add_evaluate_parser(subparsers: Subparsers) -> None:
 
 def _add_prepare_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
-        "prepare-data", help="write a compact WebP copy of a photo folder (faster loading, easier to move)", formatter_class=_HelpFormatter,
+        "prepare-data", help="write a compact WebP copy of a photo folder (faster loading, easier to move)", formatter_class=HelpFormatter,
     )
     parser.add_argument("--data-dir", required=True, help="source folder of photos")
     parser.add_argument("--out-dir", required=True, help="destination folder")
@@ -193,7 +198,7 @@ def _add_prepare_parser(subparsers: Subparsers) -> None:
 
 def _add_average_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
-        "average", help="average the weights of several artifacts of one architecture", formatter_class=_HelpFormatter,
+        "average", help="average the weights of several artifacts of one architecture", formatter_class=HelpFormatter,
     )
     parser.add_argument("artifacts", nargs="+", help="two or more artifacts (.safetensors)")
     parser.add_argument("--out", required=True, help="where to write the averaged artifact")
@@ -206,8 +211,9 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Train, export and evaluate the colorizer. Run a subcommand with --help for its options.",
-        formatter_class=_HelpFormatter,
+        formatter_class=HelpFormatter,
     )
+    add_version_argument(parser, prog)
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_train_parser(subparsers)
     _add_export_parser(subparsers)
@@ -257,12 +263,19 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
             return 0
         if not args.out:
             parser.error("export --checkpoint needs --out (the .safetensors artifact to write)")
-        from training.export import export_artifact
+        if not args.version:
+            parser.error("export --checkpoint needs --version (the model version the service shows, e.g. 1.2.0)")
+        from training.export import ArtifactExists, export_artifact
 
-        artifact = export_artifact(
-            args.checkpoint, args.out, name=args.name, version=args.version, render_size=args.render_size,
-            description=args.description, half_precision=not args.full_precision, raw_generator=args.raw_generator,
-        )
+        try:
+            artifact = export_artifact(
+                args.checkpoint, args.out, name=args.name, version=args.version, render_size=args.render_size,
+                description=args.description, half_precision=not args.full_precision,
+                raw_generator=args.raw_generator, overwrite=args.overwrite,
+            )
+        except ArtifactExists as error:
+            print(f"python -m training export: {error}", file=sys.stderr)
+            return 1
         print(artifact)
         if not args.no_onnx:
             print(export_onnx(artifact))

@@ -25,6 +25,7 @@ def test_colorizes_files_and_folders_and_reports_bad_files(tiny_artifact, tmp_pa
     assert status == 1  # one input failed
     err = capsys.readouterr().err
     assert "failed" in err and "broken.jpg" in err and "colorized 3 of 4" in err
+    assert "\r" not in err  # stderr is no terminal here: no progress bar
     assert Image.open(out / "a-colorized.png").size == (40, 30)
     assert Image.open(out / "nested" / "tall-colorized.png").size == (33, 517)
     assert Image.open(out / "single-colorized.png").size == (1, 1)
@@ -92,6 +93,17 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_back(tiny_artifact
     assert main(arguments) == 0
     assert main([*arguments, "--overwrite"]) == 0
     assert sorted(path.name for path in (tmp_path / "colorized").iterdir()) == ["a-colorized.png", "colorize-report.json"]
+
+
+def test_quiet_and_bad_quality(tiny_artifact, tmp_path, capsys):
+    source = tmp_path / "photo.png"
+    make_photo(16, 16).convert("L").save(source)
+    common = [str(source), "--out", str(tmp_path / "o"), "--artifact", str(tiny_artifact), "--device", "cpu"]
+    assert main([*common, "--quality", "0", "--format", "jpeg"]) == 2
+    assert "--quality must be between 1 and 100" in capsys.readouterr().err
+    assert main([*common, "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "colorized 1 of 1" in err and "\r" not in err
 
 
 def test_the_local_engine_never_imports_ray(tiny_artifact, tmp_path):

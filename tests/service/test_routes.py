@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from inference_service import create_app
-from model.artifact import ArtifactMetadata, save_artifact
+from model.artifact import ArtifactMetadata, save_artifact, weights_sha256
 from model.colorizer import Colorizer
 from model.generator import UNetGenerator
 from model.torch_backend import resolve_device
@@ -34,7 +34,7 @@ def test_health_is_ready_with_the_model_named(client):
     assert body["queue"] == {"capacity": 5, "in_use": 0}
 
 
-def test_model_route_serves_the_artifact_metadata(client):
+def test_model_route_serves_the_artifact_metadata(client, tiny_artifact):
     response = client.get("/v1/model")
     assert response.status_code == 200
     body = response.get_json()
@@ -43,6 +43,7 @@ def test_model_route_serves_the_artifact_metadata(client):
     assert body["render_size"] == 64
     assert body["training"] == {"description": "random weights, for tests"}
     assert body["metrics"] == {"val": {"psnr": 0.0}}
+    assert body["weights_sha256"] == weights_sha256(tiny_artifact)
     assert body["limits"]["render_size"] == {"min": 64, "max": 1024}
     assert body["limits"]["max_pixels"] == 50_000_000
     assert "PNG" in body["input_formats"] and body["output_formats"] == ["png", "jpeg", "webp"]

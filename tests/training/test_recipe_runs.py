@@ -74,7 +74,7 @@ def test_v2_options_train_resume_mid_epoch_exactly_and_export_the_average(photo_
             assert torch.equal(value, resumed[key][name]), (key, name)
 
     artifact = tmp_path / "v2.safetensors"
-    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(artifact), "--full-precision"]) == 0
+    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(artifact), "--full-precision", "--version", "0.0.1"]) == 0
     generator, metadata = load_artifact(artifact)
     for name, value in generator.state_dict().items():
         assert torch.equal(value, state["generator_ema"][name]), name
@@ -83,7 +83,7 @@ def test_v2_options_train_resume_mid_epoch_exactly_and_export_the_average(photo_
     assert recipe["gan_lr_decay_start"] == 0.5 and recipe["rebalanced_l1"] is True and recipe["colourfulness_weight"] == 0.5
     assert "on the device" in recipe["augmentation"]
     raw = tmp_path / "raw.safetensors"
-    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(raw), "--full-precision", "--raw-generator"]) == 0
+    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(raw), "--full-precision", "--raw-generator", "--version", "0.0.1"]) == 0
     raw_generator, raw_metadata = load_artifact(raw)
     assert raw_metadata.training["recipe"]["weights"] == "the generator"
     assert torch.equal(raw_generator.state_dict()[differs[0]], state["generator"][differs[0]])

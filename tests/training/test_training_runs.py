@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from model.artifact import onnx_path_for
+from model.artifact import onnx_path_for, read_metadata, weights_sha256
 from model.colorizer import Colorizer
 from model.generator import UNetGenerator
 from model.hints import Hint
@@ -168,6 +168,19 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     assert colorizer.metadata.training["description"] == "tiny test model"
     assert colorizer.metadata.training["recipe"]["l1_epochs"] == 1
     assert "psnr" in colorizer.metadata.metrics["val"]
+    # The digest of the weights is recorded, and is the digest of the tensor bytes after the header.
+    digest = read_metadata(artifact).weights_sha256
+    assert digest == weights_sha256(artifact) and len(digest) == 64
+    assert colorizer.metadata.weights_sha256 == digest  # the ONNX file carries it too
+    # The same version is not exported over silently; a new version or --overwrite is needed.
+    capsys.readouterr()
+    again = ["export", "--checkpoint", str(out / "best.pt"), "--out", str(artifact), "--no-onnx", "--version", "9.9.9"]
+    assert cli_main(again) == 1
+    assert "already holds version 9.9.9" in capsys.readouterr().err
+    assert cli_main([*again, "--overwrite", "--description", "tiny test model"]) == 0
+    with pytest.raises(SystemExit) as usage:
+        cli_main(["export", "--checkpoint", str(out / "best.pt"), "--out", str(tmp_path / "unversioned.safetensors")])
+    assert usage.value.code == 2 and not (tmp_path / "unversioned.safetensors").exists()
     photo = make_photo(70, 50, seed=5).convert("L")
     assert colorizer.colorize(photo).size == (70, 50)
 
@@ -187,6 +200,7 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
         assert torch.equal(value, weights_before[key]), key
     # Recording rewrote the artifact, and its ONNX file with it (else the ONNX backend refuses it).
     assert Colorizer.load(artifact, backend="onnx").metadata.metrics["holdout"]["images"] == 2
+    assert read_metadata(artifact).weights_sha256 == digest  # same weights, same digest
     table = capsys.readouterr().out
     assert "grayscale baseline" in table and "ground truth" in table and "model - baseline" in table
     result = json.loads(report.read_text())
@@ -203,7 +217,7 @@ def test_init_from_artifact_starts_from_its_generator(photo_folders, tmp_path):
     first = tmp_path / "first"
     train(tiny_config(train_dir, val_dir, first, gan_epochs=0))
     artifact = tmp_path / "start.safetensors"
-    cli_main(["export", "--checkpoint", str(first / "last.pt"), "--out", str(artifact), "--full-precision", "--no-onnx"])
+    cli_main(["export", "--checkpoint", str(first / "last.pt"), "--out", str(artifact), "--full-precision", "--no-onnx", "--version", "0.0.1"])
     second = tmp_path / "second"
     train(tiny_config(train_dir, val_dir, second, l1_epochs=1, gan_epochs=0, lr_g=0.0, init_from=str(artifact)))
     started, continued = load_checkpoint(first / "last.pt")["generator"], load_checkpoint(second / "last.pt")["generator"]
@@ -251,7 +265,7 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     start = tmp_path / "start"
     train(tiny_config(train_dir, val_dir, start, l1_epochs=1, gan_epochs=0))
     v1 = tmp_path / "v1.safetensors"
-    cli_main(["export", "--checkpoint", str(start / "last.pt"), "--out", str(v1), "--full-precision", "--no-onnx"])
+    cli_main(["export", "--checkpoint", str(start / "last.pt"), "--out", str(v1), "--full-precision", "--no-onnx", "--version", "1.0.0"])
 
     out = tmp_path / "hints"
     train(tiny_config(train_dir, val_dir, out, hints=True, init_from=str(v1), distill_from=str(v1), hint_lr_scale=5.0,
@@ -260,7 +274,7 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     assert [int(r["phase"]) for r in rows] == [1, 2]
     assert all(float(r["val_psnr_hints10"]) > 0 for r in rows)
     artifact = tmp_path / "hinted.safetensors"
-    assert cli_main(["export", "--checkpoint", str(out / "last.pt"), "--out", str(artifact)]) == 0
+    assert cli_main(["export", "--checkpoint", str(out / "last.pt"), "--out", str(artifact), "--version", "1.1.0"]) == 0
     colorizer = Colorizer.load(artifact, device="cpu", backend="torch")
     assert colorizer.metadata.generator.in_channels == 4 and colorizer.supports_hints
     # Its ONNX file takes the hint planes too, and gives the same picture with hints.

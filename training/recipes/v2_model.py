@@ -35,6 +35,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from model.artifact import DEFAULT_MODEL_NAME
+from model.generator_config import GeneratorConfig
+
 if TYPE_CHECKING:  # the recipe imports torch only once it trains
     import torch
 
@@ -45,7 +48,7 @@ log = logging.getLogger("v2_model")
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "2.0.0"
-NAME = "colorizer-resnet18-unet"
+NAME = DEFAULT_MODEL_NAME
 # The recipe, from the comparisons in MODEL_CARD.md; each is a `python -m training train` option.
 RECIPE = {
     "hints": True,
@@ -150,7 +153,7 @@ def _measure(config: TrainConfig, device: torch.device, steps: int) -> dict:
     import torch
 
     from model.discriminator import PatchDiscriminator
-    from model.generator import GeneratorConfig, UNetGenerator
+    from model.generator import UNetGenerator
     from training.throughput import (
         V1_IMAGES_PER_S,
         host_sync_in_step,
@@ -162,7 +165,7 @@ def _measure(config: TrainConfig, device: torch.device, steps: int) -> dict:
     )
 
     dtype = torch.bfloat16 if device.type == "cuda" else None
-    generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
+    generator_config = config.generator_config()
 
     def nets(compiled: bool) -> Nets:
         torch.manual_seed(config.seed)
@@ -301,7 +304,10 @@ def train(args: argparse.Namespace) -> int:
     exported = {}
     for name, (checkpoint, version) in artifacts.items():
         if checkpoint.is_file():
-            exported[name] = export_artifact(checkpoint, run_dir / name, name=NAME, version=version, description=description)
+            # overwrite: a resumed run re-exports its own artifacts.
+            exported[name] = export_artifact(
+                checkpoint, run_dir / name, name=NAME, version=version, description=description, overwrite=True
+            )
     evaluation = None
     if ARTIFACT in exported and time.monotonic() - started < args.call_limit_s - args.reserve_s:
         # One pass gives both modes: automatic, and with 10 hints read off the truth.
@@ -475,7 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--compile", action="store_true", help="torch.compile both networks")
     train_parser.add_argument("--compile-mode", default="default", help="torch.compile mode (reduce-overhead: CUDA graphs)")
     train_parser.add_argument("--seed", type=int, default=0)
-    train_parser.add_argument("--decoder-channels", type=int, nargs=5, default=[256, 128, 64, 32, 16])
+    train_parser.add_argument(
+        "--decoder-channels", type=int, nargs=5, default=list(GeneratorConfig().decoder_channels)
+    )
     for key, value in RECIPE.items():
         flag = "--" + key.replace("_", "-")
         if isinstance(value, bool):

@@ -4,7 +4,7 @@
     colorizer serve --bind 0.0.0.0:8000                          # the REST service (gunicorn)
     colorizer train --data-dir photos/ --out-dir runs/mine       # python -m training train
     colorizer evaluate --data-dir held_out/
-    colorizer export --checkpoint runs/mine/best.pt --out mine.safetensors   # + mine.onnx beside it
+    colorizer export --checkpoint runs/mine/best.pt --out mine.safetensors --version 1.2.0  # + mine.onnx
     colorizer export --artifact mine.safetensors                 # just the ONNX file
     colorizer --version
 

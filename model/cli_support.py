@@ -6,6 +6,7 @@ Used by `python -m model`, `python -m training` and the `colorizer` command. Tor
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 DISTRIBUTION = "lab-colorizer"
@@ -29,9 +30,16 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
     """Appends "(default: X)" to an option's help once, and only where it informs.
 
     Not where the help already says its default in words ("default: the model's"), not
-    for required options and positionals, and not for a default of None or False (the
-    help says what happens without the option). Descriptions keep their line breaks.
+    for required options and positionals, and not for a default of None, False or ""
+    (the help says what happens without the option). Descriptions keep their line
+    breaks; each line is wrapped to the terminal.
     """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(
+            textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent) if line.strip() else ""
+            for line in text.splitlines()
+        )
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -41,6 +49,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
             or not action.option_strings
             or action.default is None
             or action.default is False
+            or action.default == ""
             or action.default is argparse.SUPPRESS
         ):
             return action.help

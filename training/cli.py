@@ -49,7 +49,7 @@ def _add_train_parser(subparsers: Subparsers) -> None:
     recipe.add_argument("--lr-d", type=float, default=_DEFAULTS.lr_d, help="discriminator Adam learning rate")
     recipe.add_argument("--betas-g", type=float, nargs=2, default=_DEFAULTS.betas_g, metavar=("B1", "B2"), help="generator Adam betas")
     recipe.add_argument("--betas-d", type=float, nargs=2, default=_DEFAULTS.betas_d, metavar=("B1", "B2"), help="discriminator Adam betas")
-    recipe.add_argument("--decoder-channels", type=int, nargs=5, default=_DEFAULTS.decoder_channels, help="U-Net decoder widths, deep to shallow")
+    recipe.add_argument("--decoder-channels", type=int, nargs=5, default=_DEFAULTS.decoder_channels, metavar="C", help="U-Net decoder widths, deep to shallow")
     recipe.add_argument(
         "--encoder-weights", default=_DEFAULTS.encoder_weights,
         help="none (random), imagenet (torchvision download, needs internet) or PATH to a torchvision resnet18 state dict",

@@ -14,7 +14,14 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from model.artifact import DEFAULT_ARTIFACT_PATH, ArtifactError, file_sha256, onnx_path_for, read_metadata
+from model.artifact import (
+    DEFAULT_ARTIFACT_PATH,
+    ArtifactError,
+    file_sha256,
+    onnx_path_for,
+    read_metadata,
+    weights_sha256,
+)
 from model.backends import BackendUnavailable, choose_backend, load_backend
 from model.colorizer import Colorizer
 from model.generator import GeneratorConfig
@@ -56,6 +63,27 @@ def test_export_carries_metadata_and_the_source_hash(tiny_pair):
     assert graph_input.name == INPUT_NAME
     assert [bool(dim.dim_param) for dim in dims] == [True, False, True, True]
     assert dims[1].dim_value == 4  # L and the three hint planes
+
+
+def test_an_onnx_file_from_an_older_artifact_reports_the_weights_digest_when_the_artifact_is_there(tiny_pair, tmp_path):
+    """Exports made before `weights_sha256` existed lack it: taken from the artifact beside, else None."""
+    from model.onnx_backend import OnnxBackend
+
+    model = onnx.load(str(onnx_path_for(tiny_pair)))
+    for entry in model.metadata_props:
+        if entry.key == "colorizer":
+            values = json.loads(entry.value)
+            del values["weights_sha256"]
+            entry.value = json.dumps(values)
+    beside = tmp_path / "beside"
+    beside.mkdir()
+    shutil.copy(tiny_pair, beside / tiny_pair.name)
+    onnx.save(model, str(beside / "tiny.onnx"))
+    assert OnnxBackend(beside / "tiny.onnx").metadata.weights_sha256 == weights_sha256(tiny_pair)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(beside / "tiny.onnx", alone / "tiny.onnx")
+    assert OnnxBackend(alone / "tiny.onnx").metadata.weights_sha256 is None
 
 
 def test_onnx_runs_any_batch_and_multiple_of_32_shape(tiny_pair):

@@ -1,3 +1,5 @@
+"""The weights fingerprint the trainer logs (training.checksum)."""
+
 import torch
 from torch import nn
 

@@ -1,3 +1,5 @@
+"""Which photos each rank trains on, and the epoch-aware sampler (training.samplers)."""
+
 import torch
 
 from training.distributed import DistributedContext

@@ -1,3 +1,5 @@
+"""Stop signals during training (training.stop_signals)."""
+
 import os
 import signal
 

@@ -1,4 +1,5 @@
-"""End-to-end training runs on tiny data: both phases, files, resume, interruption, export."""
+"""The training loop (training.trainer): tiny real runs of both phases, resume, stop signals,
+the v2 recipe's options, and what reaches the step."""
 
 from __future__ import annotations
 
@@ -7,50 +8,40 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from model.artifact import onnx_path_for, read_metadata, weights_sha256
+from model.artifact import load_artifact
 from model.colorizer import Colorizer
-from model.generator import UNetGenerator
 from model.hints import Hint
-from model.torch_backend import TorchBackend
 from tests.conftest import make_photo
+from tests.training.conftest import REPO, tiny_config, torch_generator
+from training import trainer as trainer_module
 from training.checkpoint import load_checkpoint
 from training.cli import main as cli_main
-from training.config import TrainConfig
+from training.colour_losses import (
+    AB_BINS,
+)
 from training.run_files import read_metrics
 from training.trainer import train
 
-REPO = Path(__file__).resolve().parents[2]
 
+def test_trainer_options_reach_the_step(photo_folders, tmp_path):
+    from training.trainer import Trainer
 
-def _torch_generator(colorizer: Colorizer) -> UNetGenerator:
-    """The network behind a colorizer loaded with backend="torch"."""
-    assert isinstance(colorizer.backend, TorchBackend)
-    return colorizer.backend.generator
-
-
-def tiny_config(train_dir, val_dir, out_dir, **overrides) -> TrainConfig:
-    values: dict[str, Any] = {
-        "data_dir": str(train_dir), "val_dir": str(val_dir), "out_dir": str(out_dir), "image_size": 32, "batch_size": 4,
-        "l1_epochs": 1, "gan_epochs": 1, "decoder_channels": [16, 16, 16, 8, 8], "device": "cpu", "workers": 0, "seed": 0,
-        "sample_count": 2, "progress": False, "min_image_side": 16,
-    }
-    values.update(overrides)
-    return TrainConfig(**values)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    train_dir, val_dir = photo_folders
+    config = tiny_config(train_dir, val_dir, tmp_path / "run", rebalanced_l1=True, colourfulness_weight=0.25,
+                         data_on_device=True, hints=True)
+    trainer = Trainer(config)
+    ab_weights = trainer.nets.ab_weights
+    assert ab_weights is not None and ab_weights.shape == (AB_BINS * AB_BINS,)
+    assert trainer.nets.colourfulness_weight == 0.25
+    assert ab_weights.min() > 0 and ab_weights.max() > 1
+    assert trainer.nets.ema is None  # the average starts with the adversarial phase
+    plain = Trainer(tiny_config(train_dir, val_dir, tmp_path / "plain"))
+    assert plain.nets.ab_weights is None and plain.nets.colourfulness_weight == 0.0 and plain.nets.ema is None
 
 
 def test_both_phases_learn_and_write_their_files(photo_folders, tmp_path):
@@ -101,32 +92,8 @@ def test_resume_gives_identical_weights(photo_folders, tmp_path):
     assert [r["epoch"] for r in read_metrics(split / "metrics.csv")] == ["1", "2"]
 
 
-_WRITER = """
-import sys, torch
-from training.checkpoint import save_checkpoint
-state = {"weights": torch.randn(4_000_000), "epoch": 0}
-for epoch in range(1_000_000):
-    state["epoch"] = epoch
-    save_checkpoint(state, sys.argv[1])
-    print(epoch, flush=True)
-"""
 
 
-def test_kill_during_checkpoint_write_never_leaves_a_corrupt_file(tmp_path):
-    path = tmp_path / "last.pt"
-    for attempt in range(4):
-        process = subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(path)], cwd=REPO, stdout=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        assert process.stdout is not None
-        process.stdout.readline()  # one complete write happened
-        for _ in range(attempt):
-            process.stdout.readline()
-        process.kill()  # SIGKILL, most likely in the middle of the next write
-        process.wait()
-        state = load_checkpoint(path)
-        assert state["weights"].shape == (4_000_000,)
 
 
 def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path):
@@ -154,62 +121,6 @@ def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path)
     assert state["interrupted"] or state["batches_done"] == 0
 
 
-def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
-    train_dir, val_dir = photo_folders
-    out = tmp_path / "run"
-    train(tiny_config(train_dir, val_dir, out))
-    artifact = tmp_path / "model.safetensors"
-    assert cli_main(["export", "--checkpoint", str(out / "best.pt"), "--out", str(artifact), "--version", "9.9.9",
-                     "--description", "tiny test model"]) == 0
-    # The ONNX file is written beside the artifact, so the CPU picks ONNX Runtime.
-    colorizer = Colorizer.load(artifact, device="cpu")
-    assert colorizer.backend_name == "onnx" and onnx_path_for(artifact).is_file()
-    assert colorizer.version == "9.9.9" and colorizer.render_size == 32
-    assert colorizer.metadata.training["description"] == "tiny test model"
-    assert colorizer.metadata.training["recipe"]["l1_epochs"] == 1
-    assert "psnr" in colorizer.metadata.metrics["val"]
-    # The digest of the weights is recorded, and is the digest of the tensor bytes after the header.
-    digest = read_metadata(artifact).weights_sha256
-    assert digest == weights_sha256(artifact) and len(digest) == 64
-    assert colorizer.metadata.weights_sha256 == digest  # the ONNX file carries it too
-    # The same version is not exported over silently; a new version or --overwrite is needed.
-    capsys.readouterr()
-    again = ["export", "--checkpoint", str(out / "best.pt"), "--out", str(artifact), "--no-onnx", "--version", "9.9.9"]
-    assert cli_main(again) == 1
-    assert "already holds version 9.9.9" in capsys.readouterr().err
-    assert cli_main([*again, "--overwrite", "--description", "tiny test model"]) == 0
-    with pytest.raises(SystemExit) as usage:
-        cli_main(["export", "--checkpoint", str(out / "best.pt"), "--out", str(tmp_path / "unversioned.safetensors")])
-    assert usage.value.code == 2 and not (tmp_path / "unversioned.safetensors").exists()
-    photo = make_photo(70, 50, seed=5).convert("L")
-    assert colorizer.colorize(photo).size == (70, 50)
-
-    report = tmp_path / "eval.json"
-    capsys.readouterr()
-    grid = tmp_path / "grid.png"
-    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--json", str(report),
-                     "--device", "cpu", "--sample-grid", str(grid), "--sample-count", "3"]) == 0
-    assert grid.is_file() and grid.stat().st_size > 1000
-    weights_before = _torch_generator(Colorizer.load(artifact, device="cpu", backend="torch")).state_dict()
-    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
-                     "--limit", "2", "--record-as", "holdout"]) == 0
-    recorded = Colorizer.load(artifact, device="cpu", backend="torch")
-    assert recorded.metadata.metrics["holdout"]["images"] == 2
-    assert "psnr_gain_db" in recorded.metadata.metrics["holdout"]
-    for key, value in _torch_generator(recorded).state_dict().items():
-        assert torch.equal(value, weights_before[key]), key
-    # Recording rewrote the artifact, and its ONNX file with it (else the ONNX backend refuses it).
-    assert Colorizer.load(artifact, backend="onnx").metadata.metrics["holdout"]["images"] == 2
-    assert read_metadata(artifact).weights_sha256 == digest  # same weights, same digest
-    table = capsys.readouterr().out
-    assert "grayscale baseline" in table and "ground truth" in table and "model - baseline" in table
-    result = json.loads(report.read_text())
-    assert result["images"] == 4
-    assert result["grayscale_baseline"]["colorfulness"] < 1.0
-    assert result["ground_truth"]["colorfulness"] > 10
-    assert result["gain_over_baseline"]["psnr_db"] == pytest.approx(
-        result["model_metrics"]["psnr"] - result["grayscale_baseline"]["psnr"]
-    )
 
 
 def test_init_from_artifact_starts_from_its_generator(photo_folders, tmp_path):
@@ -229,24 +140,6 @@ def test_init_from_artifact_starts_from_its_generator(photo_folders, tmp_path):
         train(mismatched)
 
 
-def test_average_of_artifacts_is_the_mean_of_their_weights(tmp_path):
-    from model.artifact import load_artifact
-    from tests.conftest import write_tiny_artifact
-
-    first = write_tiny_artifact(tmp_path / "a.safetensors", seed=1)
-    second = write_tiny_artifact(tmp_path / "b.safetensors", seed=2)
-    out = tmp_path / "avg.safetensors"
-    assert cli_main(["average", str(first), str(second), "--out", str(out), "--version", "avg-1"]) == 0
-    averaged, metadata = load_artifact(out)
-    a, b = load_artifact(first)[0].state_dict(), load_artifact(second)[0].state_dict()
-    key = "head.weight"
-    assert torch.allclose(averaged.state_dict()[key], (a[key] + b[key]) / 2, atol=1e-3)
-    assert metadata.version == "avg-1" and metadata.training["averaged_from"] == ["a.safetensors", "b.safetensors"]
-    weighted = tmp_path / "weighted.safetensors"
-    assert cli_main(["average", str(first), str(second), "--out", str(weighted), "--weights", "3", "1"]) == 0
-    assert torch.allclose(load_artifact(weighted)[0].state_dict()[key], 0.75 * a[key] + 0.25 * b[key], atol=1e-3)
-    with pytest.raises(ValueError, match="one non-negative weight"):
-        cli_main(["average", str(first), str(second), "--out", str(weighted), "--weights", "1"])
 
 
 def test_each_network_gets_its_own_learning_rate_and_betas(photo_folders, tmp_path):
@@ -284,7 +177,7 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
                   - np.asarray(colorizer.colorize(photo, hints=pins), np.int16)).max() <= 1
     assert colorizer.metadata.training["recipe"]["hints"]["distill_from"] == str(v1)
     # The hint weights moved away from zero: the network itself now reads the hints.
-    weight = _torch_generator(colorizer).get_parameter("encoder.stem.0.weight")
+    weight = torch_generator(colorizer).get_parameter("encoder.stem.0.weight")
     assert weight[:, 1:].abs().sum() > 0
 
     capsys.readouterr()
@@ -300,3 +193,99 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     # A model without hint inputs refuses --hints.
     with pytest.raises(SystemExit, match="hint"):
         cli_main(["evaluate", "--artifact", str(v1), "--data-dir", str(val_dir), "--device", "cpu", "--hints", "3"])
+
+
+def v2_config(train_dir, val_dir, out_dir, **overrides):
+    options = {
+        "data_on_device": True, "hints": True, "ema_decay": 0.5, "gan_lr_decay_start": 0.5, "rebalanced_l1": True,
+        "colourfulness_weight": 0.5, "l1_epochs": 1, "gan_epochs": 2,
+    }
+    options.update(overrides)
+    return tiny_config(train_dir, val_dir, out_dir, **options)
+
+
+class _StopAfter:
+    """Stands in for StopRequest.agreed: asks to stop at its `after`-th call (one call per step)."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.calls = after, 0
+
+    def __call__(self, context, device) -> bool:  # noqa: ARG002 (set on the class: called unbound)
+        self.calls += 1
+        return self.calls == self.after
+
+
+def test_v2_options_train_resume_mid_epoch_exactly_and_export_the_average(photo_folders, tmp_path, monkeypatch):
+    train_dir, val_dir = photo_folders
+    straight = tmp_path / "straight"
+    train(v2_config(train_dir, val_dir, straight))
+    state = load_checkpoint(straight / "last.pt")
+    rows = read_metrics(straight / "metrics.csv")
+    assert [int(r["phase"]) for r in rows] == [1, 2, 2]
+    assert load_checkpoint(straight / "phase1.pt")["epoch"] == 1
+    assert state["generator_ema"] is not None
+    differs = [k for k, v in state["generator"].items() if v.is_floating_point() and not torch.equal(v, state["generator_ema"][k])]
+    assert differs  # the average lags the weights
+    # 12 photos, batch 4: 3 steps per epoch, 6 adversarial steps, decay over the last 3: the last at 1/4.
+    assert state["optimizer_g"]["param_groups"][0]["lr"] == pytest.approx(2e-4 / 4)
+    assert state["optimizer_d"]["param_groups"][0]["lr"] == pytest.approx(2e-4 / 4)
+
+    # Interrupted in the middle of epoch 3 (the first adversarial step's check is call 1 of epoch 2).
+    split = tmp_path / "split"
+    real_agreed = trainer_module.StopRequest.agreed
+    # Calls per epoch: 2 mid-epoch checks (after steps 1 and 2) + 1 after the epoch.
+    monkeypatch.setattr(trainer_module.StopRequest, "agreed", _StopAfter(after=7))
+    result = train(v2_config(train_dir, val_dir, split))
+    assert result["interrupted"]
+    interrupted = load_checkpoint(split / "last.pt")
+    assert interrupted["interrupted"] and interrupted["epoch"] == 2 and interrupted["batches_done"] == 1
+    monkeypatch.setattr(trainer_module.StopRequest, "agreed", real_agreed)
+    train(v2_config(train_dir, val_dir, split), resume=str(split / "last.pt"))
+    resumed = load_checkpoint(split / "last.pt")
+    for key in ("generator", "generator_ema", "discriminator"):
+        for name, value in state[key].items():
+            assert torch.equal(value, resumed[key][name]), (key, name)
+
+    artifact = tmp_path / "v2.safetensors"
+    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(artifact), "--full-precision", "--version", "0.0.1"]) == 0
+    generator, metadata = load_artifact(artifact)
+    for name, value in generator.state_dict().items():
+        assert torch.equal(value, state["generator_ema"][name]), name
+    recipe = metadata.training["recipe"]
+    assert recipe["ema_decay"] == 0.5 and recipe["weights"] == "EMA of the generator"
+    assert recipe["gan_lr_decay_start"] == 0.5 and recipe["rebalanced_l1"] is True and recipe["colourfulness_weight"] == 0.5
+    assert "on the device" in recipe["augmentation"]
+    raw = tmp_path / "raw.safetensors"
+    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(raw), "--full-precision", "--raw-generator", "--version", "0.0.1"]) == 0
+    raw_generator, raw_metadata = load_artifact(raw)
+    assert raw_metadata.training["recipe"]["weights"] == "the generator"
+    assert torch.equal(raw_generator.state_dict()[differs[0]], state["generator"][differs[0]])
+
+
+def test_device_data_and_loader_paths_validate_the_same_photos(photo_folders, tmp_path):
+    """Validation crops are the same centre squares either way, so the first epoch's val metrics agree closely."""
+    train_dir, val_dir = photo_folders
+    runs = {}
+    for name, on_device in (("loader", False), ("device", True)):
+        out = tmp_path / name
+        train(tiny_config(train_dir, val_dir, out, l1_epochs=1, gan_epochs=0, data_on_device=on_device, lr_g=0.0))
+        runs[name] = read_metrics(out / "metrics.csv")[0]
+    for key in ("val_psnr_grayscale", "val_colorfulness_truth"):
+        assert float(runs["device"][key]) == pytest.approx(float(runs["loader"][key]), rel=1e-4), key
+
+
+def test_save_every_writes_checkpoints_at_its_interval_and_each_phase_end(photo_folders, tmp_path, monkeypatch):
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "sparse"
+    saved = []
+    real_save = trainer_module.Trainer._save
+
+    def record(self, name, state):
+        saved.append((name, state["epoch"]))
+        real_save(self, name, state)
+
+    monkeypatch.setattr(trainer_module.Trainer, "_save", record)
+    train(tiny_config(train_dir, val_dir, out, l1_epochs=3, gan_epochs=2, save_every=2, data_on_device=True))
+    assert sorted({epoch for name, epoch in saved if name == "last.pt"}) == [2, 3, 4, 5]
+    assert [epoch for name, epoch in saved if name == "phase1.pt"] == [3]
+    assert len(read_metrics(out / "metrics.csv")) == 5

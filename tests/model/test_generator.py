@@ -1,7 +1,8 @@
+"""The U-Net generator (model.generator): sizes, encoder weights, skips, input-channel growth."""
+
 import pytest
 import torch
 
-from model.discriminator import PatchDiscriminator
 from model.generator import GeneratorConfig, UNetGenerator, build_generator
 from tests.conftest import TINY_GENERATOR
 
@@ -49,24 +50,6 @@ def test_encoder_weights_from_local_torchvision_file(tmp_path):
 def test_missing_encoder_weights_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="encoder weights"):
         build_generator(TINY_GENERATOR, encoder_weights=tmp_path / "absent.pth")
-
-
-def test_patch_discriminator_map_size():
-    discriminator = PatchDiscriminator()
-    assert discriminator(torch.randn(1, 3, 256, 256)).shape == (1, 1, 30, 30)
-
-
-def test_patch_discriminator_receptive_field_is_70():
-    torch.manual_seed(0)
-    discriminator = PatchDiscriminator().eval()
-    x = torch.randn(1, 3, 256, 256, requires_grad=True)
-    discriminator(x)[0, 0, 15, 15].backward()
-    assert x.grad is not None
-    influenced = x.grad.abs().sum(dim=(0, 1)) > 0
-    rows = torch.nonzero(influenced.any(dim=1)).flatten()
-    cols = torch.nonzero(influenced.any(dim=0)).flatten()
-    assert rows.max() - rows.min() + 1 == 70
-    assert cols.max() - cols.min() + 1 == 70
 
 
 def test_expanded_generator_computes_exactly_what_the_original_does():

@@ -8,6 +8,7 @@ import logging
 import sys
 
 from model.artifact import DEFAULT_MODEL_NAME
+from model.backends import BACKENDS
 from model.cli_support import HelpFormatter, add_version_argument
 from training.config import COMPILE_MODES, TrainConfig
 
@@ -161,7 +162,7 @@ def _add_evaluate_parser(subparsers: Subparsers) -> None:
     parser.add_argument("--render-size", type=int, default=None, help="render size (default: the artifact's)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument(
-        "--backend", choices=["auto", "onnx", "torch"], default="auto",
+        "--backend", choices=BACKENDS, default="auto",
         help="what runs the network (onnx needs the .onnx file beside the artifact, or --artifact naming one)",
     )
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")

@@ -1,7 +1,8 @@
 """The run's training and validation photos: scanned files, or photos decoded into device memory.
 
 Also decides the batch size per process (tiny data sets shrink it) and the counts the
-checkpoint records (usable photos, and why others were skipped).
+checkpoint records (usable photos, and why others were skipped), and measures the
+photos' colour distribution for --rebalanced-l1.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from training.colour_losses import ab_histogram, rebalancing_weights
 from training.config import TrainConfig
 from training.data import PhotoDataset, ScanResult, list_images, scan_folder, split_validation
 from training.device_data import DecodedPhotos, DevicePhotos, decode_photos
@@ -121,3 +124,24 @@ def _decode_to_device(
         train.files, val.files, train.skipped,
         DevicePhotos(train, device, seed=config.seed), DevicePhotos(val, device, seed=config.seed),
     )
+
+
+def ab_rebalancing_weights(
+    photos: PhotoDataset | DevicePhotos, seed: int, device: torch.device, sample: int = 512, side: int = 64
+) -> torch.Tensor:
+    """--rebalanced-l1: per-bin weights from the ab distribution of a seeded sample of the photos."""
+    generator = torch.Generator().manual_seed(seed)
+    chosen = torch.randperm(len(photos), generator=generator)[:sample].tolist()
+    if isinstance(photos, DevicePhotos):
+        images = photos.gather(torch.tensor(chosen, device=device))
+        batches = [F.interpolate(images, size=(side, side), mode="area")]
+    else:
+        small = PhotoDataset([photos.files[i] for i in chosen], side, train=False)
+        batches = [torch.stack([small[i] for i in range(len(small))])]
+    counts = ab_histogram(batches)
+    weights = rebalancing_weights(counts)
+    log.info(
+        "rebalanced L1: ab-bin weights from %d photos, %d bins occur, weights %.2f to %.1f",
+        len(chosen), int((counts > 0).sum()), float(weights.min()), float(weights.max()),
+    )
+    return weights.to(device)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
@@ -28,7 +27,6 @@ from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
 from model.torch_backend import resolve_device
 from training.checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
 from training.checksum import weights_checksum
-from training.colour_losses import ab_histogram, rebalancing_weights
 from training.config import TrainConfig
 from training.data import PhotoDataset
 from training.device_data import DevicePhotos
@@ -42,7 +40,7 @@ from training.distributed import (
 )
 from training.ema import WeightEMA
 from training.hints import scale_hint_input_updates
-from training.photo_sets import load_photo_sets
+from training.photo_sets import ab_rebalancing_weights, load_photo_sets
 from training.plots import plot_curves, save_sample_grid
 from training.run_files import (
     TensorBoardLog,
@@ -120,7 +118,7 @@ class Trainer:
             self.discriminator.parameters(), lr=config.lr_d, betas=(beta1_d, beta2_d), **fused
         )
         self.ema: WeightEMA | None = None  # created when the adversarial phase starts (or restored by _resume)
-        self.ab_weights = self._ab_weights() if config.rebalanced_l1 else None
+        self.ab_weights = ab_rebalancing_weights(self.train_set, config.seed, self.device) if config.rebalanced_l1 else None
         self.autocast_dtype = _precision(config, self.device)
         use_scaler = self.autocast_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None
@@ -173,24 +171,6 @@ class Trainer:
             metadata.version,
         )
         return teacher
-
-    def _ab_weights(self, sample: int = 512, side: int = 64) -> torch.Tensor:
-        """--rebalanced-l1: per-bin weights from the ab distribution of a seeded sample of training photos."""
-        generator = torch.Generator().manual_seed(self.config.seed)
-        chosen = torch.randperm(len(self.train_set), generator=generator)[:sample].tolist()
-        if isinstance(self.train_set, DevicePhotos):
-            images = self.train_set.gather(torch.tensor(chosen, device=self.device))
-            batches = [F.interpolate(images, size=(side, side), mode="area")]
-        else:
-            small = PhotoDataset([self.train_set.files[i] for i in chosen], side, train=False)
-            batches = [torch.stack([small[i] for i in range(len(small))])]
-        counts = ab_histogram(batches)
-        weights = rebalancing_weights(counts)
-        log.info(
-            "rebalanced L1: ab-bin weights from %d photos, %d bins occur, weights %.2f to %.1f",
-            len(chosen), int((counts > 0).sum()), float(weights.min()), float(weights.max()),
-        )
-        return weights.to(self.device)
 
     def _initial_generator(self, path: str) -> UNetGenerator:
         """--init-from: the artifact's generator, grown to this run's input channels."""

@@ -41,10 +41,16 @@ SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 def get_args_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--artifact", type=Path, default=None, help="artifact with its .onnx beside it (default: the shipped model)")
-    parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help=f"folder of photos (default: {DEFAULT_PHOTOS})")
+    parser.add_argument(
+        "--artifact", type=Path, default=None, help="artifact with its .onnx beside it (default: the shipped model)"
+    )
+    parser.add_argument(
+        "--photos", type=Path, default=DEFAULT_PHOTOS, help=f"folder of photos (default: {DEFAULT_PHOTOS})"
+    )
     parser.add_argument("--count", type=int, default=20, help="photos for the agreement check (default: 20)")
-    parser.add_argument("--repeats", type=int, default=15, help="timed forwards per backend and thread count (default: 15)")
+    parser.add_argument(
+        "--repeats", type=int, default=15, help="timed forwards per backend and thread count (default: 15)"
+    )
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default: 1 2)")
     parser.add_argument("--skip-agreement", action="store_true", help="latency only")
     return parser
@@ -59,8 +65,10 @@ def _photos(folder: Path, count: int) -> list[Path]:
 
 def latency(artifact: Path, photo: Path, threads: int, repeats: int) -> dict[str, list[float]]:
     torch.set_num_threads(threads)
-    backends: dict[str, Backend] = {"onnx": OnnxBackend(artifact.with_suffix(".onnx"), threads=threads),
-                "torch": TorchBackend.load(artifact, device="cpu", threads=threads)}
+    backends: dict[str, Backend] = {
+        "onnx": OnnxBackend(artifact.with_suffix(".onnx"), threads=threads),
+        "torch": TorchBackend.load(artifact, device="cpu", threads=threads),
+    }
     with Image.open(photo) as image:
         lightness = resize_lightness(lightness_of(image.convert("RGB")), (256, 256))
     inputs = backends["onnx"].metadata.lab.normalize_l(lightness)[None, None].astype(np.float32)

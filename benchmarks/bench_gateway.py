@@ -101,11 +101,20 @@ def main(argv: list[str] | None = None) -> int:
         service_port, gateway_port = free_port(), free_port()
         service_log, gateway_log = scratch_dir / "gunicorn.log", scratch_dir / "gateway.log"
         service = subprocess.Popen(
-            [str(REPO_ROOT / ".venv" / "bin" / "gunicorn"), "-c", "inference_service/gunicorn.conf.py",
-             "inference_service:create_app()"],
+            [
+                str(REPO_ROOT / ".venv" / "bin" / "gunicorn"),
+                "-c",
+                "inference_service/gunicorn.conf.py",
+                "inference_service:create_app()",
+            ],
             cwd=REPO_ROOT,
-            env={**os.environ, "COLORIZER_BIND": f"127.0.0.1:{service_port}", "COLORIZER_ARTIFACT": str(artifact),
-                 "COLORIZER_WORKERS": "1", "COLORIZER_LOG_LEVEL": "WARNING"},
+            env={
+                **os.environ,
+                "COLORIZER_BIND": f"127.0.0.1:{service_port}",
+                "COLORIZER_ARTIFACT": str(artifact),
+                "COLORIZER_WORKERS": "1",
+                "COLORIZER_LOG_LEVEL": "WARNING",
+            },
             stdout=service_log.open("w"),
             stderr=subprocess.STDOUT,
         )
@@ -113,9 +122,14 @@ def main(argv: list[str] | None = None) -> int:
             [args.node, str(REPO_ROOT / "gateway" / "src" / "server.js")],
             cwd=REPO_ROOT / "gateway",
             # Production settings, logs included (one JSON line per request, to a file).
-            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(gateway_port),
-                 "INFERENCE_URL": f"http://127.0.0.1:{service_port}", "RESULT_DIR": str(scratch_dir / "results"),
-                 "RATE_LIMIT_MAX": "0"},
+            env={
+                **os.environ,
+                "HOST": "127.0.0.1",
+                "PORT": str(gateway_port),
+                "INFERENCE_URL": f"http://127.0.0.1:{service_port}",
+                "RESULT_DIR": str(scratch_dir / "results"),
+                "RATE_LIMIT_MAX": "0",
+            },
             stdout=gateway_log.open("w"),
             stderr=subprocess.STDOUT,
         )
@@ -128,10 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             stop(gateway)
             stop(service)
 
-    print(f"\n{args.size}x{args.size} grayscale JPEG, {args.requests} timed requests per path "
-          f"(+{args.warmup} warm-up), artifact: {artifact.name}, {os.cpu_count()} cores")
-    print(f"{'path':<14}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'overhead p50':>15}{'overhead p95':>15}"
-          f"{'paired +ms':>12}")
+    print(
+        f"\n{args.size}x{args.size} grayscale JPEG, {args.requests} timed requests per path "
+        f"(+{args.warmup} warm-up), artifact: {artifact.name}, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'path':<14}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'overhead p50':>15}{'overhead p95':>15}"
+        f"{'paired +ms':>12}"
+    )
     direct_p50, direct_p95 = percentile(samples["direct"], 50), percentile(samples["direct"], 95)
     failures = []
     for name in PATHS:
@@ -180,9 +198,13 @@ def multipart(jpeg: bytes) -> tuple[bytes, dict]:
     """A browser-like multipart/form-data body with the file in field "image"."""
     boundary = "----bench" + "0123456789abcdef"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"bench.jpg\"\r\n"
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + jpeg + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="bench.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
 
 
@@ -209,7 +231,7 @@ def run(args, service_url: str, gateway_url: str) -> dict[str, list[float]]:
     try:
         for round_index in range(args.warmup + args.requests):
             # Rotate the order each round so no path always runs right after another.
-            order = PATHS[round_index % 3:] + PATHS[:round_index % 3]
+            order = PATHS[round_index % 3 :] + PATHS[: round_index % 3]
             for name in order:
                 started = time.perf_counter()
                 calls[name]()

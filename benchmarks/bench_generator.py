@@ -53,7 +53,10 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=15, help="timed forwards per network (default: 15)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed forwards per network first (default: 3)")
     parser.add_argument(
-        "--threads", type=int, nargs="+", default=[1, torch.get_num_threads()],
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, torch.get_num_threads()],
         help="torch thread counts to compare at, one comparison each (default: 1 as the service runs with "
         "one worker per core, then torch's own choice: %(default)s)",
     )

@@ -166,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{percentile(inference_ms, 95):>9.1f}"
         )
     ratio = percentile(samples["hinted"]["request_ms"], 50) / percentile(samples["plain"]["request_ms"], 50)
-    inference_ratio = percentile(samples["hinted"]["inference_ms"], 50) / percentile(samples["plain"]["inference_ms"], 50)
+    inference_ratio = percentile(samples["hinted"]["inference_ms"], 50) / percentile(
+        samples["plain"]["inference_ms"], 50
+    )
     met = ratio <= args.max_ratio
     print(f"hinted / plain at p50: request x{ratio:.3f}, inference x{inference_ratio:.3f}")
     print(f"bar: request ratio <= {args.max_ratio:g}: {'met' if met else 'NOT met'}")

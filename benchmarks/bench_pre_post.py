@@ -61,7 +61,9 @@ DEFAULT_PHOTO = REPO_ROOT.parent / "shared" / "data" / "colorize" / "bench" / "0
 def get_args_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--photo", type=Path, default=DEFAULT_PHOTO,
+        "--photo",
+        type=Path,
+        default=DEFAULT_PHOTO,
         help="photo upscaled to the benchmark size; a synthetic image when missing (default: %(default)s)",
     )
     parser.add_argument("--width", type=int, default=4000, help="benchmark image width (default: 4000)")
@@ -72,7 +74,9 @@ def get_args_parser() -> argparse.ArgumentParser:
         "--skimage-float64", action="store_true", help="give skimage uint8 input (float64 inside) instead of float32"
     )
     parser.add_argument(
-        "--artifact", type=Path, default=None,
+        "--artifact",
+        type=Path,
+        default=None,
         help="artifact for the peak-memory run (default: the shipped one, else a random full-size generator)",
     )
     parser.add_argument("--skip-memory", action="store_true", help="do not run the peak-memory subprocess")
@@ -142,7 +146,9 @@ def compare(inputs: dict[str, Image.Image], ab: torch.Tensor, repeats: int, floa
     """Per input: lists of total seconds and of stage seconds for each path, interleaved."""
     ab_hwc = ab.permute(1, 2, 0).numpy()
     runners = {"ours": lambda image: run_ours(image, ab), "skimage": lambda image: run_skimage(image, ab_hwc, float64)}
-    results: dict[str, dict[str, dict[str, Any]]] = {kind: {path: {"total": [], "stages": [], "output": None} for path in runners} for kind in inputs}
+    results: dict[str, dict[str, dict[str, Any]]] = {
+        kind: {path: {"total": [], "stages": [], "output": None} for path in runners} for kind in inputs
+    }
     for repeat in range(repeats):
         for kind, image in inputs.items():
             order = list(runners) if repeat % 2 == 0 else list(runners)[::-1]
@@ -207,7 +213,9 @@ def peak_memory_child(artifact: Path, image_path: Path) -> None:
     loaded = _peak_rss_mb()
     with Image.open(image_path) as image:
         result = colorizer.colorize(image)
-    print(json.dumps({"after_load_mb": loaded, "peak_mb": _peak_rss_mb(), "size": list(result.size), "mode": result.mode}))
+    print(
+        json.dumps({"after_load_mb": loaded, "peak_mb": _peak_rss_mb(), "size": list(result.size), "mode": result.mode})
+    )
 
 
 def measure_peak_memory(inputs: dict[str, Image.Image], artifact: Path | None, render_size: int) -> dict[str, float]:
@@ -224,7 +232,13 @@ def measure_peak_memory(inputs: dict[str, Image.Image], artifact: Path | None, r
         for kind, image in inputs.items():
             image_path = scratch / f"{kind}.jpg"
             image.save(image_path, quality=95)
-            command = [sys.executable, str(Path(__file__).resolve()), "--peak-memory-child", str(artifact), str(image_path)]
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--peak-memory-child",
+                str(artifact),
+                str(image_path),
+            ]
             completed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO_ROOT)
             measured = json.loads(completed.stdout.strip().splitlines()[-1])
             peaks[kind] = measured["peak_mb"]

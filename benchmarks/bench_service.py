@@ -116,8 +116,14 @@ class Server:
             "COLORIZER_WORKERS": str(workers),
             "COLORIZER_TORCH_THREADS": str(torch_threads),
         }
-        command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
-                   "inference_service:create_app()"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "inference_service/gunicorn.conf.py",
+            "inference_service:create_app()",
+        ]
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
 

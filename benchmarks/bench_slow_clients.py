@@ -119,8 +119,9 @@ def measure(url: str, args: argparse.Namespace, jpeg: bytes) -> tuple[Probes, Pr
     target = urlsplit(url)
     assert target.hostname is not None and target.port is not None
     attack_path = args.colorize_path if args.mode == "body" else args.health_path
-    with SlowClients(target.hostname, target.port, args.clients, args.mode, attack_path,
-                     duration_s=args.attack_s + 5) as slow:
+    with SlowClients(
+        target.hostname, target.port, args.clients, args.mode, attack_path, duration_s=args.attack_s + 5
+    ) as slow:
         time.sleep(1.0)  # let every slow connection be accepted first
         attacked = Probes(url, args.health_path, args.colorize_path, jpeg).run_for(args.attack_s)
         dropped = slow.closed_by_server
@@ -134,8 +135,10 @@ def report(name: str, baseline: Probes, attacked: Probes, dropped: int) -> bool:
     for probe in ("health", "colorize"):
         for phase, probes in (("baseline", baseline), ("64 slow", attacked)):
             samples = probes.samples[probe] or [float("nan")]
-            print(f"{probe:<10} {phase:<12} {len(probes.samples[probe]):>4} {probes.failures[probe]:>6} "
-                  f"{percentile(samples, 50):>8.3f} {max(samples):>8.3f}")
+            print(
+                f"{probe:<10} {phase:<12} {len(probes.samples[probe]):>4} {probes.failures[probe]:>6} "
+                f"{percentile(samples, 50):>8.3f} {max(samples):>8.3f}"
+            )
         bound = max(baseline.samples[probe] or [0.0]) + 1.0
         worst = max(attacked.samples[probe] or [float("inf")])
         if attacked.failures[probe] or worst > bound:
@@ -148,14 +151,22 @@ def report(name: str, baseline: Probes, attacked: Probes, dropped: int) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_artifact_arguments(parser, allow_tiny=True)
-    parser.add_argument("--worker-class", choices=["gthread", "gevent", "both"], default="both",
-                        help="which gunicorn worker class to start (default: both, gthread first)")
+    parser.add_argument(
+        "--worker-class",
+        choices=["gthread", "gevent", "both"],
+        default="both",
+        help="which gunicorn worker class to start (default: both, gthread first)",
+    )
     parser.add_argument("--url", default=None, help="probe this running server instead of starting the service")
     parser.add_argument("--health-path", default="/v1/health", help="health route (default: /v1/health)")
     parser.add_argument("--colorize-path", default="/v1/colorize", help="colorize route (default: /v1/colorize)")
     parser.add_argument("--clients", type=int, default=64, help="slow connections (default: 64)")
-    parser.add_argument("--mode", choices=["headers", "body"], default="headers",
-                        help="what the slow clients trickle (default: headers)")
+    parser.add_argument(
+        "--mode",
+        choices=["headers", "body"],
+        default="headers",
+        help="what the slow clients trickle (default: headers)",
+    )
     parser.add_argument("--baseline-s", type=float, default=6.0, help="seconds of baseline probes (default: 6)")
     parser.add_argument("--attack-s", type=float, default=30.0, help="seconds under attack (default: 30)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the bar is not met (default: off)")

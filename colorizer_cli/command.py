@@ -61,17 +61,26 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "colorize files and folders offline (python -m model)", "serve", (), ("onnxruntime", "torch"), _colorize
     ),
     "serve": Subcommand(
-        "run the REST service with gunicorn and inference_service/gunicorn.conf.py", "serve",
-        ("flask", "flask_cors", "gunicorn"), ("onnxruntime", "torch"), _serve,
+        "run the REST service with gunicorn and inference_service/gunicorn.conf.py",
+        "serve",
+        ("flask", "flask_cors", "gunicorn"),
+        ("onnxruntime", "torch"),
+        _serve,
     ),
     "train": Subcommand("train a model (python -m training train)", "train", _TRAIN_MODULES, (), _training("train")),
     "evaluate": Subcommand(
-        "PSNR / SSIM / colourfulness of a model against the grayscale baseline", "train", _TRAIN_MODULES, (),
+        "PSNR / SSIM / colourfulness of a model against the grayscale baseline",
+        "train",
+        _TRAIN_MODULES,
+        (),
         _training("evaluate"),
     ),
     "export": Subcommand(
-        "checkpoint -> artifact (+ ONNX beside it), or artifact -> ONNX", "train",
-        ("torch", "torchvision", "onnx", "onnxscript", "onnxruntime"), (), _training("export"),
+        "checkpoint -> artifact (+ ONNX beside it), or artifact -> ONNX",
+        "train",
+        ("torch", "torchvision", "onnx", "onnxscript", "onnxruntime"),
+        (),
+        _training("export"),
     ),
     "average": Subcommand(
         "average the weights of several artifacts", "train", _TRAIN_MODULES, (), _training("average")
@@ -122,8 +131,11 @@ def _usage() -> str:
     for name, spec in SUBCOMMANDS.items():
         ready = "" if not missing_for(name) else f"  [needs the {spec.extra} extra]"
         lines.append(f"  {name:<{width}}  {spec.summary}{ready}")
-    lines += ["", "Extras: serve (REST service and colorize on ONNX Runtime, no torch), torch (the torch backend),",
-              "train (training, evaluation, export), dev (tests). Install one: " + _install_hint("serve")]
+    lines += [
+        "",
+        "Extras: serve (REST service and colorize on ONNX Runtime, no torch), torch (the torch backend),",
+        "train (training, evaluation, export), dev (tests). Install one: " + _install_hint("serve"),
+    ]
     return "\n".join(lines)
 
 

@@ -35,11 +35,25 @@ INPUT_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF") +
 )
 # Pixel modes the Colorizer reads directly; anything else is converted to RGB first.
 _COLORIZER_MODES = {
-    "1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr",
-    "I", "I;16", "I;16L", "I;16B", "I;16N", "F",
+    "1",
+    "L",
+    "LA",
+    "La",
+    "P",
+    "PA",
+    "RGB",
+    "RGBA",
+    "RGBa",
+    "RGBX",
+    "CMYK",
+    "YCbCr",
+    "I",
+    "I;16",
+    "I;16L",
+    "I;16B",
+    "I;16N",
+    "F",
 }
-
-
 
 
 def _invalid(message: str) -> ApiError:
@@ -66,9 +80,7 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
     if width < 1 or height < 1:
         raise _invalid(f"The image declares an empty size ({width}x{height}).")
     if width * height > max_pixels:
-        raise _too_large(
-            f"The image is {width}x{height} = {width * height} pixels; the limit is {max_pixels} pixels."
-        )
+        raise _too_large(f"The image is {width}x{height} = {width * height} pixels; the limit is {max_pixels} pixels.")
     return image
 
 

@@ -81,7 +81,7 @@ def build_openapi(settings: Settings) -> dict:
             "title": "Colorizer inference service",
             "version": API_VERSION,
             "description": "Colorizes grayscale photos: the result keeps the input's size and lightness "
-            "and adds plausible colour. Every error is JSON: {\"error\": {\"code\", \"message\"}}.",
+            'and adds plausible colour. Every error is JSON: {"error": {"code", "message"}}.',
         },
         "paths": {
             "/": {
@@ -131,9 +131,7 @@ def build_openapi(settings: Settings) -> dict:
                     "responses": {
                         "200": {
                             "description": "Name, version, render size, training description, validation metrics.",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/ModelInfo"}}
-                            },
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfo"}}},
                         },
                         "503": not_ready,
                     },
@@ -273,7 +271,11 @@ def build_openapi(settings: Settings) -> dict:
                             "type": "object",
                             "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
                         },
-                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
+                        "backend": {
+                            "type": "string",
+                            "enum": ["onnx", "torch"],
+                            "description": "What runs the network.",
+                        },
                         "device": {"type": "string"},
                         "batching": {
                             "type": "object",
@@ -300,7 +302,16 @@ def build_openapi(settings: Settings) -> dict:
                 },
                 "ModelInfo": {
                     "type": "object",
-                    "required": ["name", "version", "render_size", "training", "metrics", "weights_sha256", "supports_hints", "max_hints"],
+                    "required": [
+                        "name",
+                        "version",
+                        "render_size",
+                        "training",
+                        "metrics",
+                        "weights_sha256",
+                        "supports_hints",
+                        "max_hints",
+                    ],
                     "properties": {
                         "name": {"type": "string"},
                         "version": {"type": "string"},
@@ -324,7 +335,11 @@ def build_openapi(settings: Settings) -> dict:
                         "format_version": {"type": "integer"},
                         "generator": {"type": "object"},
                         "lab": {"type": "object"},
-                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
+                        "backend": {
+                            "type": "string",
+                            "enum": ["onnx", "torch"],
+                            "description": "What runs the network.",
+                        },
                         "device": {"type": "string"},
                         "batching": {
                             "type": "object",

@@ -240,12 +240,16 @@ def _reading_body() -> Iterator[None]:
         yield
     except _SERVER_PARSE_ERRORS as error:
         raise ApiError(
-            400, "bad_request", "The request body is not valid HTTP/1.1 (its chunked encoding is malformed).",
+            400,
+            "bad_request",
+            "The request body is not valid HTTP/1.1 (its chunked encoding is malformed).",
             headers={"Connection": "close"},
         ) from error
     except OSError as error:
         raise ApiError(
-            408, "request_timeout", "The upload stalled or was cut off before it was complete.",
+            408,
+            "request_timeout",
+            "The upload stalled or was cut off before it was complete.",
             headers={"Connection": "close"},
         ) from error
 

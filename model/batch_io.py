@@ -197,7 +197,9 @@ def _colorize_each(colorizer: Any, images: list[Image.Image], render_size: int |
             try:
                 results.append(colorizer.colorize(image, render_size=render_size))
             except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
-                results.append(FileError("colorize_failed", f"could not be colorized ({error.__class__.__name__}: {error})"))
+                results.append(
+                    FileError("colorize_failed", f"could not be colorized ({error.__class__.__name__}: {error})")
+                )
         return results
 
 
@@ -219,7 +221,9 @@ def colorize_files(
         try:
             if isinstance(result, FileError):
                 raise result
-            write_file(output.url_for(item.relative), encode_image(result, OUTPUT_FORMATS[output.file_format], output.quality))
+            write_file(
+                output.url_for(item.relative), encode_image(result, OUTPUT_FORMATS[output.file_format], output.quality)
+            )
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
     return outcomes

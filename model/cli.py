@@ -51,45 +51,67 @@ def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
     parser.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively); paths or URLs")
     parser.add_argument("--out", required=True, help="output folder or URL (e.g. s3://bucket/colorized)")
     parser.add_argument(
-        "--artifact", default=None, help=f"model artifact (.safetensors) or its .onnx file (default: {default_artifact_path()})"
+        "--artifact",
+        default=None,
+        help=f"model artifact (.safetensors) or its .onnx file (default: {default_artifact_path()})",
     )
     parser.add_argument(
-        "--render-size", type=int, default=None,
+        "--render-size",
+        type=int,
+        default=None,
         help=f"short side the network sees, {MIN_RENDER_SIZE}-{MAX_RENDER_SIZE} (default: the model's)",
     )
     parser.add_argument("--format", choices=sorted(OUTPUT_FORMATS), default="png", help="output format")
     parser.add_argument("--quality", type=int, default=DEFAULT_QUALITY, help="JPEG/WebP quality, 1-100")
     parser.add_argument("--overwrite", action="store_true", help="colorize inputs again even when their output exists")
     parser.add_argument(
-        "--batch-size", type=int, default=8,
+        "--batch-size",
+        type=int,
+        default=8,
         help="images decoded and colorized together (those of the same render shape share one forward)",
     )
-    parser.add_argument("--engine", choices=("local", "ray"), default="local",
-                        help="local: this process; ray: a Ray cluster (needs the ray extra: pip install '.[ray]')")
+    parser.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: this process; ray: a Ray cluster (needs the ray extra: pip install '.[ray]')",
+    )
     parser.add_argument("--device", default="auto", help="local engine: auto (CUDA when present), cpu or cuda")
     parser.add_argument(
-        "--backend", choices=BACKENDS, default="auto",
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
         help="local engine: what runs the network: onnx (ONNX Runtime, CPU), torch, or auto (torch on CUDA, "
         "else onnx when installed)",
     )
     parser.add_argument("--threads", type=int, default=0, help="local engine: network threads (0: every core)")
     parser.add_argument(
-        "-q", "--quiet", action="store_true",
+        "-q",
+        "--quiet",
+        action="store_true",
         help="no progress bar (there is none either when stderr is not a terminal); the summary is still printed",
     )
     ray_group = parser.add_argument_group("Ray engine (--engine ray)")
     ray_group.add_argument(
-        "--ray-address", default=None,
+        "--ray-address",
+        default=None,
         help="Ray cluster to join (e.g. auto, ray://head:10001); default: start a local Ray on this machine",
     )
     ray_group.add_argument(
-        "--num-gpus-per-worker", type=float, default=0.0,
+        "--num-gpus-per-worker",
+        type=float,
+        default=0.0,
         help="GPUs each model worker reserves (0: CPU workers; 0.5: two workers share a GPU)",
     )
-    ray_group.add_argument("--cpus-per-worker", type=float, default=1.0,
-                           help="CPUs each model worker reserves (also its torch threads)")
-    ray_group.add_argument("--workers", type=int, default=None,
-                           help="most model workers at once (default: as many as the cluster's CPUs/GPUs allow)")
+    ray_group.add_argument(
+        "--cpus-per-worker", type=float, default=1.0, help="CPUs each model worker reserves (also its torch threads)"
+    )
+    ray_group.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="most model workers at once (default: as many as the cluster's CPUs/GPUs allow)",
+    )
     return parser
 
 
@@ -123,14 +145,18 @@ class Progress:
 
 
 def run_local(
-    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Progress, failures: list[Failure]
+    pending: list[InputFile],
+    output: OutputSettings,
+    args: argparse.Namespace,
+    progress: Progress,
+    failures: list[Failure],
 ) -> None:
     """The local engine: this process, one batch after another. Appends to `failures` as it goes."""
     colorizer = Colorizer.load(args.artifact, device=args.device, backend=args.backend, threads=args.threads)
     print(f"{colorizer.name} {colorizer.version} on {colorizer.backend_name} ({colorizer.device})", file=sys.stderr)
     progress.update()
     for start in range(0, len(pending), args.batch_size):
-        batch = pending[start:start + args.batch_size]
+        batch = pending[start : start + args.batch_size]
         outcomes = colorize_files(colorizer, batch, output, args.render_size)
         failed = [outcome for outcome in outcomes if outcome is not None]
         failures.extend(failed)

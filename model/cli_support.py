@@ -59,6 +59,9 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
 def add_version_argument(parser: argparse.ArgumentParser, program: str) -> None:
     """-V/--version: the program and the project's version."""
     parser.add_argument(
-        "-V", "--version", action="version", version=f"{program} ({DISTRIBUTION}) {package_version()}",
+        "-V",
+        "--version",
+        action="version",
+        version=f"{program} ({DISTRIBUTION}) {package_version()}",
         help="print the version and exit",
     )

@@ -47,7 +47,9 @@ def output_format(name: str) -> OutputFormat:
 
 
 def encode_image(
-    image: Image.Image, output: OutputFormat, quality: int = DEFAULT_QUALITY,
+    image: Image.Image,
+    output: OutputFormat,
+    quality: int = DEFAULT_QUALITY,
     png_compress_level: int = DEFAULT_PNG_COMPRESS_LEVEL,
 ) -> bytes:
     """The bytes of `image` in `output`; JPEG has no alpha, so transparent areas are laid on white

@@ -46,9 +46,7 @@ class OnnxBackend:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
-            self._session = onnxruntime.InferenceSession(
-                str(self.source), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = onnxruntime.InferenceSession(str(self.source), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own types for unreadable files
             raise ArtifactError(f"{self.source}: not a loadable ONNX model ({error})") from error
         properties = self._session.get_modelmeta().custom_metadata_map

@@ -88,8 +88,14 @@ def export_onnx(
     shapes = ({0: batch, 2: RENDER_MULTIPLE * height, 3: RENDER_MULTIPLE * width},)
     with torch.inference_mode(False), torch.no_grad():
         program = torch.onnx.export(
-            generator, (example,), dynamo=True, dynamic_shapes=shapes, input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME], optimize=True, verbose=False,
+            generator,
+            (example,),
+            dynamo=True,
+            dynamic_shapes=shapes,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            optimize=True,
+            verbose=False,
         )
     assert program is not None  # None only when exporting to a file name
     model = program.model_proto
@@ -99,15 +105,18 @@ def export_onnx(
         f"{metadata.name} {metadata.version}: normalised L (+ hint planes) -> normalised ab, "
         f"derived from {artifact.name}"
     )
-    _set_metadata(model, {
-        METADATA_KEY: _artifact_metadata_json(artifact),
-        SOURCE_SHA256_KEY: file_sha256(artifact),
-        SOURCE_NAME_KEY: artifact.name,
-        INPUT_CONTRACT_KEY: (
-            f"float32 (batch, {channels}, height, width), height and width multiples of {RENDER_MULTIPLE}: "
-            "channel 0 is normalised L, channels 1..3 (hint models) the hint a, hint b and mask planes"
-        ),
-    })
+    _set_metadata(
+        model,
+        {
+            METADATA_KEY: _artifact_metadata_json(artifact),
+            SOURCE_SHA256_KEY: file_sha256(artifact),
+            SOURCE_NAME_KEY: artifact.name,
+            INPUT_CONTRACT_KEY: (
+                f"float32 (batch, {channels}, height, width), height and width multiples of {RENDER_MULTIPLE}: "
+                "channel 0 is normalised L, channels 1..3 (hint models) the hint a, hint b and mask planes"
+            ),
+        },
+    )
     onnx.checker.check_model(model)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
@@ -153,8 +162,15 @@ def _store_weights_in_float16(model: Any) -> None:
         half_name = f"{initializer.name}__float16"
         half = numpy_helper.from_array(values.astype(np.float16), half_name)
         initializer.CopyFrom(half)
-        casts.append(helper.make_node("Cast", [half_name], [half_name.removesuffix("__float16")],
-                                      to=onnx.TensorProto.FLOAT, name=f"{half_name}__cast"))
+        casts.append(
+            helper.make_node(
+                "Cast",
+                [half_name],
+                [half_name.removesuffix("__float16")],
+                to=onnx.TensorProto.FLOAT,
+                name=f"{half_name}__cast",
+            )
+        )
     # Casts first keeps the node list topologically sorted.
     nodes = casts + list(graph.node)
     del graph.node[:]
@@ -174,5 +190,7 @@ def _verify(path: Path, generator: Any, channels: int) -> None:
         reference = generator(torch.from_numpy(inputs)).numpy()
     difference = float(np.abs(ours - reference).max())
     if difference > _EXPORT_TOLERANCE:
-        raise RuntimeError(f"{path}: ONNX Runtime differs from torch by {difference:.2e} (tolerance {_EXPORT_TOLERANCE})")
+        raise RuntimeError(
+            f"{path}: ONNX Runtime differs from torch by {difference:.2e} (tolerance {_EXPORT_TOLERANCE})"
+        )
     log.info("verified %s: max difference to torch %.2e", path.name, difference)

@@ -124,7 +124,9 @@ def _widened(ab: np.ndarray, width: int) -> np.ndarray:
     return wide
 
 
-def _upsampled_ab_bands(ab: np.ndarray, height: int, width: int, band_rows: int) -> Iterator[tuple[int, int, np.ndarray]]:
+def _upsampled_ab_bands(
+    ab: np.ndarray, height: int, width: int, band_rows: int
+) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield (top, bottom, ab band of shape (2, bottom - top, width)) of ab upsampled bilinearly.
 
     Bilinear is separable: ab is widened to the full width once (still only h rows),

@@ -99,7 +99,10 @@ def _dot(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def solve_correction(
-    lightness: np.ndarray, target: np.ndarray, mask: np.ndarray, settings: Propagation = DEFAULT_PROPAGATION,
+    lightness: np.ndarray,
+    target: np.ndarray,
+    mask: np.ndarray,
+    settings: Propagation = DEFAULT_PROPAGATION,
     start: np.ndarray | None = None,
 ) -> np.ndarray:
     """The correction field (2, H, W) on one grid: target (2, H, W) holds the wanted
@@ -149,7 +152,10 @@ def _bilinear_upsample(values: np.ndarray, height: int, width: int) -> np.ndarra
 
 
 def propagate_hints(
-    lightness: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray,
+    lightness: np.ndarray,
+    ab: np.ndarray,
+    hint_ab: np.ndarray,
+    hint_mask: np.ndarray,
     settings: Propagation = DEFAULT_PROPAGATION,
 ) -> np.ndarray:
     """The network's ab (2, H, W, Lab units) corrected towards the hints and spread along L.

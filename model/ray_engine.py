@@ -65,7 +65,9 @@ class ColorizeWorker:
         self.render_size = render_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        items = [InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"], strict=False)]
+        items = [
+            InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"], strict=False)
+        ]
         outcomes = colorize_files(self.colorizer, items, self.output, self.render_size)
         return {
             "url": np.asarray([item.url for item in items], dtype=object),
@@ -100,7 +102,11 @@ def _worker_count(requested: int | None, cpus_per_worker: float, gpus_per_worker
 
 
 def run_ray(
-    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Progress, failures: list[Failure]
+    pending: list[InputFile],
+    output: OutputSettings,
+    args: argparse.Namespace,
+    progress: Progress,
+    failures: list[Failure],
 ) -> None:
     """Colorize `pending` on Ray; appends each failed file to `failures` as outcomes arrive."""
     artifact_path = Path(args.artifact or default_artifact_path())
@@ -131,8 +137,11 @@ def run_ray(
         )
         progress.update()
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-            failed = [Failure(str(url), str(code), str(message))
-                      for url, code, message in zip(batch["url"], batch["code"], batch["message"], strict=False) if code]
+            failed = [
+                Failure(str(url), str(code), str(message))
+                for url, code, message in zip(batch["url"], batch["code"], batch["message"], strict=False)
+                if code
+            ]
             failures.extend(failed)
             progress.update(done=len(batch["url"]), failed=len(failed), name=str(batch["url"][-1]))
     finally:

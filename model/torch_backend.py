@@ -12,7 +12,7 @@ from model.generator import UNetGenerator
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """"auto" picks CUDA when present, else the CPU."""
+    """ "auto" picks CUDA when present, else the CPU."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -24,7 +24,10 @@ class TorchBackend:
     name = "torch"
 
     def __init__(
-        self, generator: UNetGenerator, metadata: ArtifactMetadata, device: str | torch.device = "cpu",
+        self,
+        generator: UNetGenerator,
+        metadata: ArtifactMetadata,
+        device: str | torch.device = "cpu",
         source: str | Path | None = None,
     ) -> None:
         self._device = resolve_device(device)

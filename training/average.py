@@ -14,7 +14,10 @@ from model.artifact import ArtifactError, load_artifact, save_artifact
 
 
 def average_artifacts(
-    paths: list[str | Path], out_path: str | Path, version: str | None = None, weights: list[float] | None = None,
+    paths: list[str | Path],
+    out_path: str | Path,
+    version: str | None = None,
+    weights: list[float] | None = None,
     description: str | None = None,
 ) -> Path:
     """Write the (weighted) element-wise mean of the artifacts' floating-point tensors; metadata from the first.

@@ -83,7 +83,9 @@ class TrainConfig:
     def hint_simulation(self) -> HintSimulation | None:
         if not self.hints:
             return None
-        return HintSimulation(none_share=self.hint_none_share, mean_count=self.hint_mean_count, max_patch=self.hint_max_patch)
+        return HintSimulation(
+            none_share=self.hint_none_share, mean_count=self.hint_mean_count, max_patch=self.hint_max_patch
+        )
 
     @property
     def total_epochs(self) -> int:

@@ -155,5 +155,7 @@ class PhotoDataset(Dataset):
             if torch.rand(1, generator=generator).item() < 0.5:
                 image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         else:
-            image = image.resize((size, size), Image.Resampling.BILINEAR, box=center_crop_box(*image.size), reducing_gap=3.0)
+            image = image.resize(
+                (size, size), Image.Resampling.BILINEAR, box=center_crop_box(*image.size), reducing_gap=3.0
+            )
         return torch.from_numpy(np.array(image)).permute(2, 0, 1).contiguous()

@@ -48,9 +48,18 @@ def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def evaluate(
-    artifact: str | Path, data_dir: str | Path, render_size: int | None = None, device: str = "auto",
-    limit: int | None = None, progress: bool = True, sample_grid: str | Path | None = None, sample_count: int = 6,
-    hints: int = 0, propagate: bool = True, seed: int = 0, backend: str = "auto",
+    artifact: str | Path,
+    data_dir: str | Path,
+    render_size: int | None = None,
+    device: str = "auto",
+    limit: int | None = None,
+    progress: bool = True,
+    sample_grid: str | Path | None = None,
+    sample_count: int = 6,
+    hints: int = 0,
+    propagate: bool = True,
+    seed: int = 0,
+    backend: str = "auto",
 ) -> dict:
     """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder.
 
@@ -95,7 +104,9 @@ def evaluate(
     if count == 0:
         raise SystemExit(f"no readable images under {data_dir}")
     if sample_grid and samples:
-        title = f"{colorizer.name} {colorizer.version}" + (f": grayscale | automatic | {hints} hints | truth" if hints else "")
+        title = f"{colorizer.name} {colorizer.version}" + (
+            f": grayscale | automatic | {hints} hints | truth" if hints else ""
+        )
         _save_grid(samples, Path(sample_grid), title)
     means = {name: {metric: value / count for metric, value in values.items()} for name, values in totals.items()}
     result = {

@@ -93,13 +93,19 @@ def export_artifact(
             "colourfulness_weight": config.colourfulness_weight,
             "augmentation": (
                 "centre square, then random resized crop (scale 0.35-1) and flip on the device"
-                if config.data_on_device else "random resized crop (scale 0.35-1) and flip"
+                if config.data_on_device
+                else "random resized crop (scale 0.35-1) and flip"
             ),
             "hints": (
-                {"none_share": config.hint_none_share, "mean_count": config.hint_mean_count,
-                 "max_patch": config.hint_max_patch, "lr_scale": config.hint_lr_scale,
-                 "distill_from": config.distill_from}
-                if config.hints else None
+                {
+                    "none_share": config.hint_none_share,
+                    "mean_count": config.hint_mean_count,
+                    "max_patch": config.hint_max_patch,
+                    "lr_scale": config.hint_lr_scale,
+                    "distill_from": config.distill_from,
+                }
+                if config.hints
+                else None
             ),
         },
         "checkpoint": Path(checkpoint_path).name,
@@ -115,7 +121,11 @@ def export_artifact(
     )
     path = save_artifact(out_path, generator, metadata, half_precision=half_precision)
     log.info(
-        "wrote %s (%.1f MB) from %s, epoch %d%s", path, path.stat().st_size / 1e6, checkpoint_path, epochs_done,
+        "wrote %s (%.1f MB) from %s, epoch %d%s",
+        path,
+        path.stat().st_size / 1e6,
+        checkpoint_path,
+        epochs_done,
         ", EMA weights" if use_ema else "",
     )
     return path

@@ -74,8 +74,14 @@ def _patch_means(ab: torch.Tensor, tops: torch.Tensor, lefts: torch.Tensor, side
 
 
 def _paint(
-    values: torch.Tensor, tops: torch.Tensor, lefts: torch.Tensor, sides: torch.Tensor, active: torch.Tensor,
-    height: int, width: int, max_side: int,
+    values: torch.Tensor,
+    tops: torch.Tensor,
+    lefts: torch.Tensor,
+    sides: torch.Tensor,
+    active: torch.Tensor,
+    height: int,
+    width: int,
+    max_side: int,
 ) -> torch.Tensor:
     """Hint planes (B, 3, H, W): each active hint's value on its patch; where patches overlap, the later hint's.
 

@@ -99,7 +99,8 @@ def _decode_to_device(
         log.info("train data %s: %s", folder, part.describe())
         decoded.append(part)
     train = DecodedPhotos(
-        np.concatenate([p.pixels for p in decoded]), [f for p in decoded for f in p.files],
+        np.concatenate([p.pixels for p in decoded]),
+        [f for p in decoded for f in p.files],
         sum((p.skipped for p in decoded), Counter()),
     )
     if config.val_dir:
@@ -117,12 +118,19 @@ def _decode_to_device(
     if config.max_val_images:
         val = val.subset(list(range(min(config.max_val_images, len(val.files)))))
     log.info(
-        "decoded %d + %d photos into %s memory in %.1f s (%.2f GB as uint8)", len(train.files), len(val.files),
-        device.type, time.perf_counter() - started, (train.pixels.nbytes + val.pixels.nbytes) / 1e9,
+        "decoded %d + %d photos into %s memory in %.1f s (%.2f GB as uint8)",
+        len(train.files),
+        len(val.files),
+        device.type,
+        time.perf_counter() - started,
+        (train.pixels.nbytes + val.pixels.nbytes) / 1e9,
     )
     return (
-        train.files, val.files, train.skipped,
-        DevicePhotos(train, device, seed=config.seed), DevicePhotos(val, device, seed=config.seed),
+        train.files,
+        val.files,
+        train.skipped,
+        DevicePhotos(train, device, seed=config.seed),
+        DevicePhotos(val, device, seed=config.seed),
     )
 
 
@@ -142,6 +150,9 @@ def ab_rebalancing_weights(
     weights = rebalancing_weights(counts)
     log.info(
         "rebalanced L1: ab-bin weights from %d photos, %d bins occur, weights %.2f to %.1f",
-        len(chosen), int((counts > 0).sum()), float(weights.min()), float(weights.max()),
+        len(chosen),
+        int((counts > 0).sum()),
+        float(weights.min()),
+        float(weights.max()),
     )
     return weights.to(device)

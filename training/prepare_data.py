@@ -33,8 +33,13 @@ def _convert(source: Path, target: Path, size: int, crop: bool, quality: int) ->
 
 
 def prepare_folder(
-    data_dir: str | Path, out_dir: str | Path, size: int = 256, crop: bool = True, quality: int = 65,
-    limit: int | None = None, workers: int = 4,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    size: int = 256,
+    crop: bool = True,
+    quality: int = 65,
+    limit: int | None = None,
+    workers: int = 4,
 ) -> dict:
     """Convert every usable image under data_dir; returns counts of written and skipped files."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)

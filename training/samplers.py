@@ -19,13 +19,15 @@ from training.distributed import DistributedContext
 from training.stop_signals import ignore_stop_signals
 
 
-def train_indices(
-    dataset_size: int, context: DistributedContext, epoch: int, batch_size: int, seed: int
-) -> list[int]:
+def train_indices(dataset_size: int, context: DistributedContext, epoch: int, batch_size: int, seed: int) -> list[int]:
     """This rank's shuffled photo indices for `epoch`, cut to whole batches."""
     sampler: DistributedSampler[int] = DistributedSampler(
         range(dataset_size),  # type: ignore[arg-type]  # a sampler reads only the length
-        num_replicas=context.world_size, rank=context.rank, shuffle=True, seed=seed, drop_last=True,
+        num_replicas=context.world_size,
+        rank=context.rank,
+        shuffle=True,
+        seed=seed,
+        drop_last=True,
     )
     sampler.set_epoch(epoch)
     indices = list(sampler)
@@ -37,7 +39,9 @@ def validation_indices(dataset_size: int, context: DistributedContext) -> list[i
     """This rank's share of the validation photos, in order."""
     sampler: DistributedSampler[int] = DistributedSampler(
         range(dataset_size),  # type: ignore[arg-type]  # a sampler reads only the length
-        num_replicas=context.world_size, rank=context.rank, shuffle=False,
+        num_replicas=context.world_size,
+        rank=context.rank,
+        shuffle=False,
     )
     return list(sampler)
 
@@ -79,8 +83,13 @@ class LoaderFeed:
     """Batches of photo files, decoded and augmented by DataLoader workers."""
 
     def __init__(
-        self, train_set: PhotoDataset, val_set: PhotoDataset, context: DistributedContext, batch_size: int,
-        workers: int, device: torch.device,
+        self,
+        train_set: PhotoDataset,
+        val_set: PhotoDataset,
+        context: DistributedContext,
+        batch_size: int,
+        workers: int,
+        device: torch.device,
     ) -> None:
         self.train_sampler = EpochIndexSampler()
         self.val_sampler = EpochIndexSampler()
@@ -90,7 +99,11 @@ class LoaderFeed:
 
     @staticmethod
     def _loader(
-        dataset: PhotoDataset, sampler: EpochIndexSampler, batch_size: int, workers: int, device: torch.device,
+        dataset: PhotoDataset,
+        sampler: EpochIndexSampler,
+        batch_size: int,
+        workers: int,
+        device: torch.device,
         drop_last: bool,
     ) -> DataLoader:
         return DataLoader(
@@ -119,7 +132,11 @@ class DeviceFeed:
     """Batches of photos already in device memory (--data-on-device), cropped on the device."""
 
     def __init__(
-        self, train_set: DevicePhotos, val_set: DevicePhotos, context: DistributedContext, batch_size: int,
+        self,
+        train_set: DevicePhotos,
+        val_set: DevicePhotos,
+        context: DistributedContext,
+        batch_size: int,
         device: torch.device,
     ) -> None:
         self.train_set, self.val_set = train_set, val_set

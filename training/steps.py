@@ -132,12 +132,15 @@ def split_lab(batch: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tens
 def to_rgb(lightness: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     """Normalised (L, ab) -> sRGB in [0, 1]."""
     lab = torch.cat(
-        [DEFAULT_NORMALIZATION.denormalize_l(lightness.float()), DEFAULT_NORMALIZATION.denormalize_ab(ab.float())], dim=1
+        [DEFAULT_NORMALIZATION.denormalize_l(lightness.float()), DEFAULT_NORMALIZATION.denormalize_ab(ab.float())],
+        dim=1,
     )
     return lab_to_rgb(lab)
 
 
-def generator_inputs(lightness: torch.Tensor, hint_planes: torch.Tensor | None, channels_last: bool = False) -> torch.Tensor:
+def generator_inputs(
+    lightness: torch.Tensor, hint_planes: torch.Tensor | None, channels_last: bool = False
+) -> torch.Tensor:
     """The generator's input: L alone, or L followed by the hint planes."""
     if hint_planes is None:
         return lightness
@@ -155,7 +158,9 @@ def _teacher_targets(ab: torch.Tensor, lightness: torch.Tensor, hint_planes: tor
     teacher_in = lightness[no_hints]
     extra = teacher.config.in_channels - 1  # a 1-channel teacher reads L only
     if extra:
-        teacher_in = torch.cat([teacher_in, teacher_in.new_zeros(teacher_in.shape[0], extra, *teacher_in.shape[2:])], dim=1)
+        teacher_in = torch.cat(
+            [teacher_in, teacher_in.new_zeros(teacher_in.shape[0], extra, *teacher_in.shape[2:])], dim=1
+        )
     with torch.no_grad(), _autocast(nets):
         predicted = teacher(teacher_in).float()
     targets = ab.clone()
@@ -202,9 +207,7 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
         parameter.requires_grad_(flag)
 
 
-def train_step(
-    batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums, step: int = 0
-) -> None:
+def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums, step: int = 0) -> None:
     """One optimisation step; adds per-image metrics of this batch to `sums`.
 
     `step` (the global step) seeds the simulated hints, so a resumed run repeats them.

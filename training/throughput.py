@@ -33,9 +33,16 @@ V1_IMAGES_PER_S = {1: 1150.0, 2: 900.0}
 
 
 def make_nets(
-    generator: nn.Module, discriminator: nn.Module, device: torch.device, autocast_dtype: torch.dtype | None, *,
-    hints: HintSimulation | None = None, ema_decay: float = 0.0, compile_mode: str | None = None,
-    rebalanced_l1: bool = False, colourfulness_weight: float = 0.0,
+    generator: nn.Module,
+    discriminator: nn.Module,
+    device: torch.device,
+    autocast_dtype: torch.dtype | None,
+    *,
+    hints: HintSimulation | None = None,
+    ema_decay: float = 0.0,
+    compile_mode: str | None = None,
+    rebalanced_l1: bool = False,
+    colourfulness_weight: float = 0.0,
 ) -> Nets:
     """Nets as the trainer builds them for one process: channels_last and fused Adam on CUDA,
     optionally torch.compile (`compile_mode`: "default", "reduce-overhead", ...), an EMA of G and the
@@ -56,8 +63,19 @@ def make_nets(
         wrapped_g = torch.compile(generator, mode=mode)  # type: ignore[assignment]
         wrapped_d = torch.compile(discriminator, mode=mode)  # type: ignore[assignment]
     return Nets(
-        wrapped_g, wrapped_d, generator, discriminator, optimizer_g, optimizer_d, None, None, device, autocast_dtype,
-        channels_last, hints=hints, discriminator_frozen=wrapped_d,
+        wrapped_g,
+        wrapped_d,
+        generator,
+        discriminator,
+        optimizer_g,
+        optimizer_d,
+        None,
+        None,
+        device,
+        autocast_dtype,
+        channels_last,
+        hints=hints,
+        discriminator_frozen=wrapped_d,
         ema=WeightEMA(generator, ema_decay) if ema_decay > 0 else None,
         ab_weights=torch.ones(AB_BINS * AB_BINS, device=device) if rebalanced_l1 else None,
         colourfulness_weight=colourfulness_weight,
@@ -77,7 +95,12 @@ def _sync(device: torch.device) -> None:
 
 
 def step_throughput(
-    nets: Nets, image_size: int, batch_size: int, phase: int = 2, steps: int = 10, warmup: int = 3,
+    nets: Nets,
+    image_size: int,
+    batch_size: int,
+    phase: int = 2,
+    steps: int = 10,
+    warmup: int = 3,
     photos: DevicePhotos | None = None,
 ) -> float:
     """Images per second of `train_step`: on batches cropped from `photos` (the real data path), else one
@@ -166,4 +189,6 @@ def v2_nets(
     config = GeneratorConfig(in_channels=4)
     if decoder_channels:
         config = replace(config, decoder_channels=tuple(decoder_channels))
-    return make_nets(UNetGenerator(config), PatchDiscriminator(), device, autocast_dtype, hints=HintSimulation(), **options)
+    return make_nets(
+        UNetGenerator(config), PatchDiscriminator(), device, autocast_dtype, hints=HintSimulation(), **options
+    )

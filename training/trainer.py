@@ -118,7 +118,9 @@ class Trainer:
             self.discriminator.parameters(), lr=config.lr_d, betas=(beta1_d, beta2_d), **fused
         )
         self.ema: WeightEMA | None = None  # created when the adversarial phase starts (or restored by _resume)
-        self.ab_weights = ab_rebalancing_weights(self.train_set, config.seed, self.device) if config.rebalanced_l1 else None
+        self.ab_weights = (
+            ab_rebalancing_weights(self.train_set, config.seed, self.device) if config.rebalanced_l1 else None
+        )
         self.autocast_dtype = _precision(config, self.device)
         use_scaler = self.autocast_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None
@@ -167,7 +169,9 @@ class Trainer:
         teacher, metadata = load_artifact(self.config.distill_from, device=self.device)
         teacher.requires_grad_(False)
         log.info(
-            "images without hints learn the output of %s (%s %s)", self.config.distill_from, metadata.name,
+            "images without hints learn the output of %s (%s %s)",
+            self.config.distill_from,
+            metadata.name,
             metadata.version,
         )
         return teacher
@@ -283,7 +287,10 @@ class Trainer:
         restore_rng_state(state["rng"])
         log.info(
             "resumed from %s: epoch %d, phase %d, step %d%s",
-            path, self.start_epoch + 1, self.config.phase_of(self.start_epoch), self.global_step,
+            path,
+            self.start_epoch + 1,
+            self.config.phase_of(self.start_epoch),
+            self.global_step,
             f", {self.skip_batches} batches into the epoch" if self.skip_batches else "",
         )
 
@@ -314,8 +321,13 @@ class Trainer:
         sums = self.partial_sums if (skip and self.partial_sums) else MetricSums()
         total_batches = len(indices) // self.batch_size
         progress = tqdm(
-            self.feed.train_batches(epoch, indices[skip * self.batch_size :]), total=total_batches, initial=skip,
-            unit="batch", leave=False, dynamic_ncols=True, desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
+            self.feed.train_batches(epoch, indices[skip * self.batch_size :]),
+            total=total_batches,
+            initial=skip,
+            unit="batch",
+            leave=False,
+            dynamic_ncols=True,
+            desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
             disable=not (self.context.is_main and self.config.progress),
         )
         # Agreeing on a stop across ranks is a collective that waits for the GPU: not every step.
@@ -328,7 +340,11 @@ class Trainer:
             batches_done += 1
             seen += batch.shape[0] * self.context.world_size
             progress.set_postfix(img_s=f"{seen / max(time.perf_counter() - started, 1e-9):.1f}", refresh=False)
-            if batches_done < total_batches and batches_done % check_every == 0 and stop.agreed(self.context, self.device):
+            if (
+                batches_done < total_batches
+                and batches_done % check_every == 0
+                and stop.agreed(self.context, self.device)
+            ):
                 progress.close()
                 return sums, True, batches_done
         progress.close()
@@ -396,9 +412,16 @@ class Trainer:
         log.info(
             "training on %s, world size %d, %s precision | %d train / %d val images | "
             "batch %d per rank, effective %d | %d L1 + %d GAN epochs at %d px",
-            self.device, context.world_size, str(self.autocast_dtype or "fp32").replace("torch.", ""),
-            self.counts["train"], self.counts["val"], self.batch_size, self.batch_size * context.world_size,
-            config.l1_epochs, config.gan_epochs, config.image_size,
+            self.device,
+            context.world_size,
+            str(self.autocast_dtype or "fp32").replace("torch.", ""),
+            self.counts["train"],
+            self.counts["val"],
+            self.batch_size,
+            self.batch_size * context.world_size,
+            config.l1_epochs,
+            config.gan_epochs,
+            config.image_size,
         )
         stop = StopRequest()
         stop.install()

@@ -166,8 +166,13 @@ def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_confi
 
 def test_environment_overrides_reach_the_services(docker_config):
     env = {
-        "GATEWAY_PORT": "8080", "RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu",
-        "INFERENCE_REPLICAS": "4", "GATEWAY_REPLICAS": "3", "COLORIZER_IMAGE_VARIANT": "gpu", "COLORIZER_BACKEND": "torch",
+        "GATEWAY_PORT": "8080",
+        "RESULT_TTL_MS": "600000",
+        "COLORIZER_DEVICE": "cpu",
+        "INFERENCE_REPLICAS": "4",
+        "GATEWAY_REPLICAS": "3",
+        "COLORIZER_IMAGE_VARIANT": "gpu",
+        "COLORIZER_BACKEND": "torch",
     }
     result = subprocess.run(
         [shutil.which("docker") or "docker", "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],

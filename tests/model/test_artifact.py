@@ -28,7 +28,9 @@ def _metadata(**overrides: Any) -> ArtifactMetadata:
 def test_round_trip_rebuilds_the_same_generator(tmp_path):
     torch.manual_seed(0)
     generator = UNetGenerator(TINY_GENERATOR).eval()
-    path = save_artifact(tmp_path / "a.safetensors", generator, _metadata(metrics={"val": {"psnr": 23.5}}), half_precision=False)
+    path = save_artifact(
+        tmp_path / "a.safetensors", generator, _metadata(metrics={"val": {"psnr": 23.5}}), half_precision=False
+    )
     loaded, metadata = load_artifact(path)
     assert metadata.name == "unit" and metadata.version == "1.2.3" and metadata.render_size == 96
     assert metadata.metrics == {"val": {"psnr": 23.5}}

@@ -196,8 +196,12 @@ print(sorted(name for name in sys.modules if name == "torch" or name.startswith(
 def test_the_onnx_path_imports_no_torch(tiny_pair):
     """Colorizer and service on the ONNX backend, in a fresh interpreter that has torch installed."""
     result = subprocess.run(
-        [sys.executable, "-c", _TORCH_FREE_SCRIPT, str(tiny_pair)], cwd=REPO_ROOT, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-c", _TORCH_FREE_SCRIPT, str(tiny_pair)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     backends, torch_modules = result.stdout.strip().splitlines()[-2:]

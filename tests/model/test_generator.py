@@ -76,7 +76,9 @@ def test_input_convolutions_name_the_weights_that_read_the_input():
     from model.generator import input_convolutions
 
     for in_channels in (1, 4):
-        generator = UNetGenerator(GeneratorConfig(in_channels=in_channels, decoder_channels=TINY_GENERATOR.decoder_channels))
+        generator = UNetGenerator(
+            GeneratorConfig(in_channels=in_channels, decoder_channels=TINY_GENERATOR.decoder_channels)
+        )
         parameters = dict(generator.named_parameters())
         for name, first in input_convolutions(generator.config):
             assert parameters[name].shape[1] == first + in_channels

@@ -46,7 +46,13 @@ def test_prepare_gives_float32_lightness_for_gray_and_colour():
 
 @pytest.mark.parametrize(
     "source,target,band_rows",
-    [((24, 32), (67, 101), 5), ((64, 88), (750, 1000), 32), ((7, 9), (7, 9), 3), ((40, 50), (13, 17), 4), ((1, 1), (5, 6), 2)],
+    [
+        ((24, 32), (67, 101), 5),
+        ((64, 88), (750, 1000), 32),
+        ((7, 9), (7, 9), 3),
+        ((40, 50), (13, 17), 4),
+        ((1, 1), (5, 6), 2),
+    ],
 )
 def test_banded_upsampling_equals_interpolate(source, target, band_rows):
     ab = torch.randn(2, *source, generator=torch.Generator().manual_seed(1)) * 50

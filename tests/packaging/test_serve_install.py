@@ -38,7 +38,11 @@ def serve_venv(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", f"{REPO_ROOT}[serve]"],
-        capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False, cwd=venv.parent,
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT_S,
+        check=False,
+        cwd=venv.parent,
     )
     assert install.returncode == 0, install.stderr[-3000:]
     return venv
@@ -51,8 +55,13 @@ def _environ() -> dict[str, str]:
 
 def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(venv / "bin" / args[0]), *args[1:]], cwd=cwd, env=_environ(), capture_output=True, text=True,
-        timeout=300, check=False,
+        [str(venv / "bin" / args[0]), *args[1:]],
+        cwd=cwd,
+        env=_environ(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -95,8 +104,16 @@ def _get(url: str) -> tuple[int, dict]:
 def test_colorizer_serve_answers_on_the_shipped_model(serve_venv, tmp_path):
     port = free_port()
     log_path = tmp_path / "serve.log"
-    command = [str(serve_venv / "bin" / "colorizer"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-               "--threads", "1"]
+    command = [
+        str(serve_venv / "bin" / "colorizer"),
+        "serve",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+    ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=tmp_path, env=_environ(), stdout=log, stderr=subprocess.STDOUT)
     try:

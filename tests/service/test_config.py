@@ -48,8 +48,12 @@ def test_the_config_mapping_wins_over_the_environment():
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("COLORIZER_MAX_PIXELS", "lots"), ("COLORIZER_MAX_PIXELS", "0"), ("COLORIZER_QUEUE_SIZE", "-1"),
-     ("COLORIZER_PNG_COMPRESS_LEVEL", "12")],
+    [
+        ("COLORIZER_MAX_PIXELS", "lots"),
+        ("COLORIZER_MAX_PIXELS", "0"),
+        ("COLORIZER_QUEUE_SIZE", "-1"),
+        ("COLORIZER_PNG_COMPRESS_LEVEL", "12"),
+    ],
 )
 def test_a_bad_value_names_its_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):
@@ -57,9 +61,18 @@ def test_a_bad_value_names_its_variable(variable, value):
 
 
 def _gunicorn_settings(monkeypatch, **environ) -> dict:
-    for name in ("COLORIZER_BIND", "PORT", "COLORIZER_WORKERS", "COLORIZER_THREADS", "COLORIZER_QUEUE_SIZE",
-                 "COLORIZER_TORCH_THREADS", "COLORIZER_CONTROL_SOCKET", "COLORIZER_KEEPALIVE",
-                 "COLORIZER_WORKER_CLASS", "COLORIZER_CLIENT_TIMEOUT"):
+    for name in (
+        "COLORIZER_BIND",
+        "PORT",
+        "COLORIZER_WORKERS",
+        "COLORIZER_THREADS",
+        "COLORIZER_QUEUE_SIZE",
+        "COLORIZER_TORCH_THREADS",
+        "COLORIZER_CONTROL_SOCKET",
+        "COLORIZER_KEEPALIVE",
+        "COLORIZER_WORKER_CLASS",
+        "COLORIZER_CLIENT_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -82,8 +95,9 @@ def test_gunicorn_defaults(monkeypatch):
 
 
 def test_gunicorn_settings_follow_the_environment(monkeypatch):
-    conf = _gunicorn_settings(monkeypatch, PORT="9100", COLORIZER_WORKERS="3", COLORIZER_QUEUE_SIZE="10",
-                              COLORIZER_TORCH_THREADS="2")
+    conf = _gunicorn_settings(
+        monkeypatch, PORT="9100", COLORIZER_WORKERS="3", COLORIZER_QUEUE_SIZE="10", COLORIZER_TORCH_THREADS="2"
+    )
     assert conf["bind"] == "127.0.0.1:9100"
     assert (conf["workers"], conf["threads"], conf["torch_threads"]) == (3, 13, 2)
     assert _gunicorn_settings(monkeypatch, COLORIZER_BIND="0.0.0.0:8080", PORT="1")["bind"] == "0.0.0.0:8080"

@@ -77,12 +77,27 @@ def test_raw_body_and_jpeg_output_over_http(server):
     [
         (lambda base: requests.get(f"{base}/nowhere", timeout=10), 404, "not_found"),
         (lambda base: requests.delete(f"{base}/v1/colorize", timeout=10), 405, "method_not_allowed"),
-        (lambda base: requests.post(f"{base}/v1/colorize", data=b"text", headers={"Content-Type": "image/jpeg"},
-                                    timeout=10), 400, "invalid_image"),
-        (lambda base: requests.post(f"{base}/v1/colorize", files={"image": ("x.jpg", b"\xff" * (UPLOAD_LIMIT * 3))},
-                                    timeout=30), 413, "payload_too_large"),
-        (lambda base: requests.post(f"{base}/v1/colorize?render_size=5", data=b"x",
-                                    headers={"Content-Type": "image/png"}, timeout=10), 422, "invalid_parameter"),
+        (
+            lambda base: requests.post(
+                f"{base}/v1/colorize", data=b"text", headers={"Content-Type": "image/jpeg"}, timeout=10
+            ),
+            400,
+            "invalid_image",
+        ),
+        (
+            lambda base: requests.post(
+                f"{base}/v1/colorize", files={"image": ("x.jpg", b"\xff" * (UPLOAD_LIMIT * 3))}, timeout=30
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            lambda base: requests.post(
+                f"{base}/v1/colorize?render_size=5", data=b"x", headers={"Content-Type": "image/png"}, timeout=10
+            ),
+            422,
+            "invalid_parameter",
+        ),
     ],
     ids=["404", "405", "400", "413", "422"],
 )

@@ -222,7 +222,9 @@ def test_vibrance_zero_is_grayscale_one_the_default_and_two_more_colourful(hint_
     gray = _lab(_post(hint_client, image=photo, form={"vibrance": "0"}))
     assert np.abs(gray[..., 1:]).max() < 1.0
     chroma = {
-        vibrance: np.hypot(*_lab(_post(hint_client, image=photo, query={"vibrance": vibrance}))[..., 1:].transpose(2, 0, 1)).mean()
+        vibrance: np.hypot(
+            *_lab(_post(hint_client, image=photo, query={"vibrance": vibrance}))[..., 1:].transpose(2, 0, 1)
+        ).mean()
         for vibrance in ("0.5", "1", "2")
     }
     assert chroma["0.5"] < chroma["1"] < chroma["2"]
@@ -261,7 +263,11 @@ def test_the_openapi_document_describes_hints_and_vibrance(hint_client):
     for schemas in (query, form):
         assert schemas["hints"]["contentMediaType"] == "application/json"
         assert schemas["hints"]["contentSchema"]["maxItems"] == 64
-        assert (schemas["vibrance"]["minimum"], schemas["vibrance"]["maximum"], schemas["vibrance"]["default"]) == (0, 2, 1)
+        assert (schemas["vibrance"]["minimum"], schemas["vibrance"]["maximum"], schemas["vibrance"]["default"]) == (
+            0,
+            2,
+            1,
+        )
     hint = document["components"]["schemas"]["Hint"]
     assert set(hint["required"]) == {"x", "y", "color"} and hint["additionalProperties"] is False
     assert "hints_unsupported" in operation["responses"]["422"]["description"]

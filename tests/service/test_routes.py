@@ -211,9 +211,15 @@ def test_a_form_with_too_many_parts_is_not_called_too_large(client):
 def test_model_metadata_shows_no_absolute_path(tmp_path):
     torch.manual_seed(0)
     metadata = ArtifactMetadata(
-        name="path-test", version="1", generator=TINY_GENERATOR, render_size=64,
-        training={"data_dir": "/home/alice/private/photos", "init_from": "C:\\\\Users\\\\alice\\\\base.safetensors",
-                  "relative": "runs/a"},
+        name="path-test",
+        version="1",
+        generator=TINY_GENERATOR,
+        render_size=64,
+        training={
+            "data_dir": "/home/alice/private/photos",
+            "init_from": "C:\\\\Users\\\\alice\\\\base.safetensors",
+            "relative": "runs/a",
+        },
     )
     artifact = save_artifact(tmp_path / "paths.safetensors", UNetGenerator(TINY_GENERATOR), metadata)
     body = make_service(artifact).test_client().get("/v1/model").get_json()

@@ -41,9 +41,20 @@ def torch_generator(colorizer: Colorizer) -> UNetGenerator:
 
 def tiny_config(train_dir, val_dir, out_dir, **overrides) -> TrainConfig:
     values: dict[str, Any] = {
-        "data_dir": str(train_dir), "val_dir": str(val_dir), "out_dir": str(out_dir), "image_size": 32, "batch_size": 4,
-        "l1_epochs": 1, "gan_epochs": 1, "decoder_channels": [16, 16, 16, 8, 8], "device": "cpu", "workers": 0, "seed": 0,
-        "sample_count": 2, "progress": False, "min_image_side": 16,
+        "data_dir": str(train_dir),
+        "val_dir": str(val_dir),
+        "out_dir": str(out_dir),
+        "image_size": 32,
+        "batch_size": 4,
+        "l1_epochs": 1,
+        "gan_epochs": 1,
+        "decoder_channels": [16, 16, 16, 8, 8],
+        "device": "cpu",
+        "workers": 0,
+        "seed": 0,
+        "sample_count": 2,
+        "progress": False,
+        "min_image_side": 16,
     }
     values.update(overrides)
     return TrainConfig(**values)

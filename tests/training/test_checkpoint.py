@@ -24,7 +24,10 @@ def test_kill_during_checkpoint_write_never_leaves_a_corrupt_file(tmp_path):
     path = tmp_path / "last.pt"
     for attempt in range(4):
         process = subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(path)], cwd=REPO, stdout=subprocess.PIPE, text=True,
+            [sys.executable, "-c", _WRITER, str(path)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         assert process.stdout is not None

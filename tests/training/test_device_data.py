@@ -25,7 +25,9 @@ def test_decoding_skips_what_the_scan_skips_and_keeps_centre_squares(tmp_path):
     assert decoded.skipped == scanned.skipped == {"undecodable": 1, "grayscale": 1, "too small": 1}
     assert decoded.pixels.shape == (4, 30, 30, 3) and decoded.pixels.dtype == np.uint8
     wide = decoded.pixels[decoded.files.index(folder / "wide.png")]
-    expected = np.asarray(Image.open(folder / "wide.png").convert("RGB").crop((15, 0, 75, 60)).resize((30, 30), Image.Resampling.BILINEAR))
+    expected = np.asarray(
+        Image.open(folder / "wide.png").convert("RGB").crop((15, 0, 75, 60)).resize((30, 30), Image.Resampling.BILINEAR)
+    )
     assert np.abs(wide.astype(int) - expected.astype(int)).max() <= 2
 
 
@@ -48,7 +50,9 @@ def test_epoch_transforms_are_seeded_per_epoch_and_stay_in_the_crop_ranges():
 def _photos(pixels: np.ndarray) -> DevicePhotos:
     from training.device_data import DecodedPhotos
 
-    return DevicePhotos(DecodedPhotos(pixels, [Path(f"{i}.png") for i in range(len(pixels))], Counter()), torch.device("cpu"))
+    return DevicePhotos(
+        DecodedPhotos(pixels, [Path(f"{i}.png") for i in range(len(pixels))], Counter()), torch.device("cpu")
+    )
 
 
 def test_identity_flip_and_crop_transforms_sample_the_right_pixels():
@@ -66,7 +70,9 @@ def test_identity_flip_and_crop_transforms_sample_the_right_pixels():
     # bilinear 2x upsampling of it (the last row and column also read the pixels beyond it).
     photos._theta = torch.tensor([[[0.5, 0, -0.5], [0, 0.5, -0.5]]] * 3)
     quarter = photos.augmented(indices, epoch=0)
-    upsampled = torch.nn.functional.interpolate(expected[..., :8, :8], scale_factor=2, mode="bilinear", align_corners=False)
+    upsampled = torch.nn.functional.interpolate(
+        expected[..., :8, :8], scale_factor=2, mode="bilinear", align_corners=False
+    )
     torch.testing.assert_close(quarter[..., :15, :15], upsampled[..., :15, :15])
 
 

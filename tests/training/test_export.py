@@ -21,8 +21,22 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     out = tmp_path / "run"
     train(tiny_config(train_dir, val_dir, out))
     artifact = tmp_path / "model.safetensors"
-    assert cli_main(["export", "--checkpoint", str(out / "best.pt"), "--out", str(artifact), "--version", "9.9.9",
-                     "--description", "tiny test model"]) == 0
+    assert (
+        cli_main(
+            [
+                "export",
+                "--checkpoint",
+                str(out / "best.pt"),
+                "--out",
+                str(artifact),
+                "--version",
+                "9.9.9",
+                "--description",
+                "tiny test model",
+            ]
+        )
+        == 0
+    )
     # The ONNX file is written beside the artifact, so the CPU picks ONNX Runtime.
     colorizer = Colorizer.load(artifact, device="cpu")
     assert colorizer.backend_name == "onnx" and onnx_path_for(artifact).is_file()
@@ -49,12 +63,46 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     report = tmp_path / "eval.json"
     capsys.readouterr()
     grid = tmp_path / "grid.png"
-    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--json", str(report),
-                     "--device", "cpu", "--sample-grid", str(grid), "--sample-count", "3"]) == 0
+    assert (
+        cli_main(
+            [
+                "evaluate",
+                "--artifact",
+                str(artifact),
+                "--data-dir",
+                str(val_dir),
+                "--json",
+                str(report),
+                "--device",
+                "cpu",
+                "--sample-grid",
+                str(grid),
+                "--sample-count",
+                "3",
+            ]
+        )
+        == 0
+    )
     assert grid.is_file() and grid.stat().st_size > 1000
     weights_before = torch_generator(Colorizer.load(artifact, device="cpu", backend="torch")).state_dict()
-    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
-                     "--limit", "2", "--record-as", "holdout"]) == 0
+    assert (
+        cli_main(
+            [
+                "evaluate",
+                "--artifact",
+                str(artifact),
+                "--data-dir",
+                str(val_dir),
+                "--device",
+                "cpu",
+                "--limit",
+                "2",
+                "--record-as",
+                "holdout",
+            ]
+        )
+        == 0
+    )
     recorded = Colorizer.load(artifact, device="cpu", backend="torch")
     assert recorded.metadata.metrics["holdout"]["images"] == 2
     assert "psnr_gain_db" in recorded.metadata.metrics["holdout"]

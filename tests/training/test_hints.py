@@ -56,9 +56,15 @@ def test_patch_sides_and_positions_cover_their_range():
 def test_the_same_step_draws_the_same_hints_and_counts_can_be_fixed():
     ab = torch.rand(4, 2, 16, 16)
     simulation = HintSimulation()
-    assert torch.equal(simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 5)))
-    assert not torch.equal(simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 6)))
-    fixed = simulate_hints(ab, HintSimulation(min_patch=1, max_patch=1), step_generator(0, 0), counts=torch.tensor([0, 1, 2, 3]))
+    assert torch.equal(
+        simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 5))
+    )
+    assert not torch.equal(
+        simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 6))
+    )
+    fixed = simulate_hints(
+        ab, HintSimulation(min_patch=1, max_patch=1), step_generator(0, 0), counts=torch.tensor([0, 1, 2, 3])
+    )
     assert fixed[:, 2].flatten(1).sum(dim=1).tolist()[0] == 0
     assert fixed[:, 2].flatten(1).sum(dim=1).tolist()[1] == 1
 

@@ -32,8 +32,15 @@ def test_trainer_options_reach_the_step(photo_folders, tmp_path):
     from training.trainer import Trainer
 
     train_dir, val_dir = photo_folders
-    config = tiny_config(train_dir, val_dir, tmp_path / "run", rebalanced_l1=True, colourfulness_weight=0.25,
-                         data_on_device=True, hints=True)
+    config = tiny_config(
+        train_dir,
+        val_dir,
+        tmp_path / "run",
+        rebalanced_l1=True,
+        colourfulness_weight=0.25,
+        data_on_device=True,
+        hints=True,
+    )
     trainer = Trainer(config)
     ab_weights = trainer.nets.ab_weights
     assert ab_weights is not None and ab_weights.shape == (AB_BINS * AB_BINS,)
@@ -74,7 +81,10 @@ def test_both_phases_learn_and_write_their_files(photo_folders, tmp_path):
 
 def _weights(path):
     state = load_checkpoint(path)
-    return {**{f"g.{k}": v for k, v in state["generator"].items()}, **{f"d.{k}": v for k, v in state["discriminator"].items()}}
+    return {
+        **{f"g.{k}": v for k, v in state["generator"].items()},
+        **{f"d.{k}": v for k, v in state["discriminator"].items()},
+    }
 
 
 def test_resume_gives_identical_weights(photo_folders, tmp_path):
@@ -92,23 +102,52 @@ def test_resume_gives_identical_weights(photo_folders, tmp_path):
     assert [r["epoch"] for r in read_metrics(split / "metrics.csv")] == ["1", "2"]
 
 
-
-
-
-
 def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path):
     train_dir, val_dir = photo_folders
     out = tmp_path / "interrupted"
     args = [
-        sys.executable, "-m", "training", "train", "--data-dir", str(train_dir), "--val-dir", str(val_dir),
-        "--out-dir", str(out), "--image-size", "32", "--batch-size", "2", "--l1-epochs", "50", "--gan-epochs", "0",
-        "--decoder-channels", "16", "16", "16", "8", "8", "--device", "cpu", "--workers", "1", "--no-progress",
-        "--min-image-side", "16",
+        sys.executable,
+        "-m",
+        "training",
+        "train",
+        "--data-dir",
+        str(train_dir),
+        "--val-dir",
+        str(val_dir),
+        "--out-dir",
+        str(out),
+        "--image-size",
+        "32",
+        "--batch-size",
+        "2",
+        "--l1-epochs",
+        "50",
+        "--gan-epochs",
+        "0",
+        "--decoder-channels",
+        "16",
+        "16",
+        "16",
+        "8",
+        "8",
+        "--device",
+        "cpu",
+        "--workers",
+        "1",
+        "--no-progress",
+        "--min-image-side",
+        "16",
     ]
     # Its own process group, signalled as a whole (as Ctrl-C or `timeout` do): the data
     # worker must not die and take the checkpoint with it.
-    process = subprocess.Popen(args, cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    process = subprocess.Popen(
+        args,
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert process.stderr is not None
     for line in process.stderr:
         if "epoch 1 (phase 1)" in line:  # first epoch finished: now inside epoch 2
@@ -121,33 +160,53 @@ def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path)
     assert state["interrupted"] or state["batches_done"] == 0
 
 
-
-
 def test_init_from_artifact_starts_from_its_generator(photo_folders, tmp_path):
     train_dir, val_dir = photo_folders
     first = tmp_path / "first"
     train(tiny_config(train_dir, val_dir, first, gan_epochs=0))
     artifact = tmp_path / "start.safetensors"
-    cli_main(["export", "--checkpoint", str(first / "last.pt"), "--out", str(artifact), "--full-precision", "--no-onnx", "--version", "0.0.1"])
+    cli_main(
+        [
+            "export",
+            "--checkpoint",
+            str(first / "last.pt"),
+            "--out",
+            str(artifact),
+            "--full-precision",
+            "--no-onnx",
+            "--version",
+            "0.0.1",
+        ]
+    )
     second = tmp_path / "second"
     train(tiny_config(train_dir, val_dir, second, l1_epochs=1, gan_epochs=0, lr_g=0.0, init_from=str(artifact)))
-    started, continued = load_checkpoint(first / "last.pt")["generator"], load_checkpoint(second / "last.pt")["generator"]
+    started, continued = (
+        load_checkpoint(first / "last.pt")["generator"],
+        load_checkpoint(second / "last.pt")["generator"],
+    )
     for key, value in started.items():
         if value.is_floating_point() and "running" not in key:  # BatchNorm statistics still move at lr 0
             assert torch.equal(value, continued[key]), key
-    mismatched = tiny_config(train_dir, val_dir, tmp_path / "bad", decoder_channels=[32, 16, 16, 8, 8], init_from=str(artifact))
+    mismatched = tiny_config(
+        train_dir, val_dir, tmp_path / "bad", decoder_channels=[32, 16, 16, 8, 8], init_from=str(artifact)
+    )
     with pytest.raises(SystemExit, match="differs"):
         train(mismatched)
-
-
 
 
 def test_each_network_gets_its_own_learning_rate_and_betas(photo_folders, tmp_path):
     train_dir, val_dir = photo_folders
     out = tmp_path / "opt"
-    train(tiny_config(train_dir, val_dir, out, gan_epochs=0, lr_g=1e-4, lr_d=3e-4, betas_g=[0.4, 0.99], betas_d=[0.1, 0.9]))
+    train(
+        tiny_config(
+            train_dir, val_dir, out, gan_epochs=0, lr_g=1e-4, lr_d=3e-4, betas_g=[0.4, 0.99], betas_d=[0.1, 0.9]
+        )
+    )
     state = load_checkpoint(out / "last.pt")
-    generator_group, discriminator_group = state["optimizer_g"]["param_groups"][0], state["optimizer_d"]["param_groups"][0]
+    generator_group, discriminator_group = (
+        state["optimizer_g"]["param_groups"][0],
+        state["optimizer_d"]["param_groups"][0],
+    )
     assert generator_group["lr"] == 1e-4 and tuple(generator_group["betas"]) == (0.4, 0.99)
     assert discriminator_group["lr"] == 3e-4 and tuple(discriminator_group["betas"]) == (0.1, 0.9)
 
@@ -158,11 +217,34 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     start = tmp_path / "start"
     train(tiny_config(train_dir, val_dir, start, l1_epochs=1, gan_epochs=0))
     v1 = tmp_path / "v1.safetensors"
-    cli_main(["export", "--checkpoint", str(start / "last.pt"), "--out", str(v1), "--full-precision", "--no-onnx", "--version", "1.0.0"])
+    cli_main(
+        [
+            "export",
+            "--checkpoint",
+            str(start / "last.pt"),
+            "--out",
+            str(v1),
+            "--full-precision",
+            "--no-onnx",
+            "--version",
+            "1.0.0",
+        ]
+    )
 
     out = tmp_path / "hints"
-    train(tiny_config(train_dir, val_dir, out, hints=True, init_from=str(v1), distill_from=str(v1), hint_lr_scale=5.0,
-                      hint_none_share=0.5, hint_mean_count=3.0))
+    train(
+        tiny_config(
+            train_dir,
+            val_dir,
+            out,
+            hints=True,
+            init_from=str(v1),
+            distill_from=str(v1),
+            hint_lr_scale=5.0,
+            hint_none_share=0.5,
+            hint_mean_count=3.0,
+        )
+    )
     rows = read_metrics(out / "metrics.csv")
     assert [int(r["phase"]) for r in rows] == [1, 2]
     assert all(float(r["val_psnr_hints10"]) > 0 for r in rows)
@@ -172,9 +254,17 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     assert colorizer.metadata.generator.in_channels == 4 and colorizer.supports_hints
     # Its ONNX file takes the hint planes too, and gives the same picture with hints.
     onnx_colorizer = Colorizer.load(artifact, backend="onnx")
-    photo, pins = make_photo(64, 48, seed=2).convert("L"), [Hint(0.3, 0.4, (200, 40, 40)), Hint(0.8, 0.7, (30, 90, 200))]
-    assert np.abs(np.asarray(onnx_colorizer.colorize(photo, hints=pins), np.int16)
-                  - np.asarray(colorizer.colorize(photo, hints=pins), np.int16)).max() <= 1
+    photo, pins = (
+        make_photo(64, 48, seed=2).convert("L"),
+        [Hint(0.3, 0.4, (200, 40, 40)), Hint(0.8, 0.7, (30, 90, 200))],
+    )
+    assert (
+        np.abs(
+            np.asarray(onnx_colorizer.colorize(photo, hints=pins), np.int16)
+            - np.asarray(colorizer.colorize(photo, hints=pins), np.int16)
+        ).max()
+        <= 1
+    )
     assert colorizer.metadata.training["recipe"]["hints"]["distill_from"] == str(v1)
     # The hint weights moved away from zero: the network itself now reads the hints.
     weight = torch_generator(colorizer).get_parameter("encoder.stem.0.weight")
@@ -182,8 +272,24 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
 
     capsys.readouterr()
     report = tmp_path / "eval.json"
-    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
-                     "--hints", "10", "--json", str(report)]) == 0
+    assert (
+        cli_main(
+            [
+                "evaluate",
+                "--artifact",
+                str(artifact),
+                "--data-dir",
+                str(val_dir),
+                "--device",
+                "cpu",
+                "--hints",
+                "10",
+                "--json",
+                str(report),
+            ]
+        )
+        == 0
+    )
     table = capsys.readouterr().out
     assert "model, 10 hints" in table and "hints - automatic" in table
     result = json.loads(report.read_text())
@@ -197,8 +303,14 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
 
 def v2_config(train_dir, val_dir, out_dir, **overrides):
     options = {
-        "data_on_device": True, "hints": True, "ema_decay": 0.5, "gan_lr_decay_start": 0.5, "rebalanced_l1": True,
-        "colourfulness_weight": 0.5, "l1_epochs": 1, "gan_epochs": 2,
+        "data_on_device": True,
+        "hints": True,
+        "ema_decay": 0.5,
+        "gan_lr_decay_start": 0.5,
+        "rebalanced_l1": True,
+        "colourfulness_weight": 0.5,
+        "l1_epochs": 1,
+        "gan_epochs": 2,
     }
     options.update(overrides)
     return tiny_config(train_dir, val_dir, out_dir, **options)
@@ -224,7 +336,11 @@ def test_v2_options_train_resume_mid_epoch_exactly_and_export_the_average(photo_
     assert [int(r["phase"]) for r in rows] == [1, 2, 2]
     assert load_checkpoint(straight / "phase1.pt")["epoch"] == 1
     assert state["generator_ema"] is not None
-    differs = [k for k, v in state["generator"].items() if v.is_floating_point() and not torch.equal(v, state["generator_ema"][k])]
+    differs = [
+        k
+        for k, v in state["generator"].items()
+        if v.is_floating_point() and not torch.equal(v, state["generator_ema"][k])
+    ]
     assert differs  # the average lags the weights
     # 12 photos, batch 4: 3 steps per epoch, 6 adversarial steps, decay over the last 3: the last at 1/4.
     assert state["optimizer_g"]["param_groups"][0]["lr"] == pytest.approx(2e-4 / 4)
@@ -247,16 +363,49 @@ def test_v2_options_train_resume_mid_epoch_exactly_and_export_the_average(photo_
             assert torch.equal(value, resumed[key][name]), (key, name)
 
     artifact = tmp_path / "v2.safetensors"
-    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(artifact), "--full-precision", "--version", "0.0.1"]) == 0
+    assert (
+        cli_main(
+            [
+                "export",
+                "--checkpoint",
+                str(straight / "last.pt"),
+                "--out",
+                str(artifact),
+                "--full-precision",
+                "--version",
+                "0.0.1",
+            ]
+        )
+        == 0
+    )
     generator, metadata = load_artifact(artifact)
     for name, value in generator.state_dict().items():
         assert torch.equal(value, state["generator_ema"][name]), name
     recipe = metadata.training["recipe"]
     assert recipe["ema_decay"] == 0.5 and recipe["weights"] == "EMA of the generator"
-    assert recipe["gan_lr_decay_start"] == 0.5 and recipe["rebalanced_l1"] is True and recipe["colourfulness_weight"] == 0.5
+    assert (
+        recipe["gan_lr_decay_start"] == 0.5
+        and recipe["rebalanced_l1"] is True
+        and recipe["colourfulness_weight"] == 0.5
+    )
     assert "on the device" in recipe["augmentation"]
     raw = tmp_path / "raw.safetensors"
-    assert cli_main(["export", "--checkpoint", str(straight / "last.pt"), "--out", str(raw), "--full-precision", "--raw-generator", "--version", "0.0.1"]) == 0
+    assert (
+        cli_main(
+            [
+                "export",
+                "--checkpoint",
+                str(straight / "last.pt"),
+                "--out",
+                str(raw),
+                "--full-precision",
+                "--raw-generator",
+                "--version",
+                "0.0.1",
+            ]
+        )
+        == 0
+    )
     raw_generator, raw_metadata = load_artifact(raw)
     assert raw_metadata.training["recipe"]["weights"] == "the generator"
     assert torch.equal(raw_generator.state_dict()[differs[0]], state["generator"][differs[0]])

@@ -149,9 +149,9 @@ def _coerce(name: str, value: object, source: str) -> object:
     """Parse an environment string; values given in a config mapping may already be typed."""
     if not isinstance(value, str):
         if name == "cors_origins":
-            return tuple(value)  # type: ignore[arg-type]
+            return tuple(value)  # type: ignore[arg-type]  # a caller's list or tuple; tuple() refuses non-iterables
         if name == "artifact":
-            return Path(value) if value else None  # type: ignore[arg-type]
+            return Path(value) if value else None  # type: ignore[arg-type]  # a caller's Path; Path() refuses others
         if name == "backend":
             return str(value).lower()
         return value

@@ -208,7 +208,9 @@ class Colorizer:
             ab = self.predict_ab(batch)
             for row, i in enumerate(indices):
                 results[i] = self._finish(prepared[i], batch[row], ab[row], per_image[i], vibrance)
-        return results  # type: ignore[return-value]
+        finished = [image for image in results if image is not None]
+        assert len(finished) == len(results)  # every image belongs to exactly one shape group
+        return finished
 
     def _finish(
         self, prepared: PreparedImage, inputs: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], vibrance: float

@@ -23,15 +23,16 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import torch
+from PIL import Image
 
-from model.artifact import default_artifact_path  # noqa: E402
-from model.colorizer import Colorizer  # noqa: E402
-from model.onnx_backend import OnnxBackend  # noqa: E402
-from model.preprocessing import lightness_of, resize_lightness  # noqa: E402
-from model.torch_backend import TorchBackend  # noqa: E402
+from model.artifact import default_artifact_path
+from model.backends import Backend
+from model.colorizer import Colorizer
+from model.onnx_backend import OnnxBackend
+from model.preprocessing import lightness_of, resize_lightness
+from model.torch_backend import TorchBackend
 
 LATENCY_BAR = 1.8
 DEFAULT_PHOTOS = REPO_ROOT.parent / "shared" / "data" / "colorize" / "val"
@@ -40,10 +41,16 @@ SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 def get_args_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--artifact", type=Path, default=None, help="artifact with its .onnx beside it (default: the shipped model)")
-    parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help=f"folder of photos (default: {DEFAULT_PHOTOS})")
+    parser.add_argument(
+        "--artifact", type=Path, default=None, help="artifact with its .onnx beside it (default: the shipped model)"
+    )
+    parser.add_argument(
+        "--photos", type=Path, default=DEFAULT_PHOTOS, help=f"folder of photos (default: {DEFAULT_PHOTOS})"
+    )
     parser.add_argument("--count", type=int, default=20, help="photos for the agreement check (default: 20)")
-    parser.add_argument("--repeats", type=int, default=15, help="timed forwards per backend and thread count (default: 15)")
+    parser.add_argument(
+        "--repeats", type=int, default=15, help="timed forwards per backend and thread count (default: 15)"
+    )
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default: 1 2)")
     parser.add_argument("--skip-agreement", action="store_true", help="latency only")
     return parser
@@ -58,8 +65,10 @@ def _photos(folder: Path, count: int) -> list[Path]:
 
 def latency(artifact: Path, photo: Path, threads: int, repeats: int) -> dict[str, list[float]]:
     torch.set_num_threads(threads)
-    backends = {"onnx": OnnxBackend(artifact.with_suffix(".onnx"), threads=threads),
-                "torch": TorchBackend.load(artifact, device="cpu", threads=threads)}  # fmt: skip
+    backends: dict[str, Backend] = {
+        "onnx": OnnxBackend(artifact.with_suffix(".onnx"), threads=threads),
+        "torch": TorchBackend.load(artifact, device="cpu", threads=threads),
+    }
     with Image.open(photo) as image:
         lightness = resize_lightness(lightness_of(image.convert("RGB")), (256, 256))
     inputs = backends["onnx"].metadata.lab.normalize_l(lightness)[None, None].astype(np.float32)

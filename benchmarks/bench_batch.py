@@ -39,8 +39,8 @@ from PIL import Image
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact  # noqa: E402
-from model.cli import main as colorize_cli  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact
+from model.cli import main as colorize_cli
 
 ENGINES = ("local", "ray")
 
@@ -71,7 +71,9 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=4, help="--batch-size of both engines (default: 4)")
     parser.add_argument("--repeats", type=int, default=2, help="rounds of both engines (default: 2)")
     parser.add_argument(
-        "--cpus", type=int, default=os.cpu_count() or 1,
+        "--cpus",
+        type=int,
+        default=os.cpu_count() or 1,
         help="CPUs the local Ray gets, one actor each (default: this machine's cores)",
     )
     return parser
@@ -92,8 +94,17 @@ def write_inputs(folder: Path, count: int, size: int) -> None:
 
 def run_engine(engine: str, inputs: Path, out: Path, artifact: Path, args: argparse.Namespace) -> float:
     """Seconds for one whole CLI run (progress output swallowed)."""
-    argv = [str(inputs), "--out", str(out), "--artifact", str(artifact), "--engine", engine,
-            "--batch-size", str(args.batch_size)]
+    argv = [
+        str(inputs),
+        "--out",
+        str(out),
+        "--artifact",
+        str(artifact),
+        "--engine",
+        engine,
+        "--batch-size",
+        str(args.batch_size),
+    ]
     if engine == "local":
         argv += ["--device", "cpu"]
     else:
@@ -138,8 +149,10 @@ def main() -> int:
         started = time.perf_counter()
         ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
         ray_start_s = time.perf_counter() - started
-        print(f"artifact {artifact.name}; {args.images} JPEGs at {args.size} px; local Ray on {args.cpus} CPUs "
-              f"started in {ray_start_s:.1f} s (once per cluster)")
+        print(
+            f"artifact {artifact.name}; {args.images} JPEGs at {args.size} px; local Ray on {args.cpus} CPUs "
+            f"started in {ray_start_s:.1f} s (once per cluster)"
+        )
 
         seconds: dict[tuple[str, str], list[float]] = {}
         for round_index in range(args.repeats):
@@ -164,9 +177,11 @@ def main() -> int:
             running = (args.images - 1) / max(many - one, 1e-9)
             rates[engine] = (args.images / many, running)
             print(f"{engine:<8}{many:>10.1f} s{args.images / many:>9.2f}{one:>11.1f} s{running:>16.2f}")
-        print(f"ray / local, whole job: {rates['ray'][0] / rates['local'][0]:.2f}x; "
-              f"once running: {rates['ray'][1] / rates['local'][1]:.2f}x; "
-              f"one Ray actor once running: {rates['ray'][1] / args.cpus:.2f} img/s")
+        print(
+            f"ray / local, whole job: {rates['ray'][0] / rates['local'][0]:.2f}x; "
+            f"once running: {rates['ray'][1] / rates['local'][1]:.2f}x; "
+            f"one Ray actor once running: {rates['ray'][1] / args.cpus:.2f} img/s"
+        )
         print()
         print(CLUSTER_NOTE)
         return 0 if largest <= 1 else 1

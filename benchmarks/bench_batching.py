@@ -26,10 +26,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact  # noqa: E402
-from model.colorizer import Colorizer  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact
+from model.colorizer import Colorizer
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -74,23 +74,28 @@ def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         artifact = resolve_artifact(args, Path(scratch))
-        print(f"{artifact.name}; {args.clients} clients x {args.images} images; batching on: wait {args.wait_ms} ms, "
-              f"max batch {args.max_batch}")  # fmt: skip
+        print(
+            f"{artifact.name}; {args.clients} clients x {args.images} images; batching on: wait {args.wait_ms} ms, "
+            f"max batch {args.max_batch}"
+        )
         print(f"{'size':>5} {'batching':>9} {'device':>8} {'img/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'avg batch':>10}")
         for size in args.sizes:
             image = Image.open(io.BytesIO(photo_like_jpeg(size)))
             image.load()
             for wait_ms in (0.0, args.wait_ms):
-                colorizer = Colorizer.load(artifact, device=args.device, backend="torch",
-                                           batch_wait_s=wait_ms / 1000, max_batch=args.max_batch)  # fmt: skip
+                colorizer = Colorizer.load(
+                    artifact, device=args.device, backend="torch", batch_wait_s=wait_ms / 1000, max_batch=args.max_batch
+                )
                 run(colorizer, image, min(args.clients, 2), 2)  # warm-up (CUDA kernels, allocator)
                 before = colorizer.batching
                 rate, latencies = run(colorizer, image, args.clients, args.images)
                 after = colorizer.batching
                 forwards = after["forwards"] - before["forwards"]
                 average = (after["images"] - before["images"]) / forwards if forwards else 1.0
-                print(f"{size:>5} {'on' if wait_ms else 'off':>9} {colorizer.device:>8} {rate:>8.2f} "
-                      f"{percentile(latencies, 50):>8.1f} {percentile(latencies, 95):>8.1f} {average:>10.2f}")  # fmt: skip
+                print(
+                    f"{size:>5} {'on' if wait_ms else 'off':>9} {colorizer.device:>8} {rate:>8.2f} "
+                    f"{percentile(latencies, 50):>8.1f} {percentile(latencies, 95):>8.1f} {average:>10.2f}"
+                )
     return 0
 
 

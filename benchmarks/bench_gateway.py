@@ -44,7 +44,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact
 
 PATHS = ("direct", "pass-through", "web app")
 
@@ -73,7 +73,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{process.args[0]} exited early:\n{log.read_text()[-3000:]}")
+            raise SystemExit(f"{process.args!r} exited early:\n{log.read_text()[-3000:]}")
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
@@ -101,11 +101,20 @@ def main(argv: list[str] | None = None) -> int:
         service_port, gateway_port = free_port(), free_port()
         service_log, gateway_log = scratch_dir / "gunicorn.log", scratch_dir / "gateway.log"
         service = subprocess.Popen(
-            [str(REPO_ROOT / ".venv" / "bin" / "gunicorn"), "-c", "inference_service/gunicorn.conf.py",
-             "inference_service:create_app()"],
+            [
+                str(REPO_ROOT / ".venv" / "bin" / "gunicorn"),
+                "-c",
+                "inference_service/gunicorn.conf.py",
+                "inference_service:create_app()",
+            ],
             cwd=REPO_ROOT,
-            env={**os.environ, "COLORIZER_BIND": f"127.0.0.1:{service_port}", "COLORIZER_ARTIFACT": str(artifact),
-                 "COLORIZER_WORKERS": "1", "COLORIZER_LOG_LEVEL": "WARNING"},
+            env={
+                **os.environ,
+                "COLORIZER_BIND": f"127.0.0.1:{service_port}",
+                "COLORIZER_ARTIFACT": str(artifact),
+                "COLORIZER_WORKERS": "1",
+                "COLORIZER_LOG_LEVEL": "WARNING",
+            },
             stdout=service_log.open("w"),
             stderr=subprocess.STDOUT,
         )
@@ -113,9 +122,14 @@ def main(argv: list[str] | None = None) -> int:
             [args.node, str(REPO_ROOT / "gateway" / "src" / "server.js")],
             cwd=REPO_ROOT / "gateway",
             # Production settings, logs included (one JSON line per request, to a file).
-            env={**os.environ, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(gateway_port),
-                 "GATEWAY_INFERENCE_URL": f"http://127.0.0.1:{service_port}", "GATEWAY_RESULT_DIR": str(scratch_dir / "results"),
-                 "GATEWAY_RATE_LIMIT_MAX": "0"},
+            env={
+                **os.environ,
+                "GATEWAY_HOST": "127.0.0.1",
+                "GATEWAY_PORT": str(gateway_port),
+                "GATEWAY_INFERENCE_URL": f"http://127.0.0.1:{service_port}",
+                "GATEWAY_RESULT_DIR": str(scratch_dir / "results"),
+                "GATEWAY_RATE_LIMIT_MAX": "0",
+            },
             stdout=gateway_log.open("w"),
             stderr=subprocess.STDOUT,
         )
@@ -128,16 +142,20 @@ def main(argv: list[str] | None = None) -> int:
             stop(gateway)
             stop(service)
 
-    print(f"\n{args.size}x{args.size} grayscale JPEG, {args.requests} timed requests per path "
-          f"(+{args.warmup} warm-up), artifact: {artifact.name}, {os.cpu_count()} cores")
-    print(f"{'path':<14}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'overhead p50':>15}{'overhead p95':>15}"
-          f"{'paired +ms':>12}")
+    print(
+        f"\n{args.size}x{args.size} grayscale JPEG, {args.requests} timed requests per path "
+        f"(+{args.warmup} warm-up), artifact: {artifact.name}, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'path':<14}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'overhead p50':>15}{'overhead p95':>15}"
+        f"{'paired +ms':>12}"
+    )
     direct_p50, direct_p95 = percentile(samples["direct"], 50), percentile(samples["direct"], 95)
     failures = []
     for name in PATHS:
         p50, p95 = percentile(samples[name], 50), percentile(samples[name], 95)
         over50, over95 = p50 / direct_p50 - 1, p95 / direct_p95 - 1
-        paired = statistics.median(g - d for g, d in zip(samples[name], samples["direct"]))
+        paired = statistics.median(g - d for g, d in zip(samples[name], samples["direct"], strict=False))
         extra = "" if name == "direct" else f"{over50:>+15.1%}{over95:>+15.1%}{paired:>+12.1f}"
         print(f"{name:<14}{p50:>10.1f}{p95:>10.1f}{statistics.fmean(samples[name]):>10.1f}{extra}")
         if name != "direct" and over50 >= args.max_overhead:
@@ -155,6 +173,7 @@ class Client:
 
     def __init__(self, base_url: str) -> None:
         parsed = urllib.parse.urlsplit(base_url)
+        assert parsed.hostname is not None
         self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -179,9 +198,13 @@ def multipart(jpeg: bytes) -> tuple[bytes, dict]:
     """A browser-like multipart/form-data body with the file in field "image"."""
     boundary = "----bench" + "0123456789abcdef"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"bench.jpg\"\r\n"
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + jpeg + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="bench.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
 
 
@@ -208,7 +231,7 @@ def run(args, service_url: str, gateway_url: str) -> dict[str, list[float]]:
     try:
         for round_index in range(args.warmup + args.requests):
             # Rotate the order each round so no path always runs right after another.
-            order = PATHS[round_index % 3:] + PATHS[:round_index % 3]
+            order = PATHS[round_index % 3 :] + PATHS[: round_index % 3]
             for name in order:
                 started = time.perf_counter()
                 calls[name]()

@@ -37,10 +37,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+from torch import nn
 
-from model.generator import GeneratorConfig, UNetGenerator  # noqa: E402
+from model.generator import GeneratorConfig, UNetGenerator
 
 REQUIRED_SPEEDUP = 2.5
 FASTAI_INSTALL = "pip install --no-deps --target .bench/fastai -r benchmarks/requirements-fastai.txt"
@@ -53,7 +53,10 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=15, help="timed forwards per network (default: 15)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed forwards per network first (default: 3)")
     parser.add_argument(
-        "--threads", type=int, nargs="+", default=[1, torch.get_num_threads()],
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, torch.get_num_threads()],
         help="torch thread counts to compare at, one comparison each (default: 1 as the service runs with "
         "one worker per core, then torch's own choice: %(default)s)",
     )
@@ -77,7 +80,7 @@ def build_fastai_reference(size: int, fastai_dir: Path) -> nn.Module:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # fastai's imports warn about deprecated torch.jit APIs
-            from fastai.vision.learner import create_unet_model
+            from fastai.vision.learner import create_unet_model  # type: ignore[import-not-found]  # optional: the comparison only
     except ImportError as error:
         raise SystemExit(
             f"fastai is not importable ({error}).\nInstall it for this benchmark only: .venv/bin/{FASTAI_INSTALL}"
@@ -122,7 +125,7 @@ def report(networks: dict[str, nn.Module], timings: dict[str, list[float]]) -> f
         )
     ours, reference = (timings[name] for name in networks)
     speedup = statistics.median(reference) / statistics.median(ours)
-    paired = statistics.median(r / o for o, r in zip(ours, reference))
+    paired = statistics.median(r / o for o, r in zip(ours, reference, strict=False))
     verdict = "meets" if speedup >= REQUIRED_SPEEDUP else "BELOW"
     print(
         f"  speed-up (median fastai / median ours): {speedup:.2f}x, required >= {REQUIRED_SPEEDUP}x: {verdict}  "

@@ -42,11 +42,17 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.bench_service import Server  # noqa: E402
-from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact, write_random_artifact  # noqa: E402
-from model.artifact import read_metadata  # noqa: E402
-from model.generator import GeneratorConfig  # noqa: E402
-from model.hints import HINT_INPUT_CHANNELS  # noqa: E402
+from benchmarks.bench_service import Server
+from benchmarks.harness import (
+    add_artifact_arguments,
+    percentile,
+    photo_like_jpeg,
+    resolve_artifact,
+    write_random_artifact,
+)
+from model.artifact import read_metadata
+from model.generator import GeneratorConfig
+from model.hints import HINT_INPUT_CHANNELS
 
 ROWS = ("plain", "hinted")
 
@@ -96,7 +102,7 @@ def _cores() -> int:
 
 def measure(url: str, jpeg: bytes, hints: str, requests_per_row: int, warmup: int) -> dict[str, dict[str, list[float]]]:
     """Request and inference milliseconds per row, the rows taking turns."""
-    samples = {row: {"request_ms": [], "inference_ms": []} for row in ROWS}
+    samples: dict[str, dict[str, list[float]]] = {row: {"request_ms": [], "inference_ms": []} for row in ROWS}
     fields = {"plain": {}, "hinted": {"hints": hints}}
     bodies: dict[str, bytes] = {}
     with requests.Session() as session:
@@ -160,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{percentile(inference_ms, 95):>9.1f}"
         )
     ratio = percentile(samples["hinted"]["request_ms"], 50) / percentile(samples["plain"]["request_ms"], 50)
-    inference_ratio = percentile(samples["hinted"]["inference_ms"], 50) / percentile(samples["plain"]["inference_ms"], 50)
+    inference_ratio = percentile(samples["hinted"]["inference_ms"], 50) / percentile(
+        samples["plain"]["inference_ms"], 50
+    )
     met = ratio <= args.max_ratio
     print(f"hinted / plain at p50: request x{ratio:.3f}, inference x{inference_ratio:.3f}")
     print(f"bar: request ratio <= {args.max_ratio:g}: {'met' if met else 'NOT met'}")

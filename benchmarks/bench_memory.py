@@ -35,7 +35,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact
 
 WORKERS = 2
 MAX_IMAGE_SIDE = 7000
@@ -61,8 +61,9 @@ def served_pids(log_path: Path) -> list[int]:
 def post(url: str, jpeg: bytes, timeout: float = 600) -> int:
     """POST until the answer is not 503 busy; the final status."""
     for _ in range(200):
-        status = requests.post(f"{url}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"},
-                               timeout=timeout).status_code  # fmt: skip
+        status = requests.post(
+            f"{url}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"}, timeout=timeout
+        ).status_code
         if status != 503:
             return status
         time.sleep(0.2)
@@ -72,22 +73,37 @@ def post(url: str, jpeg: bytes, timeout: float = 600) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_artifact_arguments(parser, allow_tiny=True)
-    parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="checkout whose service to run (default: this one)")
+    parser.add_argument(
+        "--repo", type=Path, default=REPO_ROOT, help="checkout whose service to run (default: this one)"
+    )
     parser.add_argument("--requests", type=int, default=400, help="requests of phase 2 (default: 400)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients of phase 2 (default: 8)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the bar is not met (default: off)")
     args = parser.parse_args()
     normal = photo_like_jpeg(1024)
     huge = photo_like_jpeg(MAX_IMAGE_SIDE, seed=1)
-    print(f"phase 2 image: 1024x1024 ({len(normal)} bytes); phase 3: {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} ({len(huge)} bytes)")
+    print(
+        f"phase 2 image: 1024x1024 ({len(normal)} bytes); phase 3: {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} ({len(huge)} bytes)"
+    )
     with tempfile.TemporaryDirectory() as scratch:
         artifact = resolve_artifact(args, Path(scratch)).resolve()
         port = free_port()
         log_path = Path(scratch) / "service.log"
-        environ = {**os.environ, "COLORIZER_ARTIFACT": str(artifact), "COLORIZER_BIND": f"127.0.0.1:{port}",
-                   "COLORIZER_WORKERS": str(WORKERS), "PYTHONPATH": str(args.repo)}  # fmt: skip
-        command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
-                   "inference_service:create_app()"]  # fmt: skip
+        environ = {
+            **os.environ,
+            "COLORIZER_ARTIFACT": str(artifact),
+            "COLORIZER_BIND": f"127.0.0.1:{port}",
+            "COLORIZER_WORKERS": str(WORKERS),
+            "PYTHONPATH": str(args.repo),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "inference_service/gunicorn.conf.py",
+            "inference_service:create_app()",
+        ]
         with open(log_path, "wb") as log:
             process = subprocess.Popen(command, cwd=args.repo, env=environ, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
@@ -121,7 +137,9 @@ def main() -> int:
     for pid, base in first.items():
         ratio_load, ratio_huge = after_load[pid] / base, after_huge[pid] / base
         ok = ok and ratio_huge <= 1.10 and ratio_load <= 1.10
-        print(f"{pid:>8} {base:>11.0f} {after_load[pid]:>8.0f} ({ratio_load:4.2f}x) {after_huge[pid]:>8.0f} ({ratio_huge:4.2f}x)")
+        print(
+            f"{pid:>8} {base:>11.0f} {after_load[pid]:>8.0f} ({ratio_load:4.2f}x) {after_huge[pid]:>8.0f} ({ratio_huge:4.2f}x)"
+        )
     print(f"bar (every worker within 10% of its first-request RSS): {'met' if ok else 'NOT met'}")
     return 1 if args.strict and not ok else 0
 

@@ -38,18 +38,19 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import torch
+from PIL import Image
 
-from benchmarks.harness import write_random_artifact  # noqa: E402
-from model.artifact import default_artifact_path  # noqa: E402
-from model.lab import rgb_to_lab  # noqa: E402
-from model.preprocessing import compose, prepare, render_shape  # noqa: E402
+from benchmarks.harness import write_random_artifact
+from model.artifact import default_artifact_path
+from model.lab import rgb_to_lab
+from model.preprocessing import compose, prepare, render_shape
 
 REQUIRED_SPEEDUP = 4.0
 MEMORY_LIMIT_MB = 2048
@@ -60,7 +61,9 @@ DEFAULT_PHOTO = REPO_ROOT.parent / "shared" / "data" / "colorize" / "bench" / "0
 def get_args_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--photo", type=Path, default=DEFAULT_PHOTO,
+        "--photo",
+        type=Path,
+        default=DEFAULT_PHOTO,
         help="photo upscaled to the benchmark size; a synthetic image when missing (default: %(default)s)",
     )
     parser.add_argument("--width", type=int, default=4000, help="benchmark image width (default: 4000)")
@@ -71,7 +74,9 @@ def get_args_parser() -> argparse.ArgumentParser:
         "--skimage-float64", action="store_true", help="give skimage uint8 input (float64 inside) instead of float32"
     )
     parser.add_argument(
-        "--artifact", type=Path, default=None,
+        "--artifact",
+        type=Path,
+        default=None,
         help="artifact for the peak-memory run (default: the shipped one, else a random full-size generator)",
     )
     parser.add_argument("--skip-memory", action="store_true", help="do not run the peak-memory subprocess")
@@ -108,14 +113,15 @@ def run_ours(image: Image.Image, ab: torch.Tensor) -> tuple[Image.Image, dict[st
     start = time.perf_counter()
     prepared = prepare(image)
     prepared_at = time.perf_counter()
-    result = compose(prepared.lightness, ab, prepared.alpha)
+    result = compose(prepared.lightness, ab.numpy(), prepared.alpha)
     done = time.perf_counter()
     stages = {"L": prepared_at - start, "upsample + Lab->sRGB": done - prepared_at}
     return result, stages
 
 
 def run_skimage(image: Image.Image, ab_hwc: np.ndarray, float64: bool) -> tuple[Image.Image, dict[str, float]]:
-    from skimage import color, img_as_float32, transform
+    from skimage import color, transform
+    from skimage.util import img_as_float32
 
     start = time.perf_counter()
     pixels = np.asarray(image)
@@ -140,7 +146,9 @@ def compare(inputs: dict[str, Image.Image], ab: torch.Tensor, repeats: int, floa
     """Per input: lists of total seconds and of stage seconds for each path, interleaved."""
     ab_hwc = ab.permute(1, 2, 0).numpy()
     runners = {"ours": lambda image: run_ours(image, ab), "skimage": lambda image: run_skimage(image, ab_hwc, float64)}
-    results = {kind: {path: {"total": [], "stages": [], "output": None} for path in runners} for kind in inputs}
+    results: dict[str, dict[str, dict[str, Any]]] = {
+        kind: {path: {"total": [], "stages": [], "output": None} for path in runners} for kind in inputs
+    }
     for repeat in range(repeats):
         for kind, image in inputs.items():
             order = list(runners) if repeat % 2 == 0 else list(runners)[::-1]
@@ -205,13 +213,15 @@ def peak_memory_child(artifact: Path, image_path: Path) -> None:
     loaded = _peak_rss_mb()
     with Image.open(image_path) as image:
         result = colorizer.colorize(image)
-    print(json.dumps({"after_load_mb": loaded, "peak_mb": _peak_rss_mb(), "size": list(result.size), "mode": result.mode}))
+    print(
+        json.dumps({"after_load_mb": loaded, "peak_mb": _peak_rss_mb(), "size": list(result.size), "mode": result.mode})
+    )
 
 
 def measure_peak_memory(inputs: dict[str, Image.Image], artifact: Path | None, render_size: int) -> dict[str, float]:
     peaks = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
         if artifact is None:
             shipped = default_artifact_path()
             if shipped.is_file():
@@ -222,7 +232,13 @@ def measure_peak_memory(inputs: dict[str, Image.Image], artifact: Path | None, r
         for kind, image in inputs.items():
             image_path = scratch / f"{kind}.jpg"
             image.save(image_path, quality=95)
-            command = [sys.executable, str(Path(__file__).resolve()), "--peak-memory-child", str(artifact), str(image_path)]
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--peak-memory-child",
+                str(artifact),
+                str(image_path),
+            ]
             completed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO_ROOT)
             measured = json.loads(completed.stdout.strip().splitlines()[-1])
             peaks[kind] = measured["peak_mb"]

@@ -28,7 +28,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact
 
 
 def import_seconds(statement: str) -> float:
@@ -39,19 +39,35 @@ def import_seconds(statement: str) -> float:
 
 def time_to_first_success(repo: Path, artifact: Path, jpeg: bytes, log_path: Path) -> float:
     port = free_port()
-    environ = {**os.environ, "COLORIZER_ARTIFACT": str(artifact), "COLORIZER_BIND": f"127.0.0.1:{port}",
-               "COLORIZER_WORKERS": "2", "PYTHONPATH": str(repo)}  # fmt: skip
-    command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
-               "inference_service:create_app()"]  # fmt: skip
+    environ = {
+        **os.environ,
+        "COLORIZER_ARTIFACT": str(artifact),
+        "COLORIZER_BIND": f"127.0.0.1:{port}",
+        "COLORIZER_WORKERS": "2",
+        "PYTHONPATH": str(repo),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "inference_service/gunicorn.conf.py",
+        "inference_service:create_app()",
+    ]
     began = time.perf_counter()
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(command, cwd=repo, env=environ, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=repo, env=environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         while time.perf_counter() - began < 300:
             try:
-                response = requests.post(f"http://127.0.0.1:{port}/v1/colorize", data=jpeg,
-                                         headers={"Content-Type": "image/jpeg"}, timeout=30)  # fmt: skip
+                response = requests.post(
+                    f"http://127.0.0.1:{port}/v1/colorize",
+                    data=jpeg,
+                    headers={"Content-Type": "image/jpeg"},
+                    timeout=30,
+                )
                 if response.status_code == 200:
                     return time.perf_counter() - began
             except requests.RequestException:
@@ -66,7 +82,9 @@ def time_to_first_success(repo: Path, artifact: Path, jpeg: bytes, log_path: Pat
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_artifact_arguments(parser, allow_tiny=True)
-    parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="checkout whose service to run (default: this one)")
+    parser.add_argument(
+        "--repo", type=Path, default=REPO_ROOT, help="checkout whose service to run (default: this one)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="restarts to time (default: 3)")
     args = parser.parse_args()
     jpeg = photo_like_jpeg(256)

@@ -46,16 +46,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ROWS = ("direct colorize", "direct + decode/encode", "HTTP POST /v1/colorize")
 sys.path.insert(0, str(REPO_ROOT))
 
-from inference_service.config import Settings  # noqa: E402
-from inference_service.imaging import (  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact
+from inference_service.config import Settings
+from inference_service.imaging import (
     DEFAULT_QUALITY,
     OUTPUT_FORMATS,
     decode_pixels,
     encode_image,
     open_image,
 )
-from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact  # noqa: E402
-from model.colorizer import Colorizer  # noqa: E402
+from model.colorizer import Colorizer
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -116,8 +116,14 @@ class Server:
             "COLORIZER_WORKERS": str(workers),
             "COLORIZER_TORCH_THREADS": str(torch_threads),
         }
-        command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
-                   "inference_service:create_app()"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "inference_service/gunicorn.conf.py",
+            "inference_service:create_app()",
+        ]
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
 

@@ -37,7 +37,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import free_port, percentile, photo_like_jpeg  # noqa: E402
+from benchmarks.harness import free_port, percentile, photo_like_jpeg
 
 SIZE_BAR_MB = 600
 RSS_BAR = 0.40
@@ -46,10 +46,16 @@ LATENCY_BAR = 1.3
 
 def get_args_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--serve-venv", type=Path, default=None, help="a venv with '.[serve]' installed (default: build one)")
-    parser.add_argument("--torch-venv", type=Path, default=Path(sys.prefix), help="the torch service's venv (default: this one)")
+    parser.add_argument(
+        "--serve-venv", type=Path, default=None, help="a venv with '.[serve]' installed (default: build one)"
+    )
+    parser.add_argument(
+        "--torch-venv", type=Path, default=Path(sys.prefix), help="the torch service's venv (default: this one)"
+    )
     parser.add_argument("--requests", type=int, default=30, help="timed requests per service (default: 30)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per service after the first (default: 3)")
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="untimed requests per service after the first (default: 3)"
+    )
     parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")
     parser.add_argument("--threads", type=int, default=1, help="network threads of each worker (default: 1)")
     return parser
@@ -58,8 +64,11 @@ def get_args_parser() -> argparse.ArgumentParser:
 def build_serve_venv(folder: Path) -> Path:
     venv = folder / "serve-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-                    f"{REPO_ROOT}[serve]"], check=True, cwd=folder)  # fmt: skip
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", f"{REPO_ROOT}[serve]"],
+        check=True,
+        cwd=folder,
+    )
     return venv
 
 
@@ -104,8 +113,9 @@ class Service:
         raise RuntimeError("no VmHWM")
 
     def post(self, jpeg: bytes) -> float:
-        request = urllib.request.Request(f"{self.url}/v1/colorize?format=png", data=jpeg,
-                                         headers={"Content-Type": "image/jpeg"})  # fmt: skip
+        request = urllib.request.Request(
+            f"{self.url}/v1/colorize?format=png", data=jpeg, headers={"Content-Type": "image/jpeg"}
+        )
         began = time.perf_counter()
         with urllib.request.urlopen(request, timeout=120) as response:
             response.read()
@@ -131,12 +141,21 @@ def main(argv: list[str] | None = None) -> int:
         outside = scratch_dir / "cwd"  # the serve install must not see the checkout
         outside.mkdir()
         services = [
-            Service("serve (onnx)", [str(serve_venv / "bin" / "colorizer"), "serve"], outside, environ,
-                    scratch_dir / "serve.log"),
-            Service("torch", [str(args.torch_venv / "bin" / "python"), "-m", "gunicorn", "-c",
-                              "inference_service/gunicorn.conf.py"], REPO_ROOT,
-                    {**environ, "COLORIZER_BACKEND": "torch", "COLORIZER_DEVICE": "cpu"}, scratch_dir / "torch.log"),
-        ]  # fmt: skip
+            Service(
+                "serve (onnx)",
+                [str(serve_venv / "bin" / "colorizer"), "serve"],
+                outside,
+                environ,
+                scratch_dir / "serve.log",
+            ),
+            Service(
+                "torch",
+                [str(args.torch_venv / "bin" / "python"), "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py"],
+                REPO_ROOT,
+                {**environ, "COLORIZER_BACKEND": "torch", "COLORIZER_DEVICE": "cpu"},
+                scratch_dir / "torch.log",
+            ),
+        ]
         try:
             for service in services:
                 service.wait_ready()
@@ -158,19 +177,29 @@ def main(argv: list[str] | None = None) -> int:
         sizes = {"serve (onnx)": venv_megabytes(serve_venv), "torch": venv_megabytes(args.torch_venv)}
 
     serve, reference = "serve (onnx)", "torch"
-    print(f"serve venv {serve_venv}; torch venv {args.torch_venv}; backends {backends}; "
-          f"1 worker, {args.threads} network thread(s) each; {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"serve venv {serve_venv}; torch venv {args.torch_venv}; backends {backends}; "
+        f"1 worker, {args.threads} network thread(s) each; {os.cpu_count()} cores"
+    )
     print(f"\n{'':<14}{'venv MB':>9}{'peak RSS MB':>13}{'p50 ms':>9}{'p95 ms':>9}")
     for name in (serve, reference):
-        print(f"{name:<14}{sizes[name]:>9.0f}{rss[name]:>13.0f}"
-              f"{percentile(samples[name], 50):>9.1f}{percentile(samples[name], 95):>9.1f}")  # fmt: skip
+        print(
+            f"{name:<14}{sizes[name]:>9.0f}{rss[name]:>13.0f}"
+            f"{percentile(samples[name], 50):>9.1f}{percentile(samples[name], 95):>9.1f}"
+        )
     rss_share = rss[serve] / rss[reference]
     speedup = percentile(samples[reference], 50) / percentile(samples[serve], 50)
-    print(f"\nvenv size: {sizes[serve]:.0f} MB (bar < {SIZE_BAR_MB} MB): {'met' if sizes[serve] < SIZE_BAR_MB else 'NOT met'}")
-    print(f"worker peak RSS: {100 * rss_share:.0f}% of torch's (bar <= {100 * RSS_BAR:.0f}%): "
-          f"{'met' if rss_share <= RSS_BAR else 'NOT met'}")  # fmt: skip
-    print(f"POST /v1/colorize p50: {speedup:.2f}x faster (bar >= {LATENCY_BAR}x): "
-          f"{'met' if speedup >= LATENCY_BAR else 'NOT met'}")  # fmt: skip
+    print(
+        f"\nvenv size: {sizes[serve]:.0f} MB (bar < {SIZE_BAR_MB} MB): {'met' if sizes[serve] < SIZE_BAR_MB else 'NOT met'}"
+    )
+    print(
+        f"worker peak RSS: {100 * rss_share:.0f}% of torch's (bar <= {100 * RSS_BAR:.0f}%): "
+        f"{'met' if rss_share <= RSS_BAR else 'NOT met'}"
+    )
+    print(
+        f"POST /v1/colorize p50: {speedup:.2f}x faster (bar >= {LATENCY_BAR}x): "
+        f"{'met' if speedup >= LATENCY_BAR else 'NOT met'}"
+    )
     shutil.rmtree(scratch_dir, ignore_errors=True)
     return 0
 

@@ -37,8 +37,8 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact  # noqa: E402
-from benchmarks.slow_clients import SlowClients  # noqa: E402
+from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact
+from benchmarks.slow_clients import SlowClients
 
 PROBE_TIMEOUT_S = 10.0
 
@@ -76,10 +76,15 @@ class Probes:
         self.samples: dict[str, list[float]] = {"health": [], "colorize": []}
         self.failures: dict[str, int] = {"health": 0, "colorize": 0}
         self._stop = threading.Event()
-        send_health = lambda: requests.get(url + health_path, timeout=PROBE_TIMEOUT_S)  # noqa: E731
-        send_colorize = lambda: requests.post(  # noqa: E731
-            url + colorize_path, files={"image": ("probe.jpg", jpeg, "image/jpeg")}, timeout=PROBE_TIMEOUT_S
-        )
+
+        def send_health() -> requests.Response:
+            return requests.get(url + health_path, timeout=PROBE_TIMEOUT_S)
+
+        def send_colorize() -> requests.Response:
+            return requests.post(
+                url + colorize_path, files={"image": ("probe.jpg", jpeg, "image/jpeg")}, timeout=PROBE_TIMEOUT_S
+            )
+
         self._threads = [
             threading.Thread(target=self._loop, args=("health", send_health, 0.5), daemon=True),
             threading.Thread(target=self._loop, args=("colorize", send_colorize, 2.0), daemon=True),
@@ -99,7 +104,7 @@ class Probes:
                 self.failures[name] += 1
             self._stop.wait(max(0.0, period_s - elapsed))
 
-    def run_for(self, seconds: float) -> "Probes":
+    def run_for(self, seconds: float) -> Probes:
         for thread in self._threads:
             thread.start()
         time.sleep(seconds)
@@ -112,9 +117,11 @@ class Probes:
 def measure(url: str, args: argparse.Namespace, jpeg: bytes) -> tuple[Probes, Probes, int]:
     baseline = Probes(url, args.health_path, args.colorize_path, jpeg).run_for(args.baseline_s)
     target = urlsplit(url)
+    assert target.hostname is not None and target.port is not None
     attack_path = args.colorize_path if args.mode == "body" else args.health_path
-    with SlowClients(target.hostname, target.port, args.clients, args.mode, attack_path,
-                     duration_s=args.attack_s + 5) as slow:  # fmt: skip
+    with SlowClients(
+        target.hostname, target.port, args.clients, args.mode, attack_path, duration_s=args.attack_s + 5
+    ) as slow:
         time.sleep(1.0)  # let every slow connection be accepted first
         attacked = Probes(url, args.health_path, args.colorize_path, jpeg).run_for(args.attack_s)
         dropped = slow.closed_by_server
@@ -128,8 +135,10 @@ def report(name: str, baseline: Probes, attacked: Probes, dropped: int) -> bool:
     for probe in ("health", "colorize"):
         for phase, probes in (("baseline", baseline), ("64 slow", attacked)):
             samples = probes.samples[probe] or [float("nan")]
-            print(f"{probe:<10} {phase:<12} {len(probes.samples[probe]):>4} {probes.failures[probe]:>6} "
-                  f"{percentile(samples, 50):>8.3f} {max(samples):>8.3f}")  # fmt: skip
+            print(
+                f"{probe:<10} {phase:<12} {len(probes.samples[probe]):>4} {probes.failures[probe]:>6} "
+                f"{percentile(samples, 50):>8.3f} {max(samples):>8.3f}"
+            )
         bound = max(baseline.samples[probe] or [0.0]) + 1.0
         worst = max(attacked.samples[probe] or [float("inf")])
         if attacked.failures[probe] or worst > bound:
@@ -142,18 +151,26 @@ def report(name: str, baseline: Probes, attacked: Probes, dropped: int) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_artifact_arguments(parser, allow_tiny=True)
-    parser.add_argument("--worker-class", choices=["gthread", "gevent", "both"], default="both",
-                        help="which gunicorn worker class to start (default: both, gthread first)")
+    parser.add_argument(
+        "--worker-class",
+        choices=["gthread", "gevent", "both"],
+        default="both",
+        help="which gunicorn worker class to start (default: both, gthread first)",
+    )
     parser.add_argument("--url", default=None, help="probe this running server instead of starting the service")
     parser.add_argument("--health-path", default="/v1/health", help="health route (default: /v1/health)")
     parser.add_argument("--colorize-path", default="/v1/colorize", help="colorize route (default: /v1/colorize)")
     parser.add_argument("--clients", type=int, default=64, help="slow connections (default: 64)")
-    parser.add_argument("--mode", choices=["headers", "body"], default="headers",
-                        help="what the slow clients trickle (default: headers)")
+    parser.add_argument(
+        "--mode",
+        choices=["headers", "body"],
+        default="headers",
+        help="what the slow clients trickle (default: headers)",
+    )
     parser.add_argument("--baseline-s", type=float, default=6.0, help="seconds of baseline probes (default: 6)")
     parser.add_argument("--attack-s", type=float, default=30.0, help="seconds under attack (default: 30)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the bar is not met (default: off)")
-    args = parser.parse_args()  # fmt: skip
+    args = parser.parse_args()
     jpeg = photo_like_jpeg(512)
     results = []
     if args.url:

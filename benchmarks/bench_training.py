@@ -23,12 +23,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import torch  # noqa: E402
+import torch
 
-from benchmarks.bench_generator import build_fastai_reference  # noqa: E402
-from model.discriminator import PatchDiscriminator  # noqa: E402
-from model.generator import UNetGenerator  # noqa: E402
-from training.throughput import make_nets, step_throughput  # noqa: E402
+from benchmarks.bench_generator import build_fastai_reference
+from model.discriminator import PatchDiscriminator
+from model.generator import UNetGenerator
+from training.throughput import make_nets, step_throughput
 
 REQUIRED_SPEEDUP = 2.5
 
@@ -41,8 +41,12 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds (default: 3)")
     parser.add_argument("--steps", type=int, default=2, help="timed steps per round on the CPU (default: 2)")
     parser.add_argument("--gpu-steps", type=int, default=20, help="timed steps per round on CUDA (default: 20)")
-    parser.add_argument("--fastai-dir", type=Path, default=REPO_ROOT / ".bench" / "fastai",
-                        help="folder fastai was installed into (default: .bench/fastai)")
+    parser.add_argument(
+        "--fastai-dir",
+        type=Path,
+        default=REPO_ROOT / ".bench" / "fastai",
+        help="folder fastai was installed into (default: .bench/fastai)",
+    )
     parser.add_argument("--cpu-only", action="store_true", help="skip the CUDA comparison even when a GPU is present")
     return parser
 
@@ -52,16 +56,22 @@ def compare(device: torch.device, size: int, args, steps: int) -> float:
     torch.manual_seed(0)
     setups = {
         "ours (ResNet18 U-Net)": make_nets(UNetGenerator(), PatchDiscriminator(), device, dtype),
-        "report (fastai DynamicUnet)": make_nets(build_fastai_reference(size, args.fastai_dir), PatchDiscriminator(), device, dtype),
+        "report (fastai DynamicUnet)": make_nets(
+            build_fastai_reference(size, args.fastai_dir), PatchDiscriminator(), device, dtype
+        ),
     }
     rates: dict[str, list[float]] = {name: [] for name in setups}
     names = list(setups)
     for round_index in range(args.rounds):
         for name in names if round_index % 2 == 0 else names[::-1]:
             warmup = 2 if round_index == 0 else 1
-            rates[name].append(step_throughput(setups[name], size, args.batch_size, phase=2, steps=steps, warmup=warmup))
-    print(f"\n{device.type.upper()} at {size}x{size}, batch {args.batch_size}, "
-          f"{'bf16 autocast, channels_last' if dtype else 'fp32'}, one step = D update + G update")
+            rates[name].append(
+                step_throughput(setups[name], size, args.batch_size, phase=2, steps=steps, warmup=warmup)
+            )
+    print(
+        f"\n{device.type.upper()} at {size}x{size}, batch {args.batch_size}, "
+        f"{'bf16 autocast, channels_last' if dtype else 'fp32'}, one step = D update + G update"
+    )
     print(f"  {'setup':30s} {'G params':>12s} {'median img/s':>13s} {'all rounds':>24s}")
     for name, nets in setups.items():
         params = sum(p.numel() for p in nets.generator.parameters())

@@ -58,17 +58,21 @@ def add_artifact_arguments(parser: argparse.ArgumentParser, allow_tiny: bool = F
     """--artifact | --random-weights [| --tiny]: which model the benchmark serves."""
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
-        "--artifact", type=Path, default=None,
+        "--artifact",
+        type=Path,
+        default=None,
         help="model artifact to serve (default: $COLORIZER_ARTIFACT or the shipped model/weights/colorizer-default.safetensors)",
     )
     source.add_argument(
-        "--random-weights", action="store_true",
+        "--random-weights",
+        action="store_true",
         help="write and serve a full-size generator with random weights: same architecture and cost as the "
         "shipped model, for when it is not there (default: off)",
     )
     if allow_tiny:
         source.add_argument(
-            "--tiny", action="store_true",
+            "--tiny",
+            action="store_true",
             help="write and serve the tests' tiny random generator (fast, not representative) (default: off)",
         )
 

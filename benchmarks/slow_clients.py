@@ -22,7 +22,7 @@ def _request_bytes(mode: str, path: str, body_bytes: int) -> bytes:
         head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         return head.encode() + b"X-Slow: " + b"a" * 4000 + b"\r\n\r\n"
     body = (
-        f"--{_BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"slow.png\"\r\n"
+        f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="slow.png"\r\n'
         "Content-Type: image/png\r\n\r\n"
     ).encode() + b"\x00" * body_bytes
     head = (
@@ -35,8 +35,17 @@ def _request_bytes(mode: str, path: str, body_bytes: int) -> bytes:
 class SlowClients:
     """`count` connections that each send one byte per `interval_s`, for at most `duration_s`."""
 
-    def __init__(self, host: str, port: int, count: int, mode: str = "headers", path: str = "/v1/colorize",
-                 interval_s: float = 1.0, duration_s: float = 30.0, body_bytes: int = 1_000_000) -> None:  # fmt: skip
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        count: int,
+        mode: str = "headers",
+        path: str = "/v1/colorize",
+        interval_s: float = 1.0,
+        duration_s: float = 30.0,
+        body_bytes: int = 1_000_000,
+    ) -> None:
         self.address = (host, port)
         self.count = count
         self.payload = _request_bytes(mode, path if mode == "body" else "/v1/health", body_bytes)
@@ -49,7 +58,7 @@ class SlowClients:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="slow-clients", daemon=True)
 
-    def __enter__(self) -> "SlowClients":
+    def __enter__(self) -> SlowClients:
         for _ in range(self.count):
             connection = socket.create_connection(self.address, timeout=5)
             connection.sendall(self.payload[: self.first])

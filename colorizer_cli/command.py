@@ -4,7 +4,7 @@
     colorizer serve --bind 0.0.0.0:8000                          # the REST service (gunicorn)
     colorizer train --data-dir photos/ --out-dir runs/mine       # python -m training train
     colorizer evaluate --data-dir held_out/
-    colorizer export --checkpoint runs/mine/best.pt --out mine.safetensors   # + mine.onnx beside it
+    colorizer export --checkpoint runs/mine/best.pt --out mine.safetensors --version 1.2.0  # + mine.onnx
     colorizer export --artifact mine.safetensors                 # just the ONNX file
     colorizer --version
 
@@ -20,10 +20,9 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-DISTRIBUTION = "lab-colorizer"
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+from model.cli_support import DISTRIBUTION, package_version
+
 _TRAIN_MODULES = ("torch", "torchvision", "skimage", "tqdm", "matplotlib", "tensorboard")
 
 
@@ -62,17 +61,26 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "colorize files and folders offline (python -m model)", "serve", (), ("onnxruntime", "torch"), _colorize
     ),
     "serve": Subcommand(
-        "run the REST service with gunicorn and inference_service/gunicorn.conf.py", "serve",
-        ("flask", "flask_cors", "gunicorn"), ("onnxruntime", "torch"), _serve,
+        "run the REST service with gunicorn and inference_service/gunicorn.conf.py",
+        "serve",
+        ("flask", "flask_cors", "gunicorn"),
+        ("onnxruntime", "torch"),
+        _serve,
     ),
     "train": Subcommand("train a model (python -m training train)", "train", _TRAIN_MODULES, (), _training("train")),
     "evaluate": Subcommand(
-        "PSNR / SSIM / colourfulness of a model against the grayscale baseline", "train", _TRAIN_MODULES, (),
+        "PSNR / SSIM / colourfulness of a model against the grayscale baseline",
+        "train",
+        _TRAIN_MODULES,
+        (),
         _training("evaluate"),
     ),
     "export": Subcommand(
-        "checkpoint -> artifact (+ ONNX beside it), or artifact -> ONNX", "train",
-        ("torch", "torchvision", "onnx", "onnxscript", "onnxruntime"), (), _training("export"),
+        "checkpoint -> artifact (+ ONNX beside it), or artifact -> ONNX",
+        "train",
+        ("torch", "torchvision", "onnx", "onnxscript", "onnxruntime"),
+        (),
+        _training("export"),
     ),
     "average": Subcommand(
         "average the weights of several artifacts", "train", _TRAIN_MODULES, (), _training("average")
@@ -80,20 +88,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "prepare-data": Subcommand(
         "write a compact WebP copy of a photo folder", "train", _TRAIN_MODULES, (), _training("prepare-data")
     ),
-}  # fmt: skip
-
-
-def package_version() -> str:
-    """The installed distribution's version, or pyproject.toml's in a source checkout."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        import tomllib
-
-        with open(_REPO_ROOT / "pyproject.toml", "rb") as handle:
-            return tomllib.load(handle)["project"]["version"]
+}
 
 
 def _installed(module: str) -> bool:
@@ -121,7 +116,7 @@ def _version_text() -> str:
 
         metadata = read_metadata(default_artifact_path())
         text += f"; default model: {metadata.name} {metadata.version}"
-    except Exception as error:  # --version must answer even when the model file is broken
+    except Exception as error:  # noqa: BLE001 - --version must answer even when the model file is broken
         text += f"; default model unreadable ({error})"
     return text
 
@@ -136,8 +131,11 @@ def _usage() -> str:
     for name, spec in SUBCOMMANDS.items():
         ready = "" if not missing_for(name) else f"  [needs the {spec.extra} extra]"
         lines.append(f"  {name:<{width}}  {spec.summary}{ready}")
-    lines += ["", "Extras: serve (REST service and colorize on ONNX Runtime, no torch), torch (the torch backend),",
-              "train (training, evaluation, export), dev (tests). Install one: " + _install_hint("serve")]  # fmt: skip
+    lines += [
+        "",
+        "Extras: serve (REST service and colorize on ONNX Runtime, no torch), torch (the torch backend),",
+        "train (training, evaluation, export), dev (tests). Install one: " + _install_hint("serve"),
+    ]
     return "\n".join(lines)
 
 

@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from model.backends import BACKENDS
+
 # Flag -> the variable it sets.
 _FLAGS = {
     "bind": "COLORIZER_BIND",
@@ -38,8 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--bind", help="address to listen on, e.g. 0.0.0.0:8000 (default: 127.0.0.1:8000)")
     parser.add_argument("--workers", type=int, help="worker processes, each with its own model copy (default: 2)")
-    parser.add_argument("--artifact", help="model artifact (.safetensors) or its .onnx file (default: the shipped model)")
-    parser.add_argument("--backend", choices=["auto", "onnx", "torch"], help="what runs the network (default: auto)")
+    parser.add_argument(
+        "--artifact", help="model artifact (.safetensors) or its .onnx file (default: the shipped model)"
+    )
+    parser.add_argument("--backend", choices=BACKENDS, help="what runs the network (default: auto)")
     parser.add_argument("--device", help="auto, cpu, cuda, cuda:1 ... (default: auto)")
     parser.add_argument("--threads", type=int, help="network threads per worker (default: cores / workers)")
     parser.add_argument(

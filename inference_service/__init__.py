@@ -7,12 +7,14 @@ and with it torch, before it forks its workers.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["create_app"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "create_app":
-        from inference_service.app import create_app  # noqa: PLC0415 - lazy on purpose, see above
+        from inference_service.app import create_app  # lazy on purpose, see above
 
         return create_app
     raise AttributeError(f"module 'inference_service' has no attribute {name!r}")

@@ -10,8 +10,8 @@ from dataclasses import fields
 from flask import Flask
 from flask_cors import CORS
 
-from inference_service.config import Settings
 from inference_service import offload
+from inference_service.config import Settings
 from inference_service.errors import register_error_handlers
 from inference_service.model_host import InferenceGate, ModelHost
 from inference_service.request_log import REQUEST_ID_HEADER, configure_logging, install_request_logging

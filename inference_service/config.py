@@ -73,7 +73,7 @@ class Settings:
         return Path(self.artifact) if self.artifact else default_artifact_path()
 
     @classmethod
-    def from_sources(cls, environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> "Settings":
+    def from_sources(cls, environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> Settings:
         """Defaults, then `COLORIZER_*` variables from `environ`, then `overrides` (keys like `MAX_PIXELS`)."""
         environ = os.environ if environ is None else environ
         overrides = overrides or {}
@@ -132,13 +132,26 @@ _PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 
+def env_int(name: str, default: int, environ: Mapping[str, str] | None = None) -> int:
+    """The integer in `COLORIZER_<name>` (unset or blank: `default`), for settings outside `Settings`
+    (gunicorn's, in gunicorn.conf.py); a ConfigError names the variable."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(ENV_PREFIX + name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError as error:
+        raise ConfigError(f"{ENV_PREFIX}{name}: invalid value {text!r} ({error})") from error
+
+
 def _coerce(name: str, value: object, source: str) -> object:
     """Parse an environment string; values given in a config mapping may already be typed."""
     if not isinstance(value, str):
         if name == "cors_origins":
-            return tuple(value)  # type: ignore[arg-type]
+            return tuple(value)  # type: ignore[arg-type]  # a caller's list or tuple; tuple() refuses non-iterables
         if name == "artifact":
-            return Path(value) if value else None  # type: ignore[arg-type]
+            return Path(value) if value else None  # type: ignore[arg-type]  # a caller's Path; Path() refuses others
         if name == "backend":
             return str(value).lower()
         return value

@@ -115,7 +115,7 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(_from_http_exception(error))
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception) -> Response:
+    def handle_unexpected(_error: Exception) -> Response:
         logger.exception("unhandled error", extra={"fields": {"request_id": g.get("request_id")}})
         return error_response(
             ApiError(500, "internal_error", "An unexpected error occurred; the request id identifies it in the logs.")

@@ -14,6 +14,9 @@ before forking.
 
 import os
 
+# Torch-free: the app's settings module, for COLORIZER_* parsing and the queue size.
+from inference_service.config import Settings, env_int
+
 
 def _cpu_count() -> int:
     # The cores this process may use (a container's CPU set), not the host's total.
@@ -21,11 +24,6 @@ def _cpu_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
-def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
 
 
 # Where to listen. Local-only by default; set COLORIZER_BIND=0.0.0.0:8000 in a
@@ -38,7 +36,7 @@ wsgi_app = "inference_service:create_app()"
 # Worker processes, each with its own model copy. Two let one worker decode and
 # encode while the other runs the network, and keep serving if one restarts;
 # more than the cores only adds memory and contention.
-workers = _int_env("COLORIZER_WORKERS", 2)
+workers = env_int("WORKERS", 2)
 
 # How each worker serves its connections. "gevent" (the default): every
 # connection is a greenlet on one event loop and the model runs on real threads
@@ -53,25 +51,26 @@ worker_class = {"gevent": "inference_service.worker.ColorizerGeventWorker"}.get(
 
 # gevent: connections (greenlets) one worker holds at once; beyond that they wait
 # in the listen backlog. Each costs a few kB plus what its upload has sent so far.
-worker_connections = _int_env("COLORIZER_WORKER_CONNECTIONS", 1000)
+worker_connections = env_int("WORKER_CONNECTIONS", 1000)
 
 # gevent: seconds a client may stay silent while its request is read or its
 # answer written before it is dropped (applied in post_fork below).
-client_timeout = _int_env("COLORIZER_CLIENT_TIMEOUT", 30)
+client_timeout = env_int("CLIENT_TIMEOUT", 30)
 
-# The app's wait queue per worker (create_app reads the same variable; 4 is its default).
-_queue_size = _int_env("COLORIZER_QUEUE_SIZE", 4)
+# The app's wait queue per worker: the app's own setting (COLORIZER_QUEUE_SIZE), read
+# the way create_app reads it (an invalid value stops the master here, with its name).
+_queue_size = Settings.from_sources().queue_size
 # gthread only: threads in each worker, so that /v1/health answers and a full
 # queue is refused with 503 at once while the model is busy: one runs the model,
 # COLORIZER_QUEUE_SIZE wait for it, and two are spare for health checks, uploads
 # in progress and quick refusals. The app's InferenceGate, not this number,
 # bounds the model's queue.
-threads = _int_env("COLORIZER_THREADS", 1 + _queue_size + 2)
+threads = env_int("THREADS", 1 + _queue_size + 2)
 
 # Network threads (torch or ONNX Runtime) per worker: the cores shared out
 # between the workers, so that workers do not oversubscribe the CPU (handed to the
 # app in post_fork below).
-torch_threads = _int_env("COLORIZER_TORCH_THREADS", max(1, _cpu_count() // max(1, workers)))
+torch_threads = env_int("TORCH_THREADS", max(1, _cpu_count() // max(1, workers)))
 
 # Off, so that each worker imports torch and loads its model itself after the
 # fork: torch's thread pools and CUDA do not survive a fork, and the model loads
@@ -81,7 +80,7 @@ preload_app = False
 # A worker whose main loop is silent this long is killed and replaced (a hang
 # detector, not a per-request limit: the loop stays free while the model runs). Generous, because a
 # 50-megapixel image on a small CPU takes a while.
-timeout = _int_env("COLORIZER_TIMEOUT", 120)
+timeout = env_int("TIMEOUT", 120)
 
 # On shutdown or reload, requests in progress get this long to finish.
 graceful_timeout = 30
@@ -91,7 +90,7 @@ graceful_timeout = 30
 # it, so a few busy keep-alive clients (the gateway's pool) can all land on one
 # worker while the others idle. A new TCP connection per request costs well under
 # a millisecond beside tens of milliseconds of colorization.
-keepalive = _int_env("COLORIZER_KEEPALIVE", 0)
+keepalive = env_int("KEEPALIVE", 0)
 
 # Longest request line (method, URL, version), gunicorn's maximum: 64 colour hints
 # in the query string need about 5-6 KB once URL-encoded; the default (4094) would
@@ -131,7 +130,7 @@ def post_fork(server, worker):
     when it loads the model; neither is imported here, so a torch-free install works.
     """
     os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
-    from inference_service import memory, protocol_errors  # noqa: PLC0415 - in the worker, after the fork
+    from inference_service import memory, protocol_errors  # in the worker, after the fork
 
     memory.tune_allocator()
     protocol_errors.install()

@@ -11,14 +11,19 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import PureWindowsPath
 from urllib.parse import quote
 
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 from inference_service.errors import ApiError
-from model.preprocessing import flatten_alpha
+from model.image_formats import (  # re-exported: the service's routes and OpenAPI document use them
+    DEFAULT_QUALITY as DEFAULT_QUALITY,
+    FORMAT_ALIASES as FORMAT_ALIASES,
+    OUTPUT_FORMATS as OUTPUT_FORMATS,
+    OutputFormat as OutputFormat,
+    encode_image as encode_image,
+)
 
 # Register every plugin now: Image.open(formats=...) fails on a name whose plugin
 # Pillow has not loaded yet (its lazy loading covers only a few formats).
@@ -31,35 +36,33 @@ INPUT_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF") +
 # The same formats as a browser's file picker sees them (`accept`): media types and file
 # name extensions, from Pillow's own registry. MPO files are JPEGs (see above).
 _ACCEPTED_NAMES = INPUT_FORMATS + (("MPO",) if "JPEG" in INPUT_FORMATS else ())
-INPUT_MEDIA_TYPES: tuple[str, ...] = tuple(dict.fromkeys(Image.MIME[name] for name in _ACCEPTED_NAMES if name in Image.MIME))
+INPUT_MEDIA_TYPES: tuple[str, ...] = tuple(
+    dict.fromkeys(Image.MIME[name] for name in _ACCEPTED_NAMES if name in Image.MIME)
+)
 INPUT_EXTENSIONS: tuple[str, ...] = tuple(
     sorted(extension for extension, name in Image.registered_extensions().items() if name in _ACCEPTED_NAMES)
 )
 # Pixel modes the Colorizer reads directly; anything else is converted to RGB first.
 _COLORIZER_MODES = {
-    "1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr",
-    "I", "I;16", "I;16L", "I;16B", "I;16N", "F",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class OutputFormat:
-    """An encoding the service can answer with."""
-
-    name: str  # the API's value of `format`
-    pillow_format: str
-    media_type: str
-    extension: str
-    lossy: bool
-
-
-OUTPUT_FORMATS = {
-    "png": OutputFormat("png", "PNG", "image/png", "png", lossy=False),
-    "jpeg": OutputFormat("jpeg", "JPEG", "image/jpeg", "jpg", lossy=True),
-    "webp": OutputFormat("webp", "WEBP", "image/webp", "webp", lossy=True),
+    "1",
+    "L",
+    "LA",
+    "La",
+    "P",
+    "PA",
+    "RGB",
+    "RGBA",
+    "RGBa",
+    "RGBX",
+    "CMYK",
+    "YCbCr",
+    "I",
+    "I;16",
+    "I;16L",
+    "I;16B",
+    "I;16N",
+    "F",
 }
-FORMAT_ALIASES = {"jpg": "jpeg"}
-DEFAULT_QUALITY = 90
 
 
 def _invalid(message: str) -> ApiError:
@@ -86,9 +89,7 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
     if width < 1 or height < 1:
         raise _invalid(f"The image declares an empty size ({width}x{height}).")
     if width * height > max_pixels:
-        raise _too_large(
-            f"The image is {width}x{height} = {width * height} pixels; the limit is {max_pixels} pixels."
-        )
+        raise _too_large(f"The image is {width}x{height} = {width * height} pixels; the limit is {max_pixels} pixels.")
     return image
 
 
@@ -108,18 +109,6 @@ def decode_pixels(image: Image.Image) -> Image.Image:
         raise ApiError(
             415, "unsupported_media_type", f"Images with pixel mode {image.mode!r} are not supported."
         ) from error
-
-
-def encode_image(image: Image.Image, output: OutputFormat, quality: int, png_compress_level: int) -> bytes:
-    """Encode the colorized image; JPEG has no alpha, so transparent areas are laid on white."""
-    buffer = io.BytesIO()
-    if output.pillow_format == "PNG":
-        image.save(buffer, format="PNG", compress_level=png_compress_level)
-    elif output.pillow_format == "JPEG":
-        flatten_alpha(image).save(buffer, format="JPEG", quality=quality)
-    else:
-        image.save(buffer, format=output.pillow_format, quality=quality)
-    return buffer.getvalue()
 
 
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/;:*?<>|]+')

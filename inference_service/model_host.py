@@ -23,7 +23,7 @@ from model.colorizer import Colorizer
 logger = logging.getLogger("inference_service.model")
 
 
-class ModelStatus(str, enum.Enum):
+class ModelStatus(enum.StrEnum):
     STARTING = "STARTING"
     READY = "READY"
     FAILED = "FAILED"
@@ -55,7 +55,7 @@ class ModelHost:
         began = time.perf_counter()
         try:
             colorizer = self._load()
-        except Exception as error:  # any failure must end in FAILED, never in a silent STARTING
+        except Exception as error:  # noqa: BLE001 - any failure must end in FAILED, never in a silent STARTING
             self.error = f"{type(error).__name__}: {error}"
             self.public_error = public_load_error(error)
             self.status = ModelStatus.FAILED

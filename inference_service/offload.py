@@ -15,12 +15,12 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 _lock = threading.Lock()
-_pool = None
+_pool: Any = None  # a gevent ThreadPool once made
 _pool_pid: int | None = None
 _pool_size = 8
 
@@ -36,12 +36,12 @@ def _gevent_loop_active() -> bool:
     return monkey is not None and monkey.is_module_patched("socket")
 
 
-def _thread_pool():
+def _thread_pool() -> Any:
     global _pool, _pool_pid
     with _lock:
         # Created lazily in the process that uses it: a pool made before a fork has no threads after it.
         if _pool is None or _pool_pid != os.getpid():
-            from gevent.threadpool import ThreadPool  # noqa: PLC0415 - only under the gevent worker
+            from gevent.threadpool import ThreadPool  # only under the gevent worker
 
             _pool = ThreadPool(_pool_size)
             _pool_pid = os.getpid()

@@ -10,7 +10,7 @@ generated requests (test_schemathesis.py). The gateway serves it to browsers at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
 from inference_service.imaging import DEFAULT_QUALITY, INPUT_FORMATS, OUTPUT_FORMATS
@@ -72,7 +72,7 @@ def _hints_schema(max_hints: int) -> dict:
     return {"type": "array", "maxItems": max_hints, "items": {"$ref": "#/components/schemas/Hint"}}
 
 
-def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> dict:
+def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dict:
     """The whole document as a JSON-ready dict.
 
     `colorizer`: the loaded model, when there is one: its hint limit (0 for a model
@@ -88,7 +88,7 @@ def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> d
         "Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query "
         "string (the request line is limited to about 8 KB)."
     )
-    formats = list(OUTPUT_FORMATS) + ["jpg"]
+    formats = [*OUTPUT_FORMATS, "jpg"]
     # Each option's schema, shared by the query parameter and the form field. Blank means the
     # default; an option may come in the query string or the form, not both with different values.
     option_schemas = {
@@ -141,7 +141,7 @@ def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> d
     not_ready = _error_response(
         "The model is loading (with Retry-After) or failed to load (without).", ["not_ready"], retry_after=True
     )
-    document = {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Colorizer inference service",
@@ -364,7 +364,11 @@ def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> d
                         ),
                         "limits": {"$ref": "#/components/schemas/Limits"},
                         "model": _object({"name": {"type": "string"}, "version": {"type": "string"}}),
-                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
+                        "backend": {
+                            "type": "string",
+                            "enum": ["onnx", "torch"],
+                            "description": "What runs the network.",
+                        },
                         "device": {"type": "string"},
                         "batching": {"$ref": "#/components/schemas/Batching"},
                         "load_ms": {"type": "number"},
@@ -382,6 +386,12 @@ def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> d
                         "lab": {"type": "object", "description": "The Lab scaling the model was trained with."},
                         "training": {"type": "object", "description": "How the model was trained, on what."},
                         "metrics": {"type": "object", "description": "Validation metrics."},
+                        "weights_sha256": {
+                            "type": ["string", "null"],
+                            "pattern": "^[0-9a-f]{64}$",
+                            "description": "SHA-256 of the model's weights as stored in its artifact (null: unknown, "
+                            "e.g. an ONNX file served without its artifact).",
+                        },
                         "supports_hints": {
                             "type": "boolean",
                             "description": "Whether the model takes colour hints (the `hints` parameter).",
@@ -390,7 +400,11 @@ def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> d
                             "type": "integer",
                             "description": "Most hints one request may carry (0 when the model takes none).",
                         },
-                        "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
+                        "backend": {
+                            "type": "string",
+                            "enum": ["onnx", "torch"],
+                            "description": "What runs the network.",
+                        },
                         "device": {"type": "string"},
                         "batching": {"$ref": "#/components/schemas/Batching"},
                         "limits": {"$ref": "#/components/schemas/Limits"},
@@ -420,6 +434,7 @@ def build_openapi(settings: Settings, colorizer: "Colorizer | None" = None) -> d
                         "lab",
                         "training",
                         "metrics",
+                        "weights_sha256",
                         "supports_hints",
                         "max_hints",
                         "backend",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 
 from gunicorn import util
 
@@ -49,7 +50,7 @@ def json_error_response(status: int, reason: str) -> tuple[bytes, str, str]:
     return head.encode("latin-1") + body, code, request_id
 
 
-def _write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+def _write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
     response, code, request_id = json_error_response(status_int, reason)
     # gunicorn's message (which may quote the request) stays in the log.
     logger.info(

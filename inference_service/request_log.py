@@ -13,7 +13,8 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TextIO
 
 from flask import Flask, Response, g, request
 
@@ -35,6 +36,7 @@ def new_request_id() -> str:
     """A fresh id: 32 lowercase hex digits (a random UUID without its dashes)."""
     return uuid.uuid4().hex
 
+
 request_logger = logging.getLogger("inference_service.requests")
 
 
@@ -43,7 +45,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -59,12 +61,12 @@ class JsonFormatter(logging.Formatter):
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is now (test runners and gunicorn may swap it)."""
 
-    @property  # type: ignore[override]
-    def stream(self):
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import PureWindowsPath
 
 from flask import Blueprint, Request, Response, current_app, jsonify, request
+from PIL import Image
 from werkzeug.datastructures import MultiDict
 
 from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
@@ -39,7 +40,7 @@ from model.hints import MAX_HINTS, Hint, HintError, parse_hints
 try:  # gunicorn's parser raises these while the app reads a malformed chunked body
     from gunicorn.http.errors import ParseException as _SERVER_PARSE_ERRORS
 except ImportError:  # served by something else (tests, another WSGI server)
-    _SERVER_PARSE_ERRORS = ()  # type: ignore[assignment,misc]
+    _SERVER_PARSE_ERRORS = ()
 
 api = Blueprint("api", __name__)
 
@@ -241,12 +242,16 @@ def _reading_body() -> Iterator[None]:
         yield
     except _SERVER_PARSE_ERRORS as error:
         raise ApiError(
-            400, "bad_request", "The request body is not valid HTTP/1.1 (its chunked encoding is malformed).",
+            400,
+            "bad_request",
+            "The request body is not valid HTTP/1.1 (its chunked encoding is malformed).",
             headers={"Connection": "close"},
         ) from error
     except OSError as error:
         raise ApiError(
-            408, "request_timeout", "The upload stalled or was cut off before it was complete.",
+            408,
+            "request_timeout",
+            "The upload stalled or was cut off before it was complete.",
             headers={"Connection": "close"},
         ) from error
 
@@ -329,6 +334,7 @@ def model_info() -> Response:
     state = _state()
     colorizer = _ready_colorizer(state)
     metadata = without_absolute_paths(colorizer.metadata.to_dict())
+    assert isinstance(metadata, dict)
     return jsonify(
         {
             **metadata,
@@ -347,7 +353,7 @@ def model_info() -> Response:
 
 
 def _colorize_on_thread(
-    state: ServiceState, colorizer: Colorizer, image, render_size: int, options: ColorizeOptions
+    state: ServiceState, colorizer: Colorizer, image: Image.Image, render_size: int, options: ColorizeOptions
 ) -> tuple[bytes, float, float]:
     """Decode, colorize and encode once the model is free: (encoded image, seconds waited, inference ms)."""
     try:

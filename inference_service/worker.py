@@ -14,6 +14,8 @@ threading primitives) are ordinary OS locks shared by those threads.
 
 from __future__ import annotations
 
+from typing import Any
+
 from gevent import monkey, socket
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
@@ -35,12 +37,12 @@ class ColorizerGeventWorker(GeventWorker):
         # available on the default loop").
         monkey.patch_all(thread=False, queue=False, Event=False, os=False, subprocess=False)
         # As GeventWorker.patch does: the listening sockets become gevent sockets.
-        self.sockets = [
+        self.sockets: list[socket.socket] = [
             socket.socket(listener.FAMILY, socket.SOCK_STREAM, fileno=listener.sock.detach())
             for listener in self.sockets
         ]
 
-    def handle(self, listener, client, addr) -> None:
+    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
         client.setblocking(1)
         # A client that sends or reads nothing for this long is dropped; one that
         # trickles bytes only keeps a greenlet (and its buffered upload) alive.

@@ -11,6 +11,8 @@ or float32 on disk, always float32 once loaded); the safetensors header's
     render_size      the short side, in pixels, the generator sees by default
     training         free-form description of the data and recipe
     metrics          validation metrics, e.g. {"val": {"psnr": ...}}
+    weights_sha256   SHA-256 of the tensors as stored (the file's bytes after its header), so
+                     two files with the same weights share it whatever their metadata says
 
 Loading never unpickles anything.
 
@@ -18,6 +20,7 @@ The ONNX file derived from an artifact (`model.onnx_export`) sits beside it with
 the suffix `.onnx` and carries the same metadata plus the SHA-256 of the artifact
 it came from. This module imports torch only inside `save_artifact` and
 `load_artifact`: reading metadata works on the torch-free (ONNX Runtime) path.
+Artifacts written before `weights_sha256` existed get it computed when read.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from safetensors import SafetensorError, safe_open
 
@@ -43,6 +46,8 @@ ARTIFACT_FORMAT_VERSION = 1
 METADATA_KEY = "colorizer"
 DEFAULT_ARTIFACT_PATH = Path(__file__).resolve().parent / "weights" / "colorizer-default.safetensors"
 ARTIFACT_PATH_ENV = "COLORIZER_ARTIFACT"
+# The name `python -m training export` gives a model unless told otherwise.
+DEFAULT_MODEL_NAME = "colorizer-resnet18-unet"
 
 
 class ArtifactError(ValueError):
@@ -59,6 +64,7 @@ class ArtifactMetadata:
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     format_version: int = ARTIFACT_FORMAT_VERSION
+    weights_sha256: str | None = None  # None: not known (see `weights_sha256`)
 
     def to_dict(self) -> dict:
         return {
@@ -70,10 +76,11 @@ class ArtifactMetadata:
             "render_size": self.render_size,
             "training": self.training,
             "metrics": self.metrics,
+            "weights_sha256": self.weights_sha256,
         }
 
     @classmethod
-    def from_dict(cls, values: dict, source: str = "artifact") -> "ArtifactMetadata":
+    def from_dict(cls, values: dict, source: str = "artifact") -> ArtifactMetadata:
         version = values.get("format_version")
         if version != ARTIFACT_FORMAT_VERSION:
             raise ArtifactError(
@@ -90,6 +97,7 @@ class ArtifactMetadata:
                 training=dict(values.get("training", {})),
                 metrics=dict(values.get("metrics", {})),
                 format_version=version,
+                weights_sha256=None if values.get("weights_sha256") is None else str(values["weights_sha256"]),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ArtifactError(f"{source}: malformed artifact metadata ({error!r})") from error
@@ -114,6 +122,25 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def _tensor_bytes_offset(header_length: bytes) -> int:
+    """Where a safetensors file's tensor data starts: after the 8-byte length and the JSON header."""
+    return 8 + int.from_bytes(header_length, "little")
+
+
+def weights_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of an artifact's tensors as stored: the safetensors file after its header.
+
+    The header holds the metadata, so the digest stays the same when only the metadata
+    changes (`python -m training evaluate --record-as`).
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        handle.seek(_tensor_bytes_offset(handle.read(8)))
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def metadata_from_json(text: str, source: str) -> ArtifactMetadata:
     """Parse the metadata document as stored in an artifact or an ONNX file."""
     try:
@@ -130,7 +157,7 @@ def save_artifact(
 ) -> Path:
     """Write the generator's weights and metadata to `path` (atomically: temp file + rename)."""
     import torch
-    from safetensors.torch import save_file
+    from safetensors.torch import save, save_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +166,11 @@ def save_artifact(
     for key, value in generator.state_dict().items():
         value = value.detach().to("cpu")
         tensors[key] = (value.to(dtype) if value.is_floating_point() else value).contiguous()
+    # The digest of the tensor bytes goes into the header, which precedes them: serialise
+    # once to learn the bytes (the metadata does not change them), then for real.
+    unhashed = save(tensors, metadata={METADATA_KEY: "{}"})
+    metadata.weights_sha256 = hashlib.sha256(memoryview(unhashed)[_tensor_bytes_offset(unhashed[:8]) :]).hexdigest()
+    del unhashed
     header = {METADATA_KEY: json.dumps(metadata.to_dict(), sort_keys=True)}
     temporary = path.with_name(path.name + ".tmp")
     save_file(tensors, str(temporary), metadata=header)
@@ -182,7 +214,7 @@ def load_artifact(path: str | Path, device: str | torch.device = "cpu") -> tuple
     return generator, metadata
 
 
-def _open(path: Path, framework: str):
+def _open(path: Path, framework: str) -> Any:  # safetensors' handle has no public type
     if not path.is_file():
         raise ArtifactError(f"{path}: artifact file not found")
     try:
@@ -191,8 +223,11 @@ def _open(path: Path, framework: str):
         raise ArtifactError(f"{path}: not a readable safetensors artifact ({error})") from error
 
 
-def _metadata_of(handle, path: Path) -> ArtifactMetadata:
+def _metadata_of(handle: Any, path: Path) -> ArtifactMetadata:
     raw = (handle.metadata() or {}).get(METADATA_KEY)
     if raw is None:
         raise ArtifactError(f"{path}: no '{METADATA_KEY}' metadata in the safetensors header")
-    return metadata_from_json(raw, str(path))
+    metadata = metadata_from_json(raw, str(path))
+    if metadata.weights_sha256 is None:  # written before the field existed
+        metadata.weights_sha256 = weights_sha256(path)
+    return metadata

@@ -25,9 +25,12 @@ class Backend(Protocol):
     """The generator behind the Colorizer: normalised network input in, normalised ab out."""
 
     name: str
-    device: str
     metadata: ArtifactMetadata
     source: Path
+
+    @property
+    def device(self) -> str:
+        """Where the network runs: "cpu", "cuda:0", ..."""
 
     def run(self, inputs: np.ndarray) -> np.ndarray:
         """(B, in_channels, h, w) float32 -> (B, 2, h, w) float32 normalised ab."""
@@ -65,7 +68,7 @@ def _artifact_of(path: Path) -> Path:
 
 
 def choose_backend(path: str | Path, backend: str = "auto", device: str = "auto") -> str:
-    """"onnx" or "torch" for this artifact, request and machine (raises BackendUnavailable if neither can run)."""
+    """ "onnx" or "torch" for this artifact, request and machine (raises BackendUnavailable if neither can run)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     path = Path(path)
@@ -99,7 +102,9 @@ def load_backend(path: str | Path, backend: str = "auto", device: str = "auto", 
     chosen = choose_backend(path, backend, device)
     if chosen == "onnx":
         if not installed("onnxruntime"):
-            raise BackendUnavailable("the onnx backend needs onnxruntime: install the serve extra (pip install '.[serve]')")
+            raise BackendUnavailable(
+                "the onnx backend needs onnxruntime: install the serve extra (pip install '.[serve]')"
+            )
         onnx_file = path if path.suffix == ".onnx" else onnx_path_for(path)
         if not onnx_file.is_file():
             raise BackendUnavailable(
@@ -110,7 +115,9 @@ def load_backend(path: str | Path, backend: str = "auto", device: str = "auto", 
 
         return OnnxBackend(onnx_file, threads=threads)
     if not installed("torch"):
-        raise BackendUnavailable("the torch backend needs torch: install the torch extra (pip install '.[serve,torch]')")
+        raise BackendUnavailable(
+            "the torch backend needs torch: install the torch extra (pip install '.[serve,torch]')"
+        )
     from model.torch_backend import TorchBackend
 
     return TorchBackend.load(_artifact_of(path), device=device, threads=threads)

@@ -25,10 +25,8 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 from PIL import Image, UnidentifiedImageError
 
-from model.preprocessing import flatten_alpha
+from model.image_formats import DEFAULT_QUALITY, IMAGE_SUFFIXES, OUTPUT_FORMATS, encode_image
 
-INPUT_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
-FORMATS = {"png": ("PNG", "png"), "jpeg": ("JPEG", "jpg"), "webp": ("WEBP", "webp")}
 # Written beside the outputs at the end of every run (not an image: never read back as an input).
 REPORT_NAME = "colorize-report.json"
 
@@ -73,12 +71,12 @@ class OutputSettings:
     """Where and how results are written. Plain strings only, so it pickles to Ray workers."""
 
     root: str  # output folder or URL
-    file_format: str = "png"  # a key of FORMATS
-    quality: int = 92  # JPEG/WebP
+    file_format: str = "png"  # a key of OUTPUT_FORMATS
+    quality: int = DEFAULT_QUALITY  # JPEG/WebP
 
     @property
     def extension(self) -> str:
-        return FORMATS[self.file_format][1]
+        return OUTPUT_FORMATS[self.file_format].extension
 
     def filesystem(self) -> tuple[fsspec.AbstractFileSystem, str]:
         """(filesystem, root path without protocol); fsspec caches filesystem instances."""
@@ -118,7 +116,7 @@ def list_inputs(sources: Sequence[str], exclude: str | None = None) -> list[Inpu
         # Found files are named from the source as the user wrote it ("old/a.jpg", "s3://b/old/a.jpg").
         prefix = source if source.endswith("/") else f"{source}/"
         for path in sorted(fs.find(root)):
-            if posixpath.splitext(path)[1].lower() not in INPUT_SUFFIXES:
+            if posixpath.splitext(path)[1].lower() not in IMAGE_SUFFIXES:
                 continue
             if excluded and fs.protocol == excluded[0] and path.startswith(excluded[1]):
                 continue
@@ -163,17 +161,6 @@ def read_image(url: str) -> Image.Image:
         raise FileError("decode_failed", f"could not be decoded ({error})") from None
 
 
-def encode_image(image: Image.Image, file_format: str, quality: int) -> bytes:
-    """The bytes of `image` in one of FORMATS (JPEG: alpha laid on white, as a viewer shows it)."""
-    pillow_format = FORMATS[file_format][0]
-    if pillow_format == "JPEG":
-        image = flatten_alpha(image)
-    options = {"quality": quality} if pillow_format in ("JPEG", "WEBP") else {}
-    buffer = io.BytesIO()
-    image.save(buffer, format=pillow_format, **options)
-    return buffer.getvalue()
-
-
 def write_file(url: str, data: bytes) -> None:
     """Write `data` whole or not at all, so a run killed mid-write never leaves a half file that looks done.
 
@@ -210,7 +197,9 @@ def _colorize_each(colorizer: Any, images: list[Image.Image], render_size: int |
             try:
                 results.append(colorizer.colorize(image, render_size=render_size))
             except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
-                results.append(FileError("colorize_failed", f"could not be colorized ({error.__class__.__name__}: {error})"))
+                results.append(
+                    FileError("colorize_failed", f"could not be colorized ({error.__class__.__name__}: {error})")
+                )
         return results
 
 
@@ -226,13 +215,15 @@ def colorize_files(
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
     results = _colorize_each(colorizer, list(decoded.values()), render_size) if decoded else []
-    for index, result in zip(decoded, results):
+    for index, result in zip(decoded, results, strict=False):
         item = inputs[index]
         decoded[index].close()
         try:
             if isinstance(result, FileError):
                 raise result
-            write_file(output.url_for(item.relative), encode_image(result, output.file_format, output.quality))
+            write_file(
+                output.url_for(item.relative), encode_image(result, OUTPUT_FORMATS[output.file_format], output.quality)
+            )
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
     return outcomes

@@ -55,10 +55,9 @@ class MicroBatcher:
         """One input (C, h, w) -> its output; blocks until the batch it joined has run."""
         key = tuple(item.shape)
         with self._lock:
-            group = self._open.get(key)
-            leader = group is None
-            if leader:
-                group = self._open[key] = _Group()
+            existing = self._open.get(key)
+            leader = existing is None
+            group = self._open[key] = _Group() if existing is None else existing
             index = len(group.items)
             group.items.append(item)
             if len(group.items) >= self.max_batch:
@@ -69,7 +68,8 @@ class MicroBatcher:
             group.done.wait()
         if group.error is not None:
             raise group.error
-        return group.outputs[index]  # type: ignore[index]
+        assert group.outputs is not None  # set by the leader before `done`
+        return group.outputs[index]
 
     def run_batch(self, batch: np.ndarray) -> np.ndarray:
         """A batch the caller assembled itself: run it now (after any forward in progress)."""
@@ -93,7 +93,7 @@ class MicroBatcher:
                 self._close(key, group)
             try:
                 group.outputs = self._forward(np.stack(group.items))
-            except BaseException as error:  # every member must hear of it, not only the leader
+            except BaseException as error:  # noqa: BLE001 - every member must hear of it, not only the leader
                 group.error = error
             finally:
                 group.done.set()

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+from tqdm import tqdm
 
 from model.artifact import ArtifactError, default_artifact_path
 from model.backends import BACKENDS
 from model.batch_io import (
-    FORMATS,
     REPORT_NAME,
     Failure,
     FileError,
@@ -35,42 +35,9 @@ from model.batch_io import (
     pending_inputs,
     write_report,
 )
+from model.cli_support import HelpFormatter, add_version_argument
 from model.colorizer import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Colorizer
-
-
-class Progress:
-    """One status line on stderr: a bar, done/total, failures, images per second."""
-
-    def __init__(self, total: int, width: int = 30) -> None:
-        self.total = total
-        self.width = width
-        self.done = 0
-        self.failed = 0
-        self.started = time.monotonic()
-
-    def update(self, done: int = 0, failed: int = 0, name: str = "") -> None:
-        self.done += done
-        self.failed += failed
-        filled = self.width * self.done // max(self.total, 1)
-        rate = self.done / max(time.monotonic() - self.started, 1e-9)
-        failed_text = f" {self.failed} failed" if self.failed else ""
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}{failed_text} "
-            f"{rate:.1f} img/s {name[-40:]:<40}"
-        )
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
-
-
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows defaults, except "None" and "False", which say nothing (the help text says what happens)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False:
-            return action.help
-        return super()._get_help_string(action)
+from model.image_formats import DEFAULT_QUALITY, OUTPUT_FORMATS
 
 
 def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
@@ -78,46 +45,73 @@ def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
         prog=prog,
         description="Colorize grayscale photos (files or whole folders, local or fsspec URLs) with the shipped "
         "or a given model. Reruns resume: inputs whose output exists are skipped.",
-        formatter_class=_HelpFormatter,
+        formatter_class=HelpFormatter,
     )
+    add_version_argument(parser, prog)
     parser.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively); paths or URLs")
     parser.add_argument("--out", required=True, help="output folder or URL (e.g. s3://bucket/colorized)")
     parser.add_argument(
-        "--artifact", default=None, help=f"model artifact (.safetensors) or its .onnx file (default: {default_artifact_path()})"
+        "--artifact",
+        default=None,
+        help=f"model artifact (.safetensors) or its .onnx file (default: {default_artifact_path()})",
     )
     parser.add_argument(
-        "--render-size", type=int, default=None,
+        "--render-size",
+        type=int,
+        default=None,
         help=f"short side the network sees, {MIN_RENDER_SIZE}-{MAX_RENDER_SIZE} (default: the model's)",
     )
-    parser.add_argument("--format", choices=sorted(FORMATS), default="png", help="output format")
-    parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality")
+    parser.add_argument("--format", choices=sorted(OUTPUT_FORMATS), default="png", help="output format")
+    parser.add_argument("--quality", type=int, default=DEFAULT_QUALITY, help="JPEG/WebP quality, 1-100")
     parser.add_argument("--overwrite", action="store_true", help="colorize inputs again even when their output exists")
     parser.add_argument(
-        "--batch-size", type=int, default=8,
+        "--batch-size",
+        type=int,
+        default=8,
         help="images decoded and colorized together (those of the same render shape share one forward)",
     )
-    parser.add_argument("--engine", choices=("local", "ray"), default="local",
-                        help="local: this process; ray: a Ray cluster (needs the ray extra: pip install '.[ray]')")
+    parser.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: this process; ray: a Ray cluster (needs the ray extra: pip install '.[ray]')",
+    )
     parser.add_argument("--device", default="auto", help="local engine: auto (CUDA when present), cpu or cuda")
     parser.add_argument(
-        "--backend", choices=BACKENDS, default="auto",
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
         help="local engine: what runs the network: onnx (ONNX Runtime, CPU), torch, or auto (torch on CUDA, "
         "else onnx when installed)",
     )
     parser.add_argument("--threads", type=int, default=0, help="local engine: network threads (0: every core)")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar (there is none either when stderr is not a terminal); the summary is still printed",
+    )
     ray_group = parser.add_argument_group("Ray engine (--engine ray)")
     ray_group.add_argument(
-        "--ray-address", default=None,
+        "--ray-address",
+        default=None,
         help="Ray cluster to join (e.g. auto, ray://head:10001); default: start a local Ray on this machine",
     )
     ray_group.add_argument(
-        "--num-gpus-per-worker", type=float, default=0.0,
+        "--num-gpus-per-worker",
+        type=float,
+        default=0.0,
         help="GPUs each model worker reserves (0: CPU workers; 0.5: two workers share a GPU)",
     )
-    ray_group.add_argument("--cpus-per-worker", type=float, default=1.0,
-                           help="CPUs each model worker reserves (also its torch threads)")
-    ray_group.add_argument("--workers", type=int, default=None,
-                           help="most model workers at once (default: as many as the cluster's CPUs/GPUs allow)")
+    ray_group.add_argument(
+        "--cpus-per-worker", type=float, default=1.0, help="CPUs each model worker reserves (also its torch threads)"
+    )
+    ray_group.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="most model workers at once (default: as many as the cluster's CPUs/GPUs allow)",
+    )
     return parser
 
 
@@ -126,15 +120,43 @@ def usage_error(message: str) -> int:
     return 2
 
 
+class Progress:
+    """The progress bar (tqdm on stderr): images done, failures, the latest file.
+
+    Drawn only on a terminal and without --quiet: a log file gets no carriage returns.
+    """
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.failed = 0
+        self.bar = tqdm(
+            total=total, unit="img", dynamic_ncols=True, file=sys.stderr, disable=quiet or not sys.stderr.isatty()
+        )
+
+    def update(self, done: int = 0, failed: int = 0, name: str = "") -> None:
+        self.failed += failed
+        if self.failed:
+            self.bar.set_postfix(failed=self.failed, refresh=False)
+        if name:
+            self.bar.set_description(name[-30:], refresh=False)
+        self.bar.update(done)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def run_local(
-    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress: Progress, failures: list[Failure]
+    pending: list[InputFile],
+    output: OutputSettings,
+    args: argparse.Namespace,
+    progress: Progress,
+    failures: list[Failure],
 ) -> None:
     """The local engine: this process, one batch after another. Appends to `failures` as it goes."""
     colorizer = Colorizer.load(args.artifact, device=args.device, backend=args.backend, threads=args.threads)
     print(f"{colorizer.name} {colorizer.version} on {colorizer.backend_name} ({colorizer.device})", file=sys.stderr)
     progress.update()
     for start in range(0, len(pending), args.batch_size):
-        batch = pending[start:start + args.batch_size]
+        batch = pending[start : start + args.batch_size]
         outcomes = colorize_files(colorizer, batch, output, args.render_size)
         failed = [outcome for outcome in outcomes if outcome is not None]
         failures.extend(failed)
@@ -147,6 +169,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
         return usage_error(f"--render-size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}")
     if args.batch_size < 1:
         return usage_error("--batch-size must be at least 1")
+    if not 1 <= args.quality <= 100:
+        return usage_error("--quality must be between 1 and 100")
     if args.engine == "ray" and (args.num_gpus_per_worker < 0 or args.cpus_per_worker <= 0 or (args.workers or 1) < 1):
         return usage_error("--num-gpus-per-worker must be >= 0, --cpus-per-worker > 0 and --workers >= 1")
     output = OutputSettings(args.out, args.format, args.quality)
@@ -165,7 +189,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
 
     failures: list[Failure] = []
     interrupted = False
-    progress = Progress(len(pending))
+    progress = Progress(len(pending), args.quiet)
     try:
         if pending and args.engine == "ray":
             try:
@@ -184,7 +208,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
             progress.close()
     summary = {
         "engine": args.engine,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "interrupted": interrupted,
         "inputs": len(inputs),
         "skipped_existing": skipped,

@@ -72,7 +72,7 @@ class Colorizer:
         propagation: Propagation | None = DEFAULT_PROPAGATION,
         batch_wait_s: float = 0.0,
         max_batch: int = DEFAULT_MAX_BATCH,
-    ) -> "Colorizer":
+    ) -> Colorizer:
         """Load an artifact (default: $COLORIZER_ARTIFACT or the shipped model) on a backend.
 
         `path` may name the .safetensors artifact or its .onnx file; `backend` is
@@ -144,7 +144,8 @@ class Colorizer:
         """
         plane = self.metadata.lab.normalize_l(np.asarray(lightness, dtype=np.float32))[None]
         if self.supports_hints:
-            planes = paint_hints(hints, *plane.shape[1:], normalization=self.metadata.lab)
+            height, width = plane.shape[1:]
+            planes = paint_hints(hints, height, width, normalization=self.metadata.lab)
             plane = np.concatenate([plane, planes])
         return plane.astype(np.float32, copy=False)
 
@@ -207,7 +208,9 @@ class Colorizer:
             ab = self.predict_ab(batch)
             for row, i in enumerate(indices):
                 results[i] = self._finish(prepared[i], batch[row], ab[row], per_image[i], vibrance)
-        return results  # type: ignore[return-value]
+        finished = [image for image in results if image is not None]
+        assert len(finished) == len(results)  # every image belongs to exactly one shape group
+        return finished
 
     def _finish(
         self, prepared: PreparedImage, inputs: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], vibrance: float

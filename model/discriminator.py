@@ -17,7 +17,7 @@ class PatchDiscriminator(nn.Module):
         strides = (2, 2, 2, 1)
         layers: list[nn.Module] = []
         previous = in_channels
-        for index, (width, stride) in enumerate(zip(widths, strides)):
+        for index, (width, stride) in enumerate(zip(widths, strides, strict=False)):
             # pix2pix: no normalisation on the first layer; bias is redundant before BatchNorm.
             use_norm = index > 0
             layers.append(nn.Conv2d(previous, width, 4, stride=stride, padding=1, bias=not use_norm))

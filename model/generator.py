@@ -50,6 +50,7 @@ class ResNet18Encoder(nn.Module):
 
     def __init__(self, in_channels: int) -> None:
         super().__init__()
+        self.config_in_channels = in_channels
         backbone = resnet18(weights=None)
         backbone.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
         self.stem = nn.Sequential(backbone.conv1, backbone.bn1, backbone.relu)
@@ -70,7 +71,7 @@ class ResNet18Encoder(nn.Module):
         """Load a torchvision `resnet18` state dict; the RGB first conv is summed to 1 channel."""
         state_dict = {k: v for k, v in state_dict.items() if not k.startswith("fc.")}
         conv1 = state_dict["conv1.weight"]
-        in_channels = self.stem[0].in_channels
+        in_channels = self.config_in_channels
         if conv1.shape[1] != in_channels:
             # Summing over RGB keeps the response to a grey input (R = G = B) unchanged.
             summed = conv1.sum(dim=1, keepdim=True)
@@ -97,7 +98,7 @@ class UNetGenerator(nn.Module):
         # Skips, from deep to shallow: layer3, layer2, layer1, stem, the input.
         skip_channels = (*reversed(_ENCODER_CHANNELS[:4]), self.config.in_channels)
         blocks, in_channels = [], _ENCODER_CHANNELS[4]
-        for skip, out in zip(skip_channels, self.config.decoder_channels):
+        for skip, out in zip(skip_channels, self.config.decoder_channels, strict=False):
             blocks.append(DecoderBlock(in_channels, skip, out))
             in_channels = out
         self.decoder = nn.ModuleList(blocks)
@@ -116,7 +117,7 @@ class UNetGenerator(nn.Module):
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
         stem, f1, f2, f3, f4 = self.encoder(x)
         out = f4
-        for block, skip in zip(self.decoder, (f3, f2, f1, stem, x)):
+        for block, skip in zip(self.decoder, (f3, f2, f1, stem, x), strict=False):
             out = block(out, skip)
         ab = torch.tanh(self.head(out))
         return ab[..., :height, :width]

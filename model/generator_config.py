@@ -24,7 +24,7 @@ class GeneratorConfig:
         return values
 
     @classmethod
-    def from_dict(cls, values: dict) -> "GeneratorConfig":
+    def from_dict(cls, values: dict) -> GeneratorConfig:
         return cls(
             in_channels=int(values["in_channels"]),
             out_channels=int(values["out_channels"]),

@@ -67,7 +67,7 @@ class Hint:
         return {"x": self.x, "y": self.y, "color": self.hex_color}
 
     @classmethod
-    def from_json(cls, value: Any, index: int = 0) -> "Hint":
+    def from_json(cls, value: Any, index: int = 0) -> Hint:
         """Build a hint from a {"x": .., "y": .., "color": "#rrggbb"} object (extra keys are refused)."""
         where = f"hint {index}"
         if not isinstance(value, dict):
@@ -143,7 +143,7 @@ def paint_hints(
     values = hint_ab(hints) / np.float32(normalization.ab_scale)
     before = (patch_size - 1) // 2
     after = patch_size - before
-    for hint, (a, b) in zip(hints, values):
+    for hint, (a, b) in zip(hints, values, strict=False):
         row, column = hint_pixel(hint, height, width)
         rows = slice(max(0, row - before), min(height, row + after))
         columns = slice(max(0, column - before), min(width, column + after))

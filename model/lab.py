@@ -30,9 +30,16 @@ from model.lab_numpy import (
 )
 
 __all__ = [
-    "DEFAULT_NORMALIZATION", "LabNormalization", "gray_to_lightness", "lab_to_rgb", "lightness_from_luminance",
-    "linear_to_srgb", "rgb_to_lab", "rgb_to_lightness", "srgb_to_linear",
-]  # fmt: skip
+    "DEFAULT_NORMALIZATION",
+    "LabNormalization",
+    "gray_to_lightness",
+    "lab_to_rgb",
+    "lightness_from_luminance",
+    "linear_to_srgb",
+    "rgb_to_lab",
+    "rgb_to_lightness",
+    "srgb_to_linear",
+]
 
 _XYZ_FROM_RGB = torch.from_numpy(XYZ_FROM_RGB)
 _RGB_FROM_XYZ = torch.from_numpy(RGB_FROM_XYZ)

@@ -78,7 +78,7 @@ class LabNormalization:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "LabNormalization":
+    def from_dict(cls, values: dict) -> LabNormalization:
         return cls(**{key: float(values[key]) for key in ("l_center", "l_scale", "ab_scale")})
 
 
@@ -91,17 +91,13 @@ DEFAULT_NORMALIZATION = LabNormalization()
 def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
     """Undo the sRGB transfer curve (values in [0, 1]), in float64."""
     rgb = np.asarray(rgb, dtype=np.float64)
-    return np.where(
-        rgb > SRGB_ENCODED_THRESHOLD, ((rgb + 0.055) / 1.055) ** SRGB_GAMMA, rgb / 12.92
-    )
+    return np.where(rgb > SRGB_ENCODED_THRESHOLD, ((rgb + 0.055) / 1.055) ** SRGB_GAMMA, rgb / 12.92)
 
 
 def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
     """Apply the sRGB transfer curve in float64; negative inputs are clamped to 0 first."""
     linear = np.maximum(np.asarray(linear, dtype=np.float64), 0.0)
-    return np.where(
-        linear > SRGB_LINEAR_THRESHOLD, 1.055 * linear ** (1.0 / SRGB_GAMMA) - 0.055, linear * 12.92
-    )
+    return np.where(linear > SRGB_LINEAR_THRESHOLD, 1.055 * linear ** (1.0 / SRGB_GAMMA) - 0.055, linear * 12.92)
 
 
 def lightness_from_luminance(luminance: np.ndarray) -> np.ndarray:
@@ -171,8 +167,9 @@ def _srgb8_tables() -> tuple[np.ndarray, np.ndarray]:
 _SRGB8_BASE, _SRGB8_STEP = _srgb8_tables()
 
 
-def _encode_srgb8(linear: np.ndarray, out: np.ndarray, scaled: np.ndarray, index: np.ndarray,
-                  step: np.ndarray, stepped: np.ndarray) -> None:
+def _encode_srgb8(
+    linear: np.ndarray, out: np.ndarray, scaled: np.ndarray, index: np.ndarray, step: np.ndarray, stepped: np.ndarray
+) -> None:
     # Bucket index: x * 2^k is exact in float32 and the cast truncates; negatives, NaN and
     # -inf give indices below 0, which mode="clip" sends to bucket 0 (code 0).
     with np.errstate(over="ignore", invalid="ignore"):
@@ -194,8 +191,12 @@ def linear_to_srgb8(linear: np.ndarray, out: np.ndarray | None = None) -> np.nda
     linear = np.ascontiguousarray(linear, dtype=np.float32)
     out = np.empty(linear.shape, dtype=np.uint8) if out is None else out
     _encode_srgb8(
-        linear, out, np.empty_like(linear), np.empty(linear.shape, dtype=np.intp),
-        np.empty_like(linear), np.empty(linear.shape, dtype=bool),
+        linear,
+        out,
+        np.empty_like(linear),
+        np.empty(linear.shape, dtype=np.intp),
+        np.empty_like(linear),
+        np.empty(linear.shape, dtype=bool),
     )
     return out
 
@@ -249,13 +250,18 @@ class LabBandConverter:
         linear = self._linear[:pixels]
         np.matmul(xyz.T, _RGB_FROM_F_CUBED.T, out=linear)
         _encode_srgb8(
-            linear, out.reshape(-1, 3), self._scaled[:pixels], self._index[:pixels],
-            self._step[:pixels], self._stepped[:pixels],
+            linear,
+            out.reshape(-1, 3),
+            self._scaled[:pixels],
+            self._index[:pixels],
+            self._step[:pixels],
+            self._stepped[:pixels],
         )
 
 
-def lab_to_srgb8(lightness: np.ndarray, ab: np.ndarray, out: np.ndarray | None = None,
-                 band_pixels: int = BAND_PIXELS) -> np.ndarray:
+def lab_to_srgb8(
+    lightness: np.ndarray, ab: np.ndarray, out: np.ndarray | None = None, band_pixels: int = BAND_PIXELS
+) -> np.ndarray:
     """Lab planes -> interleaved 8-bit sRGB, the NumPy twin of `model.lab.lab_to_rgb` for one image.
 
     lightness: (H, W) L*; ab: (2, H, W) a* and b*; returns (H, W, 3) uint8 (or fills

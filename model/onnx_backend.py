@@ -11,7 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from model.artifact import METADATA_KEY, ArtifactError, ArtifactMetadata, file_sha256, metadata_from_json
+from model.artifact import (
+    METADATA_KEY,
+    ArtifactError,
+    ArtifactMetadata,
+    file_sha256,
+    metadata_from_json,
+    weights_sha256,
+)
 from model.preprocessing import RENDER_MULTIPLE
 
 # Written by model.onnx_export; repeated here because that module imports torch.
@@ -39,9 +46,7 @@ class OnnxBackend:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
-            self._session = onnxruntime.InferenceSession(
-                str(self.source), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = onnxruntime.InferenceSession(str(self.source), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own types for unreadable files
             raise ArtifactError(f"{self.source}: not a loadable ONNX model ({error})") from error
         properties = self._session.get_modelmeta().custom_metadata_map
@@ -52,6 +57,8 @@ class OnnxBackend:
         self.source_name = properties.get(_SOURCE_NAME_KEY)
         self.threads = options.intra_op_num_threads
         self._check_source_is_current()
+        if self.metadata.weights_sha256 is None:
+            self.metadata.weights_sha256 = self._artifact_weights_sha256()
 
     def _check_source_is_current(self) -> None:
         """Refuse an ONNX file whose artifact beside it has changed since the export."""
@@ -63,6 +70,14 @@ class OnnxBackend:
                 f"{self.source} was exported from another version of {artifact.name}: "
                 f"re-export it with `colorizer export --artifact {artifact}` (needs the train extra)"
             )
+
+    def _artifact_weights_sha256(self) -> str | None:
+        """For an export of an artifact older than the field: its digest, when that artifact is beside
+        this file (and is the one exported, see above); else None, which /v1/model reports as null."""
+        if not self.source_name:
+            return None
+        artifact = self.source.with_name(self.source_name)
+        return weights_sha256(artifact) if artifact.is_file() else None
 
     def run(self, inputs: np.ndarray) -> np.ndarray:
         """(B, in_channels, h, w) float32 network input, h and w multiples of 32 -> (B, 2, h, w) normalised ab."""

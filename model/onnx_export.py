@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,9 +88,16 @@ def export_onnx(
     shapes = ({0: batch, 2: RENDER_MULTIPLE * height, 3: RENDER_MULTIPLE * width},)
     with torch.inference_mode(False), torch.no_grad():
         program = torch.onnx.export(
-            generator, (example,), dynamo=True, dynamic_shapes=shapes, input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME], optimize=True, verbose=False,
-        )  # fmt: skip
+            generator,
+            (example,),
+            dynamo=True,
+            dynamic_shapes=shapes,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            optimize=True,
+            verbose=False,
+        )
+    assert program is not None  # None only when exporting to a file name
     model = program.model_proto
     if half_precision:
         _store_weights_in_float16(model)
@@ -97,15 +105,18 @@ def export_onnx(
         f"{metadata.name} {metadata.version}: normalised L (+ hint planes) -> normalised ab, "
         f"derived from {artifact.name}"
     )
-    _set_metadata(model, {
-        METADATA_KEY: _artifact_metadata_json(artifact),
-        SOURCE_SHA256_KEY: file_sha256(artifact),
-        SOURCE_NAME_KEY: artifact.name,
-        INPUT_CONTRACT_KEY: (
-            f"float32 (batch, {channels}, height, width), height and width multiples of {RENDER_MULTIPLE}: "
-            "channel 0 is normalised L, channels 1..3 (hint models) the hint a, hint b and mask planes"
-        ),
-    })  # fmt: skip
+    _set_metadata(
+        model,
+        {
+            METADATA_KEY: _artifact_metadata_json(artifact),
+            SOURCE_SHA256_KEY: file_sha256(artifact),
+            SOURCE_NAME_KEY: artifact.name,
+            INPUT_CONTRACT_KEY: (
+                f"float32 (batch, {channels}, height, width), height and width multiples of {RENDER_MULTIPLE}: "
+                "channel 0 is normalised L, channels 1..3 (hint models) the hint a, hint b and mask planes"
+            ),
+        },
+    )
     onnx.checker.check_model(model)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
@@ -125,7 +136,7 @@ def _artifact_metadata_json(artifact: Path) -> str:
         return (handle.metadata() or {})[METADATA_KEY]
 
 
-def _set_metadata(model, values: dict[str, str]) -> None:
+def _set_metadata(model: Any, values: dict[str, str]) -> None:
     kept = [entry for entry in model.metadata_props if entry.key not in values]
     del model.metadata_props[:]
     model.metadata_props.extend(kept)
@@ -134,7 +145,7 @@ def _set_metadata(model, values: dict[str, str]) -> None:
         entry.key, entry.value = key, value
 
 
-def _store_weights_in_float16(model) -> None:
+def _store_weights_in_float16(model: Any) -> None:
     """Every float32 weight becomes a float16 initializer followed by a Cast back to float32.
 
     ONNX Runtime folds the Casts when it loads the file, so inference stays float32.
@@ -151,15 +162,22 @@ def _store_weights_in_float16(model) -> None:
         half_name = f"{initializer.name}__float16"
         half = numpy_helper.from_array(values.astype(np.float16), half_name)
         initializer.CopyFrom(half)
-        casts.append(helper.make_node("Cast", [half_name], [half_name.removesuffix("__float16")],
-                                      to=onnx.TensorProto.FLOAT, name=f"{half_name}__cast"))  # fmt: skip
+        casts.append(
+            helper.make_node(
+                "Cast",
+                [half_name],
+                [half_name.removesuffix("__float16")],
+                to=onnx.TensorProto.FLOAT,
+                name=f"{half_name}__cast",
+            )
+        )
     # Casts first keeps the node list topologically sorted.
     nodes = casts + list(graph.node)
     del graph.node[:]
     graph.node.extend(nodes)
 
 
-def _verify(path: Path, generator, channels: int) -> None:
+def _verify(path: Path, generator: Any, channels: int) -> None:
     """Run the file in ONNX Runtime beside torch on an odd-shaped batch; raise if they differ."""
     import onnxruntime
     import torch
@@ -172,5 +190,7 @@ def _verify(path: Path, generator, channels: int) -> None:
         reference = generator(torch.from_numpy(inputs)).numpy()
     difference = float(np.abs(ours - reference).max())
     if difference > _EXPORT_TOLERANCE:
-        raise RuntimeError(f"{path}: ONNX Runtime differs from torch by {difference:.2e} (tolerance {_EXPORT_TOLERANCE})")
+        raise RuntimeError(
+            f"{path}: ONNX Runtime differs from torch by {difference:.2e} (tolerance {_EXPORT_TOLERANCE})"
+        )
     log.info("verified %s: max difference to torch %.2e", path.name, difference)

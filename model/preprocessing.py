@@ -10,6 +10,7 @@ planes and a `pow` per pixel.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,7 @@ class PreparedImage:
 
 def orient(image: Image.Image) -> Image.Image:
     """Apply the EXIF orientation tag so the pixels are upright."""
-    return ImageOps.exif_transpose(image) or image
+    return ImageOps.exif_transpose(image)
 
 
 def _alpha_of(image: Image.Image) -> np.ndarray | None:
@@ -123,7 +124,9 @@ def _widened(ab: np.ndarray, width: int) -> np.ndarray:
     return wide
 
 
-def _upsampled_ab_bands(ab: np.ndarray, height: int, width: int, band_rows: int):
+def _upsampled_ab_bands(
+    ab: np.ndarray, height: int, width: int, band_rows: int
+) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield (top, bottom, ab band of shape (2, bottom - top, width)) of ab upsampled bilinearly.
 
     Bilinear is separable: ab is widened to the full width once (still only h rows),

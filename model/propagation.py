@@ -99,7 +99,10 @@ def _dot(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def solve_correction(
-    lightness: np.ndarray, target: np.ndarray, mask: np.ndarray, settings: Propagation = DEFAULT_PROPAGATION,
+    lightness: np.ndarray,
+    target: np.ndarray,
+    mask: np.ndarray,
+    settings: Propagation = DEFAULT_PROPAGATION,
     start: np.ndarray | None = None,
 ) -> np.ndarray:
     """The correction field (2, H, W) on one grid: target (2, H, W) holds the wanted
@@ -149,7 +152,10 @@ def _bilinear_upsample(values: np.ndarray, height: int, width: int) -> np.ndarra
 
 
 def propagate_hints(
-    lightness: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray,
+    lightness: np.ndarray,
+    ab: np.ndarray,
+    hint_ab: np.ndarray,
+    hint_mask: np.ndarray,
     settings: Propagation = DEFAULT_PROPAGATION,
 ) -> np.ndarray:
     """The network's ab (2, H, W, Lab units) corrected towards the hints and spread along L.
@@ -178,6 +184,7 @@ def propagate_hints(
         target = np.where(level_cover > 0, level_sum / np.maximum(level_cover, 1e-12), 0.0).astype(np.float32)
         start = None if solution is None else _bilinear_upsample(solution, *level_l.shape)
         solution = solve_correction(level_l, target, level_cover, settings, start)
+    assert solution is not None  # levels[finest:] is never empty
     if solution.shape[1:] != (height, width):
         solution = _bilinear_upsample(solution, height, width)
     return ab + solution

@@ -26,6 +26,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import ray
@@ -36,6 +37,9 @@ import model
 from model.artifact import default_artifact_path, read_metadata
 from model.batch_io import Failure, InputFile, OutputSettings, colorize_files
 from model.colorizer import Colorizer
+
+if TYPE_CHECKING:
+    from model.cli import Progress
 
 # Rows per Ray Data block: small enough that work spreads early, large enough
 # that a million files do not become a million scheduling units.
@@ -61,7 +65,9 @@ class ColorizeWorker:
         self.render_size = render_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        items = [InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"])]
+        items = [
+            InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"], strict=False)
+        ]
         outcomes = colorize_files(self.colorizer, items, self.output, self.render_size)
         return {
             "url": np.asarray([item.url for item in items], dtype=object),
@@ -96,7 +102,11 @@ def _worker_count(requested: int | None, cpus_per_worker: float, gpus_per_worker
 
 
 def run_ray(
-    pending: list[InputFile], output: OutputSettings, args: argparse.Namespace, progress, failures: list[Failure]
+    pending: list[InputFile],
+    output: OutputSettings,
+    args: argparse.Namespace,
+    progress: Progress,
+    failures: list[Failure],
 ) -> None:
     """Colorize `pending` on Ray; appends each failed file to `failures` as outcomes arrive."""
     artifact_path = Path(args.artifact or default_artifact_path())
@@ -127,8 +137,11 @@ def run_ray(
         )
         progress.update()
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-            failed = [Failure(str(url), str(code), str(message))
-                      for url, code, message in zip(batch["url"], batch["code"], batch["message"]) if code]
+            failed = [
+                Failure(str(url), str(code), str(message))
+                for url, code, message in zip(batch["url"], batch["code"], batch["message"], strict=False)
+                if code
+            ]
             failures.extend(failed)
             progress.update(done=len(batch["url"]), failed=len(failed), name=str(batch["url"][-1]))
     finally:

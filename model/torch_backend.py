@@ -12,7 +12,7 @@ from model.generator import UNetGenerator
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """"auto" picks CUDA when present, else the CPU."""
+    """ "auto" picks CUDA when present, else the CPU."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -24,7 +24,10 @@ class TorchBackend:
     name = "torch"
 
     def __init__(
-        self, generator: UNetGenerator, metadata: ArtifactMetadata, device: str | torch.device = "cpu",
+        self,
+        generator: UNetGenerator,
+        metadata: ArtifactMetadata,
+        device: str | torch.device = "cpu",
         source: str | Path | None = None,
     ) -> None:
         self._device = resolve_device(device)
@@ -34,7 +37,7 @@ class TorchBackend:
         self.threads = torch.get_num_threads()
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "auto", threads: int = 0) -> "TorchBackend":
+    def load(cls, path: str | Path, device: str | torch.device = "auto", threads: int = 0) -> TorchBackend:
         """Rebuild the generator from an artifact on `device` ("auto": CUDA when present)."""
         if threads:
             # Process-wide in torch: the service sets it once per worker.

@@ -3,6 +3,9 @@
 # violation: lint, formatting and types. Needs the npm packages of the repository
 # root, the frontend and tests/e2e (scripts/setup-web.sh installs them).
 #   JavaScript/TypeScript (gateway/, frontend/, tests/e2e/): oxlint, Prettier, tsc.
+#   Python (model/, training/, inference_service/, colorizer_cli/, tests/, benchmarks/):
+#   ruff (lint and format) and mypy, configured in pyproject.toml; needs the venv's dev
+#   extra (scripts/test.sh installs it). `ruff format .` rewrites what the check refuses.
 # `npm run format` (at the root) rewrites what the format check refuses.
 set -euo pipefail
 
@@ -14,4 +17,8 @@ npm run --silent lint
 npm run --silent format:check
 npm run --silent typecheck
 
-# == lint: Python (ruff, mypy): added here by the Python half of the habits work.
+VENV="${COLORIZER_VENV:-$ROOT/.venv}"
+echo "== lint: Python (ruff, mypy)"
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+"$VENV/bin/mypy"

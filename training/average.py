@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from model.artifact import ArtifactError, load_artifact, save_artifact
 
 
 def average_artifacts(
-    paths: list[str | Path], out_path: str | Path, version: str | None = None, weights: list[float] | None = None,
+    paths: list[str | Path],
+    out_path: str | Path,
+    version: str | None = None,
+    weights: list[float] | None = None,
     description: str | None = None,
 ) -> Path:
     """Write the (weighted) element-wise mean of the artifacts' floating-point tensors; metadata from the first.
@@ -32,7 +33,7 @@ def average_artifacts(
     weights = [w / sum(weights) for w in weights]
     loaded = [load_artifact(path) for path in paths]
     first_metadata = loaded[0][1]
-    for path, (_, metadata) in zip(paths[1:], loaded[1:]):
+    for path, (_, metadata) in zip(paths[1:], loaded[1:], strict=False):
         if metadata.generator != first_metadata.generator:
             raise ArtifactError(f"{path}: architecture {metadata.generator} differs from {paths[0]}")
     generators = [generator for generator, _ in loaded]
@@ -40,7 +41,7 @@ def average_artifacts(
     averaged = {}
     for key, value in states[0].items():
         if value.is_floating_point():
-            averaged[key] = sum(weight * state[key] for weight, state in zip(weights, states))
+            averaged[key] = sum(weight * state[key] for weight, state in zip(weights, states, strict=False))
         else:
             averaged[key] = value  # e.g. BatchNorm's num_batches_tracked
     generators[0].load_state_dict(averaged)

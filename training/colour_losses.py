@@ -22,6 +22,8 @@ from the literature, each a flag:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 import torch.nn.functional as F
 
@@ -40,7 +42,7 @@ def ab_bin_index(ab_units: torch.Tensor) -> torch.Tensor:
     return bins[:, 0] * AB_BINS + bins[:, 1]
 
 
-def ab_histogram(rgb_batches) -> torch.Tensor:
+def ab_histogram(rgb_batches: Iterable[torch.Tensor]) -> torch.Tensor:
     """Counts of ab bins (AB_BINS * AB_BINS,) over sRGB batches in [0, 1] (or uint8)."""
     counts = torch.zeros(AB_BINS * AB_BINS, dtype=torch.float64)
     for rgb in rgb_batches:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+from model.generator_config import GeneratorConfig
 from model.hints import HINT_INPUT_CHANNELS
 from training.hints import HintSimulation
-
 
 # torch.compile modes: "reduce-overhead" captures CUDA graphs.
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
@@ -28,7 +28,8 @@ class TrainConfig:
     lr_d: float = 2e-4
     betas_g: list[float] = field(default_factory=lambda: [0.5, 0.999])
     betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
-    decoder_channels: list[int] = field(default_factory=lambda: [256, 128, 64, 32, 16])
+    # The generator's decoder widths; the default is GeneratorConfig's (one copy).
+    decoder_channels: list[int] = field(default_factory=lambda: list(GeneratorConfig().decoder_channels))
     encoder_weights: str = "none"
     init_from: str | None = None  # a serving artifact whose generator weights start the run
     device: str = "auto"
@@ -75,10 +76,16 @@ class TrainConfig:
     def in_channels(self) -> int:
         return HINT_INPUT_CHANNELS if self.hints else 1
 
+    def generator_config(self) -> GeneratorConfig:
+        """The generator this run trains: its input channels (L, plus hint planes) and decoder widths."""
+        return GeneratorConfig(in_channels=self.in_channels, decoder_channels=tuple(self.decoder_channels))
+
     def hint_simulation(self) -> HintSimulation | None:
         if not self.hints:
             return None
-        return HintSimulation(none_share=self.hint_none_share, mean_count=self.hint_mean_count, max_patch=self.hint_max_patch)
+        return HintSimulation(
+            none_share=self.hint_none_share, mean_count=self.hint_mean_count, max_patch=self.hint_max_patch
+        )
 
     @property
     def total_epochs(self) -> int:
@@ -103,6 +110,6 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})

@@ -21,9 +21,10 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from model.image_formats import IMAGE_SUFFIXES
+
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 # A photo whose a*/b* spread is this small is effectively grayscale: nothing to learn from.
 GRAYSCALE_CHROMA_THRESHOLD = 2.0
 CROP_SCALE = (0.35, 1.0)
@@ -77,7 +78,7 @@ def scan_folder(root: str | Path, min_side: int, workers: int = 8) -> ScanResult
     candidates = list_images(root)
     result = ScanResult()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for path, reason in zip(candidates, pool.map(lambda p: check_image(p, min_side), candidates)):
+        for path, reason in zip(candidates, pool.map(lambda p: check_image(p, min_side), candidates), strict=False):
             if reason is None:
                 result.files.append(path)
             else:
@@ -154,5 +155,7 @@ class PhotoDataset(Dataset):
             if torch.rand(1, generator=generator).item() < 0.5:
                 image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         else:
-            image = image.resize((size, size), Image.Resampling.BILINEAR, box=center_crop_box(*image.size), reducing_gap=3.0)
+            image = image.resize(
+                (size, size), Image.Resampling.BILINEAR, box=center_crop_box(*image.size), reducing_gap=3.0
+            )
         return torch.from_numpy(np.array(image)).permute(2, 0, 1).contiguous()

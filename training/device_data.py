@@ -73,7 +73,9 @@ def _decode_one(path: Path, size: int, min_side: int) -> tuple[np.ndarray | None
     return np.asarray(square), None
 
 
-def decode_photos(files: list[Path], size: int, min_side: int, workers: int = 8, progress: bool = True) -> DecodedPhotos:
+def decode_photos(
+    files: list[Path], size: int, min_side: int, workers: int = 8, progress: bool = True
+) -> DecodedPhotos:
     """Decode and check every file in parallel; keeps the files' order."""
     pixels = np.empty((len(files), size, size, 3), dtype=np.uint8)
     kept: list[int] = []
@@ -99,9 +101,13 @@ def epoch_transforms(count: int, seed: int, epoch: int) -> torch.Tensor:
     fall outside the square keeps the whole square. Half the photos are flipped.
     """
     generator = torch.Generator().manual_seed((seed * 1_000_003 + epoch) & 0x7FFF_FFFF_FFFF_FFFF)
-    area = CROP_SCALE[0] + (CROP_SCALE[1] - CROP_SCALE[0]) * torch.rand(count, _CROP_TRIES, generator=generator, dtype=torch.float64)
+    area = CROP_SCALE[0] + (CROP_SCALE[1] - CROP_SCALE[0]) * torch.rand(
+        count, _CROP_TRIES, generator=generator, dtype=torch.float64
+    )
     log_low, log_high = math.log(CROP_RATIO[0]), math.log(CROP_RATIO[1])
-    ratio = torch.exp(log_low + (log_high - log_low) * torch.rand(count, _CROP_TRIES, generator=generator, dtype=torch.float64))
+    ratio = torch.exp(
+        log_low + (log_high - log_low) * torch.rand(count, _CROP_TRIES, generator=generator, dtype=torch.float64)
+    )
     widths, heights = torch.sqrt(area * ratio), torch.sqrt(area / ratio)  # shares of the square's side
     fits = (widths <= 1) & (heights <= 1)
     first = torch.where(fits.any(dim=1), fits.double().argmax(dim=1), torch.full((count,), -1))
@@ -130,8 +136,9 @@ class DevicePhotos:
         self.device = device
         self.seed = seed
         self.size = decoded.pixels.shape[1]
-        self._epoch = None
-        self._theta = None
+        # The current epoch's random transforms, drawn once per epoch.
+        self._epoch: int | None = None
+        self._theta: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return self.pixels.shape[0]
@@ -140,6 +147,7 @@ class DevicePhotos:
         if self._epoch != epoch:
             self._theta = epoch_transforms(len(self), self.seed, epoch).to(self.device)
             self._epoch = epoch
+        assert self._theta is not None
         return self._theta
 
     def gather(self, indices: torch.Tensor) -> torch.Tensor:

@@ -57,3 +57,10 @@ def all_reduce_sum(values: torch.Tensor, context: DistributedContext) -> torch.T
 def barrier(context: DistributedContext) -> None:
     if context.enabled:
         dist.barrier()
+
+
+def sync_buffers(module: torch.nn.Module, context: DistributedContext) -> None:
+    """BatchNorm running stats drift per rank between DDP broadcasts; make rank 0's win."""
+    if context.enabled:
+        for buffer in module.buffers():
+            dist.broadcast(buffer, src=0)

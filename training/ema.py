@@ -42,7 +42,7 @@ class WeightEMA:
         averaged_floats, averaged_others = self._tensors(self.module)
         source_floats, source_others = self._tensors(source)
         self._update(averaged_floats, source_floats, None)
-        for averaged, current in zip(averaged_others, source_others):
+        for averaged, current in zip(averaged_others, source_others, strict=False):
             averaged.copy_(current)  # e.g. BatchNorm's num_batches_tracked: a count, not averaged
 
     def state_dict(self) -> dict:

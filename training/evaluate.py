@@ -48,9 +48,18 @@ def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def evaluate(
-    artifact: str | Path, data_dir: str | Path, render_size: int | None = None, device: str = "auto",
-    limit: int | None = None, progress: bool = True, sample_grid: str | Path | None = None, sample_count: int = 6,
-    hints: int = 0, propagate: bool = True, seed: int = 0, backend: str = "auto",
+    artifact: str | Path,
+    data_dir: str | Path,
+    render_size: int | None = None,
+    device: str = "auto",
+    limit: int | None = None,
+    progress: bool = True,
+    sample_grid: str | Path | None = None,
+    sample_count: int = 6,
+    hints: int = 0,
+    propagate: bool = True,
+    seed: int = 0,
+    backend: str = "auto",
 ) -> dict:
     """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder.
 
@@ -95,7 +104,9 @@ def evaluate(
     if count == 0:
         raise SystemExit(f"no readable images under {data_dir}")
     if sample_grid and samples:
-        title = f"{colorizer.name} {colorizer.version}" + (f": grayscale | automatic | {hints} hints | truth" if hints else "")
+        title = f"{colorizer.name} {colorizer.version}" + (
+            f": grayscale | automatic | {hints} hints | truth" if hints else ""
+        )
         _save_grid(samples, Path(sample_grid), title)
     means = {name: {metric: value / count for metric, value in values.items()} for name, values in totals.items()}
     result = {
@@ -172,22 +183,28 @@ def format_table(result: dict) -> str:
     model, gray, truth = result["model_metrics"], result["grayscale_baseline"], result["ground_truth"]
     gain = result["gain_over_baseline"]
     lines = [
-        f"{result['model']['name']} {result['model']['version']} on {result['data_dir']} "
-        f"({result['images']} images, render size {result['render_size']})",
+        (
+            f"{result['model']['name']} {result['model']['version']} on {result['data_dir']} "
+            f"({result['images']} images, render size {result['render_size']})"
+        ),
         f"{'':<22}{'PSNR (dB)':>10}{'SSIM':>9}{'colourfulness':>15}",
         f"{'model':<22}{model['psnr']:>10.2f}{model['ssim']:>9.4f}{model['colorfulness']:>15.1f}",
         f"{'grayscale baseline':<22}{gray['psnr']:>10.2f}{gray['ssim']:>9.4f}{gray['colorfulness']:>15.1f}",
         f"{'ground truth':<22}{'-':>10}{'-':>9}{truth['colorfulness']:>15.1f}",
-        f"{'model - baseline':<22}{gain['psnr_db']:>+10.2f}{gain['ssim']:>+9.4f}"
-        f"{result['colorfulness_ratio_to_truth']:>14.0%} of truth",
+        (
+            f"{'model - baseline':<22}{gain['psnr_db']:>+10.2f}{gain['ssim']:>+9.4f}"
+            f"{result['colorfulness_ratio_to_truth']:>14.0%} of truth"
+        ),
     ]
     if "hints" in result:
         hinted, count = result["hints"]["metrics"], result["hints"]["count"]
         lines += [
             f"{f'model, {count} hints':<22}{hinted['psnr']:>10.2f}{hinted['ssim']:>9.4f}{hinted['colorfulness']:>15.1f}",
-            f"{'hints - automatic':<22}{result['hints']['psnr_gain_over_automatic_db']:>+10.2f}"
-            f"{hinted['ssim'] - model['ssim']:>+9.4f}"
-            f"{'' if result['hints']['propagation'] else '   (network only, no propagation)'}",
+            (
+                f"{'hints - automatic':<22}{result['hints']['psnr_gain_over_automatic_db']:>+10.2f}"
+                f"{hinted['ssim'] - model['ssim']:>+9.4f}"
+                f"{'' if result['hints']['propagation'] else '   (network only, no propagation)'}"
+            ),
         ]
     return "\n".join(lines)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from model.artifact import ArtifactMetadata, save_artifact
-from model.generator import GeneratorConfig, UNetGenerator
+from model.artifact import DEFAULT_MODEL_NAME, ArtifactError, ArtifactMetadata, read_metadata, save_artifact
+from model.generator import UNetGenerator
 from model.lab import DEFAULT_NORMALIZATION
 from training.checkpoint import load_checkpoint
 from training.config import TrainConfig
@@ -14,25 +14,54 @@ from training.config import TrainConfig
 log = logging.getLogger(__name__)
 
 
+class ArtifactExists(ArtifactError):
+    """The output already holds an artifact of the version being exported."""
+
+
+def refuse_to_replace_version(out_path: str | Path, version: str) -> None:
+    """Raise ArtifactExists if `out_path` is an artifact that records `version`.
+
+    Two different models must not share a version: the service and the web app show
+    it as the model's identity. An unreadable file there is replaced.
+    """
+    path = Path(out_path)
+    if not path.is_file():
+        return
+    try:
+        existing = read_metadata(path).version
+    except ArtifactError:
+        return
+    if existing == version:
+        raise ArtifactExists(
+            f"{path} already holds version {version} of a model: give the new one another --version, "
+            "or pass --overwrite to replace it"
+        )
+
+
 def export_artifact(
     checkpoint_path: str | Path,
     out_path: str | Path,
-    name: str = "colorizer-resnet18-unet",
-    version: str = "1.0.0",
+    *,
+    version: str,
+    name: str = DEFAULT_MODEL_NAME,
     render_size: int | None = None,
     description: str = "",
     half_precision: bool = True,
     raw_generator: bool = False,
+    overwrite: bool = False,
 ) -> Path:
     """Write the generator of a training checkpoint as an artifact with its recipe and metrics.
 
     A checkpoint with an EMA of the generator (--ema-decay) exports the averaged
     weights, which are what its validation metrics measured; `raw_generator`
-    exports the last optimised weights instead.
+    exports the last optimised weights instead. An artifact at `out_path` recording
+    the same `version` is kept (ArtifactExists) unless `overwrite`.
     """
+    if not overwrite:
+        refuse_to_replace_version(out_path, version)
     state = load_checkpoint(checkpoint_path)
     config = TrainConfig.from_dict(state["config"])
-    generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
+    generator_config = config.generator_config()
     generator = UNetGenerator(generator_config)
     use_ema = state.get("generator_ema") is not None and not raw_generator
     generator.load_state_dict(state["generator_ema"] if use_ema else state["generator"])
@@ -64,13 +93,19 @@ def export_artifact(
             "colourfulness_weight": config.colourfulness_weight,
             "augmentation": (
                 "centre square, then random resized crop (scale 0.35-1) and flip on the device"
-                if config.data_on_device else "random resized crop (scale 0.35-1) and flip"
+                if config.data_on_device
+                else "random resized crop (scale 0.35-1) and flip"
             ),
             "hints": (
-                {"none_share": config.hint_none_share, "mean_count": config.hint_mean_count,
-                 "max_patch": config.hint_max_patch, "lr_scale": config.hint_lr_scale,
-                 "distill_from": config.distill_from}
-                if config.hints else None
+                {
+                    "none_share": config.hint_none_share,
+                    "mean_count": config.hint_mean_count,
+                    "max_patch": config.hint_max_patch,
+                    "lr_scale": config.hint_lr_scale,
+                    "distill_from": config.distill_from,
+                }
+                if config.hints
+                else None
             ),
         },
         "checkpoint": Path(checkpoint_path).name,
@@ -86,7 +121,11 @@ def export_artifact(
     )
     path = save_artifact(out_path, generator, metadata, half_precision=half_precision)
     log.info(
-        "wrote %s (%.1f MB) from %s, epoch %d%s", path, path.stat().st_size / 1e6, checkpoint_path, epochs_done,
+        "wrote %s (%.1f MB) from %s, epoch %d%s",
+        path,
+        path.stat().st_size / 1e6,
+        checkpoint_path,
+        epochs_done,
         ", EMA weights" if use_ema else "",
     )
     return path

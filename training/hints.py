@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-import numpy as np
-
-from model.generator import input_convolutions
+from model.generator import UNetGenerator, input_convolutions
 from model.hints import HINT_PATCH_SIZE, HINT_PLANES, MAX_HINTS, Hint
 from model.lab import lab_to_rgb, rgb_to_lab
 
@@ -75,8 +74,14 @@ def _patch_means(ab: torch.Tensor, tops: torch.Tensor, lefts: torch.Tensor, side
 
 
 def _paint(
-    values: torch.Tensor, tops: torch.Tensor, lefts: torch.Tensor, sides: torch.Tensor, active: torch.Tensor,
-    height: int, width: int, max_side: int,
+    values: torch.Tensor,
+    tops: torch.Tensor,
+    lefts: torch.Tensor,
+    sides: torch.Tensor,
+    active: torch.Tensor,
+    height: int,
+    width: int,
+    max_side: int,
 ) -> torch.Tensor:
     """Hint planes (B, 3, H, W): each active hint's value on its patch; where patches overlap, the later hint's.
 
@@ -136,7 +141,7 @@ def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + step) & 0x7FFF_FFFF_FFFF_FFFF)
 
 
-def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: torch.nn.Module, scale: float) -> None:
+def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: UNetGenerator, scale: float) -> None:
     """Multiply every optimizer step's update of the weights that read the hint planes by `scale`.
 
     Those weights start at zero when a model learns hints by fine-tuning; Adam moves each
@@ -151,12 +156,12 @@ def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: torch.
         targets.append((parameters[name], slice(first + 1, first + generator.config.in_channels)))
     saved: list[torch.Tensor] = []
 
-    def before_step(*_) -> None:
+    def before_step(*_: object) -> None:
         saved[:] = [parameter.detach()[:, channels].clone() for parameter, channels in targets]
 
-    def after_step(*_) -> None:
+    def after_step(*_: object) -> None:
         with torch.no_grad():
-            for (parameter, channels), old in zip(targets, saved):
+            for (parameter, channels), old in zip(targets, saved, strict=False):
                 part = parameter[:, channels]
                 parameter[:, channels] = old + (part - old) * scale
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # no display on training machines
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
 
 def _series(rows: list[dict], split: str, key: str) -> tuple[list[int], list[float]]:
@@ -49,7 +49,9 @@ def plot_curves(rows: list[dict], out_dir: Path, l1_epochs: int) -> None:
     """psnr.png (train vs val, with the grayscale baseline) and gan_loss.png (total G loss)."""
     _curve_plot(rows, "psnr", "PSNR per epoch (sRGB)", "PSNR (dB)", out_dir / "psnr.png", l1_epochs)
     gan_rows = [row for row in rows if int(row["epoch"]) > l1_epochs] or rows
-    _curve_plot(gan_rows, "g_total", "Total generator loss (GAN + lambda x L1)", "loss", out_dir / "gan_loss.png", l1_epochs)
+    _curve_plot(
+        gan_rows, "g_total", "Total generator loss (GAN + lambda x L1)", "loss", out_dir / "gan_loss.png", l1_epochs
+    )
 
 
 def save_sample_grid(

@@ -19,8 +19,8 @@ def _convert(source: Path, target: Path, size: int, crop: bool, quality: int) ->
     reason = check_image(source, min_side=1)
     if reason is not None:
         return reason
-    with Image.open(source) as image:
-        image = image.convert("RGB")
+    with Image.open(source) as opened:
+        image = opened.convert("RGB")
     width, height = image.size
     scale = size / min(width, height)
     if crop:
@@ -33,8 +33,13 @@ def _convert(source: Path, target: Path, size: int, crop: bool, quality: int) ->
 
 
 def prepare_folder(
-    data_dir: str | Path, out_dir: str | Path, size: int = 256, crop: bool = True, quality: int = 65,
-    limit: int | None = None, workers: int = 4,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    size: int = 256,
+    crop: bool = True,
+    quality: int = 65,
+    limit: int | None = None,
+    workers: int = 4,
 ) -> dict:
     """Convert every usable image under data_dir; returns counts of written and skipped files."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)
@@ -42,7 +47,7 @@ def prepare_folder(
     targets = [out_dir / path.relative_to(data_dir).with_suffix(".webp") for path in files]
     counts: dict[str, int] = {"written": 0}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = pool.map(lambda pair: _convert(pair[0], pair[1], size, crop, quality), zip(files, targets))
+        jobs = pool.map(lambda pair: _convert(pair[0], pair[1], size, crop, quality), zip(files, targets, strict=False))
         for reason in tqdm(jobs, total=len(files), unit="img", desc="prepare"):
             key = "written" if reason is None else f"skipped {reason}"
             counts[key] = counts.get(key, 0) + 1

@@ -37,7 +37,7 @@ def write_metrics(path: Path, rows: list[dict]) -> None:
     temporary.replace(path)
 
 
-def _format(value) -> str:
+def _format(value: object) -> str:
     if value is None:
         return "nan"
     if isinstance(value, float):

@@ -39,10 +39,16 @@ class StagingError(RuntimeError):
 
 def working_tree_bytes(repo: str | Path) -> int:
     """Bytes of what travels with every call: tracked files plus untracked files git does not ignore."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=repo, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=repo,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     total = 0
     for name in filter(None, listed):
         path = Path(repo) / name
@@ -73,7 +79,11 @@ def _deal(photos: list[_Photo], parts: int) -> list[list[_Photo]]:
 
 
 def build_parts(
-    folders: dict[str, Path], out_dir: str | Path, max_part_bytes: int, seed: int = 0, notes: dict | None = None,
+    folders: dict[str, Path],
+    out_dir: str | Path,
+    max_part_bytes: int,
+    seed: int = 0,
+    notes: dict | None = None,
 ) -> list[Path]:
     """Pack `folders` (staged name -> folder of files) into as few parts as fit `max_part_bytes` each.
 
@@ -90,6 +100,7 @@ def build_parts(
     # One id for the whole set, so parts of two different builds are never mixed on the machine.
     build = hashlib.sha256(json.dumps(sorted((p.member, p.size) for p in photos)).encode()).hexdigest()[:16]
     random.Random(seed).shuffle(photos)
+
     def archive_bytes(group: list[_Photo]) -> int:
         return zip_bytes([(p.member, p.size) for p in group])
 
@@ -113,8 +124,15 @@ def build_parts(
         for photo in dealt:
             counts[photo.folder] = counts.get(photo.folder, 0) + 1
         manifest = {
-            "part": number, "parts": parts, "archive": ARCHIVE_NAME, "bytes": archive.stat().st_size,
-            "sha256": _sha256(archive), "files": counts, "seed": seed, "build": build, "notes": notes or {},
+            "part": number,
+            "parts": parts,
+            "archive": ARCHIVE_NAME,
+            "bytes": archive.stat().st_size,
+            "sha256": _sha256(archive),
+            "files": counts,
+            "seed": seed,
+            "build": build,
+            "notes": notes or {},
         }
         (part_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
         written.append(part_dir)
@@ -179,7 +197,9 @@ def staged_parts(dest: str | Path) -> tuple[list[int], list[int], dict[str, int]
         return [], [], {}
     builds = {m["build"] for m in manifests}
     if len(builds) > 1:
-        raise StagingError(f"{dest} holds parts of {len(builds)} different builds ({', '.join(sorted(builds))}): remove it and stage again")
+        raise StagingError(
+            f"{dest} holds parts of {len(builds)} different builds ({', '.join(sorted(builds))}): remove it and stage again"
+        )
     expected = manifests[0]["parts"]
     present = sorted(m["part"] for m in manifests)
     counts: dict[str, int] = {}

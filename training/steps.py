@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from model.generator import UNetGenerator
 from model.lab import DEFAULT_NORMALIZATION, lab_to_rgb, rgb_to_lab
 from training.colour_losses import colourfulness_loss, l1_loss
 from training.ema import WeightEMA
@@ -52,7 +53,7 @@ class Nets:
     autocast_dtype: torch.dtype | None
     channels_last: bool = False
     hints: HintSimulation | None = None  # simulate colour hints (the generator then takes 4 channels)
-    teacher: nn.Module | None = None  # frozen generator whose output hint-free images learn
+    teacher: UNetGenerator | None = None  # frozen generator whose output hint-free images learn
     seed: int = 0
     # D for the G step's pass: the plain (or only compiled) module, without DDP's gradient hooks.
     discriminator_frozen: nn.Module | None = None
@@ -78,6 +79,7 @@ class MetricSums:
         self.count = 0
 
     def add(self, name: str, value_per_image: torch.Tensor | float, images: int) -> None:
+        total: torch.Tensor | float
         if isinstance(value_per_image, torch.Tensor):
             value = value_per_image.detach()
             total = value.sum(dtype=torch.float64) if value.dim() > 0 else value.double() * images
@@ -89,7 +91,7 @@ class MetricSums:
         return {"sums": {name: float(total) for name, total in self.sums.items()}, "count": self.count}
 
     @classmethod
-    def from_state(cls, state: dict) -> "MetricSums":
+    def from_state(cls, state: dict) -> MetricSums:
         sums = cls()
         sums.sums.update(state["sums"])
         sums.count = int(state["count"])
@@ -107,7 +109,7 @@ class MetricSums:
             return {}
         device = next((v.device for v in self.sums.values() if isinstance(v, torch.Tensor)), torch.device("cpu"))
         totals = self.packed(names, device).tolist()  # the one synchronisation
-        return {name: total / max(self.count, 1) for name, total in zip(names, totals[:-1])}
+        return {name: total / max(self.count, 1) for name, total in zip(names, totals[:-1], strict=False)}
 
 
 def split_lab(batch: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -130,12 +132,15 @@ def split_lab(batch: torch.Tensor, nets: Nets) -> tuple[torch.Tensor, torch.Tens
 def to_rgb(lightness: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     """Normalised (L, ab) -> sRGB in [0, 1]."""
     lab = torch.cat(
-        [DEFAULT_NORMALIZATION.denormalize_l(lightness.float()), DEFAULT_NORMALIZATION.denormalize_ab(ab.float())], dim=1
+        [DEFAULT_NORMALIZATION.denormalize_l(lightness.float()), DEFAULT_NORMALIZATION.denormalize_ab(ab.float())],
+        dim=1,
     )
     return lab_to_rgb(lab)
 
 
-def generator_inputs(lightness: torch.Tensor, hint_planes: torch.Tensor | None, channels_last: bool = False) -> torch.Tensor:
+def generator_inputs(
+    lightness: torch.Tensor, hint_planes: torch.Tensor | None, channels_last: bool = False
+) -> torch.Tensor:
     """The generator's input: L alone, or L followed by the hint planes."""
     if hint_planes is None:
         return lightness
@@ -148,24 +153,30 @@ def _teacher_targets(ab: torch.Tensor, lightness: torch.Tensor, hint_planes: tor
     no_hints = hint_planes[:, 2].flatten(1).amax(dim=1) == 0
     if not bool(no_hints.any()):
         return ab
+    teacher = nets.teacher
+    assert teacher is not None  # only called when the recipe has a teacher
     teacher_in = lightness[no_hints]
-    extra = nets.teacher.config.in_channels - 1  # a 1-channel teacher reads L only
+    extra = teacher.config.in_channels - 1  # a 1-channel teacher reads L only
     if extra:
-        teacher_in = torch.cat([teacher_in, teacher_in.new_zeros(teacher_in.shape[0], extra, *teacher_in.shape[2:])], dim=1)
+        teacher_in = torch.cat(
+            [teacher_in, teacher_in.new_zeros(teacher_in.shape[0], extra, *teacher_in.shape[2:])], dim=1
+        )
     with torch.no_grad(), _autocast(nets):
-        predicted = nets.teacher(teacher_in).float()
+        predicted = teacher(teacher_in).float()
     targets = ab.clone()
     targets[no_hints] = predicted
     return targets
 
 
-def _autocast(nets: Nets):
+def _autocast(nets: Nets) -> contextlib.AbstractContextManager:
     if nets.autocast_dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=nets.device.type, dtype=nets.autocast_dtype)
 
 
-def _backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler) -> None:
+def _backward_and_step(
+    loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None
+) -> None:
     if scaler is None:
         loss.backward()
         optimizer.step()
@@ -196,9 +207,7 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
         parameter.requires_grad_(flag)
 
 
-def train_step(
-    batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums, step: int = 0
-) -> None:
+def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, sums: MetricSums, step: int = 0) -> None:
     """One optimisation step; adds per-image metrics of this batch to `sums`.
 
     `step` (the global step) seeds the simulated hints, so a resumed run repeats them.
@@ -234,7 +243,7 @@ def train_step(
         _set_requires_grad(nets.discriminator_core, False)
         nets.optimizer_g.zero_grad(set_to_none=True)
         with _autocast(nets):
-            logits = nets.discriminator_frozen(torch.cat([lightness, fake], dim=1))
+            logits = (nets.discriminator_frozen or nets.discriminator_core)(torch.cat([lightness, fake], dim=1))
         g_gan = _bce(logits, real=True)
         l1 = l1_loss(fake, target, nets.ab_weights)
         g_total = g_gan + lambda_l1 * (l1 + _colour_term(lightness, fake, nets))

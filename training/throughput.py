@@ -11,6 +11,10 @@ forward and backward: everything else is a rounding error beside them).
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import torch
 from torch import nn
@@ -29,9 +33,16 @@ V1_IMAGES_PER_S = {1: 1150.0, 2: 900.0}
 
 
 def make_nets(
-    generator: nn.Module, discriminator: nn.Module, device: torch.device, autocast_dtype, *,
-    hints: HintSimulation | None = None, ema_decay: float = 0.0, compile_mode: str | None = None,
-    rebalanced_l1: bool = False, colourfulness_weight: float = 0.0,
+    generator: nn.Module,
+    discriminator: nn.Module,
+    device: torch.device,
+    autocast_dtype: torch.dtype | None,
+    *,
+    hints: HintSimulation | None = None,
+    ema_decay: float = 0.0,
+    compile_mode: str | None = None,
+    rebalanced_l1: bool = False,
+    colourfulness_weight: float = 0.0,
 ) -> Nets:
     """Nets as the trainer builds them for one process: channels_last and fused Adam on CUDA,
     optionally torch.compile (`compile_mode`: "default", "reduce-overhead", ...), an EMA of G and the
@@ -44,13 +55,27 @@ def make_nets(
     fused = {"fused": True} if device.type == "cuda" else {}
     optimizer_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999), **fused)
     optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999), **fused)
-    wrapped_g, wrapped_d = generator, discriminator
+    wrapped_g: nn.Module = generator
+    wrapped_d: nn.Module = discriminator
     if compile_mode:
         mode = None if compile_mode == "default" else compile_mode
-        wrapped_g, wrapped_d = torch.compile(generator, mode=mode), torch.compile(discriminator, mode=mode)
+        # torch.compile of a module returns an OptimizedModule (its annotation says a callable).
+        wrapped_g = torch.compile(generator, mode=mode)  # type: ignore[assignment]
+        wrapped_d = torch.compile(discriminator, mode=mode)  # type: ignore[assignment]
     return Nets(
-        wrapped_g, wrapped_d, generator, discriminator, optimizer_g, optimizer_d, None, None, device, autocast_dtype,
-        channels_last, hints=hints, discriminator_frozen=wrapped_d,
+        wrapped_g,
+        wrapped_d,
+        generator,
+        discriminator,
+        optimizer_g,
+        optimizer_d,
+        None,
+        None,
+        device,
+        autocast_dtype,
+        channels_last,
+        hints=hints,
+        discriminator_frozen=wrapped_d,
         ema=WeightEMA(generator, ema_decay) if ema_decay > 0 else None,
         ab_weights=torch.ones(AB_BINS * AB_BINS, device=device) if rebalanced_l1 else None,
         colourfulness_weight=colourfulness_weight,
@@ -61,7 +86,7 @@ def random_photos(count: int, image_size: int, device: torch.device, seed: int =
     """A DevicePhotos set of random uint8 images (timing needs no real photos)."""
     generator = torch.Generator().manual_seed(seed)
     pixels = torch.randint(0, 256, (count, image_size, image_size, 3), dtype=torch.uint8, generator=generator)
-    return DevicePhotos(DecodedPhotos(pixels.numpy(), [], None), device, seed=seed)
+    return DevicePhotos(DecodedPhotos(pixels.numpy(), [], Counter()), device, seed=seed)
 
 
 def _sync(device: torch.device) -> None:
@@ -70,7 +95,12 @@ def _sync(device: torch.device) -> None:
 
 
 def step_throughput(
-    nets: Nets, image_size: int, batch_size: int, phase: int = 2, steps: int = 10, warmup: int = 3,
+    nets: Nets,
+    image_size: int,
+    batch_size: int,
+    phase: int = 2,
+    steps: int = 10,
+    warmup: int = 3,
     photos: DevicePhotos | None = None,
 ) -> float:
     """Images per second of `train_step`: on batches cropped from `photos` (the real data path), else one
@@ -85,7 +115,10 @@ def step_throughput(
         order = order.repeat(needed // len(photos) + 1)[:needed].to(nets.device).view(-1, batch_size)
 
     def batch(index: int) -> torch.Tensor:
-        return fixed if photos is None else photos.augmented(order[index], epoch=0)
+        if photos is None:
+            assert fixed is not None
+            return fixed
+        return photos.augmented(order[index], epoch=0)
 
     for index in range(warmup):
         train_step(batch(index), nets, phase, 100.0, sums, step=index)
@@ -142,11 +175,20 @@ def matmul_rate(device: torch.device, dtype: torch.dtype, size: int = 8192, repe
     return 2 * size**3 * repeats / (time.perf_counter() - started)
 
 
-def our_nets(device: torch.device, autocast_dtype, **options) -> Nets:
+def our_nets(device: torch.device, autocast_dtype: torch.dtype | None, **options: Any) -> Nets:
     return make_nets(UNetGenerator(), PatchDiscriminator(), device, autocast_dtype, **options)
 
 
-def v2_nets(device: torch.device, autocast_dtype, decoder_channels=None, **options) -> Nets:
+def v2_nets(
+    device: torch.device,
+    autocast_dtype: torch.dtype | None,
+    decoder_channels: Sequence[int] | None = None,
+    **options: Any,
+) -> Nets:
     """The v2 recipe's nets: the hint-capable generator (4 input channels) and simulated hints."""
-    config = GeneratorConfig(in_channels=4, **({"decoder_channels": tuple(decoder_channels)} if decoder_channels else {}))
-    return make_nets(UNetGenerator(config), PatchDiscriminator(), device, autocast_dtype, hints=HintSimulation(), **options)
+    config = GeneratorConfig(in_channels=4)
+    if decoder_channels:
+        config = replace(config, decoder_channels=tuple(decoder_channels))
+    return make_nets(
+        UNetGenerator(config), PatchDiscriminator(), device, autocast_dtype, hints=HintSimulation(), **options
+    )

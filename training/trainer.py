@@ -1,42 +1,46 @@
-"""The training loop: set-up, epochs over both phases, validation, checkpoints, resume.
+"""The training loop: epochs over both phases, validation, checkpoints, resume.
 
 Single process (CPU or one GPU) or under torchrun (DDP; NCCL on GPUs, gloo on CPU).
 Only rank 0 writes files. SIGINT/SIGTERM stop at the next step boundary with a
-checkpoint that resumes exactly, mid-epoch included.
+checkpoint that resumes exactly, mid-epoch included (`training.stop_signals`).
+Where the photos come from is `training.photo_sets`, how batches reach the loop
+`training.samplers`, what one step does `training.steps`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import math
-import os
-import signal
 import time
-from collections import Counter
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from model.artifact import load_artifact
-from model.torch_backend import resolve_device
 from model.discriminator import PatchDiscriminator
-from model.generator import GeneratorConfig, build_generator, expand_input_channels
+from model.generator import UNetGenerator, build_generator, expand_input_channels
 from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
+from model.torch_backend import resolve_device
 from training.checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
+from training.checksum import weights_checksum
 from training.config import TrainConfig
-from training.colour_losses import ab_histogram, rebalancing_weights
-from training.data import PhotoDataset, ScanResult, list_images, scan_folder, split_validation
-from training.device_data import DecodedPhotos, DevicePhotos, chunked, decode_photos, device_batches
+from training.data import PhotoDataset
+from training.device_data import DevicePhotos
+from training.distributed import (
+    DistributedContext,
+    all_reduce_sum,
+    barrier,
+    init_distributed,
+    shutdown_distributed,
+    sync_buffers,
+)
 from training.ema import WeightEMA
 from training.hints import scale_hint_input_updates
-from training.distributed import DistributedContext, all_reduce_sum, barrier, init_distributed, shutdown_distributed
+from training.photo_sets import ab_rebalancing_weights, load_photo_sets
 from training.plots import plot_curves, save_sample_grid
 from training.run_files import (
     TensorBoardLog,
@@ -46,78 +50,14 @@ from training.run_files import (
     setup_logging,
     write_metrics,
 )
+from training.samplers import DeviceFeed, LoaderFeed, train_indices
 from training.steps import MetricSums, Nets, to_rgb, train_step, validation_step
+from training.stop_signals import StopRequest
 
 log = logging.getLogger("training")
 
 # Under DDP, ranks agree on a SIGINT/SIGTERM (a collective) every this many steps.
 _DISTRIBUTED_STOP_CHECK_STEPS = 20
-
-
-class StopRequest:
-    """Turns SIGINT/SIGTERM into a flag checked between steps."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous = {}
-
-    def install(self) -> None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self._previous[signum] = signal.signal(signum, self._handle)
-
-    def _handle(self, signum, frame) -> None:  # noqa: ARG002
-        self.requested = True
-
-    def agreed(self, context: DistributedContext, device: torch.device) -> bool:
-        """All ranks stop at the same step if any of them was signalled."""
-        if not context.enabled:
-            return self.requested
-        flag = torch.tensor([1.0 if self.requested else 0.0], device=device)
-        return bool(all_reduce_sum(flag, context).item() > 0)
-
-    def restore(self) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-
-
-class EpochIndexSampler:
-    """Yields (epoch, index) pairs so workers know the epoch for augmentation.
-
-    Mutable: the trainer sets `epoch` and `indices` before each pass, so one
-    DataLoader with persistent workers serves every epoch (no worker restarts).
-    """
-
-    def __init__(self) -> None:
-        self.epoch, self.indices = 0, []
-
-    def __iter__(self):
-        return iter([(self.epoch, index) for index in self.indices])
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-
-class _EpochAwareDataset(torch.utils.data.Dataset):
-    def __init__(self, dataset: PhotoDataset) -> None:
-        self.dataset = dataset
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def __getitem__(self, key):
-        epoch, index = key
-        self.dataset.set_epoch(epoch)
-        return self.dataset[index]
-
-
-def _ignore_stop_signals(worker_id: int) -> None:  # noqa: ARG001
-    """Workers leave SIGINT/SIGTERM to the main process, which stops cleanly and saves.
-
-    A Ctrl-C or `timeout` signals the whole process group; a worker killed by it
-    would make the DataLoader raise before the checkpoint is written.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _precision(config: TrainConfig, device: torch.device) -> torch.dtype | None:
@@ -127,143 +67,39 @@ def _precision(config: TrainConfig, device: torch.device) -> torch.dtype | None:
     return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[choice]
 
 
-def _weights_checksum(module: torch.nn.Module) -> str:
-    digest = hashlib.sha256()
-    for key, value in sorted(module.state_dict().items()):
-        digest.update(key.encode())
-        digest.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
-def _sync_buffers(module: torch.nn.Module, context: DistributedContext) -> None:
-    """BatchNorm running stats drift per rank between DDP broadcasts; make rank 0's win."""
-    if context.enabled:
-        for buffer in module.buffers():
-            torch.distributed.broadcast(buffer, src=0)
+def _start_process(config: TrainConfig, out_dir: Path) -> tuple[DistributedContext, torch.device]:
+    """Join the process group (under torchrun), pick this rank's device, set up logging and seeds."""
+    requested = resolve_device(config.device)
+    context = init_distributed(requested.type)
+    device = torch.device("cuda", context.local_rank) if requested.type == "cuda" and context.enabled else requested
+    if context.is_main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    barrier(context)
+    setup_logging(out_dir, context.is_main, context.rank)
+    torch.manual_seed(config.seed)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    return context, device
 
 
 class Trainer:
+    """One training run. Building it joins the process group, loads the photos, builds the
+    networks and optimizers and restores a checkpoint (`resume`); `run` trains."""
+
     def __init__(self, config: TrainConfig, resume: str | None = None) -> None:
         self.config = config
-        self.resume_path = resume
         self.out_dir = Path(config.out_dir)
+        self.context, self.device = _start_process(config, self.out_dir)
 
-    # ----- set-up -------------------------------------------------------------------------
-    def _setup(self) -> None:
-        config = self.config
-        requested = resolve_device(config.device)
-        self.context = init_distributed(requested.type)
-        if requested.type == "cuda" and self.context.enabled:
-            self.device = torch.device("cuda", self.context.local_rank)
-        else:
-            self.device = requested
-        if self.context.is_main:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-        barrier(self.context)
-        setup_logging(self.out_dir, self.context.is_main, self.context.rank)
-        torch.manual_seed(config.seed)
-        if self.device.type == "cuda":
-            torch.backends.cudnn.benchmark = True
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
+        photos = load_photo_sets(config, self.context, self.device)
+        self.train_set, self.val_set = photos.train, photos.val
+        self.batch_size, self.counts = photos.batch_size, photos.counts
 
-        self._setup_data()
-        self._setup_nets()
-        self.start_epoch, self.skip_batches, self.partial_sums = 0, 0, None
-        self.global_step, self.best = 0, {"psnr": -math.inf, "phase": 0}
-        if self.resume_path:
-            self._resume(self.resume_path)
-        self._wrap_nets()
-        self._make_loaders()
-        # Rows of epochs this run will redo (after a resume) are dropped.
-        previous = read_metrics(self.out_dir / "metrics.csv") if self.context.is_main else []
-        self.rows = [row for row in previous if int(row["epoch"]) <= self.start_epoch]
-
-    def _setup_data(self) -> None:
-        config = self.config
-        workers = max(1, config.workers)
-        if config.data_on_device:
-            train_files, val_files, skipped = self._decode_to_device()
-        else:
-            train_scan = ScanResult()
-            for folder in config.data_dirs:
-                scan = scan_folder(folder, config.min_image_side, workers=workers * 2)
-                log.info("train data %s: %s", folder, scan.describe())
-                train_scan.files.extend(scan.files)
-                train_scan.skipped.update(scan.skipped)
-            if config.val_dir:
-                val_scan = scan_folder(config.val_dir, config.min_image_side, workers=workers * 2)
-                train_files, val_files = train_scan.files, val_scan.files
-                log.info("val data %s: %s", config.val_dir, val_scan.describe())
-            else:
-                train_files, val_files = split_validation(train_scan.files, config.val_fraction, config.seed)
-                log.info("val data: %d images held out of the train folder (--val-fraction %s)", len(val_files), config.val_fraction)
-            if config.max_val_images:
-                val_files = val_files[: config.max_val_images]
-            skipped = train_scan.skipped
-        if not train_files:
-            raise SystemExit(f"no usable training images under {', '.join(config.data_dirs)}")
-        if not val_files:
-            raise SystemExit("no usable validation images")
-        if not config.data_on_device:
-            self.train_set = PhotoDataset(train_files, config.image_size, train=True, seed=config.seed)
-            self.val_set = PhotoDataset(val_files, config.image_size, train=False)
-        world = self.context.world_size
-        # Every rank needs at least one full batch; tiny data sets shrink the batch instead.
-        # BatchNorm needs two images per batch.
-        self.batch_size = min(config.batch_size, len(train_files) // world)
-        if self.batch_size < 2:
-            raise SystemExit(f"need at least 2 training images per process (batch >= 2), have {len(train_files)} for {world}")
-        self.counts = {"train": len(train_files), "val": len(val_files), **{f"skipped_{k}": v for k, v in skipped.items()}}
-
-    def _decode_to_device(self) -> tuple[list, list, Counter]:
-        """--data-on-device: decode every photo once (with the scan's checks) into device memory."""
-        config = self.config
-        threads = max(2, config.workers * 2, os.cpu_count() or 1)
-        progress = config.progress and self.context.is_main
-        started = time.perf_counter()
-        decoded = []
-        for folder in config.data_dirs:
-            part = decode_photos(list_images(folder), config.image_size, config.min_image_side, threads, progress)
-            log.info("train data %s: %s", folder, part.describe())
-            decoded.append(part)
-        train = DecodedPhotos(
-            np.concatenate([p.pixels for p in decoded]), [f for p in decoded for f in p.files],
-            sum((p.skipped for p in decoded), Counter()),
-        )
-        if config.val_dir:
-            val = decode_photos(list_images(config.val_dir), config.image_size, config.min_image_side, threads, progress)
-            log.info("val data %s: %s", config.val_dir, val.describe())
-        else:
-            train_files, val_files = split_validation(train.files, config.val_fraction, config.seed)
-            position = {path: index for index, path in enumerate(train.files)}
-            skipped = train.skipped
-            train, val = train.subset([position[p] for p in train_files]), train.subset([position[p] for p in val_files])
-            train.skipped = skipped
-            log.info("val data: %d images held out of the train folder (--val-fraction %s)", len(val.files), config.val_fraction)
-        if config.max_val_images:
-            val = val.subset(list(range(min(config.max_val_images, len(val.files)))))
-        self.train_set = DevicePhotos(train, self.device, seed=config.seed)
-        self.val_set = DevicePhotos(val, self.device, seed=config.seed)
-        log.info(
-            "decoded %d + %d photos into %s memory in %.1f s (%.2f GB as uint8)", len(train.files), len(val.files),
-            self.device.type, time.perf_counter() - started, (train.pixels.nbytes + val.pixels.nbytes) / 1e9,
-        )
-        return train.files, val.files, train.skipped
-
-    def _setup_nets(self) -> None:
-        config = self.config
-        generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
-        weights = None if config.encoder_weights == "none" else config.encoder_weights
-        self.generator = build_generator(generator_config, encoder_weights=weights)
-        if config.init_from:
-            self._load_initial_generator(config.init_from, generator_config)
-        self.generator.to(self.device)
-        self.teacher = None
-        if config.distill_from:
-            self.teacher, metadata = load_artifact(config.distill_from, device=self.device)
-            self.teacher.requires_grad_(False)
-            log.info("images without hints learn the output of %s (%s %s)", config.distill_from, metadata.name, metadata.version)
+        # Networks, optimizers and the training-only extras.
+        self.generator = self._build_generator()
+        self.teacher = self._load_teacher()
         self.discriminator = PatchDiscriminator().to(self.device)
         self.channels_last = self.device.type == "cuda"
         if self.channels_last:
@@ -271,36 +107,78 @@ class Trainer:
             self.discriminator.to(memory_format=torch.channels_last)
         # One fused kernel per optimizer step on CUDA instead of a dozen per parameter group.
         fused = {"fused": True} if self.device.type == "cuda" else {}
-        self.optimizer_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=tuple(config.betas_g), **fused)
+        beta1_g, beta2_g = config.betas_g
+        beta1_d, beta2_d = config.betas_d
+        self.optimizer_g = torch.optim.Adam(
+            self.generator.parameters(), lr=config.lr_g, betas=(beta1_g, beta2_g), **fused
+        )
         if config.hints and config.hint_lr_scale != 1.0:
             scale_hint_input_updates(self.optimizer_g, self.generator, config.hint_lr_scale)
-        self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=tuple(config.betas_d), **fused)
-        self.ema = None  # created when the adversarial phase starts (or restored by _resume)
-        self.ab_weights = self._ab_weights() if config.rebalanced_l1 else None
+        self.optimizer_d = torch.optim.Adam(
+            self.discriminator.parameters(), lr=config.lr_d, betas=(beta1_d, beta2_d), **fused
+        )
+        self.ema: WeightEMA | None = None  # created when the adversarial phase starts (or restored by _resume)
+        self.ab_weights = (
+            ab_rebalancing_weights(self.train_set, config.seed, self.device) if config.rebalanced_l1 else None
+        )
         self.autocast_dtype = _precision(config, self.device)
         use_scaler = self.autocast_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None
         self.scaler_d = torch.amp.GradScaler(self.device.type) if use_scaler else None
 
-    def _ab_weights(self, sample: int = 512, side: int = 64) -> torch.Tensor:
-        """--rebalanced-l1: per-bin weights from the ab distribution of a seeded sample of training photos."""
-        generator = torch.Generator().manual_seed(self.config.seed)
-        chosen = torch.randperm(len(self.train_set), generator=generator)[:sample].tolist()
-        if isinstance(self.train_set, DevicePhotos):
-            images = self.train_set.gather(torch.tensor(chosen, device=self.device))
-            batches = [F.interpolate(images, size=(side, side), mode="area")]
-        else:
-            small = PhotoDataset([self.train_set.files[i] for i in chosen], side, train=False)
-            batches = [torch.stack([small[i] for i in range(len(small))])]
-        counts = ab_histogram(batches)
-        weights = rebalancing_weights(counts)
-        log.info(
-            "rebalanced L1: ab-bin weights from %d photos, %d bins occur, weights %.2f to %.1f",
-            len(chosen), int((counts > 0).sum()), float(weights.min()), float(weights.max()),
-        )
-        return weights.to(self.device)
+        # Where the run stands; a resumed run takes these from its checkpoint.
+        self.start_epoch = 0
+        self.skip_batches = 0  # batches of start_epoch already done before an interruption
+        self.partial_sums: MetricSums | None = None  # their metric sums
+        self.global_step = 0
+        self.best: dict[str, Any] = {"psnr": -math.inf, "phase": 0}
+        self.last_val: dict[str, float] = {}
+        if resume:
+            self._resume(resume)
 
-    def _load_initial_generator(self, path: str, generator_config: GeneratorConfig) -> None:
+        self.nets = self._wrap_nets()
+        self.feed: LoaderFeed | DeviceFeed
+        if isinstance(self.train_set, DevicePhotos) and isinstance(self.val_set, DevicePhotos):
+            self.feed = DeviceFeed(self.train_set, self.val_set, self.context, self.batch_size, self.device)
+        else:
+            assert isinstance(self.train_set, PhotoDataset) and isinstance(self.val_set, PhotoDataset)
+            self.feed = LoaderFeed(
+                self.train_set, self.val_set, self.context, self.batch_size, config.workers, self.device
+            )
+        # Rows of epochs this run will redo (after a resume) are dropped.
+        previous = read_metrics(self.out_dir / "metrics.csv") if self.context.is_main else []
+        self.rows = [row for row in previous if int(row["epoch"]) <= self.start_epoch]
+        self.tensorboard: TensorBoardLog | None = None  # opened by `run` on rank 0
+        self.images_per_s = 0.0  # of the last whole epoch
+        self.samples: list[tuple[torch.Tensor, torch.Tensor]] = []  # (truth, prediction) of the last validation
+
+    # ----- set-up -------------------------------------------------------------------------
+    def _build_generator(self) -> UNetGenerator:
+        config = self.config
+        generator_config = config.generator_config()
+        weights = None if config.encoder_weights == "none" else config.encoder_weights
+        generator = build_generator(generator_config, encoder_weights=weights)
+        if config.init_from:
+            generator.load_state_dict(self._initial_generator(config.init_from).state_dict())
+        return generator.to(self.device)
+
+    def _load_teacher(self) -> UNetGenerator | None:
+        """--distill-from: the frozen generator whose output hint-free images learn."""
+        if not self.config.distill_from:
+            return None
+        teacher, metadata = load_artifact(self.config.distill_from, device=self.device)
+        teacher.requires_grad_(False)
+        log.info(
+            "images without hints learn the output of %s (%s %s)",
+            self.config.distill_from,
+            metadata.name,
+            metadata.version,
+        )
+        return teacher
+
+    def _initial_generator(self, path: str) -> UNetGenerator:
+        """--init-from: the artifact's generator, grown to this run's input channels."""
+        generator_config = self.config.generator_config()
         pretrained, metadata = load_artifact(path)
         if metadata.generator.in_channels < generator_config.in_channels:
             # A model without hint inputs learns them from zero weights (it starts out unchanged).
@@ -310,27 +188,30 @@ class Trainer:
                 f"--init-from {path}: its generator {metadata.generator} differs from this run's {generator_config} "
                 "(--decoder-channels, --hints)"
             )
-        self.generator.load_state_dict(pretrained.state_dict())
         log.info("generator initialised from %s (%s %s)", path, metadata.name, metadata.version)
+        return pretrained
 
-    def _wrap_nets(self) -> None:
+    def _wrap_nets(self) -> Nets:
         config = self.config
-        generator, discriminator = self.generator, self.discriminator
+        generator: torch.nn.Module = self.generator
+        discriminator: torch.nn.Module = self.discriminator
         if self.context.enabled:
             device_ids = [self.device.index] if self.device.type == "cuda" else None
             generator = DistributedDataParallel(generator, device_ids=device_ids)
             discriminator = DistributedDataParallel(discriminator, device_ids=device_ids)
 
         def compiled(module: torch.nn.Module) -> torch.nn.Module:
-            return torch.compile(module, mode=None if config.compile_mode == "default" else config.compile_mode)
+            # torch.compile of a module returns an OptimizedModule (its annotation says a callable).
+            mode = None if config.compile_mode == "default" else config.compile_mode
+            return torch.compile(module, mode=mode)  # type: ignore[return-value]
 
         # The G step's pass through D: without DDP's gradient hooks (D is frozen there).
-        discriminator_frozen = self.discriminator
+        discriminator_frozen: torch.nn.Module = self.discriminator
         if config.compile:
             generator, discriminator = compiled(generator), compiled(discriminator)
             discriminator_frozen = compiled(self.discriminator) if self.context.enabled else discriminator
 
-        self.nets = Nets(
+        return Nets(
             generator=generator,
             discriminator=discriminator,
             generator_core=self.generator,
@@ -378,7 +259,7 @@ class Trainer:
             "rng": rng_state(),
             "config": self.config.to_dict(),
             "counts": self.counts,
-            "val_metrics": getattr(self, "last_val", {}),
+            "val_metrics": self.last_val,
         }
 
     def _resume(self, path: str) -> None:
@@ -406,7 +287,10 @@ class Trainer:
         restore_rng_state(state["rng"])
         log.info(
             "resumed from %s: epoch %d, phase %d, step %d%s",
-            path, self.start_epoch + 1, self.config.phase_of(self.start_epoch), self.global_step,
+            path,
+            self.start_epoch + 1,
+            self.config.phase_of(self.start_epoch),
+            self.global_step,
             f", {self.skip_batches} batches into the epoch" if self.skip_batches else "",
         )
 
@@ -415,54 +299,6 @@ class Trainer:
             save_checkpoint(state, self.out_dir / name)
 
     # ----- loops --------------------------------------------------------------------------
-    def _train_indices(self, epoch: int) -> list[int]:
-        sampler = DistributedSampler(
-            self.train_set, num_replicas=self.context.world_size, rank=self.context.rank,
-            shuffle=True, seed=self.config.seed, drop_last=True,
-        )
-        sampler.set_epoch(epoch)
-        indices = list(sampler)
-        usable = len(indices) // self.batch_size * self.batch_size  # whole batches only
-        return indices[:usable]
-
-    def _make_loaders(self) -> None:
-        if self.config.data_on_device:
-            self.train_loader = self.val_loader = None
-            self.val_indices = list(
-                DistributedSampler(self.val_set, num_replicas=self.context.world_size, rank=self.context.rank, shuffle=False)
-            )
-            return
-        workers = self.config.workers
-
-        def loader(dataset, drop_last: bool) -> tuple[DataLoader, EpochIndexSampler]:
-            sampler = EpochIndexSampler()
-            return DataLoader(
-                _EpochAwareDataset(dataset),
-                batch_size=self.batch_size,
-                sampler=sampler,
-                num_workers=workers,
-                pin_memory=self.device.type == "cuda",
-                drop_last=drop_last,
-                persistent_workers=workers > 0,
-                prefetch_factor=4 if workers > 0 else None,
-                worker_init_fn=_ignore_stop_signals,
-            ), sampler
-
-        self.train_loader, self.train_sampler = loader(self.train_set, drop_last=True)
-        self.val_loader, self.val_sampler = loader(self.val_set, drop_last=False)
-        self.val_sampler.indices = list(
-            DistributedSampler(self.val_set, num_replicas=self.context.world_size, rank=self.context.rank, shuffle=False)
-        )
-
-    def _train_batches(self, epoch: int, indices: list[int]):
-        """This epoch's batches from `indices` (this rank's remaining share, whole batches)."""
-        if self.config.data_on_device:
-            for batch_indices in device_batches(indices, self.batch_size, self.device):
-                yield self.train_set.augmented(batch_indices, epoch)
-            return
-        self.train_sampler.epoch, self.train_sampler.indices = epoch, indices
-        yield from self.train_loader
-
     def _set_learning_rates(self, epoch: int, batch_index: int, steps_per_epoch: int) -> None:
         """--gan-lr-decay-start: both rates by their step's factor in the adversarial phase."""
         config = self.config
@@ -480,13 +316,18 @@ class Trainer:
             self._start_ema()
         self.generator.train()
         self.discriminator.train()
-        indices = self._train_indices(epoch)
+        indices = train_indices(len(self.train_set), self.context, epoch, self.batch_size, self.config.seed)
         skip = self.skip_batches if epoch == self.start_epoch else 0
         sums = self.partial_sums if (skip and self.partial_sums) else MetricSums()
         total_batches = len(indices) // self.batch_size
         progress = tqdm(
-            self._train_batches(epoch, indices[skip * self.batch_size :]), total=total_batches, initial=skip,
-            unit="batch", leave=False, dynamic_ncols=True, desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
+            self.feed.train_batches(epoch, indices[skip * self.batch_size :]),
+            total=total_batches,
+            initial=skip,
+            unit="batch",
+            leave=False,
+            dynamic_ncols=True,
+            desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
             disable=not (self.context.is_main and self.config.progress),
         )
         # Agreeing on a stop across ranks is a collective that waits for the GPU: not every step.
@@ -499,14 +340,18 @@ class Trainer:
             batches_done += 1
             seen += batch.shape[0] * self.context.world_size
             progress.set_postfix(img_s=f"{seen / max(time.perf_counter() - started, 1e-9):.1f}", refresh=False)
-            if batches_done < total_batches and batches_done % check_every == 0 and stop.agreed(self.context, self.device):
+            if (
+                batches_done < total_batches
+                and batches_done % check_every == 0
+                and stop.agreed(self.context, self.device)
+            ):
                 progress.close()
                 return sums, True, batches_done
         progress.close()
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)  # the epoch's time includes the queued GPU work
         elapsed = time.perf_counter() - started
-        self._images_per_s = seen / max(elapsed, 1e-9)
+        self.images_per_s = seen / max(elapsed, 1e-9)
         return sums, False, batches_done
 
     def _reduce(self, sums: MetricSums) -> dict[str, float]:
@@ -516,7 +361,7 @@ class Trainer:
         names = sorted(sums.sums)
         packed = all_reduce_sum(sums.packed(names, self.device), self.context).tolist()
         total = max(packed[-1], 1.0)
-        return {n: v / total for n, v in zip(names, packed[:-1])}
+        return {n: v / total for n, v in zip(names, packed[:-1], strict=False)}
 
     def _validate(self, epoch: int) -> dict[str, float]:
         phase = self.config.phase_of(epoch)
@@ -525,34 +370,31 @@ class Trainer:
         nets = self.nets
         if self.ema is not None and phase == 2:
             nets = dataclasses.replace(nets, generator_core=self.ema.module)  # the averaged weights are the model
-        sums, samples = MetricSums(), []
-        if self.config.data_on_device:
-            batches = (self.val_set.gather(i) for i in chunked(self.val_indices, self.batch_size, self.device))
-        else:
-            self.val_sampler.epoch = epoch
-            batches = self.val_loader
-        for batch in batches:
+        sums = MetricSums()
+        samples: list[tuple[torch.Tensor, torch.Tensor]] = []
+        for batch in self.feed.val_batches(epoch):
             predicted = validation_step(batch, nets, phase, self.config.lambda_l1, sums)
             if len(samples) < self.config.sample_count:
                 truth = batch if batch.dtype == torch.uint8 else (batch * 255).round().to(torch.uint8)
-                samples.extend(zip(truth.cpu(), predicted.cpu()))
-        self._samples = samples[: self.config.sample_count]
+                samples.extend(zip(truth.cpu(), predicted.cpu(), strict=False))
+        self.samples = samples[: self.config.sample_count]
         return self._reduce(sums)
 
     def _write_epoch(self, epoch: int, train: dict, val: dict, seconds: float, save: bool) -> None:
-        row = epoch_row(epoch + 1, self.config.phase_of(epoch), train, val, self._images_per_s, seconds)
+        row = epoch_row(epoch + 1, self.config.phase_of(epoch), train, val, self.images_per_s, seconds)
         log.info(format_row(row))
         if not self.context.is_main:
             return
         self.rows.append(row)
         write_metrics(self.out_dir / "metrics.csv", self.rows)
-        self.tensorboard.log_row(row)
+        if self.tensorboard is not None:
+            self.tensorboard.log_row(row)
         if not save:
             return
         plot_curves(self.rows, self.out_dir, self.config.l1_epochs)
-        if self._samples:
-            truth = torch.stack([s[0] for s in self._samples]).float() / 255.0
-            predicted = torch.stack([s[1] for s in self._samples])
+        if self.samples:
+            truth = torch.stack([s[0] for s in self.samples]).float() / 255.0
+            predicted = torch.stack([s[1] for s in self.samples])
             lightness = DEFAULT_NORMALIZATION.normalize_l(rgb_to_lab(truth)[:, :1])
             gray = to_rgb(lightness, torch.zeros(lightness.shape[0], 2, *lightness.shape[2:]))
             save_sample_grid(gray, predicted, truth, self.out_dir / "samples.png", title=f"epoch {epoch + 1}")
@@ -563,20 +405,26 @@ class Trainer:
         return (epoch + 1) % config.save_every == 0 or epoch + 1 in (config.l1_epochs, config.total_epochs)
 
     def run(self) -> dict:
-        self._setup()
+        """Train from the start (or the resumed) epoch to the end, or until a stop signal."""
         config, context = self.config, self.context
         if context.is_main:
             self.tensorboard = TensorBoardLog(self.out_dir)
         log.info(
             "training on %s, world size %d, %s precision | %d train / %d val images | "
             "batch %d per rank, effective %d | %d L1 + %d GAN epochs at %d px",
-            self.device, context.world_size, str(self.autocast_dtype or "fp32").replace("torch.", ""),
-            self.counts["train"], self.counts["val"], self.batch_size, self.batch_size * context.world_size,
-            config.l1_epochs, config.gan_epochs, config.image_size,
+            self.device,
+            context.world_size,
+            str(self.autocast_dtype or "fp32").replace("torch.", ""),
+            self.counts["train"],
+            self.counts["val"],
+            self.batch_size,
+            self.batch_size * context.world_size,
+            config.l1_epochs,
+            config.gan_epochs,
+            config.image_size,
         )
         stop = StopRequest()
         stop.install()
-        self._images_per_s = 0.0
         interrupted = False
         try:
             for epoch in range(self.start_epoch, config.total_epochs):
@@ -587,10 +435,10 @@ class Trainer:
                     log.info("stopped by signal in epoch %d after %d batches; saved last.pt", epoch + 1, batches_done)
                     break
                 train_metrics = self._reduce(sums)
-                _sync_buffers(self.generator, context)
-                _sync_buffers(self.discriminator, context)
+                sync_buffers(self.generator, context)
+                sync_buffers(self.discriminator, context)
                 if self.ema is not None:
-                    _sync_buffers(self.ema.module, context)
+                    sync_buffers(self.ema.module, context)
                 val_metrics = self._validate(epoch)
                 self.last_val = val_metrics
                 stopping = stop.agreed(context, self.device)
@@ -611,12 +459,12 @@ class Trainer:
                     break
         finally:
             stop.restore()
-            if context.is_main:
+            if self.tensorboard is not None:
                 self.tensorboard.close()
-        checksum = _weights_checksum(self.generator) + _weights_checksum(self.discriminator)
+        checksum = weights_checksum(self.generator) + weights_checksum(self.discriminator)
         log.warning("rank %d final weights checksum %s", context.rank, checksum)
         shutdown_distributed(context)
-        return {"interrupted": interrupted, "val": getattr(self, "last_val", {}), "checksum": checksum}
+        return {"interrupted": interrupted, "val": self.last_val, "checksum": checksum}
 
     def _is_best(self, epoch: int, val_psnr: float) -> bool:
         """best.pt tracks val PSNR within the latest phase: the L1 phase always wins on PSNR

@@ -132,7 +132,9 @@ def test_replicas_behind_one_entry_point(docker_config):
     assert "proxy_pass http://gateways;" in text
     # nginx must let through every upload the gateways accept: the service's default limit
     # (they adopt the service's) + their 64 KB multipart envelope.
-    body_limit_mb = int(re.search(r"client_max_body_size (\d+)m;", text).group(1))
+    body_limit = re.search(r"client_max_body_size (\d+)m;", text)
+    assert body_limit is not None
+    body_limit_mb = int(body_limit.group(1))
     assert body_limit_mb * 1024 * 1024 >= Settings().max_upload_bytes + 64 * 1024
     assert "--maxmemory-policy" in redis["command"]
 
@@ -170,12 +172,17 @@ def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_confi
 
 def test_environment_overrides_reach_the_services(docker_config):
     env = {
-        "ENTRY_PORT": "8080", "GATEWAY_RESULT_TTL_MS": "600000", "COLORIZER_DEVICE": "cpu",
-        "INFERENCE_REPLICAS": "4", "GATEWAY_REPLICAS": "3", "COLORIZER_IMAGE_VARIANT": "gpu", "COLORIZER_BACKEND": "torch",
+        "ENTRY_PORT": "8080",
+        "GATEWAY_RESULT_TTL_MS": "600000",
+        "COLORIZER_DEVICE": "cpu",
+        "INFERENCE_REPLICAS": "4",
+        "GATEWAY_REPLICAS": "3",
+        "COLORIZER_IMAGE_VARIANT": "gpu",
+        "COLORIZER_BACKEND": "torch",
         "COLORIZER_MAX_UPLOAD_BYTES": "1000000",
     }
     result = subprocess.run(
-        [shutil.which("docker"), "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
+        [shutil.which("docker") or "docker", "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,16 +1,26 @@
 import json
+from typing import Any
 
 import pytest
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from model.artifact import ArtifactError, ArtifactMetadata, load_artifact, read_metadata, save_artifact
+from model.artifact import (
+    METADATA_KEY,
+    ArtifactError,
+    ArtifactMetadata,
+    load_artifact,
+    read_metadata,
+    save_artifact,
+    weights_sha256,
+)
 from model.generator import UNetGenerator
 from tests.conftest import TINY_GENERATOR
 
 
-def _metadata(**overrides):
-    values = dict(name="unit", version="1.2.3", generator=TINY_GENERATOR, render_size=96)
+def _metadata(**overrides: Any) -> ArtifactMetadata:
+    values: dict[str, Any] = {"name": "unit", "version": "1.2.3", "generator": TINY_GENERATOR, "render_size": 96}
     values.update(overrides)
     return ArtifactMetadata(**values)
 
@@ -18,7 +28,9 @@ def _metadata(**overrides):
 def test_round_trip_rebuilds_the_same_generator(tmp_path):
     torch.manual_seed(0)
     generator = UNetGenerator(TINY_GENERATOR).eval()
-    path = save_artifact(tmp_path / "a.safetensors", generator, _metadata(metrics={"val": {"psnr": 23.5}}), half_precision=False)
+    path = save_artifact(
+        tmp_path / "a.safetensors", generator, _metadata(metrics={"val": {"psnr": 23.5}}), half_precision=False
+    )
     loaded, metadata = load_artifact(path)
     assert metadata.name == "unit" and metadata.version == "1.2.3" and metadata.render_size == 96
     assert metadata.metrics == {"val": {"psnr": 23.5}}
@@ -77,7 +89,7 @@ def test_missing_tensor_names_the_file_and_tensor(tmp_path):
 def test_unreadable_file_is_a_clear_error(tmp_path, content):
     path = tmp_path / "broken.safetensors"
     path.write_bytes(content)
-    with pytest.raises(ArtifactError, match="broken.safetensors"):
+    with pytest.raises(ArtifactError, match=r"broken\.safetensors"):
         load_artifact(path)
 
 
@@ -91,3 +103,27 @@ def test_pickle_checkpoint_is_refused(tmp_path):
     torch.save({"weights": torch.zeros(1)}, path)
     with pytest.raises(ArtifactError):
         load_artifact(path)
+
+
+def test_the_weights_digest_is_recorded_and_ignores_the_metadata(tmp_path):
+    torch.manual_seed(0)
+    generator = UNetGenerator(TINY_GENERATOR)
+    first = save_artifact(tmp_path / "first.safetensors", generator, _metadata(version="1.0.0"))
+    second = save_artifact(tmp_path / "second.safetensors", generator, _metadata(version="2.0.0", metrics={"x": 1}))
+    digest = read_metadata(first).weights_sha256
+    assert digest is not None and len(digest) == 64 and digest == weights_sha256(first)
+    assert read_metadata(second).weights_sha256 == digest  # other metadata, same weights
+    assert load_artifact(first)[1].weights_sha256 == digest
+    with torch.no_grad():
+        generator.get_parameter("head.bias").add_(1.0)
+    third = save_artifact(tmp_path / "third.safetensors", generator, _metadata())
+    assert read_metadata(third).weights_sha256 != digest
+
+
+def test_an_artifact_from_before_the_digest_gets_it_computed_when_read(tmp_path):
+    path = save_artifact(tmp_path / "old.safetensors", UNetGenerator(TINY_GENERATOR), _metadata())
+    recorded = read_metadata(path).weights_sha256
+    _rewrite(path, metadata_change={"weights_sha256": None})  # as written before the field existed
+    with safe_open(str(path), framework="numpy") as handle:
+        assert json.loads(handle.metadata()[METADATA_KEY])["weights_sha256"] is None
+    assert read_metadata(path).weights_sha256 == recorded

@@ -9,12 +9,12 @@ from model.batch_io import (
     FileError,
     InputFile,
     OutputSettings,
-    encode_image,
     list_inputs,
     pending_inputs,
     read_image,
     write_file,
 )
+from model.image_formats import OUTPUT_FORMATS, encode_image
 from tests.conftest import make_photo
 
 
@@ -60,7 +60,7 @@ def test_read_errors_have_stable_codes(tmp_path):
 
 def test_writes_are_whole_or_absent_and_name_the_output_when_they_fail(tmp_path):
     target = tmp_path / "deep" / "er" / "x.png"
-    write_file(str(target), encode_image(make_photo(8, 8), "png", 90))
+    write_file(str(target), encode_image(make_photo(8, 8), OUTPUT_FORMATS["png"]))
     assert Image.open(target).size == (8, 8)
     assert sorted(os.listdir(target.parent)) == ["x.png"], "no temporary file left behind"
     (tmp_path / "blocked").write_text("a file where a folder should be")

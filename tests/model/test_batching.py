@@ -25,7 +25,8 @@ class RecordingForward:
     """The backend's forward, recording each batch size (and optionally failing)."""
 
     def __init__(self, backend, fail: bool = False) -> None:
-        self.backend, self.fail, self.sizes = backend, fail, []
+        self.backend, self.fail = backend, fail
+        self.sizes: list[int] = []
         self._lock = threading.Lock()
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
@@ -61,7 +62,7 @@ def test_concurrent_same_shape_inputs_share_forwards(torch_backend):
     assert len(forward.sizes) < 6 and max(forward.sizes) > 1
     assert (batcher.stats.forwards, batcher.stats.images) == (len(forward.sizes), 6)
     # Each caller gets its own input's result, as if it had run alone.
-    for item, output in zip(items, outputs):
+    for item, output in zip(items, outputs, strict=False):
         alone = torch_backend.run(item[None])[0]
         assert output.shape == (2, 64, 96)
         assert np.abs(output - alone).max() < 1e-4
@@ -121,7 +122,7 @@ def test_a_batching_colorizer_gives_the_pictures_of_a_plain_one(tiny_artifact, t
 
     with ThreadPoolExecutor(len(photos)) as pool:
         results = list(pool.map(colorize, photos))
-    for expected, result in zip(plain, results):
+    for expected, result in zip(plain, results, strict=False):
         assert result.size == expected.size
         assert np.abs(np.asarray(result, np.int16) - np.asarray(expected, np.int16)).max() <= 1
     stats = batching.batching

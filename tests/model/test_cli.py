@@ -25,6 +25,7 @@ def test_colorizes_files_and_folders_and_reports_bad_files(tiny_artifact, tmp_pa
     assert status == 1  # one input failed
     err = capsys.readouterr().err
     assert "failed" in err and "broken.jpg" in err and "colorized 3 of 4" in err
+    assert "\r" not in err  # stderr is no terminal here: no progress bar
     assert Image.open(out / "a-colorized.png").size == (40, 30)
     assert Image.open(out / "nested" / "tall-colorized.png").size == (33, 517)
     assert Image.open(out / "single-colorized.png").size == (1, 1)
@@ -35,8 +36,21 @@ def test_jpeg_output_and_success_status(tiny_artifact, tmp_path):
     image = make_photo(48, 48).convert("RGBA")
     image.putalpha(128)
     image.save(source)
-    status = main([str(source), "--out", str(tmp_path / "o"), "--format", "jpeg", "--render-size", "64",
-                   "--artifact", str(tiny_artifact), "--device", "cpu"])
+    status = main(
+        [
+            str(source),
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "jpeg",
+            "--render-size",
+            "64",
+            "--artifact",
+            str(tiny_artifact),
+            "--device",
+            "cpu",
+        ]
+    )
     assert status == 0
     result = Image.open(tmp_path / "o" / "photo-colorized.jpg")
     assert result.format == "JPEG" and result.mode == "RGB" and result.size == (48, 48)
@@ -48,7 +62,9 @@ def test_clear_errors_for_bad_arguments(tiny_artifact, tmp_path, capsys):
     assert "no images found" in capsys.readouterr().err
     source = tmp_path / "x.png"
     make_photo(8, 8).save(source)
-    assert main([str(source), "--out", str(tmp_path / "o"), "--render-size", "5", "--artifact", str(tiny_artifact)]) == 2
+    assert (
+        main([str(source), "--out", str(tmp_path / "o"), "--render-size", "5", "--artifact", str(tiny_artifact)]) == 2
+    )
     assert "--render-size" in capsys.readouterr().err
     assert main([str(source), "--out", str(tmp_path / "o"), "--artifact", str(tmp_path / "missing.safetensors")]) == 2
     assert "not found" in capsys.readouterr().err
@@ -61,7 +77,17 @@ def test_writes_a_report_and_a_rerun_resumes(tiny_artifact, tmp_path, capsys):
         make_photo(24, 16, seed=index).convert("L").save(inputs / f"p{index}.png")
     (inputs / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     out = tmp_path / "out"
-    arguments = [str(inputs), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu", "--batch-size", "2"]
+    arguments = [
+        str(inputs),
+        "--out",
+        str(out),
+        "--artifact",
+        str(tiny_artifact),
+        "--device",
+        "cpu",
+        "--batch-size",
+        "2",
+    ]
     assert main(arguments) == 1
     report = json.loads((out / "colorize-report.json").read_text())
     assert report["engine"] == "local"
@@ -88,10 +114,32 @@ def test_writes_a_report_and_a_rerun_resumes(tiny_artifact, tmp_path, capsys):
 
 def test_an_output_folder_inside_the_input_folder_is_not_read_back(tiny_artifact, tmp_path):
     make_photo(16, 16).convert("L").save(tmp_path / "a.png")
-    arguments = [str(tmp_path), "--out", str(tmp_path / "colorized"), "--artifact", str(tiny_artifact), "--device", "cpu"]
+    arguments = [
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "colorized"),
+        "--artifact",
+        str(tiny_artifact),
+        "--device",
+        "cpu",
+    ]
     assert main(arguments) == 0
     assert main([*arguments, "--overwrite"]) == 0
-    assert sorted(path.name for path in (tmp_path / "colorized").iterdir()) == ["a-colorized.png", "colorize-report.json"]
+    assert sorted(path.name for path in (tmp_path / "colorized").iterdir()) == [
+        "a-colorized.png",
+        "colorize-report.json",
+    ]
+
+
+def test_quiet_and_bad_quality(tiny_artifact, tmp_path, capsys):
+    source = tmp_path / "photo.png"
+    make_photo(16, 16).convert("L").save(source)
+    common = [str(source), "--out", str(tmp_path / "o"), "--artifact", str(tiny_artifact), "--device", "cpu"]
+    assert main([*common, "--quality", "0", "--format", "jpeg"]) == 2
+    assert "--quality must be between 1 and 100" in capsys.readouterr().err
+    assert main([*common, "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "colorized 1 of 1" in err and "\r" not in err
 
 
 def test_the_local_engine_never_imports_ray(tiny_artifact, tmp_path):
@@ -122,8 +170,9 @@ def test_an_unwritable_output_is_named_as_the_problem(tiny_artifact, tmp_path, c
     # ... or a folder where the output file should be.
     out = tmp_path / "out"
     (out / "photo-colorized.png").mkdir(parents=True)
-    assert main([str(source), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu",
-                 "--overwrite"]) == 1  # fmt: skip
+    assert (
+        main([str(source), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu", "--overwrite"]) == 1
+    )
     err = capsys.readouterr().err
     assert "the output" in err and "photo-colorized.png could not be written" in err
     assert "decoded" not in err and "not a readable image" not in err

@@ -11,9 +11,9 @@ from skimage import color
 from model.artifact import load_artifact
 from model.colorizer import Colorizer
 from model.generator import expand_input_channels
-from model.torch_backend import TorchBackend
 from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError
 from model.preprocessing import lightness_of, render_shape
+from model.torch_backend import TorchBackend
 from tests.conftest import make_photo
 
 
@@ -85,9 +85,13 @@ def test_exif_orientation_is_applied(colorizer):
 
 
 def test_batch_equals_one_by_one(colorizer):
-    images = [make_photo(64, 48, seed=1).convert("L"), make_photo(30, 90, seed=2).convert("L"), make_photo(64, 48, seed=3)]
+    images = [
+        make_photo(64, 48, seed=1).convert("L"),
+        make_photo(30, 90, seed=2).convert("L"),
+        make_photo(64, 48, seed=3),
+    ]
     batched = colorizer.colorize_batch(images)
-    for image, result in zip(images, batched):
+    for image, result in zip(images, batched, strict=False):
         single = colorizer.colorize(image)
         assert np.abs(np.asarray(single, dtype=np.int16) - np.asarray(result, dtype=np.int16)).max() <= 1
 
@@ -179,7 +183,9 @@ def test_zero_initialised_hint_model_equals_v1_without_hints():
     with_hints = Colorizer(TorchBackend(expanded, replace(metadata, generator=expanded.config)))
     assert with_hints.supports_hints and with_hints.max_hints == MAX_HINTS
     photo = make_photo(96, 64, seed=5).convert("L")
-    assert np.array_equal(np.asarray(v1.colorize(photo, render_size=64)), np.asarray(with_hints.colorize(photo, render_size=64)))
+    assert np.array_equal(
+        np.asarray(v1.colorize(photo, render_size=64)), np.asarray(with_hints.colorize(photo, render_size=64))
+    )
 
 
 def test_a_hint_recolours_the_region_around_it(hint_colorizer):
@@ -210,6 +216,8 @@ def test_hints_follow_exif_orientation(hint_colorizer):
 def test_batched_hints_go_to_their_own_image(hint_colorizer):
     images = [Image.fromarray(np.full((32, 32), 128, dtype=np.uint8))] * 2
     first, second = hint_colorizer.colorize_batch(images, hints=[[Hint(0.5, 0.5, (200, 30, 30))], []])
-    assert color.rgb2lab(np.asarray(first) / 255.0)[16, 16, 1] > color.rgb2lab(np.asarray(second) / 255.0)[16, 16, 1] + 30
+    assert (
+        color.rgb2lab(np.asarray(first) / 255.0)[16, 16, 1] > color.rgb2lab(np.asarray(second) / 255.0)[16, 16, 1] + 30
+    )
     with pytest.raises(ValueError, match="one sequence per image"):
         hint_colorizer.colorize_batch(images, hints=[[]])

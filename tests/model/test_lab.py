@@ -62,3 +62,16 @@ def test_normalization_round_trip_and_range():
     assert ab_norm.abs().max() <= 1
     assert torch.allclose(norm.denormalize_l(l_norm), lab[:, :1], atol=1e-4)
     assert torch.allclose(norm.denormalize_ab(ab_norm), lab[:, 1:], atol=1e-4)
+
+
+def test_lab_constants_cross_to_an_accelerator_once():
+    """A copy from host memory makes the host wait for the GPU: the colour conversions must not make one per step."""
+    from model import lab
+
+    like = torch.empty(1, 3, 2, 2, device="meta")
+    first = lab._matrix(lab._XYZ_FROM_RGB, like)
+    assert first.device.type == "meta" and first.dtype == like.dtype
+    assert lab._matrix(lab._XYZ_FROM_RGB, like) is first
+    assert lab._matrix(lab._XYZ_FROM_RGB[1], like) is lab._matrix(lab._XYZ_FROM_RGB[1], like)
+    assert lab._matrix(lab._XYZ_FROM_RGB[1], like) is not first
+    assert lab.rgb_to_lab(torch.rand(1, 3, 2, 2, device="meta")).shape == (1, 3, 2, 2)

@@ -29,7 +29,9 @@ def _values_around_every_code_step() -> np.ndarray:
 
 def test_linear_to_srgb8_equals_the_float64_formula_exactly():
     dense = np.linspace(-0.01, 1.01, 2_000_001, dtype=np.float32)
-    values = np.concatenate([dense, _values_around_every_code_step(), np.float32([0.0, 1.0, -5.0, 7.0])])
+    values = np.concatenate(
+        [dense, _values_around_every_code_step(), np.array([0.0, 1.0, -5.0, 7.0], dtype=np.float32)]
+    )
     assert np.array_equal(linear_to_srgb8(values).astype(np.int16), _formula_codes(values))
 
 
@@ -40,7 +42,7 @@ def test_linear_to_srgb8_is_within_one_level_of_the_float32_formula():
 
 
 def test_linear_to_srgb8_clips_out_of_range_and_nan():
-    values = np.float32([-np.inf, -3e38, -1.0, np.nan, 1.5, 3e38, np.inf])
+    values = np.array([-np.inf, -3e38, -1.0, np.nan, 1.5, 3e38, np.inf], dtype=np.float32)
     assert linear_to_srgb8(values).tolist() == [0, 0, 0, 0, 255, 255, 255]
 
 
@@ -56,8 +58,11 @@ def _random_lab(height: int, width: int, seed: int = 2, in_gamut: bool = True) -
     if in_gamut:
         return color.rgb2lab(rng.random((height, width, 3))).astype(np.float32)
     return np.stack(
-        [rng.uniform(0, 100, (height, width)), rng.uniform(-128, 127, (height, width)),
-         rng.uniform(-128, 127, (height, width))],
+        [
+            rng.uniform(0, 100, (height, width)),
+            rng.uniform(-128, 127, (height, width)),
+            rng.uniform(-128, 127, (height, width)),
+        ],
         axis=-1,
     ).astype(np.float32)
 

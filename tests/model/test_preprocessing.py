@@ -41,18 +41,24 @@ def test_prepare_gives_float32_lightness_for_gray_and_colour():
     for image in (make_photo(20, 10), make_photo(20, 10).convert("L")):
         lightness = prepare(image).lightness
         assert lightness.shape == (10, 20) and lightness.dtype == np.float32
-        assert 0 <= float(lightness.min()) and float(lightness.max()) <= 100
+        assert float(lightness.min()) >= 0 and float(lightness.max()) <= 100
 
 
 @pytest.mark.parametrize(
     "source,target,band_rows",
-    [((24, 32), (67, 101), 5), ((64, 88), (750, 1000), 32), ((7, 9), (7, 9), 3), ((40, 50), (13, 17), 4), ((1, 1), (5, 6), 2)],
+    [
+        ((24, 32), (67, 101), 5),
+        ((64, 88), (750, 1000), 32),
+        ((7, 9), (7, 9), 3),
+        ((40, 50), (13, 17), 4),
+        ((1, 1), (5, 6), 2),
+    ],
 )
 def test_banded_upsampling_equals_interpolate(source, target, band_rows):
     ab = torch.randn(2, *source, generator=torch.Generator().manual_seed(1)) * 50
     expected = F.interpolate(ab[None], size=target, mode="bilinear", align_corners=False)[0].numpy()
     bands = []
-    for top, bottom, band in _upsampled_ab_bands(ab.numpy(), *target, band_rows):
+    for top, bottom, band in _upsampled_ab_bands(ab.numpy(), target[0], target[1], band_rows):
         assert band.shape == (2, bottom - top, target[1])
         bands.append(band.copy())  # the generator reuses its buffer
     # Both sides are float32 (torch computes its sampling positions in float32 too).

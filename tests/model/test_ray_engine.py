@@ -61,8 +61,21 @@ def runs(archive, tiny_artifact, tmp_path_factory, local_ray):
     try:
         for engine in ("local", "ray"):
             out = tmp_path_factory.mktemp(f"out-{engine}")
-            status = main([str(archive), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu",
-                           "--engine", engine, "--batch-size", "4"])
+            status = main(
+                [
+                    str(archive),
+                    "--out",
+                    str(out),
+                    "--artifact",
+                    str(tiny_artifact),
+                    "--device",
+                    "cpu",
+                    "--engine",
+                    engine,
+                    "--batch-size",
+                    "4",
+                ]
+            )
             results[engine] = (status, out)
     finally:
         torch.set_num_threads(threads)

@@ -18,9 +18,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "colorizer_cli", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "colorizer_cli", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
-    )  # fmt: skip
+    )
 
 
 def test_version_names_the_distribution_backends_and_model():
@@ -50,9 +54,14 @@ def test_subcommand_help_comes_from_the_underlying_parsers():
 
 @pytest.mark.parametrize(
     ("subcommand", "hidden", "extra"),
-    [("train", {"torch"}, "train"), ("evaluate", {"skimage"}, "train"), ("export", {"onnxscript"}, "train"),
-     ("serve", {"gunicorn"}, "serve"), ("colorize", {"onnxruntime", "torch"}, "serve")],
-)  # fmt: skip
+    [
+        ("train", {"torch"}, "train"),
+        ("evaluate", {"skimage"}, "train"),
+        ("export", {"onnxscript"}, "train"),
+        ("serve", {"gunicorn"}, "serve"),
+        ("colorize", {"onnxruntime", "torch"}, "serve"),
+    ],
+)
 def test_a_missing_extra_is_named_with_its_install_command(monkeypatch, capsys, subcommand, hidden, extra):
     installed = command._installed
     monkeypatch.setattr(command, "_installed", lambda module: module not in hidden and installed(module))
@@ -68,8 +77,18 @@ def test_colorize_subcommand_writes_the_files(tiny_artifact, tmp_path):
     source = tmp_path / "in" / "old.png"
     source.parent.mkdir()
     make_photo(50, 40).convert("L").save(source)
-    result = _run("colorize", str(source.parent), "--out", str(tmp_path / "out"), "--artifact", str(tiny_artifact),
-                  "--device", "cpu", "--threads", "1")  # fmt: skip
+    result = _run(
+        "colorize",
+        str(source.parent),
+        "--out",
+        str(tmp_path / "out"),
+        "--artifact",
+        str(tiny_artifact),
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     assert "on torch (cpu)" in result.stderr  # the tiny artifact has no ONNX file
     with Image.open(tmp_path / "out" / "old-colorized.png") as output:

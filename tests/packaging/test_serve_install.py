@@ -23,8 +23,7 @@ from PIL import Image
 
 from model.artifact import default_artifact_path, read_metadata
 from tests.conftest import make_photo
-from tests.service.conftest import encode
-from tests.service.conftest import free_port
+from tests.service.conftest import encode, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT_S = 600
@@ -40,8 +39,12 @@ def serve_venv(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", f"{REPO_ROOT}[serve]"],
-        capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False, cwd=venv.parent,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT_S,
+        check=False,
+        cwd=venv.parent,
+    )
     assert install.returncode == 0, install.stderr[-3000:]
     return venv
 
@@ -53,9 +56,14 @@ def _environ() -> dict[str, str]:
 
 def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(venv / "bin" / args[0]), *args[1:]], cwd=cwd, env=_environ(), capture_output=True, text=True,
-        timeout=300, check=False,
-    )  # fmt: skip
+        [str(venv / "bin" / args[0]), *args[1:]],
+        cwd=cwd,
+        env=_environ(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_the_serve_install_has_no_torch_and_runs_from_the_package(serve_venv, tmp_path):
@@ -98,8 +106,16 @@ def _get(url: str) -> tuple[int, dict]:
 def test_colorizer_serve_answers_on_the_shipped_model(serve_venv, tmp_path):
     port = free_port()
     log_path = tmp_path / "serve.log"
-    command = [str(serve_venv / "bin" / "colorizer"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-               "--threads", "1"]  # fmt: skip
+    command = [
+        str(serve_venv / "bin" / "colorizer"),
+        "serve",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+    ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=tmp_path, env=_environ(), stdout=log, stderr=subprocess.STDOUT)
     try:

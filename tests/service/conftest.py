@@ -105,8 +105,14 @@ def server(tiny_artifact, tmp_path_factory):
     }
     for name in ("COLORIZER_WORKER_CLASS", "COLORIZER_THREADS", "COLORIZER_CLIENT_TIMEOUT"):
         environ.pop(name, None)  # the documented defaults
-    command = [sys.executable, "-m", "gunicorn", "-c", "inference_service/gunicorn.conf.py",
-               "inference_service:create_app()"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "inference_service/gunicorn.conf.py",
+        "inference_service:create_app()",
+    ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     try:

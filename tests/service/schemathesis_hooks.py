@@ -45,7 +45,9 @@ def _images(draw: st.DrawFn, pillow_format: str) -> bytes:
     shade = draw(st.integers(0, 255))
     image = Image.new(mode, (width, height), shade if mode == "L" else (shade,) * len(mode))
     # A second shade in one corner: something for the model to tell apart.
-    image.paste(255 - shade if mode == "L" else (255 - shade,) * len(mode), (0, 0, max(1, width // 2), max(1, height // 2)))
+    image.paste(
+        255 - shade if mode == "L" else (255 - shade,) * len(mode), (0, 0, max(1, width // 2), max(1, height // 2))
+    )
     buffer = io.BytesIO()
     image.save(buffer, format=pillow_format)
     return buffer.getvalue()

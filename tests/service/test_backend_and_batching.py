@@ -27,8 +27,11 @@ def test_backend_and_batching_settings_are_read_and_checked():
     )
     assert (settings.backend, settings.batch_wait_ms, settings.max_batch) == ("onnx", 2.5, 16)
     assert Settings.from_sources(environ={"COLORIZER_BATCH_WAIT_MS": "auto"}).batch_wait_ms is None
-    for variable, value in (("COLORIZER_BACKEND", "tensorflow"), ("COLORIZER_MAX_BATCH", "0"),
-                            ("COLORIZER_BATCH_WAIT_MS", "-1")):  # fmt: skip
+    for variable, value in (
+        ("COLORIZER_BACKEND", "tensorflow"),
+        ("COLORIZER_MAX_BATCH", "0"),
+        ("COLORIZER_BATCH_WAIT_MS", "-1"),
+    ):
         with pytest.raises(ConfigError, match=variable):
             Settings.from_sources(environ={variable: value})
 

@@ -154,9 +154,7 @@ class Case:
             if self.file is not None:
                 filename, data = self.file()
                 body["image"] = (io.BytesIO(data), filename)
-            return client.post(
-                "/v1/colorize", query_string=self.query, data=body, content_type="multipart/form-data"
-            )
+            return client.post("/v1/colorize", query_string=self.query, data=body, content_type="multipart/form-data")
         data = self.raw() if self.raw else b""
         return client.post("/v1/colorize", query_string=self.query, data=data, content_type=self.content_type)
 
@@ -174,15 +172,25 @@ CORPUS = [
     Case("plain text named .jpg", 400, "invalid_image", file=lambda: ("notes.jpg", _text())),
     Case("plain text sent as image/png", 400, "invalid_image", raw=_text, content_type="image/png"),
     Case("html named .png", 400, "invalid_image", file=lambda: ("page.png", b"<!doctype html><html></html>")),
-    Case("svg", 400, "invalid_image", raw=lambda: b'<svg xmlns="http://www.w3.org/2000/svg"/>',
-         content_type="image/svg+xml"),
+    Case(
+        "svg",
+        400,
+        "invalid_image",
+        raw=lambda: b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+        content_type="image/svg+xml",
+    ),
     Case("icon (a format not offered)", 400, "invalid_image", file=lambda: ("favicon.ico", _icon())),
     Case("truncated jpeg", 400, "invalid_image", file=lambda: ("half.jpg", _photo_jpeg()[: len(_photo_jpeg()) // 2])),
     Case("jpeg header only", 400, "invalid_image", file=lambda: ("head.jpg", _photo_jpeg()[:200])),
     Case("truncated png", 400, "invalid_image", file=lambda: ("half.png", _photo_png()[: len(_photo_png()) // 2])),
     Case("png with scrambled pixel data", 400, "invalid_image", file=lambda: ("bad.png", _corrupt_png())),
-    Case("random bytes", 400, "invalid_image", raw=lambda: np.random.default_rng(0).bytes(5000),
-         content_type="image/jpeg"),
+    Case(
+        "random bytes",
+        400,
+        "invalid_image",
+        raw=lambda: np.random.default_rng(0).bytes(5000),
+        content_type="image/jpeg",
+    ),
     # Too many pixels: refused from the header, before decoding.
     Case("png declaring 40000x40000", 422, "image_too_large", file=lambda: ("bomb.png", _png_declaring(40000, 40000))),
     Case("png declaring 1x60000000", 422, "image_too_large", file=lambda: ("line.png", _png_declaring(1, 60_000_000))),
@@ -197,65 +205,149 @@ CORPUS = [
     # Wrong Content-Type.
     Case("jpeg sent as text/plain", 415, "unsupported_media_type", raw=_photo_jpeg, content_type="text/plain"),
     Case("json body", 415, "unsupported_media_type", raw=lambda: b'{"image": "x"}', content_type="application/json"),
-    Case("url-encoded form", 415, "unsupported_media_type", raw=lambda: b"image=abc",
-         content_type="application/x-www-form-urlencoded"),
+    Case(
+        "url-encoded form",
+        415,
+        "unsupported_media_type",
+        raw=lambda: b"image=abc",
+        content_type="application/x-www-form-urlencoded",
+    ),
     Case("octet-stream", 415, "unsupported_media_type", raw=_photo_jpeg, content_type="application/octet-stream"),
     Case("body without a Content-Type", 415, "unsupported_media_type", raw=_photo_jpeg, content_type=""),
     # Too many bytes.
     Case("oversized raw body", 413, "payload_too_large", raw=lambda: b"\xff" * OVERSIZED, content_type="image/jpeg"),
-    Case("far oversized raw body", 413, "payload_too_large", raw=lambda: b"\xff" * (3 * OVERSIZED),
-         content_type="image/png"),
+    Case(
+        "far oversized raw body",
+        413,
+        "payload_too_large",
+        raw=lambda: b"\xff" * (3 * OVERSIZED),
+        content_type="image/png",
+    ),
     Case("oversized multipart file", 413, "payload_too_large", file=lambda: ("huge.jpg", b"\xff" * OVERSIZED)),
     # Every parameter out of range or malformed.
-    Case("render_size below 64", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"render_size": "63"}),
-    Case("render_size above 1024", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"render_size": "1025"}),
-    Case("render_size negative", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"render_size": "-256"}),
-    Case("render_size not a number", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"render_size": "big"}),
-    Case("render_size fractional", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"render_size": "128.5"}),
-    Case("render_size enormous", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"render_size": "9" * 40}),
-    Case("render_size in a form field, out of range", 422, "invalid_parameter",
-         file=lambda: ("a.jpg", _photo_jpeg()), form={"render_size": "4096"}),
-    Case("render_size given twice", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"render_size": ["128", "256"]}),
+    Case(
+        "render_size below 64",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"render_size": "63"},
+    ),
+    Case(
+        "render_size above 1024",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"render_size": "1025"},
+    ),
+    Case(
+        "render_size negative",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"render_size": "-256"},
+    ),
+    Case(
+        "render_size not a number",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"render_size": "big"},
+    ),
+    Case(
+        "render_size fractional",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"render_size": "128.5"},
+    ),
+    Case(
+        "render_size enormous",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"render_size": "9" * 40},
+    ),
+    Case(
+        "render_size in a form field, out of range",
+        422,
+        "invalid_parameter",
+        file=lambda: ("a.jpg", _photo_jpeg()),
+        form={"render_size": "4096"},
+    ),
+    Case(
+        "render_size given twice",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"render_size": ["128", "256"]},
+    ),
     Case("format gif", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg", query={"format": "gif"}),
     Case("format nonsense", 422, "invalid_parameter", file=lambda: ("a.jpg", _photo_jpeg()), form={"format": "png;"}),
-    Case("quality 0", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"format": "jpeg", "quality": "0"}),
-    Case("quality 101", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"format": "webp", "quality": "101"}),
-    Case("quality not a number", 422, "invalid_parameter", raw=_photo_jpeg, content_type="image/jpeg",
-         query={"format": "jpeg", "quality": "best"}),
+    Case(
+        "quality 0",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"format": "jpeg", "quality": "0"},
+    ),
+    Case(
+        "quality 101",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"format": "webp", "quality": "101"},
+    ),
+    Case(
+        "quality not a number",
+        422,
+        "invalid_parameter",
+        raw=_photo_jpeg,
+        content_type="image/jpeg",
+        query={"format": "jpeg", "quality": "best"},
+    ),
     # Odd but valid images a user uploads: colorized, same (upright) size.
     Case("animated gif (first frame)", 200, file=lambda: ("anim.gif", _animated_gif()), size=(40, 30)),
     Case("16-bit grey png", 200, file=lambda: ("scan16.png", _png16()), size=(40, 30)),
     Case("cmyk jpeg", 200, file=lambda: ("print.jpg", _cmyk_jpeg()), size=(40, 30)),
-    Case("palette png with transparency", 200, file=lambda: ("sprite.png", _palette_png_with_transparency()),
-         size=(40, 30), mode="RGBA"),
+    Case(
+        "palette png with transparency",
+        200,
+        file=lambda: ("sprite.png", _palette_png_with_transparency()),
+        size=(40, 30),
+        mode="RGBA",
+    ),
     Case("exif-rotated jpeg", 200, file=lambda: ("phone.jpg", _exif_rotated_jpeg()), size=(60, 40)),
-    Case("grey png with alpha", 200, raw=lambda: encode(make_photo(40, 30).convert("LA"), "PNG"),
-         content_type="image/png", size=(40, 30), mode="RGBA"),
+    Case(
+        "grey png with alpha",
+        200,
+        raw=lambda: encode(make_photo(40, 30).convert("LA"), "PNG"),
+        content_type="image/png",
+        size=(40, 30),
+        mode="RGBA",
+    ),
     Case("tiff", 200, raw=lambda: encode(make_photo(40, 30), "TIFF"), content_type="image/tiff", size=(40, 30)),
     Case("bmp", 200, file=lambda: ("old.bmp", encode(make_photo(40, 30).convert("L"), "BMP")), size=(40, 30)),
-    Case("webp with alpha", 200, file=lambda: ("pic.webp", _webp_with_alpha()),
-         size=(40, 30), mode="RGBA"),
+    Case("webp with alpha", 200, file=lambda: ("pic.webp", _webp_with_alpha()), size=(40, 30), mode="RGBA"),
     Case("mpo (phone camera jpeg)", 200, file=lambda: ("IMG_0001.JPG", _mpo()), size=(40, 30)),
-    Case("1x1 png", 200, raw=lambda: encode(Image.new("L", (1, 1), 128), "PNG"), content_type="image/png",
-         size=(1, 1)),
-    Case("content type with parameters", 200, raw=_photo_jpeg, content_type="IMAGE/JPEG; charset=binary",
-         size=(96, 64)),
-    Case("wrong image subtype (png sent as image/jpeg)", 200, raw=_photo_png, content_type="image/jpeg",
-         size=(96, 64)),
+    Case("1x1 png", 200, raw=lambda: encode(Image.new("L", (1, 1), 128), "PNG"), content_type="image/png", size=(1, 1)),
+    Case(
+        "content type with parameters", 200, raw=_photo_jpeg, content_type="IMAGE/JPEG; charset=binary", size=(96, 64)
+    ),
+    Case("wrong image subtype (png sent as image/jpeg)", 200, raw=_photo_png, content_type="image/jpeg", size=(96, 64)),
 ] + (
     [Case("avif", 200, raw=lambda: encode(make_photo(40, 30), "AVIF"), content_type="image/avif", size=(40, 30))]
     if features.check("avif")
     else []
-)  # fmt: skip
+)
 
 
 def test_the_corpus_is_big_enough():

@@ -30,9 +30,7 @@ def _decoded(response) -> Image.Image:
 
 def test_multipart_upload_keeps_size_and_lightness_and_adds_headers(client):
     gray = make_photo(97, 61, seed=3).convert("L")
-    response = client.post(
-        "/v1/colorize", data={"image": (io.BytesIO(encode(gray, "PNG")), "old photo.png")}
-    )
+    response = client.post("/v1/colorize", data={"image": (io.BytesIO(encode(gray, "PNG")), "old photo.png")})
     result = _decoded(response)
     assert response.mimetype == "image/png" and result.format == "PNG"
     assert result.size == gray.size and result.mode == "RGB"
@@ -57,9 +55,13 @@ def test_raw_body_upload_works_and_a_colour_photo_keeps_its_own_lightness(client
 
 @pytest.mark.parametrize(
     ("requested", "pillow_format", "media_type", "extension"),
-    [("png", "PNG", "image/png", "png"), ("jpeg", "JPEG", "image/jpeg", "jpg"), ("JPG", "JPEG", "image/jpeg", "jpg"),
-     ("webp", "WEBP", "image/webp", "webp")],
-)  # fmt: skip
+    [
+        ("png", "PNG", "image/png", "png"),
+        ("jpeg", "JPEG", "image/jpeg", "jpg"),
+        ("JPG", "JPEG", "image/jpeg", "jpg"),
+        ("webp", "WEBP", "image/webp", "webp"),
+    ],
+)
 def test_output_formats(client, requested, pillow_format, media_type, extension):
     jpeg = encode(make_photo(50, 40).convert("L"), "JPEG")
     response = client.post(
@@ -108,9 +110,10 @@ def test_alpha_is_kept_in_png_and_webp(client):
     rgba.putalpha(Image.fromarray(alpha))
     for output in ("png", "webp"):
         response = client.post(
-            "/v1/colorize", query_string={"format": output, "quality": 100},
+            "/v1/colorize",
+            query_string={"format": output, "quality": 100},
             data={"image": (io.BytesIO(encode(rgba, "PNG")), "logo.png")},
-        )  # fmt: skip
+        )
         result = _decoded(response)
         assert result.mode == "RGBA"
         kept = np.asarray(result.getchannel("A"), dtype=np.int16)
@@ -120,9 +123,11 @@ def test_alpha_is_kept_in_png_and_webp(client):
 def test_jpeg_output_of_a_transparent_image_is_laid_on_white(client):
     transparent = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
     response = client.post(
-        "/v1/colorize", query_string={"format": "jpeg", "quality": 100}, data=encode(transparent, "PNG"),
+        "/v1/colorize",
+        query_string={"format": "jpeg", "quality": 100},
+        data=encode(transparent, "PNG"),
         content_type="image/png",
-    )  # fmt: skip
+    )
     result = _decoded(response)
     assert result.mode == "RGB"
     assert np.asarray(result).min() > 240
@@ -149,10 +154,19 @@ def test_download_name_is_the_upload_stem_made_safe(client, filename, expected):
 
 @pytest.mark.parametrize(
     ("filename", "stem"),
-    [(None, "image"), ("", "image"), ("C:\\photos\\cat.jpg", "cat"), ("...", "image"), ("a\x00b\r\n.png", "a_b"),
-     ('my"quote;.png', "my_quote"), ("x" * 300 + ".png", "x" * 100), ("\u202egpj.exe\u202d.jpg", "gpj.exe"),
-     ("line\u2028sep\x85.png", "linesep"), ("\ufeffbom.png", "bom")],
-)  # fmt: skip
+    [
+        (None, "image"),
+        ("", "image"),
+        ("C:\\photos\\cat.jpg", "cat"),
+        ("...", "image"),
+        ("a\x00b\r\n.png", "a_b"),
+        ('my"quote;.png', "my_quote"),
+        ("x" * 300 + ".png", "x" * 100),
+        ("\u202egpj.exe\u202d.jpg", "gpj.exe"),
+        ("line\u2028sep\x85.png", "linesep"),
+        ("\ufeffbom.png", "bom"),
+    ],
+)
 def test_original_stem(filename, stem):
     assert original_stem(filename) == stem
 
@@ -172,10 +186,12 @@ def test_one_structured_log_line_per_request(client):
     request_logger.addHandler(collector)
     try:
         jpeg = encode(make_photo(90, 60).convert("L"), "JPEG")
-        client.post("/v1/colorize?render_size=96", data=jpeg, content_type="image/jpeg",
-                    headers={"X-Request-Id": "log-me-1"})  # fmt: skip
-        client.post("/v1/colorize", data=b"not an image", content_type="image/jpeg",
-                    headers={"X-Request-Id": "log-me-2"})  # fmt: skip
+        client.post(
+            "/v1/colorize?render_size=96", data=jpeg, content_type="image/jpeg", headers={"X-Request-Id": "log-me-1"}
+        )
+        client.post(
+            "/v1/colorize", data=b"not an image", content_type="image/jpeg", headers={"X-Request-Id": "log-me-2"}
+        )
     finally:
         request_logger.removeHandler(collector)
     assert [line["request_id"] for line in collector.lines] == ["log-me-1", "log-me-2"]
@@ -194,8 +210,14 @@ def _frames(format: str) -> bytes:
         return encode(first, "PNG", save_all=True, append_images=[second], duration=100)
     if format == "TIFF":  # multi-page
         return encode(first, "TIFF", save_all=True, append_images=[second])
-    return encode(first.convert("RGB") if format == "WEBP" else first, format, save_all=True,
-                  append_images=[second.convert("RGB") if format == "WEBP" else second], duration=100, loop=0)  # fmt: skip
+    return encode(
+        first.convert("RGB") if format == "WEBP" else first,
+        format,
+        save_all=True,
+        append_images=[second.convert("RGB") if format == "WEBP" else second],
+        duration=100,
+        loop=0,
+    )
 
 
 @pytest.mark.parametrize("format", ["GIF", "WEBP", "PNG", "TIFF"])

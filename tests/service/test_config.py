@@ -48,18 +48,31 @@ def test_the_config_mapping_wins_over_the_environment():
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("COLORIZER_MAX_PIXELS", "lots"), ("COLORIZER_MAX_PIXELS", "0"), ("COLORIZER_QUEUE_SIZE", "-1"),
-     ("COLORIZER_PNG_COMPRESS_LEVEL", "12")],
-)  # fmt: skip
+    [
+        ("COLORIZER_MAX_PIXELS", "lots"),
+        ("COLORIZER_MAX_PIXELS", "0"),
+        ("COLORIZER_QUEUE_SIZE", "-1"),
+        ("COLORIZER_PNG_COMPRESS_LEVEL", "12"),
+    ],
+)
 def test_a_bad_value_names_its_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):
         Settings.from_sources(environ={variable: value})
 
 
 def _gunicorn_settings(monkeypatch, **environ) -> dict:
-    for name in ("COLORIZER_BIND", "PORT", "COLORIZER_WORKERS", "COLORIZER_THREADS", "COLORIZER_QUEUE_SIZE",
-                 "COLORIZER_TORCH_THREADS", "COLORIZER_CONTROL_SOCKET", "COLORIZER_KEEPALIVE",
-                 "COLORIZER_WORKER_CLASS", "COLORIZER_CLIENT_TIMEOUT"):  # fmt: skip
+    for name in (
+        "COLORIZER_BIND",
+        "PORT",
+        "COLORIZER_WORKERS",
+        "COLORIZER_THREADS",
+        "COLORIZER_QUEUE_SIZE",
+        "COLORIZER_TORCH_THREADS",
+        "COLORIZER_CONTROL_SOCKET",
+        "COLORIZER_KEEPALIVE",
+        "COLORIZER_WORKER_CLASS",
+        "COLORIZER_CLIENT_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -82,8 +95,9 @@ def test_gunicorn_defaults(monkeypatch):
 
 
 def test_gunicorn_settings_follow_the_environment(monkeypatch):
-    conf = _gunicorn_settings(monkeypatch, PORT="9100", COLORIZER_WORKERS="3", COLORIZER_QUEUE_SIZE="10",
-                              COLORIZER_TORCH_THREADS="2")  # fmt: skip
+    conf = _gunicorn_settings(
+        monkeypatch, PORT="9100", COLORIZER_WORKERS="3", COLORIZER_QUEUE_SIZE="10", COLORIZER_TORCH_THREADS="2"
+    )
     assert conf["bind"] == "127.0.0.1:9100"
     assert (conf["workers"], conf["threads"], conf["torch_threads"]) == (3, 13, 2)
     assert _gunicorn_settings(monkeypatch, COLORIZER_BIND="0.0.0.0:8080", PORT="1")["bind"] == "0.0.0.0:8080"
@@ -104,7 +118,14 @@ def test_every_variable_is_in_the_readme_table_and_no_other():
 
     repo = GUNICORN_CONF.parents[1]
     read = {f"COLORIZER_{field.name.upper()}" for field in dataclasses.fields(Settings)}
-    read |= set(re.findall(r"\bCOLORIZER_[A-Z_]+", GUNICORN_CONF.read_text()))
+    gunicorn_conf = GUNICORN_CONF.read_text()
+    read |= set(re.findall(r"\bCOLORIZER_[A-Z_]+", gunicorn_conf))
+    read |= {f"COLORIZER_{name}" for name in re.findall(r'env_int\("([A-Z_]+)"', gunicorn_conf)}
     rows = [line for line in (repo / "README.md").read_text().splitlines() if re.match(r"\| `COLORIZER_", line)]
-    documented = {name for row in rows if "| service |" in row for name in re.findall(r"`(COLORIZER_[A-Z_]+)`", row.split(" | ")[0])}
+    documented = {
+        name
+        for row in rows
+        if "| service |" in row
+        for name in re.findall(r"`(COLORIZER_[A-Z_]+)`", row.split(" | ")[0])
+    }
     assert documented == read

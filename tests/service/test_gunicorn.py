@@ -14,9 +14,7 @@ from PIL import Image
 from skimage import color
 
 from tests.conftest import make_photo
-from tests.service.conftest import UPLOAD_LIMIT_OVER_HTTP as UPLOAD_LIMIT
-from tests.service.conftest import encode
-from tests.service.conftest import log_lines as _log_lines
+from tests.service.conftest import UPLOAD_LIMIT_OVER_HTTP as UPLOAD_LIMIT, encode, log_lines as _log_lines
 
 
 def _lightness(image: Image.Image) -> np.ndarray:
@@ -79,15 +77,30 @@ def test_raw_body_and_jpeg_output_over_http(server):
     [
         (lambda base: requests.get(f"{base}/nowhere", timeout=10), 404, "not_found"),
         (lambda base: requests.delete(f"{base}/v1/colorize", timeout=10), 405, "method_not_allowed"),
-        (lambda base: requests.post(f"{base}/v1/colorize", data=b"text", headers={"Content-Type": "image/jpeg"},
-                                    timeout=10), 400, "invalid_image"),
-        (lambda base: requests.post(f"{base}/v1/colorize", files={"image": ("x.jpg", b"\xff" * (UPLOAD_LIMIT * 3))},
-                                    timeout=30), 413, "payload_too_large"),
-        (lambda base: requests.post(f"{base}/v1/colorize?render_size=5", data=b"x",
-                                    headers={"Content-Type": "image/png"}, timeout=10), 422, "invalid_parameter"),
+        (
+            lambda base: requests.post(
+                f"{base}/v1/colorize", data=b"text", headers={"Content-Type": "image/jpeg"}, timeout=10
+            ),
+            400,
+            "invalid_image",
+        ),
+        (
+            lambda base: requests.post(
+                f"{base}/v1/colorize", files={"image": ("x.jpg", b"\xff" * (UPLOAD_LIMIT * 3))}, timeout=30
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            lambda base: requests.post(
+                f"{base}/v1/colorize?render_size=5", data=b"x", headers={"Content-Type": "image/png"}, timeout=10
+            ),
+            422,
+            "invalid_parameter",
+        ),
     ],
     ids=["404", "405", "400", "413", "422"],
-)  # fmt: skip
+)
 def test_errors_over_http_are_json(server, send, status, code):
     base, _, _ = server
     response = send(base)
@@ -102,6 +115,7 @@ def test_sixty_four_hints_fit_in_the_query_string(server):
     base, _, _ = server
     hints = [{"x": round(0.123457 + i / 100, 6), "y": 0.987654, "color": "#a03020"} for i in range(64)]
     url = requests.Request("POST", f"{base}/v1/colorize", params={"hints": json.dumps(hints)}).prepare().url
+    assert url is not None
     assert len(url) > 4094  # longer than gunicorn's default limit
     response = requests.post(url, data=b"x", headers={"Content-Type": "image/png"}, timeout=10)
     # The app read the hints: the tiny model takes none, so it says so (not a protocol error).

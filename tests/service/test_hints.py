@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,10 +35,15 @@ def _flat_gray_png(width: int = 96, height: int = 64) -> bytes:
     return encode(Image.new("L", (width, height), 128), "PNG")
 
 
-def _post(client, *, query=None, form=None, image: bytes | None = None):
+def _post(client, *, query: dict | None = None, form: dict | None = None, image: bytes | None = None):
     """Multipart upload of `image` (a grey JPEG by default) with form fields and a query string."""
     body = {"image": (io.BytesIO(image if image is not None else _gray_jpeg()), "photo.jpg"), **(form or {})}
     return client.post("/v1/colorize", query_string=query or {}, data=body, content_type="multipart/form-data")
+
+
+def _placed(where: str, fields: dict) -> dict[str, Any]:
+    """`fields` as _post's keyword `where` ("query" or "form")."""
+    return {where: fields}
 
 
 def _lab(response) -> np.ndarray:
@@ -86,7 +92,7 @@ MALFORMED_HINTS = [
 @pytest.mark.parametrize("where", ["form", "query"])
 @pytest.mark.parametrize(("name", "value", "problem"), MALFORMED_HINTS, ids=[case[0] for case in MALFORMED_HINTS])
 def test_malformed_hints_are_an_invalid_parameter(hint_client, where, name, value, problem):
-    response = _post(hint_client, **{where: {"hints": value}})
+    response = _post(hint_client, **_placed(where, {"hints": value}))
     error = error_of(response, 422)
     assert error["code"] == "invalid_parameter", error
     assert error["parameter"] == "hints"
@@ -110,7 +116,7 @@ MALFORMED_VIBRANCE = [
 @pytest.mark.parametrize("where", ["form", "query"])
 @pytest.mark.parametrize(("name", "value", "problem"), MALFORMED_VIBRANCE, ids=[case[0] for case in MALFORMED_VIBRANCE])
 def test_malformed_vibrance_is_an_invalid_parameter(hint_client, where, name, value, problem):
-    error = error_of(_post(hint_client, **{where: {"vibrance": value}}), 422)
+    error = error_of(_post(hint_client, **_placed(where, {"vibrance": value})), 422)
     assert error["code"] == "invalid_parameter" and error["parameter"] == "vibrance"
     assert problem in error["message"] and "vibrance" in error["message"]
 
@@ -148,7 +154,7 @@ def test_malformed_hints_are_refused_whatever_the_model(client):
 
 @pytest.mark.parametrize("where", ["form", "query"])
 def test_hints_to_a_model_without_hint_support_are_hints_unsupported(client, where):
-    error = error_of(_post(client, **{where: {"hints": _hints(PIN)}}), 422)
+    error = error_of(_post(client, **_placed(where, {"hints": _hints(PIN)})), 422)
     assert error["code"] == "hints_unsupported"
     assert error["parameter"] == "hints"
     assert "tiny-test-colorizer" in error["message"] and "hints" in error["message"]
@@ -216,7 +222,9 @@ def test_vibrance_zero_is_grayscale_one_the_default_and_two_more_colourful(hint_
     gray = _lab(_post(hint_client, image=photo, form={"vibrance": "0"}))
     assert np.abs(gray[..., 1:]).max() < 1.0
     chroma = {
-        vibrance: np.hypot(*_lab(_post(hint_client, image=photo, query={"vibrance": vibrance}))[..., 1:].transpose(2, 0, 1)).mean()
+        vibrance: np.hypot(
+            *_lab(_post(hint_client, image=photo, query={"vibrance": vibrance}))[..., 1:].transpose(2, 0, 1)
+        ).mean()
         for vibrance in ("0.5", "1", "2")
     }
     assert chroma["0.5"] < chroma["1"] < chroma["2"]
@@ -257,12 +265,16 @@ def test_the_openapi_document_describes_hints_and_vibrance(hint_client):
     multipart = operation["requestBody"]["content"]["multipart/form-data"]
     form = multipart["schema"]["properties"]
     # A JSON array, serialized as JSON in the query string and in its form field.
-    assert [p for p in operation["parameters"] if p["name"] == "hints"][0]["content"].keys() == {"application/json"}
+    assert next(p for p in operation["parameters"] if p["name"] == "hints")["content"].keys() == {"application/json"}
     assert multipart["encoding"]["hints"]["contentType"] == "application/json"
     for schemas in (query, form):
         assert schemas["hints"]["type"] == "array" and schemas["hints"]["maxItems"] == 64
         assert schemas["hints"]["items"] == {"$ref": "#/components/schemas/Hint"}
-        assert (schemas["vibrance"]["minimum"], schemas["vibrance"]["maximum"], schemas["vibrance"]["default"]) == (0, 2, 1)
+        assert (schemas["vibrance"]["minimum"], schemas["vibrance"]["maximum"], schemas["vibrance"]["default"]) == (
+            0,
+            2,
+            1,
+        )
     hint = document["components"]["schemas"]["Hint"]
     assert set(hint["required"]) == {"x", "y", "color"} and hint["additionalProperties"] is False
     assert "hints_unsupported" in operation["responses"]["422"]["description"]

@@ -22,6 +22,7 @@ PROBE_LIMIT_S = 1.0
 
 def _address(base: str) -> tuple[str, int]:
     parts = urlsplit(base)
+    assert parts.hostname is not None and parts.port is not None
     return parts.hostname, parts.port
 
 
@@ -41,8 +42,7 @@ def test_slow_connections_do_not_hold_up_health_or_colorize(server, mode):
             assert health.status_code == 200
             assert time.perf_counter() - began < PROBE_LIMIT_S
         began = time.perf_counter()
-        colorized = requests.post(f"{base}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"},
-                                  timeout=30)  # fmt: skip
+        colorized = requests.post(f"{base}/v1/colorize", data=jpeg, headers={"Content-Type": "image/jpeg"}, timeout=30)
         assert colorized.status_code == 200
         assert time.perf_counter() - began < usual + PROBE_LIMIT_S
     assert process.poll() is None
@@ -63,20 +63,37 @@ def _raw(base: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
 
 PROTOCOL_ERRORS = {
     "over-long URL": (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
-    "over-long header": (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
-                         431, "request_header_fields_too_large"),
-    "too many headers": (b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120))
-                         + b"\r\n", 431, "request_header_fields_too_large"),
+    "over-long header": (
+        b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+        431,
+        "request_header_fields_too_large",
+    ),
+    "too many headers": (
+        b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+        431,
+        "request_header_fields_too_large",
+    ),
     "garbage request line": (b"HELLO THERE\r\n\r\n", 400, "bad_request"),
     "Content-Length and Transfer-Encoding": (
         b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        400, "bad_request"),
-    "negative Content-Length": (b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-                                400, "bad_request"),
+        400,
+        "bad_request",
+    ),
+    "negative Content-Length": (
+        b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        400,
+        "bad_request",
+    ),
     "bare LF line endings": (b"GET /v1/health HTTP/1.1\nHost: x\n\n", 400, "bad_request"),
-    "malformed chunked body": (b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
-                               b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "bad_request"),
-}  # fmt: skip
+    "malformed chunked body": (
+        (
+            b"POST /v1/colorize HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"
+        ),
+        400,
+        "bad_request",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(PROTOCOL_ERRORS), ids=list(PROTOCOL_ERRORS))

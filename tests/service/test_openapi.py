@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 import re
 
-from PIL import Image
 from openapi_spec_validator import validate
 from openapi_spec_validator.versions import consts as versions
 from openapi_spec_validator.versions.shortcuts import get_spec_version
+from PIL import Image
 
 from tests.service.conftest import SMALL_UPLOAD_LIMIT, encode, error_of, make_service
 
@@ -106,7 +106,9 @@ def test_every_documented_response_is_what_the_service_answers(app, client, tmp_
     big = b"\x89PNG" + bytes(SMALL_UPLOAD_LIMIT)
     answered(client.post(colorize, data=big, content_type="image/png"), colorize, "post")
     answered(client.post(colorize, data=b"{}", content_type="application/json"), colorize, "post")
-    answered(client.post(colorize, query_string={"render_size": 5}, data=png, content_type="image/png"), colorize, "post")
+    answered(
+        client.post(colorize, query_string={"render_size": 5}, data=png, content_type="image/png"), colorize, "post"
+    )
     answered(failed.post(colorize, data=png, content_type="image/png"), colorize, "post")
     assert error_of(client.post(colorize, data=b"", content_type="image/png"), 400)["code"] == "invalid_image"
     assert seen == _documented_statuses(_document(client))

@@ -13,7 +13,7 @@ import torch
 
 from inference_service import create_app
 from inference_service.request_log import REQUEST_ID_PATTERN, is_valid_request_id, new_request_id
-from model.artifact import ArtifactMetadata, save_artifact
+from model.artifact import ArtifactMetadata, save_artifact, weights_sha256
 from model.colorizer import Colorizer
 from model.generator import UNetGenerator
 from model.torch_backend import resolve_device
@@ -36,7 +36,7 @@ def test_health_is_ready_with_the_model_named(client):
     assert body["queue"] == {"capacity": 5, "in_use": 0}
 
 
-def test_model_route_serves_the_artifact_metadata(client):
+def test_model_route_serves_the_artifact_metadata(client, tiny_artifact):
     response = client.get("/v1/model")
     assert response.status_code == 200
     body = response.get_json()
@@ -45,6 +45,7 @@ def test_model_route_serves_the_artifact_metadata(client):
     assert body["render_size"] == 64
     assert body["training"] == {"description": "random weights, for tests"}
     assert body["metrics"] == {"val": {"psnr": 0.0}}
+    assert body["weights_sha256"] == weights_sha256(tiny_artifact)
     assert body["limits"]["render_size"] == {"min": 64, "max": 1024}
     assert body["limits"]["max_pixels"] == 50_000_000
     assert "PNG" in body["input_formats"] and body["output_formats"] == ["png", "jpeg", "webp"]
@@ -97,13 +98,13 @@ _SENDABLE = re.compile(r"^[\x20-\x7e]*$")
 
 
 def test_the_request_id_pattern_is_the_one_the_gateway_uses():
-    assert REQUEST_ID_PATTERN == REQUEST_IDS["pattern"]
+    assert REQUEST_IDS["pattern"] == REQUEST_ID_PATTERN
     assert [value for value in REQUEST_IDS["accept"] if not is_valid_request_id(value)] == []
     assert [value for value in REQUEST_IDS["reject"] if is_valid_request_id(value)] == []
     assert is_valid_request_id(new_request_id()) and re.fullmatch(r"[0-9a-f]{32}", new_request_id())
 
 
-@pytest.mark.parametrize("kept", [value for value in REQUEST_IDS["accept"]])
+@pytest.mark.parametrize("kept", list(REQUEST_IDS["accept"]))
 def test_a_usable_request_id_is_kept(client, kept):
     assert client.get("/v1/health", headers={"X-Request-Id": kept}).headers["X-Request-Id"] == kept
 
@@ -230,10 +231,16 @@ def test_a_form_with_too_many_parts_is_not_called_too_large(client):
 def test_model_metadata_shows_no_absolute_path(tmp_path):
     torch.manual_seed(0)
     metadata = ArtifactMetadata(
-        name="path-test", version="1", generator=TINY_GENERATOR, render_size=64,
-        training={"data_dir": "/home/alice/private/photos", "init_from": "C:\\\\Users\\\\alice\\\\base.safetensors",
-                  "relative": "runs/a"},
-    )  # fmt: skip
+        name="path-test",
+        version="1",
+        generator=TINY_GENERATOR,
+        render_size=64,
+        training={
+            "data_dir": "/home/alice/private/photos",
+            "init_from": "C:\\\\Users\\\\alice\\\\base.safetensors",
+            "relative": "runs/a",
+        },
+    )
     artifact = save_artifact(tmp_path / "paths.safetensors", UNetGenerator(TINY_GENERATOR), metadata)
     body = make_service(artifact).test_client().get("/v1/model").get_json()
     assert body["training"]["data_dir"] == "photos" and body["training"]["init_from"] == "base.safetensors"

@@ -1,10 +1,21 @@
-"""Tiny photo folders for training tests (made here, never downloaded)."""
+"""Shared by the training tests: tiny photo folders (made here, never downloaded), a tiny run
+configuration, and one torch thread per test (the machine is shared)."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
+from typing import Any
 
+import pytest
+import torch
+
+from model.colorizer import Colorizer
+from model.generator import UNetGenerator
+from model.torch_backend import TorchBackend
 from tests.conftest import make_photo
+from training.config import TrainConfig
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write_photos(folder, count: int, size: int = 48, start_seed: int = 0, suffix: str = ".png"):
@@ -20,3 +31,38 @@ def photo_folders(tmp_path):
     train = write_photos(tmp_path / "train", 12, start_seed=0)
     val = write_photos(tmp_path / "val", 4, start_seed=100, suffix=".jpg")
     return train, val
+
+
+def torch_generator(colorizer: Colorizer) -> UNetGenerator:
+    """The network behind a colorizer loaded with backend="torch"."""
+    assert isinstance(colorizer.backend, TorchBackend)
+    return colorizer.backend.generator
+
+
+def tiny_config(train_dir, val_dir, out_dir, **overrides) -> TrainConfig:
+    values: dict[str, Any] = {
+        "data_dir": str(train_dir),
+        "val_dir": str(val_dir),
+        "out_dir": str(out_dir),
+        "image_size": 32,
+        "batch_size": 4,
+        "l1_epochs": 1,
+        "gan_epochs": 1,
+        "decoder_channels": [16, 16, 16, 8, 8],
+        "device": "cpu",
+        "workers": 0,
+        "seed": 0,
+        "sample_count": 2,
+        "progress": False,
+        "min_image_side": 16,
+    }
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

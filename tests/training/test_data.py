@@ -39,7 +39,9 @@ def test_validation_crop_is_deterministic_centre(tmp_path):
     folder.mkdir()
     make_photo(90, 60).save(folder / "a.png")
     dataset = PhotoDataset([folder / "a.png"], image_size=30, train=False)
-    expected = Image.open(folder / "a.png").convert("RGB").crop((15, 0, 75, 60)).resize((30, 30), Image.Resampling.BILINEAR)
+    expected = (
+        Image.open(folder / "a.png").convert("RGB").crop((15, 0, 75, 60)).resize((30, 30), Image.Resampling.BILINEAR)
+    )
     difference = (dataset[0].permute(1, 2, 0).int() - torch.from_numpy(__import__("numpy").array(expected)).int()).abs()
     assert difference.max() <= 2
 

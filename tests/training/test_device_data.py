@@ -1,5 +1,8 @@
 """training.device_data: photos decoded once, checked like the scan, cropped and flipped on the device."""
 
+from collections import Counter
+from pathlib import Path
+
 import numpy as np
 import torch
 from PIL import Image
@@ -22,7 +25,9 @@ def test_decoding_skips_what_the_scan_skips_and_keeps_centre_squares(tmp_path):
     assert decoded.skipped == scanned.skipped == {"undecodable": 1, "grayscale": 1, "too small": 1}
     assert decoded.pixels.shape == (4, 30, 30, 3) and decoded.pixels.dtype == np.uint8
     wide = decoded.pixels[decoded.files.index(folder / "wide.png")]
-    expected = np.asarray(Image.open(folder / "wide.png").convert("RGB").crop((15, 0, 75, 60)).resize((30, 30), Image.Resampling.BILINEAR))
+    expected = np.asarray(
+        Image.open(folder / "wide.png").convert("RGB").crop((15, 0, 75, 60)).resize((30, 30), Image.Resampling.BILINEAR)
+    )
     assert np.abs(wide.astype(int) - expected.astype(int)).max() <= 2
 
 
@@ -45,7 +50,9 @@ def test_epoch_transforms_are_seeded_per_epoch_and_stay_in_the_crop_ranges():
 def _photos(pixels: np.ndarray) -> DevicePhotos:
     from training.device_data import DecodedPhotos
 
-    return DevicePhotos(DecodedPhotos(pixels, [f"{i}.png" for i in range(len(pixels))], None), torch.device("cpu"))
+    return DevicePhotos(
+        DecodedPhotos(pixels, [Path(f"{i}.png") for i in range(len(pixels))], Counter()), torch.device("cpu")
+    )
 
 
 def test_identity_flip_and_crop_transforms_sample_the_right_pixels():
@@ -63,7 +70,9 @@ def test_identity_flip_and_crop_transforms_sample_the_right_pixels():
     # bilinear 2x upsampling of it (the last row and column also read the pixels beyond it).
     photos._theta = torch.tensor([[[0.5, 0, -0.5], [0, 0.5, -0.5]]] * 3)
     quarter = photos.augmented(indices, epoch=0)
-    upsampled = torch.nn.functional.interpolate(expected[..., :8, :8], scale_factor=2, mode="bilinear", align_corners=False)
+    upsampled = torch.nn.functional.interpolate(
+        expected[..., :8, :8], scale_factor=2, mode="bilinear", align_corners=False
+    )
     torch.testing.assert_close(quarter[..., :15, :15], upsampled[..., :15, :15])
 
 
@@ -74,7 +83,7 @@ def test_augmented_batches_are_reproducible_and_match_the_gathered_photos_at_ful
     assert [b.tolist() for b in batches] == [[5, 1, 3], [0, 2, 4]]  # whole batches only
     first = photos.augmented(batches[0], epoch=2)
     assert first.shape == (3, 3, 24, 24) and first.dtype == torch.float32
-    assert 0 <= first.min() and first.max() <= 1
+    assert first.min() >= 0 and first.max() <= 1
     assert torch.equal(first, _photos(pixels).augmented(batches[0], epoch=2))
     assert not torch.equal(first, photos.augmented(batches[0], epoch=3))
     assert torch.equal(photos.gather(batches[1]), torch.from_numpy(pixels[[0, 2, 4]]).permute(0, 3, 1, 2).float() / 255)

@@ -16,8 +16,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _torchrun(args: list[str]) -> str:
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "training", "train", *args,
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "training",
+        "train",
+        *args,
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
@@ -33,9 +41,31 @@ def test_two_process_gloo_run_and_resume(photo_folders, tmp_path):
     train_dir, val_dir = photo_folders
     out = tmp_path / "ddp"
     common = [
-        "--data-dir", str(train_dir), "--val-dir", str(val_dir), "--out-dir", str(out), "--image-size", "32",
-        "--batch-size", "2", "--decoder-channels", "16", "16", "16", "8", "8", "--device", "cpu", "--workers", "0",
-        "--no-progress", "--min-image-side", "16", "--l1-epochs", "1",
+        "--data-dir",
+        str(train_dir),
+        "--val-dir",
+        str(val_dir),
+        "--out-dir",
+        str(out),
+        "--image-size",
+        "32",
+        "--batch-size",
+        "2",
+        "--decoder-channels",
+        "16",
+        "16",
+        "16",
+        "8",
+        "8",
+        "--device",
+        "cpu",
+        "--workers",
+        "0",
+        "--no-progress",
+        "--min-image-side",
+        "16",
+        "--l1-epochs",
+        "1",
     ]
     first = _torchrun([*common, "--gan-epochs", "0"])
     assert "world size 2" in first and "effective 4" in first
@@ -57,12 +87,41 @@ def test_two_process_run_with_photos_in_memory_and_an_ema(photo_folders, tmp_pat
     """--data-on-device under DDP: each rank crops its share on its device; weights and their EMA agree."""
     train_dir, val_dir = photo_folders
     out = tmp_path / "ddp-device"
-    log = _torchrun([
-        "--data-dir", str(train_dir), "--val-dir", str(val_dir), "--out-dir", str(out), "--image-size", "32",
-        "--batch-size", "2", "--decoder-channels", "16", "16", "16", "8", "8", "--device", "cpu", "--no-progress",
-        "--min-image-side", "16", "--l1-epochs", "1", "--gan-epochs", "1", "--data-on-device", "--hints",
-        "--ema-decay", "0.9", "--gan-lr-decay-start", "0.5",
-    ])
+    log = _torchrun(
+        [
+            "--data-dir",
+            str(train_dir),
+            "--val-dir",
+            str(val_dir),
+            "--out-dir",
+            str(out),
+            "--image-size",
+            "32",
+            "--batch-size",
+            "2",
+            "--decoder-channels",
+            "16",
+            "16",
+            "16",
+            "8",
+            "8",
+            "--device",
+            "cpu",
+            "--no-progress",
+            "--min-image-side",
+            "16",
+            "--l1-epochs",
+            "1",
+            "--gan-epochs",
+            "1",
+            "--data-on-device",
+            "--hints",
+            "--ema-decay",
+            "0.9",
+            "--gan-lr-decay-start",
+            "0.5",
+        ]
+    )
     checksums = _checksums(log)
     assert set(checksums) == {0, 1} and checksums[0] == checksums[1]
     state = load_checkpoint(out / "last.pt")

@@ -56,9 +56,15 @@ def test_patch_sides_and_positions_cover_their_range():
 def test_the_same_step_draws_the_same_hints_and_counts_can_be_fixed():
     ab = torch.rand(4, 2, 16, 16)
     simulation = HintSimulation()
-    assert torch.equal(simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 5)))
-    assert not torch.equal(simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 6)))
-    fixed = simulate_hints(ab, HintSimulation(min_patch=1, max_patch=1), step_generator(0, 0), counts=torch.tensor([0, 1, 2, 3]))
+    assert torch.equal(
+        simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 5))
+    )
+    assert not torch.equal(
+        simulate_hints(ab, simulation, step_generator(1, 5)), simulate_hints(ab, simulation, step_generator(1, 6))
+    )
+    fixed = simulate_hints(
+        ab, HintSimulation(min_patch=1, max_patch=1), step_generator(0, 0), counts=torch.tensor([0, 1, 2, 3])
+    )
     assert fixed[:, 2].flatten(1).sum(dim=1).tolist()[0] == 0
     assert fixed[:, 2].flatten(1).sum(dim=1).tolist()[1] == 1
 
@@ -86,7 +92,7 @@ def test_hint_weights_get_scaled_updates_and_the_rest_do_not():
     scale_hint_input_updates(optimizers[1], scaled, 10.0)
     before = {k: v.clone() for k, v in plain.state_dict().items()}
     inputs = torch.rand(2, 4, 32, 32)
-    for net, optimizer in zip((plain, scaled), optimizers):
+    for net, optimizer in zip((plain, scaled), optimizers, strict=False):
         net(inputs).square().mean().backward()
         optimizer.step()
     plain_state, scaled_state = dict(plain.named_parameters()), dict(scaled.named_parameters())
@@ -97,3 +103,29 @@ def test_hint_weights_get_scaled_updates_and_the_rest_do_not():
         torch.testing.assert_close(scaled_step[:, hints], 10 * plain_step[:, hints])
         torch.testing.assert_close(scaled_step[:, first], plain_step[:, first])  # L keeps its rate
     torch.testing.assert_close(scaled_state["head.weight"], plain_state["head.weight"])
+
+
+def test_simulated_hints_match_painting_them_one_by_one_overlaps_included():
+    ab = torch.rand(5, 2, 12, 14) * 2 - 1
+    simulation = HintSimulation(none_share=0.2, mean_count=6.0, min_patch=1, max_patch=6)
+    counts = torch.tensor([0, 1, 5, 12, 30])  # many hints on a small image: overlaps
+    planes = simulate_hints(ab, simulation, step_generator(2, 9), counts=counts)
+    # Repeat the draws simulate_hints makes from the same generator.
+    generator = step_generator(2, 9)
+    slots = int(counts.max())
+    sides = torch.randint(1, 7, (5, slots), generator=generator).clamp(max=12)
+    tops = (torch.rand(5, slots, generator=generator) * (12 - sides + 1)).long()
+    lefts = (torch.rand(5, slots, generator=generator) * (14 - sides + 1)).long()
+    torch.testing.assert_close(planes, _reference_planes(ab, tops, lefts, sides, counts))
+
+
+def _reference_planes(ab, tops, lefts, sides, counts):
+    """One hint at a time, in order, as the serving path paints them."""
+    planes = torch.zeros(ab.shape[0], 3, *ab.shape[2:])
+    for image in range(ab.shape[0]):
+        for slot in range(int(counts[image])):
+            top, left, side = int(tops[image, slot]), int(lefts[image, slot]), int(sides[image, slot])
+            patch = ab[image, :, top : top + side, left : left + side]
+            planes[image, :2, top : top + side, left : left + side] = patch.mean(dim=(1, 2))[:, None, None]
+            planes[image, 2, top : top + side, left : left + side] = 1
+    return planes

@@ -21,7 +21,9 @@ def test_psnr_equals_skimage():
     truth, noisy = _pair()
     ours = psnr(_t(noisy), _t(truth))
     for index in range(2):
-        expected = peak_signal_noise_ratio(truth[index].astype(np.float32), noisy[index].astype(np.float32), data_range=1.0)
+        expected = peak_signal_noise_ratio(
+            truth[index].astype(np.float32), noisy[index].astype(np.float32), data_range=1.0
+        )
         assert ours[index].item() == pytest.approx(expected, abs=1e-3)
 
 

@@ -33,7 +33,7 @@ def test_parts_fit_the_limit_hold_every_file_once_and_unpack_to_the_same_bytes(t
     parts = build_parts(folders, tmp_path / "stage", limit, notes={"quality": 45})
     assert len(parts) >= 3
     manifests = [json.loads((part / "manifest.json").read_text()) for part in parts]
-    for part, manifest in zip(parts, manifests):
+    for part, manifest in zip(parts, manifests, strict=False):
         archive = part / manifest["archive"]
         assert archive.stat().st_size == manifest["bytes"] <= limit
         assert manifest["parts"] == len(parts) and manifest["notes"] == {"quality": 45}

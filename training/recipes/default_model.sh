@@ -43,6 +43,6 @@ batch ${BATCH}, ${SIZE} px, bf16 on one GPU; recipe training/recipes/default_mod
 for which in best last; do
   if [ -f "$RUN/$which.pt" ]; then
     $PYTHON -m training export --checkpoint "$RUN/$which.pt" --out "$OUT/$which.safetensors" \
-      --version "1.0.0" --description "$description"
+      --version "1.0.0" --description "$description" --overwrite  # a rerun replaces its own exports
   fi
 done

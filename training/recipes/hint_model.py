@@ -57,9 +57,7 @@ def build(base: Path, out: Path, version: str, hint_weights_from: Path | None, o
         "hint_inputs": {"weights": hint_weights, "propagation": "model/propagation.py defaults"},
         "v1": {"version": metadata.version, **metadata.training},
     }
-    shipped = dataclasses.replace(
-        metadata, generator=generator.config, version=version, training=training, metrics={}
-    )
+    shipped = dataclasses.replace(metadata, generator=generator.config, version=version, training=training, metrics={})
     save_artifact(out, generator, shipped)
     print(f"wrote {out} ({version}, in_channels {HINT_INPUT_CHANNELS}, hint weights {hint_weights})")
     if onnx:

@@ -31,7 +31,10 @@ def main() -> int:
     dtype = torch.bfloat16 if device.type == "cuda" else None
     torch.backends.cudnn.benchmark = True
     nets = our_nets(device, dtype)
-    rates = {phase: step_throughput(nets, args.image_size, args.batch_size, phase=phase) * args.efficiency for phase in (1, 2)}
+    rates = {
+        phase: step_throughput(nets, args.image_size, args.batch_size, phase=phase) * args.efficiency
+        for phase in (1, 2)
+    }
     pair_seconds = sum(args.train_images / rates[p] + args.epoch_overhead_s for p in (1, 2))
     epochs = max(1, min(args.max_epochs, int(args.budget_s // pair_seconds)))
     print(

@@ -33,12 +33,22 @@ import tarfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model.artifact import DEFAULT_MODEL_NAME
+from model.generator_config import GeneratorConfig
+
+if TYPE_CHECKING:  # the recipe imports torch only once it trains
+    import torch
+
+    from training.config import TrainConfig
+    from training.steps import Nets
 
 log = logging.getLogger("v2_model")
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "2.0.0"
-NAME = "colorizer-resnet18-unet"
+NAME = DEFAULT_MODEL_NAME
 # The recipe, from the comparisons in MODEL_CARD.md; each is a `python -m training train` option.
 RECIPE = {
     "hints": True,
@@ -85,7 +95,11 @@ def build(args: argparse.Namespace) -> int:
     root, data = Path(args.root), Path(args.data_root)
     prepared = root / "prepared"
     folders = {}
-    for name, quality, limit in (("train", args.quality, None), ("train_extra", args.quality, None), ("val", args.val_quality, args.val_limit)):
+    for name, quality, limit in (
+        ("train", args.quality, None),
+        ("train_extra", args.quality, None),
+        ("val", args.val_quality, args.val_limit),
+    ):
         _prepare(data / name, prepared / name, quality, limit, args.workers)
         folders[name] = prepared / name
     tree = working_tree_bytes(args.repo) if args.tree_bytes is None else args.tree_bytes
@@ -102,7 +116,9 @@ def build(args: argparse.Namespace) -> int:
         if index < len(parts):
             print(f"  {index}. run(command='python3 -m training.recipes.v2_model stage', carry={carry}, timeout_s=120)")
         else:
-            print(f"  {index}. run(command='python3 -m training.recipes.v2_model train --out \"$OUT\"', carry={carry}, timeout_s=600)")
+            print(
+                f"  {index}. run(command='python3 -m training.recipes.v2_model train --out \"$OUT\"', carry={carry}, timeout_s=600)"
+            )
     return 0
 
 
@@ -130,7 +146,9 @@ def stage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan(rates: dict[int, float], images: int, budget_s: float, epoch_overhead_s: float, l1_share: float) -> tuple[int, int]:
+def _plan(
+    rates: dict[int, float], images: int, budget_s: float, epoch_overhead_s: float, l1_share: float
+) -> tuple[int, int]:
     """Epochs per phase that fill the budget: l1_share of it for phase 1, the rest for phase 2."""
     seconds = {phase: images / rates[phase] + epoch_overhead_s for phase in (1, 2)}
     l1_epochs = max(1, int(budget_s * l1_share // seconds[1]))
@@ -138,12 +156,12 @@ def _plan(rates: dict[int, float], images: int, budget_s: float, epoch_overhead_
     return l1_epochs, gan_epochs
 
 
-def _measure(config, device, steps: int) -> dict:
+def _measure(config: TrainConfig, device: torch.device, steps: int) -> dict:
     """Real-step images/s per phase (fresh networks, random photos cropped on the device), FLOPs, matmul rate."""
     import torch
 
     from model.discriminator import PatchDiscriminator
-    from model.generator import GeneratorConfig, UNetGenerator
+    from model.generator import UNetGenerator
     from training.throughput import (
         V1_IMAGES_PER_S,
         host_sync_in_step,
@@ -155,25 +173,41 @@ def _measure(config, device, steps: int) -> dict:
     )
 
     dtype = torch.bfloat16 if device.type == "cuda" else None
-    generator_config = GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels))
+    generator_config = config.generator_config()
 
-    def nets(compiled: bool):
+    def nets(compiled: bool) -> Nets:
         torch.manual_seed(config.seed)
         return make_nets(
-            UNetGenerator(generator_config), PatchDiscriminator(), device, dtype, hints=config.hint_simulation(),
-            ema_decay=config.ema_decay, compile_mode=config.compile_mode if compiled else None,
-            rebalanced_l1=config.rebalanced_l1, colourfulness_weight=config.colourfulness_weight,
+            UNetGenerator(generator_config),
+            PatchDiscriminator(),
+            device,
+            dtype,
+            hints=config.hint_simulation(),
+            ema_decay=config.ema_decay,
+            compile_mode=config.compile_mode if compiled else None,
+            rebalanced_l1=config.rebalanced_l1,
+            colourfulness_weight=config.colourfulness_weight,
         )
 
     photos = random_photos(max(4 * config.batch_size, 8), config.image_size, device)
-    measured = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "batch_size": config.batch_size,
-                "image_size": config.image_size, "compile": config.compile, "rates": {}, "flops_per_image": {}}
+    measured: dict[str, Any] = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "batch_size": config.batch_size,
+        "image_size": config.image_size,
+        "compile": config.compile,
+        "rates": {},
+        "flops_per_image": {},
+    }
     timed = nets(config.compile)
     for phase in (1, 2):
         started = time.perf_counter()
         measured["rates"][phase] = step_throughput(timed, config.image_size, config.batch_size, phase, steps, 3, photos)
-        log.info("phase %d: %.0f img/s (measured in %.1f s, warm-up and compilation included)", phase,
-                 measured["rates"][phase], time.perf_counter() - started)
+        log.info(
+            "phase %d: %.0f img/s (measured in %.1f s, warm-up and compilation included)",
+            phase,
+            measured["rates"][phase],
+            time.perf_counter() - started,
+        )
         sync = host_sync_in_step(timed, photos, config.batch_size, phase)
         measured.setdefault("host_sync", {})[phase] = sync
         if sync:
@@ -187,8 +221,15 @@ def _measure(config, device, steps: int) -> dict:
         floor = rate / measured["flops_per_image"][phase]
         log.info(
             "phase %d: %.1f GFLOP/image; %.0f img/s measured vs %.0f img/s at the measured %s matmul rate (%.1f TFLOP/s), "
-            "%.0f at a third of it; v1 %.0f img/s (%.2fx)", phase, measured["flops_per_image"][phase] / 1e9,
-            measured["rates"][phase], floor, "bf16" if dtype else "fp32", rate / 1e12, floor / 3, V1_IMAGES_PER_S[phase],
+            "%.0f at a third of it; v1 %.0f img/s (%.2fx)",
+            phase,
+            measured["flops_per_image"][phase] / 1e9,
+            measured["rates"][phase],
+            floor,
+            "bf16" if dtype else "fp32",
+            rate / 1e12,
+            floor / 3,
+            V1_IMAGES_PER_S[phase],
             measured["rates"][phase] / V1_IMAGES_PER_S[phase],
         )
     del timed, counted, photos
@@ -242,7 +283,9 @@ def train(args: argparse.Namespace) -> int:
         print(f"staging failed: {error}", file=sys.stderr)
         return 2
     if missing or not present:
-        print(f"parts missing on this machine: {missing or 'all'} (staged: {present}); stage them first", file=sys.stderr)
+        print(
+            f"parts missing on this machine: {missing or 'all'} (staged: {present}); stage them first", file=sys.stderr
+        )
         return 3
     staged = root / STAGED
     device = resolve_device(args.device)
@@ -251,9 +294,17 @@ def train(args: argparse.Namespace) -> int:
         shutil.rmtree(run_dir)
     recipe = {**RECIPE, **{key: value for key, value in vars(args).items() if key in RECIPE and value is not None}}
     config = TrainConfig(
-        data_dir=[str(staged / "train"), str(staged / "train_extra")], val_dir=str(staged / "val"), out_dir=str(run_dir),
-        device=args.device, data_on_device=True, compile=args.compile, compile_mode=args.compile_mode, progress=False,
-        seed=args.seed, decoder_channels=list(args.decoder_channels), min_image_side=min(64, recipe["image_size"]),
+        data_dir=[str(staged / "train"), str(staged / "train_extra")],
+        val_dir=str(staged / "val"),
+        out_dir=str(run_dir),
+        device=args.device,
+        data_on_device=True,
+        compile=args.compile,
+        compile_mode=args.compile_mode,
+        progress=False,
+        seed=args.seed,
+        decoder_channels=list(args.decoder_channels),
+        min_image_side=min(64, recipe["image_size"]),
         **recipe,
     )
     log.info("torch %s on %s; staged %s in %.1f s", torch.__version__, device, counts, time.monotonic() - started)
@@ -267,11 +318,24 @@ def train(args: argparse.Namespace) -> int:
     l1_epochs, gan_epochs = _plan(measured["rates"], train_images, args.budget_s, args.epoch_overhead_s, args.l1_share)
     save_every = max(1, round(args.save_interval_s / max(epoch_seconds[2], 1e-3)))
     config = dataclasses.replace(config, l1_epochs=l1_epochs, gan_epochs=gan_epochs, save_every=save_every)
-    plan = {"l1_epochs": l1_epochs, "gan_epochs": gan_epochs, "save_every": save_every, "budget_s": args.budget_s,
-            "train_images": train_images, "measured": measured, "config": config.to_dict()}
+    plan = {
+        "l1_epochs": l1_epochs,
+        "gan_epochs": gan_epochs,
+        "save_every": save_every,
+        "budget_s": args.budget_s,
+        "train_images": train_images,
+        "measured": measured,
+        "config": config.to_dict(),
+    }
     (out / "plan.json").write_text(json.dumps(plan, indent=2, default=str) + "\n")
-    log.info("plan: %d L1 + %d GAN epochs of %d photos, checkpoints every %d epochs, budget %.0f s",
-             l1_epochs, gan_epochs, train_images, save_every, args.budget_s)
+    log.info(
+        "plan: %d L1 + %d GAN epochs of %d photos, checkpoints every %d epochs, budget %.0f s",
+        l1_epochs,
+        gan_epochs,
+        train_images,
+        save_every,
+        args.budget_s,
+    )
 
     training_started = time.monotonic()
     timer = _watchdog(args.budget_s * 1.15 + 30)
@@ -294,13 +358,21 @@ def train(args: argparse.Namespace) -> int:
     exported = {}
     for name, (checkpoint, version) in artifacts.items():
         if checkpoint.is_file():
-            exported[name] = export_artifact(checkpoint, run_dir / name, name=NAME, version=version, description=description)
+            # overwrite: a resumed run re-exports its own artifacts.
+            exported[name] = export_artifact(
+                checkpoint, run_dir / name, name=NAME, version=version, description=description, overwrite=True
+            )
     evaluation = None
     if ARTIFACT in exported and time.monotonic() - started < args.call_limit_s - args.reserve_s:
         # One pass gives both modes: automatic, and with 10 hints read off the truth.
         evaluation = evaluate(
-            exported[ARTIFACT], staged / "val", device=args.device, progress=False, hints=10,
-            sample_grid=run_dir / "val_subset_grid.png", sample_count=6,
+            exported[ARTIFACT],
+            staged / "val",
+            device=args.device,
+            progress=False,
+            hints=10,
+            sample_grid=run_dir / "val_subset_grid.png",
+            sample_count=6,
         )
         write_json(evaluation, run_dir / "val_subset_eval.json")
 
@@ -317,12 +389,20 @@ def train(args: argparse.Namespace) -> int:
         archive.add(out / "plan.json", arcname="run/plan.json")
     (out / "plan.json").unlink()
     summary = {
-        "version": VERSION, "device": measured["device"], "images_per_s": measured["rates"],
-        "flops_per_image": measured["flops_per_image"], "matmul_flops_per_s": measured["matmul_flops_per_s"],
-        "epochs": {"l1": l1_epochs, "gan": gan_epochs}, "training_seconds": training_seconds,
-        "interrupted": result["interrupted"], "final_val": result["val"],
-        "val_subset": None if evaluation is None else {
-            "images": evaluation["images"], "psnr_gain_db": evaluation["gain_over_baseline"]["psnr_db"],
+        "version": VERSION,
+        "device": measured["device"],
+        "images_per_s": measured["rates"],
+        "flops_per_image": measured["flops_per_image"],
+        "matmul_flops_per_s": measured["matmul_flops_per_s"],
+        "epochs": {"l1": l1_epochs, "gan": gan_epochs},
+        "training_seconds": training_seconds,
+        "interrupted": result["interrupted"],
+        "final_val": result["val"],
+        "val_subset": None
+        if evaluation is None
+        else {
+            "images": evaluation["images"],
+            "psnr_gain_db": evaluation["gain_over_baseline"]["psnr_db"],
             "colorfulness_ratio": evaluation["colorfulness_ratio_to_truth"],
             "hints10_psnr_gain_over_automatic_db": evaluation["hints"]["psnr_gain_over_automatic_db"],
         },
@@ -412,12 +492,35 @@ def dry_run(args: argparse.Namespace) -> int:
             return code
     (pending / parts[-1].name).rename(parts[-1])
     out = work / "out"
-    code = train(argparse.Namespace(
-        root=str(root), out=str(out), device="cpu", budget_s=4.0, measure_steps=1, epoch_overhead_s=0.5, l1_share=L1_SHARE,
-        save_interval_s=0.0, call_limit_s=600.0, reserve_s=0.0, split_bytes=12 * 1024 * 1024, compile=False, compile_mode="default",
-        seed=0, decoder_channels=[16, 16, 16, 8, 8], image_size=32, batch_size=4, lambda_l1=None, lr_g=None,
-        lr_d=None, ema_decay=0.9, gan_lr_decay_start=None, rebalanced_l1=None, colourfulness_weight=None, hints=None,
-    ))
+    code = train(
+        argparse.Namespace(
+            root=str(root),
+            out=str(out),
+            device="cpu",
+            budget_s=4.0,
+            measure_steps=1,
+            epoch_overhead_s=0.5,
+            l1_share=L1_SHARE,
+            save_interval_s=0.0,
+            call_limit_s=600.0,
+            reserve_s=0.0,
+            split_bytes=12 * 1024 * 1024,
+            compile=False,
+            compile_mode="default",
+            seed=0,
+            decoder_channels=[16, 16, 16, 8, 8],
+            image_size=32,
+            batch_size=4,
+            lambda_l1=None,
+            lr_g=None,
+            lr_d=None,
+            ema_decay=0.9,
+            gan_lr_decay_start=None,
+            rebalanced_l1=None,
+            colourfulness_weight=None,
+            hints=None,
+        )
+    )
     if code:
         return code
     result = work / "result"
@@ -434,28 +537,48 @@ def dry_run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m training.recipes.v2_model", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m training.recipes.v2_model",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
     defaults = argparse.ArgumentDefaultsHelpFormatter
 
-    build_parser_ = commands.add_parser("build-parts", help="here: WebP copies of the photos, packed into parts", formatter_class=defaults)
-    build_parser_.add_argument("--data-root", default=str(REPO.parent / "shared" / "data" / "colorize"), help="holds train/, train_extra/, val/")
-    build_parser_.add_argument("--root", default=str(REPO / ".v2data"), help="staging root (git-ignored): prepared/ and partNN/")
-    build_parser_.add_argument("--repo", default=str(REPO), help="the checkout whose working tree travels with every call")
+    build_parser_ = commands.add_parser(
+        "build-parts", help="here: WebP copies of the photos, packed into parts", formatter_class=defaults
+    )
+    build_parser_.add_argument(
+        "--data-root",
+        default=str(REPO.parent / "shared" / "data" / "colorize"),
+        help="holds train/, train_extra/, val/",
+    )
+    build_parser_.add_argument(
+        "--root", default=str(REPO / ".v2data"), help="staging root (git-ignored): prepared/ and partNN/"
+    )
+    build_parser_.add_argument(
+        "--repo", default=str(REPO), help="the checkout whose working tree travels with every call"
+    )
     build_parser_.add_argument("--quality", type=int, default=45, help="WebP quality of the training photos")
     build_parser_.add_argument("--val-quality", type=int, default=85, help="WebP quality of the validation subset")
     build_parser_.add_argument("--val-limit", type=int, default=96, help="validation photos (the first N of val/)")
-    build_parser_.add_argument("--tree-bytes", type=int, default=None, help="working-tree size (default: measured with git)")
+    build_parser_.add_argument(
+        "--tree-bytes", type=int, default=None, help="working-tree size (default: measured with git)"
+    )
     build_parser_.add_argument("--margin-mib", type=float, default=2.0, help="room left in each transfer")
     build_parser_.add_argument("--workers", type=int, default=2, help="parallel conversions")
 
-    stage_parser = commands.add_parser("stage", help="device: unpack and check the carried part(s)", formatter_class=defaults)
+    stage_parser = commands.add_parser(
+        "stage", help="device: unpack and check the carried part(s)", formatter_class=defaults
+    )
     stage_parser.add_argument("--root", default=".v2data", help="staging root")
 
-    train_parser = commands.add_parser("train", help="device: stage, plan, train, export, pack $OUT", formatter_class=defaults)
+    train_parser = commands.add_parser(
+        "train", help="device: stage, plan, train, export, pack $OUT", formatter_class=defaults
+    )
     train_parser.add_argument("--root", default=".v2data", help="staging root")
-    train_parser.add_argument("--out", default=os.environ.get("OUT", ".v2data/out"), help="where the results go (the device's $OUT)")
+    train_parser.add_argument(
+        "--out", default=os.environ.get("OUT", ".v2data/out"), help="where the results go (the device's $OUT)"
+    )
     train_parser.add_argument("--device", default="auto", help="auto, cuda or cpu")
     train_parser.add_argument("--budget-s", type=float, default=400.0, help="seconds of training (both phases)")
     train_parser.add_argument("--l1-share", type=float, default=L1_SHARE, help="share of the budget for the L1 phase")
@@ -463,20 +586,28 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--epoch-overhead-s", type=float, default=1.0, help="validation and logging per epoch")
     train_parser.add_argument("--save-interval-s", type=float, default=60.0, help="write checkpoints about this often")
     train_parser.add_argument("--call-limit-s", type=float, default=600.0, help="the device call's time limit")
-    train_parser.add_argument("--reserve-s", type=float, default=60.0, help="skip the quick evaluation with less left than this")
+    train_parser.add_argument(
+        "--reserve-s", type=float, default=60.0, help="skip the quick evaluation with less left than this"
+    )
     train_parser.add_argument("--split-bytes", type=int, default=SPLIT_BYTES, help="artifact parts' size in $OUT")
     train_parser.add_argument("--compile", action="store_true", help="torch.compile both networks")
-    train_parser.add_argument("--compile-mode", default="default", help="torch.compile mode (reduce-overhead: CUDA graphs)")
+    train_parser.add_argument(
+        "--compile-mode", default="default", help="torch.compile mode (reduce-overhead: CUDA graphs)"
+    )
     train_parser.add_argument("--seed", type=int, default=0)
-    train_parser.add_argument("--decoder-channels", type=int, nargs=5, default=[256, 128, 64, 32, 16])
+    train_parser.add_argument("--decoder-channels", type=int, nargs=5, default=list(GeneratorConfig().decoder_channels))
     for key, value in RECIPE.items():
         flag = "--" + key.replace("_", "-")
         if isinstance(value, bool):
-            train_parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=None, help=f"recipe: {value}")
+            train_parser.add_argument(
+                flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=None, help=f"recipe: {value}"
+            )
         else:
             train_parser.add_argument(flag, type=type(value), default=None, help=f"recipe: {value}")
 
-    join_parser = commands.add_parser("join", help="here: join the artifact parts from $OUT, check hashes", formatter_class=defaults)
+    join_parser = commands.add_parser(
+        "join", help="here: join the artifact parts from $OUT, check hashes", formatter_class=defaults
+    )
     join_parser.add_argument("files", help="the folder the device call's files came back to (files_at)")
     join_parser.add_argument("--out", default=".v2data/result", help="where the joined artifacts and the run files go")
 

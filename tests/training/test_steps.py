@@ -1,0 +1,48 @@
+"""One training step (training.steps): device-side metric sums, the colour terms in the objective."""
+
+import pytest
+import torch
+
+from training.hints import HintSimulation
+from training.steps import MetricSums
+
+
+def test_metric_sums_keep_tensors_on_their_device_until_the_epoch_ends():
+    sums = MetricSums()
+    sums.add("psnr", torch.tensor([20.0, 22.0]), 2)
+    sums.add("l1", torch.tensor(0.5), 2)
+    sums.add("lr", 0.1, 2)
+    sums.count += 2
+    sums.add("psnr", torch.tensor([24.0]), 1)
+    sums.add("l1", torch.tensor(0.2), 1)
+    sums.add("lr", 0.1, 1)
+    sums.count += 1
+    assert isinstance(sums.sums["psnr"], torch.Tensor) and isinstance(sums.sums["l1"], torch.Tensor)
+    assert sums.means() == pytest.approx({"psnr": 22.0, "l1": 0.4, "lr": 0.1})
+    restored = MetricSums.from_state(sums.state())
+    assert restored.means() == pytest.approx(sums.means())
+    assert sums.packed(["l1", "psnr"], torch.device("cpu")).tolist() == pytest.approx([1.2, 66.0, 3.0])
+
+
+def test_the_colour_terms_enter_the_generator_objective_of_both_phases():
+    from training.colour_losses import colourfulness_loss as loss_of
+    from training.steps import split_lab, to_rgb, train_step
+    from training.throughput import v2_nets
+
+    torch.manual_seed(0)
+    batch = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    for phase in (1, 2):
+        nets = v2_nets(torch.device("cpu"), None, decoder_channels=[16, 16, 16, 8, 8])
+        nets.colourfulness_weight = 0.5
+        nets.generator.eval()  # the same prediction inside the step and here (BatchNorm statistics)
+        _, lightness, _ = split_lab(batch, nets)
+        with torch.no_grad():
+            planes = torch.zeros(2, 3, 32, 32)
+            expected = loss_of(to_rgb(lightness, nets.generator(torch.cat([lightness, planes], dim=1)))).item()
+        nets.hints = HintSimulation(none_share=1.0)  # no hints: the prediction matches the one above
+        sums = MetricSums()
+        train_step(batch, nets, phase, 10.0, sums)
+        means = sums.means()
+        lambda_l1 = 1.0 if phase == 1 else 10.0
+        extra = means["g_total"] - lambda_l1 * means["l1"] - means.get("g_gan", 0.0)
+        assert extra == pytest.approx(lambda_l1 * 0.5 * expected, rel=1e-4)

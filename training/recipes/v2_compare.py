@@ -9,6 +9,7 @@ pix2pix with EMA weights, with lr decay and with a lower lambda.
 
     python -m training.recipes.v2_compare run --work /tmp/cmp      # ~1 h on one CPU core; arms run one after another
     python -m training.recipes.v2_compare table --work /tmp/cmp    # the markdown table from the arms' metrics.csv
+    python -m training.recipes.v2_compare grid --work /tmp/cmp --out grid.jpg   # every arm on the same val photos
 
 An arm whose run folder already has its final epoch is skipped, so `run` continues
 where it stopped. Run folders and the photo subset stay under --work, never in the repo.
@@ -135,6 +136,56 @@ def table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict(checkpoint: Path, lightness):
+    """The automatic colours (no hints) of a run's last weights: its EMA where it kept one, as validation used."""
+    import torch
+
+    from model.generator import GeneratorConfig, UNetGenerator
+    from training.checkpoint import load_checkpoint
+    from training.config import TrainConfig
+    from training.steps import generator_inputs, to_rgb
+
+    state = load_checkpoint(checkpoint)
+    config = TrainConfig.from_dict(state["config"])
+    generator = UNetGenerator(GeneratorConfig(in_channels=config.in_channels, decoder_channels=tuple(config.decoder_channels)))
+    generator.load_state_dict(state["generator_ema"] if state.get("generator_ema") is not None else state["generator"])
+    hint_planes = torch.zeros(lightness.shape[0], 3, *lightness.shape[2:]) if config.hints else None
+    with torch.no_grad():
+        return to_rgb(lightness, generator.eval()(generator_inputs(lightness, hint_planes)))
+
+
+def grid(args: argparse.Namespace) -> int:
+    """One row per val photo: input | each arm that ran | truth, with the arms' names on top."""
+    import numpy as np
+    import torch
+    from PIL import Image, ImageDraw
+
+    from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
+    from training.data import PhotoDataset, list_images
+    from training.steps import to_rgb
+
+    work = Path(args.work)
+    photos = PhotoDataset(list_images(work / "data" / "val")[: args.rows], args.image_size, train=False)
+    truth = torch.stack([photos[i] for i in range(len(photos))]).float() / 255.0
+    lightness = DEFAULT_NORMALIZATION.normalize_l(rgb_to_lab(truth)[:, :1])
+    columns = [("input", to_rgb(lightness, torch.zeros(len(photos), 2, *lightness.shape[2:])))]
+    for name, _, _ in ARMS:
+        if (work / name / "last.pt").is_file():
+            columns.append((name, _predict(work / name / "last.pt", lightness)))
+    columns.append(("truth", truth))
+    tile, header = args.image_size * args.scale, 16
+    sheet = Image.new("RGB", (tile * len(columns), header + tile * len(photos)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for column, (name, images) in enumerate(columns):
+        draw.text((column * tile + 3, 2), name, fill="black")
+        for row, image in enumerate(images):
+            pixels = (image.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+            sheet.paste(Image.fromarray(pixels).resize((tile, tile), Image.Resampling.BICUBIC), (column * tile, header + row * tile))
+    sheet.save(args.out, quality=90)
+    print(args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -150,12 +201,18 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--only", nargs="*", default=None, help="arm names to run (default: all)")
     table_parser = commands.add_parser("table", help="print the markdown table")
     table_parser.add_argument("--work", default="/tmp/cmp")
+    grid_parser = commands.add_parser("grid", help="a sample sheet of every arm", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    grid_parser.add_argument("--work", default="/tmp/cmp")
+    grid_parser.add_argument("--out", required=True, help="image file to write (.jpg keeps it small)")
+    grid_parser.add_argument("--rows", type=int, default=6, help="val photos (the first ones)")
+    grid_parser.add_argument("--image-size", type=int, default=64, help="the arms' training size")
+    grid_parser.add_argument("--scale", type=int, default=2, help="tile side = image size x scale")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return {"run": run, "table": table}[args.command](args)
+    return {"run": run, "table": table, "grid": grid}[args.command](args)
 
 
 if __name__ == "__main__":

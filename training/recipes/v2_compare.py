@@ -38,6 +38,7 @@ ARMS = [
     ("p1-baseline", 1, []),
     ("p1-rebalanced", 1, ["--rebalanced-l1"]),
     ("p1-colourfulness-0.3", 1, ["--colourfulness-weight", "0.3"]),
+    ("p1-colourfulness-0.03", 1, ["--colourfulness-weight", "0.03"]),
     ("p2-baseline", 2, []),
     ("p2-ema-0.95", 2, ["--ema-decay", "0.95"]),
     ("p2-lr-decay-0.5", 2, ["--gan-lr-decay-start", "0.5"]),

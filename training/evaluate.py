@@ -155,6 +155,8 @@ def record_in_artifact(artifact: str | Path, name: str, result: dict) -> None:
         "psnr_gain_db": result["gain_over_baseline"]["psnr_db"],
         "colorfulness_ratio_to_truth": result["colorfulness_ratio_to_truth"],
     }
+    if "hints" in result:
+        metadata.metrics[name]["hints"] = result["hints"]
     save_artifact(artifact, generator, metadata, half_precision=_is_half_precision(artifact))
 
 

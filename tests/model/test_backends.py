@@ -34,7 +34,7 @@ TINY_HINT_GENERATOR = GeneratorConfig(in_channels=4, decoder_channels=(16, 16, 1
 @pytest.fixture(scope="module")
 def tiny_pair(tmp_path_factory) -> Path:
     """A tiny hint-capable artifact (in_channels 4) with its ONNX file beside it, from the real
-    exporter (one export: it takes a while; the shipped model covers the 1-channel graph)."""
+    exporter (one export: it takes a while; test_training_runs.py exports a 1-channel model)."""
     artifact = write_tiny_artifact(tmp_path_factory.mktemp("pair") / "tiny.safetensors", config=TINY_HINT_GENERATOR)
     export_onnx(artifact)
     return artifact

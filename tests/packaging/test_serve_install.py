@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from model.artifact import default_artifact_path, read_metadata
 from tests.conftest import make_photo
 from tests.service.conftest import encode
 from tests.service.conftest import free_port
@@ -80,7 +81,8 @@ def test_colorize_runs_on_onnx_runtime_with_the_shipped_model(serve_venv, tmp_pa
     make_photo(90, 70, seed=4).convert("L").save(tmp_path / "old.jpg")
     result = _run(serve_venv, "colorizer", "colorize", "old.jpg", "--out", "out", "--threads", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "colorizer-resnet18-unet 1.0.0 on onnx (cpu)" in result.stderr
+    shipped = read_metadata(default_artifact_path())
+    assert f"{shipped.name} {shipped.version} on onnx (cpu)" in result.stderr
     with Image.open(tmp_path / "out" / "old-colorized.png") as output:
         assert output.size == (90, 70) and output.mode == "RGB"
 

@@ -272,6 +272,11 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     assert result["hints"]["count"] == 10 and result["hints"]["propagation"] is True
     # Ten true colours spread along the edges beat a random tiny model's guesses.
     assert result["hints"]["psnr_gain_over_automatic_db"] > 0.5
+    # --record-as keeps the hinted numbers beside the automatic ones.
+    assert cli_main(["evaluate", "--artifact", str(artifact), "--data-dir", str(val_dir), "--device", "cpu",
+                     "--limit", "2", "--hints", "4", "--record-as", "holdout"]) == 0
+    recorded = Colorizer.load(artifact, backend="torch").metadata.metrics["holdout"]
+    assert recorded["hints"]["count"] == 4 and "psnr_gain_over_automatic_db" in recorded["hints"]
     # A model without hint inputs refuses --hints.
     with pytest.raises(SystemExit, match="hint"):
         cli_main(["evaluate", "--artifact", str(v1), "--data-dir", str(val_dir), "--device", "cpu", "--hints", "3"])

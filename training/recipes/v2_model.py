@@ -226,7 +226,7 @@ def _watchdog(seconds: float) -> threading.Timer:
 def train(args: argparse.Namespace) -> int:
     import torch
 
-    from model.colorizer import resolve_device
+    from model.torch_backend import resolve_device
     from training.config import TrainConfig
     from training.evaluate import evaluate, write_json
     from training.export import export_artifact

@@ -184,7 +184,7 @@ def grid(args: argparse.Namespace) -> int:
         for row, image in enumerate(images):
             pixels = (image.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
             sheet.paste(Image.fromarray(pixels).resize((tile, tile), Image.Resampling.BICUBIC), (column * tile, header + row * tile))
-    sheet.save(args.out, quality=90)
+    sheet.save(args.out, quality=80)
     print(args.out)
     return 0
 

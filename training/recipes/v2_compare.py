@@ -7,7 +7,7 @@ every arm from the baseline's phase-1 checkpoint (`--resume`, which also restore
 random state, so every arm sees the same batches and hints) and compares plain
 pix2pix with EMA weights, with lr decay and with a lower lambda.
 
-    python -m training.recipes.v2_compare run --work /tmp/cmp      # ~1 h on one CPU core; arms run one after another
+    python -m training.recipes.v2_compare run --work /tmp/cmp      # ~70 min on one CPU core; arms run one after another
     python -m training.recipes.v2_compare table --work /tmp/cmp    # the markdown table from the arms' metrics.csv
     python -m training.recipes.v2_compare grid --work /tmp/cmp --out grid.jpg   # every arm on the same val photos
 

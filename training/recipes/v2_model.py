@@ -49,7 +49,9 @@ log = logging.getLogger("v2_model")
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "2.0.0"
 NAME = DEFAULT_MODEL_NAME
-# The recipe, from the comparisons in MODEL_CARD.md; each is a `python -m training train` option.
+# The recipe; each is a `python -m training train` option. The v2 options were set by the
+# CPU-scale comparisons in MODEL_CARD.md ("Recipe comparisons", training/recipes/v2_compare.py):
+# lr decay kept; EMA, rebalanced L1 and the colourfulness loss off; lambda left at 100.
 RECIPE = {
     "hints": True,
     "image_size": 256,
@@ -57,7 +59,7 @@ RECIPE = {
     "lambda_l1": 100.0,
     "lr_g": 2e-4,
     "lr_d": 2e-4,
-    "ema_decay": 0.999,
+    "ema_decay": 0.0,
     "gan_lr_decay_start": 0.5,
     "rebalanced_l1": False,
     "colourfulness_weight": 0.0,
@@ -351,7 +353,7 @@ def train(args: argparse.Namespace) -> int:
         f"ResNet18 U-Net with colour hints, trained from scratch on {train_images} photos (shared/data/colorize "
         f"train + train_extra, {notes.get('size')} px centre squares, WebP q{notes.get('quality')}), "
         f"{l1_epochs} L1 + {gan_epochs} PatchGAN "
-        f"epochs, batch {recipe['batch_size']}, {recipe['image_size']} px, bf16, EMA {recipe['ema_decay']}, "
+        f"epochs, batch {recipe['batch_size']}, {recipe['image_size']} px, bf16, EMA {recipe['ema_decay'] or 'off'}, "
         f"lr decay from {recipe['gan_lr_decay_start']} of phase 2; recipe training/recipes/v2_model.py"
     )
     artifacts = {ARTIFACT: (run_dir / "last.pt", VERSION), L1_ARTIFACT: (run_dir / "phase1.pt", f"{VERSION}-l1")}

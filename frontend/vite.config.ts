@@ -18,5 +18,8 @@ export default defineConfig({
     css: false,
     // Two shared cores on the project machines: a couple of workers is plenty.
     maxWorkers: 2,
+    // jsdom renders of the whole app took over Vitest's 5 s default when the cores were busy:
+    // a test that is merely slow is not a failure here (the e2e specs cover real timing).
+    testTimeout: 20_000,
   },
 });

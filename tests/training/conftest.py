@@ -12,7 +12,7 @@ import torch
 from model.colorizer import Colorizer
 from model.generator import UNetGenerator
 from model.torch_backend import TorchBackend
-from tests.conftest import make_photo
+from tests.conftest import TINY_GENERATOR, make_photo
 from training.config import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,6 +58,22 @@ def tiny_config(train_dir, val_dir, out_dir, **overrides) -> TrainConfig:
     }
     values.update(overrides)
     return TrainConfig(**values)
+
+
+def tiny_train_argv(train_dir, val_dir, out_dir, *extra: str) -> list[str]:
+    """`python -m training train` options of a tiny CPU run (tiny_config's, batch 2), then `extra`."""
+    decoder = [str(width) for width in TINY_GENERATOR.decoder_channels]
+    return [
+        *("--data-dir", str(train_dir), "--val-dir", str(val_dir), "--out-dir", str(out_dir)),
+        *("--image-size", "32", "--batch-size", "2", "--decoder-channels", *decoder),
+        *("--device", "cpu", "--no-progress", "--min-image-side", "16"),
+        *extra,
+    ]
+
+
+def evaluate_argv(artifact, data_dir, *extra: str) -> list[str]:
+    """`python -m training evaluate` of `artifact` on `data_dir` on the CPU, then `extra`."""
+    return ["evaluate", "--artifact", str(artifact), "--data-dir", str(data_dir), "--device", "cpu", *extra]
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.training.conftest import tiny_train_argv
 from training.checkpoint import load_checkpoint
 from training.run_files import read_metrics
 
@@ -40,33 +41,7 @@ def _checksums(log: str) -> dict[int, str]:
 def test_two_process_gloo_run_and_resume(photo_folders, tmp_path):
     train_dir, val_dir = photo_folders
     out = tmp_path / "ddp"
-    common = [
-        "--data-dir",
-        str(train_dir),
-        "--val-dir",
-        str(val_dir),
-        "--out-dir",
-        str(out),
-        "--image-size",
-        "32",
-        "--batch-size",
-        "2",
-        "--decoder-channels",
-        "16",
-        "16",
-        "16",
-        "8",
-        "8",
-        "--device",
-        "cpu",
-        "--workers",
-        "0",
-        "--no-progress",
-        "--min-image-side",
-        "16",
-        "--l1-epochs",
-        "1",
-    ]
+    common = tiny_train_argv(train_dir, val_dir, out, "--workers", "0", "--l1-epochs", "1")
     first = _torchrun([*common, "--gan-epochs", "0"])
     assert "world size 2" in first and "effective 4" in first
     checksums = _checksums(first)
@@ -87,41 +62,8 @@ def test_two_process_run_with_photos_in_memory_and_an_ema(photo_folders, tmp_pat
     """--data-on-device under DDP: each rank crops its share on its device; weights and their EMA agree."""
     train_dir, val_dir = photo_folders
     out = tmp_path / "ddp-device"
-    log = _torchrun(
-        [
-            "--data-dir",
-            str(train_dir),
-            "--val-dir",
-            str(val_dir),
-            "--out-dir",
-            str(out),
-            "--image-size",
-            "32",
-            "--batch-size",
-            "2",
-            "--decoder-channels",
-            "16",
-            "16",
-            "16",
-            "8",
-            "8",
-            "--device",
-            "cpu",
-            "--no-progress",
-            "--min-image-side",
-            "16",
-            "--l1-epochs",
-            "1",
-            "--gan-epochs",
-            "1",
-            "--data-on-device",
-            "--hints",
-            "--ema-decay",
-            "0.9",
-            "--gan-lr-decay-start",
-            "0.5",
-        ]
-    )
+    options = "--l1-epochs 1 --gan-epochs 1 --data-on-device --hints --ema-decay 0.9 --gan-lr-decay-start 0.5"
+    log = _torchrun(tiny_train_argv(train_dir, val_dir, out, *options.split()))
     checksums = _checksums(log)
     assert set(checksums) == {0, 1} and checksums[0] == checksums[1]
     state = load_checkpoint(out / "last.pt")

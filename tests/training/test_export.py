@@ -11,7 +11,7 @@ import torch
 from model.artifact import onnx_path_for, read_metadata, weights_sha256
 from model.colorizer import Colorizer
 from tests.conftest import make_photo
-from tests.training.conftest import tiny_config, torch_generator
+from tests.training.conftest import evaluate_argv, tiny_config, torch_generator
 from training.cli import main as cli_main
 from training.trainer import train
 
@@ -63,46 +63,11 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     report = tmp_path / "eval.json"
     capsys.readouterr()
     grid = tmp_path / "grid.png"
-    assert (
-        cli_main(
-            [
-                "evaluate",
-                "--artifact",
-                str(artifact),
-                "--data-dir",
-                str(val_dir),
-                "--json",
-                str(report),
-                "--device",
-                "cpu",
-                "--sample-grid",
-                str(grid),
-                "--sample-count",
-                "3",
-            ]
-        )
-        == 0
-    )
+    options = ["--json", str(report), "--sample-grid", str(grid), "--sample-count", "3"]
+    assert cli_main(evaluate_argv(artifact, val_dir, *options)) == 0
     assert grid.is_file() and grid.stat().st_size > 1000
     weights_before = torch_generator(Colorizer.load(artifact, device="cpu", backend="torch")).state_dict()
-    assert (
-        cli_main(
-            [
-                "evaluate",
-                "--artifact",
-                str(artifact),
-                "--data-dir",
-                str(val_dir),
-                "--device",
-                "cpu",
-                "--limit",
-                "2",
-                "--record-as",
-                "holdout",
-            ]
-        )
-        == 0
-    )
+    assert cli_main(evaluate_argv(artifact, val_dir, "--limit", "2", "--record-as", "holdout")) == 0
     recorded = Colorizer.load(artifact, device="cpu", backend="torch")
     assert recorded.metadata.metrics["holdout"]["images"] == 2
     assert "psnr_gain_db" in recorded.metadata.metrics["holdout"]

@@ -17,7 +17,7 @@ from model.artifact import load_artifact
 from model.colorizer import Colorizer
 from model.hints import Hint
 from tests.conftest import make_photo
-from tests.training.conftest import REPO, tiny_config, torch_generator
+from tests.training.conftest import REPO, evaluate_argv, tiny_config, tiny_train_argv, torch_generator
 from training import trainer as trainer_module
 from training.checkpoint import load_checkpoint
 from training.cli import main as cli_main
@@ -106,37 +106,8 @@ def test_sigterm_mid_epoch_saves_a_resumable_checkpoint(photo_folders, tmp_path)
     train_dir, val_dir = photo_folders
     out = tmp_path / "interrupted"
     args = [
-        sys.executable,
-        "-m",
-        "training",
-        "train",
-        "--data-dir",
-        str(train_dir),
-        "--val-dir",
-        str(val_dir),
-        "--out-dir",
-        str(out),
-        "--image-size",
-        "32",
-        "--batch-size",
-        "2",
-        "--l1-epochs",
-        "50",
-        "--gan-epochs",
-        "0",
-        "--decoder-channels",
-        "16",
-        "16",
-        "16",
-        "8",
-        "8",
-        "--device",
-        "cpu",
-        "--workers",
-        "1",
-        "--no-progress",
-        "--min-image-side",
-        "16",
+        *(sys.executable, "-m", "training", "train"),
+        *tiny_train_argv(train_dir, val_dir, out, "--l1-epochs", "50", "--gan-epochs", "0", "--workers", "1"),
     ]
     # Its own process group, signalled as a whole (as Ctrl-C or `timeout` do): the data
     # worker must not die and take the checkpoint with it.
@@ -272,24 +243,7 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
 
     capsys.readouterr()
     report = tmp_path / "eval.json"
-    assert (
-        cli_main(
-            [
-                "evaluate",
-                "--artifact",
-                str(artifact),
-                "--data-dir",
-                str(val_dir),
-                "--device",
-                "cpu",
-                "--hints",
-                "10",
-                "--json",
-                str(report),
-            ]
-        )
-        == 0
-    )
+    assert cli_main(evaluate_argv(artifact, val_dir, "--hints", "10", "--json", str(report))) == 0
     table = capsys.readouterr().out
     assert "model, 10 hints" in table and "hints - automatic" in table
     result = json.loads(report.read_text())
@@ -297,31 +251,12 @@ def test_a_hint_run_from_a_one_channel_model_learns_to_take_hints(photo_folders,
     # Ten true colours spread along the edges beat a random tiny model's guesses.
     assert result["hints"]["psnr_gain_over_automatic_db"] > 0.5
     # --record-as keeps the hinted numbers beside the automatic ones.
-    assert (
-        cli_main(
-            [
-                "evaluate",
-                "--artifact",
-                str(artifact),
-                "--data-dir",
-                str(val_dir),
-                "--device",
-                "cpu",
-                "--limit",
-                "2",
-                "--hints",
-                "4",
-                "--record-as",
-                "holdout",
-            ]
-        )
-        == 0
-    )
+    assert cli_main(evaluate_argv(artifact, val_dir, "--limit", "2", "--hints", "4", "--record-as", "holdout")) == 0
     recorded = Colorizer.load(artifact, backend="torch").metadata.metrics["holdout"]
     assert recorded["hints"]["count"] == 4 and "psnr_gain_over_automatic_db" in recorded["hints"]
     # A model without hint inputs refuses --hints.
     with pytest.raises(SystemExit, match="hint"):
-        cli_main(["evaluate", "--artifact", str(v1), "--data-dir", str(val_dir), "--device", "cpu", "--hints", "3"])
+        cli_main(evaluate_argv(v1, val_dir, "--hints", "3"))
 
 
 def v2_config(train_dir, val_dir, out_dir, **overrides):

@@ -4,7 +4,8 @@ Inputs and outputs are local paths or fsspec URLs (`s3://bucket/prefix`,
 `gs://...`, `file:///...`; the matching fsspec backend, e.g. s3fs, must be
 installed). An input folder is searched recursively; each result is written
 under the output root with the input's relative path, named
-`<stem>-colorized.<ext>`. A file that cannot be read, decoded, colorized or
+`<stem>-colorized.<ext>` (a video keeps its own container: `clip.mov` ->
+`clip-colorized.mov`; `model.batch_video` colorizes it). A file that cannot be read, decoded, colorized or
 written becomes a `Failure` (path, stable code, message) and never stops the
 others. The same input always gives the same output name, which is what makes a
 run resumable: an input whose output exists is done.
@@ -26,7 +27,9 @@ from fsspec.implementations.local import LocalFileSystem
 from PIL import Image, UnidentifiedImageError
 
 from model.image_formats import DEFAULT_QUALITY, IMAGE_SUFFIXES, OUTPUT_FORMATS, encode_image
+from model.video.formats import DEFAULT_CRF, VIDEO_SUFFIXES, is_video_name
 
+_INPUT_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 # Written beside the outputs at the end of every run (not an image: never read back as an input).
 REPORT_NAME = "colorize-report.json"
 
@@ -37,6 +40,11 @@ class InputFile:
 
     url: str  # a local path, or an fsspec URL
     relative: str  # posix path, e.g. "1931/wedding.jpg"
+
+    @property
+    def is_video(self) -> bool:
+        """Whether it goes to the video path (its suffix is a video's; an animated GIF is one)."""
+        return is_video_name(self.relative)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ class OutputSettings:
     root: str  # output folder or URL
     file_format: str = "png"  # a key of OUTPUT_FORMATS
     quality: int = DEFAULT_QUALITY  # JPEG/WebP
+    crf: int = DEFAULT_CRF  # videos: quality on x264's scale (model.video.formats)
 
     @property
     def extension(self) -> str:
@@ -87,8 +96,9 @@ class OutputSettings:
         """The output's path (no protocol) for an input's relative path."""
         root = root if root is not None else self.filesystem()[1]
         folder, name = posixpath.split(relative)
-        stem = posixpath.splitext(name)[0]
-        return posixpath.join(root, folder, f"{stem}-colorized.{self.extension}")
+        stem, suffix = posixpath.splitext(name)
+        extension = suffix[1:].lower() if is_video_name(name) else self.extension
+        return posixpath.join(root, folder, f"{stem}-colorized.{extension}")
 
     def url_for(self, relative: str) -> str:
         fs, root = self.filesystem()
@@ -96,7 +106,7 @@ class OutputSettings:
 
 
 def list_inputs(sources: Sequence[str], exclude: str | None = None) -> list[InputFile]:
-    """Every image file named, or found (recursively, sorted) under a named folder.
+    """Every image or video file named, or found (recursively, sorted) under a named folder.
 
     A named path that does not exist is kept, so that it is reported as not found.
     Files under `exclude` (the output root, when it lies inside an input folder)
@@ -116,7 +126,7 @@ def list_inputs(sources: Sequence[str], exclude: str | None = None) -> list[Inpu
         # Found files are named from the source as the user wrote it ("old/a.jpg", "s3://b/old/a.jpg").
         prefix = source if source.endswith("/") else f"{source}/"
         for path in sorted(fs.find(root)):
-            if posixpath.splitext(path)[1].lower() not in IMAGE_SUFFIXES:
+            if posixpath.splitext(path)[1].lower() not in _INPUT_SUFFIXES:
                 continue
             if excluded and fs.protocol == excluded[0] and path.startswith(excluded[1]):
                 continue
@@ -187,15 +197,17 @@ def write_file(url: str, data: bytes) -> None:
         raise FileError("write_failed", f"the output {url} could not be written ({error.strerror or error})") from None
 
 
-def _colorize_each(colorizer: Any, images: list[Image.Image], render_size: int | None) -> list[Image.Image | FileError]:
+def _colorize_each(
+    colorizer: Any, images: list[Image.Image], render_size: int | None, vibrance: float = 1.0
+) -> list[Image.Image | FileError]:
     """colorize_batch (one forward per render shape), or one by one when the batch fails, to find the culprit."""
     try:
-        return list(colorizer.colorize_batch(images, render_size=render_size))
+        return list(colorizer.colorize_batch(images, render_size=render_size, vibrance=vibrance))
     except Exception:  # noqa: BLE001 - narrowed below, file by file
         results: list[Image.Image | FileError] = []
         for image in images:
             try:
-                results.append(colorizer.colorize(image, render_size=render_size))
+                results.append(colorizer.colorize(image, render_size=render_size, vibrance=vibrance))
             except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
                 results.append(
                     FileError("colorize_failed", f"could not be colorized ({error.__class__.__name__}: {error})")
@@ -204,7 +216,11 @@ def _colorize_each(colorizer: Any, images: list[Image.Image], render_size: int |
 
 
 def colorize_files(
-    colorizer: Any, inputs: Sequence[InputFile], output: OutputSettings, render_size: int | None = None
+    colorizer: Any,
+    inputs: Sequence[InputFile],
+    output: OutputSettings,
+    render_size: int | None = None,
+    vibrance: float = 1.0,
 ) -> list[Failure | None]:
     """Read, colorize (as one batch) and write `inputs`; for each input its Failure, or None when it was written."""
     outcomes: list[Failure | None] = [None] * len(inputs)
@@ -214,7 +230,7 @@ def colorize_files(
             decoded[index] = read_image(item.url)
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
-    results = _colorize_each(colorizer, list(decoded.values()), render_size) if decoded else []
+    results = _colorize_each(colorizer, list(decoded.values()), render_size, vibrance) if decoded else []
     for index, result in zip(decoded, results, strict=False):
         item = inputs[index]
         decoded[index].close()

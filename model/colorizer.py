@@ -4,6 +4,7 @@
     colorizer = Colorizer.load()              # the shipped default artifact
     colored = colorizer.colorize(Image.open("photo.jpg"))
     steered = colorizer.colorize(photo, hints=[Hint(0.3, 0.2, (70, 130, 200))], vibrance=1.3)
+    colorizer.colorize_video("film.mp4", "film-colorized.mp4")   # needs the video extra (model.video)
 
 The generator sees L resized to the render size (short side, aspect kept,
 multiples of 32); its ab prediction is upsampled bilinearly to the original
@@ -21,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -31,6 +33,9 @@ from model.batching import MicroBatcher
 from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, paint_hints
 from model.preprocessing import PreparedImage, compose, prepare, render_shape, resize_lightness
 from model.propagation import DEFAULT_PROPAGATION, Propagation, propagate_hints
+
+if TYPE_CHECKING:
+    from model.video.colorize import CancelCheck, ProgressCallback, VideoOptions, VideoResult
 
 MIN_RENDER_SIZE = 32
 MAX_RENDER_SIZE = 2048
@@ -211,6 +216,23 @@ class Colorizer:
         finished = [image for image in results if image is not None]
         assert len(finished) == len(results)  # every image belongs to exactly one shape group
         return finished
+
+    def colorize_video(
+        self,
+        source: Any,
+        destination: Any,
+        options: VideoOptions | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> VideoResult:
+        """Colorize a video file into another, streaming, with steady colour: `model.video.colorize_video`.
+
+        source/destination: paths (or binary file objects); options: `VideoOptions`
+        (render size, vibrance, crf, steadying). Needs the video extra (PyAV, OpenCV).
+        """
+        from model.video.colorize import VideoOptions, colorize_video
+
+        return colorize_video(self, source, destination, options or VideoOptions(), progress, cancel)
 
     def _finish(
         self, prepared: PreparedImage, inputs: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], vibrance: float

@@ -36,6 +36,7 @@ import torch
 import model
 from model.artifact import default_artifact_path, read_metadata
 from model.batch_io import Failure, InputFile, OutputSettings, colorize_files
+from model.batch_video import colorize_video_file
 from model.colorizer import Colorizer
 
 if TYPE_CHECKING:
@@ -47,10 +48,16 @@ MAX_BLOCKS = 1000
 
 
 class ColorizeWorker:
-    """A Ray Data actor: one model copy, loaded once, colorizing batches of files."""
+    """A Ray Data actor: one model copy, loaded once, colorizing batches of files (a film is a batch of one)."""
 
     def __init__(
-        self, artifact: bytes, output: OutputSettings, render_size: int | None, use_gpu: bool, torch_threads: int
+        self,
+        artifact: bytes,
+        output: OutputSettings,
+        render_size: int | None,
+        use_gpu: bool,
+        torch_threads: int,
+        vibrance: float = 1.0,
     ) -> None:
         torch.set_num_threads(max(1, torch_threads))
         # Colorizer.load reads a file: write the shipped bytes to this node's temp folder.
@@ -63,12 +70,20 @@ class ColorizeWorker:
             os.remove(path)
         self.output = output
         self.render_size = render_size
+        self.vibrance = vibrance
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         items = [
             InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"], strict=False)
         ]
-        outcomes = colorize_files(self.colorizer, items, self.output, self.render_size)
+        photos = [item for item in items if not item.is_video]
+        photo_outcomes = iter(colorize_files(self.colorizer, photos, self.output, self.render_size, self.vibrance))
+        outcomes = [
+            colorize_video_file(self.colorizer, item, self.output, self.render_size, self.vibrance)
+            if item.is_video
+            else next(photo_outcomes)
+            for item in items
+        ]
         return {
             "url": np.asarray([item.url for item in items], dtype=object),
             "code": np.asarray([outcome.code if outcome else "" for outcome in outcomes], dtype=object),
@@ -117,24 +132,36 @@ def run_ray(
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # one progress line from the driver instead
         workers = _worker_count(args.workers, args.cpus_per_worker, args.num_gpus_per_worker)
-        blocks = min(MAX_BLOCKS, max(1, math.ceil(len(pending) / args.batch_size)))
-        rows = [{"url": item.url, "relative": item.relative} for item in pending]
-        dataset = ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
-            ColorizeWorker,
-            fn_constructor_kwargs={
-                "artifact": artifact,
-                "output": output,
-                "render_size": args.render_size,
-                "use_gpu": args.num_gpus_per_worker > 0,
-                "torch_threads": max(1, int(args.cpus_per_worker)),
-            },
-            batch_size=args.batch_size,
-            batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
-            num_cpus=args.cpus_per_worker,
-            num_gpus=args.num_gpus_per_worker,
-            # Ray Data restarts a lost actor (a node gone mid-run) and retries its batches by default.
-        )
+        worker_kwargs = {
+            "artifact": artifact,
+            "output": output,
+            "render_size": args.render_size,
+            "use_gpu": args.num_gpus_per_worker > 0,
+            "torch_threads": max(1, int(args.cpus_per_worker)),
+            "vibrance": getattr(args, "vibrance", 1.0),
+        }
+        films = [item for item in pending if item.is_video]
+        photos = [item for item in pending if not item.is_video]
+        # Films first, one per task (each may take minutes), so the photos fill in behind them.
+        parts = [(films, 1, len(films)), (photos, args.batch_size, math.ceil(len(photos) / args.batch_size))]
+        datasets = [
+            ray.data.from_items(
+                [{"url": item.url, "relative": item.relative} for item in items],
+                override_num_blocks=min(MAX_BLOCKS, max(1, blocks)),
+            ).map_batches(
+                ColorizeWorker,
+                fn_constructor_kwargs=worker_kwargs,
+                batch_size=batch_size,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
+                num_cpus=args.cpus_per_worker,
+                num_gpus=args.num_gpus_per_worker,
+                # Ray Data restarts a lost actor (a node gone mid-run) and retries its batches by default.
+            )
+            for items, batch_size, blocks in parts
+            if items
+        ]
+        dataset = datasets[0] if len(datasets) == 1 else datasets[0].union(*datasets[1:])
         progress.update()
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
             failed = [

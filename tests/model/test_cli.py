@@ -59,7 +59,7 @@ def test_jpeg_output_and_success_status(tiny_artifact, tmp_path):
 
 def test_clear_errors_for_bad_arguments(tiny_artifact, tmp_path, capsys):
     assert main([str(tmp_path), "--out", str(tmp_path / "o"), "--artifact", str(tiny_artifact)]) == 2
-    assert "no images found" in capsys.readouterr().err
+    assert "no images or videos found" in capsys.readouterr().err
     source = tmp_path / "x.png"
     make_photo(8, 8).save(source)
     assert (
@@ -102,7 +102,7 @@ def test_writes_a_report_and_a_rerun_resumes(tiny_artifact, tmp_path, capsys):
     (inputs / "broken.png").unlink()
     capsys.readouterr()
     assert main(arguments) == 0  # only p1 is redone
-    assert "2 of 3 images already have an output" in capsys.readouterr().err
+    assert "2 of 3 files already have an output" in capsys.readouterr().err
     assert first.stat().st_mtime_ns == written
     assert (out / "p1-colorized.png").is_file()
     report = json.loads((out / "colorize-report.json").read_text())

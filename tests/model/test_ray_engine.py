@@ -137,3 +137,30 @@ def test_a_rerun_redoes_only_what_is_missing_then_skips_everything(runs, archive
     assert main(arguments) == 0
     report = report_of(out)
     assert (report["skipped_existing"], report["attempted"], report["failed"]) == (30, 0, 0)
+
+
+def test_films_are_one_task_each_beside_photos(local_ray, tiny_artifact, tmp_path):
+    """Two films, a broken one and a photo over Ray (file:// URLs, as a bucket would be read); a rerun resumes."""
+    from tests.model.video.clips import frame_timestamps, pan_frames, write_clip
+
+    source, out = tmp_path / "films", tmp_path / "out"
+    (source / "reel").mkdir(parents=True)
+    write_clip(source / "reel" / "one.mp4", pan_frames(6, 64, 48), audio="aac")
+    write_clip(source / "two.webm", pan_frames(4, 64, 48, seed=1))
+    (source / "broken.mov").write_bytes(b"\x00\x00\x00\x18ftypqt  " + b"\x00" * 40)
+    make_photo(40, 30).save(source / "still.png")
+    arguments = [f"file://{source}", "--out", f"file://{out}", "--artifact", str(tiny_artifact), "--engine", "ray"]
+    assert main(arguments) == 1
+    report = report_of(out)
+    assert (report["attempted"], report["failed"]) == (4, 1)
+    assert [(failure["path"].split("/")[-1], failure["code"]) for failure in report["failures"]] == [
+        ("broken.mov", "not_a_video")
+    ]
+    assert frame_timestamps(out / "reel" / "one-colorized.mp4") == frame_timestamps(source / "reel" / "one.mp4")
+    assert len(frame_timestamps(out / "two-colorized.webm")) == 4
+    assert (out / "still-colorized.png").exists()
+    (out / "two-colorized.webm").unlink()
+    assert main(arguments) == 1
+    report = report_of(out)
+    assert (report["skipped_existing"], report["attempted"]) == (2, 2)
+    assert (out / "two-colorized.webm").exists()

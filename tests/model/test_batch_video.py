@@ -1,0 +1,75 @@
+"""Films in the offline CLI (local engine): beside photos, resumable, bad films reported by code."""
+
+from __future__ import annotations
+
+import json
+
+import av
+
+from model.batch_io import InputFile, OutputSettings
+from model.batch_video import colorize_video_file
+from model.cli import main
+from model.colorizer import Colorizer
+from tests.conftest import make_photo
+from tests.model.video.clips import frame_timestamps, pan_frames, write_clip
+
+
+def big_frame_clip(path):
+    """One frame past the 8K pixel limit (MJPEG of a flat frame: a small file, refused before decoding)."""
+    with av.open(str(path), "w") as output:
+        stream = output.add_stream("mjpeg", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 7696, 4320, "yuvj420p"
+        frame = av.VideoFrame(7696, 4320, "yuvj420p")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            output.mux(packet)
+    return path
+
+
+def test_folder_of_photos_and_films(tiny_artifact, tmp_path, capsys):
+    inputs = tmp_path / "in"
+    (inputs / "reels").mkdir(parents=True)
+    make_photo(40, 30).convert("L").save(inputs / "photo.jpg")
+    write_clip(inputs / "reels" / "street.mp4", pan_frames(8, 64, 48), audio="aac")
+    write_clip(inputs / "reels" / "loop.gif", pan_frames(5, 64, 48))
+    whole = write_clip(tmp_path / "whole.mkv", pan_frames(8, 64, 48)).read_bytes()
+    (inputs / "reels" / "cut.mkv").write_bytes(whole[: len(whole) // 2])  # an interrupted copy
+    (inputs / "notes.mov").write_text("not a film")
+    big_frame_clip(inputs / "huge.avi")
+    out = tmp_path / "out"
+    argv = [str(inputs), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu", "--crf", "23"]
+    assert main(argv) == 1  # three bad films
+    err = capsys.readouterr().err
+    assert "colorized 3 of 6 files" in err
+    report = json.loads((out / "colorize-report.json").read_text())
+    codes = {failure["path"].split("/")[-1]: failure["code"] for failure in report["failures"]}
+    assert codes == {"cut.mkv": "truncated", "notes.mov": "not_a_video", "huge.avi": "too_many_pixels"}
+    assert frame_timestamps(out / "reels" / "street-colorized.mp4") == frame_timestamps(inputs / "reels" / "street.mp4")
+    with av.open(str(out / "reels" / "street-colorized.mp4")) as film:
+        assert [stream.type for stream in film.streams] == ["video", "audio"]
+    assert len(frame_timestamps(out / "reels" / "loop-colorized.gif")) == 5
+    assert (out / "photo-colorized.png").exists()
+    # A rerun does only what failed before.
+    assert main(argv) == 1
+    assert "3 of 6 files already have an output" in capsys.readouterr().err
+
+
+def test_video_options_are_checked(tiny_artifact, tmp_path, capsys):
+    clip = write_clip(tmp_path / "a.mp4", pan_frames(3, 64, 48))
+    base = [str(clip), "--out", str(tmp_path / "o"), "--artifact", str(tiny_artifact)]
+    assert main([*base, "--crf", "52"]) == 2
+    assert "--crf must be between 0 and 51" in capsys.readouterr().err
+    assert main([*base, "--vibrance", "2.5"]) == 2
+    assert "--vibrance must be between 0 and 2" in capsys.readouterr().err
+
+
+def test_missing_film_is_a_failure_not_a_crash(tiny_artifact, tmp_path):
+    colorizer = Colorizer.load(tiny_artifact, device="cpu")
+    output = OutputSettings(str(tmp_path / "o"))
+    failure = colorize_video_file(colorizer, InputFile(str(tmp_path / "gone.mp4"), "gone.mp4"), output)
+    assert failure is not None and failure.code == "not_found"
+    seen: list[tuple[int, int]] = []
+    clip = write_clip(tmp_path / "a.webm", pan_frames(6, 64, 48))
+    assert colorize_video_file(colorizer, InputFile(str(clip), "a.webm"), output, on_frames=lambda *p: seen.append(p)) is None
+    assert seen[-1] == (6, 6) and (tmp_path / "o" / "a-colorized.webm").exists()

@@ -83,7 +83,8 @@ class _opened:
     """A local path as it is (FFmpeg reads it directly), anything else as an fsspec file object."""
 
     def __init__(self, fs: Any, path: str) -> None:
-        self.fs, self.path, self.handle = fs, path, None
+        self.fs, self.path = fs, path
+        self.handle: Any = None
 
     def __enter__(self) -> Any:
         if isinstance(self.fs, LocalFileSystem):

@@ -127,7 +127,7 @@ def colorize_video(
     colorizer: Any,
     source: Source,
     destination: str | os.PathLike[str] | IO[bytes],
-    options: VideoOptions = VideoOptions(),  # noqa: B008 - frozen, so one shared default is safe
+    options: VideoOptions = VideoOptions(),
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     suffix: str | None = None,
@@ -146,18 +146,18 @@ def colorize_video(
     check_crf(options.crf)
     if options.batch_frames < 1:
         raise ValueError("batch_frames must be at least 1")
-    to_path = isinstance(destination, str | os.PathLike)
+    final_path = os.fspath(destination) if isinstance(destination, str | os.PathLike) else None
     if suffix is None:
-        if not to_path:
+        if final_path is None:
             raise ValueError("suffix is needed to choose the container when writing to a file object")
-        suffix = os.path.splitext(os.fspath(destination))[1]  # type: ignore[arg-type]
+        suffix = os.path.splitext(final_path)[1]
     try:
         container = container_for(suffix)
     except KeyError:
         raise ValueError(f"no video container for {suffix!r}") from None
     colorizer._check_render_size(options.render_size)
     started = time.monotonic()
-    target: str | IO[bytes] = _temporary_beside(os.fspath(destination)) if to_path else destination  # type: ignore[arg-type]
+    target: str | IO[bytes] = _temporary_beside(final_path) if final_path is not None else destination  # type: ignore[assignment]
     with VideoReader(source, options.max_pixels) as reader:
         writer = VideoWriter(target, container, reader.info, reader.audio, options.crf)
         pipeline = _Pipeline(colorizer, reader.info, options, writer)
@@ -182,9 +182,9 @@ def colorize_video(
                 writer.abort()
                 if isinstance(target, str) and os.path.exists(target):
                     os.remove(target)
-    if isinstance(target, str):
+    if isinstance(target, str) and final_path is not None:
         try:
-            os.replace(target, os.fspath(destination))  # type: ignore[arg-type]
+            os.replace(target, final_path)
         except OSError as error:
             os.remove(target)
             raise VideoError(ENCODE_FAILED, f"the output could not be moved into place ({error})") from None

@@ -157,7 +157,9 @@ class VideoReader:
                     f"the file breaks off after {decoded} of the {self._declared_frames} frames its header lists "
                     f"({_ffmpeg_reason(error)})",
                 ) from None
-            raise VideoError(DECODE_FAILED, f"decoding failed after {decoded} frames ({_ffmpeg_reason(error)})") from None
+            raise VideoError(
+                DECODE_FAILED, f"decoding failed after {decoded} frames ({_ffmpeg_reason(error)})"
+            ) from None
         if decoded == 0:
             if self.info.duration_s:
                 raise VideoError(

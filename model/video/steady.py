@@ -64,15 +64,22 @@ class ColourSteadier:
 
     def __init__(self, settings: Steadying = DEFAULT_STEADYING) -> None:
         self.settings = settings
-        self._flow = cv2.DISOpticalFlow_create(_PRESETS[settings.preset])
+        self._flow = cv2.DISOpticalFlow.create(_PRESETS[settings.preset])
         self._previous_l: np.ndarray | None = None
         self._previous_ab: np.ndarray | None = None
         self._grid: tuple[np.ndarray, np.ndarray] | None = None
+        self._flow_out: np.ndarray | None = None
         self.last_confidence = 0.0  # mean trust in the carried colour for the latest frame
 
     def reset(self) -> None:
         self._previous_l = None
         self._previous_ab = None
+
+    def _flow_buffer(self, height: int, width: int) -> np.ndarray:
+        # Written by DIS (its initial-flow input is off, so the contents are never read).
+        if self._flow_out is None or self._flow_out.shape[:2] != (height, width):
+            self._flow_out = np.zeros((height, width, 2), dtype=np.float32)
+        return self._flow_out
 
     def _grid_for(self, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
         if self._grid is None or self._grid[0].shape != (height, width):
@@ -91,10 +98,12 @@ class ColourSteadier:
         self._previous_l, self._previous_ab = current, shown
         return shown
 
-    def _blend(self, current: np.ndarray, previous_l: np.ndarray, previous_ab: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    def _blend(
+        self, current: np.ndarray, previous_l: np.ndarray, previous_ab: np.ndarray, ab: np.ndarray
+    ) -> np.ndarray:
         height, width = current.shape
         # Backward flow: current pixel x was at x + flow(x) in the previous frame.
-        flow = self._flow.calc(current, previous_l, None)
+        flow = np.asarray(self._flow.calc(current, previous_l, self._flow_buffer(height, width)))
         columns, rows = self._grid_for(height, width)
         map_x = columns + flow[..., 0]
         map_y = rows + flow[..., 1]

@@ -7,7 +7,8 @@ in. Odd frame sizes are kept (4:4:4 chroma instead of 4:2:0, which needs even si
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, cast
 
 import av
 import numpy as np
@@ -45,7 +46,8 @@ def _gif_frame(rgb: np.ndarray) -> av.VideoFrame:
     colours = np.frombuffer(bytes(quantised.getpalette() or []), dtype=np.uint8).reshape(-1, 3)[:256]
     palette[: len(colours), 0] = 255  # ARGB: opaque
     palette[: len(colours), 1:] = colours
-    return av.VideoFrame.from_ndarray((np.asarray(quantised), palette), format="pal8")
+    indexed_with_palette: Any = (np.asarray(quantised), palette)  # PyAV's pal8 form; its stubs know arrays only
+    return av.VideoFrame.from_ndarray(indexed_with_palette, format="pal8")
 
 
 class VideoWriter:
@@ -67,12 +69,12 @@ class VideoWriter:
     ) -> None:
         self.container_spec = container
         try:
-            self.output: Any = av.open(destination, "w", format=container.format)
+            self.output = cast(Any, av.open(destination, "w", format=container.format))
         except (av.FFmpegError, OSError) as error:
             raise VideoError(ENCODE_FAILED, f"the output could not be opened ({error})") from None
         try:
             codec = _video_codec(container, info)
-            self.video = self.output.add_stream(codec, rate=info.rate, options=encoder_options(codec, crf))
+            self.video = cast(Any, self.output.add_stream(codec, rate=info.rate, options=encoder_options(codec, crf)))
             self.video.width, self.video.height = info.width, info.height
             self.video.pix_fmt = _pixel_format(codec, info.width, info.height)
             # AVI counts frames (a time base of one frame); the others keep the input's clock.
@@ -154,7 +156,5 @@ class VideoWriter:
 
     def abort(self) -> None:
         """Close without flushing; what was written is incomplete."""
-        try:
+        with contextlib.suppress(av.FFmpegError, OSError):  # the file is removed by the caller either way
             self.output.close()
-        except (av.FFmpegError, OSError):
-            pass  # the file is removed by the caller either way

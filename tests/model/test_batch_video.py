@@ -71,5 +71,8 @@ def test_missing_film_is_a_failure_not_a_crash(tiny_artifact, tmp_path):
     assert failure is not None and failure.code == "not_found"
     seen: list[tuple[int, int]] = []
     clip = write_clip(tmp_path / "a.webm", pan_frames(6, 64, 48))
-    assert colorize_video_file(colorizer, InputFile(str(clip), "a.webm"), output, on_frames=lambda *p: seen.append(p)) is None
+    assert (
+        colorize_video_file(colorizer, InputFile(str(clip), "a.webm"), output, on_frames=lambda *p: seen.append(p))
+        is None
+    )
     assert seen[-1] == (6, 6) and (tmp_path / "o" / "a-colorized.webm").exists()

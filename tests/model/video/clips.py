@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -43,14 +44,14 @@ def write_clip(
     codec = codec or CODECS[path.suffix]
     height, width = frames[0].shape[:2] if frames else (48, 64)
     with av.open(str(path), "w", options=options or {}) as output:
-        stream = output.add_stream(codec, rate=rate)
+        stream: Any = output.add_stream(codec, rate=rate)
         stream.width, stream.height = width, height
         even = width % 2 == 0 and height % 2 == 0
         stream.pix_fmt = {"gif": "rgb8", "mjpeg": "yuvj420p"}.get(codec, "yuv420p" if even else "yuv444p")
         if time_base is not None:
             stream.time_base = time_base
             stream.codec_context.time_base = time_base
-        sound = output.add_stream(audio, rate=48000) if audio else None
+        sound: Any = output.add_stream(audio, rate=48000) if audio else None
         output.start_encoding()  # the header, even for a clip without frames
         for index, rgb in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")

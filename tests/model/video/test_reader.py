@@ -24,7 +24,9 @@ from tests.model.video.clips import pan_frames, write_clip
 def truncated_mp4(folder, faststart: bool):
     """An interrupted download: the first half of an MP4 (index at the end, or at the front)."""
     whole = write_clip(
-        folder / f"whole-{faststart}.mp4", pan_frames(20, 64, 48), options={"movflags": "faststart"} if faststart else None
+        folder / f"whole-{faststart}.mp4",
+        pan_frames(20, 64, 48),
+        options={"movflags": "faststart"} if faststart else None,
     )
     cut = folder / f"cut-{faststart}.mp4"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
@@ -93,7 +95,8 @@ def test_frames_audio_and_facts_of_a_clip(tmp_path):
         info = reader.info
     decoded = [item for item in items if isinstance(item, DecodedFrame)]
     assert len(decoded) == 10 and len(items) > 10  # audio packets came along
-    assert (info.width, info.height, info.rate, info.audio_codecs) == (64, 48, 25, ("aac",))
+    assert (info.width, info.height, info.audio_codecs) == (64, 48, ("aac",))
+    assert info.rate == 25
     assert decoded[0].rgb.shape == (48, 64, 3) and decoded[0].rgb.dtype == np.uint8
     assert np.abs(decoded[3].rgb.astype(int) - frames[3]).mean() < 8  # near-lossless H.264 of the same picture
 

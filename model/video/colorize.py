@@ -29,7 +29,7 @@ from model.preprocessing import compose, render_shape, resize_lightness
 from model.video.errors import ENCODE_FAILED, VideoCancelled, VideoError
 from model.video.formats import DEFAULT_CRF, check_crf, container_for
 from model.video.reader import MAX_FRAME_PIXELS, DecodedFrame, Source, VideoInfo, VideoReader
-from model.video.shots import DEFAULT_CUT_THRESHOLD, ShotCutDetector
+from model.video.shots import ShotCutDetector
 from model.video.steady import DEFAULT_STEADYING, ColourSteadier, Steadying
 from model.video.writer import VideoWriter
 
@@ -46,7 +46,7 @@ class VideoOptions:
     vibrance: float = 1.0  # chroma scale, 0..2, as for photos
     crf: int = DEFAULT_CRF  # quality on x264's scale (0 lossless .. 51), mapped for other codecs
     steadying: Steadying | None = DEFAULT_STEADYING
-    cut_threshold: float = DEFAULT_CUT_THRESHOLD
+    cuts: bool = True  # reset the steadier at shot cuts (model.video.shots)
     batch_frames: int = DEFAULT_BATCH_FRAMES
     max_pixels: int = MAX_FRAME_PIXELS  # per frame; larger videos are refused
 
@@ -87,7 +87,7 @@ class _Pipeline:
         size = colorizer._check_render_size(options.render_size)
         self.shape = render_shape(info.height, info.width, size)
         self.steadier = ColourSteadier(options.steadying) if options.steadying is not None else None
-        self.cuts = ShotCutDetector(options.cut_threshold)
+        self.cuts = ShotCutDetector() if options.cuts else None
         self.vibrance = np.float32(options.vibrance)
         self.pending: list[tuple[np.ndarray, np.ndarray, int]] = []  # (full L, render L, pts)
         self.frames = 0
@@ -105,7 +105,7 @@ class _Pipeline:
         batch = np.stack([self.colorizer.network_input(small) for _, small, _ in self.pending])
         predicted = self.colorizer.predict_ab(batch)
         for (lightness, small, pts), ab in zip(self.pending, predicted, strict=True):
-            if self.cuts(small):
+            if self.cuts is not None and self.cuts(small):
                 self.cut_frames.append(self.frames)
                 if self.steadier is not None:
                     self.steadier.reset()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from model.video.colorize import VideoOptions, VideoProgress, VideoResult, colorize_video
+    from model.video.reader import VideoInfo, probe
     from model.video.steady import DEFAULT_STEADYING, Steadying
 
 from model.video.errors import VIDEO_ERROR_CODES, VideoCancelled, VideoError
@@ -26,6 +27,8 @@ _LAZY = {
     "VideoProgress": "model.video.colorize",
     "VideoResult": "model.video.colorize",
     "colorize_video": "model.video.colorize",
+    "VideoInfo": "model.video.reader",
+    "probe": "model.video.reader",
     "Steadying": "model.video.steady",
     "DEFAULT_STEADYING": "model.video.steady",
 }
@@ -37,10 +40,12 @@ __all__ = [
     "Steadying",
     "VideoCancelled",
     "VideoError",
+    "VideoInfo",
     "VideoOptions",
     "VideoProgress",
     "VideoResult",
     "colorize_video",
+    "probe",
 ]
 
 

@@ -178,3 +178,13 @@ class VideoReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def probe(source: Source, max_pixels: int = MAX_FRAME_PIXELS) -> VideoInfo:
+    """Open, check and describe a video without decoding it (VideoError as VideoReader raises).
+
+    What a job queue calls on an upload before accepting it: bad containers, missing
+    streams, unknown codecs and oversized frames are refused here, in milliseconds.
+    """
+    with VideoReader(source, max_pixels) as reader:
+        return reader.info

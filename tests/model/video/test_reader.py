@@ -17,6 +17,7 @@ from model.video.errors import (
     UNSUPPORTED_CODEC,
     VideoError,
 )
+from model.video import probe
 from model.video.reader import DecodedFrame, VideoReader
 from tests.model.video.clips import pan_frames, write_clip
 
@@ -107,3 +108,13 @@ def test_variable_frame_rate_timestamps_come_through(tmp_path):
     with VideoReader(path) as reader:
         times = [float(item.pts * reader.info.time_base) for item in reader.items() if isinstance(item, DecodedFrame)]
     assert times == pytest.approx([value / 1000 for value in pts])
+
+
+def test_probe_describes_without_decoding(tmp_path):
+    path = write_clip(tmp_path / "clip.webm", pan_frames(5, 64, 48))
+    info = probe(path)
+    assert (info.width, info.height, info.codec) == (64, 48, "vp9")
+    assert info.duration_s == pytest.approx(0.2, abs=0.05)
+    with pytest.raises(VideoError) as caught:
+        probe(audio_only(tmp_path))
+    assert caught.value.code == NO_VIDEO_STREAM

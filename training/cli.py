@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 
-from model.artifact import DEFAULT_MODEL_NAME
 from model.backends import BACKENDS
 from model.cli_support import HelpFormatter, add_version_argument
 from model.encoders import ENCODERS
@@ -247,7 +246,11 @@ def _add_export_parser(subparsers: Subparsers) -> None:
         "(default: beside the artifact, .onnx)",
     )
     parser.add_argument("--no-onnx", action="store_true", help="with --checkpoint: skip the ONNX file")
-    parser.add_argument("--name", default=DEFAULT_MODEL_NAME, help="model name shown by the service")
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="model name shown by the service (default: colorizer-<encoder>-unet, e.g. colorizer-efficientnet-lite0-unet)",
+    )
     parser.add_argument(
         "--version",
         default=None,

@@ -110,7 +110,9 @@ class Trainer:
         self.teacher = self._load_teacher()
         self.discriminator = PatchDiscriminator().to(self.device)
         # auto: on CUDA only (on 2 CPU cores it measured no faster for either encoder; MODEL_CARD).
-        self.channels_last = config.channels_last == "on" or (config.channels_last == "auto" and self.device.type == "cuda")
+        self.channels_last = config.channels_last == "on" or (
+            config.channels_last == "auto" and self.device.type == "cuda"
+        )
         if self.channels_last:
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)

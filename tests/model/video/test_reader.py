@@ -8,6 +8,7 @@ import av
 import numpy as np
 import pytest
 
+from model.video import probe
 from model.video.errors import (
     NO_FRAMES,
     NO_VIDEO_STREAM,
@@ -17,7 +18,6 @@ from model.video.errors import (
     UNSUPPORTED_CODEC,
     VideoError,
 )
-from model.video import probe
 from model.video.reader import DecodedFrame, VideoReader
 from tests.model.video.clips import pan_frames, write_clip
 

@@ -33,6 +33,7 @@ def test_the_cuts_of_real_footage():
     cuts = []
     for index, frame in enumerate(decoded_frames(packaged_clip("bikes.mp4"))):
         lightness = rgb8_to_lightness(frame)
-        if detector(resize_lightness(lightness, render_shape(*lightness.shape, 256))):
+        height, width = lightness.shape
+        if detector(resize_lightness(lightness, render_shape(height, width, 256))):
             cuts.append(index)
     assert cuts == [0, 30, 76, 137, 187, 242]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import sys
 
 import av
 
@@ -76,3 +79,18 @@ def test_missing_film_is_a_failure_not_a_crash(tiny_artifact, tmp_path):
         is None
     )
     assert seen[-1] == (6, 6) and (tmp_path / "o" / "a-colorized.webm").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_frame_bar_with_an_eta(tiny_artifact, tmp_path, monkeypatch):
+    clip = write_clip(tmp_path / "a.mkv", pan_frames(12, 64, 48))
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main([str(clip), "--out", str(tmp_path / "o"), "--artifact", str(tiny_artifact), "--device", "cpu"]) == 0
+    drawn = terminal.getvalue()
+    assert "frame" in drawn and "12/12" in drawn  # the film's frames, counted to the end
+    assert re.search(r"\d\d:\d\d<\d\d:\d\d", drawn)  # elapsed<remaining

@@ -230,8 +230,10 @@ class Colorizer:
         source/destination: paths (or binary file objects); options: `VideoOptions`
         (render size, vibrance, crf, steadying). Needs the video extra (PyAV, OpenCV).
         """
-        from model.video.colorize import VideoOptions, colorize_video
-
+        try:
+            from model.video.colorize import VideoOptions, colorize_video
+        except ImportError as error:
+            raise ImportError(f"videos need the video extra: pip install 'lab-colorizer[video]' ({error})") from error
         return colorize_video(self, source, destination, options or VideoOptions(), progress, cancel)
 
     def _finish(

@@ -94,3 +94,20 @@ def test_a_terminal_gets_a_frame_bar_with_an_eta(tiny_artifact, tmp_path, monkey
     drawn = terminal.getvalue()
     assert "frame" in drawn and "12/12" in drawn  # the film's frames, counted to the end
     assert re.search(r"\d\d:\d\d<\d\d:\d\d", drawn)  # elapsed<remaining
+
+
+def test_without_the_video_extra_each_film_fails_with_its_code(tiny_artifact, tmp_path, monkeypatch):
+    import model.batch_video
+
+    def missing():
+        raise ImportError("videos need the video extra: pip install '.[video]' (No module named 'av')")
+
+    monkeypatch.setattr(model.batch_video, "_video_module", missing)
+    (tmp_path / "in").mkdir()
+    clip = write_clip(tmp_path / "in" / "a.mp4", pan_frames(3, 64, 48))
+    make_photo(20, 20).save(tmp_path / "in" / "b.png")
+    out = tmp_path / "out"
+    assert main([str(clip.parent), "--out", str(out), "--artifact", str(tiny_artifact), "--device", "cpu"]) == 1
+    failures = json.loads((out / "colorize-report.json").read_text())["failures"]
+    assert [(f["code"], "pip install" in f["message"]) for f in failures] == [("needs_video_extra", True)]
+    assert (out / "b-colorized.png").exists()  # the photos still go on

@@ -159,10 +159,11 @@ def colorize_video(
     started = time.monotonic()
     target: str | IO[bytes] = _temporary_beside(final_path) if final_path is not None else destination  # type: ignore[assignment]
     with VideoReader(source, options.max_pixels) as reader:
-        writer = VideoWriter(target, container, reader.info, reader.audio, options.crf)
-        pipeline = _Pipeline(colorizer, reader.info, options, writer)
+        writer: VideoWriter | None = None
         finished = False
         try:
+            writer = VideoWriter(target, container, reader.info, reader.audio, options.crf)
+            pipeline = _Pipeline(colorizer, reader.info, options, writer)
             for item in reader.items():
                 if not isinstance(item, DecodedFrame):
                     writer.copy_audio(item)
@@ -179,7 +180,8 @@ def colorize_video(
             finished = True
         finally:
             if not finished:
-                writer.abort()
+                if writer is not None:
+                    writer.abort()
                 if isinstance(target, str) and os.path.exists(target):
                     os.remove(target)
     if isinstance(target, str) and final_path is not None:

@@ -128,3 +128,10 @@ def test_a_bad_input_leaves_no_output(colorizer, tmp_path):
         colorizer.colorize_video(tmp_path / "silent.mp4", tmp_path / "silent-colorized.mp4")
     assert caught.value.code == NO_VIDEO_STREAM
     assert sorted(path.name for path in tmp_path.iterdir()) == ["silent.mp4", "voice.mp4"]
+
+
+def test_an_unwritable_destination_is_an_encode_failure(colorizer, tmp_path):
+    source = write_clip(tmp_path / "clip.mp4", pan_frames(3, 64, 48))
+    with pytest.raises(VideoError) as caught:
+        colorizer.colorize_video(source, tmp_path / "no-such-folder" / "out.mp4")
+    assert caught.value.code == "encode_failed"

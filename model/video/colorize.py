@@ -89,29 +89,30 @@ class _Pipeline:
         self.steadier = ColourSteadier(options.steadying) if options.steadying is not None else None
         self.cuts = ShotCutDetector() if options.cuts else None
         self.vibrance = np.float32(options.vibrance)
-        self.pending: list[tuple[np.ndarray, np.ndarray, int]] = []  # (full L, render L, pts)
+        # (full L, render L, pts, rotation): the decoded RGB is dropped at once (100 MB a frame at 8K)
+        self.pending: list[tuple[np.ndarray, np.ndarray, int, int]] = []
         self.frames = 0
         self.cut_frames: list[int] = []
 
     def add(self, frame: DecodedFrame) -> None:
         lightness = rgb8_to_lightness(frame.rgb)
-        self.pending.append((lightness, resize_lightness(lightness, self.shape), frame.pts))
+        self.pending.append((lightness, resize_lightness(lightness, self.shape), frame.pts, frame.rotation))
         if len(self.pending) >= self.options.batch_frames:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        batch = np.stack([self.colorizer.network_input(small) for _, small, _ in self.pending])
+        batch = np.stack([self.colorizer.network_input(small) for _, small, _, _ in self.pending])
         predicted = self.colorizer.predict_ab(batch)
-        for (lightness, small, pts), ab in zip(self.pending, predicted, strict=True):
+        for (lightness, small, pts, rotation), ab in zip(self.pending, predicted, strict=True):
             if self.cuts is not None and self.cuts(small):
                 self.cut_frames.append(self.frames)
                 if self.steadier is not None:
                     self.steadier.reset()
             shown = self.steadier(small, ab) if self.steadier is not None else ab
             image = compose(lightness, shown * self.vibrance)
-            self.writer.write(np.asarray(image), pts)
+            self.writer.write(np.asarray(image), pts, rotation)
             self.frames += 1
         self.pending.clear()
 

@@ -56,10 +56,11 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class DecodedFrame:
-    """One frame as 8-bit RGB (H, W, 3) and its timestamp in the stream's time base."""
+    """One frame as 8-bit RGB (H, W, 3), its timestamp in the stream's time base, and how it is shown."""
 
     rgb: np.ndarray
     pts: int
+    rotation: int = 0  # degrees counter-clockwise from the display matrix (a phone held upright: 90 or -90)
 
 
 def _ffmpeg_reason(error: Exception) -> str:
@@ -149,7 +150,7 @@ class VideoReader:
                         pts = last_pts + 1
                     last_pts = pts
                     decoded += 1
-                    yield DecodedFrame(frame.to_ndarray(format="rgb24"), int(pts))
+                    yield DecodedFrame(frame.to_ndarray(format="rgb24"), int(pts), int(frame.rotation or 0))
         except av.FFmpegError as error:
             if self._declared_frames > decoded:
                 raise VideoError(

@@ -21,6 +21,9 @@ from model.video.reader import Source, VideoInfo
 # GIF frames get their own 256-colour palette (Pillow's quantiser); FFmpeg's fixed
 # rgb8 palette would band every gradient.
 _GIF_COLOURS = 256
+# Audio packets held back until the first frame (a second of AAC is about 47): a file that
+# stores all its audio first gets it written at once, without the rotation, not held whole.
+_MAX_EARLY_AUDIO = 2000
 
 
 def _video_codec(container: VideoContainer, info: VideoInfo) -> str:
@@ -83,6 +86,9 @@ class VideoWriter:
             self.video.time_base = self.time_base
             self.video.codec_context.time_base = self.time_base
             self._last_pts: int | None = None
+            # Audio that arrives before the first frame waits for it: the header, written at the
+            # first packet, must already carry the frame's display rotation.
+            self._early_audio: list[Any] = []
             self._gif = codec == "gif"
             # input audio stream index -> (output stream, decoder-side re-encode needed)
             self.audio: dict[int, tuple[Any, bool]] = {}
@@ -106,8 +112,14 @@ class VideoWriter:
             encoded.layout = stream.codec_context.layout
             self.audio[stream.index] = (encoded, True)
 
-    def write(self, rgb: np.ndarray, pts: int) -> None:
-        """Encode one (H, W, 3) uint8 RGB frame shown at `pts` (in the input's time base)."""
+    def write(self, rgb: np.ndarray, pts: int, rotation: int = 0) -> None:
+        """Encode one (H, W, 3) uint8 RGB frame shown at `pts` (in the input's time base).
+
+        `rotation` (the input's display rotation, read from its first frame) is kept, so a
+        phone clip plays upright as it did.
+        """
+        if self._last_pts is None and rotation and not self._gif:
+            self.video.set_display_rotation(rotation)
         frame = _gif_frame(rgb) if self._gif else av.VideoFrame.from_ndarray(rgb, format="rgb24")
         if self.time_base != self.input_time_base:
             pts = round(pts * self.input_time_base / self.time_base)
@@ -121,11 +133,17 @@ class VideoWriter:
                 self.output.mux(packet)
         except (av.FFmpegError, ValueError) as error:
             raise VideoError(ENCODE_FAILED, f"frame at {pts} could not be encoded ({error})") from None
+        early, self._early_audio = self._early_audio, []
+        for packet in early:
+            self.copy_audio(packet)
 
     def copy_audio(self, packet: Any) -> None:
         """Carry one input audio packet over: muxed as it is, or decoded and re-encoded."""
         target = self.audio.get(packet.stream.index)
         if target is None:
+            return
+        if self._last_pts is None and len(self._early_audio) < _MAX_EARLY_AUDIO:
+            self._early_audio.append(packet)
             return
         stream, reencode = target
         try:

@@ -135,3 +135,22 @@ def test_an_unwritable_destination_is_an_encode_failure(colorizer, tmp_path):
     with pytest.raises(VideoError) as caught:
         colorizer.colorize_video(source, tmp_path / "no-such-folder" / "out.mp4")
     assert caught.value.code == "encode_failed"
+
+
+def test_a_phone_clip_keeps_its_display_rotation(colorizer, tmp_path):
+    """Phones store upright video as landscape frames plus a rotation; the output keeps it."""
+    source = tmp_path / "portrait.mp4"
+    with av.open(str(source), "w") as output:
+        stream = output.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.set_display_rotation(90)
+        for rgb in pan_frames(4, 64, 48):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                output.mux(packet)
+        for packet in stream.encode(None):
+            output.mux(packet)
+    target = tmp_path / "portrait-colorized.mp4"
+    colorizer.colorize_video(source, target)
+    with av.open(str(target)) as result:
+        first = next(result.decode(video=0))
+        assert (first.rotation, first.width, first.height) == (90, 64, 48)

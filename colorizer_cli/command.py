@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from model.cli_support import DISTRIBUTION, package_version
+from colorizer_cli.cli_support import DISTRIBUTION, package_version
 
 _TRAIN_MODULES = ("torch", "torchvision", "skimage", "tqdm", "matplotlib", "tensorboard")
 
@@ -36,9 +36,9 @@ class Subcommand:
 
 
 def _colorize(argv: list[str]) -> int:
-    from model.cli import main
+    from colorizer_cli.colorize import main
 
-    return main(argv, prog="colorizer colorize")
+    return main(argv)
 
 
 def _serve(argv: list[str]) -> int:
@@ -58,7 +58,7 @@ def _training(command: str) -> Callable[[list[str]], int]:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "colorize": Subcommand(
-        "colorize files and folders offline (python -m model)", "serve", (), ("onnxruntime", "torch"), _colorize
+        "colorize files and folders offline (also: python -m model)", "serve", (), ("onnxruntime", "torch"), _colorize
     ),
     "serve": Subcommand(
         "run the REST service with gunicorn and inference_service/gunicorn.conf.py",

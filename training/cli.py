@@ -7,9 +7,9 @@ import json
 import logging
 import sys
 
+from colorizer_cli.cli_support import HelpFormatter, add_version_argument
 from model.artifact import DEFAULT_MODEL_NAME
 from model.backends import BACKENDS
-from model.cli_support import HelpFormatter, add_version_argument
 from training.config import COMPILE_MODES, TrainConfig
 
 _DEFAULTS = TrainConfig(data_dir="", out_dir="")

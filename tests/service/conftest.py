@@ -71,6 +71,12 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def hint_client(tiny_hint_artifact):
+    """The service on the tiny hint-capable model."""
+    return make_service(tiny_hint_artifact).test_client()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

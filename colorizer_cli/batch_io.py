@@ -26,7 +26,10 @@ from fsspec.implementations.local import LocalFileSystem
 from PIL import Image, UnidentifiedImageError
 
 from model.image_formats import DEFAULT_QUALITY, IMAGE_SUFFIXES, OUTPUT_FORMATS, encode_image
+from model.options import ColorizeOptions
 
+# The model's render size, no vibrance change, no hints.
+DEFAULT_OPTIONS = ColorizeOptions()
 # Written beside the outputs at the end of every run (not an image: never read back as an input).
 REPORT_NAME = "colorize-report.json"
 
@@ -187,15 +190,18 @@ def write_file(url: str, data: bytes) -> None:
         raise FileError("write_failed", f"the output {url} could not be written ({error.strerror or error})") from None
 
 
-def _colorize_each(colorizer: Any, images: list[Image.Image], render_size: int | None) -> list[Image.Image | FileError]:
+def _colorize_each(
+    colorizer: Any, images: list[Image.Image], options: ColorizeOptions
+) -> list[Image.Image | FileError]:
     """colorize_batch (one forward per render shape), or one by one when the batch fails, to find the culprit."""
+    steering = {"render_size": options.render_size, "vibrance": options.vibrance}
     try:
-        return list(colorizer.colorize_batch(images, render_size=render_size))
+        return list(colorizer.colorize_batch(images, hints=[options.hints] * len(images), **steering))
     except Exception:  # noqa: BLE001 - narrowed below, file by file
         results: list[Image.Image | FileError] = []
         for image in images:
             try:
-                results.append(colorizer.colorize(image, render_size=render_size))
+                results.append(colorizer.colorize(image, hints=options.hints, **steering))
             except Exception as error:  # noqa: BLE001 - a bad file must never stop the run
                 results.append(
                     FileError("colorize_failed", f"could not be colorized ({error.__class__.__name__}: {error})")
@@ -204,9 +210,13 @@ def _colorize_each(colorizer: Any, images: list[Image.Image], render_size: int |
 
 
 def colorize_files(
-    colorizer: Any, inputs: Sequence[InputFile], output: OutputSettings, render_size: int | None = None
+    colorizer: Any, inputs: Sequence[InputFile], output: OutputSettings, options: ColorizeOptions = DEFAULT_OPTIONS
 ) -> list[Failure | None]:
-    """Read, colorize (as one batch) and write `inputs`; for each input its Failure, or None when it was written."""
+    """Read, colorize (as one batch) and write `inputs`; for each input its Failure, or None when it was written.
+
+    `options`: render size, vibrance and hints (the same hints for every input); the output's format and
+    quality are `output`'s.
+    """
     outcomes: list[Failure | None] = [None] * len(inputs)
     decoded: dict[int, Image.Image] = {}
     for index, item in enumerate(inputs):
@@ -214,7 +224,7 @@ def colorize_files(
             decoded[index] = read_image(item.url)
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
-    results = _colorize_each(colorizer, list(decoded.values()), render_size) if decoded else []
+    results = _colorize_each(colorizer, list(decoded.values()), options) if decoded else []
     for index, result in zip(decoded, results, strict=False):
         item = inputs[index]
         decoded[index].close()

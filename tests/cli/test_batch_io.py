@@ -5,7 +5,7 @@ import os
 import pytest
 from PIL import Image
 
-from model.batch_io import (
+from colorizer_cli.batch_io import (
     FileError,
     InputFile,
     OutputSettings,

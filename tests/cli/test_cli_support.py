@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from model.cli import build_parser as model_parser
-from model.cli_support import HelpFormatter, add_version_argument, package_version
+from colorizer_cli.cli_support import HelpFormatter, add_version_argument, package_version
+from colorizer_cli.colorize import build_parser as colorize_parser
 from training.cli import build_parser as training_parser
 
 
@@ -20,7 +20,7 @@ def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     return found
 
 
-ALL_PARSERS = [*_parsers(model_parser()), *_parsers(training_parser())]
+ALL_PARSERS = [*_parsers(colorize_parser()), *_parsers(training_parser())]
 
 
 @pytest.mark.parametrize("parser", ALL_PARSERS, ids=[p.prog for p in ALL_PARSERS])
@@ -48,7 +48,7 @@ def test_the_formatter_appends_a_default_only_where_it_informs():
     assert "where" in flat and "hurry" in flat
 
 
-@pytest.mark.parametrize("build", [model_parser, training_parser])
+@pytest.mark.parametrize("build", [colorize_parser, training_parser])
 def test_version_prints_the_project_version(build, capsys):
     with pytest.raises(SystemExit) as exit_status:
         build().parse_args(["--version"])

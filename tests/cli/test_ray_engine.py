@@ -17,7 +17,7 @@ import ray
 import torch
 from PIL import Image
 
-from model.cli import main
+from colorizer_cli.colorize import main
 from tests.conftest import make_photo
 
 BAD_FILES = {"scans/corrupt.jpg": "not_an_image", "cut.png": "decode_failed"}

@@ -1,8 +1,9 @@
-"""Offline colorization of files and folders, no server needed.
+"""Offline colorization of files and folders, no server needed: `colorizer colorize`.
 
-    python -m model photo.jpg old_photos/ --out colorized/ [--render-size 384] [--format jpeg]
-    python -m model s3://archive/scans/ --out s3://archive/colorized/ --engine ray --ray-address auto
-    colorizer colorize ...   (the same, from the installed console command)
+    colorizer colorize photo.jpg old_photos/ --out colorized/ [--render-size 384] [--format jpeg]
+    colorizer colorize scan.png --out out/ --vibrance 1.3 --hint 0.3,0.2,#4682c8 --hint 0.7,0.8,#a03020
+    colorizer colorize s3://archive/scans/ --out s3://archive/colorized/ --engine ray --ray-address auto
+    python -m model ...   (the same)
 
 Folders (local or fsspec URLs) are searched recursively; outputs keep the folder
 structure and are named `<stem>-colorized.<ext>`. A rerun skips inputs whose
@@ -10,8 +11,10 @@ output exists (`--overwrite` redoes them). Files that cannot be read, decoded,
 colorized or written are recorded in `colorize-report.json` beside the outputs
 and skipped; the exit status is 1 if any input failed, 2 for a usage error.
 
-`--engine local` (the default) runs in this process; `--engine ray` spreads the
-work over a Ray cluster (model/ray_engine.py, needs the `ray` extra).
+The colorize options (render size, format, quality, vibrance, hints) are the REST
+API's, from one table (model.options via colorizer_cli.option_flags). `--engine
+local` (the default) runs in this process (colorizer_cli.engines); `--engine ray`
+spreads the work over a Ray cluster (colorizer_cli.ray_engine, the `ray` extra).
 """
 
 from __future__ import annotations
@@ -22,25 +25,25 @@ from datetime import UTC, datetime
 
 from tqdm import tqdm
 
-from model.artifact import ArtifactError, default_artifact_path
-from model.backends import BACKENDS
-from model.batch_io import (
+from colorizer_cli.batch_io import (
     REPORT_NAME,
     Failure,
     FileError,
-    InputFile,
     OutputSettings,
-    colorize_files,
     list_inputs,
     pending_inputs,
     write_report,
 )
-from model.cli_support import HelpFormatter, add_version_argument
-from model.colorizer import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Colorizer
-from model.image_formats import DEFAULT_QUALITY, OUTPUT_FORMATS
+from colorizer_cli.cli_support import HelpFormatter, add_version_argument
+from colorizer_cli.engines import BatchOptions, HintsUnsupported, RayOptions, run_local
+from colorizer_cli.option_flags import add_option_flags, options_from_args
+from model.artifact import ArtifactError, default_artifact_path
+from model.backends import BACKENDS
+
+PROG = "colorizer colorize"
 
 
-def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Colorize grayscale photos (files or whole folders, local or fsspec URLs) with the shipped "
@@ -55,14 +58,7 @@ def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
         default=None,
         help=f"model artifact (.safetensors) or its .onnx file (default: {default_artifact_path()})",
     )
-    parser.add_argument(
-        "--render-size",
-        type=int,
-        default=None,
-        help=f"short side the network sees, {MIN_RENDER_SIZE}-{MAX_RENDER_SIZE} (default: the model's)",
-    )
-    parser.add_argument("--format", choices=sorted(OUTPUT_FORMATS), default="png", help="output format")
-    parser.add_argument("--quality", type=int, default=DEFAULT_QUALITY, help="JPEG/WebP quality, 1-100")
+    add_option_flags(parser)
     parser.add_argument("--overwrite", action="store_true", help="colorize inputs again even when their output exists")
     parser.add_argument(
         "--batch-size",
@@ -104,7 +100,7 @@ def build_parser(prog: str = "python -m model") -> argparse.ArgumentParser:
         help="GPUs each model worker reserves (0: CPU workers; 0.5: two workers share a GPU)",
     )
     ray_group.add_argument(
-        "--cpus-per-worker", type=float, default=1.0, help="CPUs each model worker reserves (also its torch threads)"
+        "--cpus-per-worker", type=float, default=1.0, help="CPUs each model worker reserves (also its network threads)"
     )
     ray_group.add_argument(
         "--workers",
@@ -120,8 +116,8 @@ def usage_error(message: str) -> int:
     return 2
 
 
-class Progress:
-    """The progress bar (tqdm on stderr): images done, failures, the latest file.
+class ProgressBar:
+    """The engines' Progress as a tqdm bar on stderr: images done, failures, the latest file.
 
     Drawn only on a terminal and without --quiet: a log file gets no carriage returns.
     """
@@ -144,36 +140,32 @@ class Progress:
         self.bar.close()
 
 
-def run_local(
-    pending: list[InputFile],
-    output: OutputSettings,
-    args: argparse.Namespace,
-    progress: Progress,
-    failures: list[Failure],
-) -> None:
-    """The local engine: this process, one batch after another. Appends to `failures` as it goes."""
-    colorizer = Colorizer.load(args.artifact, device=args.device, backend=args.backend, threads=args.threads)
-    print(f"{colorizer.name} {colorizer.version} on {colorizer.backend_name} ({colorizer.device})", file=sys.stderr)
-    progress.update()
-    for start in range(0, len(pending), args.batch_size):
-        batch = pending[start : start + args.batch_size]
-        outcomes = colorize_files(colorizer, batch, output, args.render_size)
-        failed = [outcome for outcome in outcomes if outcome is not None]
-        failures.extend(failed)
-        progress.update(done=len(batch), failed=len(failed), name=batch[-1].relative)
-
-
-def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
-    args = build_parser(prog).parse_args(argv)
-    if args.render_size is not None and not MIN_RENDER_SIZE <= args.render_size <= MAX_RENDER_SIZE:
-        return usage_error(f"--render-size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}")
+def _batch_options(args: argparse.Namespace) -> BatchOptions:
+    """The run's options from the flags; ValueError for a combination argparse cannot check."""
     if args.batch_size < 1:
-        return usage_error("--batch-size must be at least 1")
-    if not 1 <= args.quality <= 100:
-        return usage_error("--quality must be between 1 and 100")
+        raise ValueError("--batch-size must be at least 1")
     if args.engine == "ray" and (args.num_gpus_per_worker < 0 or args.cpus_per_worker <= 0 or (args.workers or 1) < 1):
-        return usage_error("--num-gpus-per-worker must be >= 0, --cpus-per-worker > 0 and --workers >= 1")
-    output = OutputSettings(args.out, args.format, args.quality)
+        raise ValueError("--num-gpus-per-worker must be >= 0, --cpus-per-worker > 0 and --workers >= 1")
+    colorize = options_from_args(args)
+    return BatchOptions(
+        output=OutputSettings(args.out, colorize.format, colorize.quality),
+        colorize=colorize,
+        artifact=args.artifact,
+        batch_size=args.batch_size,
+        device=args.device,
+        backend=args.backend,
+        threads=args.threads,
+        ray=RayOptions(args.ray_address, args.num_gpus_per_worker, args.cpus_per_worker, args.workers),
+    )
+
+
+def main(argv: list[str] | None = None, prog: str = PROG) -> int:
+    args = build_parser(prog).parse_args(argv)
+    try:
+        options = _batch_options(args)
+    except ValueError as error:
+        return usage_error(str(error))
+    output = options.output
     try:
         inputs = list_inputs(args.inputs, exclude=args.out)
         pending = list(inputs) if args.overwrite else pending_inputs(inputs, output)
@@ -189,17 +181,17 @@ def main(argv: list[str] | None = None, prog: str = "python -m model") -> int:
 
     failures: list[Failure] = []
     interrupted = False
-    progress = Progress(len(pending), args.quiet)
+    progress = ProgressBar(len(pending), args.quiet)
     try:
         if pending and args.engine == "ray":
             try:
-                from model.ray_engine import run_ray  # only this engine imports ray
+                from colorizer_cli.ray_engine import run_ray  # only this engine imports ray
             except ImportError as error:
                 return usage_error(f"the Ray engine needs the ray extra ({error}): pip install '.[ray]'")
-            run_ray(pending, output, args, progress, failures)
+            run_ray(pending, options, progress, failures)
         elif pending:
-            run_local(pending, output, args, progress, failures)
-    except ArtifactError as error:
+            run_local(pending, options, progress, failures)
+    except (ArtifactError, HintsUnsupported) as error:
         return usage_error(str(error))
     except KeyboardInterrupt:
         interrupted = True  # the report still says what failed so far; a rerun resumes

@@ -1,6 +1,6 @@
 """What every command line of the project shares: help that shows each default once, and --version.
 
-Used by `python -m model`, `python -m training` and the `colorizer` command. Torch-free.
+Used by `colorizer colorize` (python -m model), `python -m training` and the `colorizer` command. Torch-free.
 """
 
 from __future__ import annotations

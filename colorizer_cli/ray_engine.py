@@ -1,4 +1,4 @@
-"""The Ray engine of the offline CLI: `python -m model ... --engine ray`.
+"""The Ray engine of the offline CLI: `colorizer colorize ... --engine ray`.
 
 Ray Data streams the list of pending inputs through a pool of actors. Each actor
 loads the model once, then takes batches of `--batch-size` files: it reads them
@@ -16,30 +16,31 @@ report, and never touches an image. The artifact is read here and shipped to the
 actors through the object store, so cluster nodes need the Python environment but
 not the model file.
 
-Importing this module imports ray; the local engine never does.
+Importing this module imports ray; the local engine never does. Nothing here
+imports torch: the actors load the model on whichever backend is installed
+(ONNX Runtime on CPU workers with the `serve` extra), so '.[serve,ray]' is enough.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import ray
 import ray.data
-import torch
 
+import colorizer_cli
 import model
+from colorizer_cli.batch_io import Failure, InputFile, OutputSettings, colorize_files
+from colorizer_cli.engines import BatchOptions, Progress, check_hints_supported
 from model.artifact import default_artifact_path, read_metadata
-from model.batch_io import Failure, InputFile, OutputSettings, colorize_files
 from model.colorizer import Colorizer
-
-if TYPE_CHECKING:
-    from model.cli import Progress
+from model.hints import HINT_INPUT_CHANNELS
+from model.options import ColorizeOptions
 
 # Rows per Ray Data block: small enough that work spreads early, large enough
 # that a million files do not become a million scheduling units.
@@ -50,25 +51,27 @@ class ColorizeWorker:
     """A Ray Data actor: one model copy, loaded once, colorizing batches of files."""
 
     def __init__(
-        self, artifact: bytes, output: OutputSettings, render_size: int | None, use_gpu: bool, torch_threads: int
+        self, files: dict[str, bytes], output: OutputSettings, options: ColorizeOptions, use_gpu: bool, threads: int
     ) -> None:
-        torch.set_num_threads(max(1, torch_threads))
-        # Colorizer.load reads a file: write the shipped bytes to this node's temp folder.
-        handle, path = tempfile.mkstemp(suffix=".safetensors")
+        # Colorizer.load reads files: write the shipped ones (the artifact, and its .onnx file when
+        # there is one) to this node's temp folder under their own names, so the ONNX file is found.
+        folder = tempfile.mkdtemp(prefix="colorizer-")
         try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(artifact)
-            self.colorizer = Colorizer.load(path, device="cuda" if use_gpu else "cpu")
+            for name, data in files.items():
+                with open(os.path.join(folder, name), "wb") as file:
+                    file.write(data)
+            artifact = os.path.join(folder, next(name for name in files if name.endswith(".safetensors")))
+            self.colorizer = Colorizer.load(artifact, device="cuda" if use_gpu else "cpu", threads=threads)
         finally:
-            os.remove(path)
+            shutil.rmtree(folder, ignore_errors=True)
         self.output = output
-        self.render_size = render_size
+        self.options = options
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         items = [
             InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"], strict=False)
         ]
-        outcomes = colorize_files(self.colorizer, items, self.output, self.render_size)
+        outcomes = colorize_files(self.colorizer, items, self.output, self.options)
         return {
             "url": np.asarray([item.url for item in items], dtype=object),
             "code": np.asarray([outcome.code if outcome else "" for outcome in outcomes], dtype=object),
@@ -80,14 +83,14 @@ def _connect(address: str | None) -> bool:
     """Join the cluster at `address` (or start a local Ray); True when this call started it.
 
     A Ray already initialised in this process (a test, a notebook) is used as it is.
-    A remote cluster gets this `model` package shipped with the job, so its nodes run
-    the same code as the driver (their environment must still have the dependencies).
+    A remote cluster gets this `model` and `colorizer_cli` code shipped with the job, so its
+    nodes run the same code as the driver (their environment must still have the dependencies).
     """
     if ray.is_initialized():
         return False
     runtime_env = None
     if address:
-        runtime_env = {"py_modules": [model], "excludes": ["weights/", "__pycache__/"]}
+        runtime_env = {"py_modules": [model, colorizer_cli], "excludes": ["weights/", "__pycache__/"]}
     ray.init(address=address, runtime_env=runtime_env, include_dashboard=False)
     return True
 
@@ -101,38 +104,49 @@ def _worker_count(requested: int | None, cpus_per_worker: float, gpus_per_worker
     return max(1, math.floor(resources.get("CPU", 1) / cpus_per_worker))
 
 
-def run_ray(
-    pending: list[InputFile],
-    output: OutputSettings,
-    args: argparse.Namespace,
-    progress: Progress,
-    failures: list[Failure],
-) -> None:
+def _artifact_path(artifact: str | None) -> Path:
+    """The .safetensors artifact of the run (`--artifact` may name its ONNX file)."""
+    path = Path(artifact or default_artifact_path())
+    return path.with_suffix(".safetensors") if path.suffix == ".onnx" else path
+
+
+def _model_files(path: Path) -> dict[str, bytes]:
+    """The artifact's bytes, and its ONNX file's when it has one beside it, by file name."""
+    files = {path.name: path.read_bytes()}
+    onnx = path.with_suffix(".onnx")
+    if onnx.is_file():
+        files[onnx.name] = onnx.read_bytes()
+    return files
+
+
+def run_ray(pending: list[InputFile], options: BatchOptions, progress: Progress, failures: list[Failure]) -> None:
     """Colorize `pending` on Ray; appends each failed file to `failures` as outcomes arrive."""
-    artifact_path = Path(args.artifact or default_artifact_path())
-    read_metadata(artifact_path)  # a bad artifact fails here, clearly, not in every actor
-    artifact = artifact_path.read_bytes()
-    started_here = _connect(args.ray_address)
+    artifact = _artifact_path(options.artifact)
+    metadata = read_metadata(artifact)  # a bad artifact fails here, clearly, not in every actor
+    check_hints_supported(metadata.generator.in_channels == HINT_INPUT_CHANNELS, options)
+    files = _model_files(artifact)
+    ray_options = options.ray
+    started_here = _connect(ray_options.address)
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # one progress line from the driver instead
-        workers = _worker_count(args.workers, args.cpus_per_worker, args.num_gpus_per_worker)
-        blocks = min(MAX_BLOCKS, max(1, math.ceil(len(pending) / args.batch_size)))
+        workers = _worker_count(ray_options.workers, ray_options.cpus_per_worker, ray_options.num_gpus_per_worker)
+        blocks = min(MAX_BLOCKS, max(1, math.ceil(len(pending) / options.batch_size)))
         rows = [{"url": item.url, "relative": item.relative} for item in pending]
         dataset = ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
             ColorizeWorker,
             fn_constructor_kwargs={
-                "artifact": artifact,
-                "output": output,
-                "render_size": args.render_size,
-                "use_gpu": args.num_gpus_per_worker > 0,
-                "torch_threads": max(1, int(args.cpus_per_worker)),
+                "files": files,
+                "output": options.output,
+                "options": options.colorize,
+                "use_gpu": ray_options.num_gpus_per_worker > 0,
+                "threads": max(1, int(ray_options.cpus_per_worker)),
             },
-            batch_size=args.batch_size,
+            batch_size=options.batch_size,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
-            num_cpus=args.cpus_per_worker,
-            num_gpus=args.num_gpus_per_worker,
+            num_cpus=ray_options.cpus_per_worker,
+            num_gpus=ray_options.num_gpus_per_worker,
             # Ray Data restarts a lost actor (a node gone mid-run) and retries its batches by default.
         )
         progress.update()

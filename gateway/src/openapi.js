@@ -349,4 +349,11 @@ function serviceDocumentBehindGateway(serviceDocument) {
   return { ...serviceDocument, servers: [{ url: '/api', description: 'Through the gateway' }], paths };
 }
 
-module.exports = { buildGatewayDocument, serviceDocumentBehindGateway };
+/** The query parameter names of POST /v1/colorize in the service's document (null when it has none). */
+function colorizeQueryParameters(serviceDocument) {
+  const parameters = serviceDocument?.paths?.['/v1/colorize']?.post?.parameters;
+  if (!Array.isArray(parameters)) return null;
+  return parameters.filter((parameter) => parameter?.in === 'query').map((parameter) => String(parameter.name));
+}
+
+module.exports = { buildGatewayDocument, serviceDocumentBehindGateway, colorizeQueryParameters };

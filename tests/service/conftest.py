@@ -139,3 +139,48 @@ def server(tiny_artifact, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def gateway_url(server, tmp_path_factory):
+    """The real gateway (node gateway/src/server.js) in front of the gunicorn `server`; yields its base URL."""
+    import requests
+
+    base_url, _log, _process = server
+    port = free_port()
+    folder = tmp_path_factory.mktemp("gateway")
+    environ = {
+        **os.environ,
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_INFERENCE_URL": base_url,
+        "GATEWAY_LOG_LEVEL": "warn",
+        "GATEWAY_RATE_LIMIT_MAX": "0",
+        "GATEWAY_RESULT_DIR": str(folder / "results"),
+        "GATEWAY_STATIC_DIR": str(folder / "no-frontend"),
+    }
+    log_path = folder / "gateway.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            ["node", "gateway/src/server.js"], cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            assert process.poll() is None, f"the gateway exited early:\n{log_path.read_text()}"
+            try:
+                if requests.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, f"the gateway was not ready in time:\n{log_path.read_text()}"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -112,3 +112,41 @@ def test_hints_within_0_to_1_are_taken(hint_client):
 
 def test_the_red_teams_render_size(client):
     _refused(client.post("/v1/colorize?render_size=9999999999999999999999999999"), "render_size")
+
+
+# --- through the gateway: a real gateway process in front of gunicorn --------------------------
+
+GATEWAY_ROUTES = ("/api/colorize", "/api/v1/colorize")
+# Each example is two HTTP hops: fewer of them.
+GATEWAY_EXAMPLES = settings(max_examples=25, deadline=None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", GATEWAY_ROUTES)
+@pytest.mark.parametrize("option", NUMERIC_OPTIONS, ids=lambda option: option.name)
+def test_odd_numbers_through_the_gateway_are_invalid_parameter(gateway_url, option: Option, route: str):
+    import requests
+
+    session = requests.Session()
+
+    @GATEWAY_EXAMPLES
+    @given(text=bad_values(option), where=st.sampled_from(PLACES))
+    def check(text: str, where: str) -> None:
+        if where == "query":
+            response = session.post(gateway_url + route, params={option.name: text}, timeout=30)
+        else:
+            response = session.post(gateway_url + route, files={option.name: (None, text)}, timeout=30)
+        assert response.status_code == 422, response.text[:300]
+        error = response.json()["error"]
+        assert (error["code"], error["parameter"]) == ("invalid_parameter", option.name)
+
+    check()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", GATEWAY_ROUTES)
+def test_the_red_teams_render_size_through_the_gateway(gateway_url, route: str):
+    import requests
+
+    response = requests.post(f"{gateway_url}{route}?render_size=9999999999999999999999999999", timeout=30)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_parameter"

@@ -434,3 +434,23 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
         for operation in operations.values():
             operation["responses"]["default"] = other_errors
     return document
+
+
+def served_document() -> dict:
+    """The document a service with the default settings serves once the shipped model is loaded.
+
+    What docs/openapi/service.json holds (scripts/openapi.sh writes it; tests/service/
+    test_committed_openapi.py fails when the two differ).
+    """
+    from model.artifact import DEFAULT_ARTIFACT_PATH
+    from model.colorizer import Colorizer
+
+    return build_openapi(Settings.from_sources(environ={}), Colorizer.load(DEFAULT_ARTIFACT_PATH, threads=1))
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    json.dump(served_document(), sys.stdout, indent=2)
+    sys.stdout.write("\n")

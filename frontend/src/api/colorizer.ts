@@ -2,7 +2,18 @@
  * The one module that talks to the network: the gateway's colorize API.
  * Everything else in the app calls these functions (or a stand-in with the same
  * shape, see `ColorizerApi`).
+ *
+ * The answers' shapes are the generated `schema.ts` (openapi-typescript, from the
+ * committed docs/openapi/gateway.json: scripts/openapi.sh); the types below are the
+ * app's own view of them, and each is read from the generated one, so a renamed or
+ * removed field is a type error here. Answers are still checked at run time: a
+ * gateway of another version may send less.
  */
+import type { components } from './schema';
+
+type Wire = components['schemas'];
+/** A JSON answer as received: the documented shape, any field possibly missing. */
+type Received<T> = { [K in keyof T]?: unknown };
 
 export interface ColorizeResult {
   id: string;
@@ -131,8 +142,8 @@ const asObject = (value: unknown) =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : ({} as Record<string, unknown>);
 
 /** The limits part of GET /v1/model (null when anything is missing: the app then checks less itself). */
-function toLimits(body: Record<string, unknown>): ServiceLimits | null {
-  const limits = asObject(body.limits);
+function toLimits(body: Received<Wire['ModelInfo']>): ServiceLimits | null {
+  const limits: Received<Wire['Limits']> = asObject(body.limits);
   const renderSize = asObject(limits.render_size);
   const parsed = {
     maxUploadBytes: asNumber(limits.max_upload_bytes),
@@ -146,7 +157,7 @@ function toLimits(body: Record<string, unknown>): ServiceLimits | null {
   return Object.values(parsed).every((value) => value !== null) ? (parsed as ServiceLimits) : null;
 }
 
-function toResult(body: Record<string, unknown>): ColorizeResult {
+function toResult(body: Received<Wire['ColorizeResult']>): ColorizeResult {
   const url = asText(body.url);
   const id = asText(body.id);
   if (!url || !id) throw new ApiError('bad_response', 'The server sent an answer the app does not understand.');
@@ -199,7 +210,7 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     xhr.addEventListener('load', () => {
       if (xhr.status === 201 || xhr.status === 200) {
         try {
-          resolve(toResult(JSON.parse(xhr.responseText) as Record<string, unknown>));
+          resolve(toResult(asObject(JSON.parse(xhr.responseText))));
         } catch (err) {
           reject(
             err instanceof ApiError
@@ -229,19 +240,14 @@ export async function fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo> {
   }
   const text = await response.text();
   if (!response.ok) throw parseError(response.status, text, response.headers.get('Retry-After'));
-  const body = JSON.parse(text) as Record<string, unknown>;
+  const body: Received<Wire['ModelInfo']> = asObject(JSON.parse(text));
   const renderSize = body.render_size;
-  const training = body.training as Record<string, unknown> | undefined;
+  const training = asObject(body.training);
   return {
     name: typeof body.name === 'string' ? body.name : 'unknown model',
     version: typeof body.version === 'string' ? body.version : '',
     renderSize: typeof renderSize === 'number' ? renderSize : null,
-    description:
-      typeof body.description === 'string'
-        ? body.description
-        : typeof training?.description === 'string'
-          ? training.description
-          : null,
+    description: typeof training.description === 'string' ? training.description : null,
     supportsHints: body.supports_hints === true,
     maxHints: typeof body.max_hints === 'number' && body.supports_hints === true ? body.max_hints : 0,
     limits: toLimits(body),
@@ -257,14 +263,15 @@ export async function fetchGatewayInfo(signal?: AbortSignal): Promise<GatewayInf
     throw new ApiError('network_error', 'The server could not be reached.');
   }
   const text = await response.text();
-  let body: Record<string, unknown>;
+  let body: Received<Wire['GatewayHealth']>;
   try {
     body = asObject(JSON.parse(text));
   } catch {
     throw parseError(response.status, text, response.headers.get('Retry-After'));
   }
-  const limits = asObject(asObject(body.gateway).limits);
-  if (!response.ok && !('limits' in asObject(body.gateway))) {
+  const gateway: Received<Wire['GatewayHealth']['gateway']> = asObject(body.gateway);
+  const limits: Received<Wire['GatewayHealth']['gateway']['limits']> = asObject(gateway.limits);
+  if (!response.ok && !('limits' in gateway)) {
     throw parseError(response.status, text, response.headers.get('Retry-After'));
   }
   return { resultTtlS: asNumber(limits.result_ttl_s), maxUploadBytes: asNumber(limits.max_upload_bytes) };

@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.artifact import file_sha256
+
 MIB = 1024 * 1024
 # What one transfer to the GPU machine may carry, working tree included.
 TRANSFER_LIMIT_BYTES = 64 * MIB
@@ -128,7 +130,7 @@ def build_parts(
             "parts": parts,
             "archive": ARCHIVE_NAME,
             "bytes": archive.stat().st_size,
-            "sha256": _sha256(archive),
+            "sha256": file_sha256(archive),
             "files": counts,
             "seed": seed,
             "build": build,
@@ -137,14 +139,6 @@ def build_parts(
         (part_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
         written.append(part_dir)
     return written
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(part_dir: str | Path) -> dict:
@@ -167,7 +161,7 @@ def unpack_part(part_dir: str | Path, dest: str | Path) -> dict:
     archive = part_dir / manifest["archive"]
     if not archive.is_file() or archive.stat().st_size != manifest["bytes"]:
         raise StagingError(f"{archive}: missing or truncated ({manifest['bytes']} bytes expected)")
-    if _sha256(archive) != manifest["sha256"]:
+    if file_sha256(archive) != manifest["sha256"]:
         raise StagingError(f"{archive}: SHA-256 differs from its manifest (corrupted in transfer?)")
     with zipfile.ZipFile(archive) as bundle:
         names = bundle.namelist()

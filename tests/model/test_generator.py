@@ -80,5 +80,7 @@ def test_input_convolutions_name_the_weights_that_read_the_input():
             GeneratorConfig(in_channels=in_channels, decoder_channels=TINY_GENERATOR.decoder_channels)
         )
         parameters = dict(generator.named_parameters())
-        for name, first in input_convolutions(generator.config):
+        convolutions = list(input_convolutions(generator.config))
+        assert convolutions, "no input convolution named: the check below would pass on nothing"
+        for name, first in convolutions:
             assert parameters[name].shape[1] == first + in_channels

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.artifact import DEFAULT_MODEL_NAME
+from model.artifact import DEFAULT_MODEL_NAME, file_sha256
 from model.generator_config import GeneratorConfig
 
 if TYPE_CHECKING:  # the recipe imports torch only once it trains
@@ -250,14 +249,6 @@ def _split(path: Path, out_dir: Path, chunk: int) -> list[Path]:
     return parts
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _watchdog(seconds: float) -> threading.Timer:
     """SIGTERM this process after `seconds`: the trainer then saves last.pt at the next step and returns."""
     timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGTERM))
@@ -380,9 +371,9 @@ def train(args: argparse.Namespace) -> int:
 
     checksums = []
     for name, path in exported.items():
-        checksums.append(f"{_sha256(path)}  {name}")
+        checksums.append(f"{file_sha256(path)}  {name}")
         for part in _split(path, out, args.split_bytes):
-            checksums.append(f"{_sha256(part)}  {part.name}")
+            checksums.append(f"{file_sha256(part)}  {part.name}")
     (out / CHECKSUMS).write_text("\n".join(checksums) + "\n")
     with tarfile.open(out / RUN_ARCHIVE, "w:gz") as archive:
         for path in sorted(run_dir.iterdir()):
@@ -435,14 +426,14 @@ def join(args: argparse.Namespace) -> int:
         if not parts:
             continue
         for part in parts:
-            if _sha256(part) != expected.get(part.name):
+            if file_sha256(part) != expected.get(part.name):
                 print(f"{part}: SHA-256 differs from {CHECKSUMS}", file=sys.stderr)
                 return 1
         target = out / name
         with open(target, "wb") as handle:
             for part in parts:
                 handle.write(part.read_bytes())
-        if _sha256(target) != expected.get(name):
+        if file_sha256(target) != expected.get(name):
             print(f"{target}: SHA-256 differs from {CHECKSUMS} after joining", file=sys.stderr)
             return 1
         joined.append(target)

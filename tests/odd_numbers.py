@@ -98,7 +98,7 @@ def good_values(option: Option) -> st.SearchStrategy[str]:
 
 def any_text() -> st.SearchStrategy[str]:
     """Arbitrary text that a query string or a form field can carry."""
-    return st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+    return st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 
 def bad_coordinates() -> st.SearchStrategy[str]:

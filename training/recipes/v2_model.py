@@ -147,16 +147,6 @@ def stage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan(
-    rates: dict[int, float], images: int, budget_s: float, epoch_overhead_s: float, l1_share: float
-) -> tuple[int, int]:
-    """Epochs per phase that fill the budget: l1_share of it for phase 1, the rest for phase 2."""
-    seconds = {phase: images / rates[phase] + epoch_overhead_s for phase in (1, 2)}
-    l1_epochs = max(1, int(budget_s * l1_share // seconds[1]))
-    gan_epochs = max(1, int((budget_s - l1_epochs * seconds[1]) // seconds[2]))
-    return l1_epochs, gan_epochs
-
-
 def _measure(config: TrainConfig, device: torch.device, steps: int) -> dict:
     """Real-step images/s per phase (fresh networks, random photos cropped on the device), FLOPs, matmul rate."""
     import torch
@@ -183,11 +173,7 @@ def _measure(config: TrainConfig, device: torch.device, steps: int) -> dict:
             PatchDiscriminator(),
             device,
             dtype,
-            hints=config.hint_simulation(),
-            ema_decay=config.ema_decay,
-            compile_mode=config.compile_mode if compiled else None,
-            rebalanced_l1=config.rebalanced_l1,
-            colourfulness_weight=config.colourfulness_weight,
+            dataclasses.replace(config, compile=compiled),
         )
 
     photos = random_photos(max(4 * config.batch_size, 8), config.image_size, device)
@@ -305,10 +291,14 @@ def train(args: argparse.Namespace) -> int:
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+    from training.throughput import plan_epochs
+
     measured = _measure(config, device, args.measure_steps)
     train_images = counts.get("train", 0) + counts.get("train_extra", 0)
     epoch_seconds = {phase: train_images / measured["rates"][phase] for phase in (1, 2)}
-    l1_epochs, gan_epochs = _plan(measured["rates"], train_images, args.budget_s, args.epoch_overhead_s, args.l1_share)
+    l1_epochs, gan_epochs = plan_epochs(
+        measured["rates"], train_images, args.budget_s, args.epoch_overhead_s, l1_share=args.l1_share
+    )
     save_every = max(1, round(args.save_interval_s / max(epoch_seconds[2], 1e-3)))
     config = dataclasses.replace(config, l1_epochs=l1_epochs, gan_epochs=gan_epochs, save_every=save_every)
     plan = {

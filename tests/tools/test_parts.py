@@ -1,11 +1,11 @@
-"""training.staging: parts that fit a transfer, checked and unpacked on the other side."""
+"""tools.gpu_staging.parts: parts that fit a transfer, checked and unpacked on the other side."""
 
 import json
 import subprocess
 
 import pytest
 
-from training.staging import (
+from tools.gpu_staging.parts import (
     StagingError,
     build_parts,
     staged_parts,

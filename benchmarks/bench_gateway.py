@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             Gateway(gateway_log, service.url, scratch_dir, {"GATEWAY_LOG_LEVEL": "info"}, node=args.node) as gateway,
         ):
             service_url, gateway_url = service.url, gateway.url
-            service.wait_ready()
+            service.wait_ready(via_health=True)  # its log level hides "model ready"
             gateway.wait_ready()
             samples = run(args, service_url, gateway_url)
 

@@ -105,20 +105,29 @@ class Gunicorn(_Process):
                 start_new_session=start_new_session,
             )
 
-    def wait_ready(self, timeout_s: float = 300) -> Gunicorn:
-        """Until every worker has logged "model ready"; RuntimeError with the log when it fails or times out."""
+    def wait_ready(self, timeout_s: float = 300, via_health: bool = False) -> Gunicorn:
+        """Until every worker has logged "model ready" (or, `via_health`, for a log level above INFO: until
+        /v1/health answers 200); RuntimeError with the log when it fails or times out."""
         deadline = time.monotonic() + timeout_s
         while True:
             messages = [line.get("message") for line in log_lines(self.log_path)]
             if "model load failed" in messages:
                 raise RuntimeError(f"the model failed to load:\n{self._log_tail()}")
-            if messages.count("model ready") >= self.workers:
+            if messages.count("model ready") >= self.workers or (via_health and self._healthy()):
                 return self
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited early:\n{self._log_tail()}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn workers not ready in time:\n{self._log_tail()}")
             time.sleep(0.1)
+
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/v1/health", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False  # not listening yet, or 503 while the model loads
 
 
 class Gateway(_Process):

@@ -121,7 +121,6 @@ class Gunicorn(_Process):
                 raise RuntimeError(f"gunicorn workers not ready in time:\n{self._log_tail()}")
             time.sleep(0.1)
 
-
     def _healthy(self) -> bool:
         try:
             with urllib.request.urlopen(f"{self.url}/v1/health", timeout=2) as response:

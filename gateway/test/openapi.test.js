@@ -100,9 +100,13 @@ describe('the OpenAPI documents', () => {
   });
 });
 
+/** A committed document of docs/openapi/. */
+function committed(name) {
+  return JSON.parse(fs.readFileSync(join(REPO_ROOT, 'docs', 'openapi', name), 'utf8'));
+}
+
 describe('the committed contract (docs/openapi/, written by scripts/openapi.sh)', () => {
   it("is what the gateway's document is in front of the committed service document", () => {
-    const committed = (name) => JSON.parse(fs.readFileSync(join(REPO_ROOT, 'docs', 'openapi', name), 'utf8'));
     assert.deepEqual(
       buildGatewayDocument(committed('service.json')),
       committed('gateway.json'),

@@ -10,7 +10,6 @@ from dataclasses import MISSING, Field, fields
 from typing import Any, get_args, get_origin, get_type_hints
 
 from colorizer_cli.cli_support import HelpFormatter, add_version_argument
-from model.artifact import DEFAULT_MODEL_NAME
 from model.backends import BACKENDS
 from training.config import OPTION_GROUPS, TrainConfig
 
@@ -57,7 +56,7 @@ def _add_train_parser(subparsers: Subparsers) -> None:
         help="train a colorizer (L1 pretraining, then adversarial)",
         formatter_class=HelpFormatter,
         description=(
-            "Two-phase pix2pix-style training of the ResNet18 U-Net colorizer.\n"
+            "Two-phase pix2pix-style training of the U-Net colorizer (ResNet18 or EfficientNet-Lite encoder).\n"
             "Phase 1: L1 only. Phase 2: PatchGAN (BCE-with-logits) + lambda x L1.\n"
             "Multi-GPU / multi-process: torchrun --nproc_per_node N -m training train ..."
         ),
@@ -87,7 +86,11 @@ def _add_export_parser(subparsers: Subparsers) -> None:
         "(default: beside the artifact, .onnx)",
     )
     parser.add_argument("--no-onnx", action="store_true", help="with --checkpoint: skip the ONNX file")
-    parser.add_argument("--name", default=DEFAULT_MODEL_NAME, help="model name shown by the service")
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="model name shown by the service (default: colorizer-<encoder>-unet, e.g. colorizer-efficientnet-lite0-unet)",
+    )
     parser.add_argument(
         "--version",
         default=None,

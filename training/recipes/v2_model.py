@@ -1,4 +1,4 @@
-"""The v2 recipe: a hint-capable ResNet18 U-Net trained from scratch, as `python -m training train` options.
+"""The v2 recipe: a hint-capable EfficientNet-Lite0 U-Net (ImageNet encoder), as `python -m training train` options.
 
     from training.recipes.v2_model import v2_config
     config = v2_config(["photos/train", "photos/train_extra"], "photos/val", "runs/v2", l1_epochs=9, gan_epochs=16)
@@ -15,13 +15,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from model.artifact import DEFAULT_MODEL_NAME
+from model.artifact import model_name_for
 from training.config import TrainConfig
 
 VERSION = "2.0.0"
-NAME = DEFAULT_MODEL_NAME
-# Each is a TrainConfig field (a `python -m training train` option).
+NAME = model_name_for("efficientnet_lite0")
+# Each is a TrainConfig field (a `python -m training train` option). The encoder is the CPU
+# recipe's (training/recipes/v2_cpu.sh): EfficientNet-Lite0 from its ImageNet weights.
 RECIPE: dict[str, Any] = {
+    "encoder": "efficientnet_lite0",
+    "encoder_weights": "imagenet",
+    "l1_lr_decay": "cosine",
     "hints": True,
     "image_size": 256,
     "batch_size": 64,
@@ -53,7 +57,8 @@ def v2_config(data_dirs: list[str], val_dir: str, out_dir: str, **changes: Any) 
 def description(train_images: int, l1_epochs: int, gan_epochs: int, recipe: dict[str, Any], notes: dict) -> str:
     """The artifact's training description for a v2 run."""
     return (
-        f"ResNet18 U-Net with colour hints, trained from scratch on {train_images} photos (shared/data/colorize "
+        f"U-Net ({recipe['encoder']} encoder, {recipe['encoder_weights']} weights) with colour hints, trained on "
+        f"{train_images} photos (shared/data/colorize "
         f"train + train_extra, {notes.get('size')} px centre squares, WebP q{notes.get('quality')}), "
         f"{l1_epochs} L1 + {gan_epochs} PatchGAN "
         f"epochs, batch {recipe['batch_size']}, {recipe['image_size']} px, bf16, EMA {recipe['ema_decay'] or 'off'}, "

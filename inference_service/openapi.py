@@ -69,7 +69,10 @@ def _object(properties: dict, required: list[str] | None = None, description: st
 
 
 def _hints_schema(max_hints: int) -> dict:
-    return {"type": "array", "maxItems": max_hints, "items": {"$ref": "#/components/schemas/Hint"}}
+    """The `hints` list (model.options.HINTS) with the loaded model's limit; described where it is used."""
+    schema = {**HINTS.json_schema(), "maxItems": max_hints}
+    del schema["description"]
+    return schema
 
 
 def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dict:

@@ -17,7 +17,6 @@ the message, never turned into a crash or a silently clipped value.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -195,8 +194,3 @@ def parse_options(value_of: Callable[[str], str | None]) -> ColorizeOptions:
         if text is not None and text.strip():
             values[option.name] = option.parse(text.strip())
     return ColorizeOptions(**values)
-
-
-def hints_json(hints: tuple[Hint, ...] | list[Hint]) -> str:
-    """The `hints` parameter's text for these hints (what a client sends)."""
-    return json.dumps([{"x": hint.x, "y": hint.y, "color": hint.hex_color} for hint in hints])

@@ -192,6 +192,8 @@ describe('fetchModelInfo', () => {
         formatNames: ['JPEG', 'PNG'],
         mediaTypes: ['image/jpeg', 'image/png'],
         extensions: ['.jpg', '.png'],
+        vibranceMin: 0,
+        vibranceMax: 2,
       },
     });
   });

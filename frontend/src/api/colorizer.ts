@@ -45,6 +45,9 @@ export interface ServiceLimits {
   mediaTypes: string[];
   /** With their dot: ".jpg". */
   extensions: string[];
+  /** The vibrance range (null: a service that does not publish it). */
+  vibranceMin: number | null;
+  vibranceMax: number | null;
 }
 
 export interface ModelInfo {
@@ -145,6 +148,7 @@ const asObject = (value: unknown) =>
 function toLimits(body: Received<Wire['ModelInfo']>): ServiceLimits | null {
   const limits: Received<Wire['Limits']> = asObject(body.limits);
   const renderSize = asObject(limits.render_size);
+  const vibrance: Received<Wire['Limits']['vibrance']> = asObject(limits.vibrance);
   const parsed = {
     maxUploadBytes: asNumber(limits.max_upload_bytes),
     maxPixels: asNumber(limits.max_pixels),
@@ -154,7 +158,12 @@ function toLimits(body: Received<Wire['ModelInfo']>): ServiceLimits | null {
     mediaTypes: asStrings(body.input_media_types),
     extensions: asStrings(body.input_extensions),
   };
-  return Object.values(parsed).every((value) => value !== null) ? (parsed as ServiceLimits) : null;
+  if (!Object.values(parsed).every((value) => value !== null)) return null;
+  return { ...(parsed as Omit<ServiceLimits, 'vibranceMin' | 'vibranceMax'>), ...vibranceRange(vibrance) };
+}
+
+function vibranceRange(vibrance: Received<Wire['Limits']['vibrance']>) {
+  return { vibranceMin: asNumber(vibrance.min), vibranceMax: asNumber(vibrance.max) };
 }
 
 function toResult(body: Received<Wire['ColorizeResult']>): ColorizeResult {

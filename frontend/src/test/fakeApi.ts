@@ -23,6 +23,8 @@ export const DEFAULT_MODEL: ModelInfo = {
     formatNames: ['JPEG', 'PNG', 'WEBP', 'TIFF', 'BMP', 'GIF'],
     mediaTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'image/bmp', 'image/gif'],
     extensions: ['.bmp', '.gif', '.jfif', '.jpe', '.jpeg', '.jpg', '.png', '.tif', '.tiff', '.webp'],
+    vibranceMin: 0,
+    vibranceMax: 2,
   },
 };
 

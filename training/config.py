@@ -215,6 +215,12 @@ class TrainConfig:
     channels_last: str = option(
         "auto", help="channels-last memory format (auto: on CUDA only)", group="cpu", choices=("auto", "on", "off")
     )
+    perceptual_weight: float = option(
+        0.0,
+        help="> 0: add L1 between frozen ImageNet EfficientNet-Lite features of the prediction and the truth "
+        "(DeOldify's NoGAN feature loss), this weight relative to L1",
+        group="cpu",
+    )
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.ema_decay < 1.0:
@@ -237,6 +243,8 @@ class TrainConfig:
             raise ValueError(
                 f"--small-image-epochs needs --small-image-size between 1 and --image-size ({self.image_size}) - 1"
             )
+        if self.perceptual_weight < 0:
+            raise ValueError(f"--perceptual-weight must be at least 0, got {self.perceptual_weight}")
         if self.channels_last not in ("auto", "on", "off"):
             raise ValueError(f"--channels-last must be auto, on or off, got {self.channels_last}")
         if self.save_every < 1:

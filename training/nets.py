@@ -69,6 +69,7 @@ def wrap_nets(
     teacher: UNetGenerator | None = None,
     ema: WeightEMA | None = None,
     ab_weights: torch.Tensor | None = None,
+    perceptual: nn.Module | None = None,
 ) -> Nets:
     """The Nets a step runs: DDP around each network when `distributed`, torch.compile with --compile."""
     wrapped_g: nn.Module = generator
@@ -108,7 +109,20 @@ def wrap_nets(
         ema=ema,
         ab_weights=ab_weights,
         colourfulness_weight=config.colourfulness_weight,
+        perceptual=perceptual,
+        perceptual_weight=config.perceptual_weight,
     )
+
+
+def perceptual_loss(config: TrainConfig, device: torch.device, channels_last: bool) -> nn.Module | None:
+    """--perceptual-weight: frozen ImageNet features of the run's EfficientNet-Lite (Lite0 beside a ResNet18)."""
+    if not config.perceptual_weight:
+        return None
+    from training.perceptual import PerceptualLoss
+
+    encoder = config.encoder if config.encoder.startswith("efficientnet_lite") else "efficientnet_lite0"
+    loss = PerceptualLoss(encoder).to(device)
+    return loss.to(memory_format=torch.channels_last) if channels_last else loss
 
 
 def build_nets(
@@ -137,4 +151,5 @@ def build_nets(
         channels_last=channels_last,
         ema=ema,
         ab_weights=ab_weights,
+        perceptual=perceptual_loss(config, device, channels_last),
     )

@@ -39,7 +39,7 @@ from training.distributed import (
     sync_buffers,
 )
 from training.ema import WeightEMA
-from training.nets import build_optimizers, place_networks, wrap_nets
+from training.nets import build_optimizers, perceptual_loss, place_networks, wrap_nets
 from training.photo_sets import ab_rebalancing_weights, load_photo_sets
 from training.plots import plot_curves, save_sample_grid
 from training.run_files import (
@@ -198,6 +198,7 @@ class Trainer:
             teacher=self.teacher,
             ema=self.ema,
             ab_weights=self.ab_weights,
+            perceptual=perceptual_loss(self.config, self.device, self.channels_last),
         )
 
     def _start_ema(self) -> None:

@@ -64,3 +64,24 @@ def test_the_benchmarks_nets_are_the_trainers_learning_rates():
     nets = our_nets(torch.device("cpu"), None, lr_g=1e-3, lr_d=3e-4, betas_g=[0.9, 0.99])
     assert nets.optimizer_g.param_groups[0]["lr"] == 1e-3 and nets.optimizer_d.param_groups[0]["lr"] == 3e-4
     assert nets.optimizer_g.param_groups[0]["betas"] == (0.9, 0.99)
+
+
+def test_the_perceptual_term_is_zero_for_the_truth_and_grows_with_a_wrong_colour():
+    import timm
+
+    from training.perceptual import PerceptualLoss
+
+    torch.manual_seed(0)
+    state = timm.create_model("tf_efficientnet_lite0", pretrained=False).state_dict()
+    loss = PerceptualLoss("efficientnet_lite0", state_dict=state)
+    truth = torch.rand(2, 3, 64, 64)
+    tinted = truth.clone()
+    tinted[:, 0] = (tinted[:, 0] + 0.3).clamp(0, 1)
+    assert float(loss(truth, truth)) == 0.0
+    slightly = truth * 0.97 + 0.03 * tinted
+    predicted = tinted.clone().requires_grad_(True)
+    value = loss(predicted, truth)
+    assert float(value.detach()) > float(loss(slightly, truth)) > 0
+    value.backward()
+    assert predicted.grad is not None and predicted.grad.abs().sum() > 0
+    assert not any(parameter.requires_grad for parameter in loss.parameters())

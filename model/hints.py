@@ -13,6 +13,7 @@ NumPy only (no torch): the serving path paints hints without the training stack.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,9 +79,11 @@ class Hint:
         coordinates = []
         for key in ("x", "y"):
             number = value[key]
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or number != number:
+            # NaN and infinities (json reads NaN, Infinity and 1e400) are no number to place a hint at.
+            not_finite = isinstance(number, float) and not math.isfinite(number)
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not_finite:
                 raise HintError(f"{where}: {key} must be a number between 0 and 1")
-            if not 0.0 <= number <= 1.0:  # also infinities, and ints too large for a float
+            if not 0.0 <= number <= 1.0:  # a comparison: also ints too large for a float
                 shown = f"{number}" if isinstance(number, float) or abs(number) < 10**30 else "a huge integer"
                 raise HintError(f"{where}: {key} = {shown} is outside [0, 1]")
             coordinates.append(float(number))

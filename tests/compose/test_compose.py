@@ -163,11 +163,12 @@ def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_confi
     dockerfile = (REPO_ROOT / inference["build"]["dockerfile"]).read_text()
     stages = [line.split()[-1] for line in dockerfile.splitlines() if line.startswith("FROM ")]
     assert stages == ["export", "cpu", "gpu"]
-    # Only the export stage installs torch (to derive the ONNX file); cpu installs the serve extra.
+    # Only the export stage installs torch (to derive the ONNX file); cpu installs the serve
+    # extra (and keys: `colorizer keys` manages the gateways' API keys in Redis from there).
     cpu_stage = dockerfile.split(" AS cpu", 1)[1].split(" AS gpu", 1)[0]
-    assert "[serve]" in cpu_stage and "torch" not in cpu_stage.lower().replace("no torch", "")
+    assert "[serve,keys]" in cpu_stage and "torch" not in cpu_stage.lower().replace("no torch", "")
     assert "colorizer_cli export --artifact" in dockerfile.split(" AS cpu", 1)[0]
-    assert "[serve,torch]" in dockerfile.split(" AS gpu", 1)[1]
+    assert "[serve,torch,keys]" in dockerfile.split(" AS gpu", 1)[1]
 
 
 def test_environment_overrides_reach_the_services(docker_config):

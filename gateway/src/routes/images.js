@@ -3,7 +3,7 @@
 const { pipeline } = require('node:stream/promises');
 
 const { HttpError } = require('../errors');
-const { isValidId } = require('../resultStore');
+const { isValidId } = require('../resultIds');
 const { safeFilename } = require('./colorize');
 
 const notFound = () => new HttpError(404, 'not_found', 'No image with this id: it never existed or has expired.');
@@ -19,8 +19,12 @@ function contentDisposition(type, filename) {
   return ascii === filename ? header : `${header}; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-/** GET /api/images/:id: the stored image inline, or with ?download=1 as an attachment. */
-function imageHandler({ store }) {
+/**
+ * GET /api/images/:id: the stored image inline, or with ?download=1 as an attachment.
+ * `privateResults` (GATEWAY_AUTH=keys): a result is its key's own, and 404 to any other
+ * key, exactly as if it did not exist.
+ */
+function imageHandler({ store, privateResults = false }) {
   return async function image(req, res) {
     const { id } = req.params;
     // Strict shape check first: nothing but 24 base64url characters reaches the store.
@@ -28,6 +32,10 @@ function imageHandler({ store }) {
     const found = await store.read(id);
     if (!found) throw notFound();
     const { entry, body } = found;
+    if (privateResults && entry.owner !== req.apiKey?.id) {
+      if (!Buffer.isBuffer(body)) body.destroy();
+      throw notFound();
+    }
 
     const download = req.query.download === '1' || req.query.download === 'true';
     const filename = safeFilename(entry.filename, entry.extension);

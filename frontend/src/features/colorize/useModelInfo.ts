@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 
+import { KEY_REFUSALS } from '../../api/apiKey';
 import { ApiError, type ColorizerApi, type ModelInfo } from '../../api/colorizer';
 
 export type ModelState =
@@ -12,8 +13,10 @@ const RETRY_OFFLINE_MS = 10_000;
 /**
  * Which model colorizes (GET /api/v1/model), asked again until it is ready: the
  * badge shows it, and the result view offers colour hints only when it takes them.
+ * `apiKey`: the key in use (GATEWAY_AUTH=keys); a new one asks again, and without a
+ * good one nothing is asked (the app asks for a key instead).
  */
-export function useModelInfo(api: ColorizerApi): ModelState {
+export function useModelInfo(api: ColorizerApi, apiKey: string | null = null): ModelState {
   const [state, setState] = useState<ModelState>({ kind: 'loading' });
 
   useEffect(() => {
@@ -25,6 +28,10 @@ export function useModelInfo(api: ColorizerApi): ModelState {
         .then((model) => setState({ kind: 'ready', model }))
         .catch((err: unknown) => {
           if (controller.signal.aborted) return;
+          if (err instanceof ApiError && KEY_REFUSALS.has(err.code)) {
+            setState({ kind: 'loading' }); // until a key is given
+            return;
+          }
           const starting = err instanceof ApiError && err.code === 'not_ready';
           setState({ kind: starting ? 'starting' : 'offline' });
           timer = setTimeout(ask, starting ? RETRY_STARTING_MS : RETRY_OFFLINE_MS);
@@ -35,7 +42,7 @@ export function useModelInfo(api: ColorizerApi): ModelState {
       controller.abort();
       clearTimeout(timer);
     };
-  }, [api]);
+  }, [api, apiKey]);
 
   return state;
 }

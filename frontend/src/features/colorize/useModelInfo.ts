@@ -42,6 +42,8 @@ export function useModelInfo(api: ColorizerApi, apiKey: string | null = null): M
       controller.abort();
       clearTimeout(timer);
     };
+    // A new key asks again (fetchModelInfo sends the key in use: api/apiKey.ts).
+    // oxlint-disable-next-line react/exhaustive-effect-dependencies
   }, [api, apiKey]);
 
   return state;

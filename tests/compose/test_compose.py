@@ -139,6 +139,17 @@ def test_replicas_behind_one_entry_point(docker_config):
     assert "--maxmemory-policy" in redis["command"]
 
 
+def test_redis_persists_every_acknowledged_write(docker_config):
+    """Results and API keys survive a Redis that is killed: AOF, fsynced before each answer, on a volume."""
+    services = rendered(docker_config)["services"]
+    command = services["redis"]["command"]
+    option = {command[i]: command[i + 1] for i in range(1, len(command) - 1) if command[i].startswith("--")}
+    assert option["--appendonly"] == "yes" and option["--appendfsync"] == "always"
+    (volume,) = services["redis"]["volumes"]
+    assert volume["type"] == "volume" and volume["target"] == option["--dir"] == "/data"
+    assert services["gateway"]["environment"]["GATEWAY_AUTH"] == "off", "keys are opted into"
+
+
 def test_gateway_is_wired_to_the_inference_replicas_and_redis(docker_config):
     services = rendered(docker_config)["services"]
     gateway, inference = services["gateway"], services["inference"]

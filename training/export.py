@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from model.artifact import DEFAULT_MODEL_NAME, ArtifactError, ArtifactMetadata, read_metadata, save_artifact
+from model.artifact import ArtifactError, ArtifactMetadata, model_name_for, read_metadata, save_artifact
 from model.generator import UNetGenerator
 from model.lab import DEFAULT_NORMALIZATION
 from training.checkpoint import load_checkpoint
@@ -43,7 +43,7 @@ def export_artifact(
     out_path: str | Path,
     *,
     version: str,
-    name: str = DEFAULT_MODEL_NAME,
+    name: str | None = None,
     render_size: int | None = None,
     description: str = "",
     half_precision: bool = True,
@@ -55,7 +55,8 @@ def export_artifact(
     A checkpoint with an EMA of the generator (--ema-decay) exports the averaged
     weights, which are what its validation metrics measured; `raw_generator`
     exports the last optimised weights instead. An artifact at `out_path` recording
-    the same `version` is kept (ArtifactExists) unless `overwrite`.
+    the same `version` is kept (ArtifactExists) unless `overwrite`. `name` defaults to
+    the encoder's (`model_name_for`).
     """
     if not overwrite:
         refuse_to_replace_version(out_path, version)
@@ -82,7 +83,17 @@ def export_artifact(
             "batch_size": config.batch_size,
             "lambda_l1": config.lambda_l1,
             "optimizer": f"Adam lr_g={config.lr_g} betas_g={tuple(config.betas_g)} lr_d={config.lr_d} betas_d={tuple(config.betas_d)}",
+            "encoder": config.encoder,
             "encoder_weights": config.encoder_weights,
+            "epoch_images": config.epoch_images,
+            "l1_lr_decay": f"{config.l1_lr_decay} to {config.l1_lr_floor} x lr_g"
+            if config.l1_lr_decay != "none"
+            else "none",
+            "progressive_resizing": (
+                f"{config.small_image_size} px for {config.small_image_epochs} epochs, then {config.image_size} px"
+                if config.small_image_epochs
+                else None
+            ),
             "init_from": config.init_from,
             "precision": config.precision,
             "seed": config.seed,
@@ -111,7 +122,7 @@ def export_artifact(
         "checkpoint": Path(checkpoint_path).name,
     }
     metadata = ArtifactMetadata(
-        name=name,
+        name=name or model_name_for(generator_config.encoder),
         version=version,
         generator=generator_config,
         lab=DEFAULT_NORMALIZATION,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
@@ -84,6 +85,13 @@ def _start_process(config: TrainConfig, out_dir: Path) -> tuple[DistributedConte
     return context, device
 
 
+def _downscaled(batch: torch.Tensor, size: int) -> torch.Tensor:
+    """A batch of crops at size x size (progressive resizing): antialiased, float in [0, 1]."""
+    images = batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch.float()
+    resized = F.interpolate(images, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return resized.clamp_(0.0, 1.0)
+
+
 class Trainer:
     """One training run. Building it joins the process group, loads the photos, builds the
     networks and optimizers and restores a checkpoint (`resume`); `run` trains."""
@@ -101,7 +109,10 @@ class Trainer:
         self.generator = self._build_generator()
         self.teacher = self._load_teacher()
         self.discriminator = PatchDiscriminator().to(self.device)
-        self.channels_last = self.device.type == "cuda"
+        # auto: on CUDA only (on 2 CPU cores it measured no faster for either encoder; MODEL_CARD).
+        self.channels_last = config.channels_last == "on" or (
+            config.channels_last == "auto" and self.device.type == "cuda"
+        )
         if self.channels_last:
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)
@@ -300,9 +311,16 @@ class Trainer:
 
     # ----- loops --------------------------------------------------------------------------
     def _set_learning_rates(self, epoch: int, batch_index: int, steps_per_epoch: int) -> None:
-        """--gan-lr-decay-start: both rates by their step's factor in the adversarial phase."""
+        """--l1-lr-decay: G's rate by its step's factor in the L1 phase; --gan-lr-decay-start: both
+        rates by their step's factor in the adversarial phase."""
         config = self.config
-        if config.gan_lr_decay_start >= 1.0 or self.config.phase_of(epoch) != 2:
+        if config.phase_of(epoch) == 1:
+            if config.l1_lr_decay != "none":
+                progress = (epoch + batch_index / max(steps_per_epoch, 1)) / max(config.l1_epochs, 1)
+                for group in self.optimizer_g.param_groups:
+                    group["lr"] = config.lr_g * config.l1_lr_factor(progress)
+            return
+        if config.gan_lr_decay_start >= 1.0:
             return
         gan_step = (epoch - config.l1_epochs) * steps_per_epoch + batch_index
         factor = config.gan_lr_factor(gan_step, config.gan_epochs * steps_per_epoch)
@@ -317,6 +335,11 @@ class Trainer:
         self.generator.train()
         self.discriminator.train()
         indices = train_indices(len(self.train_set), self.context, epoch, self.batch_size, self.config.seed)
+        if self.config.epoch_images:
+            # --epoch-images: this epoch is the first share of its shuffle (each rank its part), whole batches.
+            share = max(self.config.epoch_images // self.context.world_size // self.batch_size, 1) * self.batch_size
+            indices = indices[:share]
+        crop = self.config.train_image_size(epoch)
         skip = self.skip_batches if epoch == self.start_epoch else 0
         sums = self.partial_sums if (skip and self.partial_sums) else MetricSums()
         total_batches = len(indices) // self.batch_size
@@ -327,13 +350,15 @@ class Trainer:
             unit="batch",
             leave=False,
             dynamic_ncols=True,
-            desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase}",
+            desc=f"epoch {epoch + 1}/{self.config.total_epochs} phase {phase} {crop} px",
             disable=not (self.context.is_main and self.config.progress),
         )
         # Agreeing on a stop across ranks is a collective that waits for the GPU: not every step.
         check_every = 1 if not self.context.enabled else _DISTRIBUTED_STOP_CHECK_STEPS
         started, seen, batches_done = time.perf_counter(), 0, skip
         for batch in progress:
+            if crop != self.config.image_size:
+                batch = _downscaled(batch, crop)
             self._set_learning_rates(epoch, batches_done, total_batches)
             train_step(batch, self.nets, phase, self.config.lambda_l1, sums, step=self.global_step)
             self.global_step += 1

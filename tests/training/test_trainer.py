@@ -3,6 +3,7 @@ the v2 recipe's options, and what reaches the step."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -396,3 +397,44 @@ def test_save_every_writes_checkpoints_at_its_interval_and_each_phase_end(photo_
     assert sorted({epoch for name, epoch in saved if name == "last.pt"}) == [2, 3, 4, 5]
     assert [epoch for name, epoch in saved if name == "phase1.pt"] == [3]
     assert len(read_metrics(out / "metrics.csv")) == 5
+
+
+def test_cpu_recipe_options_cut_epochs_resize_progressively_and_decay_the_l1_rate(
+    photo_folders, tmp_path, monkeypatch
+):
+    """--epoch-images, --small-image-size/--small-image-epochs and --l1-lr-decay cosine, seen at each step."""
+    train_dir, val_dir = photo_folders
+    seen = []
+    real_step = trainer_module.train_step
+
+    def record(batch, nets, phase, *args, **kwargs):
+        seen.append((phase, batch.shape[-1], nets.optimizer_g.param_groups[0]["lr"]))
+        real_step(batch, nets, phase, *args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "train_step", record)
+    config = tiny_config(
+        train_dir,
+        val_dir,
+        tmp_path / "cpu",
+        image_size=32,
+        small_image_size=16,
+        small_image_epochs=2,
+        l1_epochs=3,
+        gan_epochs=1,
+        epoch_images=8,
+        l1_lr_decay="cosine",
+        l1_lr_floor=0.1,
+        data_on_device=True,
+        encoder="efficientnet_lite0",
+    )
+    train(config)
+    assert len(seen) == 4 * 2  # 8 photos of each epoch, batches of 4
+    assert [size for _, size, _ in seen] == [16] * 4 + [32] * 4
+    l1_rates = [lr for phase, _, lr in seen if phase == 1]
+    assert l1_rates[0] == pytest.approx(config.lr_g)
+    assert all(a > b for a, b in itertools.pairwise(l1_rates))
+    assert l1_rates[-1] > 0.1 * config.lr_g
+    rows = read_metrics(tmp_path / "cpu" / "metrics.csv")
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
+    artifact_config = load_checkpoint(tmp_path / "cpu" / "last.pt")["config"]
+    assert artifact_config["encoder"] == "efficientnet_lite0"

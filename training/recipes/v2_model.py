@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.artifact import DEFAULT_MODEL_NAME
+from model.artifact import model_name_for
 from model.generator_config import GeneratorConfig
 
 if TYPE_CHECKING:  # the recipe imports torch only once it trains
@@ -48,11 +48,15 @@ log = logging.getLogger("v2_model")
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "2.0.0"
-NAME = DEFAULT_MODEL_NAME
+NAME = model_name_for("efficientnet_lite0")
 # The recipe; each is a `python -m training train` option. The v2 options were set by the
 # CPU-scale comparisons in MODEL_CARD.md ("Recipe comparisons", training/recipes/v2_compare.py):
-# lr decay kept; EMA, rebalanced L1 and the colourfulness loss off; lambda left at 100.
+# lr decay kept; EMA, rebalanced L1 and the colourfulness loss off; lambda left at 100. The
+# encoder is the CPU recipe's (training/recipes/v2_cpu.sh): EfficientNet-Lite0 from its ImageNet weights.
 RECIPE = {
+    "encoder": "efficientnet_lite0",
+    "encoder_weights": "imagenet",
+    "l1_lr_decay": "cosine",
     "hints": True,
     "image_size": 256,
     "batch_size": 64,

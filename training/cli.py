@@ -161,6 +161,13 @@ def _add_train_parser(subparsers: Subparsers) -> None:
         choices=("auto", "on", "off"),
         help="channels-last memory format (auto: on CUDA only)",
     )
+    cpu.add_argument(
+        "--perceptual-weight",
+        type=float,
+        default=_DEFAULTS.perceptual_weight,
+        help="> 0: add L1 between frozen ImageNet EfficientNet-Lite features of the prediction and the truth "
+        "(DeOldify's NoGAN feature loss), this weight relative to L1",
+    )
     v2 = parser.add_argument_group("recipe options of v2 (defaults keep the v1 recipe)")
     v2.add_argument(
         "--ema-decay",
@@ -388,6 +395,7 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
         small_image_size=args.small_image_size,
         small_image_epochs=args.small_image_epochs,
         channels_last=args.channels_last,
+        perceptual_weight=args.perceptual_weight,
         init_from=args.init_from,
         device=args.device,
         precision=args.precision,

@@ -65,6 +65,9 @@ class TrainConfig:
     small_image_size: int = 0  # > 0: progressive resizing, the first small_image_epochs train on crops this small
     small_image_epochs: int = 0
     channels_last: str = "auto"  # "auto" (on CUDA only), "on" or "off"
+    perceptual_weight: float = (
+        0.0  # weight of the ImageNet-feature term beside L1 (training.perceptual; relative to L1)
+    )
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.ema_decay < 1.0:
@@ -87,6 +90,8 @@ class TrainConfig:
             raise ValueError(
                 f"--small-image-epochs needs --small-image-size between 1 and --image-size ({self.image_size}) - 1"
             )
+        if self.perceptual_weight < 0:
+            raise ValueError(f"--perceptual-weight must be at least 0, got {self.perceptual_weight}")
         if self.channels_last not in ("auto", "on", "off"):
             raise ValueError(f"--channels-last must be auto, on or off, got {self.channels_last}")
         if self.save_every < 1:

@@ -102,6 +102,7 @@ def export_artifact(
             "gan_lr_decay_start": config.gan_lr_decay_start,
             "rebalanced_l1": config.rebalanced_l1,
             "colourfulness_weight": config.colourfulness_weight,
+            "perceptual_weight": config.perceptual_weight,
             "augmentation": (
                 "centre square, then random resized crop (scale 0.35-1) and flip on the device"
                 if config.data_on_device

@@ -60,6 +60,8 @@ class Nets:
     ema: WeightEMA | None = None  # updated after every adversarial G step
     ab_weights: torch.Tensor | None = None  # class-rebalancing weight per ab bin, on the device (--rebalanced-l1)
     colourfulness_weight: float = 0.0  # weight of DDColor's colourfulness loss in the generator's objective
+    perceptual: nn.Module | None = None  # frozen ImageNet features (training.perceptual), with perceptual_weight
+    perceptual_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.discriminator_frozen is None:
@@ -195,11 +197,15 @@ def _bce(logits: torch.Tensor, real: bool, per_image: bool = False) -> torch.Ten
     return F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).mean(dim=1)
 
 
-def _colour_term(lightness: torch.Tensor, fake: torch.Tensor, nets: Nets) -> torch.Tensor | float:
-    """The colourfulness loss term (0 when its weight is 0); it rides with L1, so lambda scales it in phase 2."""
-    if not nets.colourfulness_weight:
-        return 0.0
-    return nets.colourfulness_weight * colourfulness_loss(to_rgb(lightness, fake))
+def _colour_term(lightness: torch.Tensor, fake: torch.Tensor, nets: Nets, truth: torch.Tensor) -> torch.Tensor | float:
+    """The colourfulness and perceptual terms (0 when their weights are 0); they ride with L1, so
+    lambda scales them in phase 2."""
+    term: torch.Tensor | float = 0.0
+    if nets.colourfulness_weight:
+        term = term + nets.colourfulness_weight * colourfulness_loss(to_rgb(lightness, fake))
+    if nets.perceptual is not None and nets.perceptual_weight:
+        term = term + nets.perceptual_weight * nets.perceptual(to_rgb(lightness, fake), truth)
+    return term
 
 
 def _set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -226,7 +232,7 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
 
     if phase == 1:
         l1 = l1_loss(fake, target, nets.ab_weights)
-        g_total = l1 + _colour_term(lightness, fake, nets)
+        g_total = l1 + _colour_term(lightness, fake, nets, truth)
         nets.optimizer_g.zero_grad(set_to_none=True)
         _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
         sums.add("l1", l1.detach(), images)
@@ -246,7 +252,7 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
             logits = (nets.discriminator_frozen or nets.discriminator_core)(torch.cat([lightness, fake], dim=1))
         g_gan = _bce(logits, real=True)
         l1 = l1_loss(fake, target, nets.ab_weights)
-        g_total = g_gan + lambda_l1 * (l1 + _colour_term(lightness, fake, nets))
+        g_total = g_gan + lambda_l1 * (l1 + _colour_term(lightness, fake, nets, truth))
         _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
         _set_requires_grad(nets.discriminator_core, True)
         if nets.ema is not None:

@@ -241,7 +241,19 @@ class Trainer:
             ema=self.ema,
             ab_weights=self.ab_weights,
             colourfulness_weight=config.colourfulness_weight,
+            perceptual=self._perceptual_loss(),
+            perceptual_weight=config.perceptual_weight,
         )
+
+    def _perceptual_loss(self) -> torch.nn.Module | None:
+        """--perceptual-weight: frozen ImageNet features of the run's EfficientNet-Lite (Lite0 beside a ResNet18)."""
+        if not self.config.perceptual_weight:
+            return None
+        from training.perceptual import PerceptualLoss
+
+        encoder = self.config.encoder if self.config.encoder.startswith("efficientnet_lite") else "efficientnet_lite0"
+        loss = PerceptualLoss(encoder).to(self.device)
+        return loss.to(memory_format=torch.channels_last) if self.channels_last else loss
 
     def _start_ema(self) -> None:
         """The average starts as a copy of G when the adversarial phase starts (unless resumed)."""

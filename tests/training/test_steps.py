@@ -46,3 +46,24 @@ def test_the_colour_terms_enter_the_generator_objective_of_both_phases():
         lambda_l1 = 1.0 if phase == 1 else 10.0
         extra = means["g_total"] - lambda_l1 * means["l1"] - means.get("g_gan", 0.0)
         assert extra == pytest.approx(lambda_l1 * 0.5 * expected, rel=1e-4)
+
+
+def test_the_perceptual_term_is_zero_for_the_truth_and_grows_with_a_wrong_colour():
+    import timm
+
+    from training.perceptual import PerceptualLoss
+
+    torch.manual_seed(0)
+    state = timm.create_model("tf_efficientnet_lite0", pretrained=False).state_dict()
+    loss = PerceptualLoss("efficientnet_lite0", state_dict=state)
+    truth = torch.rand(2, 3, 64, 64)
+    tinted = truth.clone()
+    tinted[:, 0] = (tinted[:, 0] + 0.3).clamp(0, 1)
+    assert float(loss(truth, truth)) == 0.0
+    slightly = truth * 0.97 + 0.03 * tinted
+    predicted = tinted.clone().requires_grad_(True)
+    value = loss(predicted, truth)
+    assert float(value.detach()) > float(loss(slightly, truth)) > 0
+    value.backward()
+    assert predicted.grad is not None and predicted.grad.abs().sum() > 0
+    assert not any(parameter.requires_grad for parameter in loss.parameters())

@@ -399,9 +399,7 @@ def test_save_every_writes_checkpoints_at_its_interval_and_each_phase_end(photo_
     assert len(read_metrics(out / "metrics.csv")) == 5
 
 
-def test_cpu_recipe_options_cut_epochs_resize_progressively_and_decay_the_l1_rate(
-    photo_folders, tmp_path, monkeypatch
-):
+def test_cpu_recipe_options_cut_epochs_resize_progressively_and_decay_the_l1_rate(photo_folders, tmp_path, monkeypatch):
     """--epoch-images, --small-image-size/--small-image-epochs and --l1-lr-decay cosine, seen at each step."""
     train_dir, val_dir = photo_folders
     seen = []

@@ -11,6 +11,7 @@ const path = require('node:path');
 const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
+const { ContractChecker } = require('../test-helpers/contract');
 const { startGatewayProcess } = require('../test-helpers/gatewayProcess');
 const { grayscalePng } = require('../test-helpers/images');
 const { startInferenceService, tempDir, writeTinyArtifact } = require('../test-helpers/inferenceService');
@@ -141,6 +142,17 @@ describe('GATEWAY_AUTH=keys with a keys file shared by two gateways', () => {
     assert.equal(direct.status, 200);
   });
 
+  it('answers as its OpenAPI document says, with and without a key', async () => {
+    const checker = new ContractChecker((await request(first.url).get('/api/openapi.json')).body);
+    const unknownId = '/api/images/AAAAAAAAAAAAAAAAAAAAAAAA';
+    checker.check('POST', '/api/colorize', await colorize(first.url));
+    checker.check('GET', '/api/v1/model', await request(first.url).get('/api/v1/model'));
+    checker.check('GET', unknownId, await request(first.url).get(unknownId));
+    checker.check('GET', unknownId, await withKey(request(first.url).get(unknownId), alice.key));
+    checker.check('POST', '/api/colorize', await colorize(first.url, alice.key));
+    checker.check('GET', '/api/health', await request(first.url).get('/api/health'));
+  });
+
   it('refuses a revoked key at once, on both gateways', async () => {
     const carol = await createKey({ keysFile }, 'carol');
     assert.equal((await colorize(first.url, carol.key)).status, 201);
@@ -192,6 +204,11 @@ describe('GATEWAY_AUTH=keys with keys, limits and results in one Redis', () => {
     assert.match(secondOne.headers.ratelimit, /"key-quota"; r=0; t=\d+/);
     const refused = await colorize(first.url, limited.key);
     assertError(refused, 429, 'quota_exceeded');
+    new ContractChecker((await request(first.url).get('/api/openapi.json')).body).check(
+      'POST',
+      '/api/colorize',
+      refused,
+    );
     const retryAfter = Number(refused.headers['retry-after']);
     assert.ok(retryAfter > 86_000 && retryAfter <= 86_400, `a day from the first image: ${retryAfter} s`);
     assert.match(refused.headers['ratelimit-policy'], /"key-quota"; q=2; w=86400/);

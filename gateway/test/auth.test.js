@@ -126,6 +126,7 @@ describe('GATEWAY_AUTH=keys with a keys file shared by two gateways', () => {
     const own = await withKey(request(first.url).get(made.body.url), alice.key);
     assert.equal(own.status, 200);
     assert.equal(own.headers['content-type'], 'image/png');
+    assert.equal(own.headers.vary, 'Authorization, X-API-Key');
     assertError(await withKey(request(first.url).get(made.body.url), bob.key), 404, 'not_found');
     assertError(await withKey(request(first.url).get(made.body.download_url), bob.key), 404, 'not_found');
     assertError(await request(first.url).get(made.body.url), 401, 'api_key_missing');

@@ -42,6 +42,8 @@ function imageHandler({ store, privateResults = false }) {
     const maxAge = Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000));
     res.setHeader('Content-Disposition', contentDisposition(download ? 'attachment' : 'inline', filename));
     res.setHeader('Cache-Control', `private, max-age=${maxAge}, immutable`);
+    // Another key must not get this answer from a cache (its answer is 404).
+    if (privateResults) res.setHeader('Vary', 'Authorization, X-API-Key');
     res.setHeader('Content-Type', entry.contentType);
     // A result never changes: its id is its version.
     res.setHeader('ETag', `"${entry.id}"`);

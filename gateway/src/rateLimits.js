@@ -9,17 +9,30 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
+ * rate-limit-redis loads its Lua script once (at init) and again only when Redis says
+ * NOSCRIPT; a load that failed because Redis was away (a gateway started before its
+ * Redis, or a script load during an outage) would fail every count from then on, and
+ * the limit would stay off. Here a failed count loads the script again for the next one.
+ */
+class RecoveringRedisStore extends RedisStore {
+  async increment(key) {
+    try {
+      return await super.increment(key);
+    } catch (error) {
+      this.incrementScriptSha = this.loadIncrementScript();
+      this.incrementScriptSha.catch(() => {}); // awaited (and reported) by the next count
+      throw error;
+    }
+  }
+}
+
+/**
  * Counts in Redis (rate-limit-redis), so a limit holds across every gateway replica;
  * `client` is the result store's ioredis client. Without one: express-rate-limit's memory.
  */
 function redisStore(client, prefix) {
   if (!client) return undefined;
-  const store = new RedisStore({ sendCommand: (command, ...args) => client.call(command, ...args), prefix });
-  // It loads its scripts at once; while Redis is away that fails, and it loads them
-  // again on its next use. Never an unhandled rejection.
-  store.incrementScriptSha.catch(() => {});
-  store.getScriptSha.catch(() => {});
-  return store;
+  return new RecoveringRedisStore({ sendCommand: (command, ...args) => client.call(command, ...args), prefix });
 }
 
 const byKey = (req) => req.apiKey.id;

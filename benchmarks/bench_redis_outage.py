@@ -18,7 +18,8 @@ The bars (issue 21):
   during the outage  every answer is JSON 503 with a stable code
                      (result_store_unavailable), none slower than --max-answer-s (2 s),
                      the gateway process stays up, and /api/health says degraded (503)
-  recovery           a colorize is stored again within 5 s of Redis's return
+  recovery           a colorize is stored again within 5 s of Redis's return, and the
+                     rate limit counts again (its RateLimit header is back)
   durability         no result acknowledged before the outage is lost
 
 Exits 0; with --strict, 1 when a bar is not met.
@@ -107,18 +108,23 @@ class Clients:
                     time.sleep(0.05)
 
 
-def recover(url: str, image: bytes, deadline_s: float) -> float | None:
-    """Seconds until a colorize is stored again, probing every 100 ms (None: not within deadline_s)."""
+def recover(url: str, image: bytes, deadline_s: float) -> tuple[float | None, float | None]:
+    """Seconds until a colorize is stored again, and until the rate limit counts again (its
+    RateLimit header: absent while the count is skipped), probing every 100 ms (None: not
+    within deadline_s)."""
     began = time.monotonic()
-    while time.monotonic() - began < deadline_s:
+    stored = counted = None
+    while time.monotonic() - began < deadline_s and (stored is None or counted is None):
         try:
             response = requests.post(f"{url}/api/colorize", files={"image": ("p.jpg", image, "image/jpeg")}, timeout=30)
-            if response.status_code == 201:
-                return time.monotonic() - began
+            if response.status_code == 201 and stored is None:
+                stored = time.monotonic() - began
+            if "RateLimit" in response.headers and counted is None:
+                counted = time.monotonic() - began
         except requests.RequestException:
             pass
         time.sleep(0.1)
-    return None
+    return stored, counted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,10 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 
             clients.phase = "after"
             restarted = start_redis(scratch_dir / "redis", port=redis.extra["port"])
-            returned_at = time.monotonic()
-            recovery_s = recover(gateway.url, clients.image, 30)
-            if recovery_s is not None:
-                recovery_s = time.monotonic() - returned_at
+            recovery_s, counted_s = recover(gateway.url, clients.image, 30)
             clients.stop.set()
             for thread in clients.threads:
                 thread.join(timeout=70)
@@ -174,10 +177,11 @@ def main(argv: list[str] | None = None) -> int:
             gateway.stop()
             service.stop()
             (redis if restarted is None else restarted).stop()
-    return report(args, clients, health, gateway_alive, recovery_s, lost)
+    return report(args, clients, health, gateway_alive, (recovery_s, counted_s), lost)
 
 
-def report(args, clients: Clients, health, gateway_alive: bool, recovery_s: float | None, lost: list[str]) -> int:
+def report(args, clients: Clients, health, gateway_alive: bool, recovery, lost: list[str]) -> int:
+    recovery_s, counted_s = recovery
     failures = []
     print(f"\nRedis outage: {args.clients} clients, {args.before_s:g} s before, Redis away {args.outage_s:g} s")
     for phase in ("before", "outage", "after"):
@@ -208,6 +212,9 @@ def report(args, clients: Clients, health, gateway_alive: bool, recovery_s: floa
     )
     if recovery_s is None or recovery_s > args.max_recovery_s:
         failures.append(f"recovery {recovery_s} s")
+    print(f"  rate limit counted again after {'never' if counted_s is None else f'{counted_s:.2f} s'}")
+    if counted_s is None or counted_s > args.max_recovery_s:
+        failures.append(f"rate limit counted again after {counted_s} s")
     before = sum(1 for phase, _ in clients.acknowledged.values() if phase == "before")
     print(f"  durability: {before - len(lost)}/{before} results acknowledged before the outage served after it")
     if lost:

@@ -35,7 +35,9 @@ export default function App({ api = colorizerApi }: AppProps) {
   // GATEWAY_AUTH=keys: nothing but health works without a key, so the app asks for one first.
   const keysMode = gatewayInfo?.auth === 'keys';
   const needsKey = keysMode && !apiKey.key;
-  const modelState = useModelInfo(api, apiKey.key);
+  // A new key: a new api object, so the model is asked for again (with the key: api/apiKey.ts).
+  const modelApi = useMemo(() => ({ ...api, keyInUse: apiKey.key }), [api, apiKey.key]);
+  const modelState = useModelInfo(modelApi);
   // The limits, formats and result lifetime, as the API states them (limits.ts).
   const model = modelState.kind === 'ready' ? modelState.model : null;
   const limits = useMemo(() => combineLimits(model, gatewayInfo), [model, gatewayInfo]);

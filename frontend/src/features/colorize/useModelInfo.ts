@@ -13,10 +13,10 @@ const RETRY_OFFLINE_MS = 10_000;
 /**
  * Which model colorizes (GET /api/v1/model), asked again until it is ready: the
  * badge shows it, and the result view offers colour hints only when it takes them.
- * `apiKey`: the key in use (GATEWAY_AUTH=keys); a new one asks again, and without a
- * good one nothing is asked (the app asks for a key instead).
+ * Refused for want of an API key (GATEWAY_AUTH=keys), it waits: the app asks for a
+ * key, and hands in a new `api` once it has one (App.tsx).
  */
-export function useModelInfo(api: ColorizerApi, apiKey: string | null = null): ModelState {
+export function useModelInfo(api: ColorizerApi): ModelState {
   const [state, setState] = useState<ModelState>({ kind: 'loading' });
 
   useEffect(() => {
@@ -42,9 +42,7 @@ export function useModelInfo(api: ColorizerApi, apiKey: string | null = null): M
       controller.abort();
       clearTimeout(timer);
     };
-    // A new key asks again (fetchModelInfo sends the key in use: api/apiKey.ts).
-    // oxlint-disable-next-line react/exhaustive-effect-dependencies
-  }, [api, apiKey]);
+  }, [api]);
 
   return state;
 }

@@ -3,12 +3,12 @@
 // server refuses it or its quota is used up.
 import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import App from '../../App';
 import { apiKeyStore } from '../../api/apiKey';
 import { ApiError } from '../../api/colorizer';
-import { createFakeApi, DEFAULT_GATEWAY, imageFile } from '../../test/fakeApi';
+import { createFakeApi, DEFAULT_GATEWAY, imageFile, resultFor } from '../../test/fakeApi';
 
 const KEY = `clr_0123456789abcdef_${'k'.repeat(43)}`;
 
@@ -63,5 +63,21 @@ describe('API keys', () => {
     await act(async () => calls[0].reject(new ApiError('quota_exceeded', 'used up', 429, 3600)));
     const card = screen.getByRole('article', { name: 'attic.jpg' });
     expect(within(card).getByText(/has used all its images for today/)).toBeInTheDocument();
+  });
+
+  it("frees a result's local copy when its image is removed", async () => {
+    const { user, calls } = setup('keys');
+    await user.type(await screen.findByLabelText('API key', { exact: true }), KEY);
+    await user.click(screen.getByRole('button', { name: 'Use this key' }));
+    await screen.findByText('colorizer-default');
+    const revoke = vi.spyOn(URL, 'revokeObjectURL');
+    await user.upload(document.querySelector<HTMLInputElement>('input[type="file"]')!, imageFile('attic.jpg'));
+    const copy = 'blob:test/local-copy-of-the-result';
+    await act(async () => calls[0].resolve(resultFor('attic.jpg', { url: copy, downloadUrl: copy })));
+    expect(await screen.findByRole('img', { name: 'Colorized: attic.jpg' })).toHaveAttribute('src', copy);
+    expect(revoke).not.toHaveBeenCalledWith(copy);
+    await user.click(screen.getByRole('button', { name: 'Remove attic.jpg' }));
+    expect(revoke).toHaveBeenCalledWith(copy);
+    revoke.mockRestore();
   });
 });

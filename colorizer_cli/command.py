@@ -6,6 +6,7 @@
     colorizer evaluate --data-dir held_out/
     colorizer export --checkpoint runs/mine/best.pt --out mine.safetensors --version 1.2.0  # + mine.onnx
     colorizer export --artifact mine.safetensors                 # just the ONNX file
+    colorizer keys create --name archive --quota 500/day          # an API key for the gateway
     colorizer --version
 
 Each subcommand needs an extra (`serve` for serving on ONNX Runtime, `train` for
@@ -47,6 +48,12 @@ def _serve(argv: list[str]) -> int:
     return main(argv)
 
 
+def _keys(argv: list[str]) -> int:
+    from colorizer_cli.keys import main
+
+    return main(argv)
+
+
 def _training(command: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
         from training.cli import main
@@ -67,6 +74,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ("onnxruntime", "torch"),
         _serve,
     ),
+    # No extra for a keys file; keys in Redis need the keys extra (reported when used).
+    "keys": Subcommand("create, list and revoke the gateway's API keys (GATEWAY_AUTH=keys)", "keys", (), (), _keys),
     "train": Subcommand("train a model (python -m training train)", "train", _TRAIN_MODULES, (), _training("train")),
     "evaluate": Subcommand(
         "PSNR / SSIM / colourfulness of a model against the grayscale baseline",

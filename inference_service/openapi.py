@@ -163,7 +163,7 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                     "summary": "The loaded model's metadata, the request limits and the accepted formats.",
                     "responses": {
                         "200": _ok(
-                            "Name, version, render size, training description, validation metrics, limits.",
+                            "Name, version, render size, training and validation figures, limits.",
                             {"$ref": "#/components/schemas/ModelInfo"},
                         ),
                         "503": not_ready,
@@ -361,8 +361,11 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                         "render_size": {"type": "integer", "description": "The default render size."},
                         "generator": {"type": "object", "description": "The network's shape."},
                         "lab": {"type": "object", "description": "The Lab scaling the model was trained with."},
-                        "training": {"type": "object", "description": "How the model was trained, on what."},
-                        "metrics": {"type": "object", "description": "Validation metrics."},
+                        "training": {
+                            "type": "object",
+                            "description": "How the model was trained: its figures only (no text, no file names).",
+                        },
+                        "metrics": {"type": "object", "description": "Validation metrics (figures only)."},
                         "weights_sha256": {
                             "type": ["string", "null"],
                             "pattern": "^[0-9a-f]{64}$",

@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PureWindowsPath
 
 from flask import Blueprint, Request, Response, current_app, jsonify, request
 from PIL import Image
@@ -30,6 +29,7 @@ from inference_service.memory import heap_trimmer
 from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, QueueFull
 from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
+from inference_service.public_metadata import public_metadata
 from inference_service.request_log import log_field
 from model.colorizer import Colorizer
 from model.hints import Hint
@@ -179,7 +179,7 @@ def _reading_body() -> Iterator[None]:
         raise ApiError(
             400,
             "bad_request",
-            "The request body is not valid HTTP/1.1 (its chunked encoding is malformed).",
+            "The request body is not valid HTTP (its chunked encoding is malformed).",
             headers={"Connection": "close"},
         ) from error
     except OSError as error:
@@ -194,20 +194,6 @@ def _reading_body() -> Iterator[None]:
 def _header_text(text: str) -> str:
     """HTTP header values must be plain ASCII to be safe with every client."""
     return text.encode("ascii", "replace").decode("ascii")
-
-
-_ABSOLUTE_PATH = re.compile(r"^(/|~/|[A-Za-z]:[\\/]|\\\\)")
-
-
-def without_absolute_paths(value: object) -> object:
-    """The artifact's metadata with absolute paths (e.g. the training machine's data folders) cut to their last part."""
-    if isinstance(value, dict):
-        return {key: without_absolute_paths(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [without_absolute_paths(item) for item in value]
-    if isinstance(value, str) and _ABSOLUTE_PATH.match(value):
-        return PureWindowsPath(value).name or "(path)"
-    return value
 
 
 # --- views --------------------------------------------------------------------------------
@@ -268,8 +254,8 @@ def model_info() -> Response:
     """The artifact's metadata, the device it runs on and the request limits."""
     state = _state()
     colorizer = _ready_colorizer(state)
-    metadata = without_absolute_paths(colorizer.metadata.to_dict())
-    assert isinstance(metadata, dict)
+    # No file or module names, no paths of the training machine (public_metadata.py).
+    metadata = public_metadata(colorizer.metadata.to_dict())
     return jsonify(
         {
             **metadata,

@@ -9,6 +9,7 @@
  * removed field is a type error here. Answers are still checked at run time: a
  * gateway of another version may send less.
  */
+import { apiKeyStore, authHeaders, KEY_REFUSALS } from './apiKey';
 import type { components } from './schema';
 
 type Wire = components['schemas'];
@@ -69,6 +70,8 @@ export interface GatewayInfo {
   resultTtlS: number | null;
   /** The upload limit in force (the inference service's), null while no replica has answered. */
   maxUploadBytes: number | null;
+  /** "keys": the API needs a key (GATEWAY_AUTH=keys), which the app asks for. */
+  auth: 'off' | 'keys';
 }
 
 /** A colour hint: this spot (0..1 from the left and from the top of the image) should be this colour. */
@@ -128,6 +131,8 @@ function parseError(status: number, bodyText: string, retryAfter: string | null)
   try {
     const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown } };
     if (body.error && typeof body.error.code === 'string') {
+      // A key that will not do: forget it, so the app asks for another (apiKey.ts).
+      if (status === 401 && KEY_REFUSALS.has(body.error.code)) apiKeyStore.refused(body.error.code);
       const message = typeof body.error.message === 'string' ? body.error.message : body.error.code;
       return new ApiError(body.error.code, message, status, retryAfterS);
     }
@@ -188,6 +193,17 @@ function toResult(body: Received<Wire['ColorizeResult']>): ColorizeResult {
 }
 
 /**
+ * With an API key, the stored result is the key's own: an <img> or a download link
+ * cannot send the key, so the image is fetched once with it and shown from a local
+ * (blob:) copy. Without a key (GATEWAY_AUTH=off) the result's own URLs are used.
+ */
+async function withLocalCopy(result: ColorizeResult): Promise<ColorizeResult> {
+  if (!authHeaders().Authorization) return result;
+  const local = URL.createObjectURL(await fetchImageBlob(result.url));
+  return { ...result, url: local, downloadUrl: local };
+}
+
+/**
  * Upload one image to POST /api/colorize. Uses XMLHttpRequest rather than fetch
  * because only XHR reports upload progress in browsers today.
  */
@@ -208,6 +224,7 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     xhr.open('POST', apiUrl(`${API_BASE}/colorize`));
     xhr.responseType = 'text';
     xhr.setRequestHeader('Accept', 'application/json');
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
 
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable && event.total > 0) onUploadProgress?.(event.loaded / event.total);
@@ -219,7 +236,7 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     xhr.addEventListener('load', () => {
       if (xhr.status === 201 || xhr.status === 200) {
         try {
-          resolve(toResult(asObject(JSON.parse(xhr.responseText))));
+          withLocalCopy(toResult(asObject(JSON.parse(xhr.responseText)))).then(resolve, reject);
         } catch (err) {
           reject(
             err instanceof ApiError
@@ -243,7 +260,10 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
 export async function fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo> {
   let response: Response;
   try {
-    response = await fetch(apiUrl(`${API_BASE}/v1/model`), { headers: { Accept: 'application/json' }, signal });
+    response = await fetch(apiUrl(`${API_BASE}/v1/model`), {
+      headers: { Accept: 'application/json', ...authHeaders() },
+      signal,
+    });
   } catch {
     throw new ApiError('network_error', 'The server could not be reached.');
   }
@@ -283,14 +303,18 @@ export async function fetchGatewayInfo(signal?: AbortSignal): Promise<GatewayInf
   if (!response.ok && !('limits' in gateway)) {
     throw parseError(response.status, text, response.headers.get('Retry-After'));
   }
-  return { resultTtlS: asNumber(limits.result_ttl_s), maxUploadBytes: asNumber(limits.max_upload_bytes) };
+  return {
+    resultTtlS: asNumber(limits.result_ttl_s),
+    maxUploadBytes: asNumber(limits.max_upload_bytes),
+    auth: gateway.auth === 'keys' ? 'keys' : 'off',
+  };
 }
 
 /** The bytes of a stored result (to convert it to another format in the browser). */
 export async function fetchImageBlob(url: string): Promise<Blob> {
   let response: Response;
   try {
-    response = await fetch(apiUrl(url));
+    response = await fetch(apiUrl(url), { headers: authHeaders() });
   } catch {
     throw new ApiError('network_error', 'The server could not be reached.');
   }

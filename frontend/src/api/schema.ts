@@ -48,7 +48,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A stored result (POST /api/colorize), until it expires. */
+    /** A stored result (POST /api/colorize), until it expires; with API keys, only to its own key. */
     get: operations['gatewayImage'];
     put?: never;
     post?: never;
@@ -251,9 +251,9 @@ export interface components {
       generator: Record<string, never>;
       /** @description The Lab scaling the model was trained with. */
       lab: Record<string, never>;
-      /** @description How the model was trained, on what. */
+      /** @description How the model was trained: its figures only (no text, no file names). */
       training: Record<string, never>;
-      /** @description Validation metrics. */
+      /** @description Validation metrics (figures only). */
       metrics: Record<string, never>;
       /** @description SHA-256 of the model's weights as stored in its artifact (null: unknown, e.g. an ONNX file served without its artifact). */
       weights_sha256: string | null;
@@ -318,6 +318,11 @@ export interface components {
         status: 'ok' | 'failing';
         version: string;
         uptime_s: number;
+        /**
+         * @description keys: the other /api routes need an API key.
+         * @enum {string}
+         */
+        auth: 'off' | 'keys';
         /** @description The result store: backend (disk or redis), status, count, bytes, max_bytes. */
         results: {
           /** @enum {string} */
@@ -473,6 +478,21 @@ export interface operations {
           };
         };
       };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
       /** @description The upload is larger than the limit. Codes: payload_too_large, form_too_large. */
       413: {
         headers: {
@@ -518,7 +538,7 @@ export interface operations {
           };
         };
       };
-      /** @description Too many images from this client in a short time. Codes: rate_limited. */
+      /** @description Too many images from this client (or, with API keys, this key) in a short time, or the key used up its daily quota. Codes: rate_limited, quota_exceeded. */
       429: {
         headers: {
           'X-Request-Id': components['headers']['GatewayRequestId'];
@@ -529,7 +549,7 @@ export interface operations {
           'application/json': components['schemas']['GatewayError'] & {
             error?: {
               /** @enum {unknown} */
-              code?: 'rate_limited';
+              code?: 'rate_limited' | 'quota_exceeded';
             };
           };
         };
@@ -549,7 +569,7 @@ export interface operations {
           };
         };
       };
-      /** @description Every replica is busy or not ready, or results cannot be stored. Codes: busy, not_ready, result_store_unavailable. */
+      /** @description Every replica is busy or not ready, results cannot be stored, or API keys cannot be checked. Codes: busy, not_ready, result_store_unavailable, key_store_unavailable. */
       503: {
         headers: {
           'X-Request-Id': components['headers']['GatewayRequestId'];
@@ -560,7 +580,7 @@ export interface operations {
           'application/json': components['schemas']['GatewayError'] & {
             error?: {
               /** @enum {unknown} */
-              code?: 'busy' | 'not_ready' | 'result_store_unavailable';
+              code?: 'busy' | 'not_ready' | 'result_store_unavailable' | 'key_store_unavailable';
             };
           };
         };
@@ -641,7 +661,22 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description No image with this id: it never existed or has expired. Codes: not_found. */
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
+      /** @description No image with this id: it never existed, has expired, or is another key's. Codes: not_found. */
       404: {
         headers: {
           'X-Request-Id': components['headers']['GatewayRequestId'];
@@ -652,6 +687,22 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description GATEWAY_AUTH=keys: the API keys cannot be checked now. Codes: key_store_unavailable. */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          'Retry-After': components['headers']['GatewayRetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'key_store_unavailable';
             };
           };
         };
@@ -806,7 +857,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Name, version, render size, training description, validation metrics, limits. */
+      /** @description Name, version, render size, training and validation figures, limits. */
       200: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -814,6 +865,21 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ModelInfo'];
+        };
+      };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
         };
       };
       /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
@@ -954,6 +1020,21 @@ export interface operations {
           };
         };
       };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
       /** @description The upload is larger than the byte limit, or the form has too many parts. Codes: payload_too_large, form_too_large. */
       413: {
         headers: {
@@ -999,7 +1080,7 @@ export interface operations {
           };
         };
       };
-      /** @description Too many images from this client in a short time. Codes: rate_limited. */
+      /** @description Too many images from this client (or, with API keys, this key) in a short time, or the key used up its daily quota. Codes: rate_limited, quota_exceeded. */
       429: {
         headers: {
           'X-Request-Id': components['headers']['GatewayRequestId'];
@@ -1010,7 +1091,7 @@ export interface operations {
           'application/json': components['schemas']['GatewayError'] & {
             error?: {
               /** @enum {unknown} */
-              code?: 'rate_limited';
+              code?: 'rate_limited' | 'quota_exceeded';
             };
           };
         };

@@ -29,7 +29,7 @@ export const DEFAULT_MODEL: ModelInfo = {
 };
 
 /** What GET /api/health of a gateway with default settings answers. */
-export const DEFAULT_GATEWAY: GatewayInfo = { resultTtlS: 3600, maxUploadBytes: 20 * 1024 * 1024 };
+export const DEFAULT_GATEWAY: GatewayInfo = { resultTtlS: 3600, maxUploadBytes: 20 * 1024 * 1024, auth: 'off' };
 
 export function resultFor(name: string, overrides: Partial<ColorizeResult> = {}): ColorizeResult {
   const stem = name.replace(/\.[^.]+$/, '');

@@ -130,7 +130,7 @@ function colorizeHandler({ pool, store }) {
           await passThroughError(upstreamRes, res);
           return;
         }
-        const entry = await saveResult(store, upstreamRes);
+        const entry = await saveResult(store, upstreamRes, req.apiKey?.id ?? null);
         res.status(201).location(`/api/images/${entry.id}`).json(describe(entry));
         return;
       } catch (err) {
@@ -151,7 +151,8 @@ function colorizeHandler({ pool, store }) {
   };
 }
 
-function saveResult(store, upstreamRes) {
+/** Keep the service's answer; `owner`: the API key it was made with (GATEWAY_AUTH=keys), else null. */
+function saveResult(store, upstreamRes, owner) {
   const contentType = String(upstreamRes.headers['content-type'] || '')
     .split(';')[0]
     .trim();
@@ -160,6 +161,7 @@ function saveResult(store, upstreamRes) {
     contentType,
     filename: filenameFromDisposition(upstreamRes.headers['content-disposition']),
     extra: {
+      owner,
       modelName: upstreamRes.headers['x-model-name'] || null,
       modelVersion: upstreamRes.headers['x-model-version'] || null,
       inferenceMs: Number.isFinite(inferenceMs) ? inferenceMs : null,

@@ -1,6 +1,5 @@
 'use strict';
 
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const fsp = require('node:fs/promises');
 const path = require('node:path');
@@ -8,16 +7,12 @@ const { pipeline } = require('node:stream/promises');
 const { imageSize } = require('image-size');
 const { imageSizeFromFile } = require('image-size/fromFile');
 
-const { HttpError, resultStoreUnavailable } = require('./errors');
+const { HttpError, resultStoreUnavailable, resultTooLarge } = require('./errors');
+const { EXTENSIONS, extensionFor } = require('./imageTypes');
+const { isValidId, newId } = require('./resultIds');
 
 // Enough of the start of an image to find its size (PNG, WebP: a few bytes; JPEG: up to its SOF marker).
 const HEAD_BYTES = 256 * 1024;
-
-// 18 random bytes = 144 bits, written as 24 base64url characters (no padding).
-const ID_BYTES = 18;
-const ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
-
-const EXTENSIONS = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
 // File-system errors that mean "the folder cannot be written now" (gone, read-only,
 // full, immutable...), as opposed to a bug.
@@ -34,15 +29,6 @@ const STORAGE_ERROR_CODES = new Set([
   'EISDIR',
 ]);
 
-function newId() {
-  return crypto.randomBytes(ID_BYTES).toString('base64url');
-}
-
-/** True only for strings shaped exactly like the ids this store hands out. */
-function isValidId(id) {
-  return typeof id === 'string' && ID_PATTERN.test(id);
-}
-
 /**
  * Colorized results on disk, each with a time-to-live, under a total size cap: the
  * embedded default, for one gateway (redisResultStore.js is the one for several).
@@ -55,7 +41,7 @@ function isValidId(id) {
  * Both stores offer: open(), close(), assertWritable(), save(stream, info),
  * get(id), read(id) -> {entry, body}, health().
  */
-class ResultStore {
+class DiskResultStore {
   constructor({ dir, ttlMs, maxBytes, sweepMs = 60_000, logger = null, now = Date.now }) {
     this.dir = path.resolve(dir);
     this.ttlMs = ttlMs;
@@ -174,8 +160,7 @@ class ResultStore {
    * extra metadata (model, inference time) to keep with it. Resolves to the entry.
    */
   async save(stream, info) {
-    const extension = EXTENSIONS[info.contentType];
-    if (!extension) throw new HttpError(502, 'bad_upstream_response', `unexpected image type "${info.contentType}"`);
+    const extension = extensionFor(info.contentType);
     const id = newId();
     const tmpPath = path.join(this.dir, `.tmp-${id}`);
     let bytes = 0;
@@ -192,7 +177,7 @@ class ResultStore {
       });
       await pipeline(stream, fs.createWriteStream(tmpPath));
       if (bytes > this.maxBytes) {
-        throw new HttpError(507, 'result_too_large', 'The colorized image is larger than the result store can hold.');
+        throw resultTooLarge();
       }
       const { width, height } = await this.imageSize(Buffer.concat(head), tmpPath);
       const createdAt = this.now();
@@ -282,4 +267,4 @@ class ResultStore {
   }
 }
 
-module.exports = { ResultStore, isValidId, newId, ID_PATTERN, EXTENSIONS };
+module.exports = { DiskResultStore };

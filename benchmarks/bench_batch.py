@@ -40,7 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact
-from model.cli import main as colorize_cli
+from colorizer_cli.colorize import main as colorize_cli
 
 ENGINES = ("local", "ray")
 

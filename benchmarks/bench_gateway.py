@@ -30,21 +30,18 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
-import requests
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact
+from tests.processes import Gateway, Gunicorn
 
 PATHS = ("direct", "pass-through", "web app")
 
@@ -69,78 +66,23 @@ def get_args_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 300) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{process.args!r} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} not ready after {timeout_s} s:\n{log.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as scratch:
         scratch_dir = Path(scratch)
         artifact = resolve_artifact(args, scratch_dir)
 
-        service_port, gateway_port = free_port(), free_port()
         service_log, gateway_log = scratch_dir / "gunicorn.log", scratch_dir / "gateway.log"
-        service = subprocess.Popen(
-            [
-                str(REPO_ROOT / ".venv" / "bin" / "gunicorn"),
-                "-c",
-                "inference_service/gunicorn.conf.py",
-                "inference_service:create_app()",
-            ],
-            cwd=REPO_ROOT,
-            env={
-                **os.environ,
-                "COLORIZER_BIND": f"127.0.0.1:{service_port}",
-                "COLORIZER_ARTIFACT": str(artifact),
-                "COLORIZER_WORKERS": "1",
-                "COLORIZER_LOG_LEVEL": "WARNING",
-            },
-            stdout=service_log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        gateway = subprocess.Popen(
-            [args.node, str(REPO_ROOT / "gateway" / "src" / "server.js")],
-            cwd=REPO_ROOT / "gateway",
-            # Production settings, logs included (one JSON line per request, to a file).
-            env={
-                **os.environ,
-                "GATEWAY_HOST": "127.0.0.1",
-                "GATEWAY_PORT": str(gateway_port),
-                "GATEWAY_INFERENCE_URL": f"http://127.0.0.1:{service_port}",
-                "GATEWAY_RESULT_DIR": str(scratch_dir / "results"),
-                "GATEWAY_RATE_LIMIT_MAX": "0",
-            },
-            stdout=gateway_log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            service_url, gateway_url = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{gateway_port}"
-            wait_for(f"{service_url}/v1/health", service, service_log)
-            wait_for(f"{gateway_url}/api/health", gateway, gateway_log)
+        settings = {"COLORIZER_ARTIFACT": str(artifact), "COLORIZER_LOG_LEVEL": "WARNING"}
+        # Production gateway settings, logs included (one JSON line per request, to a file).
+        with (
+            Gunicorn(service_log, settings, workers=1) as service,
+            Gateway(gateway_log, service.url, scratch_dir, {"GATEWAY_LOG_LEVEL": "info"}, node=args.node) as gateway,
+        ):
+            service_url, gateway_url = service.url, gateway.url
+            service.wait_ready(via_health=True)  # its log level hides "model ready"
+            gateway.wait_ready()
             samples = run(args, service_url, gateway_url)
-        finally:
-            stop(gateway)
-            stop(service)
 
     print(
         f"\n{args.size}x{args.size} grayscale JPEG, {args.requests} timed requests per path "

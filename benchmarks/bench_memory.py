@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +32,8 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact
+from tests.processes import Gunicorn
 
 WORKERS = 2
 MAX_IMAGE_SIDE = 7000
@@ -87,32 +85,12 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as scratch:
         artifact = resolve_artifact(args, Path(scratch)).resolve()
-        port = free_port()
         log_path = Path(scratch) / "service.log"
-        environ = {
-            **os.environ,
-            "COLORIZER_ARTIFACT": str(artifact),
-            "COLORIZER_BIND": f"127.0.0.1:{port}",
-            "COLORIZER_WORKERS": str(WORKERS),
-            "PYTHONPATH": str(args.repo),
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "inference_service/gunicorn.conf.py",
-            "inference_service:create_app()",
-        ]
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, cwd=args.repo, env=environ, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+        settings = {"COLORIZER_ARTIFACT": str(artifact), "PYTHONPATH": str(args.repo)}
+        service = Gunicorn(log_path, settings, WORKERS, cwd=args.repo)
+        url = service.url
         try:
-            deadline = time.monotonic() + 240
-            while log_path.read_text(errors="replace").count('"model ready"') < WORKERS:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log_path.read_text()[-3000:])
-                time.sleep(0.3)
+            service.wait_ready(240)
             first: dict[int, float] = {}
             for _ in range(40):
                 assert post(url, normal) == 200
@@ -128,8 +106,7 @@ def main() -> int:
             time.sleep(1)
             after_huge = {pid: rss_mb(pid) for pid in first}
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(60)
+            service.stop(60)
     counts = {status: statuses.count(status) for status in sorted(set(statuses))}
     print(f"phase 2 statuses: {counts}; phase 3 status: {huge_status}")
     print(f"{'worker':>8} {'1st req MB':>11} {'after 400':>16} {'after 49 MP':>16}")

@@ -2,8 +2,8 @@
 
 The bar for a new shipped model: its CPU generator time at render 256 no slower than
 the model it replaces, on the ONNX backend (how `colorizer serve` runs on a CPU), and
-its artifact no larger. Both ONNX files run in one process on one intra-op thread (a
-service worker per core), on the same inputs, in alternating order; the medians and the
+its artifact no larger. Both ONNX files run on the product's own `OnnxBackend` (its
+session settings) in one process on one intra-op thread (a service worker per core), on the same inputs, in alternating order; the medians and the
 minimums are compared (this machine is shared and noisy: read the ratios).
 
     .venv/bin/python benchmarks/bench_models.py --candidate model/weights/colorizer-default.onnx \\
@@ -25,7 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np
-import onnxruntime as ort
+
+from model.onnx_backend import OnnxBackend
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -38,25 +39,16 @@ def get_args_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _session(path: Path, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def _input(session: ort.InferenceSession, size: int) -> dict[str, np.ndarray]:
-    spec = session.get_inputs()[0]
-    channels = int(spec.shape[1])
-    rng = np.random.default_rng(0)
-    return {spec.name: rng.uniform(-1, 1, (1, channels, size, size)).astype(np.float32)}
+def _input(backend: OnnxBackend, size: int) -> np.ndarray:
+    channels = backend.metadata.generator.in_channels
+    return np.random.default_rng(0).uniform(-1, 1, (1, channels, size, size)).astype(np.float32)
 
 
 def main() -> None:
     args = get_args_parser().parse_args()
     sessions = {
-        "candidate": _session(args.candidate, args.threads),
-        "reference": _session(args.reference, args.threads),
+        "candidate": OnnxBackend(args.candidate, args.threads),
+        "reference": OnnxBackend(args.reference, args.threads),
     }
     for label, path in (("candidate", args.candidate), ("reference", args.reference)):
         artifact = path.with_suffix(".safetensors")
@@ -69,12 +61,12 @@ def main() -> None:
         inputs = {name: _input(session, size) for name, session in sessions.items()}
         times: dict[str, list[float]] = {name: [] for name in sessions}
         for name, session in sessions.items():
-            session.run(None, inputs[name])  # warm-up
+            session.run(inputs[name])  # warm-up
         for repeat in range(args.repeats):
             order = list(sessions) if repeat % 2 == 0 else list(reversed(sessions))
             for name in order:
                 started = time.perf_counter()
-                sessions[name].run(None, inputs[name])
+                sessions[name].run(inputs[name])
                 times[name].append(time.perf_counter() - started)
         candidate, reference = statistics.median(times["candidate"]), statistics.median(times["reference"])
         ratio_min = min(times["candidate"]) / min(times["reference"])

@@ -28,7 +28,8 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact
+from tests.processes import Gunicorn
 
 
 def import_seconds(statement: str) -> float:
@@ -38,32 +39,16 @@ def import_seconds(statement: str) -> float:
 
 
 def time_to_first_success(repo: Path, artifact: Path, jpeg: bytes, log_path: Path) -> float:
-    port = free_port()
-    environ = {
-        **os.environ,
-        "COLORIZER_ARTIFACT": str(artifact),
-        "COLORIZER_BIND": f"127.0.0.1:{port}",
-        "COLORIZER_WORKERS": "2",
-        "PYTHONPATH": str(repo),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "inference_service/gunicorn.conf.py",
-        "inference_service:create_app()",
-    ]
-    began = time.perf_counter()
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            command, cwd=repo, env=environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    # Its own session: killed below as the issue kills it, master and workers at once.
+    service = Gunicorn(
+        log_path, {"COLORIZER_ARTIFACT": str(artifact), "PYTHONPATH": str(repo)}, 2, cwd=repo, start_new_session=True
+    )
+    process, began = service.process, service.started_at
     try:
         while time.perf_counter() - began < 300:
             try:
                 response = requests.post(
-                    f"http://127.0.0.1:{port}/v1/colorize",
+                    f"{service.url}/v1/colorize",
                     data=jpeg,
                     headers={"Content-Type": "image/jpeg"},
                     timeout=30,

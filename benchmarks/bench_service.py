@@ -29,9 +29,7 @@ import argparse
 import io
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,7 +44,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ROWS = ("direct colorize", "direct + decode/encode", "HTTP POST /v1/colorize")
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, free_port, percentile, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact
 from inference_service.config import Settings
 from inference_service.imaging import (
     DEFAULT_QUALITY,
@@ -56,6 +54,7 @@ from inference_service.imaging import (
     open_image,
 )
 from model.colorizer import Colorizer
+from tests.processes import Gunicorn
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -100,46 +99,16 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-class Server:
-    """gunicorn started with inference_service/gunicorn.conf.py; stopped on exit."""
+class Server(Gunicorn):
+    """gunicorn started with inference_service/gunicorn.conf.py (tests.processes); stopped on exit."""
 
     def __init__(self, artifact: Path, device: str, workers: int, torch_threads: int, log_path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        self.log_path = log_path
-        environ = {
-            **os.environ,
+        settings = {
             "COLORIZER_ARTIFACT": str(artifact),
-            "COLORIZER_BIND": f"127.0.0.1:{self.port}",
             "COLORIZER_DEVICE": device,
-            "COLORIZER_WORKERS": str(workers),
             "COLORIZER_TORCH_THREADS": str(torch_threads),
         }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "inference_service/gunicorn.conf.py",
-            "inference_service:create_app()",
-        ]
-        with open(log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout_s: float = 300) -> None:
-        """Until every worker has logged "model ready" (each loads its own model)."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
-            messages = [line.get("message") for line in lines]
-            if "model load failed" in messages:
-                raise RuntimeError(f"model failed to load:\n{self.log_path.read_text()[-3000:]}")
-            if messages.count("model ready") >= self.workers:
-                return
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not get ready:\n{self.log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
+        super().__init__(log_path, settings, workers=workers)
 
     def requests_per_worker(self, request_id_prefix: str) -> list[int]:
         """How many of the logged requests with this id prefix each worker served (busiest first)."""
@@ -150,13 +119,6 @@ class Server:
                 if str(entry.get("request_id", "")).startswith(request_id_prefix):
                     counts[entry["pid"]] = counts.get(entry["pid"], 0) + 1
         return sorted(counts.values(), reverse=True)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 def measure_latency(args, colorizer: Colorizer, server: Server, jpeg: bytes) -> dict[str, list[float]]:

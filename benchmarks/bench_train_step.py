@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     rates: dict[str, dict[int, float]] = {}
     for variant in args.variants:
         torch.manual_seed(0)
-        nets = v2_nets(device, dtype, compile_mode=VARIANTS[variant], ema_decay=args.ema_decay)
+        mode = VARIANTS[variant]
+        nets = v2_nets(
+            device, dtype, compile=mode is not None, compile_mode=mode or "default", ema_decay=args.ema_decay
+        )
         rates[variant] = {}
         for phase in (1, 2):
             started = time.perf_counter()

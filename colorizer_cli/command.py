@@ -6,6 +6,7 @@
     colorizer evaluate --data-dir held_out/
     colorizer export --checkpoint runs/mine/best.pt --out mine.safetensors --version 1.2.0  # + mine.onnx
     colorizer export --artifact mine.safetensors                 # just the ONNX file
+    colorizer keys create --name archive --quota 500/day          # an API key for the gateway
     colorizer --version
 
 Each subcommand needs an extra (`serve` for serving on ONNX Runtime, `train` for
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from model.cli_support import DISTRIBUTION, package_version
+from colorizer_cli.cli_support import DISTRIBUTION, package_version
 
 _TRAIN_MODULES = ("torch", "torchvision", "skimage", "tqdm", "matplotlib", "tensorboard")
 
@@ -36,13 +37,19 @@ class Subcommand:
 
 
 def _colorize(argv: list[str]) -> int:
-    from model.cli import main
+    from colorizer_cli.colorize import main
 
-    return main(argv, prog="colorizer colorize")
+    return main(argv)
 
 
 def _serve(argv: list[str]) -> int:
     from colorizer_cli.serve import main
+
+    return main(argv)
+
+
+def _keys(argv: list[str]) -> int:
+    from colorizer_cli.keys import main
 
     return main(argv)
 
@@ -58,7 +65,7 @@ def _training(command: str) -> Callable[[list[str]], int]:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "colorize": Subcommand(
-        "colorize files and folders offline (python -m model)", "serve", (), ("onnxruntime", "torch"), _colorize
+        "colorize files and folders offline (also: python -m model)", "serve", (), ("onnxruntime", "torch"), _colorize
     ),
     "serve": Subcommand(
         "run the REST service with gunicorn and inference_service/gunicorn.conf.py",
@@ -67,6 +74,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ("onnxruntime", "torch"),
         _serve,
     ),
+    # No extra for a keys file; keys in Redis need the keys extra (reported when used).
+    "keys": Subcommand("create, list and revoke the gateway's API keys (GATEWAY_AUTH=keys)", "keys", (), (), _keys),
     "train": Subcommand("train a model (python -m training train)", "train", _TRAIN_MODULES, (), _training("train")),
     "evaluate": Subcommand(
         "PSNR / SSIM / colourfulness of a model against the grayscale baseline",

@@ -35,7 +35,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY --from=export /wheels /wheels
 RUN wheel="$(ls /wheels/lab_colorizer-*.whl)" \
- && pip install "lab-colorizer[serve] @ file://${wheel}" \
+ && pip install "lab-colorizer[serve,keys] @ file://${wheel}" \
  && useradd --create-home --uid 10001 colorizer
 USER colorizer
 WORKDIR /home/colorizer
@@ -51,5 +51,5 @@ CMD ["colorizer", "serve"]
 FROM cpu AS gpu
 USER root
 # torch from the package index is the CUDA build: the same image still runs on a CPU.
-RUN wheel="$(ls /wheels/lab_colorizer-*.whl)" && pip install "lab-colorizer[serve,torch] @ file://${wheel}"
+RUN wheel="$(ls /wheels/lab_colorizer-*.whl)" && pip install "lab-colorizer[serve,torch,keys] @ file://${wheel}"
 USER colorizer

@@ -14,6 +14,7 @@ from inference_service import offload
 from inference_service.config import Settings
 from inference_service.errors import register_error_handlers
 from inference_service.model_host import InferenceGate, ModelHost
+from inference_service.protocol_errors import refuse_ambiguous_framing
 from inference_service.request_log import REQUEST_ID_HEADER, configure_logging, install_request_logging
 from inference_service.routes import ServiceState, api
 from model.backends import load_backend
@@ -72,6 +73,7 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
 
     install_request_logging(app)
     register_error_handlers(app)
+    refuse_ambiguous_framing(app)
     app.register_blueprint(api)
     if settings.cors_origins:
         CORS(app, origins=list(settings.cors_origins), expose_headers=_EXPOSED_HEADERS, max_age=600)

@@ -15,13 +15,9 @@ from pathlib import Path
 
 from model.artifact import default_artifact_path
 from model.backends import BACKENDS
-from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE
+from model.options import RENDER_SIZE, VIBRANCE
 
 ENV_PREFIX = "COLORIZER_"
-
-# The API's render_size range (the model package itself allows 32..2048).
-MIN_RENDER_SIZE = 64
-MAX_RENDER_SIZE = 1024
 
 
 class ConfigError(ValueError):
@@ -110,8 +106,8 @@ class Settings:
         return {
             "max_upload_bytes": self.max_upload_bytes,
             "max_pixels": self.max_pixels,
-            "render_size": {"min": MIN_RENDER_SIZE, "max": MAX_RENDER_SIZE},
-            "vibrance": {"min": MIN_VIBRANCE, "max": MAX_VIBRANCE, "default": 1.0},
+            "render_size": {"min": RENDER_SIZE.minimum, "max": RENDER_SIZE.maximum},
+            "vibrance": {"min": VIBRANCE.minimum, "max": VIBRANCE.maximum, "default": VIBRANCE.default},
         }
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
-from inference_service.imaging import DEFAULT_QUALITY, INPUT_FORMATS, OUTPUT_FORMATS
+from inference_service.config import Settings
+from inference_service.imaging import INPUT_FORMATS, OUTPUT_FORMATS
 from inference_service.request_log import REQUEST_ID_PATTERN
-from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE
 from model.hints import MAX_HINTS
+from model.options import COLORIZE_OPTIONS, HINTS
 
 if TYPE_CHECKING:
     from model.colorizer import Colorizer
@@ -69,7 +69,10 @@ def _object(properties: dict, required: list[str] | None = None, description: st
 
 
 def _hints_schema(max_hints: int) -> dict:
-    return {"type": "array", "maxItems": max_hints, "items": {"$ref": "#/components/schemas/Hint"}}
+    """The `hints` list (model.options.HINTS) with the loaded model's limit; described where it is used."""
+    schema = {**HINTS.json_schema(), "maxItems": max_hints}
+    del schema["description"]
+    return schema
 
 
 def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dict:
@@ -80,47 +83,21 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
     """
     max_hints = MAX_HINTS if colorizer is None else (colorizer.max_hints if colorizer.supports_hints else 0)
     hints_description = (
-        f"Colour hints, a JSON array of at most {MAX_HINTS} objects "
-        '`{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region '
-        "around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image "
-        "as oriented by EXIF. Only for a model that takes hints (GET /v1/model: `supports_hints`, "
-        "`max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. "
-        "Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query "
-        "string (the request line is limited to about 8 KB)."
+        f"{HINTS.description} GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this "
+        "document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic "
+        "colorization. Many hints fit better in a form field than in the query string (the request line is "
+        "limited to about 8 KB)."
     )
-    formats = [*OUTPUT_FORMATS, "jpg"]
-    # Each option's schema, shared by the query parameter and the form field. Blank means the
-    # default; an option may come in the query string or the form, not both with different values.
-    option_schemas = {
-        "render_size": {
-            "type": "integer",
-            "minimum": MIN_RENDER_SIZE,
-            "maximum": MAX_RENDER_SIZE,
-            "description": "Short side, in pixels, of the image the model sees (default: the model's "
-            "render size, GET /v1/model). The output always has the input's size.",
-        },
-        "format": {"type": "string", "enum": formats, "default": "png", "description": "Output encoding."},
-        "quality": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 100,
-            "default": DEFAULT_QUALITY,
-            "description": "Encoder quality for jpeg and webp (validated, but unused, for png).",
-        },
-        "vibrance": {
-            "type": "number",
-            "minimum": MIN_VIBRANCE,
-            "maximum": MAX_VIBRANCE,
-            "default": 1,
-            "description": "Scales the colours' saturation (a*, b*): 0 gives the grayscale image, 1 the "
-            "model's colours, 2 twice as saturated (clipped to sRGB).",
-        },
-    }
+    # Each option's schema (model.options, the one declaration), shared by the query parameter and the
+    # form field. Blank means the default; an option may come in the query string or the form, not both
+    # with different values.
+    option_schemas = {option.name: option.json_schema() for option in COLORIZE_OPTIONS if option is not HINTS}
+    hints_schema = {**_hints_schema(max_hints), "description": hints_description}
     query_parameters = [
         {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in option_schemas.items()
     ] + [
         {
-            "name": "hints",
+            "name": HINTS.name,
             "in": "query",
             "required": False,
             "description": hints_description,
@@ -186,7 +163,7 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                     "summary": "The loaded model's metadata, the request limits and the accepted formats.",
                     "responses": {
                         "200": _ok(
-                            "Name, version, render size, training description, validation metrics, limits.",
+                            "Name, version, render size, training and validation figures, limits.",
                             {"$ref": "#/components/schemas/ModelInfo"},
                         ),
                         "503": not_ready,
@@ -213,12 +190,12 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                                         # (one with a filename); `encoding` says which media types.
                                         "image": {**image_schema, "contentMediaType": "application/octet-stream"},
                                         **option_schemas,
-                                        "hints": {**_hints_schema(max_hints), "description": hints_description},
+                                        HINTS.name: hints_schema,
                                     },
                                 },
                                 "encoding": {
                                     "image": {"contentType": "image/*"},
-                                    "hints": {"contentType": "application/json"},
+                                    HINTS.name: {"contentType": "application/json"},
                                 },
                             },
                             "image/*": {"schema": image_schema},
@@ -384,8 +361,11 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                         "render_size": {"type": "integer", "description": "The default render size."},
                         "generator": {"type": "object", "description": "The network's shape."},
                         "lab": {"type": "object", "description": "The Lab scaling the model was trained with."},
-                        "training": {"type": "object", "description": "How the model was trained, on what."},
-                        "metrics": {"type": "object", "description": "Validation metrics."},
+                        "training": {
+                            "type": "object",
+                            "description": "How the model was trained: its figures only (no text, no file names).",
+                        },
+                        "metrics": {"type": "object", "description": "Validation metrics (figures only)."},
                         "weights_sha256": {
                             "type": ["string", "null"],
                             "pattern": "^[0-9a-f]{64}$",
@@ -460,3 +440,23 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
         for operation in operations.values():
             operation["responses"]["default"] = other_errors
     return document
+
+
+def served_document() -> dict:
+    """The document a service with the default settings serves once the shipped model is loaded.
+
+    What docs/openapi/service.json holds (scripts/openapi.sh writes it; tests/service/
+    test_committed_openapi.py fails when the two differ).
+    """
+    from model.artifact import DEFAULT_ARTIFACT_PATH
+    from model.colorizer import Colorizer
+
+    return build_openapi(Settings.from_sources(environ={}), Colorizer.load(DEFAULT_ARTIFACT_PATH, threads=1))
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    json.dump(served_document(), sys.stdout, indent=2)
+    sys.stdout.write("\n")

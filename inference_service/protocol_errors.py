@@ -6,6 +6,12 @@ Content-Length and Transfer-Encoding, a negative Content-Length or bare-LF line
 endings (400), an unsupported transfer coding (501). By default with an HTML
 page that echoes part of the request. `install` replaces that page with the
 same `{"error": {...}}` body the app sends; the detail goes to the log only.
+
+`refuse_ambiguous_framing` is the same refusal once more inside the app, for a
+server or parser in front of it that let such a request through: a request
+that says both how long it is and that it is chunked can be read two ways (the
+shape of request smuggling), so it is answered 400 and its connection closed,
+and nothing after it on that connection is read.
 """
 
 from __future__ import annotations
@@ -14,15 +20,16 @@ import json
 import logging
 import socket
 
+from flask import Flask, request
 from gunicorn import util
 
-from inference_service.errors import HTTP_ERROR_CODES
+from inference_service.errors import HTTP_ERROR_CODES, ApiError
 from inference_service.request_log import new_request_id
 
 logger = logging.getLogger("inference_service.requests")
 
 _MESSAGES = {
-    400: "The request is not valid HTTP/1.1 (request line, headers, Content-Length or Transfer-Encoding).",
+    400: "The request is not valid HTTP (its request line, headers, Content-Length or Transfer-Encoding).",
     403: "The request was refused.",
     414: "The request line (method, path and query) is too long.",
     417: "The Expect header is not supported.",
@@ -63,3 +70,17 @@ def _write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: s
 def install() -> None:
     """Make this process's gunicorn worker answer its own errors as JSON (call it in post_fork)."""
     util.write_error = _write_json_error
+
+
+def refuse_ambiguous_framing(app: Flask) -> None:
+    """Answer 400 bad_request, closing the connection, to a request with both Content-Length and Transfer-Encoding."""
+
+    @app.before_request
+    def _one_framing_only() -> None:
+        if request.environ.get("HTTP_TRANSFER_ENCODING") is not None and request.environ.get("CONTENT_LENGTH"):
+            raise ApiError(
+                400,
+                "bad_request",
+                "The request has both Content-Length and Transfer-Encoding: send one of them.",
+                headers={"Connection": "close"},
+            )

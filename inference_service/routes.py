@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PureWindowsPath
 
 from flask import Blueprint, Request, Response, current_app, jsonify, request
 from PIL import Image
 from werkzeug.datastructures import MultiDict
 
-from inference_service.config import MAX_RENDER_SIZE, MIN_RENDER_SIZE, Settings
+from inference_service.config import Settings
 from inference_service.errors import ApiError
 from inference_service.imaging import (
-    DEFAULT_QUALITY,
-    FORMAT_ALIASES,
     INPUT_EXTENSIONS,
     INPUT_FORMATS,
     INPUT_MEDIA_TYPES,
     OUTPUT_FORMATS,
-    OutputFormat,
     content_disposition,
     decode_pixels,
     encode_image,
@@ -33,9 +28,11 @@ from inference_service.memory import heap_trimmer
 from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, QueueFull
 from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
+from inference_service.public_metadata import public_metadata
 from inference_service.request_log import log_field
-from model.colorizer import MAX_VIBRANCE, MIN_VIBRANCE, Colorizer
-from model.hints import MAX_HINTS, Hint, HintError, parse_hints
+from model.colorizer import Colorizer
+from model.hints import Hint
+from model.options import OPTIONS_BY_NAME, ColorizeOptions, OptionError, parse_options
 
 try:  # gunicorn's parser raises these while the app reads a malformed chunked body
     from gunicorn.http.errors import ParseException as _SERVER_PARSE_ERRORS
@@ -43,12 +40,6 @@ except ImportError:  # served by something else (tests, another WSGI server)
     _SERVER_PARSE_ERRORS = ()
 
 api = Blueprint("api", __name__)
-
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
-# A plain decimal number ("1", "0.5", ".5", "1e0"); refuses "nan", "inf" and hex.
-_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-# Longest problem description echoed back (a hint message may quote the client's value).
-_MAX_MESSAGE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -82,15 +73,6 @@ def _ready_colorizer(state: ServiceState) -> Colorizer:
 # --- parameters ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ColorizeOptions:
-    render_size: int | None
-    output: OutputFormat
-    quality: int
-    hints: tuple[Hint, ...] = ()
-    vibrance: float = 1.0
-
-
 def _single_value(values: MultiDict, name: str) -> str | None:
     """The parameter's value, None when absent or blank (a blank form field means "default")."""
     given = [value.strip() for value in values.getlist(name)]
@@ -104,45 +86,9 @@ def _invalid_parameter(name: str, message: str) -> ApiError:
     return ApiError(422, "invalid_parameter", message, parameter=name)
 
 
-def _integer(values: MultiDict, name: str, low: int, high: int) -> int | None:
-    text = _single_value(values, name)
-    if text is None:
-        return None
-    if not _INTEGER.match(text):
-        raise _invalid_parameter(name, f"'{name}' must be an integer between {low} and {high}, got {text[:40]!r}.")
-    number = int(text)
-    if not low <= number <= high:
-        raise _invalid_parameter(name, f"'{name}' must be between {low} and {high}, got {number}.")
-    return number
-
-
-def _vibrance(values: MultiDict) -> float:
-    text = _single_value(values, "vibrance")
-    if text is None:
-        return 1.0
-    expected = f"a number between {MIN_VIBRANCE:g} and {MAX_VIBRANCE:g}"
-    if not _DECIMAL.match(text):
-        raise _invalid_parameter("vibrance", f"'vibrance' must be {expected}, got {text[:40]!r}.")
-    number = float(text)
-    if not MIN_VIBRANCE <= number <= MAX_VIBRANCE:
-        raise _invalid_parameter("vibrance", f"'vibrance' must be {expected}, got {text[:40]}.")
-    return number
-
-
-def _hints(values: MultiDict) -> tuple[Hint, ...]:
-    text = _single_value(values, "hints")
-    try:
-        return tuple(parse_hints(text, max_hints=MAX_HINTS))
-    except HintError as error:
-        message = str(error)
-        if len(message) > _MAX_MESSAGE_CHARS:
-            message = message[: _MAX_MESSAGE_CHARS - 3] + "..."
-        raise _invalid_parameter("hints", message) from None
-
-
 def refuse_parameter_files(files: MultiDict) -> None:
     """A parameter sent as a file part would be silently ignored: say how to send it instead."""
-    for name in ("hints", "vibrance"):
+    for name in OPTIONS_BY_NAME:
         if name in files:
             raise _invalid_parameter(
                 name,
@@ -151,24 +97,12 @@ def refuse_parameter_files(files: MultiDict) -> None:
             )
 
 
-def parse_options(values: MultiDict) -> ColorizeOptions:
-    """Validate render_size, format, quality, hints and vibrance (query string or form fields)."""
-    render_size = _integer(values, "render_size", MIN_RENDER_SIZE, MAX_RENDER_SIZE)
-    format_name = (_single_value(values, "format") or "png").lower()
-    format_name = FORMAT_ALIASES.get(format_name, format_name)
-    if format_name not in OUTPUT_FORMATS:
-        raise _invalid_parameter(
-            "format", f"'format' must be one of {', '.join(OUTPUT_FORMATS)}, got {format_name[:40]!r}."
-        )
-    # quality only changes jpeg/webp, but a bad value is an error whatever the format.
-    quality = _integer(values, "quality", 1, 100)
-    return ColorizeOptions(
-        render_size,
-        OUTPUT_FORMATS[format_name],
-        DEFAULT_QUALITY if quality is None else quality,
-        _hints(values),
-        _vibrance(values),
-    )
+def parse_request_options(values: MultiDict) -> ColorizeOptions:
+    """The colorize options (model.options) from the query string and form fields; 422 invalid_parameter."""
+    try:
+        return parse_options(lambda name: _single_value(values, name))
+    except OptionError as error:
+        raise _invalid_parameter(error.name, error.message) from None
 
 
 def _check_hints_supported(colorizer: Colorizer, hints: tuple[Hint, ...]) -> None:
@@ -244,7 +178,7 @@ def _reading_body() -> Iterator[None]:
         raise ApiError(
             400,
             "bad_request",
-            "The request body is not valid HTTP/1.1 (its chunked encoding is malformed).",
+            "The request body is not valid HTTP (its chunked encoding is malformed).",
             headers={"Connection": "close"},
         ) from error
     except OSError as error:
@@ -259,20 +193,6 @@ def _reading_body() -> Iterator[None]:
 def _header_text(text: str) -> str:
     """HTTP header values must be plain ASCII to be safe with every client."""
     return text.encode("ascii", "replace").decode("ascii")
-
-
-_ABSOLUTE_PATH = re.compile(r"^(/|~/|[A-Za-z]:[\\/]|\\\\)")
-
-
-def without_absolute_paths(value: object) -> object:
-    """The artifact's metadata with absolute paths (e.g. the training machine's data folders) cut to their last part."""
-    if isinstance(value, dict):
-        return {key: without_absolute_paths(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [without_absolute_paths(item) for item in value]
-    if isinstance(value, str) and _ABSOLUTE_PATH.match(value):
-        return PureWindowsPath(value).name or "(path)"
-    return value
 
 
 # --- views --------------------------------------------------------------------------------
@@ -333,8 +253,8 @@ def model_info() -> Response:
     """The artifact's metadata, the device it runs on and the request limits."""
     state = _state()
     colorizer = _ready_colorizer(state)
-    metadata = without_absolute_paths(colorizer.metadata.to_dict())
-    assert isinstance(metadata, dict)
+    # No file or module names, no paths of the training machine (public_metadata.py).
+    metadata = public_metadata(colorizer.metadata.to_dict())
     return jsonify(
         {
             **metadata,
@@ -378,7 +298,7 @@ def colorize() -> Response:
     state = _state()
     settings = state.settings
     with _reading_body():
-        options = parse_options(request.values)
+        options = parse_request_options(request.values)
         refuse_parameter_files(request.files)
         colorizer = _ready_colorizer(state)
         _check_hints_supported(colorizer, options.hints)

@@ -1,5 +1,5 @@
 import sys
 
-from model.cli import main
+from colorizer_cli.colorize import main  # the offline CLI lives in colorizer_cli; `python -m model` stays
 
-sys.exit(main())
+sys.exit(main(prog="python -m model"))

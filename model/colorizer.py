@@ -31,16 +31,16 @@ from model.artifact import ArtifactMetadata, default_artifact_path
 from model.backends import Backend, load_backend
 from model.batching import MicroBatcher
 from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, paint_hints
+from model.options import VIBRANCE
 from model.preprocessing import PreparedImage, compose, prepare, render_shape, resize_lightness
 from model.propagation import DEFAULT_PROPAGATION, Propagation, propagate_hints
 
 if TYPE_CHECKING:
     from model.video.colorize import CancelCheck, ProgressCallback, VideoOptions, VideoResult
 
+# What the library takes; the REST API and the CLI take a narrower range (model.options.RENDER_SIZE).
 MIN_RENDER_SIZE = 32
 MAX_RENDER_SIZE = 2048
-# Vibrance scales the predicted chroma: 0 gives the grayscale image, 1 the model's colours.
-MIN_VIBRANCE, MAX_VIBRANCE = 0.0, 2.0
 DEFAULT_MAX_BATCH = 8
 
 
@@ -250,8 +250,9 @@ class Colorizer:
 
 
 def check_vibrance(vibrance: float) -> float:
-    """The vibrance as a float, or ValueError outside [0, 2]."""
+    """The vibrance as a float, or ValueError outside its bounds (model.options.VIBRANCE)."""
     value = float(vibrance)
-    if not MIN_VIBRANCE <= value <= MAX_VIBRANCE:  # also refuses NaN
-        raise ValueError(f"vibrance must be between {MIN_VIBRANCE:g} and {MAX_VIBRANCE:g}, got {vibrance}")
+    low, high = VIBRANCE.bounds
+    if not low <= value <= high:  # also refuses NaN
+        raise ValueError(f"vibrance must be between {low:g} and {high:g}, got {vibrance}")
     return value

@@ -54,7 +54,8 @@ class Hint:
 
     def __post_init__(self) -> None:
         for name, value in (("x", self.x), ("y", self.y)):
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and 0.0 <= value <= 1.0):
+            # A comparison, not math.isfinite: it refuses NaN and infinities and takes ints of any size.
+            if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
                 raise HintError(f"hint {name} must be a number between 0 and 1, got {value!r}")
         if len(self.color) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in self.color):
             raise HintError(f"hint color must be three integers 0..255, got {self.color!r}")
@@ -62,9 +63,6 @@ class Hint:
     @property
     def hex_color(self) -> str:
         return "#{:02x}{:02x}{:02x}".format(*self.color)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"x": self.x, "y": self.y, "color": self.hex_color}
 
     @classmethod
     def from_json(cls, value: Any, index: int = 0) -> Hint:
@@ -81,10 +79,13 @@ class Hint:
         coordinates = []
         for key in ("x", "y"):
             number = value[key]
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            # NaN and infinities (json reads NaN, Infinity and 1e400) are no number to place a hint at.
+            not_finite = isinstance(number, float) and not math.isfinite(number)
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not_finite:
                 raise HintError(f"{where}: {key} must be a number between 0 and 1")
-            if not 0.0 <= number <= 1.0:
-                raise HintError(f"{where}: {key} = {number} is outside [0, 1]")
+            if not 0.0 <= number <= 1.0:  # a comparison: also ints too large for a float
+                shown = f"{number}" if isinstance(number, float) or abs(number) < 10**30 else "a huge integer"
+                raise HintError(f"{where}: {key} = {shown} is outside [0, 1]")
             coordinates.append(float(number))
         return cls(coordinates[0], coordinates[1], parse_color(value["color"], where))
 

@@ -50,8 +50,13 @@ INPUT_CONTRACT_KEY = f"{METADATA_KEY}.input"
 # side (MAX_RENDER_ASPECT x MAX_RENDER_SIZE = 8192 px) with room to spare.
 _MAX_SIDE_BLOCKS = 512
 _MAX_BATCH = 1024
-# The exported graph must reproduce torch to float32 rounding (checked on export).
-_EXPORT_TOLERANCE = 1e-3
+# How far ONNX Runtime may be from torch on export, judged where it reaches the picture: in
+# CIELAB a*/b* units (the network's normalised output times the model's ab scale, 110).
+# A just-noticeable colour difference is about 2.3. Float16 weights (the default) are
+# rounded, and so are the convolutions the exporter's optimizer folds BatchNorm into, so a
+# freshly trained model can move by a few tenths (1.4e-3 normalised, 0.15 a*b*, was
+# refused by a normalised 1e-3 bound); float32 weights must agree to float rounding.
+EXPORT_TOLERANCE_AB = {"float16": 1.0, "float32": 0.05}
 
 
 def _require_export_packages() -> None:
@@ -122,7 +127,7 @@ def export_onnx(
     temporary = out.with_name(out.name + ".tmp")
     onnx.save_model(model, str(temporary))
     if verify:
-        _verify(temporary, generator, channels)
+        _verify(temporary, generator, channels, metadata.lab.ab_scale, "float16" if half_precision else "float32")
     os.replace(temporary, out)
     log.info("wrote %s (%.1f MB) from %s", out, out.stat().st_size / 1e6, artifact)
     return out
@@ -177,8 +182,24 @@ def _store_weights_in_float16(model: Any) -> None:
     graph.node.extend(nodes)
 
 
-def _verify(path: Path, generator: Any, channels: int) -> None:
-    """Run the file in ONNX Runtime beside torch on an odd-shaped batch; raise if they differ."""
+class ExportMismatch(RuntimeError):
+    """The exported graph does not compute what the torch generator computes."""
+
+
+def check_agreement(ours: np.ndarray, reference: np.ndarray, ab_scale: float, weights: str) -> float:
+    """The largest a*/b* difference between two normalised ab outputs; ExportMismatch over the tolerance."""
+    difference = float(np.abs(ours.astype(np.float64) - reference.astype(np.float64)).max()) * ab_scale
+    tolerance = EXPORT_TOLERANCE_AB[weights]
+    if not difference <= tolerance:  # NaN too
+        raise ExportMismatch(
+            f"ONNX Runtime differs from torch by {difference:.3f} in a*/b* (tolerance {tolerance} with {weights} "
+            "weights; 2.3 is a just-noticeable difference)"
+        )
+    return difference
+
+
+def _verify(path: Path, generator: Any, channels: int, ab_scale: float, weights: str) -> None:
+    """Run the file in ONNX Runtime beside torch on an odd-shaped batch; raise if they differ visibly."""
     import onnxruntime
     import torch
 
@@ -188,9 +209,8 @@ def _verify(path: Path, generator: Any, channels: int) -> None:
     ours = session.run([OUTPUT_NAME], {INPUT_NAME: inputs})[0]
     with torch.inference_mode():
         reference = generator(torch.from_numpy(inputs)).numpy()
-    difference = float(np.abs(ours - reference).max())
-    if difference > _EXPORT_TOLERANCE:
-        raise RuntimeError(
-            f"{path}: ONNX Runtime differs from torch by {difference:.2e} (tolerance {_EXPORT_TOLERANCE})"
-        )
-    log.info("verified %s: max difference to torch %.2e", path.name, difference)
+    try:
+        difference = check_agreement(ours, reference, ab_scale, weights)
+    except ExportMismatch as error:
+        raise ExportMismatch(f"{path}: {error}") from None
+    log.info("verified %s: max difference to torch %.4f a*/b* (%s weights)", path.name, difference, weights)

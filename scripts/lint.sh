@@ -6,7 +6,8 @@
 #   Python (model/, training/, inference_service/, colorizer_cli/, tests/, benchmarks/):
 #   ruff (lint and format) and mypy, configured in pyproject.toml; needs the venv's dev
 #   extra (scripts/test.sh installs it). `ruff format .` rewrites what the check refuses.
-# `npm run format` (at the root) rewrites what the format check refuses.
+# `npm run format` (at the root) rewrites what the format check refuses; scripts/openapi.sh
+# rewrites the committed API contract and the frontend's types made from it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +19,9 @@ npm run --silent format:check
 npm run --silent typecheck
 
 VENV="${COLORIZER_VENV:-$ROOT/.venv}"
+echo "== contract: docs/openapi/*.json and frontend/src/api/schema.ts are what the code makes"
+bash scripts/openapi.sh --check > /dev/null
+
 echo "== lint: Python (ruff, mypy)"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .

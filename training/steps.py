@@ -55,7 +55,8 @@ class Nets:
     hints: HintSimulation | None = None  # simulate colour hints (the generator then takes 4 channels)
     teacher: UNetGenerator | None = None  # frozen generator whose output hint-free images learn
     seed: int = 0
-    # D for the G step's pass: the plain (or only compiled) module, without DDP's gradient hooks.
+    # D for the G step's pass: the plain (or only compiled) module, without DDP's gradient hooks
+    # (None: discriminator_core, which has none).
     discriminator_frozen: nn.Module | None = None
     ema: WeightEMA | None = None  # updated after every adversarial G step
     ab_weights: torch.Tensor | None = None  # class-rebalancing weight per ab bin, on the device (--rebalanced-l1)
@@ -63,9 +64,9 @@ class Nets:
     perceptual: nn.Module | None = None  # frozen ImageNet features (training.perceptual), with perceptual_weight
     perceptual_weight: float = 0.0
 
-    def __post_init__(self) -> None:
-        if self.discriminator_frozen is None:
-            self.discriminator_frozen = self.discriminator_core
+    @property
+    def discriminator_for_generator_step(self) -> nn.Module:
+        return self.discriminator_frozen or self.discriminator_core
 
 
 class MetricSums:
@@ -249,7 +250,7 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
         _set_requires_grad(nets.discriminator_core, False)
         nets.optimizer_g.zero_grad(set_to_none=True)
         with _autocast(nets):
-            logits = (nets.discriminator_frozen or nets.discriminator_core)(torch.cat([lightness, fake], dim=1))
+            logits = nets.discriminator_for_generator_step(torch.cat([lightness, fake], dim=1))
         g_gan = _bce(logits, real=True)
         l1 = l1_loss(fake, target, nets.ab_weights)
         g_total = g_gan + lambda_l1 * (l1 + _colour_term(lightness, fake, nets, truth))

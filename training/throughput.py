@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import torch
@@ -21,11 +20,10 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from model.discriminator import PatchDiscriminator
-from model.generator import GeneratorConfig, UNetGenerator
-from training.colour_losses import AB_BINS
+from model.generator import build_generator
+from training.config import TrainConfig
 from training.device_data import DecodedPhotos, DevicePhotos
-from training.ema import WeightEMA
-from training.hints import HintSimulation
+from training.nets import build_nets
 from training.steps import MetricSums, Nets, train_step
 
 # v1's measured training throughput on one H100 at 256 px, batch 32, bf16, data loading included (MODEL_CARD.md).
@@ -37,49 +35,36 @@ def make_nets(
     discriminator: nn.Module,
     device: torch.device,
     autocast_dtype: torch.dtype | None,
-    *,
-    hints: HintSimulation | None = None,
-    ema_decay: float = 0.0,
-    compile_mode: str | None = None,
-    rebalanced_l1: bool = False,
-    colourfulness_weight: float = 0.0,
+    config: TrainConfig | None = None,
 ) -> Nets:
-    """Nets as the trainer builds them for one process: channels_last and fused Adam on CUDA,
-    optionally torch.compile (`compile_mode`: "default", "reduce-overhead", ...), an EMA of G and the
-    colour terms (rebalancing weights all 1 here: the same arithmetic as real ones)."""
-    channels_last = device.type == "cuda"
-    generator, discriminator = generator.to(device), discriminator.to(device)
-    if channels_last:
-        generator.to(memory_format=torch.channels_last)
-        discriminator.to(memory_format=torch.channels_last)
-    fused = {"fused": True} if device.type == "cuda" else {}
-    optimizer_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999), **fused)
-    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999), **fused)
-    wrapped_g: nn.Module = generator
-    wrapped_d: nn.Module = discriminator
-    if compile_mode:
-        mode = None if compile_mode == "default" else compile_mode
-        # torch.compile of a module returns an OptimizedModule (its annotation says a callable).
-        wrapped_g = torch.compile(generator, mode=mode)  # type: ignore[assignment]
-        wrapped_d = torch.compile(discriminator, mode=mode)  # type: ignore[assignment]
-    return Nets(
-        wrapped_g,
-        wrapped_d,
-        generator,
-        discriminator,
-        optimizer_g,
-        optimizer_d,
-        None,
-        None,
-        device,
-        autocast_dtype,
-        channels_last,
-        hints=hints,
-        discriminator_frozen=wrapped_d,
-        ema=WeightEMA(generator, ema_decay) if ema_decay > 0 else None,
-        ab_weights=torch.ones(AB_BINS * AB_BINS, device=device) if rebalanced_l1 else None,
-        colourfulness_weight=colourfulness_weight,
-    )
+    """Nets as the trainer builds them (training.nets.build_nets), from `config` (default: the default
+    recipe's): its learning rates and betas, EMA, compile, hints and colour terms."""
+    return build_nets(config or TrainConfig(data_dir="", out_dir=""), generator, discriminator, device, autocast_dtype)
+
+
+def plan_epochs(
+    rates: dict[int, float],
+    images: int,
+    budget_s: float,
+    epoch_overhead_s: float,
+    l1_share: float | None = None,
+    max_epochs: int | None = None,
+) -> tuple[int, int]:
+    """(L1 epochs, GAN epochs) that fill `budget_s`, from each phase's images/s and a per-epoch overhead.
+
+    With `l1_share`, that share of the budget goes to phase 1 and what is left to phase 2 (the
+    v2 recipe); without, both phases get the same count, as many pairs as fit (v1's recipe).
+    At least one epoch each; at most `max_epochs` each when given.
+    """
+    seconds = {phase: images / rates[phase] + epoch_overhead_s for phase in (1, 2)}
+    if l1_share is None:
+        l1_epochs = gan_epochs = max(1, int(budget_s // (seconds[1] + seconds[2])))
+    else:
+        l1_epochs = max(1, int(budget_s * l1_share // seconds[1]))
+        gan_epochs = max(1, int((budget_s - l1_epochs * seconds[1]) // seconds[2]))
+    if max_epochs is not None:
+        l1_epochs, gan_epochs = min(l1_epochs, max_epochs), min(gan_epochs, max_epochs)
+    return l1_epochs, gan_epochs
 
 
 def random_photos(count: int, image_size: int, device: torch.device, seed: int = 0) -> DevicePhotos:
@@ -176,7 +161,9 @@ def matmul_rate(device: torch.device, dtype: torch.dtype, size: int = 8192, repe
 
 
 def our_nets(device: torch.device, autocast_dtype: torch.dtype | None, **options: Any) -> Nets:
-    return make_nets(UNetGenerator(), PatchDiscriminator(), device, autocast_dtype, **options)
+    """The default recipe's nets; `options`: TrainConfig fields to change (ema_decay, compile, ...)."""
+    config = TrainConfig(data_dir="", out_dir="", **options)
+    return make_nets(build_generator(config.generator_config()), PatchDiscriminator(), device, autocast_dtype, config)
 
 
 def v2_nets(
@@ -186,9 +173,6 @@ def v2_nets(
     **options: Any,
 ) -> Nets:
     """The v2 recipe's nets: the hint-capable generator (4 input channels) and simulated hints."""
-    config = GeneratorConfig(in_channels=4)
     if decoder_channels:
-        config = replace(config, decoder_channels=tuple(decoder_channels))
-    return make_nets(
-        UNetGenerator(config), PatchDiscriminator(), device, autocast_dtype, hints=HintSimulation(), **options
-    )
+        options["decoder_channels"] = list(decoder_channels)
+    return our_nets(device, autocast_dtype, hints=True, **options)

@@ -18,7 +18,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from model.artifact import load_artifact
@@ -40,7 +39,7 @@ from training.distributed import (
     sync_buffers,
 )
 from training.ema import WeightEMA
-from training.hints import scale_hint_input_updates
+from training.nets import build_optimizers, perceptual_loss, place_networks, wrap_nets
 from training.photo_sets import ab_rebalancing_weights, load_photo_sets
 from training.plots import plot_curves, save_sample_grid
 from training.run_files import (
@@ -108,26 +107,9 @@ class Trainer:
         # Networks, optimizers and the training-only extras.
         self.generator = self._build_generator()
         self.teacher = self._load_teacher()
-        self.discriminator = PatchDiscriminator().to(self.device)
-        # auto: on CUDA only (on 2 CPU cores it measured no faster for either encoder; MODEL_CARD).
-        self.channels_last = config.channels_last == "on" or (
-            config.channels_last == "auto" and self.device.type == "cuda"
-        )
-        if self.channels_last:
-            self.generator.to(memory_format=torch.channels_last)
-            self.discriminator.to(memory_format=torch.channels_last)
-        # One fused kernel per optimizer step on CUDA instead of a dozen per parameter group.
-        fused = {"fused": True} if self.device.type == "cuda" else {}
-        beta1_g, beta2_g = config.betas_g
-        beta1_d, beta2_d = config.betas_d
-        self.optimizer_g = torch.optim.Adam(
-            self.generator.parameters(), lr=config.lr_g, betas=(beta1_g, beta2_g), **fused
-        )
-        if config.hints and config.hint_lr_scale != 1.0:
-            scale_hint_input_updates(self.optimizer_g, self.generator, config.hint_lr_scale)
-        self.optimizer_d = torch.optim.Adam(
-            self.discriminator.parameters(), lr=config.lr_d, betas=(beta1_d, beta2_d), **fused
-        )
+        self.discriminator = PatchDiscriminator()
+        self.channels_last = place_networks(self.generator, self.discriminator, self.device, config.channels_last)
+        self.optimizer_g, self.optimizer_d = build_optimizers(config, self.generator, self.discriminator, self.device)
         self.ema: WeightEMA | None = None  # created when the adversarial phase starts (or restored by _resume)
         self.ab_weights = (
             ab_rebalancing_weights(self.train_set, config.seed, self.device) if config.rebalanced_l1 else None
@@ -203,57 +185,21 @@ class Trainer:
         return pretrained
 
     def _wrap_nets(self) -> Nets:
-        config = self.config
-        generator: torch.nn.Module = self.generator
-        discriminator: torch.nn.Module = self.discriminator
-        if self.context.enabled:
-            device_ids = [self.device.index] if self.device.type == "cuda" else None
-            generator = DistributedDataParallel(generator, device_ids=device_ids)
-            discriminator = DistributedDataParallel(discriminator, device_ids=device_ids)
-
-        def compiled(module: torch.nn.Module) -> torch.nn.Module:
-            # torch.compile of a module returns an OptimizedModule (its annotation says a callable).
-            mode = None if config.compile_mode == "default" else config.compile_mode
-            return torch.compile(module, mode=mode)  # type: ignore[return-value]
-
-        # The G step's pass through D: without DDP's gradient hooks (D is frozen there).
-        discriminator_frozen: torch.nn.Module = self.discriminator
-        if config.compile:
-            generator, discriminator = compiled(generator), compiled(discriminator)
-            discriminator_frozen = compiled(self.discriminator) if self.context.enabled else discriminator
-
-        return Nets(
-            generator=generator,
-            discriminator=discriminator,
-            generator_core=self.generator,
-            discriminator_core=self.discriminator,
-            optimizer_g=self.optimizer_g,
-            optimizer_d=self.optimizer_d,
-            scaler_g=self.scaler_g,
-            scaler_d=self.scaler_d,
-            device=self.device,
-            autocast_dtype=self.autocast_dtype,
+        return wrap_nets(
+            self.config,
+            self.generator,
+            self.discriminator,
+            (self.optimizer_g, self.optimizer_d),
+            self.device,
+            self.autocast_dtype,
             channels_last=self.channels_last,
-            hints=config.hint_simulation(),
+            distributed=self.context.enabled,
+            scalers=(self.scaler_g, self.scaler_d),
             teacher=self.teacher,
-            seed=config.seed,
-            discriminator_frozen=discriminator_frozen,
             ema=self.ema,
             ab_weights=self.ab_weights,
-            colourfulness_weight=config.colourfulness_weight,
-            perceptual=self._perceptual_loss(),
-            perceptual_weight=config.perceptual_weight,
+            perceptual=perceptual_loss(self.config, self.device, self.channels_last),
         )
-
-    def _perceptual_loss(self) -> torch.nn.Module | None:
-        """--perceptual-weight: frozen ImageNet features of the run's EfficientNet-Lite (Lite0 beside a ResNet18)."""
-        if not self.config.perceptual_weight:
-            return None
-        from training.perceptual import PerceptualLoss
-
-        encoder = self.config.encoder if self.config.encoder.startswith("efficientnet_lite") else "efficientnet_lite0"
-        loss = PerceptualLoss(encoder).to(self.device)
-        return loss.to(memory_format=torch.channels_last) if self.channels_last else loss
 
     def _start_ema(self) -> None:
         """The average starts as a copy of G when the adversarial phase starts (unless resumed)."""

@@ -305,7 +305,7 @@ describe('limits come from the API', () => {
   });
 
   it('says how long results are kept, as the gateway says', async () => {
-    setup({ gateway: { resultTtlS: 7200, maxUploadBytes: 20 * 1024 * 1024 } });
+    setup({ gateway: { resultTtlS: 7200, maxUploadBytes: 20 * 1024 * 1024, auth: 'off' } });
     expect(await screen.findByText(/Results are kept on the server for 2 hours/)).toBeInTheDocument();
   });
 

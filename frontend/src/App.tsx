@@ -1,6 +1,9 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 
+import { apiKeyStore } from './api/apiKey';
 import { colorizerApi, type ColorizerApi } from './api/colorizer';
+import { ApiKeyForm } from './features/apiKey/ApiKeyForm';
+import { useApiKey } from './features/apiKey/useApiKey';
 import { DropZone } from './features/colorize/DropZone';
 import { combineLimits, keptForText, LimitsContext, renderSizeChoices } from './features/colorize/limits';
 import { ModelBadge } from './features/colorize/ModelBadge';
@@ -27,8 +30,14 @@ interface AppProps {
 
 export default function App({ api = colorizerApi }: AppProps) {
   const [renderSize, setRenderSize] = useState('');
-  const modelState = useModelInfo(api);
   const gatewayInfo = useGatewayInfo(api);
+  const apiKey = useApiKey();
+  // GATEWAY_AUTH=keys: nothing but health works without a key, so the app asks for one first.
+  const keysMode = gatewayInfo?.auth === 'keys';
+  const needsKey = keysMode && !apiKey.key;
+  // A new key: a new api object, so the model is asked for again (with the key: api/apiKey.ts).
+  const modelApi = useMemo(() => ({ ...api, keyInUse: apiKey.key }), [api, apiKey.key]);
+  const modelState = useModelInfo(modelApi);
   // The limits, formats and result lifetime, as the API states them (limits.ts).
   const model = modelState.kind === 'ready' ? modelState.model : null;
   const limits = useMemo(() => combineLimits(model, gatewayInfo), [model, gatewayInfo]);
@@ -75,7 +84,8 @@ export default function App({ api = colorizerApi }: AppProps) {
         </header>
 
         <main className="app__main">
-          <DropZone onFiles={addFiles} compact={items.length > 0} />
+          {needsKey && <ApiKeyForm refusedCode={apiKey.refusedCode} />}
+          {!needsKey && <DropZone onFiles={addFiles} compact={items.length > 0} />}
 
           <div className="toolbar">
             <div className="field">
@@ -88,6 +98,11 @@ export default function App({ api = colorizerApi }: AppProps) {
                 ))}
               </select>
             </div>
+            {keysMode && apiKey.key && (
+              <button type="button" className="button button--quiet" onClick={() => apiKeyStore.use('')}>
+                Use another API key
+              </button>
+            )}
             {finished > 0 && (
               <button type="button" className="button button--quiet" onClick={clearFinished}>
                 Clear finished

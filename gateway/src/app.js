@@ -4,39 +4,21 @@ const fs = require('node:fs');
 const path = require('node:path');
 const express = require('express');
 const helmet = require('helmet');
-const { rateLimit } = require('express-rate-limit');
 
+const { openKeyStore } = require('./apiKeys');
+const { requireKey } = require('./auth');
 const { MULTIPART_ALLOWANCE_BYTES } = require('./config');
-const { errorHandler, notFoundHandler, sendError, HttpError } = require('./errors');
+const { errorHandler, notFoundHandler, sendError, HttpError, payloadTooLarge } = require('./errors');
 const { createLogger, requestLogger } = require('./logger');
 const { InferencePool } = require('./inferencePool');
 const { openResultStore } = require('./openResultStore');
 const { passThroughProxy } = require('./proxy');
 const { bufferUpload, hasBody } = require('./uploadBody');
-const { RedisRateLimitStore } = require('./redisRateLimitStore');
-const { payloadTooLarge } = require('./upstream');
+const { colorizeLimits } = require('./rateLimits');
 const { colorizeHandler, resultStoreWritable } = require('./routes/colorize');
 const { docsRouter } = require('./routes/docs');
 const { healthHandler } = require('./routes/health');
 const { imageHandler } = require('./routes/images');
-
-/** `store`: where hits are counted (shared by gateway replicas); express-rate-limit's memory by default. */
-function colorizeRateLimit(config, store) {
-  return rateLimit({
-    windowMs: config.rateLimitWindowMs,
-    limit: config.rateLimitMax,
-    ...(store && { store, passOnStoreError: true }), // Redis away: colorize answers 503 anyway
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    skip: (req) => config.rateLimitMax === 0 || req.method !== 'POST',
-    handler(req, res) {
-      const retryAfter = Math.max(1, Math.ceil((req.rateLimit.resetTime - Date.now()) / 1000));
-      sendError(res, 429, 'rate_limited', 'Too many images in a short time: wait a little and try again.', {
-        'Retry-After': String(retryAfter),
-      });
-    },
-  });
-}
 
 /**
  * For a request with a body: the upload limit in force (the inference service's,
@@ -122,10 +104,13 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
     }),
   );
 
-  const sharedCounts = config.redisUrl
-    ? new RedisRateLimitStore({ client: store.client, prefix: `${config.redisKeyPrefix}rate:` })
-    : null;
-  const limiter = colorizeRateLimit(config, sharedCounts);
+  // With GATEWAY_AUTH=keys, every /api route but health and the API docs needs a key (auth.js).
+  if (config.auth === 'keys') {
+    const keys = openKeyStore(config, { redisClient: store.client, logger });
+    app.use(requireKey({ keys }));
+  }
+  // Redis counts the limits for every replica when there is one (rateLimits.js).
+  const limiter = colorizeLimits(config, config.redisUrl ? store.client : null);
   const limitUpload = uploadLimit(pool);
   // Uploads are read in full before a replica sees a byte: a slow client holds only
   // the gateway, never a connection of the service (uploadBody.js).
@@ -143,8 +128,11 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
     readUpload,
     colorizeHandler({ pool, store }),
   );
-  app.get('/api/images/:id', imageHandler({ store }));
-  app.get('/api/health', healthHandler({ pool, store, startedAt: Date.now(), resultTtlMs: config.resultTtlMs }));
+  app.get('/api/images/:id', imageHandler({ store, privateResults: config.auth === 'keys' }));
+  app.get(
+    '/api/health',
+    healthHandler({ pool, store, startedAt: Date.now(), resultTtlMs: config.resultTtlMs, auth: config.auth }),
+  );
   app.all('/api/colorize', () => {
     throw new HttpError(405, 'method_not_allowed', 'Use POST to colorize an image.', { Allow: 'POST' });
   });

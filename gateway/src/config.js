@@ -27,6 +27,11 @@ const SETTINGS = {
   // No upload limit here: the gateway takes the inference service's own
   // (COLORIZER_MAX_UPLOAD_BYTES, from its /v1/health; InferencePool.uploadLimitBytes).
   upstreamTimeoutMs: { env: 'GATEWAY_UPSTREAM_TIMEOUT_MS', type: 'int', default: 120_000 },
+  // "keys": every /api route but health and the API docs needs an API key (docs/api-keys.md);
+  // "off": anyone who reaches the gateway may use it (one person on one machine).
+  auth: { env: 'GATEWAY_AUTH', type: 'string', default: 'off', choices: ['off', 'keys'] },
+  // With GATEWAY_AUTH=keys: the keys file `colorizer keys` writes; unset: the keys are in GATEWAY_REDIS_URL.
+  keysFile: { env: 'GATEWAY_KEYS_FILE', type: 'string', default: '' },
   // Set: results live in this Redis (shared by gateway replicas); unset: on disk in GATEWAY_RESULT_DIR.
   redisUrl: { env: 'GATEWAY_REDIS_URL', type: 'string', default: '' },
   redisKeyPrefix: { env: 'GATEWAY_REDIS_KEY_PREFIX', type: 'string', default: 'colorizer:' },
@@ -108,7 +113,8 @@ function parseValue(name, setting, raw) {
 // Before every gateway setting had the GATEWAY_ prefix, these names had none: one of
 // them set (and its new name not) is refused, rather than silently ignored.
 // PORT, HOST and LOG_LEVEL are left out: other programs set them for their own use.
-const GENERIC_NAMES = new Set(['PORT', 'HOST', 'LOG_LEVEL']);
+// AUTH and KEYS_FILE came after the prefix: they never had an old name.
+const GENERIC_NAMES = new Set(['PORT', 'HOST', 'LOG_LEVEL', 'AUTH', 'KEYS_FILE']);
 const OLD_NAMES = Object.values(SETTINGS)
   .map((setting) => setting.env.replace(/^GATEWAY_/, ''))
   .filter((name) => !GENERIC_NAMES.has(name));
@@ -136,6 +142,11 @@ function loadConfig(env = process.env, overrides = {}) {
   for (const [name, setting] of Object.entries(SETTINGS)) {
     const raw = env[setting.env];
     config[name] = raw === undefined || raw === '' ? setting.default : parseValue(name, setting, raw);
+  }
+  if (config.auth === 'keys' && !config.keysFile && !config.redisUrl) {
+    throw new Error(
+      'GATEWAY_AUTH=keys needs GATEWAY_KEYS_FILE or GATEWAY_REDIS_URL (where `colorizer keys` keeps the keys)',
+    );
   }
   if (config.resultTtlMs < 1) throw new Error('GATEWAY_RESULT_TTL_MS must be at least 1');
   if (config.headersTimeoutMs < 1) throw new Error('GATEWAY_HEADERS_TIMEOUT_MS must be at least 1');

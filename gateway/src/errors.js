@@ -30,6 +30,13 @@ const resultStoreUnavailable = () =>
     'Retry-After': '5',
   });
 
+/** The upload was refused: the image limit (not the body limit) is what a user needs to know. */
+const payloadTooLarge = (imageLimitBytes) =>
+  new HttpError(413, 'payload_too_large', `The image is larger than the limit of ${imageLimitBytes} bytes.`);
+
+const resultTooLarge = () =>
+  new HttpError(507, 'result_too_large', 'The colorized image is larger than the result store can hold.');
+
 const badUpstreamResponse = (detail) =>
   new HttpError(502, 'bad_upstream_response', `The inference service sent an unusable answer: ${detail}`);
 
@@ -88,6 +95,8 @@ module.exports = {
   upstreamTimeout,
   badUpstreamResponse,
   resultStoreUnavailable,
+  payloadTooLarge,
+  resultTooLarge,
   fromUpstreamError,
   UNREACHABLE_CODES,
   notFoundHandler,

@@ -4,6 +4,7 @@ const dns = require('node:dns/promises');
 const net = require('node:net');
 
 const { badUpstreamResponse, upstreamUnavailable } = require('./errors');
+const { colorizeQueryParameters } = require('./openapi');
 const { Upstream, newAgent, readBody } = require('./upstream');
 
 const HEALTH_TIMEOUT_MS = 5000;
@@ -21,6 +22,8 @@ class Replica {
     this.checkedAt = null;
     // The service's request limits (its /v1/health `limits`), kept from the last answer that had them.
     this.limits = null;
+    // The query parameters of its POST /v1/colorize, read from its /openapi.json (null until asked).
+    this.colorizeParameters = null;
     this.inFlight = 0;
     this.requests = 0;
   }
@@ -169,8 +172,36 @@ class InferencePool {
       replica.detail = { error: err.code === 'UPSTREAM_TIMEOUT' ? 'timed out' : 'connection failed' };
     }
     replica.checkedAt = Date.now();
-    if (replica.status !== before)
+    if (replica.status !== before) {
+      replica.colorizeParameters = null; // restarted, perhaps as another version: ask again
       this.logger?.info({ url: replica.url, from: before, to: replica.status }, 'inference replica status');
+    }
+  }
+
+  /**
+   * The names of the query parameters this replica's POST /v1/colorize takes, from its
+   * OpenAPI document (fetched once, again after its status changed): the gateway keeps
+   * no list of its own, so a parameter the service adds is forwarded without a gateway
+   * change. A replica that cannot be reached rejects as for any request (another may be
+   * tried); one whose document lists none is a bad_upstream_response.
+   */
+  async colorizeParametersOf(replica) {
+    if (replica.colorizeParameters) return replica.colorizeParameters;
+    const response = await replica.upstream.request({
+      pathname: '/openapi.json',
+      headers: { accept: 'application/json' },
+      timeoutMs: HEALTH_TIMEOUT_MS,
+    });
+    const body = await readBody(response);
+    let names = null;
+    try {
+      names = response.statusCode === 200 ? colorizeQueryParameters(JSON.parse(body.toString('utf8'))) : null;
+    } catch {
+      names = null; // not JSON
+    }
+    if (!names?.length) throw badUpstreamResponse('its OpenAPI document lists no colorize parameters');
+    replica.colorizeParameters = names;
+    return names;
   }
 
   /** The smallest upload limit the replicas published (null while none has answered). */

@@ -30,6 +30,8 @@ function requestLogger(logger) {
       res.setHeader('X-Request-Id', id);
       return id;
     },
+    // The API key's id once auth.js has checked it; the key itself is never logged.
+    customProps: (req) => (req.keyId ? { key_id: req.keyId } : {}),
     customLogLevel(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';

@@ -1,7 +1,7 @@
 'use strict';
 
 const { RedisResultStore } = require('./redisResultStore');
-const { ResultStore } = require('./resultStore');
+const { DiskResultStore } = require('./diskResultStore');
 
 /**
  * The result store the configuration asks for: Redis when GATEWAY_REDIS_URL is set (any
@@ -18,7 +18,7 @@ function openResultStore(config, logger) {
       logger,
     }).open();
   }
-  return new ResultStore({
+  return new DiskResultStore({
     dir: config.resultDir,
     ttlMs: config.resultTtlMs,
     maxBytes: config.resultMaxBytes,

@@ -44,9 +44,25 @@ const GATEWAY_ERRORS = {
   ]),
   504: errorResponse('The inference service did not answer in time.', ['upstream_timeout']),
 };
-const RATE_LIMITED = errorResponse('Too many images from this client in a short time.', ['rate_limited'], {
-  retryAfter: true,
-});
+const RATE_LIMITED = errorResponse(
+  'Too many images from this client (or, with API keys, this key) in a short time, or the key used up its daily quota.',
+  ['rate_limited', 'quota_exceeded'],
+  { retryAfter: true },
+);
+// With GATEWAY_AUTH=keys (docs/api-keys.md); GET /api/health says which mode is on.
+const UNAUTHORIZED = errorResponse('GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one.', [
+  'api_key_missing',
+  'api_key_invalid',
+  'api_key_revoked',
+]);
+const KEYS_UNAVAILABLE = errorResponse(
+  'GATEWAY_AUTH=keys: the API keys cannot be checked now.',
+  ['key_store_unavailable'],
+  {
+    retryAfter: true,
+  },
+);
+const SECURITY = [{ apiKeyBearer: [] }, { apiKeyHeader: [] }];
 const OTHER_ERRORS = {
   description:
     'Any other error (not_found, method_not_allowed, request_timeout for a stalled upload, internal_error...).',
@@ -54,6 +70,14 @@ const OTHER_ERRORS = {
 };
 
 const COMPONENTS = {
+  securitySchemes: {
+    apiKeyBearer: {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An API key from `colorizer keys create`, needed when GATEWAY_AUTH=keys.',
+    },
+    apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same key, in its own header.' },
+  },
   headers: {
     GatewayRequestId: {
       description:
@@ -109,6 +133,7 @@ const COMPONENTS = {
         status: { type: 'string', enum: ['ok', 'failing'] },
         version: { type: 'string' },
         uptime_s: { type: 'integer' },
+        auth: { type: 'string', enum: ['off', 'keys'], description: 'keys: the other /api routes need an API key.' },
         results: {
           type: 'object',
           description: 'The result store: backend (disk or redis), status, count, bytes, max_bytes.',
@@ -169,6 +194,7 @@ function ownPaths(colorizeRequest) {
       post: {
         operationId: 'gatewayColorize',
         tags: ['gateway'],
+        security: SECURITY,
         summary: 'Colorize one image and keep the result for a while (what the web app uses).',
         description:
           'The same request as POST /api/v1/colorize (which answers the image itself); this answers where the ' +
@@ -194,10 +220,11 @@ function ownPaths(colorizeRequest) {
             'invalid_parameter',
             'hints_unsupported',
           ]),
+          401: UNAUTHORIZED,
           429: RATE_LIMITED,
           503: errorResponse(
-            'Every replica is busy or not ready, or results cannot be stored.',
-            ['busy', 'not_ready', 'result_store_unavailable'],
+            'Every replica is busy or not ready, results cannot be stored, or API keys cannot be checked.',
+            ['busy', 'not_ready', 'result_store_unavailable', 'key_store_unavailable'],
             { retryAfter: true },
           ),
           507: errorResponse('The colorized image is larger than the result store takes.', ['result_too_large']),
@@ -210,7 +237,8 @@ function ownPaths(colorizeRequest) {
       get: {
         operationId: 'gatewayImage',
         tags: ['gateway'],
-        summary: 'A stored result (POST /api/colorize), until it expires.',
+        security: SECURITY,
+        summary: 'A stored result (POST /api/colorize), until it expires; with API keys, only to its own key.',
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
           {
@@ -237,7 +265,11 @@ function ownPaths(colorizeRequest) {
             ),
           },
           304: { description: 'Not modified (If-None-Match: a result never changes).' },
-          404: errorResponse('No image with this id: it never existed or has expired.', ['not_found']),
+          401: UNAUTHORIZED,
+          404: errorResponse("No image with this id: it never existed, has expired, or is another key's.", [
+            'not_found',
+          ]),
+          503: KEYS_UNAVAILABLE,
           default: OTHER_ERRORS,
         },
       },
@@ -279,8 +311,10 @@ function passedThroughPaths(serviceDocument) {
           ...operation,
           operationId: `v1_${operation.operationId}`,
           tags: ['inference service (/api/v1)'],
+          ...(path !== '/v1/health' && { security: SECURITY }),
           responses: {
             ...operation.responses,
+            ...(path !== '/v1/health' && { 401: UNAUTHORIZED }),
             ...(method === 'post' && { 429: RATE_LIMITED }),
             ...GATEWAY_ERRORS,
           },
@@ -336,6 +370,7 @@ function buildGatewayDocument(serviceDocument) {
     ],
     paths: { ...ownPaths(colorizeRequest), ...(serviceDocument ? passedThroughPaths(serviceDocument) : {}) },
     components: {
+      securitySchemes: COMPONENTS.securitySchemes,
       headers: { ...serviceDocument?.components?.headers, ...COMPONENTS.headers },
       schemas: { ...serviceDocument?.components?.schemas, ...COMPONENTS.schemas },
     },
@@ -349,4 +384,11 @@ function serviceDocumentBehindGateway(serviceDocument) {
   return { ...serviceDocument, servers: [{ url: '/api', description: 'Through the gateway' }], paths };
 }
 
-module.exports = { buildGatewayDocument, serviceDocumentBehindGateway };
+/** The query parameter names of POST /v1/colorize in the service's document (null when it has none). */
+function colorizeQueryParameters(serviceDocument) {
+  const parameters = serviceDocument?.paths?.['/v1/colorize']?.post?.parameters;
+  if (!Array.isArray(parameters)) return null;
+  return parameters.filter((parameter) => parameter?.in === 'query').map((parameter) => String(parameter.name));
+}
+
+module.exports = { buildGatewayDocument, serviceDocumentBehindGateway, colorizeQueryParameters };

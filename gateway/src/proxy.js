@@ -78,6 +78,9 @@ function passThroughProxy({ pool }) {
         const { upstream } = req.inferenceReplica;
         if (upstream.hostHeader) proxyReq.setHeader('Host', upstream.hostHeader);
         proxyReq.setHeader('X-Request-Id', req.id);
+        // The API key is the gateway's business: the service never sees (or logs) it.
+        proxyReq.removeHeader('authorization');
+        proxyReq.removeHeader('x-api-key');
         if (req.uploadBody) {
           proxyReq.removeHeader('transfer-encoding');
           proxyReq.setHeader('Content-Length', req.uploadBody.length);

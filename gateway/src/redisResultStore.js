@@ -3,8 +3,10 @@
 const { imageSize } = require('image-size');
 const Redis = require('ioredis');
 
-const { HttpError, resultStoreUnavailable } = require('./errors');
-const { EXTENSIONS, isValidId, newId } = require('./resultStore');
+const { HttpError, resultStoreUnavailable, resultTooLarge } = require('./errors');
+const { extensionFor } = require('./imageTypes');
+const { isValidId, newId } = require('./resultIds');
+const { readAll } = require('./streams');
 
 // Saving is one Lua script, so gateways sharing the Redis never see half a result
 // and agree on the size total. Times come from Redis's clock (TIME), the one clock
@@ -23,6 +25,8 @@ local function forget(victim)
 end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+-- To the microsecond: results saved within one millisecond still have an order (eviction).
+local nowExact = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 for _, expired in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do forget(expired) end
 `;
 
@@ -34,7 +38,7 @@ local expiresAt = now + ttl
 redis.call('HSET', KEYS[4], 'meta', ARGV[2], 'image', ARGV[3],
   'createdAt', string.format('%d', now), 'expiresAt', string.format('%d', expiresAt))
 redis.call('PEXPIRE', KEYS[4], ttl)
-redis.call('ZADD', KEYS[1], string.format('%d', expiresAt), id)
+redis.call('ZADD', KEYS[1], string.format('%.3f', nowExact + ttl), id)
 redis.call('HSET', KEYS[2], id, bytes)
 local total = redis.call('INCRBY', KEYS[3], bytes)
 -- Over the cap: the results closest to expiry (the oldest) go first, never this one.
@@ -55,26 +59,11 @@ const STATS_SCRIPT = `${FORGET_EXPIRED}
 return {redis.call('ZCARD', KEYS[1]), tonumber(redis.call('GET', KEYS[3]) or '0')}
 `;
 
-/** The whole stream, refused with 507 as soon as it passes `maxBytes`. */
-async function readAll(stream, maxBytes) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw new HttpError(507, 'result_too_large', 'The colorized image is larger than the result store can hold.');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
-}
-
 /**
  * Colorized results in Redis, for several gateway replicas: any replica serves a
  * result any other stored. Each result expires by Redis's own TTL; the total is
  * kept under `maxBytes` by evicting the oldest. Same interface as the disk store
- * (resultStore.js). A Redis that cannot be reached makes colorize answer 503
+ * (diskResultStore.js). A Redis that cannot be reached makes colorize answer 503
  * result_store_unavailable before any inference is spent, and /api/health say so;
  * the client reconnects by itself.
  */
@@ -148,9 +137,8 @@ class RedisResultStore {
   }
 
   async save(stream, info) {
-    const extension = EXTENSIONS[info.contentType];
-    if (!extension) throw new HttpError(502, 'bad_upstream_response', `unexpected image type "${info.contentType}"`);
-    const image = await readAll(stream, this.maxBytes);
+    const extension = extensionFor(info.contentType);
+    const image = await readAll(stream, { maxBytes: this.maxBytes, tooLarge: resultTooLarge });
     let size;
     try {
       size = imageSize(image);

@@ -1,7 +1,6 @@
 'use strict';
 
-const { HttpError } = require('./errors');
-const { payloadTooLarge } = require('./upstream');
+const { HttpError, payloadTooLarge } = require('./errors');
 
 /** Does the request announce a body (a length over 0, or a chunked one)? */
 function hasBody(req) {

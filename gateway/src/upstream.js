@@ -4,7 +4,8 @@ const http = require('node:http');
 const https = require('node:https');
 const { pipeline } = require('node:stream/promises');
 
-const { HttpError } = require('./errors');
+const { HttpError, payloadTooLarge } = require('./errors');
+const { readAll } = require('./streams');
 
 // Request headers a client may send that the inference service understands.
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'content-length', 'accept', 'x-request-id'];
@@ -13,11 +14,6 @@ function timeoutError() {
   const err = new Error('upstream timed out');
   err.code = 'UPSTREAM_TIMEOUT';
   return err;
-}
-
-/** The upload was refused: the image limit (not the body limit) is what a user needs to know. */
-function payloadTooLarge(imageLimitBytes) {
-  return new HttpError(413, 'payload_too_large', `The image is larger than the limit of ${imageLimitBytes} bytes.`);
 }
 
 /** A keep-alive agent; it keeps a pool of sockets per host, so several replicas can share one. */
@@ -128,15 +124,8 @@ function forwardedHeaders(req) {
 }
 
 /** Read a whole (small) response body, e.g. a JSON error or health answer. */
-async function readBody(stream, maxBytes = 1024 * 1024) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > maxBytes) throw new Error('response body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function readBody(stream, maxBytes = 1024 * 1024) {
+  return readAll(stream, { maxBytes });
 }
 
-module.exports = { Upstream, newAgent, forwardedHeaders, readBody, payloadTooLarge, timeoutError };
+module.exports = { Upstream, newAgent, forwardedHeaders, readBody, timeoutError };

@@ -40,6 +40,20 @@ describe('configuration from the environment', () => {
     assert.equal(config.staticDir, '/srv/app');
   });
 
+  it('is off (no API keys) by default; keys mode needs somewhere to read the keys from', () => {
+    assert.equal(loadConfig({}).auth, 'off');
+    assert.throws(
+      () => loadConfig({ GATEWAY_AUTH: 'keys' }),
+      /GATEWAY_AUTH=keys needs GATEWAY_KEYS_FILE or GATEWAY_REDIS_URL/,
+    );
+    assert.throws(() => loadConfig({ GATEWAY_AUTH: 'yes' }), /GATEWAY_AUTH must be one of off, keys/);
+    const file = loadConfig({ GATEWAY_AUTH: 'keys', GATEWAY_KEYS_FILE: '/etc/colorizer/keys.json' });
+    assert.equal(file.keysFile, '/etc/colorizer/keys.json');
+    assert.equal(loadConfig({ GATEWAY_AUTH: 'keys', GATEWAY_REDIS_URL: 'redis://r:6379' }).auth, 'keys');
+    // Names that never existed without the prefix are not refused as old ones.
+    assert.equal(loadConfig({ AUTH: 'x', KEYS_FILE: 'y' }).auth, 'off');
+  });
+
   it('refuses values it cannot use, naming the variable', () => {
     assert.throws(() => loadConfig({ GATEWAY_PORT: 'eighty' }), /GATEWAY_PORT must be a non-negative integer/);
     assert.throws(

@@ -89,6 +89,16 @@ describe('hints and vibrance pass through', () => {
     }
   }
 
+  it("forwards the query parameters the service's OpenAPI document lists, a list of its own nowhere", async () => {
+    const document = (await request(service.url).get('/openapi.json')).body;
+    const listed = document.paths['/v1/colorize'].post.parameters
+      .filter((parameter) => parameter.in === 'query')
+      .map((parameter) => parameter.name);
+    assert.ok(listed.includes('render_size') && listed.includes('hints'));
+    const [replica] = gateway.locals.pool.replicas.values();
+    assert.deepEqual(await gateway.locals.pool.colorizeParametersOf(replica), listed);
+  });
+
   it('GET /api/v1/model says the model takes hints', async () => {
     const response = await request(gateway).get('/api/v1/model');
     assert.equal(response.status, 200);
@@ -104,6 +114,14 @@ describe("malformed hints and vibrance get the service's invalid_parameter on ev
     { fields: { hints: JSON.stringify([{ x: 0.5, y: 0.5, color: 'red' }]) }, parameter: 'hints' },
     { fields: { vibrance: '2.5' }, parameter: 'vibrance' },
     { fields: { vibrance: 'loud' }, parameter: 'vibrance' },
+    // Huge and odd numbers (issue 21: the render size one was a 500 on every route).
+    { fields: { render_size: '9999999999999999999999999999' }, parameter: 'render_size' },
+    { fields: { render_size: '-0x10' }, parameter: 'render_size' },
+    { fields: { quality: '1e400' }, parameter: 'quality' },
+    { fields: { vibrance: 'NaN' }, parameter: 'vibrance' },
+    { fields: { vibrance: '1e400' }, parameter: 'vibrance' },
+    { fields: { hints: '[{"x": 1e400, "y": 0.5, "color": "#ff0000"}]' }, parameter: 'hints' },
+    { fields: { hints: `[{"x": 1${'0'.repeat(400)}, "y": 0.5, "color": "#ff0000"}]` }, parameter: 'hints' },
   ];
   const PATHS = {
     service: [() => request(service.url), '/v1/colorize'],

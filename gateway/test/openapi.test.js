@@ -13,6 +13,7 @@ const { promisify } = require('node:util');
 const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
+const { buildGatewayDocument } = require('../src/openapi');
 const { ContractChecker } = require('../test-helpers/contract');
 const { makeGateway } = require('../test-helpers/gateway');
 const { grayscalePng } = require('../test-helpers/images');
@@ -96,6 +97,21 @@ describe('the OpenAPI documents', () => {
     assert.ok(response.body.paths['/api/health'] && !response.body.paths['/api/v1/model']);
     assert.match(response.body.info.description, /could not be reached/);
     assert.equal((await request(made.app).get('/api/v1/openapi.json')).status, 502);
+  });
+});
+
+/** A committed document of docs/openapi/. */
+function committed(name) {
+  return JSON.parse(fs.readFileSync(join(REPO_ROOT, 'docs', 'openapi', name), 'utf8'));
+}
+
+describe('the committed contract (docs/openapi/, written by scripts/openapi.sh)', () => {
+  it("is what the gateway's document is in front of the committed service document", () => {
+    assert.deepEqual(
+      buildGatewayDocument(committed('service.json')),
+      committed('gateway.json'),
+      'stale: run scripts/openapi.sh and commit what it writes',
+    );
   });
 });
 

@@ -12,7 +12,7 @@ const request = require('supertest');
 const { makeGateway } = require('../test-helpers/gateway');
 const { startGatewayProcess } = require('../test-helpers/gatewayProcess');
 const { grayscalePng, pngSize } = require('../test-helpers/images');
-const { startInferenceService, writeTinyArtifact } = require('../test-helpers/inferenceService');
+const { freePort, startInferenceService, writeTinyArtifact } = require('../test-helpers/inferenceService');
 const { startRedis } = require('../test-helpers/redisServer');
 
 const SHORT_TTL_MS = 1500;
@@ -172,6 +172,29 @@ describe('the Redis store on its own', () => {
     assert.equal(keys.length, 1, JSON.stringify(keys));
     const ttl = await redisClient.pttl(keys[0]);
     assert.ok(ttl > 0 && ttl <= 60_000, `the window expires in Redis (${ttl} ms)`);
+  });
+
+  it('counts the rate limit in a Redis that came up after the gateway', async () => {
+    const port = await freePort();
+    const gateway = await makeGateway({
+      GATEWAY_INFERENCE_URL: service.url,
+      GATEWAY_REDIS_URL: `redis://127.0.0.1:${port}`,
+      GATEWAY_RATE_LIMIT_MAX: '2',
+      GATEWAY_INFERENCE_HEALTH_INTERVAL_MS: '0',
+    });
+    toStop.push({ stop: async () => gateway.close() });
+    assert.equal((await colorize(gateway.app)).status, 503, 'no Redis yet');
+    const late = await startRedis({ port });
+    toStop.push(late);
+    const statuses = [];
+    for (let i = 0; i < 60 && !statuses.includes(201); i += 1) {
+      await sleep(100);
+      statuses.push((await colorize(gateway.app)).status);
+    }
+    assert.ok(statuses.includes(201), `reconnected: ${statuses}`);
+    // The limit counts again (at most one count lost while its script loads again): a 429 soon.
+    for (let i = 0; i < 3 && statuses.at(-1) !== 429; i += 1) statuses.push((await colorize(gateway.app)).status);
+    assert.equal(statuses.at(-1), 429, String(statuses));
   });
 
   it('answers 503 before colorizing while Redis is away, and recovers when it is back', async () => {

@@ -10,7 +10,7 @@ const request = require('supertest');
 
 const { withoutRequestId } = require('../test-helpers/contract');
 
-const { ResultStore } = require('../src/resultStore');
+const { DiskResultStore } = require('../src/diskResultStore');
 const { makeGateway } = require('../test-helpers/gateway');
 const { grayscalePng, pngSize } = require('../test-helpers/images');
 const { startInferenceService, tempDir, writeTinyArtifact } = require('../test-helpers/inferenceService');
@@ -196,7 +196,7 @@ describe('the result store', () => {
     const dir = tempDir('gateway-store-');
     fs.writeFileSync(path.join(dir, '.tmp-AAAAAAAAAAAAAAAAAAAAAAAA'), 'half a png');
     fs.writeFileSync(path.join(dir, 'README.txt'), 'not ours');
-    const store = await new ResultStore({ dir, ttlMs: 1000, maxBytes: 1000, sweepMs: 0 }).open();
+    const store = await new DiskResultStore({ dir, ttlMs: 1000, maxBytes: 1000, sweepMs: 0 }).open();
     store.close();
     assert.deepEqual(fs.readdirSync(dir), ['README.txt']);
   });

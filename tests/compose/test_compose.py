@@ -139,6 +139,17 @@ def test_replicas_behind_one_entry_point(docker_config):
     assert "--maxmemory-policy" in redis["command"]
 
 
+def test_redis_persists_every_acknowledged_write(docker_config):
+    """Results and API keys survive a Redis that is killed: AOF, fsynced before each answer, on a volume."""
+    services = rendered(docker_config)["services"]
+    command = services["redis"]["command"]
+    option = {command[i]: command[i + 1] for i in range(1, len(command) - 1) if command[i].startswith("--")}
+    assert option["--appendonly"] == "yes" and option["--appendfsync"] == "always"
+    (volume,) = services["redis"]["volumes"]
+    assert volume["type"] == "volume" and volume["target"] == option["--dir"] == "/data"
+    assert services["gateway"]["environment"]["GATEWAY_AUTH"] == "off", "keys are opted into"
+
+
 def test_gateway_is_wired_to_the_inference_replicas_and_redis(docker_config):
     services = rendered(docker_config)["services"]
     gateway, inference = services["gateway"], services["inference"]
@@ -163,11 +174,12 @@ def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_confi
     dockerfile = (REPO_ROOT / inference["build"]["dockerfile"]).read_text()
     stages = [line.split()[-1] for line in dockerfile.splitlines() if line.startswith("FROM ")]
     assert stages == ["export", "cpu", "gpu"]
-    # Only the export stage installs torch (to derive the ONNX file); cpu installs the serve extra.
+    # Only the export stage installs torch (to derive the ONNX file); cpu installs the serve
+    # extra (and keys: `colorizer keys` manages the gateways' API keys in Redis from there).
     cpu_stage = dockerfile.split(" AS cpu", 1)[1].split(" AS gpu", 1)[0]
-    assert "[serve]" in cpu_stage and "torch" not in cpu_stage.lower().replace("no torch", "")
+    assert "[serve,keys]" in cpu_stage and "torch" not in cpu_stage.lower().replace("no torch", "")
     assert "colorizer_cli export --artifact" in dockerfile.split(" AS cpu", 1)[0]
-    assert "[serve,torch]" in dockerfile.split(" AS gpu", 1)[1]
+    assert "[serve,torch,keys]" in dockerfile.split(" AS gpu", 1)[1]
 
 
 def test_environment_overrides_reach_the_services(docker_config):

@@ -1,9 +1,12 @@
 import { defineConfig, devices } from '@playwright/test';
 
-import { chromiumLaunchOptions, stackServers } from './stack';
+import { chromiumLaunchOptions, portFromEnv, stackServers } from './stack';
 
-const inferencePort = Number(process.env.E2E_INFERENCE_PORT ?? 18765);
-const gatewayPort = Number(process.env.E2E_GATEWAY_PORT ?? 13765);
+// Free ports unless set (portFromEnv).
+const inferencePort = portFromEnv('E2E_INFERENCE_PORT');
+const gatewayPort = portFromEnv('E2E_GATEWAY_PORT');
+// The same app behind a gateway with GATEWAY_AUTH=keys (specs/apiKeys.spec.ts).
+const keysGatewayPort = portFromEnv('E2E_KEYS_GATEWAY_PORT');
 
 export default defineConfig({
   testDir: './specs',
@@ -34,5 +37,10 @@ export default defineConfig({
     },
   ],
   // E2E_ARTIFACT: another model for a local run; unset (CI), the shipped default model.
-  webServer: stackServers({ inferencePort, gatewayPort, artifact: process.env.E2E_ARTIFACT || undefined }),
+  webServer: stackServers({
+    inferencePort,
+    gatewayPort,
+    keysGatewayPort,
+    artifact: process.env.E2E_ARTIFACT || undefined,
+  }),
 });

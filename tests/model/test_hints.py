@@ -22,7 +22,7 @@ from model.lab import DEFAULT_NORMALIZATION
 def test_parse_hints_reads_the_documented_json():
     hints = parse_hints('[{"x": 0.25, "y": 0.6, "color": "#a03020"}, {"x": 1, "y": 0, "color": "#00FF00"}]')
     assert hints == [Hint(0.25, 0.6, (160, 48, 32)), Hint(1.0, 0.0, (0, 255, 0))]
-    assert hints[0].to_json() == {"x": 0.25, "y": 0.6, "color": "#a03020"}
+    assert hints[0].hex_color == "#a03020" and hints[1].hex_color == "#00ff00"
 
 
 @pytest.mark.parametrize("value", [None, "", "  ", "[]"])

@@ -33,7 +33,7 @@ def test_png_compression_changes_the_bytes_not_the_pixels():
 
 
 def test_training_and_the_cli_find_the_same_images():
-    from model import batch_io
+    from colorizer_cli import batch_io
     from training import data
 
     assert {".jpg", ".png", ".gif", ".tiff"} <= IMAGE_SUFFIXES

@@ -11,10 +11,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -23,7 +21,8 @@ from PIL import Image
 
 from model.artifact import default_artifact_path, read_metadata
 from tests.conftest import make_photo
-from tests.service.conftest import encode, free_port
+from tests.processes import Gunicorn
+from tests.service.conftest import encode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT_S = 600
@@ -104,36 +103,15 @@ def _get(url: str) -> tuple[int, dict]:
 
 
 def test_colorizer_serve_answers_on_the_shipped_model(serve_venv, tmp_path):
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    command = [
-        str(serve_venv / "bin" / "colorizer"),
-        "serve",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "1",
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=tmp_path, env=_environ(), stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, f"colorizer serve exited:\n{log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"not ready in time:\n{log_path.read_text()[-3000:]}"
-            try:
-                status, health = _get(f"http://127.0.0.1:{port}/v1/health")
-            except OSError:
-                status = 0
-            if status == 200:
-                break
-            time.sleep(0.3)
+    command = [str(serve_venv / "bin" / "colorizer"), "serve", "--threads", "1"]  # bind and workers: from Gunicorn
+    with Gunicorn(tmp_path / "serve.log", command=command, cwd=tmp_path, base_env=_environ()) as service:
+        service.wait_ready(START_TIMEOUT_S)
+        status, health = _get(f"{service.url}/v1/health")
+        assert status == 200
         assert (health["backend"], health["device"]) == ("onnx", "cpu")
         assert health["model"]["name"] == "colorizer-resnet18-unet"
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/v1/colorize?format=png",
+            f"{service.url}/v1/colorize?format=png",
             data=encode(make_photo(128, 96, seed=6).convert("L"), "JPEG", quality=90),
             headers={"Content-Type": "image/jpeg"},
         )
@@ -141,10 +119,3 @@ def test_colorizer_serve_answers_on_the_shipped_model(serve_venv, tmp_path):
             assert response.status == 200
             result = Image.open(io.BytesIO(response.read()))
             assert result.size == (128, 96) and result.mode == "RGB"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +11,7 @@ from flask import Flask
 from PIL import Image
 
 from inference_service import create_app
+from tests.processes import Gateway, Gunicorn
 from tests.service.contract import ContractClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +22,7 @@ MODEL_LOAD_TIMEOUT_S = 60
 GUNICORN_WORKERS = 2
 UPLOAD_LIMIT_OVER_HTTP = 300_000
 START_TIMEOUT_S = 120
+DEFAULTED_VARIABLES = ("COLORIZER_WORKER_CLASS", "COLORIZER_THREADS", "COLORIZER_CLIENT_TIMEOUT")
 
 
 def encode(image: Image.Image, format: str, **options) -> bytes:
@@ -71,19 +67,10 @@ def client(app):
     return app.test_client()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def log_lines(log_path: Path) -> list[dict]:
-    """The JSON lines of a service log (gunicorn's own plain lines are skipped)."""
-    lines = []
-    for line in log_path.read_text(errors="replace").splitlines():
-        if line.startswith("{"):
-            lines.append(json.loads(line))
-    return lines
+@pytest.fixture(scope="session")
+def hint_client(tiny_hint_artifact):
+    """The service on the tiny hint-capable model."""
+    return make_service(tiny_hint_artifact).test_client()
 
 
 @pytest.fixture(scope="session")
@@ -92,44 +79,23 @@ def server(tiny_artifact, tmp_path_factory):
 
     One for the session: each start imports torch in every worker (seconds).
     """
-    port = free_port()
     log_path = tmp_path_factory.mktemp("gunicorn") / "stderr.log"
-    environ = {
-        **os.environ,
+    settings = {
         "COLORIZER_ARTIFACT": str(tiny_artifact),
-        "COLORIZER_BIND": f"127.0.0.1:{port}",
-        "COLORIZER_WORKERS": str(GUNICORN_WORKERS),
         "COLORIZER_TORCH_THREADS": "1",
         "COLORIZER_QUEUE_SIZE": "2",
         "COLORIZER_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT_OVER_HTTP),
     }
-    for name in ("COLORIZER_WORKER_CLASS", "COLORIZER_THREADS", "COLORIZER_CLIENT_TIMEOUT"):
-        environ.pop(name, None)  # the documented defaults
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "inference_service/gunicorn.conf.py",
-        "inference_service:create_app()",
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        # Each worker loads its own model: wait until every one of them says so.
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            ready = [line for line in log_lines(log_path) if line.get("message") == "model ready"]
-            if len(ready) >= GUNICORN_WORKERS:
-                break
-            assert process.poll() is None, f"gunicorn exited early:\n{log_path.read_text()}"
-            assert time.monotonic() < deadline, f"workers not ready in time:\n{log_path.read_text()}"
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", log_path, process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    # The documented defaults of these, whatever the environment says.
+    base = {key: value for key, value in os.environ.items() if key not in DEFAULTED_VARIABLES}
+    with Gunicorn(log_path, settings, workers=GUNICORN_WORKERS, base_env=base) as service:
+        service.wait_ready(START_TIMEOUT_S)
+        yield service.url, log_path, service.process
+
+
+@pytest.fixture(scope="session")
+def gateway_url(server, tmp_path_factory):
+    """The real gateway (node gateway/src/server.js) in front of the gunicorn `server`; yields its base URL."""
+    folder = tmp_path_factory.mktemp("gateway")
+    with Gateway(folder / "gateway.log", server[0], folder) as gateway:
+        yield gateway.wait_ready(START_TIMEOUT_S).url

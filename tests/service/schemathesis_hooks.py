@@ -19,6 +19,8 @@ import schemathesis
 from hypothesis import strategies as st
 from PIL import Image
 
+from model.options import OPTIONS_BY_NAME, RENDER_SIZE
+
 # Media type -> Pillow format: each a format the service accepts.
 IMAGE_FORMATS = {
     "image/png": "PNG",
@@ -28,10 +30,10 @@ IMAGE_FORMATS = {
     "image/bmp": "BMP",
     "image/tiff": "TIFF",
 }
-# Options that may be given in the query string or in the form.
-OPTIONS = ("render_size", "format", "quality", "vibrance", "hints")
-# The API's render_size range (inference_service.config) and the cap this run keeps to.
-RENDER_SIZE_RANGE = (64, 1024)
+# Options that may be given in the query string or in the form (the options table).
+OPTIONS = tuple(OPTIONS_BY_NAME)
+# The API's render_size range and the cap this run keeps to.
+RENDER_SIZE_RANGE = tuple(int(bound) for bound in RENDER_SIZE.bounds)
 RENDER_SIZE_CAP = 192
 
 

@@ -106,10 +106,12 @@ def test_gunicorn_settings_follow_the_environment(monkeypatch):
 
 def test_every_gunicorn_setting_has_a_comment():
     lines = GUNICORN_CONF.read_text().splitlines()
-    for number, line in enumerate(lines):
-        if re.match(r"^_?[a-z][a-z_]* = ", line):
-            above = lines[number - 1].strip()
-            assert above.startswith("#"), f"line {number + 1} ({line!r}) has no comment above it"
+    settings = [number for number, line in enumerate(lines) if re.match(r"^_?[a-z][a-z_]* = ", line)]
+    # The pattern must find the settings, else this test checks nothing.
+    assert {"bind", "workers", "worker_class", "timeout"} <= {lines[number].split(" = ")[0] for number in settings}
+    for number in settings:
+        above = lines[number - 1].strip()
+        assert above.startswith("#"), f"line {number + 1} ({lines[number]!r}) has no comment above it"
 
 
 def test_every_variable_is_in_the_readme_table_and_no_other():

@@ -14,7 +14,8 @@ from PIL import Image
 from skimage import color
 
 from tests.conftest import make_photo
-from tests.service.conftest import UPLOAD_LIMIT_OVER_HTTP as UPLOAD_LIMIT, encode, log_lines as _log_lines
+from tests.processes import log_lines as _log_lines
+from tests.service.conftest import UPLOAD_LIMIT_OVER_HTTP as UPLOAD_LIMIT, encode
 
 
 def _lightness(image: Image.Image) -> np.ndarray:

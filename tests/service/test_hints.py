@@ -13,17 +13,11 @@ from PIL import Image
 from skimage import color
 
 from tests.conftest import make_photo
-from tests.service.conftest import encode, error_of, make_service
+from tests.service.conftest import encode, error_of
 
 RED = "#c81e1e"
 # A spot in the left half, far from the right edge the tests compare against.
 PIN = {"x": 0.25, "y": 0.5, "color": RED}
-
-
-@pytest.fixture(scope="module")
-def hint_client(tiny_hint_artifact):
-    """The service on the tiny hint-capable model."""
-    return make_service(tiny_hint_artifact).test_client()
 
 
 def _gray_jpeg(width: int = 96, height: int = 64) -> bytes:

@@ -14,6 +14,7 @@ from openapi_spec_validator.versions import consts as versions
 from openapi_spec_validator.versions.shortcuts import get_spec_version
 from PIL import Image
 
+from model.options import COLORIZE_OPTIONS, OPTIONS_BY_NAME
 from tests.service.conftest import SMALL_UPLOAD_LIMIT, encode, error_of, make_service
 
 
@@ -53,7 +54,13 @@ def test_documented_limits_and_codes_match_the_service(app, client):
         parameter["name"]: parameter.get("schema") or parameter["content"]["application/json"]["schema"]
         for parameter in operation["parameters"]
     }
-    assert (query["render_size"]["minimum"], query["render_size"]["maximum"]) == (64, 1024)
+    # Every option of the table is documented with its bounds and default, and nothing else is.
+    assert set(query) == set(OPTIONS_BY_NAME)
+    for option in COLORIZE_OPTIONS:
+        if option.kind in ("integer", "number"):
+            assert (query[option.name]["minimum"], query[option.name]["maximum"]) == option.bounds
+        if option.default is not None:
+            assert query[option.name]["default"] == option.default
     assert set(query["format"]["enum"]) >= {"png", "jpeg", "webp"}
     image = operation["requestBody"]["content"]["image/*"]["schema"]
     assert str(settings.max_upload_bytes) in image["description"] and str(settings.max_pixels) in image["description"]

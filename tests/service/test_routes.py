@@ -43,7 +43,7 @@ def test_model_route_serves_the_artifact_metadata(client, tiny_artifact):
     assert body["name"] == "tiny-test-colorizer"
     assert body["version"] == "0.0.1"
     assert body["render_size"] == 64
-    assert body["training"] == {"description": "random weights, for tests"}
+    assert body["training"] == {}, "its description is prose: not published"
     assert body["metrics"] == {"val": {"psnr": 0.0}}
     assert body["weights_sha256"] == weights_sha256(tiny_artifact)
     assert body["limits"]["render_size"] == {"min": 64, "max": 1024}
@@ -228,7 +228,19 @@ def test_a_form_with_too_many_parts_is_not_called_too_large(client):
     assert error["code"] == "form_too_large" and "1000 parts" in error["message"]
 
 
-def test_model_metadata_shows_no_absolute_path(tmp_path):
+# What a file or module name looks like in a string (the red team found one ending in .py).
+_FILE_NAME = re.compile(r"\.(py|pt|pth|safetensors|onnx|sh|md|json|ya?ml|txt|csv)\b", re.IGNORECASE)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_model_metadata_publishes_figures_but_no_paths_file_or_module_names(tmp_path):
     torch.manual_seed(0)
     metadata = ArtifactMetadata(
         name="path-test",
@@ -239,10 +251,38 @@ def test_model_metadata_shows_no_absolute_path(tmp_path):
             "data_dir": "/home/alice/private/photos",
             "init_from": "C:\\\\Users\\\\alice\\\\base.safetensors",
             "relative": "runs/a",
+            "description": "Recipe: training/recipes/hint_model.py; see MODEL_CARD.md",
+            "recipe": {"epochs": 3, "lr": 2e-4, "ema": False, "script": "recipes/v1.sh", "sizes": [64, 128]},
         },
+        metrics={"val": {"psnr": 21.5, "data_dir": "/data/val"}, "notes": ["last.pt"]},
     )
     artifact = save_artifact(tmp_path / "paths.safetensors", UNetGenerator(TINY_GENERATOR), metadata)
     body = make_service(artifact).test_client().get("/v1/model").get_json()
-    assert body["training"]["data_dir"] == "photos" and body["training"]["init_from"] == "base.safetensors"
-    assert body["training"]["relative"] == "runs/a"
-    assert "/home/alice" not in json.dumps(body) and str(tmp_path) not in json.dumps(body)
+    assert body["training"] == {"recipe": {"epochs": 3, "lr": 2e-4, "ema": False, "sizes": [64, 128]}}
+    assert body["metrics"] == {"val": {"psnr": 21.5}}
+    text = json.dumps(body)
+    assert "alice" not in text and str(tmp_path) not in text and "runs/a" not in text
+    assert [s for s in _strings(body) if _FILE_NAME.search(s)] == []
+
+
+def test_a_request_with_content_length_and_transfer_encoding_is_refused_by_the_app_too(client):
+    """Behind a server that let it through, the app still refuses it: 400, connection closed."""
+    response = client.post(
+        "/v1/colorize",
+        data=b"0\r\n\r\n",
+        content_type="image/png",
+        environ_overrides={"HTTP_TRANSFER_ENCODING": "chunked"},
+    )
+    error = error_of(response, 400)
+    assert error["code"] == "bad_request" and "Transfer-Encoding" in error["message"]
+    assert response.headers["Connection"] == "close"
+
+
+def test_the_shipped_model_publishes_no_file_or_module_name():
+    """The red team's case: GET /v1/model of the shipped model had a string ending in .py."""
+    client = make_service(REPO_ROOT / "model" / "weights" / "colorizer-default.safetensors").test_client()
+    response = client.get("/v1/model")
+    published = response.get_json()
+    assert response.status_code == 200, published
+    assert [s for s in _strings(published) if s.endswith(".py") or _FILE_NAME.search(s)] == []
+    assert published["metrics"]["val"]["model"]["psnr"] > 20, "the figures are still there"

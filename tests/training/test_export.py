@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
 from model.artifact import onnx_path_for, read_metadata, weights_sha256
 from model.colorizer import Colorizer
+from model.generator_config import GeneratorConfig
 from tests.conftest import make_photo
 from tests.training.conftest import evaluate_argv, tiny_config, torch_generator
 from training.cli import main as cli_main
@@ -85,3 +87,33 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     assert result["gain_over_baseline"]["psnr_db"] == pytest.approx(
         result["model_metrics"]["psnr"] - result["grayscale_baseline"]["psnr"]
     )
+
+
+@pytest.mark.slow
+def test_export_of_a_freshly_trained_full_size_model(photo_folders, tmp_path):
+    """The issue's case: 1 + 1 epochs at 64 px with the shipped architecture, then export with ONNX (float16)."""
+    from model.onnx_export import ExportMismatch, check_agreement
+
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "run"
+    train(
+        tiny_config(train_dir, val_dir, out, image_size=64, decoder_channels=list(GeneratorConfig().decoder_channels))
+    )
+    artifact = tmp_path / "m.safetensors"
+    assert cli_main(["export", "--checkpoint", str(out / "last.pt"), "--out", str(artifact), "--version", "0.0.1"]) == 0
+    colorizer = Colorizer.load(artifact, device="cpu")
+    assert colorizer.backend_name == "onnx"
+    # The ONNX file and torch give the same picture, to what an eye could never see.
+    photo = make_photo(80, 64, seed=9).convert("L")
+    onnx_picture = np.asarray(colorizer.colorize(photo), dtype=np.int16)
+    torch_picture = np.asarray(Colorizer.load(artifact, device="cpu", backend="torch").colorize(photo), dtype=np.int16)
+    assert np.abs(onnx_picture - torch_picture).max() <= 2
+    # The judgement itself: invisible rounding passes, a visible difference does not.
+    reference = np.zeros((1, 2, 32, 32), dtype=np.float32)
+    assert check_agreement(reference + 1.36e-3, reference, 110.0, "float16") == pytest.approx(0.1496, abs=1e-3)
+    with pytest.raises(ExportMismatch, match="in a\\*/b\\*"):
+        check_agreement(reference + 0.03, reference, 110.0, "float16")
+    with pytest.raises(ExportMismatch):
+        check_agreement(reference + 1.36e-3, reference, 110.0, "float32")
+    with pytest.raises(ExportMismatch):
+        check_agreement(reference * np.nan, reference, 110.0, "float16")

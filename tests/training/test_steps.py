@@ -48,6 +48,24 @@ def test_the_colour_terms_enter_the_generator_objective_of_both_phases():
         assert extra == pytest.approx(lambda_l1 * 0.5 * expected, rel=1e-4)
 
 
+def test_one_epoch_planner_for_both_recipes():
+    from training.throughput import plan_epochs
+
+    rates = {1: 100.0, 2: 50.0}  # images/s: 10 s and 20 s per epoch of 1000 images, plus 2 s overhead each
+    assert plan_epochs(rates, 1000, 340, 2.0) == (10, 10)  # v1: equal phases, 34 s per pair
+    assert plan_epochs(rates, 1000, 340, 2.0, max_epochs=4) == (4, 4)
+    assert plan_epochs(rates, 1000, 340, 2.0, l1_share=0.25) == (7, 11)  # v2: a quarter for L1, the rest GAN
+    assert plan_epochs(rates, 1000, 1, 2.0, l1_share=0.5) == (1, 1)  # never less than one each
+
+
+def test_the_benchmarks_nets_are_the_trainers_learning_rates():
+    from training.throughput import our_nets
+
+    nets = our_nets(torch.device("cpu"), None, lr_g=1e-3, lr_d=3e-4, betas_g=[0.9, 0.99])
+    assert nets.optimizer_g.param_groups[0]["lr"] == 1e-3 and nets.optimizer_d.param_groups[0]["lr"] == 3e-4
+    assert nets.optimizer_g.param_groups[0]["betas"] == (0.9, 0.99)
+
+
 def test_the_perceptual_term_is_zero_for_the_truth_and_grows_with_a_wrong_colour():
     import timm
 

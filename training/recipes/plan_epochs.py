@@ -14,7 +14,7 @@ import sys
 import torch
 
 from model.torch_backend import resolve_device
-from training.throughput import our_nets, step_throughput
+from training.throughput import our_nets, plan_epochs, step_throughput
 
 
 def main() -> int:
@@ -35,14 +35,15 @@ def main() -> int:
         phase: step_throughput(nets, args.image_size, args.batch_size, phase=phase) * args.efficiency
         for phase in (1, 2)
     }
-    pair_seconds = sum(args.train_images / rates[p] + args.epoch_overhead_s for p in (1, 2))
-    epochs = max(1, min(args.max_epochs, int(args.budget_s // pair_seconds)))
+    l1_epochs, gan_epochs = plan_epochs(
+        rates, args.train_images, args.budget_s, args.epoch_overhead_s, max_epochs=args.max_epochs
+    )
     print(
         f"throughput phase1 {rates[1]:.0f} img/s, phase2 {rates[2]:.0f} img/s (x{args.efficiency} efficiency) "
-        f"-> {pair_seconds:.1f} s per L1+GAN epoch pair -> {epochs}+{epochs} epochs",
+        f"-> {l1_epochs}+{gan_epochs} epochs",
         file=sys.stderr,
     )
-    print(epochs, epochs)
+    print(l1_epochs, gan_epochs)
     return 0
 
 

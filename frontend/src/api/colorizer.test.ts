@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { apiKeyStore } from './apiKey';
 import { ApiError, colorizeImage, fetchGatewayInfo, fetchImageBlob, fetchModelInfo } from './colorizer';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
@@ -19,7 +20,10 @@ beforeAll(async () => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': '*' });
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, POST',
+        'Access-Control-Allow-Headers': '*, Authorization',
+      });
       res.end();
       return;
     }
@@ -192,6 +196,8 @@ describe('fetchModelInfo', () => {
         formatNames: ['JPEG', 'PNG'],
         mediaTypes: ['image/jpeg', 'image/png'],
         extensions: ['.jpg', '.png'],
+        vibranceMin: 0,
+        vibranceMax: 2,
       },
     });
   });
@@ -224,6 +230,7 @@ describe('fetchGatewayInfo', () => {
       await expect(fetchGatewayInfo()).resolves.toEqual({
         resultTtlS: 3600,
         maxUploadBytes: status === 200 ? 4096 : null,
+        auth: 'off',
       });
     }
   });
@@ -244,6 +251,46 @@ describe('fetchImageBlob', () => {
     const blob = await fetchImageBlob('/api/images/present');
     expect(blob.size).toBe(4);
     await expect(fetchImageBlob('/api/images/missing')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+  });
+});
+
+describe('with an API key (GATEWAY_AUTH=keys)', () => {
+  const KEY = `clr_0123456789abcdef_${'k'.repeat(43)}`;
+
+  it('says the mode from /api/health, and sends the key as a Bearer token to the API but not to health', async () => {
+    const seen: Record<string, string | undefined> = {};
+    handler = (req, _body, res) => {
+      seen[String(req.url)] = req.headers.authorization;
+      if (req.url === '/api/health') return json(res, 200, { gateway: { auth: 'keys', limits: {} } });
+      if (req.url === '/api/images/x') {
+        res.writeHead(200, { 'Content-Type': 'image/png' });
+        return res.end(Buffer.from([137, 80, 78, 71]));
+      }
+      return json(res, 200, { name: 'm', version: '1' });
+    };
+    apiKeyStore.use(`  ${KEY} `);
+    try {
+      await expect(fetchGatewayInfo()).resolves.toMatchObject({ auth: 'keys' });
+      await fetchModelInfo();
+      await fetchImageBlob('/api/images/x');
+      expect(seen).toEqual({
+        '/api/health': undefined,
+        '/api/v1/model': `Bearer ${KEY}`,
+        '/api/images/x': `Bearer ${KEY}`,
+      });
+      expect(localStorage.getItem('colorizer.apiKey')).toBe(KEY);
+    } finally {
+      apiKeyStore.use('');
+    }
+  });
+
+  it('forgets a key the gateway refuses, and keeps the reason', async () => {
+    handler = (_req, _body, res) =>
+      json(res, 401, { error: { code: 'api_key_revoked', message: 'This API key has been revoked.' } });
+    apiKeyStore.use(KEY);
+    await expect(fetchModelInfo()).rejects.toMatchObject({ code: 'api_key_revoked', status: 401 });
+    expect(apiKeyStore.get()).toEqual({ key: null, refusedCode: 'api_key_revoked' });
+    expect(localStorage.getItem('colorizer.apiKey')).toBeNull();
   });
 });
 

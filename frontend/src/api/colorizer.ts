@@ -2,7 +2,19 @@
  * The one module that talks to the network: the gateway's colorize API.
  * Everything else in the app calls these functions (or a stand-in with the same
  * shape, see `ColorizerApi`).
+ *
+ * The answers' shapes are the generated `schema.ts` (openapi-typescript, from the
+ * committed docs/openapi/gateway.json: scripts/openapi.sh); the types below are the
+ * app's own view of them, and each is read from the generated one, so a renamed or
+ * removed field is a type error here. Answers are still checked at run time: a
+ * gateway of another version may send less.
  */
+import { apiKeyStore, authHeaders, KEY_REFUSALS } from './apiKey';
+import type { components } from './schema';
+
+type Wire = components['schemas'];
+/** A JSON answer as received: the documented shape, any field possibly missing. */
+type Received<T> = { [K in keyof T]?: unknown };
 
 export interface ColorizeResult {
   id: string;
@@ -34,6 +46,9 @@ export interface ServiceLimits {
   mediaTypes: string[];
   /** With their dot: ".jpg". */
   extensions: string[];
+  /** The vibrance range (null: a service that does not publish it). */
+  vibranceMin: number | null;
+  vibranceMax: number | null;
 }
 
 export interface ModelInfo {
@@ -55,6 +70,8 @@ export interface GatewayInfo {
   resultTtlS: number | null;
   /** The upload limit in force (the inference service's), null while no replica has answered. */
   maxUploadBytes: number | null;
+  /** "keys": the API needs a key (GATEWAY_AUTH=keys), which the app asks for. */
+  auth: 'off' | 'keys';
 }
 
 /** A colour hint: this spot (0..1 from the left and from the top of the image) should be this colour. */
@@ -114,6 +131,8 @@ function parseError(status: number, bodyText: string, retryAfter: string | null)
   try {
     const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown } };
     if (body.error && typeof body.error.code === 'string') {
+      // A key that will not do: forget it, so the app asks for another (apiKey.ts).
+      if (status === 401 && KEY_REFUSALS.has(body.error.code)) apiKeyStore.refused(body.error.code);
       const message = typeof body.error.message === 'string' ? body.error.message : body.error.code;
       return new ApiError(body.error.code, message, status, retryAfterS);
     }
@@ -131,9 +150,10 @@ const asObject = (value: unknown) =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : ({} as Record<string, unknown>);
 
 /** The limits part of GET /v1/model (null when anything is missing: the app then checks less itself). */
-function toLimits(body: Record<string, unknown>): ServiceLimits | null {
-  const limits = asObject(body.limits);
+function toLimits(body: Received<Wire['ModelInfo']>): ServiceLimits | null {
+  const limits: Received<Wire['Limits']> = asObject(body.limits);
   const renderSize = asObject(limits.render_size);
+  const vibrance: Received<Wire['Limits']['vibrance']> = asObject(limits.vibrance);
   const parsed = {
     maxUploadBytes: asNumber(limits.max_upload_bytes),
     maxPixels: asNumber(limits.max_pixels),
@@ -143,10 +163,15 @@ function toLimits(body: Record<string, unknown>): ServiceLimits | null {
     mediaTypes: asStrings(body.input_media_types),
     extensions: asStrings(body.input_extensions),
   };
-  return Object.values(parsed).every((value) => value !== null) ? (parsed as ServiceLimits) : null;
+  if (!Object.values(parsed).every((value) => value !== null)) return null;
+  return { ...(parsed as Omit<ServiceLimits, 'vibranceMin' | 'vibranceMax'>), ...vibranceRange(vibrance) };
 }
 
-function toResult(body: Record<string, unknown>): ColorizeResult {
+function vibranceRange(vibrance: Received<Wire['Limits']['vibrance']>) {
+  return { vibranceMin: asNumber(vibrance.min), vibranceMax: asNumber(vibrance.max) };
+}
+
+function toResult(body: Received<Wire['ColorizeResult']>): ColorizeResult {
   const url = asText(body.url);
   const id = asText(body.id);
   if (!url || !id) throw new ApiError('bad_response', 'The server sent an answer the app does not understand.');
@@ -165,6 +190,17 @@ function toResult(body: Record<string, unknown>): ColorizeResult {
     expiresAtMs:
       asNumber(body.expires_in_s) === null ? null : Date.now() + (asNumber(body.expires_in_s) as number) * 1000,
   };
+}
+
+/**
+ * With an API key, the stored result is the key's own: an <img> or a download link
+ * cannot send the key, so the image is fetched once with it and shown from a local
+ * (blob:) copy. Without a key (GATEWAY_AUTH=off) the result's own URLs are used.
+ */
+async function withLocalCopy(result: ColorizeResult): Promise<ColorizeResult> {
+  if (!authHeaders().Authorization) return result;
+  const local = URL.createObjectURL(await fetchImageBlob(result.url));
+  return { ...result, url: local, downloadUrl: local };
 }
 
 /**
@@ -188,6 +224,7 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     xhr.open('POST', apiUrl(`${API_BASE}/colorize`));
     xhr.responseType = 'text';
     xhr.setRequestHeader('Accept', 'application/json');
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
 
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable && event.total > 0) onUploadProgress?.(event.loaded / event.total);
@@ -199,7 +236,7 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     xhr.addEventListener('load', () => {
       if (xhr.status === 201 || xhr.status === 200) {
         try {
-          resolve(toResult(JSON.parse(xhr.responseText) as Record<string, unknown>));
+          withLocalCopy(toResult(asObject(JSON.parse(xhr.responseText)))).then(resolve, reject);
         } catch (err) {
           reject(
             err instanceof ApiError
@@ -223,25 +260,23 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
 export async function fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo> {
   let response: Response;
   try {
-    response = await fetch(apiUrl(`${API_BASE}/v1/model`), { headers: { Accept: 'application/json' }, signal });
+    response = await fetch(apiUrl(`${API_BASE}/v1/model`), {
+      headers: { Accept: 'application/json', ...authHeaders() },
+      signal,
+    });
   } catch {
     throw new ApiError('network_error', 'The server could not be reached.');
   }
   const text = await response.text();
   if (!response.ok) throw parseError(response.status, text, response.headers.get('Retry-After'));
-  const body = JSON.parse(text) as Record<string, unknown>;
+  const body: Received<Wire['ModelInfo']> = asObject(JSON.parse(text));
   const renderSize = body.render_size;
-  const training = body.training as Record<string, unknown> | undefined;
+  const training = asObject(body.training);
   return {
     name: typeof body.name === 'string' ? body.name : 'unknown model',
     version: typeof body.version === 'string' ? body.version : '',
     renderSize: typeof renderSize === 'number' ? renderSize : null,
-    description:
-      typeof body.description === 'string'
-        ? body.description
-        : typeof training?.description === 'string'
-          ? training.description
-          : null,
+    description: typeof training.description === 'string' ? training.description : null,
     supportsHints: body.supports_hints === true,
     maxHints: typeof body.max_hints === 'number' && body.supports_hints === true ? body.max_hints : 0,
     limits: toLimits(body),
@@ -257,24 +292,29 @@ export async function fetchGatewayInfo(signal?: AbortSignal): Promise<GatewayInf
     throw new ApiError('network_error', 'The server could not be reached.');
   }
   const text = await response.text();
-  let body: Record<string, unknown>;
+  let body: Received<Wire['GatewayHealth']>;
   try {
     body = asObject(JSON.parse(text));
   } catch {
     throw parseError(response.status, text, response.headers.get('Retry-After'));
   }
-  const limits = asObject(asObject(body.gateway).limits);
-  if (!response.ok && !('limits' in asObject(body.gateway))) {
+  const gateway: Received<Wire['GatewayHealth']['gateway']> = asObject(body.gateway);
+  const limits: Received<Wire['GatewayHealth']['gateway']['limits']> = asObject(gateway.limits);
+  if (!response.ok && !('limits' in gateway)) {
     throw parseError(response.status, text, response.headers.get('Retry-After'));
   }
-  return { resultTtlS: asNumber(limits.result_ttl_s), maxUploadBytes: asNumber(limits.max_upload_bytes) };
+  return {
+    resultTtlS: asNumber(limits.result_ttl_s),
+    maxUploadBytes: asNumber(limits.max_upload_bytes),
+    auth: gateway.auth === 'keys' ? 'keys' : 'off',
+  };
 }
 
 /** The bytes of a stored result (to convert it to another format in the browser). */
 export async function fetchImageBlob(url: string): Promise<Blob> {
   let response: Response;
   try {
-    response = await fetch(apiUrl(url));
+    response = await fetch(apiUrl(url), { headers: authHeaders() });
   } catch {
     throw new ApiError('network_error', 'The server could not be reached.');
   }

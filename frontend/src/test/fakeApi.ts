@@ -23,11 +23,13 @@ export const DEFAULT_MODEL: ModelInfo = {
     formatNames: ['JPEG', 'PNG', 'WEBP', 'TIFF', 'BMP', 'GIF'],
     mediaTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'image/bmp', 'image/gif'],
     extensions: ['.bmp', '.gif', '.jfif', '.jpe', '.jpeg', '.jpg', '.png', '.tif', '.tiff', '.webp'],
+    vibranceMin: 0,
+    vibranceMax: 2,
   },
 };
 
 /** What GET /api/health of a gateway with default settings answers. */
-export const DEFAULT_GATEWAY: GatewayInfo = { resultTtlS: 3600, maxUploadBytes: 20 * 1024 * 1024 };
+export const DEFAULT_GATEWAY: GatewayInfo = { resultTtlS: 3600, maxUploadBytes: 20 * 1024 * 1024, auth: 'off' };
 
 export function resultFor(name: string, overrides: Partial<ColorizeResult> = {}): ColorizeResult {
   const stem = name.replace(/\.[^.]+$/, '');

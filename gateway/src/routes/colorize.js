@@ -10,9 +10,6 @@ const {
 } = require('../errors');
 const { forwardedHeaders, readBody } = require('../upstream');
 
-// Parameters of POST /v1/colorize that may also come in the query string.
-const QUERY_PARAMETERS = ['render_size', 'format', 'quality', 'hints', 'vibrance'];
-
 /** "inline; filename=\"cat-colorized.png\"" -> "cat-colorized.png" (or null). */
 function filenameFromDisposition(header) {
   if (!header) return null;
@@ -72,6 +69,18 @@ async function passThroughError(upstreamRes, res) {
   );
 }
 
+/** The query string for the service: the parameters its OpenAPI document lists (inferencePool.js), nothing else. */
+function forwardedSearch(req, names) {
+  const search = new URLSearchParams();
+  for (const name of names) {
+    // Every occurrence goes on: the service decides what a repeated parameter means (422 when they differ).
+    for (const value of [req.query[name]].flat()) {
+      if (typeof value === 'string') search.append(name, value);
+    }
+  }
+  return search.toString();
+}
+
 /** The replica went away (refused, reset, closed mid-answer): another replica may do the same work. */
 function isDropped(err) {
   return (
@@ -92,13 +101,6 @@ function isDropped(err) {
  */
 function colorizeHandler({ pool, store }) {
   return async function colorize(req, res) {
-    const search = new URLSearchParams();
-    for (const name of QUERY_PARAMETERS) {
-      // Every occurrence goes on: the service decides what a repeated parameter means (422 when they differ).
-      for (const value of [req.query[name]].flat()) {
-        if (typeof value === 'string') search.append(name, value);
-      }
-    }
     // Read in full by the bufferUpload middleware (uploadBody.js), so it can go to another replica too.
     const body = req.uploadBody ?? Buffer.alloc(0);
     const headers = { ...forwardedHeaders(req), 'content-length': String(body.length) };
@@ -111,10 +113,11 @@ function colorizeHandler({ pool, store }) {
       const release = pool.track(replica);
       let upstreamRes = null;
       try {
+        const search = forwardedSearch(req, await pool.colorizeParametersOf(replica));
         upstreamRes = await replica.upstream.request({
           method: 'POST',
           pathname: '/v1/colorize',
-          search: search.toString(),
+          search,
           headers,
           body,
         });
@@ -127,7 +130,7 @@ function colorizeHandler({ pool, store }) {
           await passThroughError(upstreamRes, res);
           return;
         }
-        const entry = await saveResult(store, upstreamRes);
+        const entry = await saveResult(store, upstreamRes, req.apiKey?.id ?? null);
         res.status(201).location(`/api/images/${entry.id}`).json(describe(entry));
         return;
       } catch (err) {
@@ -148,7 +151,8 @@ function colorizeHandler({ pool, store }) {
   };
 }
 
-function saveResult(store, upstreamRes) {
+/** Keep the service's answer; `owner`: the API key it was made with (GATEWAY_AUTH=keys), else null. */
+function saveResult(store, upstreamRes, owner) {
   const contentType = String(upstreamRes.headers['content-type'] || '')
     .split(';')[0]
     .trim();
@@ -157,6 +161,7 @@ function saveResult(store, upstreamRes) {
     contentType,
     filename: filenameFromDisposition(upstreamRes.headers['content-disposition']),
     extra: {
+      owner,
       modelName: upstreamRes.headers['x-model-name'] || null,
       modelVersion: upstreamRes.headers['x-model-version'] || null,
       inferenceMs: Number.isFinite(inferenceMs) ? inferenceMs : null,

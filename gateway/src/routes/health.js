@@ -7,7 +7,7 @@ const pkg = require('../../package.json');
  * inference replicas', each checked now. 200 when at least one replica is READY
  * and the result store works, 503 otherwise (the body says why).
  */
-function healthHandler({ pool, store, startedAt, resultTtlMs }) {
+function healthHandler({ pool, store, startedAt, resultTtlMs, auth }) {
   return async function health(req, res) {
     const [results] = await Promise.all([store.health(), pool.refresh()]);
     const inference = pool.report();
@@ -19,6 +19,8 @@ function healthHandler({ pool, store, startedAt, resultTtlMs }) {
         status: results.status === 'ok' ? 'ok' : 'failing',
         version: pkg.version,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
+        // "keys": the other /api routes need an API key (the web app asks for one).
+        auth,
         results,
         // What a client may want to know: how long a result stays, the largest upload
         // (the inference service's limit, null while no replica has answered).

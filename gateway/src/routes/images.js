@@ -3,7 +3,7 @@
 const { pipeline } = require('node:stream/promises');
 
 const { HttpError } = require('../errors');
-const { isValidId } = require('../resultStore');
+const { isValidId } = require('../resultIds');
 const { safeFilename } = require('./colorize');
 
 const notFound = () => new HttpError(404, 'not_found', 'No image with this id: it never existed or has expired.');
@@ -19,8 +19,12 @@ function contentDisposition(type, filename) {
   return ascii === filename ? header : `${header}; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-/** GET /api/images/:id: the stored image inline, or with ?download=1 as an attachment. */
-function imageHandler({ store }) {
+/**
+ * GET /api/images/:id: the stored image inline, or with ?download=1 as an attachment.
+ * `privateResults` (GATEWAY_AUTH=keys): a result is its key's own, and 404 to any other
+ * key, exactly as if it did not exist.
+ */
+function imageHandler({ store, privateResults = false }) {
   return async function image(req, res) {
     const { id } = req.params;
     // Strict shape check first: nothing but 24 base64url characters reaches the store.
@@ -28,12 +32,18 @@ function imageHandler({ store }) {
     const found = await store.read(id);
     if (!found) throw notFound();
     const { entry, body } = found;
+    if (privateResults && entry.owner !== req.apiKey?.id) {
+      if (!Buffer.isBuffer(body)) body.destroy();
+      throw notFound();
+    }
 
     const download = req.query.download === '1' || req.query.download === 'true';
     const filename = safeFilename(entry.filename, entry.extension);
     const maxAge = Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000));
     res.setHeader('Content-Disposition', contentDisposition(download ? 'attachment' : 'inline', filename));
     res.setHeader('Cache-Control', `private, max-age=${maxAge}, immutable`);
+    // Another key must not get this answer from a cache (its answer is 404).
+    if (privateResults) res.setHeader('Vary', 'Authorization, X-API-Key');
     res.setHeader('Content-Type', entry.contentType);
     // A result never changes: its id is its version.
     res.setHeader('ETag', `"${entry.id}"`);

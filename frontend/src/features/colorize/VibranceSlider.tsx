@@ -1,13 +1,20 @@
 import { useId } from 'react';
 
+import { useLimits } from './limits';
+
 interface VibranceSliderProps {
   value: number;
   onChange: (value: number) => void;
 }
 
-/** Saturation of the colours, 0% (grayscale) to 200%; 100% is the model's own. */
+/**
+ * Saturation of the colours, over the range the service publishes (0% grayscale to 200%
+ * today); 100% is the model's own. Not shown while the range is unknown.
+ */
 export function VibranceSlider({ value, onChange }: VibranceSliderProps) {
   const id = useId();
+  const { vibranceMin, vibranceMax } = useLimits();
+  if (vibranceMin === null || vibranceMax === null) return null;
   const percent = `${Math.round(value * 100)}%`;
   return (
     <div className="field vibrance">
@@ -15,8 +22,8 @@ export function VibranceSlider({ value, onChange }: VibranceSliderProps) {
       <input
         id={id}
         type="range"
-        min={0}
-        max={2}
+        min={vibranceMin}
+        max={vibranceMax}
         step={0.05}
         value={value}
         onChange={(event) => onChange(Number(event.target.value))}

@@ -37,6 +37,11 @@ const MESSAGES: Record<string, string> = {
   network_error: 'The server could not be reached. Check your connection and try again.',
   bad_response: 'The server sent an answer the app does not understand. Please try again.',
   aborted: 'The upload was cancelled.',
+  api_key_missing: 'This server needs an API key. Please enter yours above.',
+  api_key_invalid: 'This API key is not valid for this server. Check that you copied all of it, and enter it again.',
+  api_key_revoked: 'This API key has been revoked. Please ask whoever runs this server for a new one.',
+  quota_exceeded: 'This API key has used all its images for today. Please try again tomorrow.',
+  key_store_unavailable: 'The server cannot check API keys right now. Please try again in a moment.',
 };
 
 /** Error codes where trying the same file again later can succeed. */
@@ -48,6 +53,11 @@ const RETRYABLE = new Set([
   'upstream_timeout',
   'bad_upstream_response',
   'result_store_unavailable',
+  'key_store_unavailable',
+  // Once another key is given (the app asks at once), the same image can go again.
+  'api_key_missing',
+  'api_key_invalid',
+  'api_key_revoked',
   'request_timeout',
   'network_error',
   'bad_response',

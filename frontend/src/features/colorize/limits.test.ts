@@ -8,7 +8,7 @@ const range = (min: number, max: number) => ({ ...UNKNOWN_LIMITS, renderSizeMin:
 describe('limits from the API', () => {
   it('combines the model answer and the gateway answer, either of which may be missing', () => {
     expect(combineLimits(null, null)).toEqual(UNKNOWN_LIMITS);
-    expect(combineLimits(null, { resultTtlS: 60, maxUploadBytes: 1000 })).toMatchObject({
+    expect(combineLimits(null, { resultTtlS: 60, maxUploadBytes: 1000, auth: 'off' })).toMatchObject({
       maxUploadBytes: 1000,
       resultTtlS: 60,
       maxPixels: null,

@@ -17,6 +17,8 @@ export interface Limits {
   formatNames: string[] | null;
   mediaTypes: string[] | null;
   extensions: string[] | null;
+  vibranceMin: number | null;
+  vibranceMax: number | null;
   resultTtlS: number | null;
 }
 
@@ -28,6 +30,8 @@ export const UNKNOWN_LIMITS: Limits = {
   formatNames: null,
   mediaTypes: null,
   extensions: null,
+  vibranceMin: null,
+  vibranceMax: null,
   resultTtlS: null,
 };
 
@@ -42,6 +46,8 @@ export function combineLimits(model: ModelInfo | null, gateway: GatewayInfo | nu
     formatNames: service?.formatNames ?? null,
     mediaTypes: service?.mediaTypes ?? null,
     extensions: service?.extensions ?? null,
+    vibranceMin: service?.vibranceMin ?? null,
+    vibranceMax: service?.vibranceMax ?? null,
     resultTtlS: gateway?.resultTtlS ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
+import { releaseResult } from '../../api/localCopies';
 import type { Limits } from './limits';
 import { checkFile } from './validateFile';
 
@@ -97,6 +98,12 @@ export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefin
   const activeKey = useRef<string | null>(null);
   const controllers = useRef(new Map<string, AbortController>());
   const previews = useRef(new Map<string, string>());
+  // Each done item's result, to release its local copy when the item goes (api/localCopies.ts).
+  const results = useRef(new Map<string, ColorizeResult>());
+  const dropResult = useCallback((key: string) => {
+    releaseResult(results.current.get(key));
+    results.current.delete(key);
+  }, []);
   // Read when an upload starts, so changing the setting never restarts the queue.
   const renderSizeRef = useRef(renderSize);
   useEffect(() => {
@@ -140,6 +147,7 @@ export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefin
       .then(
         (result) => {
           finish(key);
+          results.current.set(key, result);
           dispatch({ type: 'succeeded', key, result });
         },
         (err: unknown) => {
@@ -157,12 +165,19 @@ export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefin
       const preview = previews.current.get(key);
       if (preview) URL.revokeObjectURL(preview);
       previews.current.delete(key);
+      dropResult(key);
       dispatch({ type: 'remove', key });
     },
-    [finish],
+    [finish, dropResult],
   );
 
-  const retry = useCallback((key: string) => dispatch({ type: 'retry', key }), []);
+  const retry = useCallback(
+    (key: string) => {
+      dropResult(key);
+      dispatch({ type: 'retry', key });
+    },
+    [dropResult],
+  );
 
   const clearFinished = useCallback(() => {
     for (const item of items) {
@@ -170,17 +185,20 @@ export function useColorizeQueue(api: ColorizerApi, renderSize: number | undefin
         const preview = previews.current.get(item.key);
         if (preview) URL.revokeObjectURL(preview);
         previews.current.delete(item.key);
+        dropResult(item.key);
       }
     }
     dispatch({ type: 'clearFinished' });
-  }, [items]);
+  }, [items, dropResult]);
 
   useEffect(() => {
     const open = previews.current;
     const running = controllers.current;
+    const kept = results.current;
     return () => {
       for (const controller of running.values()) controller.abort();
       for (const url of open.values()) URL.revokeObjectURL(url);
+      for (const result of kept.values()) releaseResult(result);
     };
   }, []);
 

@@ -1,38 +1,22 @@
-import { useEffect, useState } from 'react';
-
 import type { ColorizerApi, GatewayInfo } from '../../api/colorizer';
+import { type Outcome, useRetriedRequest } from './useRetriedRequest';
 
 /** How soon to ask again when the gateway could not be reached. */
 const RETRY_MS = 10_000;
+
+const ask = (api: ColorizerApi, signal: AbortSignal) => api.fetchGatewayInfo(signal);
+// No upload limit yet (no replica answered): ask again, the rest is known.
+const onAnswer = (info: GatewayInfo): Outcome<GatewayInfo | null> => ({
+  state: info,
+  retryInMs: info.maxUploadBytes === null ? RETRY_MS : null,
+});
+// Unreachable: keep what is known, ask again.
+const onError = (_err: unknown, current: GatewayInfo | null) => ({ state: current, retryInMs: RETRY_MS });
 
 /**
  * What the gateway says about itself (GET /api/health): how long results are kept,
  * the upload limit. null until it has answered; asked again until it does.
  */
 export function useGatewayInfo(api: ColorizerApi): GatewayInfo | null {
-  const [info, setInfo] = useState<GatewayInfo | null>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    function ask() {
-      api
-        .fetchGatewayInfo(controller.signal)
-        .then((answer) => {
-          setInfo(answer);
-          // No upload limit yet (no replica answered): ask again, the rest is known.
-          if (answer.maxUploadBytes === null) timer = setTimeout(ask, RETRY_MS);
-        })
-        .catch(() => {
-          if (!controller.signal.aborted) timer = setTimeout(ask, RETRY_MS);
-        });
-    }
-    ask();
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [api]);
-
-  return info;
+  return useRetriedRequest(api, null, ask, onAnswer, onError);
 }

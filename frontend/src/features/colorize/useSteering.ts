@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
+import { releaseResult } from '../../api/localCopies';
 import { clamp01, toHints, type Pin } from './pins';
 
 /** Quiet time after the last change before the image is colorized again. */
@@ -37,6 +38,15 @@ export function useSteering({ api, file, renderSize, baseResult, maxPins }: Stee
   const [steered, setSteered] = useState<ColorizeResult | null>(null);
   const [settled, setSettled] = useState<Settled | null>(null);
   const nextId = useRef(1);
+  // The steered result on screen, released when replaced or when the image goes.
+  const shown = useRef<ColorizeResult | null>(null);
+  useEffect(
+    () => () => {
+      releaseResult(shown.current);
+      shown.current = null;
+    },
+    [],
+  );
 
   // Only what the request depends on: selecting a pin or reading its colour must not re-colorize.
   const hints = toHints(pins);
@@ -50,7 +60,12 @@ export function useSteering({ api, file, renderSize, baseResult, maxPins }: Stee
     const timer = setTimeout(() => {
       api.colorizeImage(file, { renderSize, hints: requested, vibrance, signal: controller.signal }).then(
         (result) => {
-          if (controller.signal.aborted) return; // an answer to settings that have changed since
+          if (controller.signal.aborted) {
+            releaseResult(result); // an answer to settings that have changed since
+            return;
+          }
+          releaseResult(shown.current); // replaced: its local copy, if any, is no longer shown
+          shown.current = result;
           setSteered(result);
           setSettled({ key: settingsKey, errorCode: null });
         },

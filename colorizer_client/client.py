@@ -1,0 +1,264 @@
+"""The client: one class, the standard library's HTTP and, for images, Pillow.
+
+Why hand-written rather than generated (openapi-python-client): the API is four
+operations, and the one that matters sends a multipart upload with JSON in a form
+field and answers an image, which a generated client models as generic files and
+bytes; generating would add httpx and attrs to the install and some forty files to
+regenerate. Instead this module takes what a caller has (a path, bytes, a file or a
+PIL image) and gives what a caller wants (a PIL image or bytes), and
+tests/client/test_client.py holds it to the committed contract (docs/openapi/) and to
+the real service.
+
+Retries: a 503 with Retry-After (busy, or the model still loading) is retried after
+the advised wait, up to `retries` times; anything else is raised at once as an
+ApiError with the API's stable code. Colorizing is idempotent, so a retry is safe.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import IO, Any
+
+from PIL import Image
+
+from colorizer_client.errors import ApiError, ServiceUnavailable, TransportError
+
+# A path, the file's bytes, an open binary file, or a PIL image.
+ImageInput = str | Path | bytes | IO[bytes] | Image.Image
+# A hint as the API's object {"x", "y", "color"}, or (x, y, "#rrggbb"), or a model.hints.Hint.
+HintInput = Any
+
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_RETRIES = 3
+# The longest wait the client accepts from a Retry-After before giving up instead.
+MAX_RETRY_WAIT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Colorized:
+    """A colorized image as the API answered it."""
+
+    data: bytes  # the encoded image (PNG, JPEG or WebP)
+    content_type: str
+    model_name: str | None = None
+    model_version: str | None = None
+    inference_ms: float | None = None
+    render_size: int | None = None
+    request_id: str | None = None
+    attempts: int = 1  # 1, or more when it was retried after 503s
+
+    @property
+    def image(self) -> Image.Image:
+        """The result as a PIL image (decoded from `data`)."""
+        image = Image.open(io.BytesIO(self.data))
+        image.load()
+        return image
+
+    def save(self, path: str | Path) -> Path:
+        """Write the encoded bytes as they came (no re-encoding)."""
+        Path(path).write_bytes(self.data)
+        return Path(path)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: Message  # http.client's headers: case-insensitive .get()
+    body: bytes = field(repr=False)
+
+
+def _hint_object(hint: HintInput) -> dict[str, Any]:
+    if isinstance(hint, Mapping):
+        return {"x": hint["x"], "y": hint["y"], "color": hint["color"]}
+    if hasattr(hint, "hex_color"):  # model.hints.Hint
+        return {"x": hint.x, "y": hint.y, "color": hint.hex_color}
+    x, y, color = hint
+    return {"x": x, "y": y, "color": color}
+
+
+def _image_bytes(image: ImageInput) -> tuple[bytes, str]:
+    """(bytes, filename) of an image input; a PIL image is sent as PNG (lossless)."""
+    if isinstance(image, Image.Image):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue(), "image.png"
+    if isinstance(image, bytes | bytearray):
+        return bytes(image), "image"
+    if isinstance(image, str | Path):
+        path = Path(image)
+        return path.read_bytes(), path.name
+    return image.read(), Path(getattr(image, "name", "image")).name
+
+
+def _multipart(fields: Mapping[str, str], data: bytes, filename: str) -> tuple[bytes, str]:
+    """A multipart/form-data body with the text fields and the file field `image`."""
+    boundary = f"colorizer-{uuid.uuid4().hex}"
+    safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "") or "image"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{safe_name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _retry_after(headers: Message) -> int | None:
+    value = headers.get("Retry-After", "")
+    return int(value) if value.isdigit() else None
+
+
+class ColorizerClient:
+    """The REST API at `base_url`: the service ("http://host:8000") or the gateway ("http://host:8080/api").
+
+    `timeout_s`: per HTTP request (connect and each read). `retries`: how many times a
+    503 with Retry-After is tried again. `sleep` is time.sleep (a test may count waits).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        retries: int = DEFAULT_RETRIES,
+        max_retry_wait_s: float = MAX_RETRY_WAIT_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.max_retry_wait_s = max_retry_wait_s
+        self._sleep = sleep
+
+    # --- the API ------------------------------------------------------------------------------
+
+    def colorize(
+        self,
+        image: ImageInput,
+        *,
+        render_size: int | None = None,
+        format: str | None = None,  # the API's own name, though it shadows a builtin
+        quality: int | None = None,
+        vibrance: float | None = None,
+        hints: Sequence[HintInput] | None = None,
+        request_id: str | None = None,
+    ) -> Colorized:
+        """Colorize one image (POST /v1/colorize). Options left None are the service's defaults.
+
+        hints: (x, y, "#rrggbb") tuples or {"x", "y", "color"} objects, x and y 0..1 from the
+        left and from the top; only for a model that takes them (`model_info()["supports_hints"]`).
+        """
+        data, filename = _image_bytes(image)
+        options: dict[str, Any] = {
+            "render_size": render_size,
+            "format": format,
+            "quality": quality,
+            "vibrance": vibrance,
+            "hints": json.dumps([_hint_object(hint) for hint in hints]) if hints else None,
+        }
+        fields = {name: str(value) for name, value in options.items() if value is not None}
+        body, content_type = _multipart(fields, data, filename)
+        headers = {"Content-Type": content_type, "Accept": "image/*, application/json"}
+        if request_id:
+            headers["X-Request-Id"] = request_id
+        answer, attempts = self._send("POST", "/v1/colorize", body, headers)
+        inference_ms = answer.headers.get("X-Inference-Ms")
+        render = answer.headers.get("X-Render-Size", "")
+        return Colorized(
+            data=answer.body,
+            content_type=answer.headers.get("Content-Type", "").split(";")[0],
+            model_name=answer.headers.get("X-Model-Name"),
+            model_version=answer.headers.get("X-Model-Version"),
+            inference_ms=float(inference_ms) if inference_ms else None,
+            render_size=int(render) if render.isdigit() else None,
+            request_id=answer.headers.get("X-Request-Id"),
+            attempts=attempts,
+        )
+
+    def model_info(self) -> dict[str, Any]:
+        """GET /v1/model: name, version, render size, whether it takes hints, the limits, the formats."""
+        answer, _ = self._send("GET", "/v1/model")
+        return json.loads(answer.body)
+
+    def health(self) -> dict[str, Any]:
+        """GET /v1/health, answered with 503 too while the model loads or after it failed: never raises for that."""
+        answer, _ = self._send("GET", "/v1/health", accept_statuses=(503,), retry=False)
+        return json.loads(answer.body)
+
+    # --- video jobs ---------------------------------------------------------------------------
+    # The video routes (issues 18/19) go here, one method per operation, on _send like the
+    # ones above: e.g. submit_video(path, **options) -> job, video_job(job_id), download_video(job_id).
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        accept_statuses: tuple[int, ...] = (),
+        retry: bool = True,
+    ) -> tuple[_Answer, int]:
+        """(the answer, attempts made); ApiError for an error status, after the retries a 503 earns."""
+        attempts = 0
+        while True:
+            attempts += 1
+            answer = self._once(method, path, body, headers or {"Accept": "application/json"})
+            if 200 <= answer.status < 300 or answer.status in accept_statuses:
+                return answer, attempts
+            error = self._error_of(answer)
+            wait = error.retry_after_s
+            if (
+                retry
+                and isinstance(error, ServiceUnavailable)
+                and wait is not None
+                and wait <= self.max_retry_wait_s
+                and attempts <= self.retries
+            ):
+                self._sleep(wait)
+                continue
+            raise error
+
+    def _once(self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]) -> _Answer:
+        request = urllib.request.Request(self.base_url + path, data=body, method=method, headers=dict(headers))
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                return _Answer(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return _Answer(error.code, error.headers, error.read())
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            reason = getattr(error, "reason", error)
+            raise TransportError(f"{method} {self.base_url}{path}: no answer ({reason})") from error
+
+    @staticmethod
+    def _error_of(answer: _Answer) -> ApiError:
+        try:
+            detail = json.loads(answer.body)["error"]
+            code, message = str(detail["code"]), str(detail.get("message", ""))
+        except (ValueError, KeyError, TypeError):
+            code, message, detail = f"http_{answer.status}", answer.body[:200].decode("utf-8", "replace"), {}
+        kind = ServiceUnavailable if answer.status == 503 else ApiError
+        return kind(
+            answer.status,
+            code,
+            message,
+            request_id=detail.get("request_id") or answer.headers.get("X-Request-Id"),
+            parameter=detail.get("parameter"),
+            retry_after_s=_retry_after(answer.headers),
+        )

@@ -1,0 +1,163 @@
+"""colorizer_client against the real service: gunicorn on the tiny hint-capable model.
+
+One model slot and no waiting places (COLORIZER_QUEUE_SIZE=0), so a request made while
+a large one runs is 503 busy with Retry-After: 1, which the client waits out.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import threading
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorizer_client import ApiError, ColorizerClient, ServiceUnavailable, TransportError
+from tests.conftest import make_photo
+from tests.processes import REPO_ROOT, Gunicorn, free_port
+
+RED = "#c83020"
+
+
+@pytest.fixture(scope="module")
+def service(tiny_hint_artifact, tmp_path_factory):
+    settings = {
+        "COLORIZER_ARTIFACT": str(tiny_hint_artifact),
+        "COLORIZER_TORCH_THREADS": "1",
+        "COLORIZER_QUEUE_SIZE": "0",
+        "COLORIZER_RETRY_AFTER_S": "1",
+    }
+    with Gunicorn(tmp_path_factory.mktemp("client") / "gunicorn.log", settings) as server:
+        yield server.wait_ready().url
+
+
+@pytest.fixture
+def client(service):
+    return ColorizerClient(service, timeout_s=60)
+
+
+def _gray(width: int = 64, height: int = 48) -> Image.Image:
+    return make_photo(width, height, seed=3).convert("L")
+
+
+def test_colorize_takes_a_path_bytes_a_file_or_a_pil_image_and_gives_both(client, tmp_path):
+    photo = _gray()
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    results = [
+        client.colorize(path),
+        client.colorize(str(path)),
+        client.colorize(path.read_bytes()),
+        client.colorize(io.BytesIO(path.read_bytes())),
+        client.colorize(photo),
+    ]
+    for result in results:
+        assert result.content_type == "image/png" and result.model_name == "tiny-test-colorizer-hints"
+        assert result.image.size == (64, 48) and result.image.mode == "RGB"
+        assert result.render_size == 64 and result.attempts == 1
+    # The same pixels in, the same picture out, whichever way it was given.
+    assert len({result.data for result in results}) == 1
+    saved = results[0].save(tmp_path / "out.png")
+    assert saved.read_bytes() == results[0].data
+
+
+def test_format_quality_render_size_reach_the_service(client):
+    result = client.colorize(_gray(), format="jpeg", quality=40, render_size=96)
+    assert result.content_type == "image/jpeg" and result.render_size == 96
+    assert result.image.format == "JPEG"
+
+
+def test_hints_and_vibrance_change_the_picture(client):
+    plain = np.asarray(client.colorize(Image.new("L", (64, 64), 128)).image, dtype=np.int16)
+    hinted = np.asarray(
+        client.colorize(
+            Image.new("L", (64, 64), 128), hints=[(0.5, 0.5, RED), {"x": 0.1, "y": 0.1, "color": RED}]
+        ).image,
+        dtype=np.int16,
+    )
+    assert hinted[32, 32, 0] - hinted[32, 32, 2] > plain[32, 32, 0] - plain[32, 32, 2] + 10
+    gray = np.asarray(client.colorize(_gray(), vibrance=0).image.convert("HSV"))[..., 1]
+    vivid = np.asarray(client.colorize(_gray(), vibrance=2).image.convert("HSV"))[..., 1]
+    assert gray.mean() < 1.0 < vivid.mean()
+
+
+def test_a_bad_parameter_is_an_api_error_with_the_stable_code(client):
+    with pytest.raises(ApiError) as raised:
+        client.colorize(_gray(), render_size=9999999999999999999999999999)
+    error = raised.value
+    assert (error.status, error.code, error.parameter) == (422, "invalid_parameter", "render_size")
+    assert error.request_id and "between 64 and 1024" in error.message
+    with pytest.raises(ApiError) as raised:
+        client.colorize(_gray(), hints=[(1.5, 0.5, RED)])
+    assert (raised.value.code, raised.value.parameter) == ("invalid_parameter", "hints")
+    with pytest.raises(ApiError) as raised:
+        client.colorize(b"not an image")
+    assert (raised.value.status, raised.value.code) == (400, "invalid_image")
+
+
+def test_model_info_and_health(client):
+    info = client.model_info()
+    assert info["supports_hints"] is True and info["max_hints"] == 64
+    health = client.health()
+    assert health["status"] == "READY" and health["queue"] == {"capacity": 1, "in_use": 0}
+
+
+def _hold_the_model_slot(service: str) -> threading.Thread:
+    """A large render in the background; returns once the service counts it as running."""
+    large = io.BytesIO()
+    Image.new("L", (1600, 1600), 90).save(large, format="PNG")
+    slow = threading.Thread(
+        target=lambda: ColorizerClient(service, retries=0).colorize(large.getvalue(), render_size=1024), daemon=True
+    )
+    slow.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{service}/v1/health", timeout=5) as response:
+            if json.loads(response.read())["queue"]["in_use"] == 1:
+                return slow
+        time.sleep(0.005)
+    raise AssertionError("the large request never took the model slot")
+
+
+def test_busy_is_retried_after_retry_after_and_raised_when_the_retries_are_spent(service):
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    impatient = ColorizerClient(service, retries=0)
+    patient = ColorizerClient(service, retries=30, sleep=sleep)
+    # The large request may finish before the next one is sent on a fast machine: a few tries.
+    for _ in range(5):
+        slow = _hold_the_model_slot(service)
+        try:
+            impatient.colorize(_gray(16, 16))
+        except ServiceUnavailable as error:
+            assert (error.status, error.code, error.retry_after_s) == (503, "busy", 1)
+            result = patient.colorize(_gray(16, 16)) if slow.is_alive() else None
+            slow.join(60)
+            if result is None or result.attempts == 1:
+                continue  # the slot came free before the patient client asked: try again
+            assert result.image.size == (16, 16)
+            assert waits and set(waits) == {1} and result.attempts == len(waits) + 1
+            return
+        slow.join(60)
+    pytest.fail("never caught the service busy: the large request finished too fast every time")
+
+
+def test_no_service_is_a_transport_error():
+    with pytest.raises(TransportError):
+        ColorizerClient(f"http://127.0.0.1:{free_port()}", timeout_s=5).health()
+
+
+def test_the_client_sends_every_colorize_option_of_the_committed_contract():
+    document = json.loads((REPO_ROOT / "docs" / "openapi" / "service.json").read_text())
+    parameters = {parameter["name"] for parameter in document["paths"]["/v1/colorize"]["post"]["parameters"]}
+    keywords = set(inspect.signature(ColorizerClient.colorize).parameters) - {"self", "image", "request_id"}
+    assert keywords == parameters

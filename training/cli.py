@@ -149,7 +149,10 @@ def _add_evaluate_parser(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--hint-seed", type=int, default=0, help="seed of the --hints positions")
     parser.add_argument(
-        "--vibrance", type=float, default=1.0, help="the chroma scale of every colorization (the product's option, 0..2)"
+        "--vibrance",
+        type=float,
+        default=1.0,
+        help="the chroma scale of every colorization (the product's option, 0..2)",
     )
     parser.add_argument(
         "--no-propagation",

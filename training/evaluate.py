@@ -94,7 +94,9 @@ def evaluate(
         if hints:
             rng = np.random.default_rng([seed, count])
             given = hints_from_truth(truth, hints, rng, size)
-            hinted = np.asarray(colorizer.colorize(image, render_size=render_size, hints=given, vibrance=vibrance).convert("RGB"))
+            hinted = np.asarray(
+                colorizer.colorize(image, render_size=render_size, hints=given, vibrance=vibrance).convert("RGB")
+            )
             candidates.append(("hinted", hinted))
         if len(samples) < sample_count:
             samples.append((baseline, predicted, hinted, truth) if hints else (baseline, predicted, truth))

@@ -149,6 +149,12 @@ def _add_evaluate_parser(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--hint-seed", type=int, default=0, help="seed of the --hints positions")
     parser.add_argument(
+        "--vibrance",
+        type=float,
+        default=1.0,
+        help="the chroma scale of every colorization (the product's option, 0..2)",
+    )
+    parser.add_argument(
         "--no-propagation",
         action="store_true",
         help="with --hints: the network alone, without spreading the hints along lightness edges afterwards",
@@ -277,6 +283,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
             propagate=not args.no_propagation,
             seed=args.hint_seed,
             backend=args.backend,
+            vibrance=args.vibrance,
         )
         print(format_table(result))
         if args.json:

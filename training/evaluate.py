@@ -60,12 +60,14 @@ def evaluate(
     propagate: bool = True,
     seed: int = 0,
     backend: str = "auto",
+    vibrance: float = 1.0,
 ) -> dict:
     """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder.
 
     hints: also colorize with this many ground-truth hints per photo; propagate: let
     the Colorizer spread hints along the lightness edges (False: the network alone);
-    backend: what runs the network (auto, onnx, torch).
+    backend: what runs the network (auto, onnx, torch); vibrance: the chroma scale every
+    colorization gets (the product's option, 1 = the network's own colours).
     """
     colorizer = Colorizer.load(
         artifact, device=device, backend=backend, propagation=DEFAULT_PROPAGATION if propagate else None
@@ -86,13 +88,15 @@ def evaluate(
         except (OSError, ValueError, SyntaxError):
             continue
         truth = np.asarray(image)
-        predicted = np.asarray(colorizer.colorize(image, render_size=render_size).convert("RGB"))
+        predicted = np.asarray(colorizer.colorize(image, render_size=render_size, vibrance=vibrance).convert("RGB"))
         baseline = _grayscale_baseline(image)
         candidates = [("model", predicted), ("grayscale", baseline)]
         if hints:
             rng = np.random.default_rng([seed, count])
             given = hints_from_truth(truth, hints, rng, size)
-            hinted = np.asarray(colorizer.colorize(image, render_size=render_size, hints=given).convert("RGB"))
+            hinted = np.asarray(
+                colorizer.colorize(image, render_size=render_size, hints=given, vibrance=vibrance).convert("RGB")
+            )
             candidates.append(("hinted", hinted))
         if len(samples) < sample_count:
             samples.append((baseline, predicted, hinted, truth) if hints else (baseline, predicted, truth))
@@ -116,6 +120,7 @@ def evaluate(
         "data_dir": str(data_dir),
         "images": count,
         "render_size": size,
+        "vibrance": vibrance,
         "model_metrics": means["model"],
         "grayscale_baseline": means["grayscale"],
         "ground_truth": means["truth"],
@@ -185,7 +190,8 @@ def format_table(result: dict) -> str:
     lines = [
         (
             f"{result['model']['name']} {result['model']['version']} on {result['data_dir']} "
-            f"({result['images']} images, render size {result['render_size']})"
+            f"({result['images']} images, render size {result['render_size']}"
+            f"{'' if result.get('vibrance', 1.0) == 1.0 else ', vibrance ' + str(result['vibrance'])})"
         ),
         f"{'':<22}{'PSNR (dB)':>10}{'SSIM':>9}{'colourfulness':>15}",
         f"{'model':<22}{model['psnr']:>10.2f}{model['ssim']:>9.4f}{model['colorfulness']:>15.1f}",

@@ -87,6 +87,18 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
     assert result["gain_over_baseline"]["psnr_db"] == pytest.approx(
         result["model_metrics"]["psnr"] - result["grayscale_baseline"]["psnr"]
     )
+    # --vibrance scales every colorization's chroma, as the product's option does: 0 is grayscale.
+    scaled = {}
+    for vibrance in ("0", "2"):
+        path = tmp_path / f"eval-{vibrance}.json"
+        assert cli_main(evaluate_argv(artifact, val_dir, "--vibrance", vibrance, "--json", str(path))) == 0
+        scaled[vibrance] = json.loads(path.read_text())
+    assert "vibrance 2.0" in capsys.readouterr().out
+    assert scaled["0"]["vibrance"] == 0.0 and result["vibrance"] == 1.0
+    assert scaled["0"]["model_metrics"]["colorfulness"] == pytest.approx(
+        scaled["0"]["grayscale_baseline"]["colorfulness"], abs=0.5
+    )
+    assert scaled["2"]["model_metrics"]["colorfulness"] > result["model_metrics"]["colorfulness"]
 
 
 @pytest.mark.slow

@@ -188,7 +188,7 @@ def _stop_video_worker():
             process.kill()
 
 
-def on_exit(server):
+def on_exit(server):  # noqa: ARG001 - gunicorn passes the arbiter
     """The master is leaving: its video worker goes with it."""
     _stop_video_worker()
 

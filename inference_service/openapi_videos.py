@@ -35,7 +35,10 @@ def video_schemas(obj: Callable[..., dict]) -> dict[str, Any]:
                 "max_duration_s": {"type": "number", "description": "Longest accepted video (from its header)."},
                 "max_frames": {"type": "integer", "description": "Most frames."},
                 "max_frame_pixels": {"type": "integer", "description": "Largest accepted frame, width x height."},
-                "max_jobs_per_client": {"type": "integer", "description": "Jobs one client may have queued or running."},
+                "max_jobs_per_client": {
+                    "type": "integer",
+                    "description": "Jobs one client may have queued or running.",
+                },
                 "result_ttl_s": {"type": "integer", "description": "How long a finished job and its result are kept."},
             },
             required=[
@@ -188,6 +191,15 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                             "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
                             "Location": {"description": "The status URL.", "schema": {"type": "string"}},
                         },
+                        # Where the id goes next (and what schemathesis's stateful phase follows).
+                        "links": {
+                            name: {"operationId": operation, "parameters": {"job_id": "$response.body#/id"}}
+                            for name, operation in (
+                                ("VideoJob", "videoJob"),
+                                ("VideoResult", "videoResult"),
+                                ("DeleteVideoJob", "deleteVideoJob"),
+                            )
+                        },
                     },
                     "400": error(
                         "No video, or one that cannot be read (`reason`: not_a_video, truncated, no_video_stream, "
@@ -212,7 +224,6 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                         ["too_many_jobs"],
                         retry_after=True,
                     ),
-                    "501": error("Installed without the video extra.", ["videos_unsupported"]),
                     "503": error(
                         "Too many jobs in all (busy), or the video folder cannot be written or is full.",
                         ["busy", "result_store_unavailable", "storage_full"],

@@ -128,7 +128,9 @@ class JobStore:
             for folder in (self.jobs, self.uploads, self.results):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreUnavailable("result_store_unavailable", f"the video folder cannot be created ({error.strerror})")
+            raise StoreUnavailable(
+                "result_store_unavailable", f"the video folder cannot be created ({error.strerror})"
+            ) from None
 
     def check_writable(self, min_free_bytes: int, incoming_bytes: int = 0) -> None:
         """Raise StoreUnavailable unless a file can be written here with `min_free_bytes` to spare."""
@@ -140,7 +142,9 @@ class JobStore:
         except OSError as error:
             with contextlib.suppress(OSError):
                 probe.unlink()
-            raise StoreUnavailable("result_store_unavailable", f"the video folder cannot be written ({error.strerror})")
+            raise StoreUnavailable(
+                "result_store_unavailable", f"the video folder cannot be written ({error.strerror})"
+            ) from None
         free = shutil.disk_usage(self.root).free
         if free - incoming_bytes < min_free_bytes:
             raise StoreUnavailable("storage_full", "the video folder is full; try again later")

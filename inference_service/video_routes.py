@@ -139,7 +139,7 @@ def _iso(moment: float | None) -> str | None:
 # --- POST ---------------------------------------------------------------------------------
 
 
-def _video_options(settings: Settings) -> dict[str, Any]:
+def _video_options() -> dict[str, Any]:
     from inference_service.routes import _single_value  # one rule for repeated parameters
 
     values: dict[str, Any] = {"render_size": None, "vibrance": 1.0, "crf": CRF.default}
@@ -157,8 +157,9 @@ def _video_options(settings: Settings) -> dict[str, Any]:
         )
     for name in ("render_size", "vibrance", "crf"):
         if name in request.files:
-            raise ApiError(422, "invalid_parameter", f"'{name}' was sent as a file; send it as a text field.", parameter=name)
-    del settings
+            raise ApiError(
+                422, "invalid_parameter", f"'{name}' was sent as a file; send it as a text field.", parameter=name
+            )
     return values
 
 
@@ -171,7 +172,10 @@ def _suffix_for(filename: str | None, mimetype: str) -> str:
 
 def _too_large(limit: int) -> ApiError:
     return ApiError(
-        413, "payload_too_large", f"The video is larger than the limit of {limit} bytes.", headers={"Connection": "close"}
+        413,
+        "payload_too_large",
+        f"The video is larger than the limit of {limit} bytes.",
+        headers={"Connection": "close"},
     )
 
 
@@ -248,8 +252,12 @@ def _describe(path: Path, settings: Settings) -> dict[str, Any]:
                 "(width x height).",
             ) from None
         if error.code == UNSUPPORTED_CODEC:
-            raise ApiError(422, "unsupported_codec", f"The video's codec cannot be decoded here: {error.message}.") from None
-        raise ApiError(400, "invalid_video", f"This is not a video that can be read: {error.message}.", reason=error.code) from None
+            raise ApiError(
+                422, "unsupported_codec", f"The video's codec cannot be decoded here: {error.message}."
+            ) from None
+        raise ApiError(
+            400, "invalid_video", f"This is not a video that can be read: {error.message}.", reason=error.code
+        ) from None
     duration = info.duration_s or (info.frames / float(info.rate) if info.rate else 0.0)
     if duration > settings.video_max_duration_s:
         raise ApiError(
@@ -280,7 +288,7 @@ def _check_render_size(options: dict[str, Any]) -> None:
         raise ApiError(422, "invalid_parameter", "render_size is out of range.", parameter="render_size")
 
 
-def _store_error(error: StoreUnavailable, settings: Settings) -> ApiError:
+def _store_error(error: StoreUnavailable) -> ApiError:
     return ApiError(503, error.code, f"Video jobs cannot be taken now: {error.message}.", headers={"Retry-After": "30"})
 
 
@@ -291,14 +299,14 @@ def create_video_job() -> tuple[Response, int]:
     settings = service.settings
     if not videos_supported():
         raise ApiError(501, "videos_unsupported", "This service was installed without the video extra.")
-    options = _video_options(settings)
+    options = _video_options()
     _check_render_size(options)
     client = _client()
     store = service.store
     try:
         store.check_writable(settings.video_min_free_bytes, request.content_length or 0)
     except StoreUnavailable as error:
-        raise _store_error(error, settings) from None
+        raise _store_error(error) from None
     if store.active_jobs(client) >= settings.video_max_jobs_per_client:
         raise ApiError(
             429,
@@ -321,7 +329,9 @@ def create_video_job() -> tuple[Response, int]:
         try:
             path, suffix, filename, size = _receive_upload(settings, job_id, store)
         except OSError as error:
-            raise _store_error(StoreUnavailable("storage_full", f"the upload could not be stored ({error.strerror})"), settings) from None
+            raise _store_error(
+                StoreUnavailable("storage_full", f"the upload could not be stored ({error.strerror})")
+            ) from None
         video = _describe(path, settings)
         now = time.time()
         record = JobRecord(

@@ -68,7 +68,9 @@ class JobRunner:
 
         record = self.store.update(job_id, start)
         if record is None or record.state is not JobState.RUNNING or record.started_at != now:
-            logger.info("video job skipped", extra={"fields": {"job_id": job_id, "state": getattr(record, "state", None)}})
+            logger.info(
+                "video job skipped", extra={"fields": {"job_id": job_id, "state": getattr(record, "state", None)}}
+            )
             return
         if self.store.cancel_requested(job_id):
             self._finish(record, JobState.CANCELLED)
@@ -87,9 +89,11 @@ class JobRunner:
             total = int(update.frames_total) or record.frames_total  # type: ignore[attr-defined]
             self.store.update(
                 job_id,
-                lambda current: replace(current, frames_done=done, frames_total=max(total, done), heartbeat_at=moment)
-                if current.state is JobState.RUNNING
-                else None,
+                lambda current: (
+                    replace(current, frames_done=done, frames_total=max(total, done), heartbeat_at=moment)
+                    if current.state is JobState.RUNNING
+                    else None
+                ),
             )
 
         options = record.options
@@ -118,7 +122,7 @@ class JobRunner:
             code = STORAGE_FULL if error.errno in (errno.ENOSPC, errno.EDQUOT) else COLORIZE_FAILED
             logger.exception("video job could not write", extra={"fields": {"job_id": job_id}})
             self._finish(record, JobState.FAILED, {"code": code, "message": "The result could not be written."})
-        except Exception:  # noqa: BLE001 - a job's failure must end in its record, never in a silent "running"
+        except Exception:
             logger.exception("video job failed", extra={"fields": {"job_id": job_id}})
             self._finish(
                 record,
@@ -184,7 +188,7 @@ def _every(interval_s: float, action: object, stop: threading.Event, name: str) 
         while not stop.wait(interval_s):
             try:
                 action()  # type: ignore[operator]
-            except Exception:  # noqa: BLE001 - a housekeeping round that failed is tried again next time
+            except Exception:
                 logger.exception(f"{name} failed")
 
     thread = threading.Thread(target=loop, name=name, daemon=True)

@@ -145,9 +145,10 @@ def test_bad_videos_get_4xx_json(video_app, tmp_path, clip):
     unknown.write_bytes(avi.read_bytes().replace(b"MJPG", b"QZQZ"))
     assert error_of(post_clip(client, unknown), 422)["code"] == "unsupported_codec"
     assert error_of(client.post("/v1/videos", data=b"x", content_type="text/plain"), 415)
-    assert error_of(client.post("/v1/videos", data={"other": "x"}, content_type="multipart/form-data"), 400)[
-        "code"
-    ] == "missing_video"
+    assert (
+        error_of(client.post("/v1/videos", data={"other": "x"}, content_type="multipart/form-data"), 400)["code"]
+        == "missing_video"
+    )
     bad = error_of(post_clip(client, clip, vibrance="7"), 422)
     assert bad["code"] == "invalid_parameter" and bad["parameter"] == "vibrance"
     assert error_of(post_clip(client, clip, crf="99"), 422)["parameter"] == "crf"
@@ -195,3 +196,57 @@ def test_expired_jobs_are_gone(video_app, clip):
     store = video_app.extensions["colorizer_videos"].store
     assert store.sweep(now=10**12) == 1
     assert error_of(client.get(job["status_url"]), 404) and not store.all()
+
+
+def run_queued_jobs(app) -> None:
+    """What the video worker does with each queued job, in this process (the real JobRunner and model)."""
+    from inference_service.video_worker import JobRunner, load_video_colorizer
+
+    service = app.extensions["colorizer_videos"]
+    runner = JobRunner(service.settings, service.store, load_video_colorizer(service.settings))
+    for record in service.store.all():
+        if record.state.value == "queued":
+            runner.run(record.id)
+
+
+def test_every_documented_video_response_is_what_the_service_answers(tiny_artifact, tmp_path, clip):
+    """Each documented status of the video routes, provoked; every answer is held to the document."""
+    from tests.service.test_openapi import _document, _documented_statuses
+
+    app = make_service(tiny_artifact, VIDEO_DIR=str(tmp_path / "videos"), VIDEO_MAX_JOBS_PER_CLIENT=2)
+    client = app.test_client()
+    seen = set()
+
+    def answered(response, path: str, method: str):
+        seen.add((path, method, str(response.status_code)))
+        return response
+
+    videos, job_path, result_path = "/v1/videos", "/v1/videos/{job_id}", "/v1/videos/{job_id}/result"
+    done = answered(post_clip(client, clip), videos, "post").get_json()
+    run_queued_jobs(app)
+    job = answered(client.get(done["status_url"]), job_path, "get").get_json()
+    assert job["state"] == "done" and job["progress"]["frames_done"] == 12 and job["result_bytes"] > 0
+    whole = answered(client.get(job["result_url"]), result_path, "get")
+    assert whole.headers["Content-Type"] == "video/mp4" and int(whole.headers["Content-Length"]) == job["result_bytes"]
+    answered(client.get(job["result_url"], headers={"Range": "bytes=0-9"}), result_path, "get")
+    answered(client.get(job["result_url"], headers={"If-None-Match": f'"{job["id"]}"'}), result_path, "get")
+    answered(client.get(job["result_url"], headers={"Range": "bytes=99999999-"}), result_path, "get")
+    queued = post_clip(client, clip).get_json()
+    answered(client.get(queued["result_url"]), result_path, "get")
+    post_clip(client, clip)
+    answered(post_clip(client, clip), videos, "post")  # the third active job of this client: 429
+    answered(client.delete(queued["status_url"]), job_path, "delete")
+    answered(client.delete(job["status_url"]), job_path, "delete")
+    for path, method in ((job_path, "get"), (job_path, "delete"), (result_path, "get")):
+        answered(
+            client.open(job["status_url"] + ("/result" if path == result_path else ""), method=method), path, method
+        )
+    answered(client.post(videos, data=b"not a film", content_type="video/mp4"), videos, "post")
+    answered(client.post(videos, data=b"x", content_type="text/plain"), videos, "post")
+    answered(post_clip(client, clip, crf="-1"), videos, "post")
+    big = make_service(tiny_artifact, VIDEO_DIR=str(tmp_path / "big"), VIDEO_MAX_UPLOAD_BYTES=100)
+    answered(post_clip(big.test_client(), clip), videos, "post")
+    full = make_service(tiny_artifact, VIDEO_DIR=str(tmp_path / "full"), VIDEO_MIN_FREE_BYTES=1 << 60)
+    answered(post_clip(full.test_client(), clip), videos, "post")
+    documented = {entry for entry in _documented_statuses(_document(client)) if entry[0].startswith(videos)}
+    assert seen == documented

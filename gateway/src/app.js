@@ -122,6 +122,8 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
         directives: {
           // Previews of the user's own files are blob: URLs.
           'img-src': ["'self'", 'data:', 'blob:'],
+          // A film plays from the gateway (range requests) or, before and with a key, from a local blob: copy.
+          'media-src': ["'self'", 'blob:'],
           // Plain-HTTP deployments (a LAN address) must not have their assets rewritten to https.
           'upgrade-insecure-requests': null,
         },

@@ -96,10 +96,7 @@ describe('video jobs through two gateways on one Redis', () => {
     assert.equal(bad.body.error.reason, 'not_a_video');
     assert.match(bad.body.error.request_id, /\S/);
 
-    const raw = await request(second.url)
-      .post('/api/v1/videos')
-      .set('Content-Type', 'text/plain')
-      .send('hello');
+    const raw = await request(second.url).post('/api/v1/videos').set('Content-Type', 'text/plain').send('hello');
     assert.equal(raw.status, 415);
     assert.equal(raw.body.error.code, 'unsupported_media_type');
   });

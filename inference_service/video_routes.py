@@ -237,13 +237,23 @@ def _receive_upload(settings: Settings, job_id: str, store: JobStore) -> tuple[P
     return path, suffix, filename, size
 
 
-def _describe(path: Path, settings: Settings) -> dict[str, Any]:
-    """Probe the film (no frame decoded) and hold it to the limits; 4xx ApiError otherwise."""
+def _probe(path: str, max_pixels: int) -> Any:
+    """The probe's answer or its VideoError, returned (a thread pool would print a raised one)."""
     from model.video import VideoError, probe
 
     try:
-        info = run_blocking(probe, str(path), settings.video_max_frame_pixels)
+        return probe(path, max_pixels)
     except VideoError as error:
+        return error
+
+
+def _describe(path: Path, settings: Settings) -> dict[str, Any]:
+    """Probe the film (no frame decoded) and hold it to the limits; 4xx ApiError otherwise."""
+    from model.video import VideoError
+
+    info = run_blocking(_probe, str(path), settings.video_max_frame_pixels)
+    if isinstance(info, VideoError):
+        error = info
         if error.code == TOO_MANY_PIXELS:
             raise ApiError(
                 422,

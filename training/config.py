@@ -215,6 +215,12 @@ class TrainConfig:
     channels_last: str = option(
         "auto", help="channels-last memory format (auto: on CUDA only)", group="cpu", choices=("auto", "on", "off")
     )
+    keep_gan_epochs: bool = option(
+        False,
+        help="also keep each adversarial epoch's checkpoint as RUN/epochN.pt, for averaging the last few "
+        "(their raw generators: the adversarial phase flip-flops between colour choices epoch to epoch)",
+        group="cpu",
+    )
     perceptual_weight: float = option(
         0.0,
         help="> 0: add L1 between frozen ImageNet EfficientNet-Lite features of the prediction and the truth "

@@ -433,6 +433,8 @@ class Trainer:
                     self._save("last.pt", state)
                     if improved:
                         self._save("best.pt", state)
+                    if config.keep_gan_epochs and config.phase_of(epoch) == 2:
+                        self._save(f"epoch{epoch + 1}.pt", state)
                     if epoch + 1 == config.l1_epochs and config.gan_epochs > 0:
                         self._save("phase1.pt", state)  # the L1 model, before the adversarial phase changes it
                 barrier(context)

@@ -399,6 +399,18 @@ def test_save_every_writes_checkpoints_at_its_interval_and_each_phase_end(photo_
     assert len(read_metrics(out / "metrics.csv")) == 5
 
 
+def test_keep_gan_epochs_keeps_each_adversarial_epoch(photo_folders, tmp_path):
+    train_dir, val_dir = photo_folders
+    out = tmp_path / "kept"
+    train(tiny_config(train_dir, val_dir, out, l1_epochs=2, gan_epochs=2, keep_gan_epochs=True, data_on_device=True))
+    assert sorted(path.name for path in out.glob("epoch*.pt")) == ["epoch3.pt", "epoch4.pt"]
+    third, last = load_checkpoint(out / "epoch3.pt"), load_checkpoint(out / "last.pt")
+    assert third["epoch"] == 3 and third["phase"] == 2
+    fourth = load_checkpoint(out / "epoch4.pt")["generator"]
+    assert all(torch.equal(fourth[key], value) for key, value in last["generator"].items())
+    assert not all(torch.equal(third["generator"][key], value) for key, value in last["generator"].items())
+
+
 def test_cpu_recipe_options_cut_epochs_resize_progressively_and_decay_the_l1_rate(photo_folders, tmp_path, monkeypatch):
     """--epoch-images, --small-image-size/--small-image-epochs and --l1-lr-decay cosine, seen at each step."""
     train_dir, val_dir = photo_folders

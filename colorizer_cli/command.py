@@ -2,6 +2,7 @@
 
     colorizer colorize photo.jpg old_photos/ --out colorized/     # offline (python -m model)
     colorizer serve --bind 0.0.0.0:8000                          # the REST service (gunicorn)
+    colorizer video-worker                                       # video jobs, apart from the service
     colorizer train --data-dir photos/ --out-dir runs/mine       # python -m training train
     colorizer evaluate --data-dir held_out/
     colorizer export --checkpoint runs/mine/best.pt --out mine.safetensors --version 1.2.0  # + mine.onnx
@@ -48,6 +49,19 @@ def _serve(argv: list[str]) -> int:
     return main(argv)
 
 
+def _video_worker(argv: list[str]) -> int:
+    if argv:
+        print(
+            "colorizer video-worker takes no options: it reads the COLORIZER_* variables "
+            "(COLORIZER_VIDEO_DIR, COLORIZER_VIDEO_QUEUE_URL, COLORIZER_VIDEO_WORKERS, ...)",
+            file=sys.stderr,
+        )
+        return 0 if argv[0] in ("-h", "--help") else 2
+    from inference_service.video_worker import main
+
+    return main()
+
+
 def _keys(argv: list[str]) -> int:
     from colorizer_cli.keys import main
 
@@ -73,6 +87,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ("flask", "flask_cors", "gunicorn"),
         ("onnxruntime", "torch"),
         _serve,
+    ),
+    "video-worker": Subcommand(
+        "run video jobs queued by the REST service (a Huey consumer; `serve` starts one itself)",
+        "serve,video",
+        ("flask", "huey", "av", "cv2"),
+        ("onnxruntime", "torch"),
+        _video_worker,
     ),
     # No extra for a keys file; keys in Redis need the keys extra (reported when used).
     "keys": Subcommand("create, list and revoke the gateway's API keys (GATEWAY_AUTH=keys)", "keys", (), (), _keys),

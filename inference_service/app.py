@@ -17,6 +17,8 @@ from inference_service.model_host import InferenceGate, ModelHost
 from inference_service.protocol_errors import refuse_ambiguous_framing
 from inference_service.request_log import REQUEST_ID_HEADER, configure_logging, install_request_logging
 from inference_service.routes import ServiceState, api
+from inference_service.video_jobs import JobStore
+from inference_service.video_routes import VideoService, videos
 from model.backends import load_backend
 from model.colorizer import Colorizer
 
@@ -68,6 +70,8 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
 
     host = ModelHost(load, description=str(artifact))
     app.extensions["colorizer"] = ServiceState(settings, host, gate)
+    video_store = JobStore(settings.video_path, settings.video_heartbeat_timeout_s)
+    app.extensions["colorizer_videos"] = VideoService(settings, video_store, queue=None)
     # Every admitted request (running or waiting) has a thread to wait on under gevent.
     offload.configure(gate.capacity)
 
@@ -75,6 +79,7 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
     register_error_handlers(app)
     refuse_ambiguous_framing(app)
     app.register_blueprint(api)
+    app.register_blueprint(videos)
     if settings.cors_origins:
         CORS(app, origins=list(settings.cors_origins), expose_headers=_EXPOSED_HEADERS, max_age=600)
 

@@ -9,6 +9,7 @@ the box with the shipped default artifact.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -62,11 +63,57 @@ class Settings:
     png_compress_level: int = 1
     # Level of the service's own log lines (DEBUG, INFO, WARNING, ...).
     log_level: str = "INFO"
+    # --- video jobs (inference_service/video_*.py) ---
+    # Where uploads, job records and results of video jobs live (a shared volume when
+    # several replicas and workers serve the same jobs); None: $TMPDIR/colorizer-videos.
+    video_dir: Path | None = None
+    # The job queue's store: "" keeps it in SQLite inside video_dir (one machine, nothing
+    # to run); "redis://host:6379/1" shares it between machines (Huey's Redis store).
+    video_queue_url: str = ""
+    # Video jobs colorized at once by the video worker that `colorizer serve` starts beside
+    # the web workers; 0 starts none (separate `colorizer video-worker` processes run them).
+    video_workers: int = 1
+    # Network threads per video job, and the worker's niceness: photos keep the cores first.
+    video_threads: int = 1
+    video_nice: int = 10
+    # Largest accepted video file, in bytes.
+    video_max_upload_bytes: int = 200 * 1024 * 1024
+    # Longest accepted video, in seconds (from its header), and most frames.
+    video_max_duration_s: float = 600.0
+    video_max_frames: int = 36_000
+    # Largest accepted frame, width x height (1920x1080 by default).
+    video_max_frame_pixels: int = 1920 * 1080
+    # Jobs one client may have queued or running at once (429 too_many_jobs beyond).
+    video_max_jobs_per_client: int = 3
+    # Jobs queued or running in all; beyond that, 503 busy.
+    video_max_active_jobs: int = 20
+    # Seconds a finished job (its result) is kept.
+    video_result_ttl_s: int = 3600
+    # A running job whose worker has not been heard of for this long is failed (worker_lost).
+    video_heartbeat_timeout_s: float = 10.0
+    # Free space the video folder must keep beside an upload; below it, 503 storage_full.
+    video_min_free_bytes: int = 256 * 1024 * 1024
 
     @property
     def artifact_path(self) -> Path:
         """The artifact that will be loaded."""
         return Path(self.artifact) if self.artifact else default_artifact_path()
+
+    @property
+    def video_path(self) -> Path:
+        """The folder of video uploads, job records and results."""
+        return Path(self.video_dir) if self.video_dir else Path(tempfile.gettempdir()) / "colorizer-videos"
+
+    def video_limits(self) -> dict:
+        """The limits of video jobs (served by /v1/model and /v1/health as `limits.video`)."""
+        return {
+            "max_upload_bytes": self.video_max_upload_bytes,
+            "max_duration_s": self.video_max_duration_s,
+            "max_frames": self.video_max_frames,
+            "max_frame_pixels": self.video_max_frame_pixels,
+            "max_jobs_per_client": self.video_max_jobs_per_client,
+            "result_ttl_s": self.video_result_ttl_s,
+        }
 
     @classmethod
     def from_sources(cls, environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> Settings:
@@ -96,6 +143,23 @@ class Settings:
             ("torch_threads", self.torch_threads >= 0, "must be 0 (torch's default) or more"),
             ("retry_after_s", self.retry_after_s >= 1, "must be at least 1"),
             ("png_compress_level", 0 <= self.png_compress_level <= 9, "must be between 0 and 9"),
+            ("video_workers", self.video_workers >= 0, "must be 0 or more"),
+            ("video_threads", self.video_threads >= 1, "must be at least 1"),
+            ("video_nice", 0 <= self.video_nice <= 19, "must be between 0 and 19"),
+            ("video_max_upload_bytes", self.video_max_upload_bytes >= 1, "must be at least 1"),
+            ("video_max_duration_s", self.video_max_duration_s > 0, "must be more than 0"),
+            ("video_max_frames", self.video_max_frames >= 1, "must be at least 1"),
+            ("video_max_frame_pixels", self.video_max_frame_pixels >= 1, "must be at least 1"),
+            ("video_max_jobs_per_client", self.video_max_jobs_per_client >= 1, "must be at least 1"),
+            ("video_max_active_jobs", self.video_max_active_jobs >= 1, "must be at least 1"),
+            ("video_result_ttl_s", self.video_result_ttl_s >= 1, "must be at least 1"),
+            ("video_heartbeat_timeout_s", self.video_heartbeat_timeout_s >= 1, "must be at least 1"),
+            ("video_min_free_bytes", self.video_min_free_bytes >= 0, "must be 0 or more"),
+            (
+                "video_queue_url",
+                not self.video_queue_url or self.video_queue_url.startswith(("redis://", "rediss://", "unix://")),
+                "must be empty (SQLite in the video folder) or a redis:// URL",
+            ),
         ]
         for name, ok, problem in checks:
             if not ok:
@@ -108,6 +172,7 @@ class Settings:
             "max_pixels": self.max_pixels,
             "render_size": {"min": RENDER_SIZE.minimum, "max": RENDER_SIZE.maximum},
             "vibrance": {"min": VIBRANCE.minimum, "max": VIBRANCE.maximum, "default": VIBRANCE.default},
+            "video": self.video_limits(),
         }
 
 
@@ -125,6 +190,20 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "retry_after_s": int,
     "png_compress_level": int,
     "log_level": lambda text: text.upper(),
+    "video_dir": lambda text: Path(text) if text else None,
+    "video_queue_url": str,
+    "video_workers": int,
+    "video_threads": int,
+    "video_nice": int,
+    "video_max_upload_bytes": int,
+    "video_max_duration_s": float,
+    "video_max_frames": int,
+    "video_max_frame_pixels": int,
+    "video_max_jobs_per_client": int,
+    "video_max_active_jobs": int,
+    "video_result_ttl_s": int,
+    "video_heartbeat_timeout_s": float,
+    "video_min_free_bytes": int,
 }
 
 
@@ -146,7 +225,7 @@ def _coerce(name: str, value: object, source: str) -> object:
     if not isinstance(value, str):
         if name == "cors_origins":
             return tuple(value)  # type: ignore[arg-type]  # a caller's list or tuple; tuple() refuses non-iterables
-        if name == "artifact":
+        if name in ("artifact", "video_dir"):
             return Path(value) if value else None  # type: ignore[arg-type]  # a caller's Path; Path() refuses others
         if name == "backend":
             return str(value).lower()

@@ -12,7 +12,12 @@ imported here: the master process stays small and never starts a thread pool
 before forking.
 """
 
+import importlib.util
 import os
+import subprocess
+import sys
+import threading
+import time
 
 # Torch-free: the app's settings module, for COLORIZER_* parsing and the queue size.
 from inference_service.config import Settings, env_int
@@ -143,6 +148,51 @@ def post_fork(server, worker):
     server.log.info("worker %s: the model uses %d thread(s)", worker.pid, torch_threads)
 
 
+# Video jobs run in one separate process (inference_service/video_worker.py) that this
+# master starts once it listens and restarts if it dies, when COLORIZER_VIDEO_WORKERS is
+# above 0 (the default, 1: `colorizer serve` alone runs video jobs) and the video extra is
+# installed. 0 leaves them to `colorizer video-worker` processes elsewhere (docker compose).
+_video_workers = Settings.from_sources().video_workers
+_video_worker: dict = {"process": None, "stopping": False}
+# A worker that keeps dying is started again at most this often.
+_VIDEO_WORKER_RESTART_S = 2.0
+
+
+def _start_video_worker(server):
+    process = subprocess.Popen([sys.executable, "-m", "inference_service.video_worker"])
+    _video_worker["process"] = process
+    server.log.info("video worker started (pid %s)", process.pid)
+    return process
+
+
+def _supervise_video_worker(server):
+    while not _video_worker["stopping"]:
+        process = _video_worker["process"]
+        code = process.wait()
+        if _video_worker["stopping"]:
+            return
+        server.log.warning("video worker %s exited with %s; starting another", process.pid, code)
+        time.sleep(_VIDEO_WORKER_RESTART_S)
+        if not _video_worker["stopping"]:
+            _start_video_worker(server)
+
+
+def _stop_video_worker():
+    _video_worker["stopping"] = True
+    process = _video_worker["process"]
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def on_exit(server):  # noqa: ARG001 - gunicorn passes the arbiter
+    """The master is leaving: its video worker goes with it."""
+    _stop_video_worker()
+
+
 def when_ready(server):
     """Once the master listens: say how the machine is shared out."""
     server.log.info(
@@ -153,3 +203,6 @@ def when_ready(server):
         torch_threads,
         _cpu_count(),
     )
+    if _video_workers > 0 and importlib.util.find_spec("av") is not None:
+        _start_video_worker(server)
+        threading.Thread(target=_supervise_video_worker, args=(server,), name="video-worker", daemon=True).start()

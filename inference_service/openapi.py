@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_service.config import Settings
 from inference_service.imaging import INPUT_FORMATS, OUTPUT_FORMATS
+from inference_service.openapi_videos import video_paths, video_schemas
 from inference_service.request_log import REQUEST_ID_PATTERN
 from model.hints import MAX_HINTS
 from model.options import COLORIZE_OPTIONS, HINTS
@@ -21,7 +22,7 @@ from model.options import COLORIZE_OPTIONS, HINTS
 if TYPE_CHECKING:
     from model.colorizer import Colorizer
 
-API_VERSION = "1.2.0"
+API_VERSION = "1.3.0"
 
 _ERROR = "#/components/schemas/Error"
 _REQUEST_ID = {"$ref": "#/components/headers/X-Request-Id"}
@@ -123,8 +124,8 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
         "info": {
             "title": "Colorizer inference service",
             "version": API_VERSION,
-            "description": "Colorizes grayscale photos: the result keeps the input's size and lightness "
-            "and adds plausible colour. Every error is JSON: "
+            "description": "Colorizes grayscale photos, and films as jobs (/v1/videos): the result keeps the "
+            "input's size and lightness and adds plausible colour. Every error is JSON: "
             '{"error": {"code", "message", "request_id"}}, with a stable `code`.',
         },
         "paths": {
@@ -278,6 +279,15 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                                     "description": "For invalid_parameter and hints_unsupported: which parameter.",
                                 },
                                 "request_id": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+                                "reason": {
+                                    "type": "string",
+                                    "description": "For invalid_video: what is wrong with the file (not_a_video, "
+                                    "truncated, no_video_stream, no_frames, decode_failed).",
+                                },
+                                "state": {
+                                    "type": "string",
+                                    "description": "For job_not_done: the video job's state.",
+                                },
                             },
                             required=["code", "message", "request_id"],
                         )
@@ -314,8 +324,9 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                             {"min": {"type": "number"}, "max": {"type": "number"}, "default": {"type": "number"}},
                             required=["min", "max", "default"],
                         ),
+                        "video": {"$ref": "#/components/schemas/VideoLimits"},
                     },
-                    required=["max_upload_bytes", "max_pixels", "render_size", "vibrance"],
+                    required=["max_upload_bytes", "max_pixels", "render_size", "vibrance", "video"],
                     description="The request limits in force (the same on /v1/health and /v1/model).",
                 ),
                 "Batching": _object(
@@ -404,6 +415,7 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                             "description": "The usual file name extensions of those formats.",
                         },
                         "output_formats": {"type": "array", "items": {"type": "string"}},
+                        "videos": {"$ref": "#/components/schemas/VideoCapabilities"},
                     },
                     required=[
                         "name",
@@ -425,11 +437,14 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                         "input_media_types",
                         "input_extensions",
                         "output_formats",
+                        "videos",
                     ],
                 ),
+                **video_schemas(_object),
             },
         },
     }
+    document["paths"].update(video_paths(settings, _ok, _error_response))
     # Unknown paths, wrong methods and unexpected failures answer JSON too (gunicorn's own refusals included).
     other_errors = {
         "description": "Any other error: not_found, method_not_allowed (with Allow), request_timeout, "

@@ -30,6 +30,7 @@ from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
 from inference_service.public_metadata import public_metadata
 from inference_service.request_log import log_field
+from inference_service.video_routes import video_capabilities
 from model.colorizer import Colorizer
 from model.hints import Hint
 from model.options import OPTIONS_BY_NAME, ColorizeOptions, OptionError, parse_options
@@ -206,6 +207,7 @@ def index() -> Response:
             "service": "colorizer-inference",
             "endpoints": {
                 "colorize": "POST /v1/colorize",
+                "videos": "POST /v1/videos",
                 "health": "GET /v1/health",
                 "model": "GET /v1/model",
                 "openapi": "GET /openapi.json",
@@ -268,6 +270,7 @@ def model_info() -> Response:
             "input_media_types": list(INPUT_MEDIA_TYPES),
             "input_extensions": list(INPUT_EXTENSIONS),
             "output_formats": list(OUTPUT_FORMATS),
+            "videos": video_capabilities(),
         }
     )
 

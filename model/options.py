@@ -184,8 +184,11 @@ CRF = Option(
 
 COLORIZE_OPTIONS: tuple[Option, ...] = (RENDER_SIZE, OUTPUT_FORMAT, QUALITY, VIBRANCE, HINTS)
 OPTIONS_BY_NAME: dict[str, Option] = {option.name: option for option in COLORIZE_OPTIONS}
-# A film's own options (model.video); the offline CLI takes them, the REST API not yet.
+# A film's own options (model.video): the offline CLI's --crf, and POST /v1/videos's crf.
 VIDEO_OPTIONS: tuple[Option, ...] = (CRF,)
+# What a video job over REST takes (POST /v1/videos): the photo options that apply to a
+# film, and its own. Hints are per photo and have no meaning for a film.
+VIDEO_JOB_OPTIONS: tuple[Option, ...] = (RENDER_SIZE, VIBRANCE, CRF)
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,10 @@ class Gunicorn(_Process):
             **(os.environ if base_env is None else base_env),
             "COLORIZER_BIND": f"127.0.0.1:{self.port}",
             "COLORIZER_WORKERS": str(workers),
+            # Video jobs of this service in its own folder (queue, records, films), and no
+            # video worker unless the test asks for one (each loads a model of its own).
+            "COLORIZER_VIDEO_DIR": str(log_path.parent / f"videos-{self.port}"),
+            "COLORIZER_VIDEO_WORKERS": "0",
             **(env or {}),
         }
         command = command or [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, GUNICORN_APP]

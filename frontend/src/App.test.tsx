@@ -55,7 +55,7 @@ describe('App', () => {
 
   it('uploads a photo, shows progress, then the result side by side and as a slider', async () => {
     const { user, calls } = setup();
-    await user.upload(screen.getByLabelText('Choose images'), imageFile('grandma.jpg'));
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile('grandma.jpg'));
 
     const item = card('grandma.jpg');
     expect(calls).toHaveLength(1);
@@ -88,7 +88,7 @@ describe('App', () => {
 
   it('offers the download as PNG, or JPEG by choice', async () => {
     const { user, calls } = setup();
-    await user.upload(screen.getByLabelText('Choose images'), imageFile('street.png', 'image/png'));
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile('street.png', 'image/png'));
     await act(async () => calls[0].resolve(resultFor('street.png')));
 
     const item = card('street.png');
@@ -103,7 +103,7 @@ describe('App', () => {
 
   it('offers to colorize again once the server has deleted the result', async () => {
     const { user, calls } = setup();
-    await user.upload(screen.getByLabelText('Choose images'), imageFile('old.jpg'));
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile('old.jpg'));
     await act(async () => calls[0].resolve(resultFor('old.jpg', { expiresAtMs: Date.now() - 1 })));
 
     const item = card('old.jpg');
@@ -117,7 +117,7 @@ describe('App', () => {
 
   it('moves the before/after slider with the keyboard', async () => {
     const { user, calls } = setup();
-    await user.upload(screen.getByLabelText('Choose images'), imageFile());
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     await act(async () => calls[0].resolve(resultFor('photo.jpg')));
 
     const slider = screen.getByRole('slider', { name: 'Before and after comparison' });
@@ -143,7 +143,10 @@ describe('App', () => {
 
   it('refuses a file that is not an image before uploading it', async () => {
     const { user, calls } = await setupLoaded();
-    await user.upload(screen.getByLabelText('Choose images'), new File(['hello'], 'notes.txt', { type: 'text/plain' }));
+    await user.upload(
+      screen.getByLabelText('Choose photos or videos'),
+      new File(['hello'], 'notes.txt', { type: 'text/plain' }),
+    );
 
     expect(within(card('notes.txt')).getByRole('alert')).toHaveTextContent(
       'This is not an image we can read. Please choose a JPEG, PNG, WebP, TIFF, BMP or GIF file.',
@@ -154,7 +157,7 @@ describe('App', () => {
   it('refuses a file over the size limit before uploading it', async () => {
     const { user, calls } = await setupLoaded();
     const big = imageFile('huge.jpg', 'image/jpeg', 25 * 1024 * 1024);
-    await user.upload(screen.getByLabelText('Choose images'), big);
+    await user.upload(screen.getByLabelText('Choose photos or videos'), big);
 
     expect(within(card('huge.jpg')).getByRole('alert')).toHaveTextContent(
       'This file is 25 MB, over the 20 MB limit. Please use a smaller image.',
@@ -178,7 +181,7 @@ describe('App', () => {
     ['network_error', 'The server could not be reached.', true],
   ])('explains the API error %s in plain words', async (code, text, retryable) => {
     const { user, calls } = await setupLoaded();
-    await user.upload(screen.getByLabelText('Choose images'), imageFile());
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     const raw = `{"error": {"code": "${code}", "message": "raw server text"}}`;
     await act(async () => calls[0].reject(new ApiError(code, raw, 400)));
 
@@ -191,7 +194,7 @@ describe('App', () => {
 
   it('tries again after a busy answer and then shows the result', async () => {
     const { user, calls } = setup();
-    await user.upload(screen.getByLabelText('Choose images'), imageFile());
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     await act(async () => calls[0].reject(new ApiError('busy', 'busy', 503, 2)));
 
     await user.click(within(card('photo.jpg')).getByRole('button', { name: 'Try again' }));
@@ -203,7 +206,7 @@ describe('App', () => {
 
   it('queues several files and colorizes them one at a time', async () => {
     const { user, calls } = setup();
-    await user.upload(screen.getByLabelText('Choose images'), [
+    await user.upload(screen.getByLabelText('Choose photos or videos'), [
       imageFile('one.jpg'),
       imageFile('two.jpg'),
       imageFile('three.jpg'),
@@ -244,13 +247,16 @@ describe('App', () => {
   it('sends the chosen model resolution', async () => {
     const { user, calls } = await setupLoaded();
     await user.selectOptions(screen.getByLabelText('Model resolution'), '512 px');
-    await user.upload(screen.getByLabelText('Choose images'), imageFile());
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     expect(calls[0].options.renderSize).toBe(512);
   });
 
   it('cancels an upload when its image is removed', async () => {
     const { user, calls } = setup();
-    await user.upload(screen.getByLabelText('Choose images'), [imageFile('first.jpg'), imageFile('second.jpg')]);
+    await user.upload(screen.getByLabelText('Choose photos or videos'), [
+      imageFile('first.jpg'),
+      imageFile('second.jpg'),
+    ]);
 
     await user.click(screen.getByRole('button', { name: 'Remove first.jpg' }));
     expect(calls[0].options.signal?.aborted).toBe(true);
@@ -280,8 +286,11 @@ describe('limits come from the API', () => {
   it("checks files against the service's own upload limit and formats", async () => {
     const { user, calls } = await setupLoaded({ model: smallerService });
     expect(screen.getByText(/JPEG or PNG, up to 5 MB each/)).toBeInTheDocument();
-    expect(screen.getByLabelText('Choose images')).toHaveAttribute('accept', 'image/jpeg,image/png,.jpeg,.jpg,.png');
-    await user.upload(screen.getByLabelText('Choose images'), [
+    expect(screen.getByLabelText('Choose photos or videos')).toHaveAttribute(
+      'accept',
+      'image/jpeg,image/png,.jpeg,.jpg,.png,video/*,.mp4,.m4v,.mov,.mkv,.webm,.avi',
+    );
+    await user.upload(screen.getByLabelText('Choose photos or videos'), [
       imageFile('big.jpg', 'image/jpeg', 6 * 1024 * 1024),
       imageFile('photo.webp', 'image/webp'),
     ]);
@@ -299,7 +308,7 @@ describe('limits come from the API', () => {
       '384 px',
       '512 px (slowest)',
     ]);
-    await user.upload(screen.getByLabelText('Choose images'), imageFile());
+    await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     await act(async () => calls[0].reject(new ApiError('image_too_large', 'raw', 422)));
     expect(within(card('photo.jpg')).getByRole('alert')).toHaveTextContent('under 12 megapixels');
   });
@@ -313,10 +322,16 @@ describe('limits come from the API', () => {
     const offline = new ApiError('network_error', 'unreachable');
     const { user, calls } = setup({ model: offline, gateway: offline });
     expect(await screen.findByText(/Results are kept on the server for a limited time/)).toBeInTheDocument();
-    expect(screen.getByLabelText('Choose images')).toHaveAttribute('accept', 'image/*');
+    expect(screen.getByLabelText('Choose photos or videos')).toHaveAttribute(
+      'accept',
+      'image/*,video/*,.mp4,.m4v,.mov,.mkv,.webm,.avi',
+    );
     expect(within(screen.getByLabelText('Model resolution')).getAllByRole('option')).toHaveLength(1);
     // No size known: a large image goes to the server, which answers with its limit.
-    await user.upload(screen.getByLabelText('Choose images'), imageFile('big.jpg', 'image/jpeg', 30 * 1024 * 1024));
+    await user.upload(
+      screen.getByLabelText('Choose photos or videos'),
+      imageFile('big.jpg', 'image/jpeg', 30 * 1024 * 1024),
+    );
     expect(calls.map((call) => call.file.name)).toEqual(['big.jpg']);
     await act(async () => calls[0].reject(new ApiError('payload_too_large', 'raw', 413)));
     expect(within(card('big.jpg')).getByRole('alert')).toHaveTextContent('This file is too large to upload.');

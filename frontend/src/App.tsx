@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 
 import { apiKeyStore } from './api/apiKey';
 import { colorizerApi, type ColorizerApi } from './api/colorizer';
+import { videoApi as defaultVideoApi, type VideoApi } from './api/videos';
 import { ApiKeyForm } from './features/apiKey/ApiKeyForm';
 import { useApiKey } from './features/apiKey/useApiKey';
 import { DropZone } from './features/colorize/DropZone';
@@ -11,6 +12,9 @@ import { QueueCard } from './features/colorize/QueueCard';
 import { useColorizeQueue } from './features/colorize/useColorizeQueue';
 import { useGatewayInfo } from './features/colorize/useGatewayInfo';
 import { useModelInfo } from './features/colorize/useModelInfo';
+import { useVideoJobs } from './features/video/useVideoJobs';
+import { VideoCard } from './features/video/VideoCard';
+import { isVideoFile } from './features/video/videoErrors';
 
 /** The render size menu: the model's default, then the sizes the service accepts (none while unknown). */
 function renderSizeOptions(sizes: number[]) {
@@ -26,9 +30,11 @@ function renderSizeOptions(sizes: number[]) {
 interface AppProps {
   /** The network layer; tests hand in a stand-in with the same shape. */
   api?: ColorizerApi;
+  /** The video jobs' network layer (api/videos.ts); tests hand in a stand-in. */
+  videoApi?: VideoApi;
 }
 
-export default function App({ api = colorizerApi }: AppProps) {
+export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: AppProps) {
   const [renderSize, setRenderSize] = useState('');
   const gatewayInfo = useGatewayInfo(api);
   const apiKey = useApiKey();
@@ -41,10 +47,28 @@ export default function App({ api = colorizerApi }: AppProps) {
   // The limits, formats and result lifetime, as the API states them (limits.ts).
   const model = modelState.kind === 'ready' ? modelState.model : null;
   const limits = useMemo(() => combineLimits(model, gatewayInfo), [model, gatewayInfo]);
-  const { items, addFiles, remove, retry, clearFinished } = useColorizeQueue(
-    api,
-    renderSize ? Number(renderSize) : undefined,
-    limits,
+  const {
+    items,
+    addFiles: addPhotos,
+    remove,
+    retry,
+    clearFinished,
+  } = useColorizeQueue(api, renderSize ? Number(renderSize) : undefined, limits);
+  const {
+    videos,
+    addVideos,
+    cancel: cancelVideo,
+    remove: removeVideo,
+  } = useVideoJobs(videoApi, renderSize ? Number(renderSize) : undefined);
+  // Films become video jobs; everything else goes to the photo queue (which says what it cannot take).
+  const addFiles = useMemo(
+    () => (files: File[]) => {
+      const films = files.filter(isVideoFile);
+      if (films.length) addVideos(films);
+      const photos = files.filter((file) => !isVideoFile(file));
+      if (photos.length) addPhotos(photos);
+    },
+    [addPhotos, addVideos],
   );
   const renderSizeId = useId();
   // "Fix colours" only where the model takes hints; vibrance works with every model.
@@ -85,7 +109,7 @@ export default function App({ api = colorizerApi }: AppProps) {
 
         <main className="app__main">
           {needsKey && <ApiKeyForm refusedCode={apiKey.refusedCode} />}
-          {!needsKey && <DropZone onFiles={addFiles} compact={items.length > 0} />}
+          {!needsKey && <DropZone onFiles={addFiles} compact={items.length + videos.length > 0} />}
 
           <div className="toolbar">
             <div className="field">
@@ -110,6 +134,25 @@ export default function App({ api = colorizerApi }: AppProps) {
             )}
           </div>
 
+          {videos.length > 0 && (
+            <section aria-labelledby="videos-title">
+              <h2 id="videos-title" className="section-title">
+                Your videos <span className="section-title__count">{videos.length}</span>
+              </h2>
+              <ol className="queue">
+                {videos.map((video) => (
+                  <VideoCard
+                    key={video.key}
+                    item={video}
+                    api={videoApi}
+                    onCancel={cancelVideo}
+                    onRemove={removeVideo}
+                  />
+                ))}
+              </ol>
+            </section>
+          )}
+
           {items.length > 0 ? (
             <section aria-labelledby="queue-title">
               <h2 id="queue-title" className="section-title">
@@ -129,10 +172,12 @@ export default function App({ api = colorizerApi }: AppProps) {
               </ol>
             </section>
           ) : (
-            <p className="empty-hint">
-              Your colorized photos will appear here. Colours are the model&apos;s best guess from light and shape, not
-              a record of the past.
-            </p>
+            videos.length === 0 && (
+              <p className="empty-hint">
+                Your colorized photos will appear here. Colours are the model&apos;s best guess from light and shape,
+                not a record of the past.
+              </p>
+            )
           )}
         </main>
 

@@ -39,6 +39,31 @@ function uploadLimit(pool) {
   };
 }
 
+/**
+ * POST /api/v1/videos: a film (hundreds of MB) is streamed to the service, not buffered
+ * here; the service's gevent workers hold a slow upload for the cost of a greenlet. A
+ * declared size over the service's video limit (`limits.video` of its /v1/health) is
+ * refused before a byte is read.
+ */
+function videoUploadLimit(pool) {
+  return async (req, res, next) => {
+    if (req.method !== 'POST' || req.path !== '/videos' || !hasBody(req)) return next();
+    const limit = await pool.videoUploadLimitBytes();
+    const declared = Number(req.headers['content-length']);
+    if (limit !== null && Number.isFinite(declared) && declared > limit + MULTIPART_ALLOWANCE_BYTES) {
+      res.setHeader('Connection', 'close');
+      throw payloadTooLarge(limit);
+    }
+    req.streamUpload = true;
+    return next();
+  };
+}
+
+/** The image routes' limit and buffering (uploadBody.js), skipped for a film that streams. */
+function unlessStreamed(middleware) {
+  return (req, res, next) => (req.streamUpload ? next() : middleware(req, res, next));
+}
+
 function frontend(staticDir) {
   const router = express.Router();
   const indexFile = path.join(staticDir, 'index.html');
@@ -97,6 +122,8 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
         directives: {
           // Previews of the user's own files are blob: URLs.
           'img-src': ["'self'", 'data:', 'blob:'],
+          // A film plays from the gateway (range requests) or, before and with a key, from a local blob: copy.
+          'media-src': ["'self'", 'blob:'],
           // Plain-HTTP deployments (a LAN address) must not have their assets rewritten to https.
           'upgrade-insecure-requests': null,
         },
@@ -119,7 +146,14 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
   // The API reference, before the pass-through (the service has no /v1/openapi.json).
   app.use(docsRouter({ pool }));
   // No other body parser runs before these routes (none is used at all).
-  app.use('/api/v1', limiter, limitUpload, readUpload, passThroughProxy({ pool }));
+  app.use(
+    '/api/v1',
+    limiter,
+    videoUploadLimit(pool),
+    unlessStreamed(limitUpload),
+    unlessStreamed(readUpload),
+    passThroughProxy({ pool, auth: config.auth }),
+  );
   app.post(
     '/api/colorize',
     limiter,

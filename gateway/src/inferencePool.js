@@ -233,6 +233,21 @@ class InferencePool {
     throw answered ? badUpstreamResponse('it publishes no upload limit (an older version?)') : upstreamUnavailable();
   }
 
+  /** The smallest video upload limit the replicas published (`limits.video`; null while none has). */
+  async videoUploadLimitBytes() {
+    const known = () => {
+      const limits = [...this.replicas.values()]
+        .map((replica) => replica.limits?.video?.max_upload_bytes)
+        .filter((limit) => Number.isInteger(limit));
+      return limits.length ? Math.min(...limits) : null;
+    };
+    if (known() === null) {
+      await this.ensureReplicas();
+      await this.refresh();
+    }
+    return known();
+  }
+
   /** With DNS discovery and no replica known yet (the name did not resolve at start), look again now. */
   async ensureReplicas() {
     if (!this.replicas.size && this.discovery === 'dns') await this.refresh();

@@ -50,6 +50,12 @@ async function relayResponse(proxyRes, req, res) {
   proxyRes.pipe(res);
 }
 
+/** The client as the service counts and keys its video jobs: the API key's id, else the address. */
+function clientOf(req, auth) {
+  if (auth === 'keys' && req.apiKey) return `key:${req.apiKey.id}`;
+  return `ip:${req.ip}`;
+}
+
 /**
  * /api/v1/* -> the inference service's /v1/*: the same contract and the same errors
  * for programmatic clients. The upload has been read in full already
@@ -58,7 +64,7 @@ async function relayResponse(proxyRes, req, res) {
  * Each request goes to the replica the pool picks; it is not retried on another,
  * but a replica that refuses the connection is routed around from then on.
  */
-function passThroughProxy({ pool }) {
+function passThroughProxy({ pool, auth = 'off' }) {
   return createProxyMiddleware({
     async router(req) {
       await pool.ensureReplicas();
@@ -81,6 +87,10 @@ function passThroughProxy({ pool }) {
         // The API key is the gateway's business: the service never sees (or logs) it.
         proxyReq.removeHeader('authorization');
         proxyReq.removeHeader('x-api-key');
+        // Whose request it is, for the service's video jobs (jobs per client; a key's jobs are
+        // private to it), and where it is mounted, for the URLs it answers. Never the client's own.
+        proxyReq.setHeader('X-Colorizer-Client', clientOf(req, auth));
+        proxyReq.setHeader('X-Forwarded-Prefix', '/api');
         if (req.uploadBody) {
           proxyReq.removeHeader('transfer-encoding');
           proxyReq.setHeader('Content-Length', req.uploadBody.length);

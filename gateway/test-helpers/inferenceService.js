@@ -107,6 +107,9 @@ async function startInferenceService({
         COLORIZER_TORCH_THREADS: '1',
         COLORIZER_LOG_LEVEL: 'WARNING',
         COLORIZER_GUNICORN_LOG_LEVEL: 'warning',
+        // Video jobs in a folder of this service's own, and no video worker unless asked for.
+        COLORIZER_VIDEO_DIR: tempDir('colorizer-videos-'),
+        COLORIZER_VIDEO_WORKERS: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -102,6 +102,9 @@ export function stackServers({
         COLORIZER_WORKERS: '1',
         COLORIZER_LOG_LEVEL: 'WARNING',
         COLORIZER_GUNICORN_LOG_LEVEL: 'warning',
+        // Video jobs (specs/video.spec.ts) in a folder of this run's own, run by the embedded worker.
+        COLORIZER_VIDEO_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'colorizer-e2e-videos-')),
+        COLORIZER_VIDEO_WORKERS: '1',
       },
       // 200 only once the model is loaded (READY); 503 while STARTING.
       url: `http://127.0.0.1:${inferencePort}/v1/health`,

@@ -85,6 +85,9 @@ def server(tiny_artifact, tmp_path_factory):
         "COLORIZER_TORCH_THREADS": "1",
         "COLORIZER_QUEUE_SIZE": "2",
         "COLORIZER_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT_OVER_HTTP),
+        # schemathesis queues many video jobs (no video worker runs them here).
+        "COLORIZER_VIDEO_MAX_JOBS_PER_CLIENT": "100000",
+        "COLORIZER_VIDEO_MAX_ACTIVE_JOBS": "100000",
     }
     # The documented defaults of these, whatever the environment says.
     base = {key: value for key, value in os.environ.items() if key not in DEFAULTED_VARIABLES}

@@ -11,6 +11,7 @@ error, is held to the document.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -46,9 +47,22 @@ def _resolve(document: dict, node: dict) -> dict:
     return node
 
 
+def documented_path(document: dict, path: str) -> str | None:
+    """The document's path for a request path: itself, or a template such as /v1/videos/{job_id}."""
+    if path in document["paths"]:
+        return path
+    for template in document["paths"]:
+        if "{" in template:
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            if re.fullmatch(pattern, path):
+                return template
+    return None
+
+
 def documented_response(document: dict, path: str, method: str, status: int) -> dict | None:
     """The response object for this request, or None for a path or method the document does not have."""
-    operation = document["paths"].get(path, {}).get(method.lower())
+    template = documented_path(document, path)
+    operation = document["paths"].get(template, {}).get(method.lower()) if template else None
     if operation is None:
         return None
     responses = operation["responses"]

@@ -7,6 +7,7 @@
 - One rule that OpenAPI cannot express: an option may come in the query string or
   as a form field, not in both with different values (that is 422 invalid_parameter
   by design, as the document's description says); such cases are left out.
+- Video bodies: likewise, a few tiny real MP4s (made with PyAV when the hooks load).
 - Time: a valid render_size is brought under 193 (a 1024 render of a thin image is
   a multi-megapixel forward, seconds on a shared CPU); out-of-range values stay.
 """
@@ -19,7 +20,7 @@ import schemathesis
 from hypothesis import strategies as st
 from PIL import Image
 
-from model.options import OPTIONS_BY_NAME, RENDER_SIZE
+from model.options import OPTIONS_BY_NAME, RENDER_SIZE, VIDEO_JOB_OPTIONS
 
 # Media type -> Pillow format: each a format the service accepts.
 IMAGE_FORMATS = {
@@ -31,7 +32,7 @@ IMAGE_FORMATS = {
     "image/tiff": "TIFF",
 }
 # Options that may be given in the query string or in the form (the options table).
-OPTIONS = tuple(OPTIONS_BY_NAME)
+OPTIONS = (*OPTIONS_BY_NAME, *(option.name for option in VIDEO_JOB_OPTIONS))
 # The API's render_size range and the cap this run keeps to.
 RENDER_SIZE_RANGE = tuple(int(bound) for bound in RENDER_SIZE.bounds)
 RENDER_SIZE_CAP = 192
@@ -57,6 +58,22 @@ def _images(draw: st.DrawFn, pillow_format: str) -> bytes:
 
 for _media_type, _pillow_format in IMAGE_FORMATS.items():
     schemathesis.openapi.media_type(_media_type, _images(_pillow_format))
+
+
+def _clip(frames: int, width: int, height: int) -> bytes:
+    """A small real H.264 MP4 (PyAV, FFmpeg inside its wheel), made once per shape."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.model.video.clips import pan_frames, write_clip
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_clip(Path(folder) / "clip.mp4", pan_frames(frames, width, height), rate=10).read_bytes()
+
+
+# Video uploads (the raw video/* body and the multipart `video` field): real films, as for images.
+_CLIPS = [_clip(3, 32, 24), _clip(2, 48, 32)]
+schemathesis.openapi.media_type("video/*", st.sampled_from(_CLIPS))
 
 
 @schemathesis.hook

@@ -118,4 +118,8 @@ def test_every_documented_response_is_what_the_service_answers(app, client, tmp_
     )
     answered(failed.post(colorize, data=png, content_type="image/png"), colorize, "post")
     assert error_of(client.post(colorize, data=b"", content_type="image/png"), 400)["code"] == "invalid_image"
-    assert seen == _documented_statuses(_document(client))
+    # The video routes' statuses: tests/service/test_videos.py provokes each of them.
+    photo_statuses = {
+        entry for entry in _documented_statuses(_document(client)) if not entry[0].startswith("/v1/videos")
+    }
+    assert seen == photo_statuses

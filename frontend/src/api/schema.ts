@@ -146,6 +146,64 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/videos': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Queue a video for colorization (a job).
+     * @description Send the video as the multipart file field `video`, or as the raw body with a video/* Content-Type. Options in the query string or as form fields. Every limit is checked before the job exists; the answer comes once the upload is stored and probed. Poll the status URL; fetch the result URL once `state` is `done`.
+     */
+    post: operations['v1_createVideoJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/videos/{job_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A job's state, progress (frames, percent, ETA) and, when it failed, its error. */
+    get: operations['v1_videoJob'];
+    put?: never;
+    post?: never;
+    /** Cancel a queued or running job (200: it is cancelled; its worker stops within seconds), or remove a finished one and its result (204). */
+    delete: operations['v1_deleteVideoJob'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/videos/{job_id}/result': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The colorized MP4 (H.264; the input's frame count, size, timing and audio).
+     * @description Supports range requests (a browser's video element seeks with them). `download=1` answers it as an attachment.
+     */
+    get: operations['v1_videoResult'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/openapi.json': {
     parameters: {
       query?: never;
@@ -176,6 +234,10 @@ export interface components {
         /** @description For invalid_parameter and hints_unsupported: which parameter. */
         parameter?: string;
         request_id: string;
+        /** @description For invalid_video: what is wrong with the file (not_a_video, truncated, no_video_stream, no_frames, decode_failed). */
+        reason?: string;
+        /** @description For job_not_done: the video job's state. */
+        state?: string;
       };
     };
     Hint: {
@@ -207,6 +269,7 @@ export interface components {
         max: number;
         default: number;
       };
+      video: components['schemas']['VideoLimits'];
     };
     /** @description Micro-batching of concurrent requests (wait_ms 0: off) and what it did. */
     Batching: {
@@ -276,6 +339,95 @@ export interface components {
       /** @description The usual file name extensions of those formats. */
       input_extensions: string[];
       output_formats: string[];
+      videos: components['schemas']['VideoCapabilities'];
+    };
+    /** @description The limits of video jobs, enforced before any work (POST /v1/videos). */
+    VideoLimits: {
+      /** @description Largest accepted video file. */
+      max_upload_bytes: number;
+      /** @description Longest accepted video (from its header). */
+      max_duration_s: number;
+      /** @description Most frames. */
+      max_frames: number;
+      /** @description Largest accepted frame, width x height. */
+      max_frame_pixels: number;
+      /** @description Jobs one client may have queued or running. */
+      max_jobs_per_client: number;
+      /** @description How long a finished job and its result are kept. */
+      result_ttl_s: number;
+    };
+    VideoCapabilities: {
+      /** @description False: installed without the video extra. */
+      supported: boolean;
+      input_extensions: string[];
+      input_media_types: string[];
+      /** @constant */
+      output_media_type: 'video/mp4';
+    };
+    VideoJob: {
+      id: string;
+      /** @enum {string} */
+      state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+      /** @description The upload's file name, or empty. */
+      filename: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      started_at: string | null;
+      /** Format: date-time */
+      finished_at: string | null;
+      /**
+       * Format: date-time
+       * @description When a finished job and its result are deleted (null while it is not finished).
+       */
+      expires_at: string | null;
+      progress: {
+        frames_done: number;
+        /** @description 0 when unknown. */
+        frames_total: number;
+        percent: number;
+        /** @description Seconds left at the pace so far (null unless running). */
+        eta_s: number | null;
+      };
+      /** @description The upload, as its header describes it. */
+      video: {
+        width: number;
+        height: number;
+        /** @description From the header (0: unknown). */
+        frames: number;
+        fps: number | null;
+        duration_s: number;
+        codec: string;
+        /** @description Whether it has sound (carried over). */
+        audio: boolean;
+      };
+      options: {
+        render_size: number | null;
+        vibrance: number;
+        crf: number;
+      };
+      /** @description This job (GET, DELETE). */
+      status_url: string;
+      /** @description Its MP4 once done (GET; range requests). */
+      result_url: string;
+      result_bytes: number | null;
+      error: {
+        /** @enum {string} */
+        code:
+          | 'colorize_failed'
+          | 'decode_failed'
+          | 'encode_failed'
+          | 'no_frames'
+          | 'no_video_stream'
+          | 'not_a_video'
+          | 'storage_full'
+          | 'too_many_pixels'
+          | 'truncated'
+          | 'unsupported_codec'
+          | 'worker_lost';
+        message: string;
+        request_id: string;
+      } | null;
     };
     /** @description Every error of the gateway, and every error of the service it passes on, has this shape. */
     GatewayError: {
@@ -1123,6 +1275,541 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: 'busy' | 'not_ready';
+            };
+          };
+        };
+      };
+      /** @description The inference service did not answer in time. Codes: upstream_timeout. */
+      504: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_timeout';
+            };
+          };
+        };
+      };
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  v1_createVideoJob: {
+    parameters: {
+      query?: {
+        render_size?: number;
+        vibrance?: number;
+        crf?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /** @description The video: MP4, MOV, MKV, WebM, AVI, animated GIF. At most 209715200 bytes, 600 s, 36000 frames, frames of 2073600 pixels. */
+          video: string;
+          /** @description Short side, in pixels, of the image the model sees (default: the model's render size). The output always has the input's size. */
+          render_size?: number;
+          /**
+           * @description Scales the colours' saturation (a*, b*): 0 gives the grayscale image, 1 the model's colours, 2 twice as saturated (clipped to sRGB).
+           * @default 1
+           */
+          vibrance?: number;
+          /**
+           * @description Video quality on x264's scale (0 is lossless, 51 the worst), mapped for VP9, MPEG-4 and MJPEG: lower is better and larger; 18 looks like the source to most eyes. Videos only (photos take quality).
+           * @default 18
+           */
+          crf?: number;
+        };
+        'video/*': string;
+      };
+    };
+    responses: {
+      /** @description Queued: the job as GET /v1/videos/{job_id} shows it. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          /** @description The status URL. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VideoJob'];
+        };
+      };
+      /** @description No video, or one that cannot be read (`reason`: not_a_video, truncated, no_video_stream, no_frames, decode_failed), or a request that is not valid HTTP/1.1. Codes: missing_video, invalid_video, bad_request. */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'missing_video' | 'invalid_video' | 'bad_request';
+            };
+          };
+        };
+      };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
+      /** @description The video is larger than the byte limit. Codes: payload_too_large, form_too_large. */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'payload_too_large' | 'form_too_large';
+            };
+          };
+        };
+      };
+      /** @description Neither multipart/form-data nor a video/* body. Codes: unsupported_media_type. */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'unsupported_media_type';
+            };
+          };
+        };
+      };
+      /** @description Beyond a limit (duration, frames, frame size), a codec that cannot be decoded, or a parameter out of range (`parameter` names it). Codes: video_too_long, video_too_many_frames, video_frame_too_large, unsupported_codec, invalid_parameter. */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | 'video_too_long'
+                | 'video_too_many_frames'
+                | 'video_frame_too_large'
+                | 'unsupported_codec'
+                | 'invalid_parameter';
+            };
+          };
+        };
+      };
+      /** @description Too many images from this client (or, with API keys, this key) in a short time, or the key used up its daily quota. Codes: rate_limited, quota_exceeded. */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          'Retry-After': components['headers']['GatewayRetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'rate_limited' | 'quota_exceeded';
+            };
+          };
+        };
+      };
+      /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
+      502: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_unavailable' | 'bad_upstream_response' | 'upstream_error';
+            };
+          };
+        };
+      };
+      /** @description Too many jobs in all (busy), or the video folder cannot be written or is full. Codes: busy, result_store_unavailable, storage_full. */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'busy' | 'result_store_unavailable' | 'storage_full';
+            };
+          };
+        };
+      };
+      /** @description The inference service did not answer in time. Codes: upstream_timeout. */
+      504: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_timeout';
+            };
+          };
+        };
+      };
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  v1_videoJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The job's id, as POST /v1/videos answered it. */
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The job. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VideoJob'];
+        };
+      };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
+      /** @description No such job: unknown, expired, removed, or another API key's. Codes: not_found. */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
+      502: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_unavailable' | 'bad_upstream_response' | 'upstream_error';
+            };
+          };
+        };
+      };
+      /** @description The inference service did not answer in time. Codes: upstream_timeout. */
+      504: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_timeout';
+            };
+          };
+        };
+      };
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  v1_deleteVideoJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The job's id, as POST /v1/videos answered it. */
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Cancelled. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VideoJob'];
+        };
+      };
+      /** @description Removed. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
+      /** @description No such job: unknown, expired, removed, or another API key's. Codes: not_found. */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
+      502: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_unavailable' | 'bad_upstream_response' | 'upstream_error';
+            };
+          };
+        };
+      };
+      /** @description The inference service did not answer in time. Codes: upstream_timeout. */
+      504: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_timeout';
+            };
+          };
+        };
+      };
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  v1_videoResult: {
+    parameters: {
+      query?: {
+        download?: '0' | '1' | 'true' | 'false';
+      };
+      header?: never;
+      path: {
+        /** @description The job's id, as POST /v1/videos answered it. */
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The whole MP4. */
+      200: {
+        headers: {
+          /** @description inline (or attachment); filename="<stem>-colorized.mp4" */
+          'Content-Disposition'?: string;
+          'Accept-Ranges'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'video/mp4': string;
+        };
+      };
+      /** @description The range asked for. */
+      206: {
+        headers: {
+          'Content-Range'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'video/mp4': string;
+        };
+      };
+      /** @description Not modified (If-None-Match: the result never changes). */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
+      /** @description No such job: unknown, expired, removed, or another API key's. Codes: not_found. */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Not done yet (or failed, or cancelled): `state` says which. Codes: job_not_done. */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'job_not_done';
+            };
+          };
+        };
+      };
+      /** @description A range outside the file. Codes: range_not_satisfiable. */
+      416: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'range_not_satisfiable';
+            };
+          };
+        };
+      };
+      /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
+      502: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_unavailable' | 'bad_upstream_response' | 'upstream_error';
             };
           };
         };

@@ -25,13 +25,13 @@ async function enterKey(page: Page, key: string) {
 }
 
 async function upload(page: Page) {
-  await page.getByLabel('Choose images').setInputFiles(fixture('chelsea-gray.jpg').path);
+  await page.getByLabel('Choose photos or videos').setInputFiles(fixture('chelsea-gray.jpg').path);
 }
 
 test.describe('API keys in the browser', () => {
   test('GATEWAY_AUTH=off: no key is asked for, and colorizing works as before', async ({ page }) => {
     await page.goto('/');
-    await expect(page.getByText('Drop black-and-white photos here')).toBeVisible();
+    await expect(page.getByText('Drop black-and-white photos or videos here')).toBeVisible();
     await expect(page.getByText('This server needs an API key')).toHaveCount(0);
     await upload(page);
     await expect(page.getByRole('img', { name: 'Colorized: chelsea-gray.jpg' })).toBeVisible();
@@ -43,14 +43,14 @@ test.describe('API keys in the browser', () => {
     const key = colorizerKeys('create', '--name', 'e2e', '--quota', '1/day');
     await page.goto(keysGateway);
     await expect(page.getByText('This server needs an API key')).toBeVisible();
-    await expect(page.getByText('Drop black-and-white photos here')).toHaveCount(0);
+    await expect(page.getByText('Drop black-and-white photos or videos here')).toHaveCount(0);
 
     // A wrong key: refused, said so in plain words, asked again.
     await enterKey(page, `clr_${key.id}_${'A'.repeat(43)}`);
     await expect(page.getByRole('alert')).toContainText('This API key is not valid for this server');
 
     await enterKey(page, key.key);
-    await expect(page.getByText('Drop black-and-white photos here')).toBeVisible();
+    await expect(page.getByText('Drop black-and-white photos or videos here')).toBeVisible();
     const colorized = page.waitForResponse((response) => response.url().endsWith('/api/colorize'));
     await upload(page);
     const stored = (await (await colorized).json()) as { url: string };
@@ -68,7 +68,7 @@ test.describe('API keys in the browser', () => {
 
     // Kept in the browser: a reload asks nothing.
     await page.reload();
-    await expect(page.getByText('Drop black-and-white photos here')).toBeVisible();
+    await expect(page.getByText('Drop black-and-white photos or videos here')).toBeVisible();
     await expect(page.getByText('This server needs an API key')).toHaveCount(0);
 
     // Its one image for the day is used.

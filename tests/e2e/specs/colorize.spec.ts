@@ -18,7 +18,7 @@ async function modelName(page: Page): Promise<string> {
 }
 
 async function upload(page: Page, ...files: Parameters<Page['setInputFiles']>[1][]) {
-  await page.getByLabel('Choose images').setInputFiles(files.flat() as never);
+  await page.getByLabel('Choose photos or videos').setInputFiles(files.flat() as never);
 }
 
 test.describe('colorizing in the browser', () => {

@@ -44,7 +44,7 @@ test('a red pin turns its region red and leaves the far side alone; the download
   expect(model.supports_hints, `the served model (${model.name}) must take colour hints`).toBe(true);
   const cat = fixture('chelsea-gray.jpg');
   await page.goto('/');
-  await page.getByLabel('Choose images').setInputFiles(cat.path);
+  await page.getByLabel('Choose photos or videos').setInputFiles(cat.path);
   const card = page.getByRole('article', { name: 'chelsea-gray.jpg' });
   const shown = card.getByRole('img', { name: 'Colorized: chelsea-gray.jpg' });
   await expect(shown).toBeVisible();

@@ -29,17 +29,17 @@ describe('API keys', () => {
     setup('off');
     expect(await screen.findByText('colorizer-default')).toBeInTheDocument();
     expect(screen.queryByText('This server needs an API key')).not.toBeInTheDocument();
-    expect(screen.getByText('Drop black-and-white photos here')).toBeInTheDocument();
+    expect(screen.getByText('Drop black-and-white photos or videos here')).toBeInTheDocument();
   });
 
   it('asks for a key first, then keeps it in the browser', async () => {
     const { user } = setup('keys');
     expect(await screen.findByText('This server needs an API key')).toBeInTheDocument();
-    expect(screen.queryByText('Drop black-and-white photos here')).not.toBeInTheDocument();
+    expect(screen.queryByText('Drop black-and-white photos or videos here')).not.toBeInTheDocument();
     await user.type(screen.getByLabelText('API key'), `  ${KEY}  `);
     await user.click(screen.getByRole('button', { name: 'Use this key' }));
     expect(screen.queryByText('This server needs an API key')).not.toBeInTheDocument();
-    expect(screen.getByText('Drop black-and-white photos here')).toBeInTheDocument();
+    expect(screen.getByText('Drop black-and-white photos or videos here')).toBeInTheDocument();
     expect(localStorage.getItem('colorizer.apiKey')).toBe(KEY);
     expect(screen.getByRole('button', { name: 'Use another API key' })).toBeInTheDocument();
   });

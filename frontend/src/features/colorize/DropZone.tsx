@@ -1,5 +1,6 @@
 import { useId, useState, type DragEvent } from 'react';
 
+import { VIDEO_ACCEPT } from '../video/videoErrors';
 import { acceptAttribute, formatBytes, formatsText, useLimits } from './limits';
 
 interface DropZoneProps {
@@ -52,13 +53,13 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
         <circle cx="17" cy="20" r="4" fill="currentColor" />
         <path d="M7 35l11-10 8 7 6-5 10 8" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinejoin="round" />
       </svg>
-      <p className="dropzone__title">{dragging ? 'Drop to colorize' : 'Drop black-and-white photos here'}</p>
+      <p className="dropzone__title">{dragging ? 'Drop to colorize' : 'Drop black-and-white photos or videos here'}</p>
       <input
         id={inputId}
         className="visually-hidden"
         type="file"
         multiple
-        accept={acceptAttribute(limits)}
+        accept={`${acceptAttribute(limits)},${VIDEO_ACCEPT}`}
         aria-describedby={hintId}
         onChange={(event) => {
           const files = Array.from(event.target.files ?? []);
@@ -68,11 +69,11 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
         }}
       />
       <label htmlFor={inputId} className="button button--primary button--large">
-        Choose images
+        Choose photos or videos
       </label>
       <p id={hintId} className="dropzone__hint">
         {formats ?? 'Photos'}
-        {upTo}. Several at once is fine; you can also paste an image.
+        {upTo}; videos as MP4, MOV, MKV, WebM or AVI. Several at once is fine; you can also paste an image.
       </p>
     </section>
   );

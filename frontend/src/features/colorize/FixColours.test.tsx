@@ -44,7 +44,7 @@ async function openFixColours(options?: Parameters<typeof createFakeApi>[0]) {
   const user = userEvent.setup({ applyAccept: false, delay: null });
   render(<App api={fake.api} />);
   await screen.findByText('colorizer-default'); // the model (and whether it takes hints) is known
-  await user.upload(screen.getByLabelText('Choose images'), imageFile('photo.jpg'));
+  await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile('photo.jpg'));
   await act(async () => fake.calls[0].resolve(resultFor('photo.jpg')));
   const card = screen.getByRole('article', { name: 'photo.jpg' });
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -1,0 +1,123 @@
+import { useEffect, useId, useState } from 'react';
+
+import type { VideoApi } from '../../api/videos';
+import { formatBytes, formatDuration } from '../colorize/limits';
+import type { VideoItem } from './useVideoJobs';
+import { VideoCompare } from './VideoCompare';
+import { describeVideoError } from './videoErrors';
+
+interface VideoCardProps {
+  item: VideoItem;
+  api: VideoApi;
+  onCancel: (key: string) => void;
+  onRemove: (key: string) => void;
+}
+
+const STATE_LABEL = {
+  uploading: 'Uploading',
+  queued: 'Waiting',
+  running: 'Colorizing',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+} as const;
+
+function stemOf(name: string): string {
+  return name.replace(/\.[^.]+$/, '') || 'video';
+}
+
+/** One film: its upload, then its job's progress (frames, ETA) with Cancel, then the result to play and save. */
+export function VideoCard({ item, api, onCancel, onRemove }: VideoCardProps) {
+  const titleId = useId();
+  const job = item.job;
+  const state =
+    item.phase === 'uploading' ? 'uploading' : item.phase === 'failed' ? 'failed' : (job?.state ?? 'queued');
+  const [urls, setUrls] = useState<{ playUrl: string; downloadUrl: string } | null>(null);
+
+  useEffect(() => {
+    if (job?.state !== 'done' || urls) return;
+    api.playableResultUrl(job).then(setUrls, () => undefined);
+  }, [api, job, urls]);
+
+  const upload = Math.round(item.uploadFraction * 100);
+  const errorCode = item.errorCode ?? job?.errorCode ?? null;
+  return (
+    <li className={`card card--video card--${state}`}>
+      <article aria-labelledby={titleId}>
+        <header className="card__header">
+          <div className="card__heading">
+            <h3 id={titleId} className="card__title" title={item.filename}>
+              {item.filename}
+            </h3>
+            <p className="card__meta">
+              {formatBytes(item.size)} · video <span className={`badge badge--${state}`}>{STATE_LABEL[state]}</span>
+            </p>
+          </div>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Remove ${item.filename}`}
+            onClick={() => onRemove(item.key)}
+          >
+            <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path d="M6 6l12 12M18 6 6 18" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+            </svg>
+          </button>
+        </header>
+        <div className="card__body">
+          {state === 'uploading' && (
+            <div className="card__status">
+              <progress max={100} value={upload} aria-label={`Uploading ${item.filename}`} />
+              <span>Uploading… {upload}%</span>
+            </div>
+          )}
+          {(state === 'queued' || state === 'running') && (
+            <div className="card__status" role="status">
+              <progress max={100} value={job?.percent ?? 0} aria-label={`Colorizing ${item.filename}`} />
+              <span>
+                {state === 'queued'
+                  ? 'Waiting for its turn…'
+                  : `Colorizing… frame ${job?.framesDone ?? 0} of ${job?.framesTotal || '?'} (${Math.round(job?.percent ?? 0)}%)`}
+                {job?.etaS !== null &&
+                  job?.etaS !== undefined &&
+                  ` · about ${formatDuration(Math.max(1, Math.round(job.etaS)))} left`}
+              </span>
+              <button type="button" className="button" onClick={() => onCancel(item.key)}>
+                Cancel
+              </button>
+            </div>
+          )}
+          {state === 'done' && urls && job && (
+            <>
+              <VideoCompare
+                key={urls.playUrl}
+                name={item.filename}
+                beforeUrl={item.sourceUrl}
+                afterUrl={urls.playUrl}
+              />
+              <div className="result-actions">
+                <a
+                  className="button button--primary"
+                  href={urls.downloadUrl}
+                  download={`${stemOf(item.filename)}-colorized.mp4`}
+                >
+                  Download MP4
+                </a>
+                <span className="card__meta">
+                  {job.width}×{job.height}, {job.framesDone} frames
+                  {job.resultBytes !== null && `, ${formatBytes(job.resultBytes)}`}
+                </span>
+              </div>
+            </>
+          )}
+          {state === 'cancelled' && <p className="card__status">Cancelled.</p>}
+          {state === 'failed' && errorCode && (
+            <div className="card__problem">
+              <p role="alert">{describeVideoError(errorCode)}</p>
+            </div>
+          )}
+        </div>
+      </article>
+    </li>
+  );
+}

@@ -1,0 +1,235 @@
+"""The video worker: a Huey consumer that colorizes queued films, one process with its own model.
+
+    python -m inference_service.video_worker     # = colorizer video-worker
+    # `colorizer serve` starts one beside its web workers (COLORIZER_VIDEO_WORKERS, 0: none)
+
+It runs apart from the web workers, niced (COLORIZER_VIDEO_NICE) and with its own few
+network threads (COLORIZER_VIDEO_THREADS), at most COLORIZER_VIDEO_WORKERS films at a
+time: photos keep their cores and their latency while a film is colorized. Every job
+it runs has a heartbeat in its record (every second, and after every batch of frames);
+a record whose heartbeat stops (the worker was killed) is failed by whoever reads it
+next (`JobStore.get`), and by the next worker's sweep, within
+COLORIZER_VIDEO_HEARTBEAT_TIMEOUT_S.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import replace
+
+from inference_service.config import Settings
+from inference_service.request_log import configure_logging
+from inference_service.video_jobs import COLORIZE_FAILED, STORAGE_FULL, JobRecord, JobState, JobStore
+from inference_service.video_queue import VideoQueue, set_job_runner
+
+logger = logging.getLogger("inference_service.video_worker")
+
+HEARTBEAT_INTERVAL_S = 1.0
+SWEEP_INTERVAL_S = 30.0
+# Progress is written to the record at most this often (each write is a small file replace).
+PROGRESS_INTERVAL_S = 0.5
+
+
+class JobRunner:
+    """Runs one job at a time per calling thread: the record's life from queued to finished."""
+
+    def __init__(self, settings: Settings, store: JobStore, colorizer: object) -> None:
+        self.settings = settings
+        self.store = store
+        self.colorizer = colorizer
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    def running(self) -> list[str]:
+        with self._lock:
+            return list(self._running)
+
+    def heartbeat(self) -> None:
+        now = time.time()
+        for job_id in self.running():
+            self.store.update(
+                job_id, lambda record: replace(record, heartbeat_at=now) if record.state is JobState.RUNNING else None
+            )
+
+    def run(self, job_id: str) -> None:
+        from model.video import VideoCancelled, VideoError, VideoOptions, colorize_video
+
+        now = time.time()
+
+        def start(record: JobRecord) -> JobRecord | None:
+            if record.state is not JobState.QUEUED:
+                return None  # cancelled (or removed) while it waited
+            return replace(record, state=JobState.RUNNING, started_at=now, heartbeat_at=now)
+
+        record = self.store.update(job_id, start)
+        if record is None or record.state is not JobState.RUNNING or record.started_at != now:
+            logger.info(
+                "video job skipped", extra={"fields": {"job_id": job_id, "state": getattr(record, "state", None)}}
+            )
+            return
+        if self.store.cancel_requested(job_id):
+            self._finish(record, JobState.CANCELLED)
+            return
+        with self._lock:
+            self._running.add(job_id)
+        last_write = 0.0
+
+        def progress(update: object) -> None:
+            nonlocal last_write
+            moment = time.time()
+            if moment - last_write < PROGRESS_INTERVAL_S:
+                return
+            last_write = moment
+            done = int(update.frames_done)  # type: ignore[attr-defined]
+            total = int(update.frames_total) or record.frames_total  # type: ignore[attr-defined]
+            self.store.update(
+                job_id,
+                lambda current: (
+                    replace(current, frames_done=done, frames_total=max(total, done), heartbeat_at=moment)
+                    if current.state is JobState.RUNNING
+                    else None
+                ),
+            )
+
+        options = record.options
+        video_options = VideoOptions(
+            render_size=options.get("render_size"),
+            vibrance=float(options.get("vibrance", 1.0)),
+            crf=int(options["crf"]),
+            max_pixels=self.settings.video_max_frame_pixels,
+        )
+        result_path = self.store.result_path(job_id)
+        logger.info("video job started", extra={"fields": {"job_id": job_id, "request_id": record.request_id}})
+        try:
+            result = colorize_video(
+                self.colorizer,
+                str(self.store.upload_path(record)),
+                str(result_path),
+                video_options,
+                progress=progress,
+                cancel=lambda: self.store.cancel_requested(job_id),
+            )
+        except VideoCancelled:
+            self._finish(record, JobState.CANCELLED)
+        except VideoError as error:
+            self._finish(record, JobState.FAILED, {"code": error.code, "message": error.message})
+        except OSError as error:
+            code = STORAGE_FULL if error.errno in (errno.ENOSPC, errno.EDQUOT) else COLORIZE_FAILED
+            logger.exception("video job could not write", extra={"fields": {"job_id": job_id}})
+            self._finish(record, JobState.FAILED, {"code": code, "message": "The result could not be written."})
+        except Exception:
+            logger.exception("video job failed", extra={"fields": {"job_id": job_id}})
+            self._finish(
+                record,
+                JobState.FAILED,
+                {"code": COLORIZE_FAILED, "message": "The video could not be colorized (the log has the detail)."},
+            )
+        else:
+            self._finish(record, JobState.DONE, frames=result.frames, result_bytes=result_path.stat().st_size)
+        finally:
+            with self._lock:
+                self._running.discard(job_id)
+
+    def _finish(
+        self,
+        record: JobRecord,
+        state: JobState,
+        error: dict[str, str] | None = None,
+        frames: int | None = None,
+        result_bytes: int | None = None,
+    ) -> None:
+        now = time.time()
+        ttl = self.settings.video_result_ttl_s
+
+        def finish(current: JobRecord) -> JobRecord | None:
+            if current.state.finished:
+                # Cancelled by DELETE while the last frames were written: that answer stands.
+                if state is JobState.DONE:
+                    self.store.result_path(current.id).unlink(missing_ok=True)
+                return None
+            finished = self.store.finished(current, state, now, ttl, error=error, result_bytes=result_bytes)
+            if frames is not None:
+                finished = replace(finished, frames_done=frames, frames_total=frames)
+            return finished
+
+        final = self.store.update(record.id, finish)
+        if state is not JobState.DONE:
+            self.store.result_path(record.id).unlink(missing_ok=True)
+        logger.info(
+            "video job finished",
+            extra={
+                "fields": {
+                    "job_id": record.id,
+                    "state": getattr(final, "state", state),
+                    "error_code": (error or {}).get("code"),
+                    "frames": frames,
+                    "seconds": round(now - (record.started_at or now), 2),
+                }
+            },
+        )
+
+
+def load_video_colorizer(settings: Settings) -> object:
+    """The worker's own Colorizer: the service's model on COLORIZER_VIDEO_THREADS threads, no batching."""
+    from model.backends import load_backend
+    from model.colorizer import Colorizer
+
+    backend = load_backend(settings.artifact_path, settings.backend, settings.device, settings.video_threads)
+    return Colorizer(backend)
+
+
+def _every(interval_s: float, action: object, stop: threading.Event, name: str) -> threading.Thread:
+    def loop() -> None:
+        while not stop.wait(interval_s):
+            try:
+                action()  # type: ignore[operator]
+            except Exception:
+                logger.exception(f"{name} failed")
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def main() -> int:
+    settings = Settings.from_sources()
+    configure_logging(settings.log_level)
+    if settings.video_nice:
+        os.nice(settings.video_nice)
+    store = JobStore(settings.video_path, settings.video_heartbeat_timeout_s)
+    store.ensure()
+    store.sweep()  # jobs left "running" by a worker that was killed are failed now
+    colorizer = load_video_colorizer(settings)
+    runner = JobRunner(settings, store, colorizer)
+    set_job_runner(runner.run)
+    queue = VideoQueue(settings)
+    stop = threading.Event()
+    _every(HEARTBEAT_INTERVAL_S, runner.heartbeat, stop, "video-heartbeat")
+    _every(SWEEP_INTERVAL_S, store.sweep, stop, "video-sweep")
+    workers = max(1, settings.video_workers)
+    logger.info(
+        "video worker ready",
+        extra={
+            "fields": {
+                "pid": os.getpid(),
+                "queue": queue.store_kind,
+                "workers": workers,
+                "threads": settings.video_threads,
+                "nice": settings.video_nice,
+            }
+        },
+    )
+    # Huey stops on SIGINT (graceful: the job in hand finishes) and SIGTERM (at once).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    queue.consumer(workers).run()
+    stop.set()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -34,9 +34,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY --from=export /wheels /wheels
+# video: PyAV and OpenCV for films (video jobs), and the Redis client of their shared queue.
+# /videos is the mount point of the compose file's shared video volume: owned by the
+# service's user in the image, so a new named volume starts owned by it too.
 RUN wheel="$(ls /wheels/lab_colorizer-*.whl)" \
- && pip install "lab-colorizer[serve,keys] @ file://${wheel}" \
- && useradd --create-home --uid 10001 colorizer
+ && pip install "lab-colorizer[serve,keys,video] @ file://${wheel}" \
+ && useradd --create-home --uid 10001 colorizer \
+ && mkdir /videos && chown colorizer /videos
 USER colorizer
 WORKDIR /home/colorizer
 # Listen on every interface inside the container; gunicorn.conf.py reads the rest
@@ -51,5 +55,5 @@ CMD ["colorizer", "serve"]
 FROM cpu AS gpu
 USER root
 # torch from the package index is the CUDA build: the same image still runs on a CPU.
-RUN wheel="$(ls /wheels/lab_colorizer-*.whl)" && pip install "lab-colorizer[serve,torch,keys] @ file://${wheel}"
+RUN wheel="$(ls /wheels/lab_colorizer-*.whl)" && pip install "lab-colorizer[serve,torch,keys,video] @ file://${wheel}"
 USER colorizer

@@ -96,7 +96,7 @@ def test_the_validator_rejects_a_broken_file(docker_config, tmp_path):
 def test_services_dockerfiles_and_healthchecks(docker_config):
     config = rendered(docker_config, COMPOSE_FILE, "dev")
     services = config["services"]
-    assert set(services) == {"inference", "gateway", "redis", "entry", "frontend"}
+    assert set(services) == {"inference", "video-worker", "gateway", "redis", "entry", "frontend"}
     built = {name: service for name, service in services.items() if "build" in service}
     assert set(built) == {"inference", "gateway", "frontend"}, "redis and nginx run their official images"
     for name, service in built.items():
@@ -104,10 +104,13 @@ def test_services_dockerfiles_and_healthchecks(docker_config):
         assert dockerfile.is_file(), f"{name}: {dockerfile} missing"
         assert (dockerfile.parent / f"{dockerfile.name}.dockerignore").is_file(), f"{name}: no .dockerignore"
     for name, service in services.items():
+        if name == "video-worker":  # no HTTP port: its heartbeat in the job records is its health
+            assert service["healthcheck"]["disable"] is True
+            continue
         assert service["healthcheck"]["test"][0] == "CMD", name
     assert len({service["build"]["dockerfile"] for service in built.values()}) == 3, "one Dockerfile per service"
     # The default `docker compose up` runs the web tier, without the dev server.
-    assert set(rendered(docker_config)["services"]) == {"inference", "gateway", "redis", "entry"}
+    assert set(rendered(docker_config)["services"]) == {"inference", "video-worker", "gateway", "redis", "entry"}
 
 
 def test_replicas_behind_one_entry_point(docker_config):
@@ -177,9 +180,10 @@ def test_the_inference_image_is_the_torch_free_cpu_stage_by_default(docker_confi
     # Only the export stage installs torch (to derive the ONNX file); cpu installs the serve
     # extra (and keys: `colorizer keys` manages the gateways' API keys in Redis from there).
     cpu_stage = dockerfile.split(" AS cpu", 1)[1].split(" AS gpu", 1)[0]
-    assert "[serve,keys]" in cpu_stage and "torch" not in cpu_stage.lower().replace("no torch", "")
+    # The video extra too: the replicas take films and the video workers (same image) colorize them.
+    assert "[serve,keys,video]" in cpu_stage and "torch" not in cpu_stage.lower().replace("no torch", "")
     assert "colorizer_cli export --artifact" in dockerfile.split(" AS cpu", 1)[0]
-    assert "[serve,torch,keys]" in dockerfile.split(" AS gpu", 1)[1]
+    assert "[serve,torch,keys,video]" in dockerfile.split(" AS gpu", 1)[1]
 
 
 def test_environment_overrides_reach_the_services(docker_config):
@@ -192,6 +196,8 @@ def test_environment_overrides_reach_the_services(docker_config):
         "COLORIZER_IMAGE_VARIANT": "gpu",
         "COLORIZER_BACKEND": "torch",
         "COLORIZER_MAX_UPLOAD_BYTES": "1000000",
+        "VIDEO_WORKERS": "3",
+        "COLORIZER_VIDEO_MAX_DURATION_S": "60",
     }
     result = subprocess.run(
         [shutil.which("docker") or "docker", "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
@@ -211,6 +217,37 @@ def test_environment_overrides_reach_the_services(docker_config):
     assert services["inference"]["build"]["target"] == "gpu"
     assert services["inference"]["deploy"]["replicas"] == 4
     assert services["gateway"]["deploy"]["replicas"] == 3
+    assert services["video-worker"]["deploy"]["replicas"] == 3
+    for name in ("inference", "video-worker"):
+        assert services[name]["environment"]["COLORIZER_VIDEO_MAX_DURATION_S"] == "60", name
+
+
+def test_video_workers_share_the_queue_and_the_films_with_the_replicas(docker_config):
+    """Separate video workers (one setting: VIDEO_WORKERS), Huey's Redis store, films on one volume."""
+    services = rendered(docker_config)["services"]
+    inference, worker = services["inference"], services["video-worker"]
+    assert worker["deploy"]["replicas"] == 1
+    assert worker["command"] == ["colorizer", "video-worker"]
+    assert worker["image"] == inference["image"], "the inference image runs the workers"
+    assert inference["environment"]["COLORIZER_VIDEO_WORKERS"] == "0", "replicas colorize no films themselves"
+    assert worker["environment"]["COLORIZER_VIDEO_WORKERS"] == "1"
+    for name in ("COLORIZER_VIDEO_DIR", "COLORIZER_VIDEO_QUEUE_URL"):
+        assert inference["environment"][name] == worker["environment"][name], name
+    assert inference["environment"]["COLORIZER_VIDEO_QUEUE_URL"].startswith("redis://redis:6379")
+    for service in (inference, worker):
+        (volume,) = service["volumes"]
+        assert volume["type"] == "volume" and volume["source"] == "videos"
+        assert volume["target"] == service["environment"]["COLORIZER_VIDEO_DIR"] == "/videos"
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "videos" in rendered(docker_config)["volumes"]
+    # The image owns the mount point, so a new named volume is writable by the service's user.
+    dockerfile = (REPO_ROOT / inference["build"]["dockerfile"]).read_text()
+    assert "mkdir /videos && chown colorizer /videos" in dockerfile
+    # nginx lets through every film the service accepts (+ the multipart envelope).
+    text = (REPO_ROOT / "docker" / "nginx.conf").read_text()
+    video_limit = re.search(r"location = /api/v1/videos \{\s*client_max_body_size (\d+)m;", text)
+    assert video_limit is not None
+    assert int(video_limit.group(1)) * 1024 * 1024 >= Settings().video_max_upload_bytes + 64 * 1024
 
 
 def test_gpu_block_is_valid_when_enabled(docker_config, tmp_path):

@@ -1,7 +1,8 @@
 """The client: one class, the standard library's HTTP and, for images, Pillow.
 
-Why hand-written rather than generated (openapi-python-client): the API is four
-operations, and the one that matters sends a multipart upload with JSON in a form
+Why hand-written rather than generated (openapi-python-client): the API is a handful
+of operations (a photo, the model, health, and a video job's submit, state, result and
+delete), and the one that matters most sends a multipart upload with JSON in a form
 field and answers an image, which a generated client models as generic files and
 bytes; generating would add httpx and attrs to the install and some forty files to
 regenerate. Instead this module takes what a caller has (a path, bytes, a file or a
@@ -32,9 +33,12 @@ from typing import IO, Any
 from PIL import Image
 
 from colorizer_client.errors import ApiError, ServiceUnavailable, TransportError
+from colorizer_client.videos import VideoJob, VideoJobFailed
 
 # A path, the file's bytes, an open binary file, or a PIL image.
 ImageInput = str | Path | bytes | IO[bytes] | Image.Image
+# A film: a path, its bytes, or an open binary file.
+VideoInput = str | Path | bytes | IO[bytes]
 # A hint as the API's object {"x", "y", "color"}, or (x, y, "#rrggbb"), or a model.hints.Hint.
 HintInput = Any
 
@@ -100,8 +104,18 @@ def _image_bytes(image: ImageInput) -> tuple[bytes, str]:
     return image.read(), Path(getattr(image, "name", "image")).name
 
 
-def _multipart(fields: Mapping[str, str], data: bytes, filename: str) -> tuple[bytes, str]:
-    """A multipart/form-data body with the text fields and the file field `image`."""
+def _video_bytes(video: VideoInput) -> tuple[bytes, str]:
+    """(bytes, filename) of a film input."""
+    if isinstance(video, bytes | bytearray):
+        return bytes(video), "video.mp4"
+    if isinstance(video, str | Path):
+        path = Path(video)
+        return path.read_bytes(), path.name
+    return video.read(), Path(getattr(video, "name", "video.mp4")).name
+
+
+def _multipart(fields: Mapping[str, str], data: bytes, filename: str, file_field: str = "image") -> tuple[bytes, str]:
+    """A multipart/form-data body with the text fields and the file field `file_field`."""
     boundary = f"colorizer-{uuid.uuid4().hex}"
     safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "") or "image"
     parts = [
@@ -109,7 +123,7 @@ def _multipart(fields: Mapping[str, str], data: bytes, filename: str) -> tuple[b
         for name, value in fields.items()
     ]
     parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{safe_name}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{safe_name}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n".encode()
         + data
         + b"\r\n"
@@ -200,8 +214,95 @@ class ColorizerClient:
         return json.loads(answer.body)
 
     # --- video jobs ---------------------------------------------------------------------------
-    # The video routes (issues 18/19) go here, one method per operation, on _send like the
-    # ones above: e.g. submit_video(path, **options) -> job, video_job(job_id), download_video(job_id).
+
+    def submit_video(
+        self,
+        video: VideoInput,
+        *,
+        render_size: int | None = None,
+        vibrance: float | None = None,
+        crf: int | None = None,
+        request_id: str | None = None,
+    ) -> VideoJob:
+        """Queue a film (POST /v1/videos, answered 202); its limits are in `model_info()["limits"]["video"]`."""
+        data, filename = _video_bytes(video)
+        options = {"render_size": render_size, "vibrance": vibrance, "crf": crf}
+        fields = {name: str(value) for name, value in options.items() if value is not None}
+        body, content_type = _multipart(fields, data, filename, file_field="video")
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
+        if request_id:
+            headers["X-Request-Id"] = request_id
+        answer, _ = self._send("POST", "/v1/videos", body, headers)
+        return VideoJob.from_json(json.loads(answer.body))
+
+    def video_job(self, job_id: str) -> VideoJob:
+        """GET /v1/videos/{id}: the state, frames done of total, the ETA, the error once failed."""
+        answer, _ = self._send("GET", f"/v1/videos/{urllib.parse.quote(job_id)}")
+        return VideoJob.from_json(json.loads(answer.body))
+
+    def wait_for_video(
+        self,
+        job_id: str,
+        *,
+        poll_s: float = 1.0,
+        timeout_s: float | None = None,
+        progress: Callable[[VideoJob], None] | None = None,
+    ) -> VideoJob:
+        """Poll until the job is done (returned); VideoJobFailed if it failed, was cancelled or ran out of time."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            job = self.video_job(job_id)
+            if progress:
+                progress(job)
+            if job.state == "done":
+                return job
+            if job.finished:
+                detail = (job.error or {}).get("message", "")
+                raise VideoJobFailed(job, f"video job {job_id} {job.state}" + (f": {detail}" if detail else ""))
+            if deadline is not None and time.monotonic() > deadline:
+                raise VideoJobFailed(job, f"video job {job_id} still {job.state} after {timeout_s} s")
+            self._sleep(poll_s)
+
+    def download_video(self, job_id: str, target: str | Path) -> Path:
+        """GET /v1/videos/{id}/result into `target` (streamed: a film never sits whole in memory)."""
+        url = f"{self.base_url}/v1/videos/{urllib.parse.quote(job_id)}/result"
+        request = urllib.request.Request(url, headers={"Accept": "video/*, application/json"})
+        target = Path(target)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response, target.open("wb") as file:
+                while chunk := response.read(1 << 20):
+                    file.write(chunk)
+        except urllib.error.HTTPError as error:
+            with error:
+                raise self._error_of(_Answer(error.code, error.headers, error.read())) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            raise TransportError(f"GET {url}: no answer ({getattr(error, 'reason', error)})") from error
+        return target
+
+    def delete_video(self, job_id: str) -> VideoJob | None:
+        """DELETE /v1/videos/{id}: cancel a queued or running job (the job as cancelled is returned;
+        the work stops within seconds), or remove a finished one and its result (None)."""
+        answer, _ = self._send("DELETE", f"/v1/videos/{urllib.parse.quote(job_id)}", retry=False)
+        return VideoJob.from_json(json.loads(answer.body)) if answer.status == 200 and answer.body else None
+
+    def colorize_video(
+        self,
+        video: VideoInput,
+        target: str | Path,
+        *,
+        render_size: int | None = None,
+        vibrance: float | None = None,
+        crf: int | None = None,
+        poll_s: float = 1.0,
+        timeout_s: float | None = None,
+        progress: Callable[[VideoJob], None] | None = None,
+    ) -> VideoJob:
+        """The whole round trip: submit, wait (progress gets each state), download into `target`, remove the job."""
+        job = self.submit_video(video, render_size=render_size, vibrance=vibrance, crf=crf)
+        done = self.wait_for_video(job.id, poll_s=poll_s, timeout_s=timeout_s, progress=progress)
+        self.download_video(job.id, target)
+        self.delete_video(job.id)
+        return done
 
     # --- HTTP ---------------------------------------------------------------------------------
 

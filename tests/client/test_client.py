@@ -161,3 +161,88 @@ def test_the_client_sends_every_colorize_option_of_the_committed_contract():
     parameters = {parameter["name"] for parameter in document["paths"]["/v1/colorize"]["post"]["parameters"]}
     keywords = set(inspect.signature(ColorizerClient.colorize).parameters) - {"self", "image", "request_id"}
     assert keywords == parameters
+
+
+def test_the_client_sends_every_video_option_of_the_committed_contract():
+    document = json.loads((REPO_ROOT / "docs" / "openapi" / "service.json").read_text())
+    parameters = {parameter["name"] for parameter in document["paths"]["/v1/videos"]["post"]["parameters"]}
+    keywords = set(inspect.signature(ColorizerClient.submit_video).parameters) - {"self", "video", "request_id"}
+    assert keywords == parameters
+    round_trip = set(inspect.signature(ColorizerClient.colorize_video).parameters)
+    assert parameters <= round_trip
+
+
+# --- video jobs, against gunicorn and the video worker it starts --------------------------------
+
+
+@pytest.fixture(scope="module")
+def video_service(tiny_artifact, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("client-videos")
+    settings = {
+        "COLORIZER_ARTIFACT": str(tiny_artifact),
+        "COLORIZER_TORCH_THREADS": "1",
+        "COLORIZER_VIDEO_DIR": str(folder / "videos"),
+        "COLORIZER_VIDEO_WORKERS": "1",  # the tests' gunicorn starts none unless asked
+        "COLORIZER_VIDEO_NICE": "0",
+    }
+    with Gunicorn(folder / "gunicorn.log", settings, workers=1) as server:
+        yield server.wait_ready(120).url
+
+
+@pytest.fixture(scope="module")
+def films(tmp_path_factory):
+    from tests.model.video.clips import pan_frames, write_clip
+
+    folder = tmp_path_factory.mktemp("films")
+    return {
+        "short": write_clip(folder / "short.mp4", pan_frames(12, 96, 64), rate=12, audio="aac"),
+        "long": write_clip(folder / "long.mp4", pan_frames(240, 320, 240), rate=24),
+    }
+
+
+def test_colorize_video_round_trip_with_progress(video_service, films, tmp_path):
+    import av
+
+    client = ColorizerClient(video_service, timeout_s=60)
+    seen = []
+    target = tmp_path / "short-colorized.mp4"
+    job = client.colorize_video(
+        films["short"], target, vibrance=1.2, crf=20, poll_s=0.2, timeout_s=120, progress=seen.append
+    )
+    assert job.state == "done" and job.frames_done == job.frames_total == 12 and job.percent == 100.0
+    assert seen[-1].state == "done" and {state.state for state in seen} <= {"queued", "running", "done"}
+    assert job.raw["options"]["vibrance"] == 1.2 and job.raw["options"]["crf"] == 20
+    with av.open(str(target)) as container:
+        video = container.streams.video[0]
+        assert (video.width, video.height, video.average_rate) == (96, 64, 12)
+        assert len(container.streams.audio) == 1
+        assert sum(1 for _ in container.decode(video=0)) == 12
+    # The round trip removed the job once downloaded.
+    with pytest.raises(ApiError) as gone:
+        client.video_job(job.id)
+    assert gone.value.status == 404 and gone.value.code == "not_found"
+
+
+def test_a_cancelled_job_ends_the_wait_with_its_state(video_service, films, tmp_path):
+    from colorizer_client import VideoJobFailed
+
+    client = ColorizerClient(video_service, timeout_s=60)
+    job = client.submit_video(films["long"].read_bytes())
+    assert job.state in ("queued", "running") and job.frames_total == 240
+    cancelled = client.delete_video(job.id)
+    assert cancelled is not None and cancelled.state == "cancelled"
+    with pytest.raises(VideoJobFailed) as failed:
+        client.wait_for_video(job.id, poll_s=0.2, timeout_s=30)
+    assert failed.value.code == "cancelled" and failed.value.job.state == "cancelled"
+    with pytest.raises(ApiError) as no_result:
+        client.download_video(job.id, tmp_path / "never.mp4")
+    assert no_result.value.status in (404, 409)
+    assert client.delete_video(job.id) is None  # removing the finished job: 204
+    assert client.model_info()["limits"]["video"]["max_jobs_per_client"] >= 1
+
+
+def test_a_bad_film_is_an_api_error_with_the_stable_code(video_service):
+    client = ColorizerClient(video_service, timeout_s=60)
+    with pytest.raises(ApiError) as error:
+        client.submit_video(b"this is not a film")
+    assert error.value.status == 400 and error.value.code == "invalid_video"

@@ -84,7 +84,14 @@ describe('the OpenAPI documents', () => {
     await assertValidOpenApi31(response.body);
     assert.deepEqual(response.body.servers, [{ url: '/api', description: 'Through the gateway' }]);
     const direct = await (await fetch(`${service.url}/openapi.json`)).json();
-    assert.deepEqual(Object.keys(response.body.paths).toSorted(), ['/v1/colorize', '/v1/health', '/v1/model']);
+    assert.deepEqual(Object.keys(response.body.paths).toSorted(), [
+      '/v1/colorize',
+      '/v1/health',
+      '/v1/model',
+      '/v1/videos',
+      '/v1/videos/{job_id}',
+      '/v1/videos/{job_id}/result',
+    ]);
     assert.deepEqual(response.body.paths['/v1/colorize'], direct.paths['/v1/colorize']);
   });
 

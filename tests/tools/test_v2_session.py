@@ -4,12 +4,12 @@ About 30 s of CPU: the one check that the script a GPU session runs in its few
 device calls works before that time is spent.
 """
 
-import csv
 import json
 
 import torch
 
 from tools.gpu_staging import v2_session
+from training.run_files import read_metrics
 
 
 def test_dry_run_stages_trains_exports_and_joins(tmp_path, capsys):
@@ -34,8 +34,7 @@ def test_dry_run_stages_trains_exports_and_joins(tmp_path, capsys):
     assert summary["flops_per_image"]["1"] > 0 and summary["images_per_s"]["2"] > 0
     assert summary["val_subset"]["images"] == 6
     assert (result / v2_session.ARTIFACT).is_file() and (result / v2_session.L1_ARTIFACT).is_file()
-    with (result / "run" / "metrics.csv").open() as metrics:
-        phases = [row["phase"] for row in csv.DictReader(metrics)]
+    phases = [row["phase"] for row in read_metrics(result / "run" / "metrics.csv")]
     assert phases == ["1"] * plan["l1_epochs"] + ["2"] * plan["gan_epochs"]
     assert "dry run ok: 3 parts" in capsys.readouterr().out
 

@@ -93,6 +93,12 @@ def input_convolutions(config: GeneratorConfig) -> list[tuple[str, int]]:
     return [(encoder_spec(config.encoder).input_convolution, 0), (f"decoder.{last}.fuse.0.weight", upsampled)]
 
 
+def hint_input_weights(config: GeneratorConfig) -> list[tuple[str, slice]]:
+    """The part of each input convolution's weight that reads the hint planes (the input
+    channels after L): (weight name, slice of its input-channel axis)."""
+    return [(key, slice(first + 1, first + config.in_channels)) for key, first in input_convolutions(config)]
+
+
 def expand_input_channels(generator: UNetGenerator, in_channels: int) -> UNetGenerator:
     """A copy of `generator` that reads `in_channels` input planes, the new ones weighted zero.
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model.generator import UNetGenerator, input_convolutions
+from model.generator import UNetGenerator, hint_input_weights
 from model.hints import HINT_PATCH_SIZE, HINT_PLANES, MAX_HINTS, Hint
 from model.lab import lab_to_rgb, rgb_to_lab
 
@@ -150,10 +150,7 @@ def scale_hint_input_updates(optimizer: torch.optim.Optimizer, generator: UNetGe
     Parameter groups cannot hold part of a tensor, hence the step hooks.
     """
     parameters = dict(generator.named_parameters())
-    targets = []
-    for name, first in input_convolutions(generator.config):
-        # Hint planes are the input channels after L.
-        targets.append((parameters[name], slice(first + 1, first + generator.config.in_channels)))
+    targets = [(parameters[name], channels) for name, channels in hint_input_weights(generator.config)]
     saved: list[torch.Tensor] = []
 
     def before_step(*_: object) -> None:

@@ -35,7 +35,7 @@ DESCRIPTION = (
 
 def build(base: Path, out: Path, version: str, hint_weights_from: Path | None, onnx: bool) -> Path:
     from model.artifact import load_artifact, onnx_path_for, save_artifact
-    from model.generator import expand_input_channels, input_convolutions
+    from model.generator import expand_input_channels, hint_input_weights
 
     generator, metadata = load_artifact(base)
     if generator.config.in_channels != 1:
@@ -47,8 +47,7 @@ def build(base: Path, out: Path, version: str, hint_weights_from: Path | None, o
         if donor.config.in_channels != HINT_INPUT_CHANNELS:
             raise SystemExit(f"{hint_weights_from}: not a hint-capable generator")
         state, donor_state = generator.state_dict(), donor.state_dict()
-        for key, first in input_convolutions(generator.config):
-            hints = slice(first + 1, first + HINT_INPUT_CHANNELS)
+        for key, hints in hint_input_weights(generator.config):
             state[key][:, hints] = donor_state[key][:, hints]
         generator.load_state_dict(state)
         hint_weights = f"copied from {hint_weights_from.name}"

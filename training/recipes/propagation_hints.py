@@ -23,16 +23,16 @@ from model.hints import HINT_INPUT_CHANNELS
 def build(source: Path, out: Path, version: str | None, onnx: bool) -> Path:
     import torch
 
-    from model.artifact import load_artifact, onnx_path_for, save_artifact
-    from model.generator import input_convolutions
+    from model.artifact import load_artifact, save_artifact
+    from model.generator import hint_input_weights
 
     generator, metadata = load_artifact(source)
     if generator.config.in_channels != HINT_INPUT_CHANNELS:
         raise SystemExit(f"{source}: not a hint-capable generator (in_channels {generator.config.in_channels})")
     parameters = dict(generator.named_parameters())
     with torch.no_grad():
-        for key, first in input_convolutions(generator.config):
-            parameters[key][:, first + 1 : first + HINT_INPUT_CHANNELS] = 0.0
+        for key, hints in hint_input_weights(generator.config):
+            parameters[key][:, hints] = 0.0
     training = {**metadata.training, "hint_inputs": {"weights": "zero", "propagation": "model/propagation.py defaults"}}
     shipped = dataclasses.replace(metadata, version=version or metadata.version, training=training, metrics={})
     save_artifact(out, generator, shipped)
@@ -40,7 +40,7 @@ def build(source: Path, out: Path, version: str | None, onnx: bool) -> Path:
     if onnx:
         from model.onnx_export import export_onnx
 
-        print(f"wrote {export_onnx(out, onnx_path_for(out))}")
+        print(f"wrote {export_onnx(out)}")
     return out
 
 

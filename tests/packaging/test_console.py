@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from colorizer_cli import command
+from model.artifact import default_artifact_path, read_metadata
 from tests.conftest import make_photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ def test_version_names_the_distribution_backends_and_model():
     version = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert f"colorizer (lab-colorizer) {version}" in result.stdout
     assert "backends installed: onnx, torch" in result.stdout
-    assert "default model: colorizer-resnet18-unet" in result.stdout
+    assert f"default model: {read_metadata(default_artifact_path()).name}" in result.stdout
 
 
 def test_usage_lists_every_subcommand_and_unknown_ones_are_refused():

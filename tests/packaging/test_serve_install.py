@@ -74,7 +74,9 @@ def test_the_serve_install_has_no_torch_and_runs_from_the_package(serve_venv, tm
     assert "site-packages" in location and not location.startswith(str(REPO_ROOT))
     version = _run(serve_venv, "colorizer", "--version", cwd=tmp_path)
     assert version.returncode == 0, version.stderr
-    assert "backends installed: onnx;" in version.stdout and "colorizer-resnet18-unet" in version.stdout
+    assert (
+        "backends installed: onnx;" in version.stdout and read_metadata(default_artifact_path()).name in version.stdout
+    )
 
 
 def test_training_subcommands_ask_for_the_train_extra(serve_venv, tmp_path):
@@ -109,7 +111,7 @@ def test_colorizer_serve_answers_on_the_shipped_model(serve_venv, tmp_path):
         status, health = _get(f"{service.url}/v1/health")
         assert status == 200
         assert (health["backend"], health["device"]) == ("onnx", "cpu")
-        assert health["model"]["name"] == "colorizer-resnet18-unet"
+        assert health["model"]["name"] == read_metadata(default_artifact_path()).name
         request = urllib.request.Request(
             f"{service.url}/v1/colorize?format=png",
             data=encode(make_photo(128, 96, seed=6).convert("L"), "JPEG", quality=90),

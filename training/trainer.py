@@ -179,7 +179,7 @@ class Trainer:
         if pretrained.config != generator_config:
             raise SystemExit(
                 f"--init-from {path}: its generator {metadata.generator} differs from this run's {generator_config} "
-                "(--decoder-channels, --hints)"
+                "(--encoder, --decoder-channels, --hints)"
             )
         log.info("generator initialised from %s (%s %s)", path, metadata.name, metadata.version)
         return pretrained

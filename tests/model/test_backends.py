@@ -125,14 +125,16 @@ def test_the_shipped_onnx_file_is_derived_from_the_shipped_artifact():
     with safe_open(str(DEFAULT_ARTIFACT_PATH), framework="numpy") as handle:
         stored = json.loads(handle.metadata()["colorizer"])
     assert json.loads(properties["colorizer"]) == stored
-    # The weights are the artifact's float16 values (batch norms may be folded into the
-    # convolutions): every stored tensor is float16 and the parameter count matches.
+    # The weights are the artifact's values (batch norms may be folded into the
+    # convolutions): every stored tensor is float32 and the parameter count matches.
     with safe_open(str(DEFAULT_ARTIFACT_PATH), framework="numpy") as handle:
         keys = handle.keys()  # a safetensors handle is not iterable itself
         shapes = [handle.get_slice(key).get_shape() for key in keys if not key.endswith(_BN_STATISTICS)]
     artifact_weights = sum(int(np.prod(shape)) for shape in shapes if shape)
     onnx_weights = [tensor for tensor in model.graph.initializer if tensor.dims and np.prod(tensor.dims) > 1]
-    assert {tensor.data_type for tensor in onnx_weights} == {onnx.TensorProto.FLOAT16}
+    assert {tensor.data_type for tensor in onnx_weights} == {
+        onnx.TensorProto.FLOAT
+    }  # float32: see model/onnx_export.py
     # Folding a batch norm into its convolution removes its scale and shift (2 x channels).
     assert sum(int(np.prod(tensor.dims)) for tensor in onnx_weights) <= artifact_weights
     assert sum(int(np.prod(tensor.dims)) for tensor in onnx_weights) > 0.99 * artifact_weights

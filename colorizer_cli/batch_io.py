@@ -29,7 +29,7 @@ from PIL import Image, UnidentifiedImageError
 
 from model.image_formats import DEFAULT_QUALITY, IMAGE_SUFFIXES, OUTPUT_FORMATS, encode_image
 from model.options import ColorizeOptions
-from model.video.formats import DEFAULT_CRF, VIDEO_SUFFIXES, is_video_name
+from video.formats import DEFAULT_CRF, VIDEO_SUFFIXES, is_video_name
 
 _INPUT_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 # The model's render size, no vibrance change, no hints.
@@ -85,7 +85,7 @@ class OutputSettings:
     root: str  # output folder or URL
     file_format: str = "png"  # a key of OUTPUT_FORMATS
     quality: int = DEFAULT_QUALITY  # JPEG/WebP
-    crf: int = DEFAULT_CRF  # videos: quality on x264's scale (model.video.formats)
+    crf: int = DEFAULT_CRF  # videos: quality on x264's scale (video.formats)
 
     @property
     def extension(self) -> str:

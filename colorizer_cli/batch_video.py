@@ -1,7 +1,7 @@
 """Video files in the offline engines (local and Ray): one input film in, one colorized film out.
 
 The glue between the batch side (`colorizer_cli.batch_io`: fsspec paths and URLs, stable
-failure codes, resumable outputs) and the video core (`model.video`), kept apart from
+failure codes, resumable outputs) and the video core (`video`), kept apart from
 both: a film is streamed from its URL (a local path directly, a remote one through an
 fsspec file), written under a temporary name and put in place only when whole, so a
 rerun skips exactly the films that are done. Any VideoError becomes a Failure with
@@ -21,7 +21,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from colorizer_cli.batch_io import DEFAULT_OPTIONS, Failure, InputFile, OutputSettings
 from model.options import ColorizeOptions
-from model.video.errors import VideoError
+from video.errors import VideoError
 
 NEEDS_VIDEO_EXTRA = "needs_video_extra"
 
@@ -30,9 +30,9 @@ FrameCallback = Callable[[int, int], None]
 
 
 def _video_module() -> Any:
-    """model.video.colorize, or a Failure-worthy ImportError naming the extra."""
+    """video.colorize, or a Failure-worthy ImportError naming the extra."""
     try:
-        from model.video import colorize as video
+        from video import colorize as video
     except ImportError as error:
         raise ImportError(f"videos need the video extra: pip install '.[video]' ({error})") from None
     return video

@@ -43,7 +43,7 @@ from colorizer_cli.engines import BatchOptions, HintsUnsupported, RayOptions, ru
 from colorizer_cli.option_flags import add_option_flags, options_from_args
 from model.artifact import ArtifactError, default_artifact_path
 from model.backends import BACKENDS
-from model.video.formats import VIDEO_SUFFIXES
+from video.formats import VIDEO_SUFFIXES
 
 PROG = "colorizer colorize"
 

@@ -22,6 +22,7 @@ print("\n".join(names))
 PY
 RUN pip install -r /tmp/train-requirements.txt
 COPY model/ model/
+COPY video/ video/
 COPY training/ training/
 COPY inference_service/ inference_service/
 COPY colorizer_cli/ colorizer_cli/

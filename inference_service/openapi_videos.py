@@ -7,7 +7,7 @@ from typing import Any
 
 from inference_service.config import Settings
 from model.options import VIDEO_JOB_OPTIONS
-from model.video.errors import VIDEO_ERROR_CODES
+from video.errors import VIDEO_ERROR_CODES
 
 _JOB = {"$ref": "#/components/schemas/VideoJob"}
 _JOB_ID = {
@@ -17,7 +17,7 @@ _JOB_ID = {
     "description": "The job's id, as POST /v1/videos answered it.",
     "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
 }
-# What a failed job's `error.code` may be: model.video's codes, and the job's own.
+# What a failed job's `error.code` may be: video's codes, and the job's own.
 JOB_ERROR_CODES = sorted((VIDEO_ERROR_CODES - {"cancelled"}) | {"worker_lost", "storage_full", "colorize_failed"})
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 

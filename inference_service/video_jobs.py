@@ -45,7 +45,7 @@ ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 # A job id: 32 lowercase hex digits (uuid4), checked before it touches a path.
 _ID_LENGTH = 32
 
-# The codes a failed job may carry beyond model.video's (VIDEO_ERROR_CODES).
+# The codes a failed job may carry beyond video's (VIDEO_ERROR_CODES).
 WORKER_LOST = "worker_lost"
 STORAGE_FULL = "storage_full"
 COLORIZE_FAILED = "colorize_failed"

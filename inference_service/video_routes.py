@@ -28,8 +28,8 @@ from inference_service.offload import run_blocking
 from inference_service.video_jobs import ACTIVE_STATES, JobRecord, JobState, JobStore, StoreUnavailable, new_job_id
 from inference_service.video_queue import VideoQueue
 from model.options import CRF, RENDER_SIZE, VIDEO_JOB_OPTIONS, OptionError
-from model.video.errors import TOO_MANY_PIXELS, UNSUPPORTED_CODEC
-from model.video.formats import VIDEO_SUFFIXES
+from video.errors import TOO_MANY_PIXELS, UNSUPPORTED_CODEC
+from video.formats import VIDEO_SUFFIXES
 
 videos = Blueprint("videos", __name__)
 
@@ -239,7 +239,7 @@ def _receive_upload(settings: Settings, job_id: str, store: JobStore) -> tuple[P
 
 def _probe(path: str, max_pixels: int) -> Any:
     """The probe's answer or its VideoError, returned (a thread pool would print a raised one)."""
-    from model.video import VideoError, probe
+    from video import VideoError, probe
 
     try:
         return probe(path, max_pixels)
@@ -249,7 +249,7 @@ def _probe(path: str, max_pixels: int) -> Any:
 
 def _describe(path: Path, settings: Settings) -> dict[str, Any]:
     """Probe the film (no frame decoded) and hold it to the limits; 4xx ApiError otherwise."""
-    from model.video import VideoError
+    from video import VideoError
 
     info = run_blocking(_probe, str(path), settings.video_max_frame_pixels)
     if isinstance(info, VideoError):

@@ -21,11 +21,15 @@ import signal
 import threading
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from inference_service.config import Settings
 from inference_service.request_log import configure_logging
 from inference_service.video_jobs import COLORIZE_FAILED, STORAGE_FULL, JobRecord, JobState, JobStore
 from inference_service.video_queue import VideoQueue, set_job_runner
+
+if TYPE_CHECKING:
+    from model.colorizer import Colorizer
 
 logger = logging.getLogger("inference_service.video_worker")
 
@@ -38,7 +42,7 @@ PROGRESS_INTERVAL_S = 0.5
 class JobRunner:
     """Runs one job at a time per calling thread: the record's life from queued to finished."""
 
-    def __init__(self, settings: Settings, store: JobStore, colorizer: object) -> None:
+    def __init__(self, settings: Settings, store: JobStore, colorizer: Colorizer) -> None:
         self.settings = settings
         self.store = store
         self.colorizer = colorizer
@@ -57,7 +61,7 @@ class JobRunner:
             )
 
     def run(self, job_id: str) -> None:
-        from model.video import VideoCancelled, VideoError, VideoOptions, colorize_video
+        from video import VideoCancelled, VideoError, VideoOptions, colorize_video
 
         now = time.time()
 
@@ -174,7 +178,7 @@ class JobRunner:
         )
 
 
-def load_video_colorizer(settings: Settings) -> object:
+def load_video_colorizer(settings: Settings) -> Colorizer:
     """The worker's own Colorizer: the service's model on COLORIZER_VIDEO_THREADS threads, no batching."""
     from model.backends import load_backend
     from model.colorizer import Colorizer

@@ -4,7 +4,6 @@
     colorizer = Colorizer.load()              # the shipped default artifact
     colored = colorizer.colorize(Image.open("photo.jpg"))
     steered = colorizer.colorize(photo, hints=[Hint(0.3, 0.2, (70, 130, 200))], vibrance=1.3)
-    colorizer.colorize_video("film.mp4", "film-colorized.mp4")   # needs the video extra (model.video)
 
 The generator sees L resized to the render size (short side, aspect kept,
 multiples of 32); its ab prediction is upsampled bilinearly to the original
@@ -22,7 +21,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -34,9 +32,6 @@ from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedEr
 from model.options import VIBRANCE
 from model.preprocessing import PreparedImage, compose, prepare, render_shape, resize_lightness
 from model.propagation import DEFAULT_PROPAGATION, Propagation, propagate_hints
-
-if TYPE_CHECKING:
-    from model.video.colorize import CancelCheck, ProgressCallback, VideoOptions, VideoResult
 
 # What the library takes; the REST API and the CLI take a narrower range (model.options.RENDER_SIZE).
 MIN_RENDER_SIZE = 32
@@ -128,7 +123,8 @@ class Colorizer:
             "largest_batch": stats.largest_batch,
         }
 
-    def _check_render_size(self, render_size: int | None) -> int:
+    def check_render_size(self, render_size: int | None) -> int:
+        """The render size to use (None: the model's), or ValueError outside what the library takes."""
         size = self.render_size if render_size is None else int(render_size)
         if not MIN_RENDER_SIZE <= size <= MAX_RENDER_SIZE:
             raise ValueError(f"render_size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE}, got {size}")
@@ -173,7 +169,7 @@ class Colorizer:
         """
         if self._batcher.wait_s <= 0:
             return self.colorize_batch([image], render_size, [hints], vibrance)[0]
-        size = self._check_render_size(render_size)
+        size = self.check_render_size(render_size)
         vibrance = check_vibrance(vibrance)
         hints = tuple(hints)
         self._check_hints([hints])
@@ -194,7 +190,7 @@ class Colorizer:
 
         hints, when given, holds one sequence of hints per image.
         """
-        size = self._check_render_size(render_size)
+        size = self.check_render_size(render_size)
         vibrance = check_vibrance(vibrance)
         per_image = [tuple(h) for h in hints] if hints is not None else [()] * len(images)
         if len(per_image) != len(images):
@@ -216,25 +212,6 @@ class Colorizer:
         finished = [image for image in results if image is not None]
         assert len(finished) == len(results)  # every image belongs to exactly one shape group
         return finished
-
-    def colorize_video(
-        self,
-        source: Any,
-        destination: Any,
-        options: VideoOptions | None = None,
-        progress: ProgressCallback | None = None,
-        cancel: CancelCheck | None = None,
-    ) -> VideoResult:
-        """Colorize a video file into another, streaming, with steady colour: `model.video.colorize_video`.
-
-        source/destination: paths (or binary file objects); options: `VideoOptions`
-        (render size, vibrance, crf, steadying). Needs the video extra (PyAV, OpenCV).
-        """
-        try:
-            from model.video.colorize import VideoOptions, colorize_video
-        except ImportError as error:
-            raise ImportError(f"videos need the video extra: pip install 'lab-colorizer[video]' ({error})") from error
-        return colorize_video(self, source, destination, options or VideoOptions(), progress, cancel)
 
     def _finish(
         self, prepared: PreparedImage, inputs: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], vibrance: float

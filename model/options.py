@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from model.hints import MAX_HINTS, Hint, HintError, parse_hints
 from model.image_formats import DEFAULT_QUALITY, FORMAT_ALIASES, OUTPUT_FORMATS, OutputFormat
-from model.video.formats import DEFAULT_CRF, MAX_CRF, MIN_CRF
+from video.formats import DEFAULT_CRF, MAX_CRF, MIN_CRF
 
 Kind = Literal["integer", "number", "choice", "hints"]
 
@@ -184,7 +184,7 @@ CRF = Option(
 
 COLORIZE_OPTIONS: tuple[Option, ...] = (RENDER_SIZE, OUTPUT_FORMAT, QUALITY, VIBRANCE, HINTS)
 OPTIONS_BY_NAME: dict[str, Option] = {option.name: option for option in COLORIZE_OPTIONS}
-# A film's own options (model.video): the offline CLI's --crf, and POST /v1/videos's crf.
+# A film's own options (video): the offline CLI's --crf, and POST /v1/videos's crf.
 VIDEO_OPTIONS: tuple[Option, ...] = (CRF,)
 # What a video job over REST takes (POST /v1/videos): the photo options that apply to a
 # film, and its own. Hints are per photo and have no meaning for a film.

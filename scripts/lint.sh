@@ -3,7 +3,7 @@
 # violation: lint, formatting and types. Needs the npm packages of the repository
 # root, the frontend and tests/e2e (scripts/setup-web.sh installs them).
 #   JavaScript/TypeScript (gateway/, frontend/, tests/e2e/): oxlint, Prettier, tsc.
-#   Python (model/, training/, inference_service/, colorizer_cli/, tests/, benchmarks/):
+#   Python (model/, video/, training/, inference_service/, colorizer_cli/, tests/, benchmarks/):
 #   ruff (lint and format) and mypy, configured in pyproject.toml; needs the venv's dev
 #   extra (scripts/test.sh installs it). `ruff format .` rewrites what the check refuses.
 # `npm run format` (at the root) rewrites what the format check refuses; scripts/openapi.sh

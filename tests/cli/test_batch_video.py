@@ -16,7 +16,7 @@ from colorizer_cli.colorize import main
 from model.colorizer import Colorizer
 from model.options import ColorizeOptions
 from tests.conftest import make_photo
-from tests.model.video.clips import frame_timestamps, pan_frames, read_frames, write_clip
+from tests.video.clips import frame_timestamps, pan_frames, read_frames, write_clip
 
 
 def big_frame_clip(path):

@@ -141,7 +141,7 @@ def test_a_rerun_redoes_only_what_is_missing_then_skips_everything(runs, archive
 
 def test_films_are_one_task_each_beside_photos(local_ray, tiny_artifact, tmp_path):
     """Two films, a broken one and a photo over Ray (file:// URLs, as a bucket would be read); a rerun resumes."""
-    from tests.model.video.clips import frame_timestamps, pan_frames, write_clip
+    from tests.video.clips import frame_timestamps, pan_frames, write_clip
 
     source, out = tmp_path / "films", tmp_path / "out"
     (source / "reel").mkdir(parents=True)

@@ -191,7 +191,7 @@ def video_service(tiny_artifact, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def films(tmp_path_factory):
-    from tests.model.video.clips import pan_frames, write_clip
+    from tests.video.clips import pan_frames, write_clip
 
     folder = tmp_path_factory.mktemp("films")
     return {

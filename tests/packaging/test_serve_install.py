@@ -79,6 +79,16 @@ def test_the_serve_install_has_no_torch_and_runs_from_the_package(serve_venv, tm
     )
 
 
+def test_the_film_package_ships_and_lists_videos_without_the_video_extra(serve_venv, tmp_path):
+    """`video` is a top-level package of its own: the wheel must carry it, and its formats need no PyAV."""
+    probe = "import importlib.util as u, video.formats as f; print(u.find_spec('av') is None, f.__file__)"
+    result = _run(serve_venv, "python", "-c", probe, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    no_pyav, location = result.stdout.split()
+    assert no_pyav == "True"
+    assert "site-packages" in location and not location.startswith(str(REPO_ROOT))
+
+
 def test_training_subcommands_ask_for_the_train_extra(serve_venv, tmp_path):
     for subcommand in ("train", "evaluate", "export"):
         result = _run(serve_venv, "colorizer", subcommand, "--help", cwd=tmp_path)

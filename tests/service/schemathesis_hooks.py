@@ -65,7 +65,7 @@ def _clip(frames: int, width: int, height: int) -> bytes:
     import tempfile
     from pathlib import Path
 
-    from tests.model.video.clips import pan_frames, write_clip
+    from tests.video.clips import pan_frames, write_clip
 
     with tempfile.TemporaryDirectory() as folder:
         return write_clip(Path(folder) / "clip.mp4", pan_frames(frames, width, height), rate=10).read_bytes()

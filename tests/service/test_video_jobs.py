@@ -16,8 +16,8 @@ import av
 import pytest
 import requests
 
-from tests.model.video.clips import pan_frames, write_clip
 from tests.processes import Gunicorn, log_lines
+from tests.video.clips import pan_frames, write_clip
 
 HEARTBEAT_TIMEOUT_S = 3
 START_TIMEOUT_S = 120

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from tests.model.video.clips import pan_frames, write_clip
 from tests.service.conftest import error_of, make_service
+from tests.video.clips import pan_frames, write_clip
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from model.lab_numpy import rgb8_to_lightness
-from model.video.shots import ShotCutDetector, histogram_distance, lightness_histogram
-from tests.model.video.clips import pan_frames
+from tests.video.clips import pan_frames
+from video.shots import ShotCutDetector, histogram_distance, lightness_histogram
 
 
 def test_cuts_between_scenes_and_not_within_a_pan():

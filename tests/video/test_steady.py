@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from model.lab_numpy import rgb8_to_lightness
-from model.video.steady import ColourSteadier, Steadying
-from tests.model.video.clips import pan_frames
+from tests.video.clips import pan_frames
+from video.steady import ColourSteadier, Steadying
 
 
 def test_first_frame_and_reset_show_the_prediction():

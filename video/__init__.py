@@ -1,11 +1,11 @@
 """Video colorization: streaming decode and encode (PyAV), shot cuts, and steady colour (OpenCV flow).
 
     from model.colorizer import Colorizer
-    from model.video import VideoOptions, colorize_video
+    from video import VideoOptions, colorize_video
     colorize_video(Colorizer.load(), "film.mkv", "film-colorized.mkv", VideoOptions(crf=20))
 
 Needs the `video` extra (PyAV and opencv-python-headless), imported on first use of
-what needs them: `model.video.formats` and `model.video.errors` need neither, so
+what needs them: `video.formats` and `video.errors` need neither, so
 callers can list and classify files without the extra.
 """
 
@@ -15,22 +15,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from model.video.colorize import VideoOptions, VideoProgress, VideoResult, colorize_video
-    from model.video.reader import VideoInfo, probe
-    from model.video.steady import DEFAULT_STEADYING, Steadying
+    from video.colorize import VideoOptions, VideoProgress, VideoResult, colorize_video
+    from video.reader import VideoInfo, probe
+    from video.steady import DEFAULT_STEADYING, Steadying
 
-from model.video.errors import VIDEO_ERROR_CODES, VideoCancelled, VideoError
-from model.video.formats import VIDEO_SUFFIXES
+from video.errors import VIDEO_ERROR_CODES, VideoCancelled, VideoError
+from video.formats import VIDEO_SUFFIXES
 
 _LAZY = {
-    "VideoOptions": "model.video.colorize",
-    "VideoProgress": "model.video.colorize",
-    "VideoResult": "model.video.colorize",
-    "colorize_video": "model.video.colorize",
-    "VideoInfo": "model.video.reader",
-    "probe": "model.video.reader",
-    "Steadying": "model.video.steady",
-    "DEFAULT_STEADYING": "model.video.steady",
+    "VideoOptions": "video.colorize",
+    "VideoProgress": "video.colorize",
+    "VideoResult": "video.colorize",
+    "colorize_video": "video.colorize",
+    "VideoInfo": "video.reader",
+    "probe": "video.reader",
+    "Steadying": "video.steady",
+    "DEFAULT_STEADYING": "video.steady",
 }
 
 __all__ = [

@@ -8,8 +8,9 @@ import av
 import numpy as np
 import pytest
 
-from model.video import probe
-from model.video.errors import (
+from tests.video.clips import pan_frames, write_clip
+from video import probe
+from video.errors import (
     NO_FRAMES,
     NO_VIDEO_STREAM,
     NOT_A_VIDEO,
@@ -18,8 +19,7 @@ from model.video.errors import (
     UNSUPPORTED_CODEC,
     VideoError,
 )
-from model.video.reader import DecodedFrame, VideoReader
-from tests.model.video.clips import pan_frames, write_clip
+from video.reader import DecodedFrame, VideoReader
 
 
 def truncated_mp4(folder, faststart: bool):

@@ -7,8 +7,8 @@ import pytest
 from benchmarks.flicker import CdcMeter, PsnrMeter
 from benchmarks.video_clips import packaged_clip
 from model.colorizer import Colorizer
-from model.video import VideoOptions
-from tests.model.video.clips import read_frames
+from tests.video.clips import read_frames
+from video import VideoOptions, colorize_video
 
 
 @pytest.mark.slow
@@ -24,7 +24,7 @@ def test_steadied_film_flickers_less_and_keeps_psnr(tmp_path):
     scores = {}
     for name, options in {"per-frame": VideoOptions(steadying=None, crf=10), "steadied": VideoOptions(crf=10)}.items():
         target = tmp_path / f"{name}.mp4"
-        colorizer.colorize_video(source, target, options)
+        colorize_video(colorizer, source, target, options)
         flicker, psnr = CdcMeter(), PsnrMeter()
         for frame, true_frame in zip(read_frames(target), truth, strict=True):
             flicker.add(frame)

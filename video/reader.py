@@ -18,7 +18,7 @@ from typing import IO, Any
 import av
 import numpy as np
 
-from model.video.errors import (
+from video.errors import (
     DECODE_FAILED,
     NO_FRAMES,
     NO_VIDEO_STREAM,

@@ -1,14 +1,14 @@
 """Colorize a whole video, streaming: decode a few frames, colorize them, encode them, repeat.
 
     from model.colorizer import Colorizer
-    from model.video import colorize_video
+    from video import colorize_video
     colorizer = Colorizer.load()
     result = colorize_video(colorizer, "clip.mp4", "clip-colorized.mp4", progress=print)
 
 Each frame goes through the same steps as a photo (its L kept at full resolution, the
 network at the render size, ab upsampled and composed), with one step between the
-network and composing: the colour steadier (`model.video.steady`), reset at every shot
-cut (`model.video.shots`). Progress is a callback and cancellation a callable, so a CLI
+network and composing: the colour steadier (`video.steady`), reset at every shot
+cut (`video.shots`). Progress is a callback and cancellation a callable, so a CLI
 bar, a job queue or a notebook can drive it; nothing here imports argparse, tqdm, fsspec
 or Ray. Memory is one batch of frames plus what FFmpeg buffers, whatever the length.
 """
@@ -20,18 +20,19 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 
+from model.colorizer import Colorizer, check_vibrance
 from model.lab_numpy import rgb8_to_lightness
 from model.preprocessing import compose, render_shape, resize_lightness
-from model.video.errors import ENCODE_FAILED, VideoCancelled, VideoError
-from model.video.formats import DEFAULT_CRF, check_crf, container_for
-from model.video.reader import MAX_FRAME_PIXELS, DecodedFrame, Source, VideoInfo, VideoReader
-from model.video.shots import ShotCutDetector
-from model.video.steady import DEFAULT_STEADYING, ColourSteadier, Steadying
-from model.video.writer import VideoWriter
+from video.errors import ENCODE_FAILED, VideoCancelled, VideoError
+from video.formats import DEFAULT_CRF, check_crf, container_for
+from video.reader import MAX_FRAME_PIXELS, DecodedFrame, Source, VideoInfo, VideoReader
+from video.shots import ShotCutDetector
+from video.steady import DEFAULT_STEADYING, ColourSteadier, Steadying
+from video.writer import VideoWriter
 
 # Frames that go through the network together: enough to keep the cores busy, few enough
 # that memory stays small at 4K.
@@ -46,7 +47,7 @@ class VideoOptions:
     vibrance: float = 1.0  # chroma scale, 0..2, as for photos
     crf: int = DEFAULT_CRF  # quality on x264's scale (0 lossless .. 51), mapped for other codecs
     steadying: Steadying | None = DEFAULT_STEADYING
-    cuts: bool = True  # reset the steadier at shot cuts (model.video.shots)
+    cuts: bool = True  # reset the steadier at shot cuts (video.shots)
     batch_frames: int = DEFAULT_BATCH_FRAMES
     max_pixels: int = MAX_FRAME_PIXELS  # per frame; larger videos are refused
 
@@ -80,11 +81,11 @@ CancelCheck = Callable[[], bool]
 class _Pipeline:
     """The per-frame work between reader and writer, batched for the network."""
 
-    def __init__(self, colorizer: Any, info: VideoInfo, options: VideoOptions, writer: VideoWriter) -> None:
+    def __init__(self, colorizer: Colorizer, info: VideoInfo, options: VideoOptions, writer: VideoWriter) -> None:
         self.colorizer = colorizer
         self.options = options
         self.writer = writer
-        size = colorizer._check_render_size(options.render_size)
+        size = colorizer.check_render_size(options.render_size)
         self.shape = render_shape(info.height, info.width, size)
         self.steadier = ColourSteadier(options.steadying) if options.steadying is not None else None
         self.cuts = ShotCutDetector() if options.cuts else None
@@ -125,7 +126,7 @@ def _temporary_beside(path: str) -> str:
 
 
 def colorize_video(
-    colorizer: Any,
+    colorizer: Colorizer,
     source: Source,
     destination: str | os.PathLike[str] | IO[bytes],
     options: VideoOptions = VideoOptions(),
@@ -141,8 +142,6 @@ def colorize_video(
     for a bad input or output, VideoCancelled when `cancel()` answers True (checked
     between batches), ValueError for bad options.
     """
-    from model.colorizer import check_vibrance  # the colorizer module imports this one lazily
-
     check_vibrance(options.vibrance)
     check_crf(options.crf)
     if options.batch_frames < 1:
@@ -156,7 +155,7 @@ def colorize_video(
         container = container_for(suffix)
     except KeyError:
         raise ValueError(f"no video container for {suffix!r}") from None
-    colorizer._check_render_size(options.render_size)
+    colorizer.check_render_size(options.render_size)
     started = time.monotonic()
     target: str | IO[bytes] = _temporary_beside(final_path) if final_path is not None else destination  # type: ignore[assignment]
     with VideoReader(source, options.max_pixels) as reader:

@@ -14,9 +14,9 @@ import av
 import numpy as np
 from PIL import Image
 
-from model.video.errors import ENCODE_FAILED, VideoError
-from model.video.formats import VideoContainer, encoder_options
-from model.video.reader import Source, VideoInfo
+from video.errors import ENCODE_FAILED, VideoError
+from video.formats import VideoContainer, encoder_options
+from video.reader import Source, VideoInfo
 
 # GIF frames get their own 256-colour palette (Pillow's quantiser); FFmpeg's fixed
 # rgb8 palette would band every gradient.

@@ -6,7 +6,7 @@ import { videoApi as defaultVideoApi, type VideoApi } from './api/videos';
 import { ApiKeyForm } from './features/apiKey/ApiKeyForm';
 import { useApiKey } from './features/apiKey/useApiKey';
 import { DropZone } from './features/colorize/DropZone';
-import { combineLimits, keptForText, LimitsContext, renderSizeChoices } from './features/colorize/limits';
+import { combineLimits, keptForText, LimitsContext, renderSizeChoices } from './shared/limits';
 import { ModelBadge } from './features/colorize/ModelBadge';
 import { QueueCard } from './features/colorize/QueueCard';
 import { useColorizeQueue } from './features/colorize/useColorizeQueue';
@@ -14,7 +14,7 @@ import { useGatewayInfo } from './features/colorize/useGatewayInfo';
 import { useModelInfo } from './features/colorize/useModelInfo';
 import { useVideoJobs } from './features/video/useVideoJobs';
 import { VideoCard } from './features/video/VideoCard';
-import { isVideoFile } from './features/video/videoErrors';
+import { isVideoFile } from './shared/fileKinds';
 
 /** The render size menu: the model's default, then the sizes the service accepts (none while unknown). */
 function renderSizeOptions(sizes: number[]) {

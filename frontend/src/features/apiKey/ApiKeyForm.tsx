@@ -1,8 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 
 import { apiKeyStore } from '../../api/apiKey';
-import { describeError } from '../colorize/errorMessages';
-import { useLimits } from '../colorize/limits';
+import { describeError } from '../../shared/errorMessages';
+import { useLimits } from '../../shared/limits';
+import './apiKey.css';
 
 interface ApiKeyFormProps {
   /** Why the last key was refused (an API error code), if it was. */

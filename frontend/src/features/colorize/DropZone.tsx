@@ -1,7 +1,8 @@
 import { useId, useState, type DragEvent } from 'react';
 
-import { VIDEO_ACCEPT } from '../video/videoErrors';
-import { acceptAttribute, formatBytes, formatsText, useLimits } from './limits';
+import { VIDEO_ACCEPT } from '../../shared/fileKinds';
+import { acceptAttribute, formatBytes, formatsText, useLimits } from '../../shared/limits';
+import './colorize.css';
 
 interface DropZoneProps {
   onFiles: (files: File[]) => void;

@@ -1,11 +1,12 @@
 import { useId } from 'react';
 
 import type { ColorizerApi } from '../../api/colorizer';
-import { describeError, isRetryable } from './errorMessages';
-import { useLimits } from './limits';
+import { describeError, isRetryable } from '../../shared/errorMessages';
+import { useLimits } from '../../shared/limits';
 import { ResultView } from './ResultView';
 import type { QueueItem } from './useColorizeQueue';
-import { formatBytes } from './limits';
+import { formatBytes } from '../../shared/limits';
+import '../../shared/card.css';
 
 interface QueueCardProps {
   item: QueueItem;

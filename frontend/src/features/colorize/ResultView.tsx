@@ -3,8 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { ColorizeResult, ColorizerApi } from '../../api/colorizer';
 import { CompareSlider } from './CompareSlider';
 import { DownloadControls } from './DownloadControls';
-import { describeError } from './errorMessages';
-import { keptForText, useLimits } from './limits';
+import { describeError } from '../../shared/errorMessages';
+import { keptForText, useLimits } from '../../shared/limits';
 import { HintEditor } from './HintEditor';
 import { PinPanel } from './PinPanel';
 import { colourAt } from './pixelColour';
@@ -12,6 +12,7 @@ import { FALLBACK_COLOUR } from './pins';
 import { SideBySide } from './SideBySide';
 import { useSteering } from './useSteering';
 import { VibranceSlider } from './VibranceSlider';
+import './result.css';
 
 type View = 'slider' | 'side-by-side' | 'fix';
 

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 
-import { useLimits } from './limits';
+import { useLimits } from '../../shared/limits';
 
 interface VibranceSliderProps {
   value: number;

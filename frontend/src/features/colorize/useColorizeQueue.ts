@@ -2,7 +2,7 @@ import { useCallback, useEffect, useReducer, useRef } from 'react';
 
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
 import { releaseResult } from '../../api/localCopies';
-import type { Limits } from './limits';
+import type { Limits } from '../../shared/limits';
 import { checkFile } from './validateFile';
 
 export type ItemStatus = 'queued' | 'uploading' | 'colorizing' | 'done' | 'failed' | 'rejected';

@@ -1,5 +1,5 @@
 /** Client-side checks, so a wrong file is refused at once with a clear reason. */
-import { formatBytes, formatsText, type Limits } from './limits';
+import { formatBytes, formatsText, type Limits } from '../../shared/limits';
 
 function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');

@@ -1,10 +1,12 @@
 import { useEffect, useId, useState } from 'react';
 
 import type { VideoApi } from '../../api/videos';
-import { formatBytes, formatDuration } from '../colorize/limits';
+import { formatBytes, formatDuration } from '../../shared/limits';
 import type { VideoItem } from './useVideoJobs';
 import { VideoCompare } from './VideoCompare';
 import { describeVideoError } from './videoErrors';
+import '../../shared/card.css';
+import './video.css';
 
 interface VideoCardProps {
   item: VideoItem;

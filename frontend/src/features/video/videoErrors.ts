@@ -29,14 +29,3 @@ const MESSAGES: Record<string, string> = {
 export function describeVideoError(code: string): string {
   return MESSAGES[code] ?? 'Something went wrong with this video. Please try again.';
 }
-
-const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi'];
-
-/** A film for a video job (animated GIFs stay photos: their first frame is colorized). */
-export function isVideoFile(file: File): boolean {
-  if (file.type.startsWith('video/')) return true;
-  const dot = file.name.lastIndexOf('.');
-  return !file.type && dot >= 0 && VIDEO_EXTENSIONS.includes(file.name.slice(dot).toLowerCase());
-}
-
-export const VIDEO_ACCEPT = ['video/*', ...VIDEO_EXTENSIONS].join(',');

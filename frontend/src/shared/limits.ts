@@ -1,6 +1,6 @@
 import { createContext, useContext } from 'react';
 
-import type { GatewayInfo, ModelInfo } from '../../api/colorizer';
+import type { GatewayInfo, ModelInfo } from '../api/colorizer';
 
 /**
  * What the server accepts and how long it keeps results, as the API says it

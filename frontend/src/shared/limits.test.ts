@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_GATEWAY, DEFAULT_MODEL } from '../../test/fakeApi';
+import { DEFAULT_GATEWAY, DEFAULT_MODEL } from '../test/fakeApi';
 import { combineLimits, formatDuration, formatsText, renderSizeChoices, UNKNOWN_LIMITS } from './limits';
 
 const range = (min: number, max: number) => ({ ...UNKNOWN_LIMITS, renderSizeMin: min, renderSizeMax: max });

@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO_ROOT))
 import torch
 
 from benchmarks.bench_generator import build_fastai_reference
-from model.discriminator import PatchDiscriminator
 from model.generator import UNetGenerator
+from training.discriminator import PatchDiscriminator
 from training.throughput import make_nets, step_throughput
 
 REQUIRED_SPEEDUP = 2.5

@@ -19,10 +19,10 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from model.discriminator import PatchDiscriminator
 from model.generator import build_generator
 from training.config import TrainConfig
 from training.device_data import DecodedPhotos, DevicePhotos
+from training.discriminator import PatchDiscriminator
 from training.nets import build_nets
 from training.steps import MetricSums, Nets, train_step
 

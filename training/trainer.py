@@ -21,7 +21,6 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from model.artifact import load_artifact
-from model.discriminator import PatchDiscriminator
 from model.generator import UNetGenerator, build_generator, expand_input_channels
 from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
 from model.torch_backend import resolve_device
@@ -30,6 +29,7 @@ from training.checksum import weights_checksum
 from training.config import TrainConfig
 from training.data import PhotoDataset
 from training.device_data import DevicePhotos
+from training.discriminator import PatchDiscriminator
 from training.distributed import (
     DistributedContext,
     all_reduce_sum,

@@ -137,8 +137,8 @@ def _measure(config: TrainConfig, device: torch.device, steps: int) -> dict:
     """Real-step images/s per phase (fresh networks, random photos cropped on the device), FLOPs, matmul rate."""
     import torch
 
-    from model.discriminator import PatchDiscriminator
     from model.generator import UNetGenerator
+    from training.discriminator import PatchDiscriminator
     from training.throughput import (
         V1_IMAGES_PER_S,
         host_sync_in_step,

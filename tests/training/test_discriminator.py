@@ -1,8 +1,8 @@
-"""The PatchGAN discriminator (model.discriminator): map size and receptive field."""
+"""The PatchGAN discriminator (training.discriminator): map size and receptive field."""
 
 import torch
 
-from model.discriminator import PatchDiscriminator
+from training.discriminator import PatchDiscriminator
 
 
 def test_patch_discriminator_map_size():

@@ -16,7 +16,7 @@ or float32 on disk, always float32 once loaded); the safetensors header's
 
 Loading never unpickles anything.
 
-The ONNX file derived from an artifact (`model.onnx_export`) sits beside it with
+The ONNX file derived from an artifact (`training.onnx_export`) sits beside it with
 the suffix `.onnx` and carries the same metadata plus the SHA-256 of the artifact
 it came from. This module imports torch only inside `save_artifact` and
 `load_artifact`: reading metadata works on the torch-free (ONNX Runtime) path.

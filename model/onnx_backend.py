@@ -1,6 +1,6 @@
 """The generator on ONNX Runtime (CPU): the serving backend that needs no torch.
 
-Loads the ONNX file written by `model.onnx_export` and reads the artifact's
+Loads the ONNX file written by `training.onnx_export` and reads the artifact's
 metadata from inside it. Imports NumPy and onnxruntime only: nothing on this
 path imports torch (tests/model/test_backends.py checks `sys.modules`).
 """
@@ -21,10 +21,10 @@ from model.artifact import (
 )
 from model.preprocessing import RENDER_MULTIPLE
 
-# Written by model.onnx_export; repeated here because that module imports torch.
-_SOURCE_SHA256_KEY = f"{METADATA_KEY}.source_sha256"
-_SOURCE_NAME_KEY = f"{METADATA_KEY}.source_name"
-_INPUT_NAME = "input"
+# The ONNX file's contract, shared with the export step that writes it (training.onnx_export).
+SOURCE_SHA256_KEY = f"{METADATA_KEY}.source_sha256"
+SOURCE_NAME_KEY = f"{METADATA_KEY}.source_name"
+INPUT_NAME = "input"
 
 
 class OnnxBackend:
@@ -53,8 +53,8 @@ class OnnxBackend:
         if METADATA_KEY not in properties:
             raise ArtifactError(f"{self.source}: no '{METADATA_KEY}' metadata (export it with `colorizer export`)")
         self.metadata: ArtifactMetadata = metadata_from_json(properties[METADATA_KEY], str(self.source))
-        self.source_sha256 = properties.get(_SOURCE_SHA256_KEY)
-        self.source_name = properties.get(_SOURCE_NAME_KEY)
+        self.source_sha256 = properties.get(SOURCE_SHA256_KEY)
+        self.source_name = properties.get(SOURCE_NAME_KEY)
         self.threads = options.intra_op_num_threads
         self._check_source_is_current()
         if self.metadata.weights_sha256 is None:
@@ -82,7 +82,7 @@ class OnnxBackend:
     def run(self, inputs: np.ndarray) -> np.ndarray:
         """(B, in_channels, h, w) float32 network input, h and w multiples of 32 -> (B, 2, h, w) normalised ab."""
         _check_inputs(inputs, self.metadata.generator.in_channels)
-        return self._session.run(None, {_INPUT_NAME: np.ascontiguousarray(inputs, dtype=np.float32)})[0]
+        return self._session.run(None, {INPUT_NAME: np.ascontiguousarray(inputs, dtype=np.float32)})[0]
 
     def describe(self) -> dict:
         return {"backend": self.name, "device": self.device, "file": self.source.name, "threads": self.threads}

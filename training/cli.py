@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
         result = train(config, resume=args.resume)
         return 130 if result["interrupted"] else 0
     if args.command == "export":
-        from model.onnx_export import export_onnx
+        from training.onnx_export import export_onnx
 
         if args.artifact:
             print(export_onnx(args.artifact, args.out))
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
             from model.artifact import onnx_path_for
 
             if onnx_path_for(artifact).is_file():  # the ONNX file carries the metadata too: keep the pair in step
-                from model.onnx_export import export_onnx
+                from training.onnx_export import export_onnx
 
                 print(export_onnx(artifact))
         return 0

@@ -26,8 +26,8 @@ from model.backends import BackendUnavailable, choose_backend, load_backend
 from model.colorizer import Colorizer
 from model.generator import GeneratorConfig
 from model.hints import Hint
-from model.onnx_export import INPUT_NAME, SOURCE_NAME_KEY, SOURCE_SHA256_KEY, export_onnx
 from tests.conftest import make_photo, write_tiny_artifact
+from training.onnx_export import INPUT_NAME, SOURCE_NAME_KEY, SOURCE_SHA256_KEY, export_onnx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_ONNX = onnx_path_for(DEFAULT_ARTIFACT_PATH)
@@ -134,7 +134,7 @@ def test_the_shipped_onnx_file_is_derived_from_the_shipped_artifact():
     onnx_weights = [tensor for tensor in model.graph.initializer if tensor.dims and np.prod(tensor.dims) > 1]
     assert {tensor.data_type for tensor in onnx_weights} == {
         onnx.TensorProto.FLOAT
-    }  # float32: see model/onnx_export.py
+    }  # float32: see training/onnx_export.py
     # Folding a batch norm into its convolution removes its scale and shift (2 x channels).
     assert sum(int(np.prod(tensor.dims)) for tensor in onnx_weights) <= artifact_weights
     assert sum(int(np.prod(tensor.dims)) for tensor in onnx_weights) > 0.99 * artifact_weights

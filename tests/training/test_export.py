@@ -104,7 +104,7 @@ def test_export_then_colorize_and_evaluate(photo_folders, tmp_path, capsys):
 @pytest.mark.slow
 def test_export_of_a_freshly_trained_full_size_model(photo_folders, tmp_path):
     """The issue's case: 1 + 1 epochs at 64 px with the shipped architecture, then export with ONNX (float16)."""
-    from model.onnx_export import ExportMismatch, check_agreement
+    from training.onnx_export import ExportMismatch, check_agreement
 
     train_dir, val_dir = photo_folders
     out = tmp_path / "run"

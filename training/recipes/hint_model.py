@@ -60,7 +60,7 @@ def build(base: Path, out: Path, version: str, hint_weights_from: Path | None, o
     save_artifact(out, generator, shipped)
     print(f"wrote {out} ({version}, in_channels {HINT_INPUT_CHANNELS}, hint weights {hint_weights})")
     if onnx:
-        from model.onnx_export import export_onnx
+        from training.onnx_export import export_onnx
 
         print(f"wrote {export_onnx(out, onnx_path_for(out))}")
     return out

@@ -38,7 +38,7 @@ def build(source: Path, out: Path, version: str | None, onnx: bool) -> Path:
     save_artifact(out, generator, shipped)
     print(f"wrote {out} ({shipped.version}, hint weights zero: hints by propagation alone)")
     if onnx:
-        from model.onnx_export import export_onnx
+        from training.onnx_export import export_onnx
 
         print(f"wrote {export_onnx(out)}")
     return out

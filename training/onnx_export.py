@@ -1,6 +1,6 @@
 """Artifact (.safetensors) -> ONNX file for the torch-free ONNX Runtime backend.
 
-    from model.onnx_export import export_onnx
+    from training.onnx_export import export_onnx
     export_onnx("model/weights/colorizer-default.safetensors")   # writes ...default.onnx beside it
 
 The graph takes the generator's whole input, (batch, in_channels, height, width)
@@ -39,14 +39,12 @@ from typing import Any
 import numpy as np
 
 from model.artifact import METADATA_KEY, file_sha256, load_artifact, onnx_path_for
+from model.onnx_backend import INPUT_NAME, SOURCE_NAME_KEY, SOURCE_SHA256_KEY
 from model.preprocessing import RENDER_MULTIPLE
 
 log = logging.getLogger(__name__)
 
-INPUT_NAME = "input"
 OUTPUT_NAME = "ab"
-SOURCE_SHA256_KEY = f"{METADATA_KEY}.source_sha256"
-SOURCE_NAME_KEY = f"{METADATA_KEY}.source_name"
 INPUT_CONTRACT_KEY = f"{METADATA_KEY}.input"
 # Largest side, in multiples of 32, the exported graph accepts: the longest render
 # side (MAX_RENDER_ASPECT x MAX_RENDER_SIZE = 8192 px) with room to spare.

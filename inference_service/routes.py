@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Blueprint, Request, Response, current_app, jsonify, request
@@ -29,16 +27,12 @@ from inference_service.model_host import InferenceGate, ModelHost, ModelStatus, 
 from inference_service.offload import run_blocking
 from inference_service.openapi import build_openapi
 from inference_service.public_metadata import public_metadata
+from inference_service.request_input import invalid_parameter, reading_body, single_value
 from inference_service.request_log import log_field
 from inference_service.video_routes import video_capabilities
 from model.colorizer import Colorizer
 from model.hints import Hint
 from model.options import OPTIONS_BY_NAME, ColorizeOptions, OptionError, parse_options
-
-try:  # gunicorn's parser raises these while the app reads a malformed chunked body
-    from gunicorn.http.errors import ParseException as _SERVER_PARSE_ERRORS
-except ImportError:  # served by something else (tests, another WSGI server)
-    _SERVER_PARSE_ERRORS = ()
 
 api = Blueprint("api", __name__)
 
@@ -74,24 +68,11 @@ def _ready_colorizer(state: ServiceState) -> Colorizer:
 # --- parameters ---------------------------------------------------------------------------
 
 
-def _single_value(values: MultiDict, name: str) -> str | None:
-    """The parameter's value, None when absent or blank (a blank form field means "default")."""
-    given = [value.strip() for value in values.getlist(name)]
-    given = [value for value in given if value]
-    if len(set(given)) > 1:
-        raise _invalid_parameter(name, f"'{name}' was given more than once with different values.")
-    return given[0] if given else None
-
-
-def _invalid_parameter(name: str, message: str) -> ApiError:
-    return ApiError(422, "invalid_parameter", message, parameter=name)
-
-
 def refuse_parameter_files(files: MultiDict) -> None:
     """A parameter sent as a file part would be silently ignored: say how to send it instead."""
     for name in OPTIONS_BY_NAME:
         if name in files:
-            raise _invalid_parameter(
+            raise invalid_parameter(
                 name,
                 f"'{name}' was sent as a file; send it as a text field "
                 f"(with curl: -F '{name}=<{name}.json', not -F '{name}=@{name}.json').",
@@ -101,9 +82,9 @@ def refuse_parameter_files(files: MultiDict) -> None:
 def parse_request_options(values: MultiDict) -> ColorizeOptions:
     """The colorize options (model.options) from the query string and form fields; 422 invalid_parameter."""
     try:
-        return parse_options(lambda name: _single_value(values, name))
+        return parse_options(lambda name: single_value(values, name))
     except OptionError as error:
-        raise _invalid_parameter(error.name, error.message) from None
+        raise invalid_parameter(error.name, error.message) from None
 
 
 def _check_hints_supported(colorizer: Colorizer, hints: tuple[Hint, ...]) -> None:
@@ -167,28 +148,6 @@ def read_upload(req: Request, max_bytes: int) -> Upload:
         f"Content-Type {mimetype or '(none)'!r} is not accepted: send multipart/form-data with a file field "
         "'image', or the raw image with an image/* Content-Type.",
     )
-
-
-@contextmanager
-def _reading_body() -> Iterator[None]:
-    """Body-reading failures as client errors: a malformed chunked body is 400; a client that
-    stalls mid-upload (the worker's socket timeout) or vanishes gets 408; neither is a 500."""
-    try:
-        yield
-    except _SERVER_PARSE_ERRORS as error:
-        raise ApiError(
-            400,
-            "bad_request",
-            "The request body is not valid HTTP (its chunked encoding is malformed).",
-            headers={"Connection": "close"},
-        ) from error
-    except OSError as error:
-        raise ApiError(
-            408,
-            "request_timeout",
-            "The upload stalled or was cut off before it was complete.",
-            headers={"Connection": "close"},
-        ) from error
 
 
 def _header_text(text: str) -> str:
@@ -300,7 +259,7 @@ def colorize() -> Response:
     """Colorize one image; the answer has the input's width and height."""
     state = _state()
     settings = state.settings
-    with _reading_body():
+    with reading_body():
         options = parse_request_options(request.values)
         refuse_parameter_files(request.files)
         colorizer = _ready_colorizer(state)

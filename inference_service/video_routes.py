@@ -25,6 +25,7 @@ from inference_service.config import Settings
 from inference_service.errors import ApiError
 from inference_service.imaging import content_disposition, original_stem
 from inference_service.offload import run_blocking
+from inference_service.request_input import reading_body, single_value
 from inference_service.video_jobs import ACTIVE_STATES, JobRecord, JobState, JobStore, StoreUnavailable, new_job_id
 from inference_service.video_queue import VideoQueue
 from model.options import CRF, RENDER_SIZE, VIDEO_JOB_OPTIONS, OptionError
@@ -140,11 +141,9 @@ def _iso(moment: float | None) -> str | None:
 
 
 def _video_options() -> dict[str, Any]:
-    from inference_service.routes import _single_value  # one rule for repeated parameters
-
     values: dict[str, Any] = {"render_size": None, "vibrance": 1.0, "crf": CRF.default}
     for option in VIDEO_JOB_OPTIONS:
-        text = _single_value(request.values, option.name)
+        text = single_value(request.values, option.name)
         if text is None:
             continue
         try:
@@ -200,11 +199,9 @@ def _copy_limited(source: IO[bytes], target: Path, limit: int) -> int:
 
 def _receive_upload(settings: Settings, job_id: str, store: JobStore) -> tuple[Path, str, str, int]:
     """The film written to the uploads folder: (path, suffix, original name, bytes)."""
-    from inference_service.routes import _reading_body
-
     limit = settings.video_max_upload_bytes
     mimetype = request.mimetype
-    with _reading_body():
+    with reading_body():
         if mimetype == "multipart/form-data":
             file: FileStorage | None = request.files.get("video")
             if file is None:

@@ -16,7 +16,7 @@ from inference_service.config import Settings
 from inference_service.imaging import INPUT_FORMATS, OUTPUT_FORMATS
 from inference_service.openapi_videos import video_paths, video_schemas
 from inference_service.request_log import REQUEST_ID_PATTERN
-from model.hints import MAX_HINTS
+from model.hints import DEFAULT_REACH, MAX_HINTS, REACHES
 from model.options import COLORIZE_OPTIONS, HINTS
 
 if TYPE_CHECKING:
@@ -302,6 +302,14 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                             "pattern": "^#[0-9a-fA-F]{6}$",
                             "description": "The colour that spot should have, sRGB '#rrggbb' (only its hue and "
                             "saturation are used; the photo keeps its lightness).",
+                        },
+                        "reach": {
+                            "type": "string",
+                            "enum": list(REACHES),
+                            "default": DEFAULT_REACH,
+                            "description": "How far the colour spreads from the spot: 'small' keeps it to the "
+                            "object under it, 'medium' a little further, 'whole' the whole region up to its "
+                            "lightness edges. Each is a share of the propagation's fade distance.",
                         },
                     },
                     required=["x", "y", "color"],

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from PIL import Image
 from model.artifact import ArtifactMetadata, default_artifact_path
 from model.backends import Backend, load_backend
 from model.batching import MicroBatcher
-from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, paint_hints
+from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, by_reach, paint_hints
 from model.options import VIBRANCE
 from model.preprocessing import PreparedImage, compose, prepare, render_shape, resize_lightness
 from model.propagation import DEFAULT_PROPAGATION, Propagation, propagate_hints
@@ -221,7 +222,12 @@ class Colorizer:
             lab = self.metadata.lab
             lightness = lab.denormalize_l(inputs[0])
             hint_ab = lab.denormalize_ab(inputs[1:3])
-            ab = propagate_hints(lightness, ab, hint_ab, inputs[3], self.propagation)
+            groups = by_reach(hints)
+            for share, group in groups:
+                # One reach (the usual case): the painted mask already holds exactly these hints.
+                mask = inputs[3] if len(groups) == 1 else paint_hints(group, *inputs.shape[1:])[2]
+                settings = replace(self.propagation, reach=self.propagation.reach * share)
+                ab = propagate_hints(lightness, ab, hint_ab, mask, settings)
             ab = np.ascontiguousarray(ab, dtype=np.float32)
         return compose(prepared.lightness, ab * np.float32(vibrance), prepared.alpha)
 

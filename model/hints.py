@@ -35,6 +35,13 @@ HINT_PATCH_SIZE = 5
 
 _COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+# How far a hint's correction spreads: a share of the propagation's fade distance
+# (model.propagation.Propagation.reach). "whole" is the region up to its lightness
+# edges, as before reaches existed; "small" keeps a pin on the object under it
+# (benchmarks/bench_pin_reach.py measures how much less it changes elsewhere).
+REACHES: dict[str, float] = {"small": 0.05, "medium": 0.2, "whole": 1.0}
+DEFAULT_REACH = "whole"
+
 
 class HintError(ValueError):
     """A hint list that is malformed; the message says what is wrong with it."""
@@ -51,8 +58,11 @@ class Hint:
     x: float
     y: float
     color: tuple[int, int, int]
+    reach: str = DEFAULT_REACH
 
     def __post_init__(self) -> None:
+        if self.reach not in REACHES:
+            raise HintError(f"hint reach must be one of {', '.join(REACHES)}, got {self.reach!r}")
         for name, value in (("x", self.x), ("y", self.y)):
             # A comparison, not math.isfinite: it refuses NaN and infinities and takes ints of any size.
             if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
@@ -66,13 +76,16 @@ class Hint:
 
     @classmethod
     def from_json(cls, value: Any, index: int = 0) -> Hint:
-        """Build a hint from a {"x": .., "y": .., "color": "#rrggbb"} object (extra keys are refused)."""
+        """Build a hint from a {"x": .., "y": .., "color": "#rrggbb", "reach"?: ..} object (other keys are refused)."""
         where = f"hint {index}"
         if not isinstance(value, dict):
             raise HintError(f"{where} must be an object with x, y and color")
-        unknown = sorted(set(value) - {"x", "y", "color"})
+        unknown = sorted(set(value) - {"x", "y", "color", "reach"})
         if unknown:
-            raise HintError(f"{where} has unknown keys {unknown}; expected x, y and color")
+            raise HintError(f"{where} has unknown keys {unknown}; expected x, y, color and optionally reach")
+        reach = value.get("reach", DEFAULT_REACH)
+        if reach not in REACHES:
+            raise HintError(f"{where}: reach must be one of {', '.join(REACHES)}, got {reach!r}")
         missing = [key for key in ("x", "y", "color") if key not in value]
         if missing:
             raise HintError(f"{where} is missing {', '.join(missing)}")
@@ -87,7 +100,7 @@ class Hint:
                 shown = f"{number}" if isinstance(number, float) or abs(number) < 10**30 else "a huge integer"
                 raise HintError(f"{where}: {key} = {shown} is outside [0, 1]")
             coordinates.append(float(number))
-        return cls(coordinates[0], coordinates[1], parse_color(value["color"], where))
+        return cls(coordinates[0], coordinates[1], parse_color(value["color"], where), reach)
 
 
 def parse_color(value: Any, where: str = "color") -> tuple[int, int, int]:
@@ -118,6 +131,15 @@ def parse_hints(value: str | Sequence[Any] | None, max_hints: int = MAX_HINTS) -
 def hint_pixel(hint: Hint, height: int, width: int) -> tuple[int, int]:
     """(row, column) of the pixel a hint points at in an image of this size."""
     return min(height - 1, int(hint.y * height)), min(width - 1, int(hint.x * width))
+
+
+def by_reach(hints: Iterable[Hint]) -> list[tuple[float, list[Hint]]]:
+    """The hints grouped by reach, as (share of the fade distance, hints), widest first:
+    narrower pins then correct what a wider one spread over them."""
+    groups: dict[float, list[Hint]] = {}
+    for hint in hints:
+        groups.setdefault(REACHES[hint.reach], []).append(hint)
+    return sorted(groups.items(), key=lambda group: -group[0])
 
 
 def hint_ab(hints: Iterable[Hint]) -> np.ndarray:

@@ -169,7 +169,8 @@ HINTS = Option(
     f"Colour hints, a JSON array of at most {MAX_HINTS} objects "
     '`{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region '
     "around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image "
-    "as oriented by EXIF. Only for a model that takes hints.",
+    'as oriented by EXIF. An optional "reach" (small, medium or whole; whole by default) limits '
+    "how far a hint's colour spreads. Only for a model that takes hints.",
 )
 
 CRF = Option(

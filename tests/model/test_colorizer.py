@@ -200,6 +200,27 @@ def test_a_hint_recolours_the_region_around_it(hint_colorizer):
     assert np.array_equal(unchanged, np.asarray(hint_colorizer.colorize(photo)))
 
 
+def test_a_small_reach_pin_changes_less_of_the_photo_than_a_whole_region_one(hint_colorizer):
+    photo = Image.fromarray(np.full((64, 96), 128, dtype=np.uint8))  # one flat region: only reach stops the colour
+    plain = color.rgb2lab(np.asarray(hint_colorizer.colorize(photo)) / 255.0)
+
+    def changed(reach: str) -> int:
+        pinned = hint_colorizer.colorize(photo, hints=[Hint(0.25, 0.5, (200, 30, 30), reach)])
+        lab = color.rgb2lab(np.asarray(pinned) / 255.0)
+        return int((np.hypot(*(lab[..., 1:] - plain[..., 1:]).transpose(2, 0, 1)) > 3).sum())
+
+    small, medium, whole = changed("small"), changed("medium"), changed("whole")
+    assert 0 < small < medium < whole
+
+
+def test_pins_of_different_reaches_each_hold_their_colour(hint_colorizer):
+    photo = Image.fromarray(np.full((64, 96), 128, dtype=np.uint8))
+    hints = [Hint(0.2, 0.5, (200, 30, 30), "whole"), Hint(0.8, 0.5, (30, 60, 200), "small")]
+    lab = color.rgb2lab(np.asarray(hint_colorizer.colorize(photo, hints=hints)) / 255.0)
+    assert lab[32, 19, 1] > 20  # the red one, wide
+    assert lab[32, 76, 2] < -20  # the blue one, small, on top of the red spread
+
+
 def test_hints_follow_exif_orientation(hint_colorizer):
     upright = Image.fromarray(np.full((40, 60), 128, dtype=np.uint8))
     stored = upright.transpose(Image.Transpose.ROTATE_90)

@@ -11,6 +11,7 @@ from model.hints import (
     MAX_HINTS,
     Hint,
     HintError,
+    by_reach,
     hint_pixel,
     paint_hints,
     parse_color,
@@ -23,6 +24,20 @@ def test_parse_hints_reads_the_documented_json():
     hints = parse_hints('[{"x": 0.25, "y": 0.6, "color": "#a03020"}, {"x": 1, "y": 0, "color": "#00FF00"}]')
     assert hints == [Hint(0.25, 0.6, (160, 48, 32)), Hint(1.0, 0.0, (0, 255, 0))]
     assert hints[0].hex_color == "#a03020" and hints[1].hex_color == "#00ff00"
+
+
+def test_a_hint_may_say_how_far_it_reaches_and_reaches_the_whole_region_by_default():
+    hints = parse_hints(
+        '[{"x": 0, "y": 0, "color": "#000000", "reach": "small"}, {"x": 1, "y": 1, "color": "#ffffff"}]'
+    )
+    assert [hint.reach for hint in hints] == ["small", "whole"]
+
+
+def test_by_reach_groups_the_widest_first():
+    small, whole, medium = Hint(0, 0, (0, 0, 0), "small"), Hint(1, 1, (9, 9, 9)), Hint(0.5, 0.5, (1, 1, 1), "medium")
+    groups = by_reach([small, whole, medium, Hint(0.1, 0.1, (2, 2, 2), "small")])
+    assert [share for share, _ in groups] == sorted((share for share, _ in groups), reverse=True)
+    assert [[hint.reach for hint in group] for _, group in groups] == [["whole"], ["medium"], ["small", "small"]]
 
 
 @pytest.mark.parametrize("value", [None, "", "  ", "[]"])
@@ -44,6 +59,8 @@ def test_no_hints(value):
         ('[{"x": 0.5, "y": 0.5, "color": "red"}]', "#rrggbb"),
         ('[{"x": 0.5, "y": 0.5, "color": "#12345"}]', "#rrggbb"),
         ('[{"x": 0.5, "y": 0.5, "color": "#000000", "size": 3}]', "unknown keys"),
+        ('[{"x": 0.5, "y": 0.5, "color": "#000000", "reach": "tiny"}]', "reach must be one of small, medium, whole"),
+        ('[{"x": 0.5, "y": 0.5, "color": "#000000", "reach": 0.1}]', "reach must be one of"),
         ("[" + ",".join(['{"x": 0, "y": 0, "color": "#000000"}'] * (MAX_HINTS + 1)) + "]", f"at most {MAX_HINTS}"),
     ],
 )

@@ -79,6 +79,8 @@ MALFORMED_HINTS = [
     ("colour rgb()", _hints({**PIN, "color": "rgb(255, 0, 0)"}), "#rrggbb"),
     ("a key missing", _hints({"x": 0.5, "y": 0.5}), "missing color"),
     ("an unknown key", _hints({**PIN, "size": 3}), "unknown keys"),
+    ("an unknown reach", _hints({**PIN, "reach": "huge"}), "reach must be one of small, medium, whole"),
+    ("a reach as a number", _hints({**PIN, "reach": 0.2}), "reach must be one of"),
     ("the second hint bad", _hints(PIN, {**PIN, "y": 1.5}), "hint 1"),
 ]
 
@@ -173,6 +175,21 @@ def test_a_hint_recolours_its_region_and_leaves_the_rest(hint_client):
     assert red[32, 24, 1] > 20 and red[32, 24, 1] > plain[32, 24, 1] + 15
     # The photo keeps its lightness.
     assert np.abs(red[..., 0] - plain[..., 0]).max() < 2.0
+
+
+def test_a_small_reach_pin_colours_fewer_pixels_than_one_that_reaches_the_whole_region(hint_client):
+    flat = _flat_gray_png()
+    plain = _lab(_post(hint_client, image=flat))
+
+    def coloured(reach: str) -> int:
+        lab = _lab(_post(hint_client, image=flat, form={"hints": _hints({**PIN, "reach": reach})}))
+        return int((np.hypot(lab[..., 1] - plain[..., 1], lab[..., 2] - plain[..., 2]) > 3).sum())
+
+    assert 0 < coloured("small") < coloured("medium") < coloured("whole")
+    # Whole region is what a hint without a reach does.
+    assert _post(hint_client, image=flat, form={"hints": _hints({**PIN, "reach": "whole"})}).data == (
+        _post(hint_client, image=flat, form={"hints": _hints(PIN)}).data
+    )
 
 
 def test_hints_in_the_query_string_or_a_form_field_give_the_same_image(hint_client):

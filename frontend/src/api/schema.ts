@@ -247,6 +247,12 @@ export interface components {
       y: number;
       /** @description The colour that spot should have, sRGB '#rrggbb' (only its hue and saturation are used; the photo keeps its lightness). */
       color: string;
+      /**
+       * @description How far the colour spreads from the spot: 'small' keeps it to the object under it, 'medium' a little further, 'whole' the whole region up to its lightness edges. Each is a share of the propagation's fade distance.
+       * @default whole
+       * @enum {string}
+       */
+      reach: 'small' | 'medium' | 'whole';
     };
     Index: {
       service: string;
@@ -566,7 +572,7 @@ export interface operations {
         format?: 'png' | 'jpeg' | 'webp' | 'jpg';
         quality?: number;
         vibrance?: number;
-        /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
+        /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. An optional "reach" (small, medium or whole; whole by default) limits how far a hint's colour spreads. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
         hints?: string;
       };
       header?: never;
@@ -596,7 +602,7 @@ export interface operations {
            * @default 1
            */
           vibrance?: number;
-          /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
+          /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. An optional "reach" (small, medium or whole; whole by default) limits how far a hint's colour spreads. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
           hints?: components['schemas']['Hint'][];
         };
         'image/*': string;
@@ -1098,7 +1104,7 @@ export interface operations {
         format?: 'png' | 'jpeg' | 'webp' | 'jpg';
         quality?: number;
         vibrance?: number;
-        /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
+        /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. An optional "reach" (small, medium or whole; whole by default) limits how far a hint's colour spreads. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
         hints?: string;
       };
       header?: never;
@@ -1128,7 +1134,7 @@ export interface operations {
            * @default 1
            */
           vibrance?: number;
-          /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
+          /** @description Colour hints, a JSON array of at most 64 objects `{"x": 0.25, "y": 0.6, "color": "#a03020"}`: this spot should be this colour, and the region around it follows, up to its edges. x from the left, y from the top, 0..1 relative to the image as oriented by EXIF. An optional "reach" (small, medium or whole; whole by default) limits how far a hint's colour spreads. Only for a model that takes hints. GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic colorization. Many hints fit better in a form field than in the query string (the request line is limited to about 8 KB). */
           hints?: components['schemas']['Hint'][];
         };
         'image/*': string;

@@ -1,4 +1,4 @@
-"""Offline batches: the local engine vs the Ray engine of `python -m model`, in images per second.
+"""Offline batches: the local engine vs the Ray engine of `colorizer colorize`, in images per second.
 
 Writes N photo-like grayscale JPEGs (two sizes, so batches hold two render shapes)
 into a temporary folder, starts a local Ray on this machine's cores once (timed
@@ -45,7 +45,7 @@ from colorizer_cli.colorize import main as colorize_cli
 ENGINES = ("local", "ray")
 
 CLUSTER_NOTE = """\
-How it spreads over a cluster: the driver (the machine that runs `python -m model
+How it spreads over a cluster: the driver (the machine that runs `colorizer colorize
 ... --engine ray --ray-address auto`) lists the inputs and the existing outputs
 once, then hands Ray Data one row per file (its URL and relative path, a few
 hundred bytes). Ray keeps up to --workers actors busy (default: the cluster's

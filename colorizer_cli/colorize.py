@@ -4,7 +4,7 @@
     colorizer colorize scan.png --out out/ --vibrance 1.3 --hint 0.3,0.2,#4682c8 --hint 0.7,0.8,#a03020
     colorizer colorize clip.mp4 reels/ --out colorized/ [--crf 23]
     colorizer colorize s3://archive/scans/ --out s3://archive/colorized/ --engine ray --ray-address auto
-    python -m model ...   (the same)
+    python -m colorizer_cli colorize ...   (the same)
 
 Folders (local or fsspec URLs) are searched recursively; outputs keep the folder
 structure and are named `<stem>-colorized.<ext>`. Videos (colorizer_cli.batch_video,
@@ -38,11 +38,11 @@ from colorizer_cli.batch_io import (
     pending_inputs,
     write_report,
 )
-from colorizer_cli.cli_support import HelpFormatter, add_version_argument
 from colorizer_cli.engines import BatchOptions, HintsUnsupported, RayOptions, run_local
 from colorizer_cli.option_flags import add_option_flags, options_from_args
 from model.artifact import ArtifactError, default_artifact_path
 from model.backends import BACKENDS
+from training.cli_support import HelpFormatter, add_version_argument
 from video.formats import VIDEO_SUFFIXES
 
 PROG = "colorizer colorize"

@@ -1,6 +1,6 @@
 """`colorizer`: one command for the whole product, installed by `pip install 'lab-colorizer[...]'`.
 
-    colorizer colorize photo.jpg old_photos/ --out colorized/     # offline (python -m model)
+    colorizer colorize photo.jpg old_photos/ --out colorized/     # offline
     colorizer serve --bind 0.0.0.0:8000                          # the REST service (gunicorn)
     colorizer video-worker                                       # video jobs, apart from the service
     colorizer train --data-dir photos/ --out-dir runs/mine       # python -m training train
@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from colorizer_cli.cli_support import DISTRIBUTION, package_version
+from training.cli_support import DISTRIBUTION, package_version
 
 _TRAIN_MODULES = ("torch", "torchvision", "skimage", "tqdm", "matplotlib", "tensorboard")
 
@@ -78,9 +78,7 @@ def _training(command: str) -> Callable[[list[str]], int]:
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
-    "colorize": Subcommand(
-        "colorize files and folders offline (also: python -m model)", "serve", (), ("onnxruntime", "torch"), _colorize
-    ),
+    "colorize": Subcommand("colorize files and folders offline", "serve", (), ("onnxruntime", "torch"), _colorize),
     "serve": Subcommand(
         "run the REST service with gunicorn and inference_service/gunicorn.conf.py",
         "serve",

@@ -9,8 +9,8 @@ import sys
 from dataclasses import MISSING, Field, fields
 from typing import Any, get_args, get_origin, get_type_hints
 
-from colorizer_cli.cli_support import HelpFormatter, add_version_argument
 from model.backends import BACKENDS
+from training.cli_support import HelpFormatter, add_version_argument
 from training.config import OPTION_GROUPS, TrainConfig
 
 Subparsers = argparse._SubParsersAction  # argparse's subcommand registry (it has no public name)

@@ -1,4 +1,4 @@
-"""`python -m model --engine ray` on a real local Ray (2 CPUs), against the local engine.
+"""`colorizer colorize --engine ray` on a real local Ray (2 CPUs), against the local engine.
 
 Starting Ray and its actors costs about half a minute on the build machine, so the
 module starts Ray once and its tests share the runs: one archive of a few dozen

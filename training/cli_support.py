@@ -1,6 +1,7 @@
 """What every command line of the project shares: help that shows each default once, and --version.
 
-Used by `colorizer colorize` (python -m model), `python -m training` and the `colorizer` command. Torch-free.
+Used by `python -m training`, `colorizer colorize` and the `colorizer` command. Torch-free. It lives
+here, below colorizer_cli, because training's own command line needs it too (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from colorizer_cli.cli_support import HelpFormatter, add_version_argument, package_version
 from colorizer_cli.colorize import build_parser as colorize_parser
 from training.cli import build_parser as training_parser
+from training.cli_support import HelpFormatter, add_version_argument, package_version
 
 
 def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

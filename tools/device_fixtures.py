@@ -53,7 +53,12 @@ def colour_constants() -> dict:
         },
         "normalization": lab_numpy.DEFAULT_NORMALIZATION.to_dict(),
         "render": {"multiple": preprocessing.RENDER_MULTIPLE, "maxAspect": preprocessing.MAX_RENDER_ASPECT},
-        "hints": {"patchSize": hints_module.HINT_PATCH_SIZE, "maxHints": hints_module.MAX_HINTS},
+        "hints": {
+            "patchSize": hints_module.HINT_PATCH_SIZE,
+            "maxHints": hints_module.MAX_HINTS,
+            "reaches": hints_module.REACHES,
+            "defaultReach": hints_module.DEFAULT_REACH,
+        },
         "propagation": asdict(DEFAULT_PROPAGATION),
     }
 

@@ -6,6 +6,9 @@ import { videoApi as defaultVideoApi, type VideoApi } from './api/videos';
 import { ApiKeyForm } from './features/apiKey/ApiKeyForm';
 import { useApiKey } from './features/apiKey/useApiKey';
 import { DropZone } from './features/colorize/DropZone';
+import { deviceColorizer, HAS_SERVER } from './features/device/deviceApi';
+import { keepBatchOnServer } from './features/device/deviceRouting';
+import { PlaceSetting } from './features/device/PlaceSetting';
 import { combineLimits, keptForText, LimitsContext, renderSizeChoices } from './shared/limits';
 import { ModelBadge } from './features/colorize/ModelBadge';
 import { QueueCard } from './features/colorize/QueueCard';
@@ -66,6 +69,7 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: 
       const films = files.filter(isVideoFile);
       if (films.length) addVideos(films);
       const photos = files.filter((file) => !isVideoFile(file));
+      keepBatchOnServer(photos);
       if (photos.length) addPhotos(photos);
     },
     [addPhotos, addVideos],
@@ -110,6 +114,8 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: 
         <main className="app__main">
           {needsKey && <ApiKeyForm refusedCode={apiKey.refusedCode} />}
           {!needsKey && <DropZone onFiles={addFiles} compact={items.length + videos.length > 0} />}
+
+          <PlaceSetting device={deviceColorizer} hasServer={HAS_SERVER} />
 
           <div className="toolbar">
             <div className="field">

@@ -19,6 +19,7 @@ const { colorizeHandler, resultStoreWritable } = require('./routes/colorize');
 const { docsRouter } = require('./routes/docs');
 const { healthHandler } = require('./routes/health');
 const { imageHandler } = require('./routes/images');
+const { modelFilesRouter } = require('./routes/modelFiles');
 
 /**
  * For a request with a body: the upload limit in force (the inference service's,
@@ -124,10 +125,15 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
           'img-src': ["'self'", 'data:', 'blob:'],
           // A film plays from the gateway (range requests) or, before and with a key, from a local blob: copy.
           'media-src': ["'self'", 'blob:'],
+          // On-device colorization compiles ONNX Runtime's WebAssembly (features/device in the frontend).
+          'script-src': ["'self'", "'wasm-unsafe-eval'"],
           // Plain-HTTP deployments (a LAN address) must not have their assets rewritten to https.
           'upgrade-insecure-requests': null,
         },
       },
+      // With COOP same-origin (helmet's default), pages are cross-origin isolated: ONNX Runtime
+      // Web may then use threads (SharedArrayBuffer). Everything the app loads is same-origin.
+      crossOriginEmbedderPolicy: { policy: 'require-corp' },
     }),
   );
 
@@ -172,6 +178,7 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
   });
   app.use('/api', notFoundHandler);
 
+  app.use('/model', modelFilesRouter(config.staticDir));
   app.use(frontend(config.staticDir));
   // Client-side routes of the single-page app all get index.html.
   const indexFile = path.join(config.staticDir, 'index.html');

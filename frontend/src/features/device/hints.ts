@@ -10,9 +10,22 @@ export interface DeviceHint {
   x: number;
   y: number;
   color: string;
+  /** How far its colour spreads: a name of REACHES (model/hints.py); whole by default. */
+  reach?: string;
 }
 
 export const HINT_PATCH_SIZE = constants.hints.patchSize;
+const REACHES: Record<string, number> = constants.hints.reaches;
+
+/** The hints grouped by reach, as [share of the fade distance, hints], widest first (model.hints.by_reach). */
+export function byReach(hints: DeviceHint[]): [number, DeviceHint[]][] {
+  const groups = new Map<number, DeviceHint[]>();
+  for (const hint of hints) {
+    const share = REACHES[hint.reach ?? constants.hints.defaultReach] ?? REACHES[constants.hints.defaultReach];
+    groups.set(share, [...(groups.get(share) ?? []), hint]);
+  }
+  return [...groups.entries()].toSorted((first, second) => second[0] - first[0]);
+}
 
 /** The (3, height, width) float32 planes: normalised a, normalised b, then the mask; later hints win. */
 export function paintHints(

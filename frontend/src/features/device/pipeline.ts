@@ -9,7 +9,7 @@
  * height exist; the full-resolution ab or RGB float planes never do, so a 12 MP photo
  * needs about 100 MB rather than a gigabyte.
  */
-import { paintHints, type DeviceHint } from './hints';
+import { byReach, paintHints, type DeviceHint } from './hints';
 import { labToSrgb8, rgbaToLightness, type LabNormalization } from './lab';
 import { propagateHints, type Propagation, DEFAULT_PROPAGATION } from './propagation';
 import { bilinearTaps, renderShape, resizeLightness } from './resize';
@@ -125,18 +125,22 @@ export async function colorizePixels(
   const { ab_scale: abScale, l_center: center, l_scale: scale } = model.normalization;
   let ab: Float32Array = abNorm.map((value) => value * abScale);
   if (hints.length) {
-    // As Colorizer._finish: L and the hints' ab read back from the network input.
+    // As Colorizer._finish: L and the hints' ab read back from the network input; one
+    // propagation per reach, widest first, so narrower pins correct what wider ones spread.
     const renderL = input.subarray(0, plane).map((value) => value * scale + center);
     const hintAb = input.subarray(plane, 3 * plane).map((value) => value * abScale);
-    ab = propagateHints(
-      renderL,
-      ab,
-      hintAb,
-      input.subarray(3 * plane, 4 * plane),
-      renderHeight,
-      renderWidth,
-      options.propagation ?? DEFAULT_PROPAGATION,
-    );
+    const settings = options.propagation ?? DEFAULT_PROPAGATION;
+    const groups = byReach(hints);
+    for (const [share, group] of groups) {
+      const mask =
+        groups.length === 1
+          ? input.subarray(3 * plane, 4 * plane)
+          : paintHints(group, renderHeight, renderWidth, model.normalization).subarray(2 * plane);
+      ab = propagateHints(renderL, ab, hintAb, mask, renderHeight, renderWidth, {
+        ...settings,
+        reach: settings.reach * share,
+      });
+    }
   }
   const vibrance = Math.fround(options.vibrance ?? 1);
   if (vibrance !== 1) ab = ab.map((value) => value * vibrance);

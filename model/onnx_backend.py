@@ -7,6 +7,7 @@ path imports torch (tests/model/test_backends.py checks `sys.modules`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,12 @@ SOURCE_SHA256_KEY = f"{METADATA_KEY}.source_sha256"
 SOURCE_NAME_KEY = f"{METADATA_KEY}.source_name"
 INPUT_NAME = "input"
 
+# ONNX Runtime's telemetry (Microsoft's 1DS events) resolves and posts to an events host
+# from a thread of its own once a session has run a while (seen under strace in the video
+# worker); disable_telemetry_events() does not stop that, this variable does, read when
+# onnxruntime is imported (this module imports it only when a backend is made).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 
 class OnnxBackend:
     """An ONNX Runtime session on the CPU. `run` is safe to call from several threads."""
@@ -39,6 +46,7 @@ class OnnxBackend:
         self.source = Path(path)
         if not self.source.is_file():
             raise ArtifactError(f"{self.source}: ONNX file not found")
+        onnxruntime.disable_telemetry_events()  # and the variable below, which alone stops the uploads
         options = onnxruntime.SessionOptions()
         # 0 lets ONNX Runtime use every core; the service gives each worker its share.
         options.intra_op_num_threads = max(0, int(threads))

@@ -46,7 +46,7 @@ class OnnxBackend:
         self.source = Path(path)
         if not self.source.is_file():
             raise ArtifactError(f"{self.source}: ONNX file not found")
-        onnxruntime.disable_telemetry_events()  # and the variable below, which alone stops the uploads
+        onnxruntime.disable_telemetry_events()  # not enough alone: ORT_DISABLE_TELEMETRY (above) stops the uploads
         options = onnxruntime.SessionOptions()
         # 0 lets ONNX Runtime use every core; the service gives each worker its share.
         options.intra_op_num_threads = max(0, int(threads))

@@ -12,6 +12,7 @@ const { errorHandler, notFoundHandler, sendError, HttpError, payloadTooLarge } =
 const { createLogger, requestLogger } = require('./logger');
 const { InferencePool } = require('./inferencePool');
 const { openResultStore } = require('./openResultStore');
+const { canonicalApiPaths } = require('./paths');
 const { passThroughProxy } = require('./proxy');
 const { bufferUpload, hasBody } = require('./uploadBody');
 const { colorizeLimits } = require('./rateLimits');
@@ -66,7 +67,7 @@ function unlessStreamed(middleware) {
 }
 
 function frontend(staticDir) {
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true, strict: true });
   const indexFile = path.join(staticDir, 'index.html');
   if (!fs.existsSync(indexFile)) {
     // The folder is logged at start-up (server.js), never shown to a visitor.
@@ -107,6 +108,10 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
 
   const app = express();
   app.disable('x-powered-by');
+  // Before the first route (Express makes its router then): a path matches a route only as
+  // written, so the key check and the routes read paths alike (paths.js).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   if (config.trustProxy)
     app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   app.locals.store = store;
@@ -136,6 +141,8 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
       crossOriginEmbedderPolicy: { policy: 'require-corp' },
     }),
   );
+  // Before anything decides by path: an /api path in another spelling never gets further.
+  app.use(canonicalApiPaths());
 
   // With GATEWAY_AUTH=keys, every /api route but health and the API docs needs a key (auth.js).
   if (config.auth === 'keys') {

@@ -4,13 +4,16 @@ const { HttpError } = require('./errors');
 const { KeyStoreUnavailable, keyId, matches } = require('./apiKeys');
 
 // Open with GATEWAY_AUTH=keys too: what a load balancer, a status page or a reader of
-// the API reference needs before having a key.
+// the API reference needs before having a key. Exactly the paths of those routes: an
+// /api path reaches this check only in its one spelling, and routes match it only as
+// written (paths.js), so no other spelling can reach a route that needs a key.
 const OPEN_ROUTES = new Set(['/api/health', '/api/v1/health', '/api/openapi.json', '/api/v1/openapi.json']);
+const DOCS_PAGE = /^\/api\/docs(?:\/[^/]+)?$/;
 
 function isOpen(path) {
   // The web app's own files are not the API.
   if (path !== '/api' && !path.startsWith('/api/')) return true;
-  return OPEN_ROUTES.has(path) || path === '/api/docs' || path.startsWith('/api/docs/');
+  return OPEN_ROUTES.has(path) || DOCS_PAGE.test(path);
 }
 
 const unauthorized = (code, message) =>

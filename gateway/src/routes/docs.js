@@ -61,7 +61,7 @@ function serviceDocumentHandler({ pool }) {
  * swagger-ui-dist package.
  */
 function docsRouter({ pool }) {
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true, strict: true });
   router.get('/api/openapi.json', gatewayDocumentHandler({ pool }));
   router.get('/api/v1/openapi.json', serviceDocumentHandler({ pool }));
   router.get('/api/docs', (req, res) => {

@@ -5,6 +5,7 @@ const net = require('node:net');
 
 const { badUpstreamResponse, upstreamUnavailable } = require('./errors');
 const { colorizeQueryParameters } = require('./openapi');
+const { redactText } = require('./redact');
 const { Upstream, newAgent, readBody } = require('./upstream');
 
 const HEALTH_TIMEOUT_MS = 5000;
@@ -30,7 +31,8 @@ class Replica {
 
   report() {
     return {
-      url: this.url,
+      // Shown by the open /api/health: never a password in GATEWAY_INFERENCE_URL.
+      url: redactText(this.url),
       status: this.status,
       in_flight: this.inFlight,
       requests: this.requests,

@@ -4,6 +4,8 @@ const crypto = require('node:crypto');
 const pino = require('pino');
 const pinoHttp = require('pino-http');
 
+const { redactText } = require('./redact');
+
 // A client's X-Request-Id is kept when it matches (printable, header-safe, short: no log
 // injection); anything else is replaced by a new id. The inference service
 // (inference_service/request_log.py) keeps and makes ids of exactly this form, so an id
@@ -16,8 +18,12 @@ function newRequestId() {
   return crypto.randomUUID().replaceAll('-', '');
 }
 
-function createLogger(level) {
-  return pino({ level, base: { service: 'gateway' } });
+/**
+ * The gateway's logger, to stdout or `destination` (tests): every line it (or a child)
+ * writes has its credentials redacted (redact.js).
+ */
+function createLogger(level, destination = undefined) {
+  return pino({ level, base: { service: 'gateway' }, hooks: { streamWrite: redactText } }, destination);
 }
 
 /** One structured log line per request, with a request id echoed as X-Request-Id. */

@@ -16,7 +16,7 @@ usage error.
 
 The colorize options (render size, format, quality, vibrance, hints) are the REST
 API's, from one table (model.options via colorizer_cli.option_flags); the films'
---crf is declared there too (model.options.VIDEO_OPTIONS). `--engine local` (the
+--crf is declared there too (video.options.VIDEO_OPTIONS). `--engine local` (the
 default) runs in this process (colorizer_cli.engines); `--engine ray` spreads the
 work over a Ray cluster (colorizer_cli.ray_engine, the `ray` extra).
 """
@@ -185,7 +185,7 @@ def _batch_options(args: argparse.Namespace) -> BatchOptions:
         raise ValueError("--num-gpus-per-worker must be >= 0, --cpus-per-worker > 0 and --workers >= 1")
     colorize = options_from_args(args)
     return BatchOptions(
-        output=OutputSettings(args.out, colorize.format, colorize.quality, colorize.crf),
+        output=OutputSettings(args.out, colorize.format, colorize.quality, args.crf),
         colorize=colorize,
         artifact=args.artifact,
         batch_size=args.batch_size,

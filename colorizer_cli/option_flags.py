@@ -1,6 +1,6 @@
 """The colorize options (model.options) as command-line flags: --render-size, --format, --quality,
---vibrance, and the hints as --hint X,Y,#rrggbb (repeatable) or --hints FILE.JSON; and the video
-options (model.options.VIDEO_OPTIONS): --crf.
+--vibrance, and the hints as --hint X,Y,#rrggbb (repeatable) or --hints FILE.JSON; and the film
+options (video.options.VIDEO_OPTIONS): --crf.
 
 Bounds, defaults and descriptions come from the options table, so the CLI takes exactly
 what the REST API takes and says so in --help.
@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from model.hints import MAX_HINTS, Hint, HintError, parse_color
-from model.options import COLORIZE_OPTIONS, HINTS, VIDEO_OPTIONS, ColorizeOptions, Option, OptionError
+from model.options import COLORIZE_OPTIONS, HINTS, ColorizeOptions, Option, OptionError
+from video.options import VIDEO_OPTIONS
 
 HINT_FORMAT = "X,Y,#rrggbb"
 # A hint coordinate as a flag: a plain decimal 0..1 (the same strictness as every numeric option).
 HINTS_COORDINATE = Option("hint", "number", "hint coordinate", minimum=0.0, maximum=1.0)
+
+
+def flag_of(option: Option) -> str:
+    """The option's flag: its API name with dashes (render_size -> --render-size)."""
+    return "--" + option.name.replace("_", "-")
 
 
 def _flag_type(option: Option) -> Callable[[str], Any]:
@@ -58,7 +64,7 @@ def _hints_file(text: str) -> tuple[Hint, ...]:
 def _add_flag(group: argparse._ArgumentGroup, option: Option) -> None:
     bounds = f" From {option.bounds[0]:g} to {option.bounds[1]:g}." if option.kind in ("integer", "number") else ""
     group.add_argument(
-        option.flag,
+        flag_of(option),
         dest=option.name,
         type=_flag_type(option),
         default=option.default,
@@ -104,6 +110,5 @@ def options_from_args(args: argparse.Namespace) -> ColorizeOptions:
     hints = (*args.hint_list, *(args.hints_file or ()))
     if len(hints) > MAX_HINTS:
         raise ValueError(f"at most {MAX_HINTS} hints are allowed, got {len(hints)}")
-    flags = (*COLORIZE_OPTIONS, *VIDEO_OPTIONS)
-    values = {option.name: getattr(args, option.name) for option in flags if option is not HINTS}
+    values = {option.name: getattr(args, option.name) for option in COLORIZE_OPTIONS if option is not HINTS}
     return ColorizeOptions(**values, hints=hints)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from inference_service.config import Settings
 from inference_service.imaging import INPUT_FORMATS, OUTPUT_FORMATS
 from inference_service.openapi_videos import video_paths, video_schemas
+from inference_service.option_schemas import option_schema
 from inference_service.request_log import REQUEST_ID_PATTERN
 from model.hints import DEFAULT_REACH, MAX_HINTS, REACHES
 from model.options import COLORIZE_OPTIONS, HINTS
@@ -71,7 +72,7 @@ def _object(properties: dict, required: list[str] | None = None, description: st
 
 def _hints_schema(max_hints: int) -> dict:
     """The `hints` list (model.options.HINTS) with the loaded model's limit; described where it is used."""
-    schema = {**HINTS.json_schema(), "maxItems": max_hints}
+    schema = {**option_schema(HINTS), "maxItems": max_hints}
     del schema["description"]
     return schema
 
@@ -92,7 +93,7 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
     # Each option's schema (model.options, the one declaration), shared by the query parameter and the
     # form field. Blank means the default; an option may come in the query string or the form, not both
     # with different values.
-    option_schemas = {option.name: option.json_schema() for option in COLORIZE_OPTIONS if option is not HINTS}
+    option_schemas = {option.name: option_schema(option) for option in COLORIZE_OPTIONS if option is not HINTS}
     hints_schema = {**_hints_schema(max_hints), "description": hints_description}
     query_parameters = [
         {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in option_schemas.items()

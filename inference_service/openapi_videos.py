@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from inference_service.config import Settings
-from model.options import VIDEO_JOB_OPTIONS
+from inference_service.option_schemas import option_schema
 from video.errors import VIDEO_ERROR_CODES
+from video.options import VIDEO_JOB_OPTIONS
 
 _JOB = {"$ref": "#/components/schemas/VideoJob"}
 _JOB_ID = {
@@ -143,7 +144,7 @@ def video_schemas(obj: Callable[..., dict]) -> dict[str, Any]:
 def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[..., dict]) -> dict[str, Any]:
     """The /v1/videos routes; `ok` and `error` are openapi.py's response helpers."""
     limits = settings.video_limits()
-    option_schemas = {option.name: option.json_schema() for option in VIDEO_JOB_OPTIONS}
+    option_schemas = {option.name: option_schema(option) for option in VIDEO_JOB_OPTIONS}
     video_schema = {
         "type": "string",
         "minLength": 1,

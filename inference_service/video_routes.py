@@ -25,12 +25,13 @@ from inference_service.config import Settings
 from inference_service.errors import ApiError
 from inference_service.imaging import content_disposition, original_stem
 from inference_service.offload import run_blocking
-from inference_service.request_input import reading_body, single_value
+from inference_service.request_input import invalid_parameter, reading_body, single_value
 from inference_service.video_jobs import ACTIVE_STATES, JobRecord, JobState, JobStore, StoreUnavailable, new_job_id
 from inference_service.video_queue import VideoQueue
-from model.options import CRF, RENDER_SIZE, VIDEO_JOB_OPTIONS, OptionError
+from model.options import OptionError
 from video.errors import TOO_MANY_PIXELS, UNSUPPORTED_CODEC
 from video.formats import VIDEO_SUFFIXES
+from video.options import VIDEO_JOB_OPTIONS, FilmOptions, parse_film_options
 
 videos = Blueprint("videos", __name__)
 
@@ -140,26 +141,19 @@ def _iso(moment: float | None) -> str | None:
 # --- POST ---------------------------------------------------------------------------------
 
 
-def _video_options() -> dict[str, Any]:
-    values: dict[str, Any] = {"render_size": None, "vibrance": 1.0, "crf": CRF.default}
-    for option in VIDEO_JOB_OPTIONS:
-        text = single_value(request.values, option.name)
-        if text is None:
-            continue
-        try:
-            values[option.name] = option.parse(text)
-        except OptionError as error:
-            raise ApiError(422, "invalid_parameter", error.message, parameter=error.name) from None
+def _video_options() -> FilmOptions:
+    try:
+        options = parse_film_options(lambda name: single_value(request.values, name))
+    except OptionError as error:
+        raise invalid_parameter(error.name, error.message) from None
     if "video" in request.form:
         raise ApiError(
             400, "missing_video", "The 'video' field was sent as text, not as a file (with curl: -F video=@clip.mp4)."
         )
-    for name in ("render_size", "vibrance", "crf"):
-        if name in request.files:
-            raise ApiError(
-                422, "invalid_parameter", f"'{name}' was sent as a file; send it as a text field.", parameter=name
-            )
-    return values
+    for option in VIDEO_JOB_OPTIONS:
+        if option.name in request.files:
+            raise invalid_parameter(option.name, f"'{option.name}' was sent as a file; send it as a text field.")
+    return options
 
 
 def _suffix_for(filename: str | None, mimetype: str) -> str:
@@ -289,12 +283,6 @@ def _describe(path: Path, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _check_render_size(options: dict[str, Any]) -> None:
-    size = options.get("render_size")
-    if size is not None and not (RENDER_SIZE.minimum <= size <= RENDER_SIZE.maximum):
-        raise ApiError(422, "invalid_parameter", "render_size is out of range.", parameter="render_size")
-
-
 def _store_error(error: StoreUnavailable) -> ApiError:
     return ApiError(503, error.code, f"Video jobs cannot be taken now: {error.message}.", headers={"Retry-After": "30"})
 
@@ -307,7 +295,6 @@ def create_video_job() -> tuple[Response, int]:
     if not videos_supported():
         raise ApiError(501, "videos_unsupported", "This service was installed without the video extra.")
     options = _video_options()
-    _check_render_size(options)
     client = _client()
     store = service.store
     try:
@@ -349,7 +336,7 @@ def create_video_job() -> tuple[Response, int]:
             upload_suffix=suffix,
             created_at=now,
             request_id=g.get("request_id") or "",
-            options=options,
+            options=options.to_json(),
             video=video,
             frames_total=video["frames"],
             extra={"ttl_s": settings.video_result_ttl_s, "upload_bytes": size},

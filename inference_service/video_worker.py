@@ -62,6 +62,7 @@ class JobRunner:
 
     def run(self, job_id: str) -> None:
         from video import VideoCancelled, VideoError, VideoOptions, colorize_video
+        from video.options import FilmOptions
 
         now = time.time()
 
@@ -100,11 +101,11 @@ class JobRunner:
                 ),
             )
 
-        options = record.options
+        options = FilmOptions.from_json(record.options)
         video_options = VideoOptions(
-            render_size=options.get("render_size"),
-            vibrance=float(options.get("vibrance", 1.0)),
-            crf=int(options["crf"]),
+            render_size=options.render_size,
+            vibrance=options.vibrance,
+            crf=options.crf,
             max_pixels=self.settings.video_max_frame_pixels,
         )
         result_path = self.store.result_path(job_id)

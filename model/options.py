@@ -4,13 +4,13 @@ Everything that takes a colorize option reads it from `COLORIZE_OPTIONS`:
 
 - the REST service parses its query string and form fields with `parse_options`
   (inference_service/routes.py) and describes them in its OpenAPI document
-  (inference_service/openapi.py, `Option.json_schema`);
+  (inference_service/option_schemas.py), from which the web app's types are generated;
 - the gateway forwards the query parameters that document lists (gateway/src/routes/colorize.js);
 - the offline CLI builds its flags from the same entries (colorizer_cli/option_flags.py).
 
-`VIDEO_OPTIONS` (the film's encoding quality, `crf`) are declared here too. Only the
-offline CLI takes them for now: the REST API colorizes photos, so they are not in
-`COLORIZE_OPTIONS`, and the service and its OpenAPI document do not list them.
+This module holds what an option is (values, defaults, bounds, parsing), not how an
+interface spells it: flag names are the CLI's, JSON Schema the service's. A film's own
+options (`crf`) are the video package's (video/options.py), in the same `Option` form.
 
 A new option is one more entry here; the tests check that every one of those places
 has it. Values come in as text (a query string, a form field, a command-line flag)
@@ -22,13 +22,12 @@ the message, never turned into a crash or a silently clipped value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from model.hints import MAX_HINTS, Hint, HintError, parse_hints
 from model.image_formats import DEFAULT_QUALITY, FORMAT_ALIASES, OUTPUT_FORMATS, OutputFormat
-from video.formats import DEFAULT_CRF, MAX_CRF, MIN_CRF
 
 Kind = Literal["integer", "number", "choice", "hints"]
 
@@ -56,7 +55,7 @@ class OptionError(ValueError):
 class Option:
     """One colorize option as every interface takes it."""
 
-    name: str  # the API's parameter name; the CLI's flag is --name-with-dashes
+    name: str  # the API's parameter name (the CLI's flag: colorizer_cli.option_flags.flag_of)
     kind: Kind
     description: str  # one or two sentences, for the API document and --help alike
     default: Any = None  # None: chosen at run time (e.g. the model's render size)
@@ -64,10 +63,6 @@ class Option:
     maximum: float | None = None
     choices: tuple[str, ...] = ()  # kind "choice": accepted spellings (aliases included)
     aliases: Mapping[str, str] = field(default_factory=dict)  # kind "choice": spelling -> canonical
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -116,19 +111,6 @@ class Option:
             message = message[: _MAX_MESSAGE_CHARS - 3] + "..."
         raise OptionError(self.name, message)
 
-    def json_schema(self) -> dict[str, Any]:
-        """The JSON Schema of the parsed value (kind "hints": of one list, `Hint` items)."""
-        schema: dict[str, Any]
-        if self.kind in ("integer", "number"):
-            schema = {"type": self.kind, "minimum": self.minimum, "maximum": self.maximum}
-        elif self.kind == "choice":
-            schema = {"type": "string", "enum": list(self.choices)}
-        else:
-            schema = {"type": "array", "maxItems": MAX_HINTS, "items": {"$ref": "#/components/schemas/Hint"}}
-        if self.default is not None:
-            schema["default"] = self.default
-        return {**schema, "description": self.description}
-
 
 RENDER_SIZE = Option(
     "render_size",
@@ -173,23 +155,8 @@ HINTS = Option(
     "how far a hint's colour spreads. Only for a model that takes hints.",
 )
 
-CRF = Option(
-    "crf",
-    "integer",
-    "Video quality on x264's scale (0 is lossless, 51 the worst), mapped for VP9, MPEG-4 and MJPEG: "
-    "lower is better and larger; 18 looks like the source to most eyes. Videos only (photos take quality).",
-    default=DEFAULT_CRF,
-    minimum=MIN_CRF,
-    maximum=MAX_CRF,
-)
-
 COLORIZE_OPTIONS: tuple[Option, ...] = (RENDER_SIZE, OUTPUT_FORMAT, QUALITY, VIBRANCE, HINTS)
 OPTIONS_BY_NAME: dict[str, Option] = {option.name: option for option in COLORIZE_OPTIONS}
-# A film's own options (video): the offline CLI's --crf, and POST /v1/videos's crf.
-VIDEO_OPTIONS: tuple[Option, ...] = (CRF,)
-# What a video job over REST takes (POST /v1/videos): the photo options that apply to a
-# film, and its own. Hints are per photo and have no meaning for a film.
-VIDEO_JOB_OPTIONS: tuple[Option, ...] = (RENDER_SIZE, VIBRANCE, CRF)
 
 
 @dataclass(frozen=True)
@@ -201,18 +168,22 @@ class ColorizeOptions:
     quality: int = QUALITY.default
     vibrance: float = VIBRANCE.default
     hints: tuple[Hint, ...] = ()
-    crf: int = CRF.default  # videos only (VIDEO_OPTIONS); photos keep `quality`
 
     @property
     def output(self) -> OutputFormat:
         return OUTPUT_FORMATS[self.format]
 
 
-def parse_options(value_of: Callable[[str], str | None]) -> ColorizeOptions:
-    """Every option from `value_of(name)` (its text, or None/blank for the default); OptionError on the first bad one."""
+def parse_values(options: Sequence[Option], value_of: Callable[[str], str | None]) -> dict[str, Any]:
+    """{name: value} of each option `value_of(name)` gives (None/blank: left out); OptionError on the first bad one."""
     values: dict[str, Any] = {}
-    for option in COLORIZE_OPTIONS:
+    for option in options:
         text = value_of(option.name)
         if text is not None and text.strip():
             values[option.name] = option.parse(text.strip())
-    return ColorizeOptions(**values)
+    return values
+
+
+def parse_options(value_of: Callable[[str], str | None]) -> ColorizeOptions:
+    """Every colorize option from `value_of(name)` (its text, or None/blank for the default)."""
+    return ColorizeOptions(**parse_values(COLORIZE_OPTIONS, value_of))

@@ -26,9 +26,11 @@ import numpy as np
 
 from model.colorizer import Colorizer, check_vibrance
 from model.lab_numpy import rgb8_to_lightness
+from model.options import VIBRANCE
 from model.preprocessing import compose, render_shape, resize_lightness
 from video.errors import ENCODE_FAILED, VideoCancelled, VideoError
-from video.formats import DEFAULT_CRF, check_crf, container_for
+from video.formats import check_crf, container_for
+from video.options import CRF
 from video.reader import MAX_FRAME_PIXELS, DecodedFrame, Source, VideoInfo, VideoReader
 from video.shots import ShotCutDetector
 from video.steady import DEFAULT_STEADYING, ColourSteadier, Steadying
@@ -44,8 +46,8 @@ class VideoOptions:
     """How a video is colorized and written. `steadying=None` colours every frame on its own."""
 
     render_size: int | None = None  # short side the network sees (None: the model's)
-    vibrance: float = 1.0  # chroma scale, 0..2, as for photos
-    crf: int = DEFAULT_CRF  # quality on x264's scale (0 lossless .. 51), mapped for other codecs
+    vibrance: float = VIBRANCE.default  # chroma scale, as for photos (model.options.VIBRANCE)
+    crf: int = CRF.default  # quality on x264's scale (video.options.CRF), mapped for other codecs
     steadying: Steadying | None = DEFAULT_STEADYING
     cuts: bool = True  # reset the steadier at shot cuts (video.shots)
     batch_frames: int = DEFAULT_BATCH_FRAMES

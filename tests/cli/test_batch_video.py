@@ -61,7 +61,7 @@ def test_folder_of_photos_and_films(tiny_artifact, tmp_path, capsys):
 
 
 def test_video_options_are_checked(tiny_artifact, tmp_path, capsys):
-    """--crf comes from the options table (model.options.CRF), with its bounds, as --vibrance does."""
+    """--crf comes from the options table (video.options.CRF), with its bounds, as --vibrance does."""
     clip = write_clip(tmp_path / "a.mp4", pan_frames(3, 64, 48))
     base = [str(clip), "--out", str(tmp_path / "o"), "--artifact", str(tiny_artifact)]
     for flag, value, message in [

@@ -244,9 +244,11 @@ def test_bad_hints_and_hints_for_a_model_without_them_are_usage_errors(
 
 def test_every_colorize_option_of_the_api_is_a_flag():
     from colorizer_cli.colorize import build_parser
-    from model.options import COLORIZE_OPTIONS, VIDEO_OPTIONS
+    from colorizer_cli.option_flags import flag_of
+    from model.options import COLORIZE_OPTIONS
+    from video.options import VIDEO_OPTIONS
 
     flags = {flag for action in build_parser()._actions for flag in action.option_strings}
-    assert {option.flag for option in (*COLORIZE_OPTIONS, *VIDEO_OPTIONS)} <= flags
+    assert {flag_of(option) for option in (*COLORIZE_OPTIONS, *VIDEO_OPTIONS)} <= flags
     assert "--crf" in flags
     assert "--hint" in flags

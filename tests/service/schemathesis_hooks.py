@@ -20,7 +20,8 @@ import schemathesis
 from hypothesis import strategies as st
 from PIL import Image
 
-from model.options import OPTIONS_BY_NAME, RENDER_SIZE, VIDEO_JOB_OPTIONS
+from model.options import OPTIONS_BY_NAME, RENDER_SIZE
+from video.options import VIDEO_JOB_OPTIONS
 
 # Media type -> Pillow format: each a format the service accepts.
 IMAGE_FORMATS = {

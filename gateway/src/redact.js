@@ -15,32 +15,18 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"\\]+@/gi;
 const API_KEY = /\b(clr_[0-9a-f]{16}_)[A-Za-z0-9_-]{43}/g;
 // The value of an Authorization-style scheme, e.g. in a logged header.
 const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Token)([ \t]+)[^\s"\\,]+/gi;
-// Headers whose values are credentials through and through.
-const CREDENTIAL_HEADERS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'x-api-key',
-  'cookie',
-  'set-cookie',
-  'x-colorizer-signature',
-]);
+// A header whose value is a credential through and through, as a logged JSON property.
+const CREDENTIAL_HEADER =
+  /("(?:authorization|proxy-authorization|x-api-key|cookie|set-cookie|x-colorizer-signature)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
-/** `text` (a URL, a header value, a whole log line) without the credentials in it. */
+/** `text` (a URL, a header value, a whole JSON log line) without the credentials in it. */
 function redactText(text) {
   return String(text)
+    .replace(CREDENTIAL_HEADER, `$1"${REDACTED}"`)
     .replace(URL_USERINFO, `$1${REDACTED}@`)
     .replace(CREDENTIAL_PARAMETER, `$1${REDACTED}`)
     .replace(API_KEY, `$1${REDACTED}`)
     .replace(AUTH_SCHEME, `$1$2${REDACTED}`);
 }
 
-/** A copy of `headers` with credential headers' values replaced and the rest redacted as text. */
-function redactHeaders(headers) {
-  const safe = {};
-  for (const [name, value] of Object.entries(headers || {})) {
-    safe[name] = CREDENTIAL_HEADERS.has(name.toLowerCase()) ? REDACTED : redactText(value);
-  }
-  return safe;
-}
-
-module.exports = { redactText, redactHeaders, REDACTED };
+module.exports = { redactText, REDACTED };

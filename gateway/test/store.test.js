@@ -12,7 +12,7 @@ const { withoutRequestId } = require('../test-helpers/contract');
 
 const { DiskResultStore } = require('../src/diskResultStore');
 const { makeGateway } = require('../test-helpers/gateway');
-const { grayscalePng, pngSize } = require('../test-helpers/images');
+const { colourPng, grayscalePng, pngSize } = require('../test-helpers/images');
 const { startInferenceService, tempDir, writeTinyArtifact } = require('../test-helpers/inferenceService');
 
 const ID = /^[A-Za-z0-9_-]{24}$/;
@@ -59,9 +59,16 @@ describe('POST /api/colorize', () => {
     assert.equal(body.model_name, 'tiny-test-colorizer');
     assert.equal(body.model_version, '0.0.1');
     assert.equal(typeof body.inference_ms, 'number');
+    assert.equal(body.input_in_colour, false);
     assert.ok(Date.parse(body.expires_at) > Date.now() + 59 * 60 * 1000, 'expires in about an hour');
     assert.ok(body.expires_in_s > 3590 && body.expires_in_s <= 3600, String(body.expires_in_s));
     assert.ok(fs.existsSync(path.join(gateway.config.resultDir, `${body.id}.png`)), 'the image is on disk');
+  });
+
+  it('says when the upload was already a colour photo (the service tells it)', async () => {
+    const response = await colorize(gateway.app, colourPng(64, 48), 'holiday.png');
+    assert.equal(response.status, 201);
+    assert.equal(response.body.input_in_colour, true);
   });
 
   it('passes render_size and format from the form to the service', async () => {
@@ -109,7 +116,7 @@ describe('GET /api/images/:id', () => {
     assert.ok(download.body.equals(inline.body));
   });
 
-  it('answers 404 JSON for ids that are malformed, tricky or unknown', async () => {
+  it('answers 404 JSON for ids that are malformed, tricky or unknown (400 invalid_path for escapes and dots)', async () => {
     const { body } = await colorize(gateway.app);
     const attempts = [
       'abc',
@@ -125,9 +132,11 @@ describe('GET /api/images/:id', () => {
     ];
     for (const id of attempts) {
       const response = await request(gateway.app).get(`/api/images/${id}`);
-      assert.equal(response.status, 404, id);
+      // A percent-escape or a segment ending in a dot never reaches the route (paths.js).
+      const oddPath = id.includes('%') || id.endsWith('.');
+      assert.equal(response.status, oddPath ? 400 : 404, id);
       assert.match(response.headers['content-type'], /^application\/json/, id);
-      assert.equal(response.body.error.code, 'not_found', id);
+      assert.equal(response.body.error.code, oddPath ? 'invalid_path' : 'not_found', id);
     }
   });
 });

@@ -11,6 +11,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from inference_service import offload
+from inference_service.client_identity import install_client_check
 from inference_service.config import Settings
 from inference_service.errors import register_error_handlers
 from inference_service.model_host import InferenceGate, ModelHost
@@ -76,6 +77,7 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
     offload.configure(gate.capacity)
 
     install_request_logging(app)
+    install_client_check(app)
     register_error_handlers(app)
     refuse_ambiguous_framing(app)
     app.register_blueprint(api)

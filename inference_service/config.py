@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from inference_service.client_identity import MIN_SECRET_LENGTH
 from model.artifact import default_artifact_path
 from model.backends import BACKENDS
 from model.options import RENDER_SIZE, VIBRANCE
@@ -63,6 +64,13 @@ class Settings:
     png_compress_level: int = 1
     # Level of the service's own log lines (DEBUG, INFO, WARNING, ...).
     log_level: str = "INFO"
+    # "keys": the gateways check API keys, and every request but health and the API document
+    # must carry a client signed with signing_secret (client_identity.py); "off": anyone who
+    # reaches the port may use it.
+    auth: str = "off"
+    # Shared with the gateways (GATEWAY_SIGNING_SECRET): only a client header signed with it is
+    # believed. Needed with auth "keys"; unset, the header is believed as it is (one machine).
+    signing_secret: str = field(default="", repr=False)
     # --- video jobs (inference_service/video_*.py) ---
     # Where uploads, job records and results of video jobs live (a shared volume when
     # several replicas and workers serve the same jobs); None: $TMPDIR/colorizer-videos.
@@ -155,6 +163,17 @@ class Settings:
             ("video_result_ttl_s", self.video_result_ttl_s >= 1, "must be at least 1"),
             ("video_heartbeat_timeout_s", self.video_heartbeat_timeout_s >= 1, "must be at least 1"),
             ("video_min_free_bytes", self.video_min_free_bytes >= 0, "must be 0 or more"),
+            ("auth", self.auth in ("off", "keys"), "must be off or keys"),
+            (
+                "signing_secret",
+                not self.signing_secret or len(self.signing_secret) >= MIN_SECRET_LENGTH,
+                f"must be at least {MIN_SECRET_LENGTH} characters",
+            ),
+            (
+                "signing_secret",
+                self.auth != "keys" or bool(self.signing_secret),
+                "must be set with COLORIZER_AUTH=keys (the gateways' GATEWAY_SIGNING_SECRET)",
+            ),
             (
                 "video_queue_url",
                 not self.video_queue_url or self.video_queue_url.startswith(("redis://", "rediss://", "unix://")),
@@ -163,7 +182,9 @@ class Settings:
         ]
         for name, ok, problem in checks:
             if not ok:
-                raise ConfigError(f"{ENV_PREFIX}{name.upper()} {problem}, got {getattr(self, name)!r}")
+                # A secret is never repeated, not even in an error.
+                got = "(not shown)" if name == "signing_secret" else repr(getattr(self, name))
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()} {problem}, got {got}")
 
     def limits(self) -> dict:
         """The limits a client may want to know (served by /v1/model and /v1/health)."""
@@ -204,6 +225,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "video_result_ttl_s": int,
     "video_heartbeat_timeout_s": float,
     "video_min_free_bytes": int,
+    "auth": lambda text: text.lower(),
+    "signing_secret": str,
 }
 
 

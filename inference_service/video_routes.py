@@ -21,6 +21,7 @@ from typing import IO, Any
 from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
 from werkzeug.datastructures import FileStorage
 
+from inference_service.client_identity import request_client
 from inference_service.config import Settings
 from inference_service.errors import ApiError
 from inference_service.imaging import content_disposition, original_stem
@@ -35,9 +36,6 @@ from video.options import VIDEO_JOB_OPTIONS, FilmOptions, parse_film_options
 
 videos = Blueprint("videos", __name__)
 
-# The header a gateway sets to say whose request it is ("key:<id>" with API keys, else
-# "ip:<address>"): jobs per client are counted by it, and a key's jobs are private to it.
-CLIENT_HEADER = "X-Colorizer-Client"
 # The path prefix the service is reached under (the gateway: "/api"), for the URLs in answers.
 PREFIX_HEADER = "X-Forwarded-Prefix"
 # Raw bodies: the Content-Type's container, for the name the upload is stored under.
@@ -53,7 +51,6 @@ MEDIA_TYPE_SUFFIXES = {
 }
 _CHUNK_BYTES = 1024 * 1024
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)*$")
-_CLIENT = re.compile(r"^[A-Za-z0-9:._@/+=-]{1,128}$")
 
 
 @dataclass
@@ -90,10 +87,8 @@ def _service() -> VideoService:
 
 
 def _client() -> str:
-    given = request.headers.get(CLIENT_HEADER, "").strip()
-    if given and _CLIENT.match(given):
-        return given
-    return f"ip:{request.remote_addr or 'unknown'}"
+    """Whose request it is (jobs per client; a key's jobs are private to it): client_identity.py."""
+    return request_client()
 
 
 def _prefix() -> str:

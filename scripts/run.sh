@@ -13,6 +13,13 @@ bash "$ROOT/scripts/setup.sh"
 export COLORIZER_BIND="${COLORIZER_BIND:-127.0.0.1:8000}"
 export GATEWAY_INFERENCE_URL="${GATEWAY_INFERENCE_URL:-http://$COLORIZER_BIND}"
 export GATEWAY_PORT="${GATEWAY_PORT:-3000}"
+# Keys mode on both sides (GATEWAY_AUTH=keys ...): the service answers only what the gateway
+# signs, with one secret; without one set, a new one for this run (docs/security.md).
+export COLORIZER_AUTH="${COLORIZER_AUTH:-${GATEWAY_AUTH:-off}}"
+if [ "$COLORIZER_AUTH" = keys ] || [ "${GATEWAY_AUTH:-off}" = keys ]; then
+  SECRET="${GATEWAY_SIGNING_SECRET:-${COLORIZER_SIGNING_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}}"
+  export GATEWAY_SIGNING_SECRET="$SECRET" COLORIZER_SIGNING_SECRET="$SECRET"
+fi
 
 cd "$ROOT"
 "$VENV/bin/colorizer" serve &

@@ -165,7 +165,7 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
     videoUploadLimit(pool),
     unlessStreamed(limitUpload),
     unlessStreamed(readUpload),
-    passThroughProxy({ pool, auth: config.auth }),
+    passThroughProxy({ pool, auth: config.auth, signingSecret: config.signingSecret }),
   );
   app.post(
     '/api/colorize',
@@ -173,7 +173,7 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
     resultStoreWritable({ store }),
     limitUpload,
     readUpload,
-    colorizeHandler({ pool, store }),
+    colorizeHandler({ pool, store, auth: config.auth, signingSecret: config.signingSecret }),
   );
   app.get('/api/images/:id', imageHandler({ store, privateResults: config.auth === 'keys' }));
   app.get(

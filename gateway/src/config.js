@@ -3,6 +3,8 @@
 const os = require('node:os');
 const path = require('node:path');
 
+const { MIN_SECRET_LENGTH } = require('./clientIdentity');
+
 const MB = 1024 * 1024;
 // Room for the multipart envelope and small form fields around an image of the maximum size
 // (the same allowance as the inference service's). The image limit itself is the service's.
@@ -30,6 +32,9 @@ const SETTINGS = {
   // "keys": every /api route but health and the API docs needs an API key (docs/api-keys.md);
   // "off": anyone who reaches the gateway may use it (one person on one machine).
   auth: { env: 'GATEWAY_AUTH', type: 'string', default: 'off', choices: ['off', 'keys'] },
+  // Signs whose request it is (clientIdentity.js) for the inference service, which holds the same
+  // secret (COLORIZER_SIGNING_SECRET) and believes no other; needed with GATEWAY_AUTH=keys.
+  signingSecret: { env: 'GATEWAY_SIGNING_SECRET', type: 'string', default: '' },
   // With GATEWAY_AUTH=keys: the keys file `colorizer keys` writes; unset: the keys are in GATEWAY_REDIS_URL.
   keysFile: { env: 'GATEWAY_KEYS_FILE', type: 'string', default: '' },
   // Set: results live in this Redis (shared by gateway replicas); unset: on disk in GATEWAY_RESULT_DIR.
@@ -113,8 +118,8 @@ function parseValue(name, setting, raw) {
 // Before every gateway setting had the GATEWAY_ prefix, these names had none: one of
 // them set (and its new name not) is refused, rather than silently ignored.
 // PORT, HOST and LOG_LEVEL are left out: other programs set them for their own use.
-// AUTH and KEYS_FILE came after the prefix: they never had an old name.
-const GENERIC_NAMES = new Set(['PORT', 'HOST', 'LOG_LEVEL', 'AUTH', 'KEYS_FILE']);
+// AUTH, KEYS_FILE and SIGNING_SECRET came after the prefix: they never had an old name.
+const GENERIC_NAMES = new Set(['PORT', 'HOST', 'LOG_LEVEL', 'AUTH', 'KEYS_FILE', 'SIGNING_SECRET']);
 const OLD_NAMES = Object.values(SETTINGS)
   .map((setting) => setting.env.replace(/^GATEWAY_/, ''))
   .filter((name) => !GENERIC_NAMES.has(name));
@@ -147,6 +152,14 @@ function loadConfig(env = process.env, overrides = {}) {
     throw new Error(
       'GATEWAY_AUTH=keys needs GATEWAY_KEYS_FILE or GATEWAY_REDIS_URL (where `colorizer keys` keeps the keys)',
     );
+  }
+  if (config.auth === 'keys' && !config.signingSecret) {
+    throw new Error(
+      "GATEWAY_AUTH=keys needs GATEWAY_SIGNING_SECRET (the same as the inference service's COLORIZER_SIGNING_SECRET)",
+    );
+  }
+  if (config.signingSecret && config.signingSecret.length < MIN_SECRET_LENGTH) {
+    throw new Error(`GATEWAY_SIGNING_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
   }
   if (config.resultTtlMs < 1) throw new Error('GATEWAY_RESULT_TTL_MS must be at least 1');
   if (config.headersTimeoutMs < 1) throw new Error('GATEWAY_HEADERS_TIMEOUT_MS must be at least 1');

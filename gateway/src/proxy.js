@@ -3,6 +3,7 @@
 const http = require('node:http');
 const { createProxyMiddleware } = require('http-proxy-middleware');
 
+const { clientHeaders, SIGNATURE_HEADER } = require('./clientIdentity');
 const { sendError, fromUpstreamError, upstreamUnavailable, UNREACHABLE_CODES } = require('./errors');
 const { readBody, timeoutError } = require('./upstream');
 
@@ -50,12 +51,6 @@ async function relayResponse(proxyRes, req, res) {
   proxyRes.pipe(res);
 }
 
-/** The client as the service counts and keys its video jobs: the API key's id, else the address. */
-function clientOf(req, auth) {
-  if (auth === 'keys' && req.apiKey) return `key:${req.apiKey.id}`;
-  return `ip:${req.ip}`;
-}
-
 /**
  * /api/v1/* -> the inference service's /v1/*: the same contract and the same errors
  * for programmatic clients. The upload has been read in full already
@@ -64,7 +59,7 @@ function clientOf(req, auth) {
  * Each request goes to the replica the pool picks; it is not retried on another,
  * but a replica that refuses the connection is routed around from then on.
  */
-function passThroughProxy({ pool, auth = 'off' }) {
+function passThroughProxy({ pool, auth = 'off', signingSecret = '' }) {
   return createProxyMiddleware({
     async router(req) {
       await pool.ensureReplicas();
@@ -87,9 +82,12 @@ function passThroughProxy({ pool, auth = 'off' }) {
         // The API key is the gateway's business: the service never sees (or logs) it.
         proxyReq.removeHeader('authorization');
         proxyReq.removeHeader('x-api-key');
-        // Whose request it is, for the service's video jobs (jobs per client; a key's jobs are
-        // private to it), and where it is mounted, for the URLs it answers. Never the client's own.
-        proxyReq.setHeader('X-Colorizer-Client', clientOf(req, auth));
+        // Whose request it is, signed, for the service's video jobs (jobs per client; a key's jobs
+        // are private to it), and where it is mounted, for the URLs it answers. Never the client's own.
+        proxyReq.removeHeader(SIGNATURE_HEADER);
+        for (const [name, value] of Object.entries(clientHeaders(req, { auth, signingSecret }))) {
+          proxyReq.setHeader(name, value);
+        }
         proxyReq.setHeader('X-Forwarded-Prefix', '/api');
         if (req.uploadBody) {
           proxyReq.removeHeader('transfer-encoding');

@@ -1,6 +1,6 @@
 'use strict';
 
-const { rateLimit } = require('express-rate-limit');
+const { rateLimit, MemoryStore } = require('express-rate-limit');
 const { RedisStore } = require('rate-limit-redis');
 
 const { sendError } = require('./errors');
@@ -28,41 +28,69 @@ class RecoveringRedisStore extends RedisStore {
 
 /**
  * Counts in Redis (rate-limit-redis), so a limit holds across every gateway replica;
- * `client` is the result store's ioredis client. Without one: express-rate-limit's memory.
+ * `client` is the result store's ioredis client. Without one: in this process's memory.
  */
-function redisStore(client, prefix) {
-  if (!client) return undefined;
+function counterStore(client, prefix) {
+  if (!client) return new MemoryStore();
   return new RecoveringRedisStore({ sendCommand: (command, ...args) => client.call(command, ...args), prefix });
 }
 
 const byKey = (req) => req.apiKey.id;
 
-const retryAfterSeconds = (req) => Math.max(1, Math.ceil((req.rateLimit.resetTime - Date.now()) / 1000));
+/**
+ * `limiter` (one colorizeLimit) counting only the requests that did work: one answered
+ * with an error status (a refused upload, a 429, a failure of the service) is given back
+ * once its answer is sent. A client that goes away before its answer is sent is not
+ * given anything back: it may have had the work (a result streamed but for its last byte).
+ */
+function countingOnlyWork(limiter, { store, keyGenerator, property }) {
+  return function countOnlyWork(req, res, next) {
+    res.once('finish', () => {
+      const counted = req[property]; // set only when this limit counted the request
+      if (!counted || res.statusCode < 400) return;
+      if (counted.resetTime && Date.now() >= counted.resetTime.getTime()) return; // a new window since
+      Promise.resolve(store.decrement(keyGenerator(req))).catch((err) =>
+        req.log?.warn({ err: { message: err.message } }, 'rate limit count not given back'),
+      );
+    });
+    return limiter(req, res, next);
+  };
+}
 
-/** One limit on colorizations (POSTs); `refuse(req)` gives the 429's code and message. */
-function colorizeLimit({ name, windowMs, limit, keyGenerator, skip, store, refuse }) {
-  return rateLimit({
+/**
+ * One limit on colorizations (POSTs); `refuse(req)` gives the 429's code and message.
+ * `onlyWork`: requests that end in an error are not counted (countingOnlyWork).
+ */
+function colorizeLimit({ name, windowMs, limit, keyGenerator = undefined, skip, store, refuse, onlyWork = false }) {
+  // Each limit's count on the request under its own name: the next limit must not overwrite it.
+  const property = `rateLimit:${name}`;
+  const limiter = rateLimit({
     windowMs,
     limit,
     ...(keyGenerator && { keyGenerator }),
+    store,
     // A Redis that is away lets the request on: colorize answers 503 anyway (result store).
-    ...(store && { store, passOnStoreError: true }),
+    passOnStoreError: true,
     standardHeaders: 'draft-8',
     identifier: name,
     legacyHeaders: false,
+    requestPropertyName: property,
     skip: (req) => req.method !== 'POST' || skip(req),
     handler(req, res) {
       const [code, message] = refuse(req);
-      sendError(res, 429, code, message, { 'Retry-After': String(retryAfterSeconds(req)) });
+      const retryAfter = Math.max(1, Math.ceil((req[property].resetTime - Date.now()) / 1000));
+      sendError(res, 429, code, message, { 'Retry-After': String(retryAfter) });
     },
   });
+  return onlyWork ? countingOnlyWork(limiter, { store, keyGenerator, property }) : limiter;
 }
 
 /**
  * The limits in front of the colorize routes, in order: per client address
- * (GATEWAY_RATE_LIMIT_MAX per GATEWAY_RATE_LIMIT_WINDOW_MS, both auth modes), then,
- * with GATEWAY_AUTH=keys, the key's own `rate_per_min` and `quota_per_day`
- * (docs/api-keys.md). Each answers 429 with Retry-After and its named RateLimit headers.
+ * (GATEWAY_RATE_LIMIT_MAX per GATEWAY_RATE_LIMIT_WINDOW_MS, both auth modes; every POST
+ * counts: it holds floods off), then, with GATEWAY_AUTH=keys, the key's own `rate_per_min`
+ * and `quota_per_day` (docs/api-keys.md), which count only the POSTs that did work (an
+ * answer under 400). Each answers 429 with Retry-After and its named RateLimit headers.
  */
 function colorizeLimits(config, redisClient) {
   const prefix = `${config.redisKeyPrefix}rate:`;
@@ -72,7 +100,7 @@ function colorizeLimits(config, redisClient) {
       windowMs: config.rateLimitWindowMs,
       limit: config.rateLimitMax,
       skip: () => config.rateLimitMax === 0,
-      store: redisStore(redisClient, prefix),
+      store: counterStore(redisClient, prefix),
       refuse: () => ['rate_limited', 'Too many images in a short time: wait a little and try again.'],
     }),
   ];
@@ -84,7 +112,8 @@ function colorizeLimits(config, redisClient) {
       limit: (req) => req.apiKey.ratePerMin,
       keyGenerator: byKey,
       skip: (req) => !req.apiKey || req.apiKey.ratePerMin === null,
-      store: redisStore(redisClient, `${prefix}key-minute:`),
+      store: counterStore(redisClient, `${prefix}key-minute:`),
+      onlyWork: true,
       refuse: (req) => [
         'rate_limited',
         `This API key may colorize ${req.apiKey.ratePerMin} images a minute: wait a little and try again.`,
@@ -96,7 +125,8 @@ function colorizeLimits(config, redisClient) {
       limit: (req) => req.apiKey.quotaPerDay,
       keyGenerator: byKey,
       skip: (req) => !req.apiKey || req.apiKey.quotaPerDay === null,
-      store: redisStore(redisClient, `${prefix}key-day:`),
+      store: counterStore(redisClient, `${prefix}key-day:`),
+      onlyWork: true,
       refuse: (req) => [
         'quota_exceeded',
         `This API key has used its ${req.apiKey.quotaPerDay} images for the day: Retry-After says when more are allowed.`,

@@ -1,16 +1,18 @@
 'use strict';
 
 // GATEWAY_AUTH=keys with keys made by the real `colorizer keys` command, against a real
-// inference service: two gateway processes sharing a keys file, and two sharing a real
-// Redis (keys, limits and results there). No key, a wrong one, a revoked one (on both
-// gateways at once), another key's result, the key's rate and daily quota, and logs
-// that carry the key id but never the key.
+// inference service in keys mode (it takes only requests the gateways signed): two
+// gateway processes sharing a keys file, and two sharing a real Redis (keys, limits and
+// results there). No key, a wrong one, a revoked one (on both gateways at once), another
+// key's result or film, the key's rate and daily quota, and logs that carry the key id
+// but never the key.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { after, before, describe, it } = require('node:test');
 const request = require('supertest');
 
+const { signClient } = require('../src/clientIdentity');
 const { ContractChecker } = require('../test-helpers/contract');
 const { startGatewayProcess } = require('../test-helpers/gatewayProcess');
 const { grayscalePng } = require('../test-helpers/images');
@@ -18,13 +20,21 @@ const { startInferenceService, tempDir, writeTinyArtifact } = require('../test-h
 const { createKey, revokeKey } = require('../test-helpers/keys');
 const { startRedis } = require('../test-helpers/redisServer');
 
+const SIGNING_SECRET = 'auth-test-signing-secret-0123456789abcdef';
+const CLIP = path.join(__dirname, '..', '..', 'tests', 'fixtures', 'videos', 'pan-160x120.mp4');
+
 let service;
 let redis;
 const toStop = [];
 
 before(async () => {
   [service, redis] = await Promise.all([
-    writeTinyArtifact().then((artifact) => startInferenceService({ artifact })),
+    writeTinyArtifact().then((artifact) =>
+      startInferenceService({
+        artifact,
+        env: { COLORIZER_AUTH: 'keys', COLORIZER_SIGNING_SECRET: SIGNING_SECRET },
+      }),
+    ),
     startRedis(),
   ]);
 });
@@ -34,24 +44,20 @@ after(async () => {
   await Promise.all([redis?.stop(), service?.stop()]);
 });
 
-async function twoGateways(env) {
-  const gateways = await Promise.all([
-    startGatewayProcess({
-      GATEWAY_INFERENCE_URL: service.url,
-      GATEWAY_AUTH: 'keys',
-      GATEWAY_LOG_LEVEL: 'info',
-      ...env,
-    }),
-    startGatewayProcess({
-      GATEWAY_INFERENCE_URL: service.url,
-      GATEWAY_AUTH: 'keys',
-      GATEWAY_LOG_LEVEL: 'info',
-      ...env,
-    }),
-  ]);
-  toStop.push(...gateways);
-  return gateways;
+/** A gateway process with GATEWAY_AUTH=keys in front of `service`, signing with its secret. */
+async function keysGateway(env) {
+  const gateway = await startGatewayProcess({
+    GATEWAY_INFERENCE_URL: service.url,
+    GATEWAY_AUTH: 'keys',
+    GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
+    GATEWAY_LOG_LEVEL: 'info',
+    ...env,
+  });
+  toStop.push(gateway);
+  return gateway;
 }
+
+const twoGateways = (env) => Promise.all([keysGateway(env), keysGateway(env)]);
 
 function colorize(url, key, { header = 'bearer' } = {}) {
   const call = request(url).post('/api/colorize');
@@ -167,6 +173,48 @@ describe('GATEWAY_AUTH=keys with a keys file shared by two gateways', () => {
     assert.equal((await colorize(first.url, alice.key)).status, 201, 'other keys still work');
   });
 
+  it("answers the red team's upper-case paths 404 without a key: nothing is colorized or queued", async () => {
+    const attempts = [
+      request(first.url).post('/API/colorize').attach('image', grayscalePng(16, 16), 'a.png'),
+      request(first.url).post('/API/v1/colorize').attach('image', grayscalePng(16, 16), 'a.png'),
+      request(first.url).post('/API/v1/videos').attach('video', CLIP),
+      request(first.url).get('/aPI/v1/model'),
+    ];
+    for (const response of await Promise.all(attempts)) assertError(response, 404, 'not_found');
+  });
+
+  it('is the only way in: the service refuses what no gateway signed, and a client cannot name another', async () => {
+    // Straight to the service's port (as after a wrong bind): its health, and nothing else.
+    assert.equal((await request(service.url).get('/v1/health')).status, 200);
+    assertError(await request(service.url).get('/v1/model'), 401, 'client_not_signed');
+    const named = { 'X-Colorizer-Client': `key:${alice.id}` };
+    assertError(await request(service.url).get('/v1/model').set(named), 401, 'client_not_signed');
+    const wrongSecret = signClient('a-guessed-secret-0123456789abcdefghij', named['X-Colorizer-Client']);
+    const guessed = request(service.url)
+      .get('/v1/model')
+      .set({ ...named, 'X-Colorizer-Signature': wrongSecret });
+    assertError(await guessed, 401, 'client_not_signed');
+
+    // Alice's film is hers; Bob naming her through a gateway, even with a valid signature, is still Bob.
+    const made = await withKey(request(first.url).post('/api/v1/videos'), alice.key).attach('video', CLIP);
+    assert.equal(made.status, 202, JSON.stringify(made.body));
+    const statusUrl = made.body.status_url;
+    assert.equal((await withKey(request(second.url).get(statusUrl), alice.key)).status, 200);
+    const forged = withKey(request(second.url).get(statusUrl), bob.key).set({
+      ...named,
+      'X-Colorizer-Signature': signClient(SIGNING_SECRET, named['X-Colorizer-Client']),
+    });
+    assertError(await forged, 404, 'not_found');
+    assertError(
+      await request(service.url)
+        .get(statusUrl.replace(/^\/api/, ''))
+        .set(named),
+      401,
+      'client_not_signed',
+    );
+    assert.ok([200, 204].includes((await withKey(request(first.url).delete(statusUrl), alice.key)).status));
+  });
+
   it('logs the key id, never the key', async () => {
     await colorize(first.url, alice.key);
     await colorize(second.url, `clr_${bob.id}_${'B'.repeat(43)}`);
@@ -225,6 +273,26 @@ describe('GATEWAY_AUTH=keys with keys, limits and results in one Redis', () => {
     assert.equal((await colorize(second.url, other.key)).status, 201);
   });
 
+  it('counts only the requests that did work: refused uploads use none of the quota or the rate', async () => {
+    const careful = await createKey(where(), 'careful', { quota: 2, rate: 2 });
+    const garbage = (gateway, route) =>
+      withKey(request(gateway.url).post(route), careful.key).attach('image', Buffer.from('not an image'), 'a.png');
+    for (const [gateway, route] of [
+      [first, '/api/colorize'],
+      [second, '/api/v1/colorize'],
+      [first, '/api/v1/colorize'],
+    ]) {
+      assertError(await garbage(gateway, route), 400, 'invalid_image');
+    }
+    assert.equal((await colorize(second.url, careful.key)).status, 201);
+    const last = await colorize(first.url, careful.key);
+    assert.equal(last.status, 201, JSON.stringify(last.body));
+    assert.match(last.headers.ratelimit, /"key-quota"; r=0; t=\d+/);
+    assertError(await colorize(second.url, careful.key), 429, 'rate_limited');
+    // A refusal is not work either: the quota is used up by the two images, no more.
+    assertError(await garbage(first, '/api/colorize'), 429, 'rate_limited');
+  });
+
   it("limits a key's colorizations per minute", async () => {
     const slow = await createKey(where(), 'slow', { rate: 1 });
     assert.equal((await colorize(first.url, slow.key)).status, 201);
@@ -251,12 +319,7 @@ describe('GATEWAY_AUTH=keys with keys, limits and results in one Redis', () => {
     const ownRedis = await startRedis();
     toStop.push(ownRedis);
     const key = await createKey({ redisUrl: ownRedis.url }, 'outage');
-    const gateway = await startGatewayProcess({
-      GATEWAY_INFERENCE_URL: service.url,
-      GATEWAY_AUTH: 'keys',
-      GATEWAY_REDIS_URL: ownRedis.url,
-    });
-    toStop.push(gateway);
+    const gateway = await keysGateway({ GATEWAY_REDIS_URL: ownRedis.url, GATEWAY_LOG_LEVEL: 'warn' });
     assert.equal((await withKey(request(gateway.url).get('/api/v1/model'), key.key)).status, 200);
     await ownRedis.stop();
     const refused = await withKey(request(gateway.url).get('/api/v1/model'), key.key);

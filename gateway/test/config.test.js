@@ -40,18 +40,28 @@ describe('configuration from the environment', () => {
     assert.equal(config.staticDir, '/srv/app');
   });
 
-  it('is off (no API keys) by default; keys mode needs somewhere to read the keys from', () => {
+  it('is off (no API keys) by default; keys mode needs somewhere to read the keys from, and a signing secret', () => {
+    const secret = { GATEWAY_SIGNING_SECRET: 's'.repeat(32) };
     assert.equal(loadConfig({}).auth, 'off');
     assert.throws(
       () => loadConfig({ GATEWAY_AUTH: 'keys' }),
       /GATEWAY_AUTH=keys needs GATEWAY_KEYS_FILE or GATEWAY_REDIS_URL/,
     );
     assert.throws(() => loadConfig({ GATEWAY_AUTH: 'yes' }), /GATEWAY_AUTH must be one of off, keys/);
-    const file = loadConfig({ GATEWAY_AUTH: 'keys', GATEWAY_KEYS_FILE: '/etc/colorizer/keys.json' });
+    const file = loadConfig({ GATEWAY_AUTH: 'keys', GATEWAY_KEYS_FILE: '/etc/colorizer/keys.json', ...secret });
     assert.equal(file.keysFile, '/etc/colorizer/keys.json');
-    assert.equal(loadConfig({ GATEWAY_AUTH: 'keys', GATEWAY_REDIS_URL: 'redis://r:6379' }).auth, 'keys');
+    assert.equal(loadConfig({ GATEWAY_AUTH: 'keys', GATEWAY_REDIS_URL: 'redis://r:6379', ...secret }).auth, 'keys');
+    assert.throws(
+      () => loadConfig({ GATEWAY_AUTH: 'keys', GATEWAY_REDIS_URL: 'redis://r:6379' }),
+      /GATEWAY_AUTH=keys needs GATEWAY_SIGNING_SECRET/,
+    );
+    // A short secret is refused, and not repeated in the message.
+    assert.throws(
+      () => loadConfig({ GATEWAY_SIGNING_SECRET: 'short-secret' }),
+      (err) => /at least 32 characters/.test(err.message) && !err.message.includes('short-secret'),
+    );
     // Names that never existed without the prefix are not refused as old ones.
-    assert.equal(loadConfig({ AUTH: 'x', KEYS_FILE: 'y' }).auth, 'off');
+    assert.equal(loadConfig({ AUTH: 'x', KEYS_FILE: 'y', SIGNING_SECRET: 'z' }).auth, 'off');
   });
 
   it('refuses values it cannot use, naming the variable', () => {

@@ -198,6 +198,8 @@ def test_environment_overrides_reach_the_services(docker_config):
         "COLORIZER_MAX_UPLOAD_BYTES": "1000000",
         "VIDEO_WORKERS": "3",
         "COLORIZER_VIDEO_MAX_DURATION_S": "60",
+        "GATEWAY_AUTH": "keys",
+        "COLORIZER_SIGNING_SECRET": "s" * 32,
     }
     result = subprocess.run(
         [shutil.which("docker") or "docker", "compose", "-f", str(COMPOSE_FILE), "config", "--format", "json"],
@@ -212,6 +214,14 @@ def test_environment_overrides_reach_the_services(docker_config):
     assert services["entry"]["ports"][0]["published"] == "8080"
     assert services["gateway"]["environment"]["GATEWAY_RESULT_TTL_MS"] == "600000"
     assert services["inference"]["environment"]["COLORIZER_DEVICE"] == "cpu"
+    # Keys mode on both sides, with one shared signing secret (docs/security.md).
+    assert services["inference"]["environment"]["COLORIZER_AUTH"] == services["gateway"]["environment"]["GATEWAY_AUTH"]
+    assert services["inference"]["environment"]["COLORIZER_AUTH"] == "keys"
+    assert (
+        services["inference"]["environment"]["COLORIZER_SIGNING_SECRET"]
+        == services["gateway"]["environment"]["GATEWAY_SIGNING_SECRET"]
+        == "s" * 32
+    )
     assert services["inference"]["environment"]["COLORIZER_BACKEND"] == "torch"
     assert services["inference"]["environment"]["COLORIZER_MAX_UPLOAD_BYTES"] == "1000000"
     assert services["inference"]["build"]["target"] == "gpu"

@@ -115,7 +115,12 @@ export function stackServers({
       gracefulShutdown: { signal: 'SIGINT', timeout: 10_000 },
     },
     gateway(gatewayPort, { GATEWAY_AUTH: 'off' }),
-    gateway(keysGatewayPort, { GATEWAY_AUTH: 'keys', GATEWAY_KEYS_FILE: keysFileFor(keysGatewayPort) }),
+    gateway(keysGatewayPort, {
+      GATEWAY_AUTH: 'keys',
+      GATEWAY_KEYS_FILE: keysFileFor(keysGatewayPort),
+      // Keys mode needs one; the service here (shared with the open gateway) checks none.
+      GATEWAY_SIGNING_SECRET: 'e2e-signing-secret-0123456789abcdef',
+    }),
   ];
 }
 

@@ -1,5 +1,6 @@
 'use strict';
 
+const { clientHeaders } = require('../clientIdentity');
 const {
   HttpError,
   sendError,
@@ -99,11 +100,15 @@ function isDropped(err) {
  * connection, or answers 503 (busy, not ready) is skipped and the same upload goes
  * to the next replica, each tried at most once. Timeouts are not retried.
  */
-function colorizeHandler({ pool, store }) {
+function colorizeHandler({ pool, store, auth = 'off', signingSecret = '' }) {
   return async function colorize(req, res) {
     // Read in full by the bufferUpload middleware (uploadBody.js), so it can go to another replica too.
     const body = req.uploadBody ?? Buffer.alloc(0);
-    const headers = { ...forwardedHeaders(req), 'content-length': String(body.length) };
+    const headers = {
+      ...forwardedHeaders(req),
+      ...clientHeaders(req, { auth, signingSecret }),
+      'content-length': String(body.length),
+    };
 
     await pool.ensureReplicas();
     const tried = new Set();

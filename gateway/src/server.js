@@ -4,6 +4,7 @@ const { createApp } = require('./app');
 const { createHttpServer } = require('./httpServer');
 const { loadConfig } = require('./config');
 const { createLogger } = require('./logger');
+const { redactText } = require('./redact');
 
 async function main() {
   const config = loadConfig(process.env);
@@ -38,6 +39,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A setting's value may be in the message (a URL with its password): redacted like every log line.
+  console.error(redactText(err?.stack ?? String(err)));
   process.exit(1);
 });

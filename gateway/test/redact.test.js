@@ -5,6 +5,7 @@
 // token in a header. Generated names, values and places (fast-check), and the gateway's
 // own log lines for requests that carry them.
 const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { Writable } = require('node:stream');
 const { after, before, describe, it } = require('node:test');
@@ -128,5 +129,19 @@ describe("the gateway's log lines", () => {
     for (const secret of ['S'.repeat(43), 'T'.repeat(20), password]) {
       assert.ok(!logs.includes(secret), `${secret} is in the logs`);
     }
+  });
+});
+
+describe('a gateway that cannot start', () => {
+  it('does not print the password of a setting it refuses', () => {
+    const password = 'hunter2-refused-url-password';
+    const started = spawnSync(process.execPath, [path.join(__dirname, '..', 'src', 'server.js')], {
+      env: { ...process.env, GATEWAY_INFERENCE_URL: `ftp://colorizer:${password}@inference` },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(started.status, 1, started.stderr);
+    assert.match(started.stderr, /GATEWAY_INFERENCE_URL must be an absolute http\(s\) URL/);
+    assert.ok(!`${started.stdout}${started.stderr}`.includes(password), started.stderr);
   });
 });

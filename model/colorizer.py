@@ -161,12 +161,16 @@ class Colorizer:
         return self.metadata.lab.denormalize_ab(ab_norm.astype(np.float32, copy=False))
 
     def colorize(
-        self, image: Image.Image, render_size: int | None = None, hints: Sequence[Hint] = (), vibrance: float = 1.0
+        self,
+        image: Image.Image,
+        render_size: int | None = None,
+        hints: Sequence[Hint] = (),
+        vibrance: float = VIBRANCE.default,
     ) -> Image.Image:
         """Colorize one image; the result has the input's size (and its alpha, if any).
 
         hints: colour hints (positions relative to the image as oriented by EXIF); only a
-        model with `supports_hints` takes them. vibrance: scales the chroma, 0..2.
+        model with `supports_hints` takes them. vibrance: scales the chroma (bounds: model.options.VIBRANCE).
         """
         if self._batcher.wait_s <= 0:
             return self.colorize_batch([image], render_size, [hints], vibrance)[0]
@@ -185,7 +189,7 @@ class Colorizer:
         images: Sequence[Image.Image],
         render_size: int | None = None,
         hints: Sequence[Sequence[Hint]] | None = None,
-        vibrance: float = 1.0,
+        vibrance: float = VIBRANCE.default,
     ) -> list[Image.Image]:
         """Colorize several images; those sharing a render shape go through the network together.
 

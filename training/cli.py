@@ -10,6 +10,7 @@ from dataclasses import MISSING, Field, fields
 from typing import Any, get_args, get_origin, get_type_hints
 
 from model.backends import BACKENDS
+from model.options import VIBRANCE
 from training.cli_support import HelpFormatter, add_version_argument
 from training.config import OPTION_GROUPS, TrainConfig
 
@@ -151,8 +152,8 @@ def _add_evaluate_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--vibrance",
         type=float,
-        default=1.0,
-        help="the chroma scale of every colorization (the product's option, 0..2)",
+        default=VIBRANCE.default,
+        help=f"the chroma scale of every colorization (the product's option, {VIBRANCE.minimum:g} to {VIBRANCE.maximum:g})",
     )
     parser.add_argument(
         "--no-propagation",

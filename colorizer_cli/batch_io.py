@@ -27,6 +27,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 from PIL import Image, UnidentifiedImageError
 
+from model.colour_input import is_colour_photo
 from model.image_formats import DEFAULT_QUALITY, IMAGE_SUFFIXES, OUTPUT_FORMATS, encode_image
 from model.options import ColorizeOptions
 from video.formats import DEFAULT_CRF, VIDEO_SUFFIXES, is_video_name
@@ -221,24 +222,38 @@ def _colorize_each(
 
 
 def colorize_files(
-    colorizer: Any, inputs: Sequence[InputFile], output: OutputSettings, options: ColorizeOptions = DEFAULT_OPTIONS
+    colorizer: Any,
+    inputs: Sequence[InputFile],
+    output: OutputSettings,
+    options: ColorizeOptions = DEFAULT_OPTIONS,
+    keep_colour_photos: bool = False,
+    colour_photos: list[str] | None = None,
 ) -> list[Failure | None]:
     """Read, colorize (as one batch) and write `inputs`; for each input its Failure, or None when it was written.
 
     `options`: render size, vibrance and hints (the same hints for every input); the output's format and
-    quality are `output`'s.
+    quality are `output`'s. Inputs that are already colour photos (model.colour_input) are appended to
+    `colour_photos` when given; with `keep_colour_photos` they are written as they are, not colorized.
     """
     outcomes: list[Failure | None] = [None] * len(inputs)
     decoded: dict[int, Image.Image] = {}
+    kept: dict[int, Image.Image] = {}
     for index, item in enumerate(inputs):
         try:
-            decoded[index] = read_image(item.url)
+            image = read_image(item.url)
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
+            continue
+        in_colour = is_colour_photo(image)
+        if in_colour and colour_photos is not None:
+            colour_photos.append(item.relative)
+        (kept if in_colour and keep_colour_photos else decoded)[index] = image
     results = _colorize_each(colorizer, list(decoded.values()), options) if decoded else []
-    for index, result in zip(decoded, results, strict=False):
+    # A kept colour photo is its own result.
+    pairs = [*zip(decoded, results, strict=False), *kept.items()]
+    decoded.update(kept)
+    for index, result in pairs:
         item = inputs[index]
-        decoded[index].close()
         try:
             if isinstance(result, FileError):
                 raise result
@@ -247,6 +262,8 @@ def colorize_files(
             )
         except FileError as error:
             outcomes[index] = Failure(item.url, error.code, error.message)
+        finally:
+            decoded[index].close()
     return outcomes
 
 

@@ -71,6 +71,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     add_option_flags(parser)
     parser.add_argument("--overwrite", action="store_true", help="colorize inputs again even when their output exists")
     parser.add_argument(
+        "--colour-photos",
+        choices=("colorize", "keep"),
+        default="colorize",
+        help="photos that are already in colour (the spread of their a*, b*): colorize them from their gray, or "
+        "keep them as they are (local engine); either way the summary names them",
+    )
+    parser.add_argument(
         "--batch-size",
         type=int,
         default=8,
@@ -181,6 +188,8 @@ def _batch_options(args: argparse.Namespace) -> BatchOptions:
     """The run's options from the flags; ValueError for a combination argparse cannot check."""
     if args.batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
+    if args.engine == "ray" and args.colour_photos == "keep":
+        raise ValueError("--colour-photos keep works with the local engine only")
     if args.engine == "ray" and (args.num_gpus_per_worker < 0 or args.cpus_per_worker <= 0 or (args.workers or 1) < 1):
         raise ValueError("--num-gpus-per-worker must be >= 0, --cpus-per-worker > 0 and --workers >= 1")
     colorize = options_from_args(args)
@@ -193,6 +202,7 @@ def _batch_options(args: argparse.Namespace) -> BatchOptions:
         backend=args.backend,
         threads=args.threads,
         ray=RayOptions(args.ray_address, args.num_gpus_per_worker, args.cpus_per_worker, args.workers),
+        keep_colour_photos=args.colour_photos == "keep",
     )
 
 
@@ -217,6 +227,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         print(f"{skipped} of {len(inputs)} files already have an output in {args.out}: skipped", file=sys.stderr)
 
     failures: list[Failure] = []
+    colour_photos: list[str] = []
     interrupted = False
     progress = ProgressBar(len(pending), args.quiet)
     try:
@@ -227,7 +238,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
                 return usage_error(f"the Ray engine needs the ray extra ({error}): pip install '.[ray]'")
             run_ray(pending, options, progress, failures)
         elif pending:
-            run_local(pending, options, progress, failures)
+            run_local(pending, options, progress, failures, colour_photos)
     except (ArtifactError, HintsUnsupported) as error:
         return usage_error(str(error))
     except KeyboardInterrupt:
@@ -243,6 +254,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         "skipped_existing": skipped,
         "attempted": len(pending),
         "failed": len(failures),
+        "colour_photos": {"action": args.colour_photos, "photos": colour_photos},
     }
     try:
         report = write_report(output, summary, failures)
@@ -251,6 +263,17 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         report = None
     for failure in failures:
         print(f"failed {failure.path}: {failure.message} [{failure.code}]", file=sys.stderr)
+    if colour_photos:
+        what = (
+            "kept as they are"
+            if options.keep_colour_photos
+            else "colorized from their gray (--colour-photos keep keeps them)"
+        )
+        print(
+            f"{len(colour_photos)} photos were already in colour: {what}: {', '.join(colour_photos[:5])}"
+            + (" ..." if len(colour_photos) > 5 else ""),
+            file=sys.stderr,
+        )
     done = len(pending) - len(failures)
     print(
         f"colorized {done} of {len(pending)} files into {args.out}"

@@ -54,6 +54,8 @@ class BatchOptions:
     backend: str = "auto"
     threads: int = 0
     ray: RayOptions = field(default_factory=RayOptions)
+    # Photos already in colour (model.colour_input): written as they are instead of colorized from their gray.
+    keep_colour_photos: bool = False
 
 
 class HintsUnsupported(ValueError):
@@ -65,9 +67,15 @@ def check_hints_supported(supports_hints: bool, options: BatchOptions) -> None:
         raise HintsUnsupported("this model does not take colour hints (--hint / --hints): leave them out")
 
 
-def run_local(pending: list[InputFile], options: BatchOptions, progress: Progress, failures: list[Failure]) -> None:
+def run_local(
+    pending: list[InputFile],
+    options: BatchOptions,
+    progress: Progress,
+    failures: list[Failure],
+    colour_photos: list[str] | None = None,
+) -> None:
     """The local engine: this process, one film after another, then one batch of photos after
-    another. Appends to `failures` as it goes."""
+    another. Appends to `failures` as it goes, and to `colour_photos` the photos already in colour."""
     colorizer = Colorizer.load(
         options.artifact, device=options.device, backend=options.backend, threads=options.threads
     )
@@ -86,7 +94,9 @@ def run_local(pending: list[InputFile], options: BatchOptions, progress: Progres
     photos = [item for item in pending if not item.is_video]
     for start in range(0, len(photos), options.batch_size):
         batch = photos[start : start + options.batch_size]
-        outcomes = colorize_files(colorizer, batch, options.output, options.colorize)
+        outcomes = colorize_files(
+            colorizer, batch, options.output, options.colorize, options.keep_colour_photos, colour_photos
+        )
         failed = [outcome for outcome in outcomes if outcome is not None]
         failures.extend(failed)
         progress.update(done=len(batch), failed=len(failed), name=batch[-1].relative)

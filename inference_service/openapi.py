@@ -216,6 +216,12 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
                                     "Milliseconds spent colorizing (decode and encode excluded).", {"type": "number"}
                                 ),
                                 "X-Render-Size": _header("The render size used.", {"type": "integer"}),
+                                "X-Input-Colour": _header(
+                                    "'colour' when the upload was already a colour photo (the spread of its "
+                                    "a*, b*: model.colour_input), else 'gray'. It is colorized from its gray "
+                                    "either way; a client may offer to keep the original instead.",
+                                    {"type": "string", "enum": ["colour", "gray"]},
+                                ),
                                 "X-Request-Id": _REQUEST_ID,
                             },
                             "content": {

@@ -31,6 +31,7 @@ from inference_service.request_input import invalid_parameter, reading_body, sin
 from inference_service.request_log import log_field
 from inference_service.video_routes import video_capabilities
 from model.colorizer import Colorizer
+from model.colour_input import is_colour_photo
 from model.hints import Hint
 from model.options import OPTIONS_BY_NAME, ColorizeOptions, OptionError, parse_options
 
@@ -236,17 +237,19 @@ def model_info() -> Response:
 
 def _colorize_on_thread(
     state: ServiceState, colorizer: Colorizer, image: Image.Image, render_size: int, options: ColorizeOptions
-) -> tuple[bytes, float, float]:
-    """Decode, colorize and encode once the model is free: (encoded image, seconds waited, inference ms)."""
+) -> tuple[bytes, float, float, bool]:
+    """Decode, colorize and encode once the model is free: (encoded image, seconds waited, inference ms,
+    whether the upload was already a colour photo)."""
     try:
         with state.gate.turn() as waited_s:
             pixels = decode_pixels(image)
+            in_colour = is_colour_photo(pixels)
             started = time.perf_counter()
             result = colorizer.colorize(pixels, render_size=render_size, hints=options.hints, vibrance=options.vibrance)
             inference_ms = (time.perf_counter() - started) * 1000
             body = encode_image(result, options.output, options.quality, state.settings.png_compress_level)
         del pixels, result
-        return body, waited_s, inference_ms
+        return body, waited_s, inference_ms, in_colour
     finally:
         # The image's buffers are free now (the view has no further use for the
         # decoded image): hand a big enough surplus back to the OS (memory.py).
@@ -281,7 +284,7 @@ def colorize() -> Response:
         # The place is taken here, on the event loop, so a full queue is refused at once;
         # the work itself runs on a real thread (offload.py) so this loop stays free.
         with state.gate.place():
-            body, waited_s, inference_ms = run_blocking(
+            body, waited_s, inference_ms, in_colour = run_blocking(
                 _colorize_on_thread, state, colorizer, image, render_size, options
             )
     except QueueFull:
@@ -299,5 +302,6 @@ def colorize() -> Response:
     response.headers["X-Model-Version"] = _header_text(colorizer.version)
     response.headers["X-Inference-Ms"] = f"{inference_ms:.1f}"
     response.headers["X-Render-Size"] = str(render_size)
+    response.headers["X-Input-Colour"] = "colour" if in_colour else "gray"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -42,6 +42,30 @@ function grayscalePng(width, height) {
   ]);
 }
 
+/** An RGB PNG in three colours (sky, grass, brick): a colour photo, as far as the service can tell. */
+function colourPng(width, height) {
+  const colours = [
+    [70, 120, 200],
+    [60, 140, 50],
+    [180, 60, 40],
+  ];
+  const rows = [];
+  for (let y = 0; y < height; y += 1) {
+    const row = Buffer.alloc(width * 3 + 1);
+    for (let x = 0; x < width; x += 1) {
+      const colour = colours[y < height / 2 ? 0 : x < width / 2 ? 1 : 2];
+      row.set(colour, 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', header(width, height, 2)),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 /** A PNG whose header claims width x height but carries almost no data (a decompression bomb's shape). */
 function hugeHeaderPng(width, height) {
   return Buffer.concat([
@@ -58,4 +82,4 @@ function pngSize(buffer) {
   return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
 }
 
-module.exports = { grayscalePng, hugeHeaderPng, pngSize };
+module.exports = { colourPng, grayscalePng, hugeHeaderPng, pngSize };

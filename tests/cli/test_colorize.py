@@ -252,3 +252,24 @@ def test_every_colorize_option_of_the_api_is_a_flag():
     assert {flag_of(option) for option in (*COLORIZE_OPTIONS, *VIDEO_OPTIONS)} <= flags
     assert "--crf" in flags
     assert "--hint" in flags
+
+
+def test_colour_photos_are_named_and_kept_with_colour_photos_keep(tiny_artifact, tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    colour = make_photo(40, 30)
+    colour.save(inputs / "holiday.png")
+    colour.convert("L").save(inputs / "scan.png")
+    common = ["--artifact", str(tiny_artifact), "--device", "cpu"]
+
+    assert main([str(inputs), "--out", str(tmp_path / "colorized"), *common]) == 0
+    err = capsys.readouterr().err
+    assert "1 photos were already in colour: colorized from their gray" in err and "holiday.png" in err
+    report = json.loads((tmp_path / "colorized" / "colorize-report.json").read_text())
+    assert report["colour_photos"] == {"action": "colorize", "photos": ["holiday.png"]}
+
+    assert main([str(inputs), "--out", str(tmp_path / "kept"), "--colour-photos", "keep", *common]) == 0
+    assert "kept as they are" in capsys.readouterr().err
+    kept = np.asarray(Image.open(tmp_path / "kept" / "holiday-colorized.png").convert("RGB"))
+    assert np.array_equal(kept, np.asarray(colour.convert("RGB")))  # its own colours, untouched
+    assert Image.open(tmp_path / "kept" / "scan-colorized.png").mode == "RGB"  # the gray scan was colorized

@@ -162,6 +162,7 @@ function saveResult(store, upstreamRes, owner) {
     .split(';')[0]
     .trim();
   const inferenceMs = Number(upstreamRes.headers['x-inference-ms']);
+  const inputColour = upstreamRes.headers['x-input-colour'];
   return store.save(upstreamRes, {
     contentType,
     filename: filenameFromDisposition(upstreamRes.headers['content-disposition']),
@@ -170,6 +171,8 @@ function saveResult(store, upstreamRes, owner) {
       modelName: upstreamRes.headers['x-model-name'] || null,
       modelVersion: upstreamRes.headers['x-model-version'] || null,
       inferenceMs: Number.isFinite(inferenceMs) ? inferenceMs : null,
+      // The service says whether the upload was already a colour photo (X-Input-Colour); an older one does not.
+      inputInColour: inputColour === 'colour' ? true : inputColour === 'gray' ? false : null,
     },
   });
 }
@@ -189,6 +192,7 @@ function describe(entry) {
     model_name: entry.modelName,
     model_version: entry.modelVersion,
     inference_ms: entry.inferenceMs,
+    input_in_colour: entry.inputInColour ?? null,
     expires_at: new Date(entry.expiresAt).toISOString(),
     // Relative too, so a client with a wrong clock still knows how long it has.
     expires_in_s: Math.round((entry.expiresAt - Date.now()) / 1000),

@@ -215,6 +215,20 @@ describe('GATEWAY_AUTH=keys with a keys file shared by two gateways', () => {
     assert.ok([200, 204].includes((await withKey(request(first.url).delete(statusUrl), alice.key)).status));
   });
 
+  it("gives refused uploads back to the key's quota in each gateway's memory too", async () => {
+    const once = await createKey({ keysFile }, 'once', { quota: 1 });
+    for (const route of ['/api/colorize', '/api/v1/colorize']) {
+      const refused = await withKey(request(first.url).post(route), once.key).attach(
+        'image',
+        Buffer.from('no'),
+        'a.png',
+      );
+      assertError(refused, 400, 'invalid_image');
+    }
+    assert.equal((await colorize(first.url, once.key)).status, 201);
+    assertError(await colorize(first.url, once.key), 429, 'quota_exceeded');
+  });
+
   it('logs the key id, never the key', async () => {
     await colorize(first.url, alice.key);
     await colorize(second.url, `clr_${bob.id}_${'B'.repeat(43)}`);

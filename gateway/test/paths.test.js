@@ -66,36 +66,47 @@ const variant = fc
   .map(([[method, canonical], steps]) => ({ method, canonical, sent: respell(canonical, steps) }))
   .filter(({ canonical, sent }) => sent !== canonical);
 
-let gateway;
-let server;
+const gateways = [];
+let server; // GATEWAY_AUTH=keys
+let openServer; // GATEWAY_AUTH=off, one POST per address a minute
 
-before(async () => {
-  gateway = await makeGateway({
+/** A gateway app (on a closed inference port) listening on a loopback port. */
+async function listening(env) {
+  const made = await makeGateway({
     GATEWAY_INFERENCE_URL: `http://127.0.0.1:${await freePort()}`,
     GATEWAY_INFERENCE_HEALTH_INTERVAL_MS: '0',
+    ...env,
+  });
+  gateways.push(made);
+  const listener = http.createServer(made.app).listen(0, '127.0.0.1');
+  await new Promise((resolve) => listener.once('listening', resolve));
+  return listener;
+}
+
+before(async () => {
+  server = await listening({
     GATEWAY_AUTH: 'keys',
     GATEWAY_SIGNING_SECRET: 'paths-test-signing-secret-0123456789',
     // No file: no key is valid, and none is sent anyway.
     GATEWAY_KEYS_FILE: path.join(tempDir('gateway-paths-'), 'keys.json'),
   });
-  server = http.createServer(gateway.app).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  openServer = await listening({ GATEWAY_RATE_LIMIT_MAX: '1' });
 });
 
 after(() => {
-  server?.close();
-  gateway?.close();
+  for (const listener of [server, openServer]) listener?.close();
+  for (const made of gateways) made.close();
 });
 
 /**
  * `method target` with the target exactly as given (supertest's URL parser would turn
  * "\\" into "/" and resolve "." and ".." segments first). Resolves to {status, headers, body}.
  */
-function send(method, target) {
+function send(method, target, to = server) {
   return new Promise((resolve, reject) => {
     const body = method === 'POST' ? 'x' : null;
     const call = http.request(
-      { host: '127.0.0.1', port: server.address().port, method, path: target, agent: false },
+      { host: '127.0.0.1', port: to.address().port, method, path: target, agent: false },
       (response) => {
         const chunks = [];
         response.on('data', (chunk) => chunks.push(chunk));
@@ -157,6 +168,26 @@ describe('API paths in another spelling, without a key', () => {
     assert.equal((await send('GET', '/api/health/')).status, 400);
     assert.equal((await send('GET', '/api/docs/../v1/model')).status, 400);
     assert.equal((await send('GET', '/api/docs/x/y')).status, 401);
+  });
+});
+
+describe('API paths in another spelling, with GATEWAY_AUTH=off', () => {
+  it('reach no route: only a canonical spelling is counted by the rate limit or passed through', async () => {
+    await fc.assert(
+      fc.asyncProperty(variant, async ({ method, sent }) => {
+        const response = await send(method, sent, openServer);
+        const where = `${method} ${sent}: ${response.status} ${JSON.stringify(response.body)}`;
+        const code = response.body?.error?.code;
+        if ((response.status === 400 && code === 'invalid_path') || (response.status === 404 && code === 'not_found')) {
+          return; // refused before any route, or no route
+        }
+        // Past the paths check (a later letter in upper case) and answered by a route: the
+        // pass-through (502 here: the service's port is closed) or the rate limit (429).
+        assert.ok([429, 502].includes(response.status), where);
+        assert.match(sent, CANONICAL_API_PATH, where);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

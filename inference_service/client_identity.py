@@ -25,8 +25,6 @@ from inference_service.errors import ApiError
 
 CLIENT_HEADER = "X-Colorizer-Client"
 SIGNATURE_HEADER = "X-Colorizer-Signature"
-# Shorter secrets are refused at start-up, on both sides.
-MIN_SECRET_LENGTH = 32
 # How old (or, for a gateway whose clock is ahead, how new) a signature may be: a captured
 # header is of use for this long at most.
 MAX_SKEW_S = 300

@@ -14,12 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from inference_service.client_identity import MIN_SECRET_LENGTH
 from model.artifact import default_artifact_path
 from model.backends import BACKENDS
 from model.options import RENDER_SIZE, VIBRANCE
 
 ENV_PREFIX = "COLORIZER_"
+# Shorter signing secrets are refused at start-up, here and by the gateways (gateway/src/clientIdentity.js).
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(ValueError):

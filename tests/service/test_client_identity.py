@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from inference_service.client_identity import (
-    CLIENT_HEADER,
-    MAX_SKEW_S,
-    MIN_SECRET_LENGTH,
-    SIGNATURE_HEADER,
-    sign_client,
-    signature_valid,
-)
-from inference_service.config import ConfigError
+from inference_service.client_identity import CLIENT_HEADER, MAX_SKEW_S, SIGNATURE_HEADER, sign_client, signature_valid
+from inference_service.config import MIN_SECRET_LENGTH, ConfigError
 from tests.service.conftest import error_of, make_service
 from tests.video.clips import pan_frames, write_clip
 

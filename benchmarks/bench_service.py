@@ -106,7 +106,7 @@ class Server(Gunicorn):
         settings = {
             "COLORIZER_ARTIFACT": str(artifact),
             "COLORIZER_DEVICE": device,
-            "COLORIZER_TORCH_THREADS": str(torch_threads),
+            "COLORIZER_MODEL_THREADS": str(torch_threads),
         }
         super().__init__(log_path, settings, workers=workers)
 

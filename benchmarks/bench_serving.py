@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch_dir = Path(scratch)
         serve_venv = args.serve_venv or build_serve_venv(scratch_dir)
         environ = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-        environ["COLORIZER_TORCH_THREADS"] = str(args.threads)
+        environ["COLORIZER_MODEL_THREADS"] = str(args.threads)
         outside = scratch_dir / "cwd"  # the serve install must not see the checkout
         outside.mkdir()
         services = [

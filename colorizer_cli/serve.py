@@ -21,7 +21,7 @@ _FLAGS = {
     "artifact": "COLORIZER_ARTIFACT",
     "backend": "COLORIZER_BACKEND",
     "device": "COLORIZER_DEVICE",
-    "threads": "COLORIZER_TORCH_THREADS",
+    "threads": "COLORIZER_MODEL_THREADS",
     "batch_wait_ms": "COLORIZER_BATCH_WAIT_MS",
 }
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--backend", choices=BACKENDS, help="what runs the network (default: auto)")
     parser.add_argument("--device", help="auto, cpu, cuda, cuda:1 ... (default: auto)")
-    parser.add_argument("--threads", type=int, help="network threads per worker (default: cores / workers)")
+    parser.add_argument("--threads", type=int, help="network threads per web worker process (default: cores / workers)")
     parser.add_argument(
         "--batch-wait-ms", help="wait for same-shape requests to batch: auto (5 on CUDA, off on CPU) or a number"
     )

@@ -93,7 +93,7 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
                 "artifact": str(artifact),
                 "device": settings.device,
                 "backend": settings.backend,
-                "model_threads": settings.torch_threads or "backend default",
+                "model_threads": settings.model_threads or "backend default",
                 "queue_size": settings.queue_size,
                 "pid": os.getpid(),
             }
@@ -104,7 +104,7 @@ def create_app(config: Mapping | None = None, *, model_loader: Callable[[], Colo
 
 def load_colorizer(settings: Settings) -> Colorizer:
     """The service's Colorizer: the configured backend, batching on where it pays (CUDA)."""
-    backend = load_backend(settings.artifact_path, settings.backend, settings.device, settings.torch_threads)
+    backend = load_backend(settings.artifact_path, settings.backend, settings.device, settings.model_threads)
     wait_ms = settings.batch_wait_ms
     if wait_ms is None:
         wait_ms = GPU_BATCH_WAIT_MS if backend.device.startswith("cuda") else 0.0

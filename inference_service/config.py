@@ -21,6 +21,8 @@ from model.options import RENDER_SIZE, VIBRANCE
 ENV_PREFIX = "COLORIZER_"
 # Shorter signing secrets are refused at start-up, here and by the gateways (gateway/src/clientIdentity.js).
 MIN_SECRET_LENGTH = 32
+# Settings' former names, still read (as variables and as create_app keys): old -> current.
+_FORMER_NAMES = {"TORCH_THREADS": "MODEL_THREADS"}
 
 
 class ConfigError(ValueError):
@@ -54,9 +56,11 @@ class Settings:
     max_pixels: int = 50_000_000
     # Requests allowed to wait for the model while one is being colorized (per process).
     queue_size: int = 4
-    # Intra-op threads of the network (torch or ONNX Runtime) in this process; 0 leaves
-    # the backend's own choice (every core). The name predates the ONNX backend.
-    torch_threads: int = 0
+    # Intra-op threads of the network (torch or ONNX Runtime) in each process that runs it.
+    # 0: the web worker processes share the cores out under gunicorn (gunicorn.conf.py);
+    # elsewhere the backend's own choice (every core). Also read as COLORIZER_TORCH_THREADS,
+    # its name from before the ONNX backend.
+    model_threads: int = 0
     # Origins allowed by CORS; empty (the default) sends no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
     # Seconds a client is told to wait (Retry-After) when the service is busy or starting.
@@ -131,11 +135,15 @@ class Settings:
         overrides = overrides or {}
         values: dict = {}
         for spec in fields(cls):
-            key = spec.name.upper()
-            if key in overrides:
-                values[spec.name] = _coerce(spec.name, overrides[key], f"config[{key!r}]")
-            elif ENV_PREFIX + key in environ:
-                values[spec.name] = _coerce(spec.name, environ[ENV_PREFIX + key], ENV_PREFIX + key)
+            # The current name first: it wins over a former one given too.
+            keys = [spec.name.upper(), *(old for old, new in _FORMER_NAMES.items() if new == spec.name.upper())]
+            given = next((key for key in keys if key in overrides), None)
+            if given is not None:
+                values[spec.name] = _coerce(spec.name, overrides[given], f"config[{given!r}]")
+                continue
+            given = next((key for key in keys if ENV_PREFIX + key in environ), None)
+            if given is not None:
+                values[spec.name] = _coerce(spec.name, environ[ENV_PREFIX + given], ENV_PREFIX + given)
         settings = cls(**values)
         settings.validate()
         return settings
@@ -149,7 +157,7 @@ class Settings:
             ("backend", self.backend in BACKENDS, f"must be one of {', '.join(BACKENDS)}"),
             ("batch_wait_ms", self.batch_wait_ms is None or self.batch_wait_ms >= 0, "must be auto or 0 or more"),
             ("max_batch", self.max_batch >= 1, "must be at least 1"),
-            ("torch_threads", self.torch_threads >= 0, "must be 0 (torch's default) or more"),
+            ("model_threads", self.model_threads >= 0, "must be 0 (the backend's default) or more"),
             ("retry_after_s", self.retry_after_s >= 1, "must be at least 1"),
             ("png_compress_level", 0 <= self.png_compress_level <= 9, "must be between 0 and 9"),
             ("video_workers", self.video_workers >= 0, "must be 0 or more"),
@@ -207,7 +215,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "max_upload_bytes": int,
     "max_pixels": int,
     "queue_size": int,
-    "torch_threads": int,
+    "model_threads": int,
     "cors_origins": _parse_origins,
     "retry_after_s": int,
     "png_compress_level": int,

@@ -4,7 +4,7 @@
 
 Every value can be changed from the environment (COLORIZER_BIND, PORT,
 COLORIZER_WORKERS, COLORIZER_WORKER_CLASS, COLORIZER_WORKER_CONNECTIONS,
-COLORIZER_CLIENT_TIMEOUT, COLORIZER_THREADS, COLORIZER_TORCH_THREADS,
+COLORIZER_CLIENT_TIMEOUT, COLORIZER_THREADS, COLORIZER_MODEL_THREADS,
 COLORIZER_TIMEOUT);
 the app's own settings (artifact, device, limits, queue size) are read by
 create_app from the same COLORIZER_* namespace. Neither torch nor ONNX Runtime is
@@ -72,10 +72,10 @@ _queue_size = Settings.from_sources().queue_size
 # bounds the model's queue.
 threads = env_int("THREADS", 1 + _queue_size + 2)
 
-# Network threads (torch or ONNX Runtime) per worker: the cores shared out
-# between the workers, so that workers do not oversubscribe the CPU (handed to the
-# app in post_fork below).
-torch_threads = env_int("TORCH_THREADS", max(1, _cpu_count() // max(1, workers)))
+# Network threads (torch or ONNX Runtime) per worker: the app's setting
+# (COLORIZER_MODEL_THREADS), else (its default, 0) the cores shared out between the
+# workers, so that they do not oversubscribe the CPU (handed to the app in post_fork below).
+model_threads = Settings.from_sources().model_threads or max(1, _cpu_count() // max(1, workers))
 
 # Off, so that each worker imports torch and loads its model itself after the
 # fork: torch's thread pools and CUDA do not survive a fork, and the model loads
@@ -139,13 +139,13 @@ def post_fork(server, worker):
     The app reads the variable and gives it to the backend (torch or ONNX Runtime)
     when it loads the model; neither is imported here, so a torch-free install works.
     """
-    os.environ["COLORIZER_TORCH_THREADS"] = str(torch_threads)
+    os.environ["COLORIZER_MODEL_THREADS"] = str(model_threads)
     from inference_service import memory, protocol_errors  # in the worker, after the fork
 
     memory.tune_allocator()
     protocol_errors.install()
     worker.client_timeout_s = client_timeout
-    server.log.info("worker %s: the model uses %d thread(s)", worker.pid, torch_threads)
+    server.log.info("worker %s: the model uses %d thread(s)", worker.pid, model_threads)
 
 
 # Video jobs run in one separate process (inference_service/video_worker.py) that this
@@ -200,7 +200,7 @@ def when_ready(server):
         bind,
         workers,
         _worker_kind,
-        torch_threads,
+        model_threads,
         _cpu_count(),
     )
     if _video_workers > 0 and importlib.util.find_spec("av") is not None:

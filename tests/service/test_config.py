@@ -30,15 +30,25 @@ def test_environment_variables_are_read_and_typed(tmp_path):
         "COLORIZER_MAX_UPLOAD_BYTES": "1000",
         "COLORIZER_MAX_PIXELS": " 2000 ",
         "COLORIZER_QUEUE_SIZE": "0",
-        "COLORIZER_TORCH_THREADS": "3",
+        "COLORIZER_MODEL_THREADS": "3",
         "COLORIZER_CORS_ORIGINS": "https://a.example, https://b.example,",
         "COLORIZER_LOG_LEVEL": "debug",
     }
     settings = Settings.from_sources(environ=environ)
     assert settings.artifact_path == tmp_path / "m.safetensors"
     assert (settings.device, settings.max_upload_bytes, settings.max_pixels) == ("cpu", 1000, 2000)
-    assert (settings.queue_size, settings.torch_threads, settings.log_level) == (0, 3, "DEBUG")
+    assert (settings.queue_size, settings.model_threads, settings.log_level) == (0, 3, "DEBUG")
     assert settings.cors_origins == ("https://a.example", "https://b.example")
+
+
+def test_the_former_name_of_model_threads_still_works_and_the_current_one_wins():
+    """COLORIZER_TORCH_THREADS was the name before the ONNX backend: configurations that use it keep working."""
+    assert Settings.from_sources(environ={"COLORIZER_TORCH_THREADS": "2"}).model_threads == 2
+    assert Settings.from_sources(overrides={"TORCH_THREADS": 5}).model_threads == 5
+    both = {"COLORIZER_TORCH_THREADS": "2", "COLORIZER_MODEL_THREADS": "4"}
+    assert Settings.from_sources(environ=both).model_threads == 4
+    with pytest.raises(ConfigError, match="COLORIZER_MODEL_THREADS must be 0"):  # the error says the current name
+        Settings.from_sources(environ={"COLORIZER_TORCH_THREADS": "-1"})
 
 
 def test_the_config_mapping_wins_over_the_environment():
@@ -67,6 +77,7 @@ def _gunicorn_settings(monkeypatch, **environ) -> dict:
         "COLORIZER_WORKERS",
         "COLORIZER_THREADS",
         "COLORIZER_QUEUE_SIZE",
+        "COLORIZER_MODEL_THREADS",
         "COLORIZER_TORCH_THREADS",
         "COLORIZER_CONTROL_SOCKET",
         "COLORIZER_KEEPALIVE",
@@ -88,7 +99,7 @@ def test_gunicorn_defaults(monkeypatch):
     assert conf["worker_class"] == "inference_service.worker.ColorizerGeventWorker"
     assert conf["client_timeout"] == 30
     assert conf["threads"] == 1 + 4 + 2  # gthread only: running + default queue + spare
-    assert conf["torch_threads"] >= 1
+    assert conf["model_threads"] >= 1
     assert conf["control_socket_disable"] is True
     assert conf["keepalive"] == 0  # connections spread over the workers
     assert callable(conf["post_fork"]) and callable(conf["when_ready"])
@@ -96,10 +107,10 @@ def test_gunicorn_defaults(monkeypatch):
 
 def test_gunicorn_settings_follow_the_environment(monkeypatch):
     conf = _gunicorn_settings(
-        monkeypatch, PORT="9100", COLORIZER_WORKERS="3", COLORIZER_QUEUE_SIZE="10", COLORIZER_TORCH_THREADS="2"
+        monkeypatch, PORT="9100", COLORIZER_WORKERS="3", COLORIZER_QUEUE_SIZE="10", COLORIZER_MODEL_THREADS="2"
     )
     assert conf["bind"] == "127.0.0.1:9100"
-    assert (conf["workers"], conf["threads"], conf["torch_threads"]) == (3, 13, 2)
+    assert (conf["workers"], conf["threads"], conf["model_threads"]) == (3, 13, 2)
     assert _gunicorn_settings(monkeypatch, COLORIZER_BIND="0.0.0.0:8080", PORT="1")["bind"] == "0.0.0.0:8080"
     assert _gunicorn_settings(monkeypatch, COLORIZER_WORKER_CLASS="gthread")["worker_class"] == "gthread"
 

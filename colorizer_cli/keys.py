@@ -31,7 +31,14 @@ FILE_FORMAT = 1
 KEY_PREFIX = "clr_"
 ID_BYTES = 8  # 16 hex digits: public, in logs
 SECRET_BYTES = 32  # 43 base64url characters: 256 bits
-DEFAULT_REDIS_KEY_PREFIX = "colorizer:"
+# Where the keys live, read as the gateway reads it: its settings' variables and defaults.
+# gateway/src/config.js (SETTINGS) declares them; this is the one Python copy, and
+# tests/cli/test_keys.py checks it against that source. Flag name -> (variable, default).
+GATEWAY_SETTINGS: dict[str, tuple[str, str | None]] = {
+    "keys_file": ("GATEWAY_KEYS_FILE", None),
+    "redis_url": ("GATEWAY_REDIS_URL", None),
+    "redis_key_prefix": ("GATEWAY_REDIS_KEY_PREFIX", "colorizer:"),
+}
 
 Record = dict[str, Any]
 
@@ -219,21 +226,17 @@ def build_parser(prog: str = "colorizer keys") -> argparse.ArgumentParser:
         "The format they share with the gateway: docs/api-keys.md.",
     )
     where = argparse.ArgumentParser(add_help=False)
-    where.add_argument(
-        "--keys-file",
-        default=os.environ.get("GATEWAY_KEYS_FILE") or None,
-        help="the gateway's keys file (default: $GATEWAY_KEYS_FILE); wins over --redis-url",
-    )
-    where.add_argument(
-        "--redis-url",
-        default=os.environ.get("GATEWAY_REDIS_URL") or None,
-        help="keys in this Redis instead, as the gateways with GATEWAY_REDIS_URL read them (default: $GATEWAY_REDIS_URL)",
-    )
-    where.add_argument(
-        "--redis-key-prefix",
-        default=os.environ.get("GATEWAY_REDIS_KEY_PREFIX") or DEFAULT_REDIS_KEY_PREFIX,
-        help=f"the gateways' GATEWAY_REDIS_KEY_PREFIX (default: {DEFAULT_REDIS_KEY_PREFIX})",
-    )
+    helps = {
+        "keys_file": "the gateway's keys file; wins over --redis-url",
+        "redis_url": "keys in this Redis instead, as the gateways with that Redis read them",
+        "redis_key_prefix": "the gateways' Redis key prefix",
+    }
+    for name, (variable, fallback) in GATEWAY_SETTINGS.items():
+        where.add_argument(
+            "--" + name.replace("_", "-"),
+            default=os.environ.get(variable) or fallback,
+            help=f"{helps[name]} (default: ${variable}" + (f", else {fallback})" if fallback else ")"),
+        )
     where.add_argument("--json", action="store_true", help="machine-readable output")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{create,list,revoke}")
     create = commands.add_parser(

@@ -153,3 +153,15 @@ def test_the_format_is_documented_once(tmp_path):
     doc = (Path(REPO_ROOT) / "docs" / "api-keys.md").read_text()
     for field in ("sha256", "created_at", "revoked_at", "rate_per_min", "quota_per_day", '"format": 1', "apikeys"):
         assert field in doc, field
+
+
+def test_the_gateway_settings_are_the_gateways_own():
+    """colorizer keys reads the gateway's variables with the gateway's defaults (gateway/src/config.js is the source)."""
+    from colorizer_cli.keys import GATEWAY_SETTINGS
+
+    script = "process.stdout.write(JSON.stringify(require('./gateway/src/config').SETTINGS))"
+    result = subprocess.run(["node", "-e", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    gateway = {setting["env"]: setting["default"] or None for setting in json.loads(result.stdout).values()}
+    ours = dict(GATEWAY_SETTINGS.values())
+    assert ours == {variable: gateway[variable] for variable in ours}

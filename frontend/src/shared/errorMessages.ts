@@ -37,6 +37,14 @@ const MESSAGES: Record<string, string> = {
   network_error: 'The server could not be reached. Check your connection and try again.',
   bad_response: 'The server sent an answer the app does not understand. Please try again.',
   aborted: 'The upload was cancelled.',
+  // Colorizing on this device (features/device): refused or failed there; Retry goes to the server.
+  device_cannot_hold:
+    'This photo is too big for this device to colorize. Press Retry to colorize it on the server instead.',
+  device_failed: 'The colorizer stopped on this device. Press Retry to colorize this photo on the server instead.',
+  device_model_unavailable:
+    'The colorizer could not be downloaded to this device. Press Retry to colorize this photo on the server instead.',
+  device_model_corrupt:
+    'The colorizer downloaded to this device was damaged. Press Retry to colorize this photo on the server instead.',
   api_key_missing: 'This server needs an API key. Please enter yours above.',
   api_key_invalid: 'This API key is not valid for this server. Check that you copied all of it, and enter it again.',
   api_key_revoked: 'This API key has been revoked. Please ask whoever runs this server for a new one.',
@@ -63,6 +71,10 @@ const RETRYABLE = new Set([
   'bad_response',
   'aborted',
   'internal_error',
+  'device_cannot_hold',
+  'device_failed',
+  'device_model_unavailable',
+  'device_model_corrupt',
 ]);
 
 /** `limits`: what the server said it accepts (limits.ts), for the messages that name a limit. */

@@ -73,6 +73,7 @@ export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
 }
 
 async function download(url: string, total: number, onProgress: (loaded: number) => void): Promise<ArrayBuffer> {
+  onProgress(0); // the page says "getting ready" from the first moment, not from the first byte
   let response: Response;
   try {
     response = await fetch(url);

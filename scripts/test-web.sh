@@ -11,7 +11,8 @@ VENV="${COLORIZER_VENV:-$ROOT/.venv}"
 echo "== gateway =="
 (cd "$ROOT/gateway" && npm test)
 echo "== frontend =="
-(cd "$ROOT/frontend" && npm test && npm run build)
+# The static build too: specs/static.spec.ts serves it with a plain static file server.
+(cd "$ROOT/frontend" && npm test && npm run build && npm run build:static)
 echo "== docker-compose.yml =="
 (cd "$ROOT" && "$VENV/bin/python" -m pytest tests/compose -q)
 echo "== end to end =="

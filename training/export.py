@@ -10,6 +10,7 @@ from model.generator import UNetGenerator
 from model.lab import DEFAULT_NORMALIZATION
 from training.checkpoint import load_checkpoint
 from training.config import TrainConfig
+from training.data import CROP_SCALE
 
 log = logging.getLogger(__name__)
 
@@ -74,51 +75,15 @@ def export_artifact(
             "val_dir": config.val_dir or f"{config.val_fraction:.0%} held out of the train folder",
             "counts": state.get("counts", {}),
         },
+        # The whole TrainConfig (every option of the run, so a reader can rerun it), and what
+        # follows from it and the checkpoint.
         "recipe": {
+            **config.to_dict(),
             "phases": "L1 pretraining, then adversarial (PatchGAN, BCE-with-logits + lambda x L1)",
-            "l1_epochs": config.l1_epochs,
-            "gan_epochs": config.gan_epochs,
             "epochs_completed": epochs_done,
-            "image_size": config.image_size,
-            "batch_size": config.batch_size,
-            "lambda_l1": config.lambda_l1,
-            "optimizer": f"Adam lr_g={config.lr_g} betas_g={tuple(config.betas_g)} lr_d={config.lr_d} betas_d={tuple(config.betas_d)}",
-            "encoder": config.encoder,
-            "encoder_weights": config.encoder_weights,
-            "epoch_images": config.epoch_images,
-            "l1_lr_decay": f"{config.l1_lr_decay} to {config.l1_lr_floor} x lr_g"
-            if config.l1_lr_decay != "none"
-            else "none",
-            "progressive_resizing": (
-                f"{config.small_image_size} px for {config.small_image_epochs} epochs, then {config.image_size} px"
-                if config.small_image_epochs
-                else None
-            ),
-            "init_from": config.init_from,
-            "precision": config.precision,
-            "seed": config.seed,
-            "ema_decay": config.ema_decay,
             "weights": "EMA of the generator" if use_ema else "the generator",
-            "gan_lr_decay_start": config.gan_lr_decay_start,
-            "rebalanced_l1": config.rebalanced_l1,
-            "colourfulness_weight": config.colourfulness_weight,
-            "perceptual_weight": config.perceptual_weight,
-            "augmentation": (
-                "centre square, then random resized crop (scale 0.35-1) and flip on the device"
-                if config.data_on_device
-                else "random resized crop (scale 0.35-1) and flip"
-            ),
-            "hints": (
-                {
-                    "none_share": config.hint_none_share,
-                    "mean_count": config.hint_mean_count,
-                    "max_patch": config.hint_max_patch,
-                    "lr_scale": config.hint_lr_scale,
-                    "distill_from": config.distill_from,
-                }
-                if config.hints
-                else None
-            ),
+            "augmentation": ("centre square, then " if config.data_on_device else "")
+            + f"random resized crop (scale {CROP_SCALE[0]:g}-{CROP_SCALE[1]:g}) and flip",
         },
         "checkpoint": Path(checkpoint_path).name,
     }

@@ -463,11 +463,20 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
     # Unknown paths, wrong methods and unexpected failures answer JSON too (gunicorn's own refusals included).
     other_errors = {
         "description": "Any other error: not_found, method_not_allowed (with Allow), request_timeout, "
-        "uri_too_long, request_header_fields_too_large, internal_error...",
+        "internal_error...",
         "content": _json({"$ref": _ERROR}),
+    }
+    # gunicorn refuses these before any route runs, on every path (JSON: protocol_errors.py);
+    # listed, since a request that keeps to the schema can still be too long as a whole.
+    server_refusals = {
+        "414": _error_response(
+            "The request line (method, path and query string) is longer than 8190 bytes.", ["uri_too_long"]
+        ),
+        "431": _error_response("Too many headers, or one longer than 8190 bytes.", ["request_header_fields_too_large"]),
     }
     for operations in document["paths"].values():
         for operation in operations.values():
+            operation["responses"].update(server_refusals)
             operation["responses"]["default"] = other_errors
     return document
 

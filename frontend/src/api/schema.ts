@@ -463,6 +463,8 @@ export interface components {
       model_name: string | null;
       model_version: string | null;
       inference_ms: number | null;
+      /** @description The upload was already a colour photo (the service's X-Input-Colour); it is colorized from its gray either way. Null: the service did not say. */
+      input_in_colour: boolean | null;
       /** @description When the result is deleted (ISO 8601). */
       expires_at: string;
       /** @description The same, in seconds from now. */
@@ -955,6 +957,36 @@ export interface operations {
           'application/json': components['schemas']['Health'];
         };
       };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
+            };
+          };
+        };
+      };
       /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
       502: {
         headers: {
@@ -995,7 +1027,7 @@ export interface operations {
           };
         };
       };
-      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
       default: {
         headers: {
           [name: string]: unknown;
@@ -1036,6 +1068,36 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
             };
           };
         };
@@ -1086,7 +1148,7 @@ export interface operations {
           };
         };
       };
-      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
       default: {
         headers: {
           [name: string]: unknown;
@@ -1154,6 +1216,8 @@ export interface operations {
           'X-Inference-Ms': number;
           /** @description The render size used. */
           'X-Render-Size': number;
+          /** @description 'colour' when the upload was already a colour photo (the spread of its a*, b*: model.colour_input), else 'gray'. It is colorized from its gray either way; a client may offer to keep the original instead. */
+          'X-Input-Colour': 'colour' | 'gray';
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
@@ -1208,6 +1272,21 @@ export interface operations {
           };
         };
       };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
       /** @description Neither multipart/form-data nor an image/* body. Codes: unsupported_media_type. */
       415: {
         headers: {
@@ -1250,6 +1329,21 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: 'rate_limited' | 'quota_exceeded';
+            };
+          };
+        };
+      };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
             };
           };
         };
@@ -1300,7 +1394,7 @@ export interface operations {
           };
         };
       };
-      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
       default: {
         headers: {
           [name: string]: unknown;
@@ -1401,6 +1495,21 @@ export interface operations {
           };
         };
       };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
       /** @description Neither multipart/form-data nor a video/* body. Codes: unsupported_media_type. */
       415: {
         headers: {
@@ -1452,6 +1561,21 @@ export interface operations {
           };
         };
       };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
+            };
+          };
+        };
+      };
       /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
       502: {
         headers: {
@@ -1498,7 +1622,7 @@ export interface operations {
           };
         };
       };
-      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
       default: {
         headers: {
           [name: string]: unknown;
@@ -1561,6 +1685,36 @@ export interface operations {
           };
         };
       };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
+            };
+          };
+        };
+      };
       /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
       502: {
         headers: {
@@ -1591,7 +1745,7 @@ export interface operations {
           };
         };
       };
-      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
       default: {
         headers: {
           [name: string]: unknown;
@@ -1661,6 +1815,36 @@ export interface operations {
           };
         };
       };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
+            };
+          };
+        };
+      };
       /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
       502: {
         headers: {
@@ -1691,7 +1875,7 @@ export interface operations {
           };
         };
       };
-      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
       default: {
         headers: {
           [name: string]: unknown;
@@ -1790,6 +1974,21 @@ export interface operations {
           };
         };
       };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
       /** @description A range outside the file. Codes: range_not_satisfiable. */
       416: {
         headers: {
@@ -1801,6 +2000,21 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: 'range_not_satisfiable';
+            };
+          };
+        };
+      };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
             };
           };
         };
@@ -1835,7 +2049,7 @@ export interface operations {
           };
         };
       };
-      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, uri_too_long, request_header_fields_too_large, internal_error... */
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
       default: {
         headers: {
           [name: string]: unknown;

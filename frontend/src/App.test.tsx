@@ -73,10 +73,12 @@ describe('App', () => {
 
     await act(async () => calls[0].resolve(resultFor('grandma.jpg', { width: 800, height: 600 })));
     const colorized = within(item).getByRole('img', { name: 'Colorized: grandma.jpg' });
-    expect(colorized).toHaveAttribute('src', '/api/images/AAAAAAAAAAAAAAAAAAAAAAAA');
+    // Shown from the copy kept in the browser, not from the server (which deletes it after a while).
+    expect(colorized.getAttribute('src')).toMatch(/^blob:/);
     expect(within(item).getByRole('img', { name: 'Original: grandma.jpg' }).getAttribute('src')).toMatch(/^blob:/);
     expect(within(item).getByText('800 × 600 px')).toBeInTheDocument();
-    expect(within(item).getByText('colorizer-default v1.2.0')).toBeInTheDocument();
+    // The model's name is in "About this model", not on every card.
+    expect(within(item).queryByText(/colorizer-default/)).not.toBeInTheDocument();
     expect(within(item).getByText('812 ms')).toBeInTheDocument();
 
     await user.click(within(item).getByRole('button', { name: 'Side by side' }));
@@ -93,7 +95,7 @@ describe('App', () => {
 
     const item = card('street.png');
     const png = within(item).getByRole('link', { name: 'Download PNG' });
-    expect(png).toHaveAttribute('href', '/api/images/AAAAAAAAAAAAAAAAAAAAAAAA?download=1');
+    expect(png.getAttribute('href')).toMatch(/^blob:/);
     expect(png).toHaveAttribute('download', 'street-colorized.png');
 
     await user.selectOptions(within(item).getByLabelText('Format'), 'JPEG (smaller file)');
@@ -101,8 +103,9 @@ describe('App', () => {
     expect(within(item).getByRole('button', { name: 'Download JPEG' })).toBeEnabled();
   });
 
-  it('offers to colorize again once the server has deleted the result', async () => {
-    const { user, calls } = setup();
+  it('without a copy in the browser, offers to colorize again once the server has deleted the result', async () => {
+    const { user, calls, api } = setup();
+    api.fetchImageBlob = () => Promise.reject(new ApiError('network_error', 'down'));
     await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile('old.jpg'));
     await act(async () => calls[0].resolve(resultFor('old.jpg', { expiresAtMs: Date.now() - 1 })));
 
@@ -189,7 +192,7 @@ describe('App', () => {
     expect(alert).toHaveTextContent(text);
     expect(alert.textContent).not.toMatch(/[{}"_]/); // no JSON, no raw error code
     expect(alert).not.toHaveTextContent('raw server text');
-    expect(within(card('photo.jpg')).queryByRole('button', { name: 'Try again' }) !== null).toBe(retryable);
+    expect(within(card('photo.jpg')).queryByRole('button', { name: 'Retry' }) !== null).toBe(retryable);
   });
 
   it('tries again after a busy answer and then shows the result', async () => {
@@ -197,7 +200,7 @@ describe('App', () => {
     await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     await act(async () => calls[0].reject(new ApiError('busy', 'busy', 503, 2)));
 
-    await user.click(within(card('photo.jpg')).getByRole('button', { name: 'Try again' }));
+    await user.click(within(card('photo.jpg')).getByRole('button', { name: 'Retry' }));
     expect(calls).toHaveLength(2);
     await act(async () => calls[1].resolve(resultFor('photo.jpg')));
     expect(within(card('photo.jpg')).getByRole('img', { name: 'Colorized: photo.jpg' })).toBeInTheDocument();
@@ -244,9 +247,9 @@ describe('App', () => {
     expect(calls.map((call) => call.file.name)).toEqual(['dropped.jpg']);
   });
 
-  it('sends the chosen model resolution', async () => {
+  it('sends the chosen detail', async () => {
     const { user, calls } = await setupLoaded();
-    await user.selectOptions(screen.getByLabelText('Model resolution'), '512 px');
+    await user.click(screen.getByRole('radio', { name: 'High' }));
     await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     expect(calls[0].options.renderSize).toBe(512);
   });
@@ -301,13 +304,16 @@ describe('limits come from the API', () => {
 
   it("offers the service's render sizes and names its pixel limit", async () => {
     const { user, calls } = await setupLoaded({ model: smallerService });
-    const options = within(screen.getByLabelText('Model resolution')).getAllByRole('option');
-    expect(options.map((option) => option.textContent)).toEqual([
-      'Model default',
-      '256 px (fastest)',
-      '384 px',
-      '512 px (slowest)',
-    ]);
+    const detail = screen.getByRole('group', { name: 'Detail' });
+    expect(
+      within(detail)
+        .getAllByRole('radio')
+        .map((radio) => radio.closest('label')?.textContent),
+    ).toEqual(['Standard', 'High']);
+    expect(within(detail).getByRole('radio', { name: 'High' }).closest('label')).toHaveAttribute(
+      'title',
+      'The model looks at the photo 512 px on its short side',
+    );
     await user.upload(screen.getByLabelText('Choose photos or videos'), imageFile());
     await act(async () => calls[0].reject(new ApiError('image_too_large', 'raw', 422)));
     expect(within(card('photo.jpg')).getByRole('alert')).toHaveTextContent('under 12 megapixels');
@@ -326,7 +332,7 @@ describe('limits come from the API', () => {
       'accept',
       'image/*,video/*,.mp4,.m4v,.mov,.mkv,.webm,.avi',
     );
-    expect(within(screen.getByLabelText('Model resolution')).getAllByRole('option')).toHaveLength(1);
+    expect(within(screen.getByRole('group', { name: 'Detail' })).getAllByRole('radio')).toHaveLength(1);
     // No size known: a large image goes to the server, which answers with its limit.
     await user.upload(
       screen.getByLabelText('Choose photos or videos'),

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 
 import { apiKeyStore } from './api/apiKey';
 import { colorizerApi, type ColorizerApi } from './api/colorizer';
@@ -9,9 +9,12 @@ import { DropZone } from './features/colorize/DropZone';
 import { deviceColorizer, HAS_SERVER } from './features/device/deviceApi';
 import { keepBatchOnServer } from './features/device/deviceRouting';
 import { PlaceSetting } from './features/device/PlaceSetting';
-import { combineLimits, keptForText, LimitsContext, renderSizeChoices } from './shared/limits';
+import { combineLimits, keptForText, LimitsContext } from './shared/limits';
+import { useKeptSetting } from './shared/useKeptSetting';
 import { ModelBadge } from './features/colorize/ModelBadge';
-import { QueueCard } from './features/colorize/QueueCard';
+import { DetailSetting } from './features/colorize/DetailSetting';
+import { keptPhotos, type PhotoKeeper } from './features/colorize/keptPhotos';
+import { PhotoList } from './features/colorize/PhotoList';
 import { useColorizeQueue } from './features/colorize/useColorizeQueue';
 import { useGatewayInfo } from './features/colorize/useGatewayInfo';
 import { useModelInfo } from './features/colorize/useModelInfo';
@@ -19,26 +22,17 @@ import { useVideoJobs } from './features/video/useVideoJobs';
 import { VideoCard } from './features/video/VideoCard';
 import { isVideoFile } from './shared/fileKinds';
 
-/** The render size menu: the model's default, then the sizes the service accepts (none while unknown). */
-function renderSizeOptions(sizes: number[]) {
-  return [
-    { value: '', label: 'Model default' },
-    ...sizes.map((size, index) => ({
-      value: String(size),
-      label: `${size} px${index === 0 && sizes.length > 1 ? ' (fastest)' : index === sizes.length - 1 && sizes.length > 1 ? ' (slowest)' : ''}`,
-    })),
-  ];
-}
-
 interface AppProps {
   /** The network layer; tests hand in a stand-in with the same shape. */
   api?: ColorizerApi;
   /** The video jobs' network layer (api/videos.ts); tests hand in a stand-in. */
   videoApi?: VideoApi;
+  /** Where photos, results and pins are kept across reloads (IndexedDB); tests hand in one in memory. */
+  photoKeeper?: PhotoKeeper;
 }
 
-export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: AppProps) {
-  const [renderSize, setRenderSize] = useState('');
+export default function App({ api = colorizerApi, videoApi = defaultVideoApi, photoKeeper = keptPhotos }: AppProps) {
+  const [renderSize, setRenderSize] = useKeptSetting('detail', '');
   const gatewayInfo = useGatewayInfo(api);
   const apiKey = useApiKey();
   // GATEWAY_AUTH=keys: nothing but health works without a key, so the app asks for one first.
@@ -50,13 +44,8 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: 
   // The limits, formats and result lifetime, as the API states them (limits.ts).
   const model = modelState.kind === 'ready' ? modelState.model : null;
   const limits = useMemo(() => combineLimits(model, gatewayInfo), [model, gatewayInfo]);
-  const {
-    items,
-    addFiles: addPhotos,
-    remove,
-    retry,
-    clearFinished,
-  } = useColorizeQueue(api, renderSize ? Number(renderSize) : undefined, limits);
+  const queue = useColorizeQueue(api, renderSize ? Number(renderSize) : undefined, limits, photoKeeper);
+  const { items, addFiles: addPhotos, clearFinished } = queue;
   const {
     videos,
     addVideos,
@@ -74,7 +63,6 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: 
     },
     [addPhotos, addVideos],
   );
-  const renderSizeId = useId();
   // "Fix colours" only where the model takes hints; vibrance works with every model.
   const maxHints = modelState.kind === 'ready' && modelState.model.supportsHints ? modelState.model.maxHints : 0;
   const finished = items.filter(
@@ -118,16 +106,7 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: 
           <PlaceSetting device={deviceColorizer} hasServer={HAS_SERVER} />
 
           <div className="toolbar">
-            <div className="field">
-              <label htmlFor={renderSizeId}>Model resolution</label>
-              <select id={renderSizeId} value={renderSize} onChange={(event) => setRenderSize(event.target.value)}>
-                {renderSizeOptions(renderSizeChoices(limits)).map((size) => (
-                  <option key={size.value} value={size.value}>
-                    {size.label}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <DetailSetting value={renderSize} onChange={setRenderSize} modelSize={model?.renderSize ?? null} />
             {keysMode && apiKey.key && (
               <button type="button" className="button button--quiet" onClick={() => apiKeyStore.use('')}>
                 Use another API key
@@ -160,23 +139,7 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi }: 
           )}
 
           {items.length > 0 ? (
-            <section aria-labelledby="queue-title">
-              <h2 id="queue-title" className="section-title">
-                Your images <span className="section-title__count">{items.length}</span>
-              </h2>
-              <ol className="queue">
-                {items.map((item) => (
-                  <QueueCard
-                    key={item.key}
-                    item={item}
-                    api={api}
-                    maxHints={maxHints}
-                    onRemove={remove}
-                    onRetry={retry}
-                  />
-                ))}
-              </ol>
-            </section>
+            <PhotoList queue={queue} api={api} maxHints={maxHints} />
           ) : (
             videos.length === 0 && (
               <p className="empty-hint">

@@ -98,6 +98,7 @@ describe('colorizeImage', () => {
       modelName: 'colorizer-default',
       modelVersion: '1.0.0',
       inferenceMs: 123.4,
+      inputInColour: null,
       expiresAt: '2030-01-01T00:00:00.000Z',
       expiresAtMs: 0,
     });
@@ -159,6 +160,10 @@ describe('fetchModelInfo', () => {
         version: '1.0.0',
         render_size: 256,
         training: { description: 'COCO 2017' },
+        metrics: {
+          val: { images: 497, model: { psnr: 23.0 }, psnr_gain_db: 1.11, colorfulness_ratio_to_truth: 0.63 },
+          bench: { images: 100, model: { psnr: 23.05 }, psnr_gain_db: 1.56, colorfulness_ratio_to_truth: 0.55 },
+        },
       });
     };
     await expect(fetchModelInfo()).resolves.toEqual({
@@ -169,6 +174,8 @@ describe('fetchModelInfo', () => {
       supportsHints: false,
       maxHints: 0,
       limits: null,
+      // The held-out bench set first: the card's headline numbers.
+      headline: { set: 'bench', images: 100, psnrDb: 23.05, psnrGainDb: 1.56, colourfulnessRatio: 0.55 },
     });
   });
 

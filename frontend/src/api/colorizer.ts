@@ -32,6 +32,8 @@ export interface ColorizeResult {
   expiresAt: string | null;
   /** When the server deletes the result, on this browser's clock (ms since the epoch), if known. */
   expiresAtMs: number | null;
+  /** The upload was already a colour photo (null: the server did not say). */
+  inputInColour?: boolean | null;
 }
 
 /** The service's request limits and accepted formats (GET /api/v1/model). */
@@ -62,6 +64,20 @@ export interface ModelInfo {
   maxHints: number;
   /** null when the service did not say (an older one). */
   limits: ServiceLimits | null;
+  /** The model card's headline numbers, from its evaluation (null when the service did not publish them). */
+  headline?: ModelHeadline | null;
+}
+
+/** How well the model did on one evaluation set (the artifact's metrics). */
+export interface ModelHeadline {
+  /** Which set: "bench", "val". */
+  set: string;
+  images: number;
+  /** PSNR of the colorized photos against the real colours, and its gain over plain gray. */
+  psnrDb: number;
+  psnrGainDb: number;
+  /** How colourful the results are, as a share of the real photos' colourfulness. */
+  colourfulnessRatio: number;
 }
 
 /** What the gateway says about itself (GET /api/health). */
@@ -74,12 +90,16 @@ export interface GatewayInfo {
   auth: 'off' | 'keys';
 }
 
+/** How far a hint's colour spreads (the API's enum). */
+export type PinReach = NonNullable<Wire['Hint']['reach']>;
+
 /** A colour hint: this spot (0..1 from the left and from the top of the image) should be this colour. */
 export interface ColorHint {
   x: number;
   y: number;
   /** sRGB, '#rrggbb'. */
   color: string;
+  reach?: PinReach;
 }
 
 export interface ColorizeOptions {
@@ -189,6 +209,7 @@ function toResult(body: Received<Wire['ColorizeResult']>): ColorizeResult {
     expiresAt: asText(body.expires_at),
     expiresAtMs:
       asNumber(body.expires_in_s) === null ? null : Date.now() + (asNumber(body.expires_in_s) as number) * 1000,
+    inputInColour: typeof body.input_in_colour === 'boolean' ? body.input_in_colour : null,
   };
 }
 
@@ -280,7 +301,24 @@ export async function fetchModelInfo(signal?: AbortSignal): Promise<ModelInfo> {
     supportsHints: body.supports_hints === true,
     maxHints: typeof body.max_hints === 'number' && body.supports_hints === true ? body.max_hints : 0,
     limits: toLimits(body),
+    headline: toHeadline(asObject(body.metrics)),
   };
+}
+
+/** The first evaluation set in the metrics with all the headline numbers (bench first: held out). */
+function toHeadline(metrics: Record<string, unknown>): ModelHeadline | null {
+  for (const set of ['bench', 'val', ...Object.keys(metrics)]) {
+    const figures = asObject(metrics[set]);
+    const headline = {
+      set,
+      images: asNumber(figures.images),
+      psnrDb: asNumber(asObject(figures.model).psnr),
+      psnrGainDb: asNumber(figures.psnr_gain_db),
+      colourfulnessRatio: asNumber(figures.colorfulness_ratio_to_truth),
+    };
+    if (Object.values(headline).every((value) => value !== null)) return headline as ModelHeadline;
+  }
+  return null;
 }
 
 /** GET /api/health: the gateway's result lifetime and upload limit (answered with 503 too, when degraded). */

@@ -1,7 +1,8 @@
 import { useId, useState } from 'react';
 
 import type { ColorizeResult, ColorizerApi } from '../../api/colorizer';
-import { convertImage, saveBlob, withExtension } from './convertImage';
+import { downloadName } from '../../shared/downloadNames';
+import { convertImage, saveBlob } from './convertImage';
 
 type Format = 'png' | 'jpeg';
 
@@ -13,19 +14,21 @@ const FORMATS: Record<Format, { label: string; mime: 'image/png' | 'image/jpeg';
 interface DownloadControlsProps {
   result: ColorizeResult;
   api: ColorizerApi;
+  /** The upload's name: downloads are named after it, whole words kept. */
+  originalName: string;
 }
 
 /**
  * Download in the format the user picks. The stored format is a plain link to
  * the gateway's attachment URL; the other one is converted in the browser.
  */
-export function DownloadControls({ result, api }: DownloadControlsProps) {
+export function DownloadControls({ result, api, originalName }: DownloadControlsProps) {
   const [format, setFormat] = useState<Format>(result.contentType === 'image/jpeg' ? 'jpeg' : 'png');
   const [converting, setConverting] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const selectId = useId();
   const chosen = FORMATS[format];
-  const filename = withExtension(result.filename, chosen.extension);
+  const filename = downloadName(originalName, chosen.extension);
 
   async function convertAndSave() {
     setConverting(true);

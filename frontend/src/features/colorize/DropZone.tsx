@@ -2,6 +2,7 @@ import { useId, useState, type DragEvent } from 'react';
 
 import { VIDEO_ACCEPT } from '../../shared/fileKinds';
 import { acceptAttribute, formatBytes, formatsText, useLimits } from '../../shared/limits';
+import { isTouchScreen } from '../../shared/touch';
 import './colorize.css';
 
 interface DropZoneProps {
@@ -21,6 +22,7 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
   const limits = useLimits();
   const formats = formatsText(limits);
   const upTo = limits.maxUploadBytes === null ? '' : `, up to ${formatBytes(limits.maxUploadBytes)} each`;
+  const touch = isTouchScreen();
 
   function onDragOver(event: DragEvent) {
     if (!hasFiles(event)) return;
@@ -54,7 +56,13 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
         <circle cx="17" cy="20" r="4" fill="currentColor" />
         <path d="M7 35l11-10 8 7 6-5 10 8" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinejoin="round" />
       </svg>
-      <p className="dropzone__title">{dragging ? 'Drop to colorize' : 'Drop black-and-white photos or videos here'}</p>
+      <p className="dropzone__title">
+        {dragging
+          ? 'Drop to colorize'
+          : touch
+            ? 'Choose black-and-white photos or videos'
+            : 'Drop black-and-white photos or videos here'}
+      </p>
       <input
         id={inputId}
         className="visually-hidden"
@@ -62,6 +70,13 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
         multiple
         accept={`${acceptAttribute(limits)},${VIDEO_ACCEPT}`}
         aria-describedby={hintId}
+        // Space opens a file input by itself; Enter does not, though people expect it to (issue 30).
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') {
+            event.preventDefault();
+            event.currentTarget.click();
+          }
+        }}
         onChange={(event) => {
           const files = Array.from(event.target.files ?? []);
           // Let the same file be chosen again later.
@@ -74,7 +89,8 @@ export function DropZone({ onFiles, compact }: DropZoneProps) {
       </label>
       <p id={hintId} className="dropzone__hint">
         {formats ?? 'Photos'}
-        {upTo}; videos as MP4, MOV, MKV, WebM or AVI. Several at once is fine; you can also paste an image.
+        {upTo}; videos as MP4, MOV, MKV, WebM or AVI. Several at once is fine
+        {touch ? '.' : '; you can also paste an image.'}
       </p>
     </section>
   );

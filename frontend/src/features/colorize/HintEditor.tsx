@@ -7,6 +7,7 @@ import {
   type RefObject,
 } from 'react';
 
+import { isTouchScreen } from '../../shared/touch';
 import { colourAt } from './pixelColour';
 import { clamp01, describePosition, nudge, type Pin } from './pins';
 
@@ -142,8 +143,9 @@ export function HintEditor(props: HintEditorProps) {
         ))}
       </div>
       <figcaption className="hint-editor__caption">
-        Click the photo where the colour is wrong to place a pin, then choose its colour. Drag a pin, or select it and
-        use the arrow keys, to move it; Delete removes it.
+        {isTouchScreen()
+          ? 'Tap the photo where the colour is wrong to place a pin, then choose its colour below. Drag a pin to move it.'
+          : 'Click the photo where the colour is wrong to place a pin, then choose its colour. Drag a pin, or select it and use the arrow keys, to move it; Delete removes it. Ctrl+Z undoes.'}
       </figcaption>
     </figure>
   );

@@ -1,6 +1,7 @@
 import { useId } from 'react';
 
-import { COMMON_COLOURS, type Pin } from './pins';
+import type { PinReach } from '../../api/colorizer';
+import { COMMON_COLOURS, REACHES, type Pin } from './pins';
 
 interface PinPanelProps {
   pins: Pin[];
@@ -10,6 +11,7 @@ interface PinPanelProps {
   maxPins: number;
   onAddCentre: () => void;
   onColor: (id: number, color: string) => void;
+  onReach: (id: number, reach: PinReach) => void;
   onRemove: (id: number) => void;
   onClear: () => void;
 }
@@ -22,6 +24,7 @@ export function PinPanel({
   maxPins,
   onAddCentre,
   onColor,
+  onReach,
   onRemove,
   onClear,
 }: PinPanelProps) {
@@ -70,6 +73,21 @@ export function PinPanel({
               >
                 <span className="swatch__chip" style={{ background: suggestion.color }} aria-hidden="true" />
                 {suggestion.name}
+              </button>
+            ))}
+          </div>
+          <div className="reach" role="group" aria-label={`Reach of pin ${selectedNumber}`}>
+            <span className="reach__label">Reach</span>
+            {REACHES.map((reach) => (
+              <button
+                key={reach.value}
+                type="button"
+                className="reach__choice"
+                aria-pressed={selected.reach === reach.value}
+                title={reach.help}
+                onClick={() => onReach(selected.id, reach.value)}
+              >
+                {reach.label}
               </button>
             ))}
           </div>

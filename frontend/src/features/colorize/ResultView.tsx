@@ -10,7 +10,9 @@ import { PinPanel } from './PinPanel';
 import { colourAt } from './pixelColour';
 import { FALLBACK_COLOUR } from './pins';
 import { SideBySide } from './SideBySide';
-import { useSteering } from './useSteering';
+import { useSteering, type Steered } from './useSteering';
+import { useUndoKeys } from './useUndoKeys';
+import type { Steering } from './useSteeringHistory';
 import { VibranceSlider } from './VibranceSlider';
 import './result.css';
 
@@ -26,6 +28,10 @@ interface ResultViewProps {
   api: ColorizerApi;
   /** Most colour pins the model takes; 0 hides "Fix colours" (the model takes no hints). */
   maxHints: number;
+  /** The pins and vibrance to start from, and the image kept for them. */
+  steering: Steering;
+  steered: Steered | null;
+  onSteer: (steering: Steering, steered: Steered | null) => void;
   onColorizeAgain: () => void;
 }
 
@@ -59,14 +65,28 @@ export function ResultView({
   result,
   api,
   maxHints,
+  steering: initialSteering,
+  steered: initialSteered,
+  onSteer,
   onColorizeAgain,
 }: ResultViewProps) {
   const [view, setView] = useState<View>('slider');
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const editorImage = useRef<HTMLImageElement>(null);
   const limits = useLimits();
-  const steering = useSteering({ api, file, renderSize, baseResult: result, maxPins: maxHints });
-  const shown = steering.result;
+  const steering = useSteering({
+    api,
+    file,
+    renderSize,
+    baseResult: result,
+    maxPins: maxHints,
+    initial: initialSteering,
+    initialSteered,
+    onChange: onSteer,
+  });
+  // "Show automatic", held down: the model's own colours, to compare with the pins'.
+  const [showAutomatic, setShowAutomatic] = useState(false);
+  const shown = showAutomatic ? steering.automaticResult : steering.result;
   const expired = useExpired(shown.expiresAtMs);
   const images = {
     beforeSrc: originalUrl,
@@ -74,7 +94,6 @@ export function ResultView({
     afterSrc: shown.url,
     afterAlt: `Colorized: ${name}`,
   };
-  const model = [shown.modelName, shown.modelVersion && `v${shown.modelVersion}`].filter(Boolean).join(' ');
   const selectedIndex = steering.pins.findIndex((pin) => pin.id === selectedId);
   const selected = selectedIndex >= 0 ? steering.pins[selectedIndex] : null;
   const fixing = view === 'fix' && maxHints > 0;
@@ -89,8 +108,12 @@ export function ResultView({
     steering.vibrance !== 1 && `vibrance ${Math.round(steering.vibrance * 100)}%`,
   ].filter(Boolean);
 
+  const area = useRef<HTMLDivElement>(null);
+  useUndoKeys(area, steering.undo, steering.redo);
+  const steered = steering.pins.length > 0 || steering.vibrance !== 1;
+
   return (
-    <div className="result">
+    <div className="result" ref={area}>
       <div className="result__toolbar">
         <div className="segmented" role="group" aria-label="View">
           <button type="button" aria-pressed={view === 'slider'} onClick={() => setView('slider')}>
@@ -106,6 +129,45 @@ export function ResultView({
           )}
         </div>
         <VibranceSlider value={steering.vibrance} onChange={steering.setVibrance} />
+        <div className="steering-actions" role="group" aria-label="Changes">
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={steering.undo}
+            disabled={!steering.canUndo}
+            aria-keyshortcuts="Control+Z"
+          >
+            Undo
+          </button>
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={steering.redo}
+            disabled={!steering.canRedo}
+            aria-keyshortcuts="Control+Shift+Z"
+          >
+            Redo
+          </button>
+          {steered && (
+            <button
+              type="button"
+              className="button button--quiet"
+              aria-pressed={showAutomatic}
+              onPointerDown={() => setShowAutomatic(true)}
+              onPointerUp={() => setShowAutomatic(false)}
+              onPointerLeave={() => setShowAutomatic(false)}
+              onPointerCancel={() => setShowAutomatic(false)}
+              onKeyDown={(event) => {
+                if (event.key === ' ' || event.key === 'Enter') setShowAutomatic(true);
+              }}
+              onKeyUp={() => setShowAutomatic(false)}
+              onBlur={() => setShowAutomatic(false)}
+              title="Hold to see the model's own colours"
+            >
+              Show automatic (hold)
+            </button>
+          )}
+        </div>
       </div>
 
       {fixing ? (
@@ -132,6 +194,7 @@ export function ResultView({
             maxPins={maxHints}
             onAddCentre={() => addPin(0.5, 0.5, colourAt(editorImage.current, 0.5, 0.5))}
             onColor={(id, color) => steering.updatePin(id, { color })}
+            onReach={(id, reach) => steering.updatePin(id, { reach })}
             onRemove={steering.removePin}
             onClear={steering.clearPins}
           />
@@ -159,12 +222,6 @@ export function ResultView({
               {shown.width} × {shown.height} px
             </dd>
           </div>
-          {model && (
-            <div>
-              <dt>Model</dt>
-              <dd>{model}</dd>
-            </div>
-          )}
           {shown.inferenceMs !== null && (
             <div>
               <dt>Time</dt>
@@ -184,7 +241,7 @@ export function ResultView({
             </button>
           </div>
         ) : (
-          <DownloadControls result={shown} api={api} />
+          <DownloadControls result={steering.result} api={api} originalName={name} />
         )}
       </div>
     </div>

@@ -33,9 +33,3 @@ export function saveBlob(blob: Blob, filename: string): void {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
-
-/** "cat-colorized.png" -> "cat-colorized.jpg" */
-export function withExtension(filename: string, extension: string): string {
-  const dot = filename.lastIndexOf('.');
-  return `${dot > 0 ? filename.slice(0, dot) : filename}.${extension}`;
-}

@@ -1,4 +1,12 @@
-import type { ColorHint } from '../../api/colorizer';
+import type { ColorHint, PinReach } from '../../api/colorizer';
+
+/** How far a pin's colour spreads (the API's hint `reach`), in words; new pins start at medium. */
+export const REACHES: readonly { value: PinReach; label: string; help: string }[] = [
+  { value: 'small', label: 'Small', help: 'Only the spot and the object right under it' },
+  { value: 'medium', label: 'Medium', help: 'The object and a little around it' },
+  { value: 'whole', label: 'Whole region', help: 'Everything of similar lightness, up to the edges' },
+];
+export const DEFAULT_PIN_REACH: PinReach = 'medium';
 
 /** A colour pin on a result: where (0..1 of the image's width and height) and which colour. */
 export interface Pin {
@@ -9,6 +17,7 @@ export interface Pin {
   color: string;
   /** The result's colour at the pin's spot when it was placed or last moved, if it could be read. */
   colorThere: string | null;
+  reach: PinReach;
 }
 
 /** Colours people often need to fix, offered beside "the colour here now". */
@@ -30,7 +39,12 @@ const roundPosition = (value: number) => Math.round(clamp01(value) * 10_000) / 1
 
 /** Pins as the API's hints; positions rounded to 1/10000 keep the request short. */
 export function toHints(pins: readonly Pin[]): ColorHint[] {
-  return pins.map((pin) => ({ x: roundPosition(pin.x), y: roundPosition(pin.y), color: pin.color.toLowerCase() }));
+  return pins.map((pin) => ({
+    x: roundPosition(pin.x),
+    y: roundPosition(pin.y),
+    color: pin.color.toLowerCase(),
+    reach: pin.reach,
+  }));
 }
 
 /** "37% from the left, 60% from the top" */

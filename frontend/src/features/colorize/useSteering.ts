@@ -2,11 +2,19 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
 import { releaseResult } from '../../api/localCopies';
-import { clamp01, toHints, type Pin } from './pins';
+import { clamp01, DEFAULT_PIN_REACH, toHints, type Pin } from './pins';
+import { useSteeringHistory, type Steering } from './useSteeringHistory';
 
 /** Quiet time after the last change before the image is colorized again. */
 export const RECOLORIZE_DELAY_MS = 500;
 export const DEFAULT_VIBRANCE = 1;
+export const AUTOMATIC: Steering = { pins: [], vibrance: DEFAULT_VIBRANCE };
+
+/** A steered result and the settings it was made with (settingsKey of those settings). */
+export interface Steered {
+  settingsKey: string;
+  result: ColorizeResult;
+}
 
 interface SteeringOptions {
   api: ColorizerApi;
@@ -15,6 +23,17 @@ interface SteeringOptions {
   /** The automatic result (no pins, vibrance 1). */
   baseResult: ColorizeResult;
   maxPins: number;
+  /** Where the pins and vibrance start (kept from an earlier visit or a reload). */
+  initial: Steering;
+  /** The steered result kept for `initial`, if any: shown at once instead of asking again. */
+  initialSteered: Steered | null;
+  /** Told of every change of the settings and of each steered result that arrives (to keep them). */
+  onChange: (steering: Steering, steered: Steered | null) => void;
+}
+
+/** The request's identity: only what the request depends on (not a pin's selection or its colour there). */
+export function settingsKeyOf(steering: Steering): string {
+  return JSON.stringify({ hints: toHints(steering.pins), vibrance: steering.vibrance });
 }
 
 /** The end of the latest request: for which settings, and its error code if it failed. */
@@ -24,7 +43,7 @@ interface Settled {
 }
 
 /**
- * The user's colour pins and vibrance for one image, and the result they give.
+ * The user's colour pins and vibrance for one image, their undo history, and the result they give.
  *
  * Every change re-colorizes the original file with the pins as hints, once the
  * changes pause for RECOLORIZE_DELAY_MS; a request still running when the next
@@ -32,12 +51,25 @@ interface Settled {
  * is ever shown. Until it arrives the last one stays. No pins and vibrance 1 is
  * the automatic result, already at hand.
  */
-export function useSteering({ api, file, renderSize, baseResult, maxPins }: SteeringOptions) {
-  const [pins, setPins] = useState<Pin[]>([]);
-  const [vibrance, setVibranceState] = useState(DEFAULT_VIBRANCE);
-  const [steered, setSteered] = useState<ColorizeResult | null>(null);
-  const [settled, setSettled] = useState<Settled | null>(null);
-  const nextId = useRef(1);
+export function useSteering({
+  api,
+  file,
+  renderSize,
+  baseResult,
+  maxPins,
+  initial,
+  initialSteered,
+  onChange,
+}: SteeringOptions) {
+  const history = useSteeringHistory(initial);
+  const { pins, vibrance } = history.current;
+  const settingsKey = settingsKeyOf(history.current);
+  const automatic = settingsKey === settingsKeyOf(AUTOMATIC);
+  const [steered, setSteered] = useState<Steered | null>(initialSteered);
+  const [settled, setSettled] = useState<Settled | null>(
+    initialSteered ? { key: initialSteered.settingsKey, errorCode: null } : null,
+  );
+  const nextId = useRef(Math.max(0, ...initial.pins.map((pin) => pin.id)) + 1);
   // The steered result on screen, released when replaced or when the image goes.
   const shown = useRef<ColorizeResult | null>(null);
   useEffect(
@@ -48,17 +80,28 @@ export function useSteering({ api, file, renderSize, baseResult, maxPins }: Stee
     [],
   );
 
-  // Only what the request depends on: selecting a pin or reading its colour must not re-colorize.
-  const hints = toHints(pins);
-  const automatic = hints.length === 0 && vibrance === DEFAULT_VIBRANCE;
-  const settingsKey = JSON.stringify({ hints, vibrance });
-
+  const onChangeRef = useRef(onChange);
   useEffect(() => {
-    if (automatic) return;
-    const { hints: requested } = JSON.parse(settingsKey) as { hints: ReturnType<typeof toHints> };
+    onChangeRef.current = onChange;
+  }, [onChange]);
+  const current = history.current;
+  // The steered image matches the settings only while its key does.
+  const matching = steered?.settingsKey === settingsKey ? steered : null;
+  useEffect(() => {
+    onChangeRef.current(current, matching);
+  }, [current, matching]);
+
+  // Already showing the image for these settings (kept from before): nothing to ask.
+  const haveIt = steered?.settingsKey === settingsKey;
+  useEffect(() => {
+    if (automatic || haveIt) return;
+    const { hints: requested, vibrance: wanted } = JSON.parse(settingsKey) as {
+      hints: ReturnType<typeof toHints>;
+      vibrance: number;
+    };
     const controller = new AbortController();
     const timer = setTimeout(() => {
-      api.colorizeImage(file, { renderSize, hints: requested, vibrance, signal: controller.signal }).then(
+      api.colorizeImage(file, { renderSize, hints: requested, vibrance: wanted, signal: controller.signal }).then(
         (result) => {
           if (controller.signal.aborted) {
             releaseResult(result); // an answer to settings that have changed since
@@ -66,7 +109,7 @@ export function useSteering({ api, file, renderSize, baseResult, maxPins }: Stee
           }
           releaseResult(shown.current); // replaced: its local copy, if any, is no longer shown
           shown.current = result;
-          setSteered(result);
+          setSteered({ settingsKey, result });
           setSettled({ key: settingsKey, errorCode: null });
         },
         (err: unknown) => {
@@ -79,58 +122,43 @@ export function useSteering({ api, file, renderSize, baseResult, maxPins }: Stee
       clearTimeout(timer);
       controller.abort();
     };
-  }, [api, file, renderSize, settingsKey, vibrance, automatic]);
+  }, [api, file, renderSize, settingsKey, automatic, haveIt]);
 
-  // Back to automatic: forget the steered image, so a later change does not flash it back.
-  const forgetIfAutomatic = useCallback((nextPins: number, nextVibrance: number) => {
-    if (nextPins === 0 && nextVibrance === DEFAULT_VIBRANCE) {
-      setSteered(null);
-      setSettled(null);
-    }
-  }, []);
-
+  const { change } = history;
   const addPin = useCallback(
     (x: number, y: number, color: string, colorThere: string | null): number | null => {
       if (pins.length >= maxPins) return null;
       const id = nextId.current;
       nextId.current += 1;
-      setPins((current) => [...current, { id, x: clamp01(x), y: clamp01(y), color, colorThere }]);
+      change((state) => ({
+        ...state,
+        pins: [...state.pins, { id, x: clamp01(x), y: clamp01(y), color, colorThere, reach: DEFAULT_PIN_REACH }],
+      }));
       return id;
     },
-    [pins.length, maxPins],
+    [pins.length, maxPins, change],
   );
 
-  const updatePin = useCallback((id: number, change: Partial<Omit<Pin, 'id'>>) => {
-    setPins((current) =>
-      current.map((pin) =>
-        pin.id === id ? { ...pin, ...change, x: clamp01(change.x ?? pin.x), y: clamp01(change.y ?? pin.y) } : pin,
-      ),
-    );
-  }, []);
+  const updatePin = useCallback(
+    (id: number, update: Partial<Omit<Pin, 'id'>>) => {
+      change((state) => ({
+        ...state,
+        pins: state.pins.map((pin) =>
+          pin.id === id ? { ...pin, ...update, x: clamp01(update.x ?? pin.x), y: clamp01(update.y ?? pin.y) } : pin,
+        ),
+      }));
+    },
+    [change],
+  );
 
   const removePin = useCallback(
-    (id: number) => {
-      const remaining = pins.filter((pin) => pin.id !== id);
-      setPins(remaining);
-      forgetIfAutomatic(remaining.length, vibrance);
-    },
-    [pins, vibrance, forgetIfAutomatic],
+    (id: number) => change((state) => ({ ...state, pins: state.pins.filter((pin) => pin.id !== id) })),
+    [change],
   );
+  const clearPins = useCallback(() => change((state) => ({ ...state, pins: [] })), [change]);
+  const setVibrance = useCallback((value: number) => change((state) => ({ ...state, vibrance: value })), [change]);
 
-  const clearPins = useCallback(() => {
-    setPins([]);
-    forgetIfAutomatic(0, vibrance);
-  }, [vibrance, forgetIfAutomatic]);
-
-  const setVibrance = useCallback(
-    (value: number) => {
-      setVibranceState(value);
-      forgetIfAutomatic(pins.length, value);
-    },
-    [pins.length, forgetIfAutomatic],
-  );
-
-  const current = settled?.key === settingsKey ? settled : null;
+  const currentSettled = settled?.key === settingsKey ? settled : null;
   return {
     pins,
     addPin,
@@ -139,11 +167,17 @@ export function useSteering({ api, file, renderSize, baseResult, maxPins }: Stee
     clearPins,
     vibrance,
     setVibrance,
+    undo: history.undo,
+    redo: history.redo,
+    canUndo: history.canUndo,
+    canRedo: history.canRedo,
+    /** The automatic result, for "Show automatic". */
+    automaticResult: baseResult,
     /** The image to show and download: the latest steered one once it has arrived. */
-    result: automatic ? baseResult : (steered ?? baseResult),
+    result: automatic ? baseResult : (steered?.result ?? baseResult),
     /** A request for the current settings is waiting or running. */
-    working: !automatic && current === null,
+    working: !automatic && currentSettled === null,
     /** Why the request for the current settings failed (the last image stays). */
-    errorCode: automatic ? null : (current?.errorCode ?? null),
+    errorCode: automatic ? null : (currentSettled?.errorCode ?? null),
   };
 }

@@ -3,8 +3,16 @@
     <video_dir>/jobs/<id>.json      the job's record (state, progress, error), replaced atomically
     <video_dir>/jobs/<id>.lock      taken (flock) around every change of the record
     <video_dir>/jobs/<id>.cancel    present once the job was asked to stop
+    <video_dir>/jobs/<id>.reserved  a place under the job limits, locked by the request reading its upload
     <video_dir>/uploads/<id><ext>   the film as uploaded, deleted when the job ends
     <video_dir>/results/<id>.mp4    the colorized film, deleted when the job expires
+    <video_dir>/results/.<id>.tmp-* the film being written (renamed to <id>.mp4 when whole)
+
+A worker that takes a job holds it (`held`, with a heartbeat) until it lets go, whatever
+the job's state: a job cancelled while it runs stays cancelled, and its files are
+removed only once the worker has let go (or its heartbeat stopped). The sweep
+(`JobStore.sweep`, at a worker's start and on a timer) removes expired jobs and every
+file that no job, reservation or live worker accounts for: what a killed process leaves.
 
 The queue (Huey, `video_queue.py`) carries job ids only. Records and films live on a
 disk or a shared volume rather than in the queue's store: results are tens of MB, which
@@ -23,10 +31,10 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 class JobState(enum.StrEnum):
@@ -49,6 +57,31 @@ _ID_LENGTH = 32
 WORKER_LOST = "worker_lost"
 STORAGE_FULL = "storage_full"
 COLORIZE_FAILED = "colorize_failed"
+
+# Temporary files (a record being replaced, the writability probe) older than this are
+# left over from a killed process.
+TEMPORARY_STALE_S = 60.0
+
+
+class JobLimitReached(Exception):
+    """No place for another job: this client's (`per_client`) or the service's limit is reached."""
+
+    def __init__(self, per_client: bool) -> None:
+        super().__init__("per client" if per_client else "in all")
+        self.per_client = per_client
+
+
+class Reservation:
+    """A place under the job limits, taken for one upload: its file stays locked (flock) for as long as the
+    request holds it, so a request that died (its process killed) is known by its lock, whatever the time."""
+
+    def __init__(self, path: Path, handle: IO[str]) -> None:
+        self.path = path
+        self._handle = handle
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self._handle.close()
 
 
 class StoreUnavailable(Exception):
@@ -82,6 +115,8 @@ class JobRecord:
     error: dict[str, str] | None = None
     result_bytes: int | None = None
     queue_task_id: str | None = None
+    held: bool = False  # a worker has it in hand (heartbeat_at says it lives), from taking it to letting go
+    remove_requested: bool = False  # DELETEd while held: removed when the worker lets go
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -161,6 +196,9 @@ class JobStore:
     def _cancel_path(self, job_id: str) -> Path:
         return self.jobs / f"{job_id}.cancel"
 
+    def _reservation_path(self, job_id: str) -> Path:
+        return self.jobs / f"{job_id}.reserved"
+
     # --- records --------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -188,17 +226,20 @@ class JobStore:
             self._write(record)
 
     def get(self, job_id: str, now: float | None = None) -> JobRecord | None:
-        """The job's record, with a job whose worker went silent failed on the spot; None if unknown or expired."""
+        """The job's record, with a job whose worker went silent let go on the spot; None if unknown or expired."""
         if not valid_job_id(job_id):
             return None
         record = self._read(job_id)
         if record is None:
             return None
         now = time.time() if now is None else now
+        if self._worker_lost(record, now):
+            record = self.update(job_id, lambda current: self._let_go_lost(current, now)) or record
+        if record.remove_requested and not record.held:
+            self.remove(job_id)  # its worker died before letting go
+            return None
         if record.expires_at is not None and record.expires_at <= now:
             return None
-        if self._worker_lost(record, now):
-            record = self.update(job_id, lambda current: self._fail_lost(current, now)) or record
         return record
 
     def _read(self, job_id: str) -> JobRecord | None:
@@ -211,6 +252,8 @@ class JobStore:
 
     def update(self, job_id: str, change: Callable[[JobRecord], JobRecord | None]) -> JobRecord | None:
         """Apply `change` to the current record under the job's lock (None from it: leave as is)."""
+        if not self._record_path(job_id).exists():
+            return None  # gone: taking the lock would leave a lock file behind
         with self._locked(job_id):
             current = self._read(job_id)
             if current is None:
@@ -230,25 +273,92 @@ class JobStore:
         return records
 
     def active_jobs(self, owner: str | None = None) -> int:
-        """Jobs queued or running (of `owner`, or in all), with lost ones failed first."""
-        now = time.time()
-        count = 0
+        """Jobs queued or running, and places reserved for uploads (of `owner`, or in all)."""
+        return sum(1 for holder in self._active_owners(time.time()) if owner is None or holder == owner)
+
+    def _active_owners(self, now: float) -> list[str]:
+        """The owner of every job queued or running (lost ones failed first) and of every live reservation."""
+        owners = []
         for record in self.all():
             if record.state in ACTIVE_STATES and self._worker_lost(record, now):
-                record = self.update(record.id, lambda current: self._fail_lost(current, now)) or record
-            if record.state in ACTIVE_STATES and (owner is None or record.owner == owner):
-                count += 1
-        return count
+                record = self.update(record.id, lambda current: self._let_go_lost(current, now)) or record
+            if record.state in ACTIVE_STATES:
+                owners.append(record.owner)
+        for path in self.jobs.glob("*.reserved"):
+            if self._record_path(path.stem).exists() or not self._reservation_live(path):
+                continue  # the job counts itself, or the request died
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                owners.append(str(json.loads(path.read_text())["owner"]))
+        return owners
+
+    @staticmethod
+    def _reservation_live(path: Path) -> bool:
+        """Whether a request still holds the reservation (its lock cannot be taken)."""
+        try:
+            with open(path) as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            pass
+        return False
+
+    # --- places under the limits ------------------------------------------------------
+
+    def reserve(self, job_id: str, owner: str, per_client: int, in_all: int) -> Reservation:
+        """Take a place for a job about to be uploaded; JobLimitReached when none is left.
+
+        Counting and taking happen under one lock of the whole folder, so concurrent
+        uploads (from any web worker or replica sharing it) never all pass a limit that
+        each of them alone would meet. The place counts until the job is created (it
+        then counts itself), until `Reservation.release`, or until its process dies.
+        """
+        self.ensure()
+        with open(self.jobs / ".admission.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                owners = self._active_owners(time.time())
+                if owners.count(owner) >= per_client:
+                    raise JobLimitReached(per_client=True)
+                if len(owners) >= in_all:
+                    raise JobLimitReached(per_client=False)
+                return self._locked_reservation(job_id, owner)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _locked_reservation(self, job_id: str, owner: str) -> Reservation:
+        # Locked before it gets its name: no one ever sees it unlocked and takes it for dead.
+        path = self._reservation_path(job_id)
+        temporary = path.with_name(f".{job_id}.{uuid.uuid4().hex}.tmp")
+        handle = open(temporary, "w")  # noqa: SIM115 (held open, locked, until Reservation.release)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            handle.write(json.dumps({"owner": owner}))
+            handle.flush()
+            os.replace(temporary, path)
+        except BaseException:
+            handle.close()
+            temporary.unlink(missing_ok=True)
+            raise
+        return Reservation(path, handle)
 
     # --- the life of a job ----------------------------------------------------------
 
-    def _worker_lost(self, record: JobRecord, now: float) -> bool:
-        return record.state is JobState.RUNNING and (now - (record.heartbeat_at or 0)) > self.heartbeat_timeout_s
+    def holds(self, record: JobRecord, now: float) -> bool:
+        """Whether a live worker has the job in hand (its heartbeat is recent)."""
+        in_hand = record.held or record.state is JobState.RUNNING
+        return in_hand and (now - (record.heartbeat_at or 0)) <= self.heartbeat_timeout_s
 
-    def _fail_lost(self, record: JobRecord, now: float) -> JobRecord | None:
+    def _worker_lost(self, record: JobRecord, now: float) -> bool:
+        return (record.held or record.state is JobState.RUNNING) and not self.holds(record, now)
+
+    def _let_go_lost(self, record: JobRecord, now: float) -> JobRecord | None:
+        """A job whose worker went silent: failed if it was running, and no longer held."""
         if not self._worker_lost(record, now):
             return None
-        return self.finished(
+        if record.state is not JobState.RUNNING:
+            return replace(record, held=False)  # cancelled while its worker was stopping
+        failed = self.finished(
             record,
             JobState.FAILED,
             now,
@@ -259,6 +369,7 @@ class JobStore:
                 "send the video again.",
             },
         )
+        return replace(failed, held=False)
 
     def finished(
         self,
@@ -282,33 +393,164 @@ class JobStore:
             result_bytes=result_bytes,
         )
 
-    def request_cancel(self, job_id: str) -> None:
-        """Ask the worker to stop (it checks between batches of frames)."""
+    def take(self, job_id: str, now: float) -> JobRecord | None:
+        """A worker takes a queued job: running and held, from now; None if it is not queued any more."""
+
+        def start(record: JobRecord) -> JobRecord | None:
+            if record.state is not JobState.QUEUED:
+                return None  # cancelled (or removed) while it waited
+            return replace(record, state=JobState.RUNNING, started_at=now, heartbeat_at=now, held=True)
+
+        record = self.update(job_id, start)
+        if record is None or record.state is not JobState.RUNNING or record.started_at != now:
+            return None
+        return record
+
+    def heartbeat(self, job_id: str, now: float) -> None:
+        """The worker holding the job is alive."""
+        self.update(job_id, lambda record: replace(record, heartbeat_at=now) if record.held else None)
+
+    def stop_requested(self, job_id: str) -> bool:
+        """What the worker asks between batches: stop unless the job is still running (cancelled, removed)."""
+        if self._cancel_path(job_id).exists():
+            return True
+        record = self._read(job_id)
+        return record is None or record.state is not JobState.RUNNING
+
+    def release(
+        self,
+        job_id: str,
+        state: JobState,
+        now: float,
+        ttl_s: float,
+        error: dict[str, str] | None = None,
+        frames: int | None = None,
+        result_bytes: int | None = None,
+    ) -> JobRecord | None:
+        """The worker lets go: the job ends in `state` unless it already ended (cancelled), and a
+        job DELETEd meanwhile is removed now. Returns the final record (None once removed)."""
+
+        def finish(current: JobRecord) -> JobRecord:
+            if current.state.finished:
+                return replace(current, held=False)  # cancelled while it ran: that answer stands
+            ended = self.finished(current, state, now, ttl_s, error=error, result_bytes=result_bytes)
+            if frames is not None:
+                ended = replace(ended, frames_done=frames, frames_total=frames)
+            return replace(ended, held=False)
+
+        final = self.update(job_id, finish)
+        if final is None or final.state is not JobState.DONE:
+            self.result_path(job_id).unlink(missing_ok=True)
+        if final is not None and final.remove_requested:
+            self.remove(job_id)
+            return None
+        return final
+
+    def cancel(self, job_id: str, now: float, ttl_s: float) -> JobRecord | None:
+        """Stop a queued or running job: cancelled at once; its worker stops at its next batch."""
         self._cancel_path(job_id).touch()
 
-    def cancel_requested(self, job_id: str) -> bool:
-        return self._cancel_path(job_id).exists()
+        def cancelled(current: JobRecord) -> JobRecord | None:
+            if current.state.finished:
+                return None
+            return self.finished(current, JobState.CANCELLED, now, ttl_s)
+
+        return self.update(job_id, cancelled)
+
+    def delete(self, job_id: str, now: float) -> bool:
+        """Remove a finished job: True when done now, False when its worker still holds it (it is
+        removed when the worker lets go, or by the sweep once its heartbeat stops)."""
+
+        def deferred(current: JobRecord) -> JobRecord | None:
+            return replace(current, remove_requested=True) if self.holds(current, now) else None
+
+        record = self.update(job_id, deferred)
+        if record is not None and record.remove_requested and self.holds(record, now):
+            return False
+        self.remove(job_id)
+        return True
 
     def remove(self, job_id: str) -> None:
         """Delete everything of the job (record last, so a half-removed job is still seen)."""
         for path in (
             self.result_path(job_id),
             self._cancel_path(job_id),
+            self._reservation_path(job_id),
             *self.uploads.glob(f"{job_id}.*"),
+            *self.results.glob(f".{job_id}.tmp-*"),
             self._record_path(job_id),
             self.jobs / f"{job_id}.lock",
         ):
             with contextlib.suppress(OSError):
                 path.unlink()
 
+    # --- the sweep ------------------------------------------------------------------
+
     def sweep(self, now: float | None = None) -> int:
-        """Delete expired jobs and fail lost ones; returns how many were deleted."""
+        """Let go of jobs whose worker died, delete expired and DELETEd jobs, then every leftover file
+        (`sweep_leftovers`); returns how many jobs were deleted."""
         now = time.time() if now is None else now
         removed = 0
         for record in self.all():
-            if record.expires_at is not None and record.expires_at <= now:
+            if self._worker_lost(record, now):
+                record = self.update(record.id, lambda current: self._let_go_lost(current, now)) or record
+            expired = record.expires_at is not None and record.expires_at <= now
+            if (expired or record.remove_requested) and not self.holds(record, now):
                 self.remove(record.id)
                 removed += 1
-            elif self._worker_lost(record, now):
-                self.update(record.id, lambda current: self._fail_lost(current, now))
+        self.sweep_leftovers(now)
         return removed
+
+    def sweep_leftovers(self, now: float) -> list[Path]:
+        """Delete what no job accounts for: results of jobs not done, films being written by no live
+        worker, uploads of no live job or reservation, stale reservations, locks and markers of
+        removed jobs, old temporaries. Returns what was deleted.
+
+        Each file's job is read after the file was seen, so a file made meanwhile by a job
+        being created or taken is seen with its reservation or its worker's hold.
+        """
+        deleted = []
+        for path in self._listing(self.results, self.uploads, self.jobs):
+            if not self._accounted_for(path, now):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    deleted.append(path)
+        return deleted
+
+    @staticmethod
+    def _listing(*folders: Path) -> Iterable[Path]:
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                yield from (path for path in folder.iterdir() if path.is_file())
+
+    def _accounted_for(self, path: Path, now: float) -> bool:
+        name = path.name
+        if path.parent == self.results and name.startswith(".") and ".tmp-" in name:
+            job_id, kind = name[1:].split(".tmp-", 1)[0], "writing"
+        elif name.startswith("."):  # .admission.lock, a record's or the probe's temporary
+            return name == ".admission.lock" or self._fresh(path, now, TEMPORARY_STALE_S)
+        else:
+            job_id, kind = name.split(".", 1)[0], path.parent.name
+        if not valid_job_id(job_id):
+            return True  # not a file of this store's making: left alone
+        if path.parent == self.jobs and name.endswith(".reserved"):
+            return self._reservation_live(path)
+        reserved = self._reservation_live(self._reservation_path(job_id))  # before the record
+        record = self._read(job_id)
+        if record is None:
+            return reserved or name.endswith(".json")  # a record that cannot be read is kept, not guessed at
+        in_hand = self.holds(record, now)
+        if kind == "writing":
+            return in_hand
+        if kind == "results":
+            return record.state is JobState.DONE or in_hand
+        if kind == "uploads":
+            return record.state in ACTIVE_STATES or in_hand or reserved
+        return True  # the record itself, its lock and its cancel marker go with the job
+
+    @staticmethod
+    def _fresh(path: Path, now: float, max_age_s: float) -> bool:
+        try:
+            return now - path.stat().st_mtime <= max_age_s
+        except OSError:
+            return False

@@ -27,7 +27,16 @@ from inference_service.errors import ApiError
 from inference_service.imaging import content_disposition, original_stem
 from inference_service.offload import run_blocking
 from inference_service.request_input import invalid_parameter, reading_body, single_value
-from inference_service.video_jobs import ACTIVE_STATES, JobRecord, JobState, JobStore, StoreUnavailable, new_job_id
+from inference_service.video_jobs import (
+    ACTIVE_STATES,
+    JobLimitReached,
+    JobRecord,
+    JobState,
+    JobStore,
+    Reservation,
+    StoreUnavailable,
+    new_job_id,
+)
 from inference_service.video_queue import VideoQueue
 from model.options import OptionError
 from video.errors import TOO_MANY_PIXELS, UNSUPPORTED_CODEC
@@ -278,6 +287,28 @@ def _describe(path: Path, settings: Settings) -> dict[str, Any]:
     }
 
 
+def _reserve(store: JobStore, job_id: str, client: str, settings: Settings) -> Reservation:
+    """A place under the client's and the service's job limits, taken before the body is read
+    (uploads sent side by side are counted as they start, not once each is stored)."""
+    try:
+        return store.reserve(job_id, client, settings.video_max_jobs_per_client, settings.video_max_active_jobs)
+    except JobLimitReached as limit:
+        if limit.per_client:
+            raise ApiError(
+                429,
+                "too_many_jobs",
+                f"You already have {settings.video_max_jobs_per_client} video jobs queued, running or being "
+                "uploaded; wait for one to finish, or cancel one.",
+                headers={"Retry-After": "30"},
+            ) from None
+        raise ApiError(
+            503, "busy", "Too many videos are waiting to be colorized; retry later.", headers={"Retry-After": "30"}
+        ) from None
+    except OSError as error:
+        unavailable = StoreUnavailable("result_store_unavailable", f"no place could be taken ({error.strerror})")
+        raise _store_error(unavailable) from None
+
+
 def _store_error(error: StoreUnavailable) -> ApiError:
     return ApiError(503, error.code, f"Video jobs cannot be taken now: {error.message}.", headers={"Retry-After": "30"})
 
@@ -296,23 +327,12 @@ def create_video_job() -> tuple[Response, int]:
         store.check_writable(settings.video_min_free_bytes, request.content_length or 0)
     except StoreUnavailable as error:
         raise _store_error(error) from None
-    if store.active_jobs(client) >= settings.video_max_jobs_per_client:
-        raise ApiError(
-            429,
-            "too_many_jobs",
-            f"You already have {settings.video_max_jobs_per_client} video jobs queued or running; "
-            "wait for one to finish, or cancel one.",
-            headers={"Retry-After": "30"},
-        )
-    if store.active_jobs() >= settings.video_max_active_jobs:
-        raise ApiError(
-            503, "busy", "Too many videos are waiting to be colorized; retry later.", headers={"Retry-After": "30"}
-        )
     declared = request.content_length
     if declared is not None and declared > settings.video_max_upload_bytes + 64 * 1024:
         raise _too_large(settings.video_max_upload_bytes)
     request.max_content_length = settings.video_max_upload_bytes + 64 * 1024
     job_id = new_job_id()
+    reservation = _reserve(store, job_id, client, settings)
     path: Path | None = None
     try:
         try:
@@ -341,6 +361,8 @@ def create_video_job() -> tuple[Response, int]:
         if path is not None:
             path.unlink(missing_ok=True)
         raise
+    finally:
+        reservation.release()  # the job, if it exists, counts itself now
     task_id = service.open_queue().enqueue(job_id)
     record = store.update(job_id, lambda current: replace(current, queue_task_id=task_id)) or record
     body = job_view(record)
@@ -393,27 +415,25 @@ def video_result(job_id: str) -> Response:
 
 @videos.delete("/v1/videos/<job_id>")
 def delete_video_job(job_id: str) -> Response | tuple[str, int]:
-    """Cancel a queued or running job (200, the job as cancelled), or remove a finished one (204)."""
+    """Cancel a queued or running job (200, the job as cancelled), or remove a finished one (204).
+
+    A job cancelled while running is removed only once its worker has let go: until then
+    a DELETE answers 200 (the job, cancelled) and the removal waits for the worker.
+    """
     service = _service()
     store = service.store
     record = _visible(job_id)
+    now = time.time()
     if record.state in ACTIVE_STATES:
-        store.request_cancel(job_id)
-        now = time.time()
-        settings = service.settings
-
-        def cancel(current: JobRecord) -> JobRecord | None:
-            if current.state.finished:
-                return None
-            return store.finished(current, JobState.CANCELLED, now, settings.video_result_ttl_s)
-
-        cancelled = store.update(job_id, cancel) or record
+        cancelled = store.cancel(job_id, now, service.settings.video_result_ttl_s) or record
         if record.state is JobState.QUEUED and record.queue_task_id:
             service.open_queue().revoke(record.queue_task_id)
-        if cancelled.state is JobState.CANCELLED:
-            store.result_path(job_id).unlink(missing_ok=True)
-        response = jsonify(job_view(cancelled))
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    store.remove(job_id)
-    return "", 204
+    elif store.delete(job_id, now):
+        return "", 204
+    else:
+        # Cancelled, and its worker has not let go yet: the job stays (cancelled) until it
+        # does, and is removed then. A second DELETE never frees the worker's files under it.
+        cancelled = record
+    response = jsonify(job_view(cancelled))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -9,7 +9,8 @@ time: photos keep their cores and their latency while a film is colorized. Every
 it runs has a heartbeat in its record (every second, and after every batch of frames);
 a record whose heartbeat stops (the worker was killed) is failed by whoever reads it
 next (`JobStore.get`), and by the next worker's sweep, within
-COLORIZER_VIDEO_HEARTBEAT_TIMEOUT_S.
+COLORIZER_VIDEO_HEARTBEAT_TIMEOUT_S. The sweep runs at start-up and then once per
+heartbeat timeout: it also deletes expired jobs and every file a killed process left.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("inference_service.video_worker")
 
 HEARTBEAT_INTERVAL_S = 1.0
-SWEEP_INTERVAL_S = 30.0
 # Progress is written to the record at most this often (each write is a small file replace).
 PROGRESS_INTERVAL_S = 0.5
 
@@ -56,32 +56,30 @@ class JobRunner:
     def heartbeat(self) -> None:
         now = time.time()
         for job_id in self.running():
-            self.store.update(
-                job_id, lambda record: replace(record, heartbeat_at=now) if record.state is JobState.RUNNING else None
-            )
+            self.store.heartbeat(job_id, now)
 
     def run(self, job_id: str) -> None:
-        from video import VideoCancelled, VideoError, VideoOptions, colorize_video
-        from video.options import FilmOptions
-
-        now = time.time()
-
-        def start(record: JobRecord) -> JobRecord | None:
-            if record.state is not JobState.QUEUED:
-                return None  # cancelled (or removed) while it waited
-            return replace(record, state=JobState.RUNNING, started_at=now, heartbeat_at=now)
-
-        record = self.store.update(job_id, start)
-        if record is None or record.state is not JobState.RUNNING or record.started_at != now:
-            logger.info(
-                "video job skipped", extra={"fields": {"job_id": job_id, "state": getattr(record, "state", None)}}
-            )
-            return
-        if self.store.cancel_requested(job_id):
-            self._finish(record, JobState.CANCELLED)
+        record = self.store.take(job_id, time.time())
+        if record is None:
+            logger.info("video job skipped", extra={"fields": {"job_id": job_id}})
             return
         with self._lock:
             self._running.add(job_id)
+        try:
+            self._colorize(record)
+        finally:
+            with self._lock:
+                self._running.discard(job_id)
+
+    def _colorize(self, record: JobRecord) -> None:
+        """The job, from the worker's hold to letting go (`_finish`), whatever happens."""
+        from video import VideoCancelled, VideoError, VideoOptions, colorize_video
+        from video.options import FilmOptions
+
+        job_id = record.id
+        if self.store.stop_requested(job_id):
+            self._finish(record, JobState.CANCELLED)
+            return
         last_write = 0.0
 
         def progress(update: object) -> None:
@@ -117,7 +115,7 @@ class JobRunner:
                 str(result_path),
                 video_options,
                 progress=progress,
-                cancel=lambda: self.store.cancel_requested(job_id),
+                cancel=lambda: self.store.stop_requested(job_id),
             )
         except VideoCancelled:
             self._finish(record, JobState.CANCELLED)
@@ -136,9 +134,6 @@ class JobRunner:
             )
         else:
             self._finish(record, JobState.DONE, frames=result.frames, result_bytes=result_path.stat().st_size)
-        finally:
-            with self._lock:
-                self._running.discard(job_id)
 
     def _finish(
         self,
@@ -150,27 +145,13 @@ class JobRunner:
     ) -> None:
         now = time.time()
         ttl = self.settings.video_result_ttl_s
-
-        def finish(current: JobRecord) -> JobRecord | None:
-            if current.state.finished:
-                # Cancelled by DELETE while the last frames were written: that answer stands.
-                if state is JobState.DONE:
-                    self.store.result_path(current.id).unlink(missing_ok=True)
-                return None
-            finished = self.store.finished(current, state, now, ttl, error=error, result_bytes=result_bytes)
-            if frames is not None:
-                finished = replace(finished, frames_done=frames, frames_total=frames)
-            return finished
-
-        final = self.store.update(record.id, finish)
-        if state is not JobState.DONE:
-            self.store.result_path(record.id).unlink(missing_ok=True)
+        final = self.store.release(record.id, state, now, ttl, error, frames, result_bytes)
         logger.info(
             "video job finished",
             extra={
                 "fields": {
                     "job_id": record.id,
-                    "state": getattr(final, "state", state),
+                    "state": final.state if final is not None else "removed",
                     "error_code": (error or {}).get("code"),
                     "frames": frames,
                     "seconds": round(now - (record.started_at or now), 2),
@@ -208,14 +189,16 @@ def main() -> int:
         os.nice(settings.video_nice)
     store = JobStore(settings.video_path, settings.video_heartbeat_timeout_s)
     store.ensure()
-    store.sweep()  # jobs left "running" by a worker that was killed are failed now
+    store.sweep()  # what a killed worker left: its job failed, its half-written film deleted
     colorizer = load_video_colorizer(settings)
     runner = JobRunner(settings, store, colorizer)
     set_job_runner(runner.run)
     queue = VideoQueue(settings)
     stop = threading.Event()
     _every(HEARTBEAT_INTERVAL_S, runner.heartbeat, stop, "video-heartbeat")
-    _every(SWEEP_INTERVAL_S, store.sweep, stop, "video-sweep")
+    # As often as a heartbeat may be missed: a killed worker's job is failed, and its files
+    # deleted, within two heartbeat timeouts (a sweep lists three folders: cheap).
+    _every(max(1.0, settings.video_heartbeat_timeout_s), store.sweep, stop, "video-sweep")
     workers = max(1, settings.video_workers)
     logger.info(
         "video worker ready",

@@ -1,8 +1,10 @@
 """Video jobs run to the end by real processes: gunicorn, the video worker it starts, real FFmpeg (PyAV).
 
 The round trip (upload, progress, the MP4 with the input's frames, size, rate and sound,
-range requests), cancelling a running job, a worker killed mid-job (failed within
-seconds, never "running" for ever), and a service restarted with jobs still queued.
+range requests), cancelling a running job (once, and twice: the worker still stops, and
+the job's files go when it has), a worker killed mid-job (failed within seconds, never
+"running" for ever, its half-written film swept), and a service restarted with jobs still
+queued.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import av
 import pytest
 import requests
 
+from inference_service.video_jobs import JobStore
 from tests.processes import Gunicorn, log_lines
 from tests.video.clips import pan_frames, write_clip
 
@@ -111,6 +114,23 @@ def test_round_trip_with_progress_ranges_and_sound(tiny_artifact, tmp_path, clip
         assert requests.get(service.url + final["result_url"], timeout=10).status_code == 404
 
 
+def job_state_status(service: Gunicorn, job: dict) -> int:
+    return requests.get(service.url + job["status_url"], timeout=10).status_code
+
+
+def worker_finished(service: Gunicorn, job: dict) -> dict | None:
+    """The worker's "video job finished" log line of the job, once it has let go of it."""
+    for line in log_lines(service.log_path):
+        if line.get("message") == "video job finished" and line.get("job_id") == job["id"]:
+            return line
+    return None
+
+
+def job_files(folder, job: dict) -> list:
+    """Every file of the job in the video folder (records, locks, markers, uploads, results, partial films)."""
+    return sorted(path.name for path in (folder / "videos").rglob(f"*{job['id']}*"))
+
+
 def test_cancel_stops_a_running_job_within_seconds(tiny_artifact, tmp_path, clips):
     with start_service(tiny_artifact, tmp_path) as service:
         job = post(service, clips["long"])
@@ -118,23 +138,41 @@ def test_cancel_stops_a_running_job_within_seconds(tiny_artifact, tmp_path, clip
         asked = time.monotonic()
         cancelled = requests.delete(service.url + job["status_url"], timeout=10)
         assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
-
-        def worker_stopped():
-            return any(
-                line.get("message") == "video job finished" and line.get("job_id") == job["id"]
-                for line in log_lines(service.log_path)
-            )
-
-        wait_for(worker_stopped, 10, "the worker stopped the job")
+        wait_for(lambda: worker_finished(service, job), 10, "the worker stopped the job")
         assert time.monotonic() - asked < 10
         assert job_state(service, job)["state"] == "cancelled"
         assert not list((tmp_path / "videos" / "results").iterdir())
 
 
-def test_a_killed_worker_fails_its_job_and_another_takes_over(tiny_artifact, tmp_path, clips):
+def test_cancelling_twice_keeps_the_job_cancelled_until_the_worker_lets_go(tiny_artifact, tmp_path, clips):
+    """The red team's hole: the second DELETE removed the record and the cancel marker the worker polls,
+    so the worker colorized the deleted job to the end and left its result and lock behind for ever."""
     with start_service(tiny_artifact, tmp_path) as service:
         job = post(service, clips["long"])
         wait_for(lambda: job_state(service, job)["progress"]["frames_done"] > 0, 60, "the job is running")
+        first = requests.delete(service.url + job["status_url"], timeout=10)
+        second = requests.delete(service.url + job["status_url"], timeout=10)
+        assert first.status_code == 200 and first.json()["state"] == "cancelled"
+        if second.status_code == 200:  # the worker had not let go yet: still there, still cancelled
+            assert second.json()["state"] == "cancelled"
+        else:
+            assert second.status_code == 204 and worker_finished(service, job)
+        asked = time.monotonic()
+        finished = wait_for(lambda: worker_finished(service, job), 10, "the worker stopped the job")
+        assert time.monotonic() - asked < 10 and finished["frames"] is None  # stopped, not run to the end
+        assert job_state_status(service, job) == 404
+        assert job_files(tmp_path, job) == []
+        # The worker is free at once for the next job.
+        again = post(service, clips["short"])
+        wait_for(lambda: job_state(service, again)["state"] == "done", 30, "the next job is done")
+
+
+def test_a_killed_worker_fails_its_job_and_another_takes_over(tiny_artifact, tmp_path, clips):
+    with start_service(tiny_artifact, tmp_path) as service:
+        job = post(service, clips["long"])
+        # Killed once the film is being written (x264 holds the first few dozen frames back).
+        results = tmp_path / "videos" / "results"
+        wait_for(lambda: list(results.glob(f".{job['id']}.tmp-*")), 60, "the worker writes the film")
         [pid] = video_worker_pids(service)
         os.kill(pid, signal.SIGKILL)
         killed = time.monotonic()
@@ -148,6 +186,17 @@ def test_a_killed_worker_fails_its_job_and_another_takes_over(tiny_artifact, tmp
         wait_for(lambda: len(video_worker_pids(service)) == 2, 60, "a new video worker")
         again = post(service, clips["short"])
         wait_for(lambda: job_state(service, again)["state"] == "done", 60, "the next job is done")
+        # The new worker's sweep (at its start, then every heartbeat timeout) deleted the film the
+        # killed one was writing; the failed job keeps only its record (and lock) until it expires.
+        wait_for(
+            lambda: job_files(tmp_path, job) == [f"{job['id']}.json", f"{job['id']}.lock"],
+            HEARTBEAT_TIMEOUT_S * 3,
+            f"only the record is left: {job_files(tmp_path, job)}",
+        )
+    store = JobStore(tmp_path / "videos", HEARTBEAT_TIMEOUT_S)
+    store.sweep(now=time.time() + 10**6)  # when every job has expired
+    assert job_files(tmp_path, job) == job_files(tmp_path, again) == []
+    assert not list(store.uploads.iterdir()) and not list(store.results.iterdir())
 
 
 def test_queued_jobs_survive_a_restart(tiny_artifact, tmp_path, clips):

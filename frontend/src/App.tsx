@@ -51,6 +51,7 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi, ph
     addVideos,
     cancel: cancelVideo,
     remove: removeVideo,
+    retry: retryVideo,
   } = useVideoJobs(videoApi, renderSize ? Number(renderSize) : undefined);
   // Films become video jobs; everything else goes to the photo queue (which says what it cannot take).
   const addFiles = useMemo(
@@ -132,6 +133,7 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi, ph
                     api={videoApi}
                     onCancel={cancelVideo}
                     onRemove={removeVideo}
+                    onRetry={retryVideo}
                   />
                 ))}
               </ol>

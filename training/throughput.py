@@ -26,7 +26,7 @@ from training.discriminator import PatchDiscriminator
 from training.nets import build_nets
 from training.steps import MetricSums, Nets, train_step
 
-# v1's measured training throughput on one H100 at 256 px, batch 32, bf16, data loading included (MODEL_CARD.md).
+# v1's measured training throughput on one H100 at 256 px, batch 32, bf16, data loading included (docs/model-history.md).
 V1_IMAGES_PER_S = {1: 1150.0, 2: 900.0}
 
 

@@ -20,7 +20,7 @@ from model.preprocessing import resize_lightness
 
 HISTOGRAM_BINS = 32
 THUMBNAIL_SHAPE = (9, 16)
-# Measured on the real footage of benchmarks/video_clips.py (MODEL_CARD.md, "Shot cuts"):
+# Measured on the real footage of benchmarks/video_clips.py (docs/model-history.md, "Shot cuts"):
 # the five cuts of bikes.mp4 give thumbnail differences of 15-31 L* and histogram distances
 # of 0.22-0.72; within shots, fast motion included, no frame passes 6.1 L* and 0.12.
 DEFAULT_THUMBNAIL_THRESHOLD = 10.0

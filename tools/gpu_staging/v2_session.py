@@ -5,7 +5,7 @@ A GPU is lent for about 15 minutes in all (start-up included), one command at a
 time, at most 10 minutes and 64 MiB of files (the working tree included) per
 call, and files stay on the machine only while it is held (about 30 s after each
 call). So the photos travel as numbered parts in consecutive calls, and the last
-call trains; see MODEL_CARD.md, "How v2 will be trained":
+call trains; see docs/model-history.md, "How v2 will be trained":
 
     # here (CPU), once: WebP copies of the photos, packed into parts that fit a call
     python -m tools.gpu_staging.v2_session build-parts

@@ -9,7 +9,7 @@ edges (model/propagation.py, Levin et al. 2004) with the network's colours as th
 
 `--hint-weights-from ARTIFACT` instead copies the hint planes' input weights of a
 hint-trained artifact (e.g. a CPU fine-tune of v1 with `--hints`) into v1's, leaving
-every other weight v1's: automatic colorization stays v1's exactly. MODEL_CARD.md has
+every other weight v1's: automatic colorization stays v1's exactly. docs/model-history.md has
 the measurements that decided between the two (the fine-tune lost colourfulness without
 hints, and its learned hint pathway gained less than the propagation alone).
 

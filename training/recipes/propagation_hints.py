@@ -5,7 +5,7 @@
 The network then ignores the hint planes, so its automatic colours are unchanged, and
 hints reach the output only through `model/propagation.py` (Levin et al. 2004), which
 spreads each one along the lightness edges with the network's colours as the prior. That
-is how 1.1.0 takes hints. Measured on the 2.0 candidates (MODEL_CARD.md, "A fourth step"):
+is how 1.1.0 takes hints. Measured on the 2.0 candidates (docs/model-history.md, "A fourth step"):
 the learned pathway of an adversarial soup interpolated with the L1 model reaches 24.86 dB
 with 10 hints on bench/, propagation alone 25.31 dB.
 """

@@ -1,4 +1,4 @@
-"""The CPU-scale comparisons behind the v2 recipe's options (MODEL_CARD.md, "Recipe comparisons").
+"""The CPU-scale comparisons behind the v2 recipe's options (docs/model-history.md, "Recipe comparisons").
 
 One change per arm against a baseline, everything else fixed: the same photos, seed,
 crops, hints and validation images. Phase 1 (L1 only, from scratch) compares plain L1

@@ -1,4 +1,4 @@
-"""The CPU recipe's comparisons (MODEL_CARD.md, "2.0.0 recipe comparisons"): arms that branch
+"""The CPU recipe's comparisons (docs/model-history.md, "2.0.0 recipe comparisons"): arms that branch
 from one checkpoint of the main run, one change each, everything else fixed.
 
 Every arm resumes the same checkpoint (`--resume`, which restores the random state

@@ -3,7 +3,7 @@
     from training.recipes.v2_model import v2_config
     config = v2_config(["photos/train", "photos/train_extra"], "photos/val", "runs/v2", l1_epochs=9, gan_epochs=16)
 
-The options were set by the CPU-scale comparisons in MODEL_CARD.md ("Recipe
+The options were set by the CPU-scale comparisons in docs/model-history.md ("Recipe
 comparisons", training/recipes/v2_compare.py): lr decay kept; EMA, rebalanced L1 and
 the colourfulness loss off; lambda left at 100. The epochs come from the time there
 is: the L1 phase gets L1_SHARE of it (training.throughput.plan_epochs). How the v2

@@ -7,6 +7,10 @@ WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
+# The model the app runs on the user's device (frontend/vite-plugins/deviceModel.ts reads
+# ../model/weights: the float32 file for its hash, the float16 one under device/ to ship).
+COPY model/weights/colorizer-default.onnx /src/model/weights/
+COPY model/weights/device/ /src/model/weights/device/
 RUN npm run build
 
 # 2. The gateway's production dependencies.

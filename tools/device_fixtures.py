@@ -81,7 +81,7 @@ def lab_cases() -> dict:
     lab = np.stack(
         [rng.uniform(-2, 102, 1500), rng.uniform(-130, 130, 1500), rng.uniform(-130, 130, 1500)], axis=-1
     ).astype(np.float32)
-    lab[:5] = [[0, 0, 0], [100, 0, 0], [50, 0, 0], [0.5, 3, -3], [99, 100, 100]]
+    lab[:5] = np.array([[0, 0, 0], [100, 0, 0], [50, 0, 0], [0.5, 3, -3], [99, 100, 100]], dtype=np.float32)
     lab_rgb = lab_numpy.lab_to_srgb8(lab[:, 0].reshape(1, -1), np.ascontiguousarray(lab[:, 1:].T.reshape(2, 1, -1)))
     hint_colors = rng.integers(0, 256, size=(40, 3)).astype(np.uint8)
 

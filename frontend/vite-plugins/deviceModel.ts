@@ -8,6 +8,11 @@
  * serves the same two paths. Nothing is hard-coded: a new model is picked up by the
  * next build.
  *
+ * The file shipped is the float16-weight one `python -m training.device_model` writes
+ * into `device/` beside the ONNX file (half the download, within the quality bar:
+ * training/device_model.py), while it was made from the current ONNX file (its
+ * metadata holds that file's SHA-256); else the ONNX file itself, with a warning.
+ *
  * COLORIZER_ONNX names another file; without a model file the build still works and
  * the app colorizes on the server only.
  */
@@ -18,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { Plugin } from 'vite';
 
+import type { ModelManifest } from '../src/features/device/modelManifest.ts';
+
 export const DEFAULT_ONNX = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
@@ -27,18 +34,8 @@ export const DEFAULT_ONNX = path.resolve(
   'colorizer-default.onnx',
 );
 const MANIFEST_PATH = 'model/manifest.json';
-
-/** What the browser reads before downloading the model (features/device/modelFile.ts reads it). */
-export interface ModelManifest {
-  file: string;
-  sha256: string;
-  bytes: number;
-  name: string;
-  version: string;
-  renderSize: number;
-  inChannels: number;
-  normalization: { l_center: number; l_scale: number; ab_scale: number };
-}
+// Written by training/device_model.py into the device file: the SHA-256 of the file it was made from.
+const DEVICE_SOURCE_KEY = 'colorizer.device_source_sha256';
 
 /** A protobuf varint at `offset`: [value, next offset]. */
 function readVarint(bytes: Buffer, offset: number): [number, number] {
@@ -90,10 +87,27 @@ function readStrings(bytes: Buffer): Record<number, string> {
   return fields;
 }
 
-/** The manifest and the bytes of an exported model file. */
-export function describeModel(onnxPath: string): { manifest: ModelManifest; bytes: Buffer } {
-  const bytes = fs.readFileSync(onnxPath);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The manifest and the bytes of the file to ship for `onnxPath`: its device file when that
+ * was made from it, else the file itself (`warn` says why).
+ */
+export function describeModel(onnxPath: string, warn: (message: string) => void = () => {}) {
+  let bytes = fs.readFileSync(onnxPath);
+  let weights: ModelManifest['weights'] = 'float32';
+  const devicePath = path.join(path.dirname(onnxPath), 'device', path.basename(onnxPath));
+  if (fs.existsSync(devicePath)) {
+    const device = fs.readFileSync(devicePath);
+    if (onnxMetadata(device)[DEVICE_SOURCE_KEY] === sha256Of(bytes)) {
+      bytes = device;
+      weights = 'float16';
+    } else
+      warn(
+        `${devicePath} was made from another model: shipping the float32 file (run python -m training.device_model)`,
+      );
+  } else warn(`no ${devicePath}: shipping the float32 file (run python -m training.device_model)`);
+  const sha256 = sha256Of(bytes);
   const metadata = onnxMetadata(bytes);
   if (!metadata.colorizer)
     throw new Error(`${onnxPath} has no "colorizer" metadata: export it with \`colorizer export\``);
@@ -104,25 +118,25 @@ export function describeModel(onnxPath: string): { manifest: ModelManifest; byte
     generator: { in_channels: number };
     lab: ModelManifest['normalization'];
   };
-  return {
-    bytes,
-    manifest: {
-      file: `model/colorizer-${sha256.slice(0, 16)}.onnx`,
-      sha256,
-      bytes: bytes.length,
-      name: artifact.name,
-      version: artifact.version,
-      renderSize: artifact.render_size,
-      inChannels: artifact.generator.in_channels,
-      normalization: artifact.lab,
-    },
+  const manifest: ModelManifest = {
+    file: `model/colorizer-${sha256.slice(0, 16)}.onnx`,
+    sha256,
+    bytes: bytes.length,
+    name: artifact.name,
+    version: artifact.version,
+    renderSize: artifact.render_size,
+    inChannels: artifact.generator.in_channels,
+    normalization: artifact.lab,
+    weights,
   };
+  return { manifest, bytes };
 }
 
 export function deviceModel(onnxPath = process.env.COLORIZER_ONNX || DEFAULT_ONNX): Plugin {
   let model: ReturnType<typeof describeModel> | null = null;
+  let warn = (message: string) => console.warn(message);
   const load = () => {
-    if (model === null && fs.existsSync(onnxPath)) model = describeModel(onnxPath);
+    if (model === null && fs.existsSync(onnxPath)) model = describeModel(onnxPath, warn);
     return model;
   };
   return {
@@ -137,6 +151,7 @@ export function deviceModel(onnxPath = process.env.COLORIZER_ONNX || DEFAULT_ONN
       });
     },
     generateBundle() {
+      warn = (message) => this.warn(message);
       const found = load();
       if (!found) {
         this.warn(`no model at ${onnxPath}: the build colorizes on the server only`);

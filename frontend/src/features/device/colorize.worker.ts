@@ -11,7 +11,8 @@ import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import gpuGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import gpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 
-import { fetchManifest, loadModelBytes, ModelFileError, type ModelManifest } from './modelFile';
+import { fetchManifest, loadModelBytes, ModelFileError } from './modelFile';
+import type { ModelManifest } from './modelManifest';
 import { colorizePixels, type Pixels } from './pipeline';
 import type { FromWorker, ToWorker } from './workerProtocol';
 

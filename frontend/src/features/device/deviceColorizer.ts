@@ -4,7 +4,8 @@
  * and one call per photo. A store with `subscribe`/`getState`, for useSyncExternalStore.
  */
 import type { DeviceHint } from './hints';
-import { fetchManifest, type ModelManifest } from './modelFile';
+import { fetchManifest } from './modelFile';
+import type { ModelManifest } from './modelManifest';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
 export type DeviceState =

@@ -16,7 +16,7 @@ import {
 } from '../../api/colorizer';
 import constants from './generated/colourConstants.json';
 import { DeviceColorizer, DeviceError, type DeviceResult } from './deviceColorizer';
-import type { ModelManifest } from './modelFile';
+import type { ModelManifest } from './modelManifest';
 import { placeInForce, placeStore } from './placement';
 
 /** Photos added at once beyond which they all go to the server (the device works on one at a time). */

@@ -5,21 +5,9 @@
  * SHA-256 is checked against the manifest before use, and a file that fails is thrown
  * away. The manifest is kept too, so a visit without a network still finds the model.
  */
-import type { LabNormalization } from './lab';
+import type { ModelManifest } from './modelManifest';
 
 export const MODEL_CACHE = 'colorizer-model';
-
-export interface ModelManifest {
-  /** Relative to the app's root: model/colorizer-<hash>.onnx. */
-  file: string;
-  sha256: string;
-  bytes: number;
-  name: string;
-  version: string;
-  renderSize: number;
-  inChannels: number;
-  normalization: LabNormalization;
-}
 
 export class ModelFileError extends Error {
   readonly code: string;

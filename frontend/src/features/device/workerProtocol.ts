@@ -1,6 +1,6 @@
 /** The messages between the page (deviceColorizer.ts) and the colorizing worker (colorize.worker.ts). */
 import type { DeviceHint } from './hints';
-import type { ModelManifest } from './modelFile';
+import type { ModelManifest } from './modelManifest';
 
 export type ToWorker =
   | { type: 'prepare'; appRoot: string }

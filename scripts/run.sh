@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything, then starts the product on the shipped default model:
+# Installs what changed since the last start (scripts/install-if-changed.sh: nothing, and
+# no network, when pyproject.toml and the lock files are as they were), then starts the
+# product on the shipped default model:
 # the inference service (gunicorn, 127.0.0.1:8000) and the gateway serving the web app
 # (http://localhost:3000). Ctrl-C stops both.
 #   GATEWAY_PORT=8080 bash scripts/run.sh    # another gateway port
@@ -8,7 +10,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${COLORIZER_VENV:-$ROOT/.venv}"
-bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/install-if-changed.sh"
 
 export COLORIZER_BIND="${COLORIZER_BIND:-127.0.0.1:8000}"
 export GATEWAY_INFERENCE_URL="${GATEWAY_INFERENCE_URL:-http://$COLORIZER_BIND}"

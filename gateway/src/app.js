@@ -132,6 +132,8 @@ async function createApp(config, { logger = createLogger(config.logLevel), looku
           'media-src': ["'self'", 'blob:'],
           // On-device colorization compiles ONNX Runtime's WebAssembly (features/device in the frontend).
           'script-src': ["'self'", "'wasm-unsafe-eval'"],
+          // Results colorized on the device are blob: URLs the app reads back (to convert or keep them).
+          'connect-src': ["'self'", 'blob:'],
           // Plain-HTTP deployments (a LAN address) must not have their assets rewritten to https.
           'upgrade-insecure-requests': null,
         },

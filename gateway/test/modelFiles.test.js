@@ -66,4 +66,10 @@ describe('the on-device model files', () => {
       assert.equal(response.headers['cross-origin-embedder-policy'], 'require-corp', url);
     }
   });
+
+  it("lets the page compile ONNX Runtime's WebAssembly and read back its blob: results", async () => {
+    const policy = (await request(gateway.app).get('/')).headers['content-security-policy'];
+    assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'/);
+    assert.match(policy, /connect-src 'self' blob:/);
+  });
 });

@@ -39,7 +39,7 @@ from PIL import Image
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import benchmark_parser, photo_like_jpeg, resolve_artifact
 from colorizer_cli.colorize import main as colorize_cli
 
 ENGINES = ("local", "ray")
@@ -60,12 +60,7 @@ from the outputs that exist."""
 
 
 def get_args_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_artifact_arguments(parser, allow_tiny=True)
+    parser = benchmark_parser(__doc__, allow_tiny=True)
     parser.add_argument("--images", type=int, default=48, help="images per run (default: 48)")
     parser.add_argument("--size", type=int, default=512, help="long side of the test JPEGs (default: 512)")
     parser.add_argument("--batch-size", type=int, default=4, help="--batch-size of both engines (default: 4)")

@@ -40,19 +40,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import benchmark_parser, percentile, photo_like_jpeg, resolve_artifact
 from tests.processes import Gateway, Gunicorn
 
 PATHS = ("direct", "pass-through", "web app")
 
 
 def get_args_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_artifact_arguments(parser)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--requests", type=int, default=40, help="timed requests per path (default: 40)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per path first (default: 5)")
     parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")

@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.bench_service import Server
 from benchmarks.harness import (
-    add_artifact_arguments,
+    benchmark_parser,
     percentile,
     photo_like_jpeg,
     resolve_artifact,
@@ -58,12 +58,7 @@ ROWS = ("plain", "hinted")
 
 
 def get_args_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_artifact_arguments(parser)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--requests", type=int, default=40, help="timed requests per row, at least 20 (default: 40)")
     parser.add_argument("--warmup", type=int, default=4, help="untimed requests per row first (default: 4)")
     parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")

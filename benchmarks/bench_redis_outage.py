@@ -45,17 +45,12 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import benchmark_parser, photo_like_jpeg, resolve_artifact
 from benchmarks.stack import Process, start_gateway, start_redis, start_service
 
 
 def get_args_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_artifact_arguments(parser)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--clients", type=int, default=4, help="clients at once (default: 4)")
     parser.add_argument("--before-s", type=float, default=15, help="load before the outage (default: 15)")
     parser.add_argument("--outage-s", type=float, default=10, help="how long Redis stays away (default: 10)")

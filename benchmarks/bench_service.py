@@ -44,7 +44,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ROWS = ("direct colorize", "direct + decode/encode", "HTTP POST /v1/colorize")
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import benchmark_parser, percentile, photo_like_jpeg, resolve_artifact
 from inference_service.config import Settings
 from inference_service.imaging import (
     DEFAULT_QUALITY,
@@ -58,12 +58,7 @@ from tests.processes import Gunicorn
 
 
 def get_args_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_artifact_arguments(parser, allow_tiny=True)
+    parser = benchmark_parser(__doc__, allow_tiny=True)
     parser.add_argument("--requests", type=int, default=40, help="latency samples per row, at least 30 (default: 40)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests before measuring (default: 5)")
     parser.add_argument("--size", type=int, default=512, help="side of the square test JPEG (default: 512)")

@@ -45,7 +45,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.harness import add_artifact_arguments, percentile, photo_like_jpeg, resolve_artifact
+from benchmarks.harness import benchmark_parser, percentile, photo_like_jpeg, resolve_artifact
 from benchmarks.stack import children, rss_mb, start_gateway, start_service
 
 KINDS = {"small plain": 5, "medium hinted": 3, "large plain": 1, "bad upload": 1}
@@ -59,12 +59,7 @@ HINTS = json.dumps(
 
 
 def get_args_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_artifact_arguments(parser)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--minutes", type=float, default=10, help="how long the load runs (default: 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="clients at once (default: 8)")
     parser.add_argument("--max-rss-growth", type=float, default=0.10, help="bar: RSS growth (default: 0.10)")

@@ -54,6 +54,19 @@ def percentile(samples: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples), q))
 
 
+def benchmark_parser(doc: str | None, allow_tiny: bool = False) -> argparse.ArgumentParser:
+    """The prologue every HTTP benchmark shares: its docstring as help (first paragraph above the
+    options, the rest below) and the --artifact | --random-weights [| --tiny] choice."""
+    paragraphs = (doc or "").split("\n\n")
+    parser = argparse.ArgumentParser(
+        description=paragraphs[0],
+        epilog="\n\n".join(paragraphs[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_artifact_arguments(parser, allow_tiny)
+    return parser
+
+
 def add_artifact_arguments(parser: argparse.ArgumentParser, allow_tiny: bool = False) -> None:
     """--artifact | --random-weights [| --tiny]: which model the benchmark serves."""
     source = parser.add_mutually_exclusive_group()

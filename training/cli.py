@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import MISSING, Field, fields
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -221,6 +222,112 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(**values)
 
 
+def _train(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    from training.trainer import train
+
+    try:
+        config = config_from_args(args)
+    except ValueError as error:
+        raise SystemExit(f"python -m training train: {error}") from None
+    result = train(config, resume=args.resume)
+    return 130 if result["interrupted"] else 0
+
+
+def _export(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from training.onnx_export import export_onnx
+
+    if args.artifact:
+        print(export_onnx(args.artifact, args.out))
+        return 0
+    if not args.out:
+        parser.error("export --checkpoint needs --out (the .safetensors artifact to write)")
+    if not args.version:
+        parser.error("export --checkpoint needs --version (the model version the service shows, e.g. 1.2.0)")
+    from training.export import ArtifactExists, export_artifact
+
+    try:
+        artifact = export_artifact(
+            args.checkpoint,
+            args.out,
+            name=args.name,
+            version=args.version,
+            render_size=args.render_size,
+            description=args.description,
+            half_precision=not args.full_precision,
+            raw_generator=args.raw_generator,
+            overwrite=args.overwrite,
+        )
+    except ArtifactExists as error:
+        print(f"python -m training export: {error}", file=sys.stderr)
+        return 1
+    print(artifact)
+    if not args.no_onnx:
+        print(export_onnx(artifact))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    from model.artifact import default_artifact_path, onnx_path_for
+    from training.evaluate import evaluate, format_table, record_in_artifact, write_json
+
+    artifact = args.artifact or default_artifact_path()
+    result = evaluate(
+        artifact,
+        args.data_dir,
+        args.render_size,
+        args.device,
+        args.limit,
+        sample_grid=args.sample_grid,
+        sample_count=args.sample_count,
+        hints=args.hints,
+        propagate=not args.no_propagation,
+        seed=args.hint_seed,
+        backend=args.backend,
+        vibrance=args.vibrance,
+    )
+    print(format_table(result))
+    if args.json:
+        write_json(result, args.json)
+    if args.record_as:
+        record_in_artifact(artifact, args.record_as, result)
+        if onnx_path_for(artifact).is_file():  # the ONNX file carries the metadata too: keep the pair in step
+            from training.onnx_export import export_onnx
+
+            print(export_onnx(artifact))
+    return 0
+
+
+def _prepare_data(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    from training.prepare_data import prepare_folder
+
+    counts = prepare_folder(
+        args.data_dir, args.out_dir, args.size, not args.no_crop, args.quality, args.limit, args.workers
+    )
+    print(json.dumps(counts))
+    return 0
+
+
+def _average(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    from training.average import average_artifacts
+
+    print(
+        average_artifacts(
+            args.artifacts, args.out, version=args.version, weights=args.weights, description=args.description
+        )
+    )
+    return 0
+
+
+# One handler per subcommand: (parsed flags, the parser for usage errors) -> exit status.
+HANDLERS: dict[str, Callable[[argparse.Namespace, argparse.ArgumentParser], int]] = {
+    "train": _train,
+    "export": _export,
+    "evaluate": _evaluate,
+    "prepare-data": _prepare_data,
+    "average": _average,
+}
+
+
 def main(argv: list[str] | None = None, prog: str = "python -m training") -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
@@ -228,97 +335,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
     # The ONNX exporter's libraries log every optimisation pass at INFO.
     for noisy in ("onnxscript", "onnx_ir", "torch.onnx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if args.command == "train":
-        from training.trainer import train
-
-        try:
-            config = config_from_args(args)
-        except ValueError as error:
-            raise SystemExit(f"python -m training train: {error}") from None
-        result = train(config, resume=args.resume)
-        return 130 if result["interrupted"] else 0
-    if args.command == "export":
-        from training.onnx_export import export_onnx
-
-        if args.artifact:
-            print(export_onnx(args.artifact, args.out))
-            return 0
-        if not args.out:
-            parser.error("export --checkpoint needs --out (the .safetensors artifact to write)")
-        if not args.version:
-            parser.error("export --checkpoint needs --version (the model version the service shows, e.g. 1.2.0)")
-        from training.export import ArtifactExists, export_artifact
-
-        try:
-            artifact = export_artifact(
-                args.checkpoint,
-                args.out,
-                name=args.name,
-                version=args.version,
-                render_size=args.render_size,
-                description=args.description,
-                half_precision=not args.full_precision,
-                raw_generator=args.raw_generator,
-                overwrite=args.overwrite,
-            )
-        except ArtifactExists as error:
-            print(f"python -m training export: {error}", file=sys.stderr)
-            return 1
-        print(artifact)
-        if not args.no_onnx:
-            print(export_onnx(artifact))
-        return 0
-    if args.command == "evaluate":
-        from model.artifact import default_artifact_path
-        from training.evaluate import evaluate, format_table, write_json
-
-        result = evaluate(
-            args.artifact or default_artifact_path(),
-            args.data_dir,
-            args.render_size,
-            args.device,
-            args.limit,
-            sample_grid=args.sample_grid,
-            sample_count=args.sample_count,
-            hints=args.hints,
-            propagate=not args.no_propagation,
-            seed=args.hint_seed,
-            backend=args.backend,
-            vibrance=args.vibrance,
-        )
-        print(format_table(result))
-        if args.json:
-            write_json(result, args.json)
-        if args.record_as:
-            from training.evaluate import record_in_artifact
-
-            artifact = args.artifact or default_artifact_path()
-            record_in_artifact(artifact, args.record_as, result)
-            from model.artifact import onnx_path_for
-
-            if onnx_path_for(artifact).is_file():  # the ONNX file carries the metadata too: keep the pair in step
-                from training.onnx_export import export_onnx
-
-                print(export_onnx(artifact))
-        return 0
-    if args.command == "prepare-data":
-        from training.prepare_data import prepare_folder
-
-        counts = prepare_folder(
-            args.data_dir, args.out_dir, args.size, not args.no_crop, args.quality, args.limit, args.workers
-        )
-        print(json.dumps(counts))
-        return 0
-    if args.command == "average":
-        from training.average import average_artifacts
-
-        print(
-            average_artifacts(
-                args.artifacts, args.out, version=args.version, weights=args.weights, description=args.description
-            )
-        )
-        return 0
-    return 2
+    return HANDLERS[args.command](args, parser)
 
 
 if __name__ == "__main__":

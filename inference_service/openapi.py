@@ -84,6 +84,96 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
     that takes no hints) replaces the API's upper bound in the `hints` schema.
     """
     max_hints = MAX_HINTS if colorizer is None else (colorizer.max_hints if colorizer.supports_hints else 0)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Colorizer inference service",
+            "version": API_VERSION,
+            "description": "Colorizes grayscale photos, and films as jobs (/v1/videos): the result keeps the "
+            "input's size and lightness and adds plausible colour. Every error is JSON: "
+            '{"error": {"code", "message", "request_id"}}, with a stable `code`.',
+        },
+        "paths": {
+            **_service_paths(),
+            **_colorize_paths(settings, max_hints),
+            **video_paths(settings, _ok, _error_response),
+        },
+        "components": _components(),
+    }
+    # Unknown paths, wrong methods and unexpected failures answer JSON too (gunicorn's own refusals included).
+    other_errors = {
+        "description": "Any other error: not_found, method_not_allowed (with Allow), request_timeout, "
+        "internal_error...",
+        "content": _json({"$ref": _ERROR}),
+    }
+    # gunicorn refuses these before any route runs, on every path (JSON: protocol_errors.py);
+    # listed, since a request that keeps to the schema can still be too long as a whole.
+    server_refusals = {
+        "414": _error_response(
+            "The request line (method, path and query string) is longer than 8190 bytes.", ["uri_too_long"]
+        ),
+        "431": _error_response("Too many headers, or one longer than 8190 bytes.", ["request_header_fields_too_large"]),
+    }
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation["responses"].update(server_refusals)
+            operation["responses"]["default"] = other_errors
+    return document
+
+
+def _service_paths() -> dict:
+    """The service's own routes: the index, this document, health and the model."""
+    not_ready = _error_response(
+        "The model is loading (with Retry-After) or failed to load (without).", ["not_ready"], retry_after=True
+    )
+    return {
+        "/": {
+            "get": {
+                "operationId": "index",
+                "summary": "Links to the API's endpoints.",
+                "responses": {"200": _ok("The endpoints.", {"$ref": "#/components/schemas/Index"})},
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "responses": {
+                    "200": _ok("The OpenAPI 3.1 document.", {"type": "object", "required": ["openapi", "paths"]})
+                },
+            }
+        },
+        "/v1/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Whether the model is loaded (always answers, never waits for the model).",
+                "responses": {
+                    "200": _ok("READY: the model is loaded.", {"$ref": "#/components/schemas/Health"}),
+                    "503": _ok(
+                        "STARTING (the model is loading) or FAILED (see `error`).",
+                        {"$ref": "#/components/schemas/Health"},
+                    ),
+                },
+            }
+        },
+        "/v1/model": {
+            "get": {
+                "operationId": "model",
+                "summary": "The loaded model's metadata, the request limits and the accepted formats.",
+                "responses": {
+                    "200": _ok(
+                        "Name, version, render size, training and validation figures, limits.",
+                        {"$ref": "#/components/schemas/ModelInfo"},
+                    ),
+                    "503": not_ready,
+                },
+            }
+        },
+    }
+
+
+def _colorize_paths(settings: Settings, max_hints: int) -> dict:
+    """POST /v1/colorize: its options (model.options, as query parameters and form fields) and answers."""
     hints_description = (
         f"{HINTS.description} GET /v1/model says whether the model does (`supports_hints`, `max_hints`; this "
         "document gives the loaded model's limit); otherwise 422 hints_unsupported. Blank or `[]`: automatic "
@@ -117,368 +207,297 @@ def build_openapi(settings: Settings, colorizer: Colorizer | None = None) -> dic
         "maxLength": settings.max_upload_bytes,
         "description": image_description,
     }
-    not_ready = _error_response(
-        "The model is loading (with Retry-After) or failed to load (without).", ["not_ready"], retry_after=True
-    )
-    document: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Colorizer inference service",
-            "version": API_VERSION,
-            "description": "Colorizes grayscale photos, and films as jobs (/v1/videos): the result keeps the "
-            "input's size and lightness and adds plausible colour. Every error is JSON: "
-            '{"error": {"code", "message", "request_id"}}, with a stable `code`.',
-        },
-        "paths": {
-            "/": {
-                "get": {
-                    "operationId": "index",
-                    "summary": "Links to the API's endpoints.",
-                    "responses": {"200": _ok("The endpoints.", {"$ref": "#/components/schemas/Index"})},
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "summary": "This document.",
-                    "responses": {
-                        "200": _ok("The OpenAPI 3.1 document.", {"type": "object", "required": ["openapi", "paths"]})
-                    },
-                }
-            },
-            "/v1/health": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Whether the model is loaded (always answers, never waits for the model).",
-                    "responses": {
-                        "200": _ok("READY: the model is loaded.", {"$ref": "#/components/schemas/Health"}),
-                        "503": _ok(
-                            "STARTING (the model is loading) or FAILED (see `error`).",
-                            {"$ref": "#/components/schemas/Health"},
-                        ),
-                    },
-                }
-            },
-            "/v1/model": {
-                "get": {
-                    "operationId": "model",
-                    "summary": "The loaded model's metadata, the request limits and the accepted formats.",
-                    "responses": {
-                        "200": _ok(
-                            "Name, version, render size, training and validation figures, limits.",
-                            {"$ref": "#/components/schemas/ModelInfo"},
-                        ),
-                        "503": not_ready,
-                    },
-                }
-            },
-            "/v1/colorize": {
-                "post": {
-                    "operationId": "colorize",
-                    "summary": "Colorize one image.",
-                    "description": "Send the image as the multipart file field `image`, or as the raw body "
-                    "with an image/* Content-Type. Options go in the query string or as form fields (a "
-                    "parameter given in both places with different values is 422 invalid_parameter).",
-                    "parameters": query_parameters,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "multipart/form-data": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["image"],
-                                    "properties": {
-                                        # application/octet-stream: OpenAPI 3.1's spelling of a file part
-                                        # (one with a filename); `encoding` says which media types.
-                                        "image": {**image_schema, "contentMediaType": "application/octet-stream"},
-                                        **option_schemas,
-                                        HINTS.name: hints_schema,
-                                    },
-                                },
-                                "encoding": {
-                                    "image": {"contentType": "image/*"},
-                                    HINTS.name: {"contentType": "application/json"},
+    return {
+        "/v1/colorize": {
+            "post": {
+                "operationId": "colorize",
+                "summary": "Colorize one image.",
+                "description": "Send the image as the multipart file field `image`, or as the raw body "
+                "with an image/* Content-Type. Options go in the query string or as form fields (a "
+                "parameter given in both places with different values is 422 invalid_parameter).",
+                "parameters": query_parameters,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["image"],
+                                "properties": {
+                                    # application/octet-stream: OpenAPI 3.1's spelling of a file part
+                                    # (one with a filename); `encoding` says which media types.
+                                    "image": {**image_schema, "contentMediaType": "application/octet-stream"},
+                                    **option_schemas,
+                                    HINTS.name: hints_schema,
                                 },
                             },
-                            "image/*": {"schema": image_schema},
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "The colorized image, same width and height as the input.",
-                            "headers": {
-                                "Content-Disposition": _header(
-                                    'inline; filename="<original-stem>-colorized.<ext>"', {"type": "string"}
-                                ),
-                                "X-Model-Name": _header("Name of the model that colorized.", {"type": "string"}),
-                                "X-Model-Version": _header("Version of that model.", {"type": "string"}),
-                                "X-Inference-Ms": _header(
-                                    "Milliseconds spent colorizing (decode and encode excluded).", {"type": "number"}
-                                ),
-                                "X-Render-Size": _header("The render size used.", {"type": "integer"}),
-                                "X-Input-Colour": _header(
-                                    "'colour' when the upload was already a colour photo (the spread of its "
-                                    "a*, b*: model.colour_input), else 'gray'. It is colorized from its gray "
-                                    "either way; a client may offer to keep the original instead.",
-                                    {"type": "string", "enum": ["colour", "gray"]},
-                                ),
-                                "X-Request-Id": _REQUEST_ID,
-                            },
-                            "content": {
-                                output.media_type: {"schema": {"type": "string", "contentMediaType": output.media_type}}
-                                for output in OUTPUT_FORMATS.values()
+                            "encoding": {
+                                "image": {"contentType": "image/*"},
+                                HINTS.name: {"contentType": "application/json"},
                             },
                         },
-                        "400": _error_response(
-                            "No image, one that cannot be decoded (zero bytes, truncated, not an image), or a "
-                            "request that is not valid HTTP/1.1.",
-                            ["missing_image", "invalid_image", "bad_request"],
-                        ),
-                        "413": _error_response(
-                            "The upload is larger than the byte limit, or the form has too many parts.",
-                            ["payload_too_large", "form_too_large"],
-                        ),
-                        "415": _error_response(
-                            "Neither multipart/form-data nor an image/* body.", ["unsupported_media_type"]
-                        ),
-                        "422": _error_response(
-                            "More pixels than the limit (checked before decoding), a parameter out of range or "
-                            "malformed (`parameter` names it), or hints sent to a model that does not take them.",
-                            ["image_too_large", "invalid_parameter", "hints_unsupported"],
-                        ),
-                        "503": _error_response(
-                            "Busy (the wait queue is full; with Retry-After) or the model is not ready.",
-                            ["busy", "not_ready"],
-                            retry_after=True,
-                        ),
-                    },
-                }
-            },
-        },
-        "components": {
-            "headers": {
-                "Retry-After": _header(
-                    "Seconds to wait before retrying (busy; not_ready while the model loads).",
-                    {"type": "integer", "minimum": 1},
-                    required=False,
-                ),
-                "X-Request-Id": _header(
-                    "The request id: the client's X-Request-Id when it matches the pattern, else a new one "
-                    "(32 hex digits). It is in the log line and in error bodies too.",
-                    {"type": "string", "pattern": REQUEST_ID_PATTERN},
-                ),
-            },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "error": _object(
-                            {
-                                "code": {
-                                    "type": "string",
-                                    "description": "Stable, machine-readable (see each response for its codes).",
-                                },
-                                "message": {"type": "string", "description": "For people; may change."},
-                                "parameter": {
-                                    "type": "string",
-                                    "description": "For invalid_parameter and hints_unsupported: which parameter.",
-                                },
-                                "request_id": {"type": "string", "pattern": REQUEST_ID_PATTERN},
-                                "reason": {
-                                    "type": "string",
-                                    "description": "For invalid_video: what is wrong with the file (not_a_video, "
-                                    "truncated, no_video_stream, no_frames, decode_failed).",
-                                },
-                                "state": {
-                                    "type": "string",
-                                    "description": "For job_not_done: the video job's state.",
-                                },
-                            },
-                            required=["code", "message", "request_id"],
-                        )
+                        "image/*": {"schema": image_schema},
                     },
                 },
-                "Hint": _object(
-                    {
-                        "x": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the left, 0..1."},
-                        "y": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the top, 0..1."},
-                        "color": {
-                            "type": "string",
-                            "pattern": "^#[0-9a-fA-F]{6}$",
-                            "description": "The colour that spot should have, sRGB '#rrggbb' (only its hue and "
-                            "saturation are used; the photo keeps its lightness).",
+                "responses": {
+                    "200": {
+                        "description": "The colorized image, same width and height as the input.",
+                        "headers": {
+                            "Content-Disposition": _header(
+                                'inline; filename="<original-stem>-colorized.<ext>"', {"type": "string"}
+                            ),
+                            "X-Model-Name": _header("Name of the model that colorized.", {"type": "string"}),
+                            "X-Model-Version": _header("Version of that model.", {"type": "string"}),
+                            "X-Inference-Ms": _header(
+                                "Milliseconds spent colorizing (decode and encode excluded).", {"type": "number"}
+                            ),
+                            "X-Render-Size": _header("The render size used.", {"type": "integer"}),
+                            "X-Input-Colour": _header(
+                                "'colour' when the upload was already a colour photo (the spread of its "
+                                "a*, b*: model.colour_input), else 'gray'. It is colorized from its gray "
+                                "either way; a client may offer to keep the original instead.",
+                                {"type": "string", "enum": ["colour", "gray"]},
+                            ),
+                            "X-Request-Id": _REQUEST_ID,
                         },
-                        "reach": {
-                            "type": "string",
-                            "enum": list(REACHES),
-                            "default": DEFAULT_REACH,
-                            "description": "How far the colour spreads from the spot: 'small' keeps it to the "
-                            "object under it, 'medium' a little further, 'whole' the whole region up to its "
-                            "lightness edges. Each is a share of the propagation's fade distance.",
+                        "content": {
+                            output.media_type: {"schema": {"type": "string", "contentMediaType": output.media_type}}
+                            for output in OUTPUT_FORMATS.values()
                         },
                     },
-                    required=["x", "y", "color"],
-                ),
-                "Index": _object(
-                    {
-                        "service": {"type": "string"},
-                        "endpoints": {"type": "object", "additionalProperties": {"type": "string"}},
-                    },
-                    required=["service", "endpoints"],
-                ),
-                "Limits": _object(
-                    {
-                        "max_upload_bytes": {"type": "integer", "description": "Largest accepted image file."},
-                        "max_pixels": {"type": "integer", "description": "Largest accepted width x height."},
-                        "render_size": _object(
-                            {"min": {"type": "integer"}, "max": {"type": "integer"}}, required=["min", "max"]
-                        ),
-                        "vibrance": _object(
-                            {"min": {"type": "number"}, "max": {"type": "number"}, "default": {"type": "number"}},
-                            required=["min", "max", "default"],
-                        ),
-                        "video": {"$ref": "#/components/schemas/VideoLimits"},
-                    },
-                    required=["max_upload_bytes", "max_pixels", "render_size", "vibrance", "video"],
-                    description="The request limits in force (the same on /v1/health and /v1/model).",
-                ),
-                "Batching": _object(
-                    {
-                        "wait_ms": {"type": "number"},
-                        "max_batch": {"type": "integer"},
-                        "forwards": {"type": "integer"},
-                        "images": {"type": "integer"},
-                        "largest_batch": {"type": "integer"},
-                    },
-                    description="Micro-batching of concurrent requests (wait_ms 0: off) and what it did.",
-                ),
-                "Health": _object(
-                    {
-                        "status": {"type": "string", "enum": ["STARTING", "READY", "FAILED"]},
-                        "uptime_s": {"type": "number"},
-                        "queue": _object(
-                            {
-                                "capacity": {"type": "integer", "description": "Running plus waiting places."},
-                                "in_use": {"type": "integer"},
-                            },
-                            required=["capacity", "in_use"],
-                        ),
-                        "limits": {"$ref": "#/components/schemas/Limits"},
-                        "model": _object({"name": {"type": "string"}, "version": {"type": "string"}}),
-                        "backend": {
-                            "type": "string",
-                            "enum": ["onnx", "torch"],
-                            "description": "What runs the network.",
-                        },
-                        "device": {"type": "string"},
-                        "batching": {"$ref": "#/components/schemas/Batching"},
-                        "load_ms": {"type": "number"},
-                        "error": {"type": "string", "description": "Why the model failed to load."},
-                    },
-                    required=["status", "uptime_s", "queue", "limits"],
-                ),
-                "ModelInfo": _object(
-                    {
-                        "name": {"type": "string"},
-                        "version": {"type": "string"},
-                        "format_version": {"type": "integer"},
-                        "render_size": {"type": "integer", "description": "The default render size."},
-                        "generator": {"type": "object", "description": "The network's shape."},
-                        "lab": {"type": "object", "description": "The Lab scaling the model was trained with."},
-                        "training": {
-                            "type": "object",
-                            "description": "How the model was trained: its figures only (no text, no file names).",
-                        },
-                        "metrics": {"type": "object", "description": "Validation metrics (figures only)."},
-                        "weights_sha256": {
-                            "type": ["string", "null"],
-                            "pattern": "^[0-9a-f]{64}$",
-                            "description": "SHA-256 of the model's weights as stored in its artifact (null: unknown, "
-                            "e.g. an ONNX file served without its artifact).",
-                        },
-                        "supports_hints": {
-                            "type": "boolean",
-                            "description": "Whether the model takes colour hints (the `hints` parameter).",
-                        },
-                        "max_hints": {
-                            "type": "integer",
-                            "description": "Most hints one request may carry (0 when the model takes none).",
-                        },
-                        "backend": {
-                            "type": "string",
-                            "enum": ["onnx", "torch"],
-                            "description": "What runs the network.",
-                        },
-                        "device": {"type": "string"},
-                        "batching": {"$ref": "#/components/schemas/Batching"},
-                        "limits": {"$ref": "#/components/schemas/Limits"},
-                        "input_formats": {
-                            "type": "array",
-                            "items": {"type": "string"},
-                            "description": "Accepted image formats (Pillow's names).",
-                        },
-                        "input_media_types": {
-                            "type": "array",
-                            "items": {"type": "string"},
-                            "description": "The same formats as media types (e.g. for a file picker's accept).",
-                        },
-                        "input_extensions": {
-                            "type": "array",
-                            "items": {"type": "string", "pattern": "^\\.[a-z0-9]+$"},
-                            "description": "The usual file name extensions of those formats.",
-                        },
-                        "output_formats": {"type": "array", "items": {"type": "string"}},
-                        "videos": {"$ref": "#/components/schemas/VideoCapabilities"},
-                    },
-                    required=[
-                        "name",
-                        "version",
-                        "format_version",
-                        "render_size",
-                        "generator",
-                        "lab",
-                        "training",
-                        "metrics",
-                        "weights_sha256",
-                        "supports_hints",
-                        "max_hints",
-                        "backend",
-                        "device",
-                        "batching",
-                        "limits",
-                        "input_formats",
-                        "input_media_types",
-                        "input_extensions",
-                        "output_formats",
-                        "videos",
-                    ],
-                ),
-                **video_schemas(_object),
-            },
+                    "400": _error_response(
+                        "No image, one that cannot be decoded (zero bytes, truncated, not an image), or a "
+                        "request that is not valid HTTP/1.1.",
+                        ["missing_image", "invalid_image", "bad_request"],
+                    ),
+                    "413": _error_response(
+                        "The upload is larger than the byte limit, or the form has too many parts.",
+                        ["payload_too_large", "form_too_large"],
+                    ),
+                    "415": _error_response(
+                        "Neither multipart/form-data nor an image/* body.", ["unsupported_media_type"]
+                    ),
+                    "422": _error_response(
+                        "More pixels than the limit (checked before decoding), a parameter out of range or "
+                        "malformed (`parameter` names it), or hints sent to a model that does not take them.",
+                        ["image_too_large", "invalid_parameter", "hints_unsupported"],
+                    ),
+                    "503": _error_response(
+                        "Busy (the wait queue is full; with Retry-After) or the model is not ready.",
+                        ["busy", "not_ready"],
+                        retry_after=True,
+                    ),
+                },
+            }
         },
     }
-    document["paths"].update(video_paths(settings, _ok, _error_response))
-    # Unknown paths, wrong methods and unexpected failures answer JSON too (gunicorn's own refusals included).
-    other_errors = {
-        "description": "Any other error: not_found, method_not_allowed (with Allow), request_timeout, "
-        "internal_error...",
-        "content": _json({"$ref": _ERROR}),
+
+
+def _components() -> dict:
+    """The shared headers and schemas (the video routes' own among them: openapi_videos.py)."""
+    return {
+        "headers": {
+            "Retry-After": _header(
+                "Seconds to wait before retrying (busy; not_ready while the model loads).",
+                {"type": "integer", "minimum": 1},
+                required=False,
+            ),
+            "X-Request-Id": _header(
+                "The request id: the client's X-Request-Id when it matches the pattern, else a new one "
+                "(32 hex digits). It is in the log line and in error bodies too.",
+                {"type": "string", "pattern": REQUEST_ID_PATTERN},
+            ),
+        },
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "additionalProperties": False,
+                "properties": {
+                    "error": _object(
+                        {
+                            "code": {
+                                "type": "string",
+                                "description": "Stable, machine-readable (see each response for its codes).",
+                            },
+                            "message": {"type": "string", "description": "For people; may change."},
+                            "parameter": {
+                                "type": "string",
+                                "description": "For invalid_parameter and hints_unsupported: which parameter.",
+                            },
+                            "request_id": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+                            "reason": {
+                                "type": "string",
+                                "description": "For invalid_video: what is wrong with the file (not_a_video, "
+                                "truncated, no_video_stream, no_frames, decode_failed).",
+                            },
+                            "state": {
+                                "type": "string",
+                                "description": "For job_not_done: the video job's state.",
+                            },
+                        },
+                        required=["code", "message", "request_id"],
+                    )
+                },
+            },
+            "Hint": _object(
+                {
+                    "x": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the left, 0..1."},
+                    "y": {"type": "number", "minimum": 0, "maximum": 1, "description": "From the top, 0..1."},
+                    "color": {
+                        "type": "string",
+                        "pattern": "^#[0-9a-fA-F]{6}$",
+                        "description": "The colour that spot should have, sRGB '#rrggbb' (only its hue and "
+                        "saturation are used; the photo keeps its lightness).",
+                    },
+                    "reach": {
+                        "type": "string",
+                        "enum": list(REACHES),
+                        "default": DEFAULT_REACH,
+                        "description": "How far the colour spreads from the spot: 'small' keeps it to the "
+                        "object under it, 'medium' a little further, 'whole' the whole region up to its "
+                        "lightness edges. Each is a share of the propagation's fade distance.",
+                    },
+                },
+                required=["x", "y", "color"],
+            ),
+            "Index": _object(
+                {
+                    "service": {"type": "string"},
+                    "endpoints": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+                required=["service", "endpoints"],
+            ),
+            "Limits": _object(
+                {
+                    "max_upload_bytes": {"type": "integer", "description": "Largest accepted image file."},
+                    "max_pixels": {"type": "integer", "description": "Largest accepted width x height."},
+                    "render_size": _object(
+                        {"min": {"type": "integer"}, "max": {"type": "integer"}}, required=["min", "max"]
+                    ),
+                    "vibrance": _object(
+                        {"min": {"type": "number"}, "max": {"type": "number"}, "default": {"type": "number"}},
+                        required=["min", "max", "default"],
+                    ),
+                    "video": {"$ref": "#/components/schemas/VideoLimits"},
+                },
+                required=["max_upload_bytes", "max_pixels", "render_size", "vibrance", "video"],
+                description="The request limits in force (the same on /v1/health and /v1/model).",
+            ),
+            "Batching": _object(
+                {
+                    "wait_ms": {"type": "number"},
+                    "max_batch": {"type": "integer"},
+                    "forwards": {"type": "integer"},
+                    "images": {"type": "integer"},
+                    "largest_batch": {"type": "integer"},
+                },
+                description="Micro-batching of concurrent requests (wait_ms 0: off) and what it did.",
+            ),
+            "Health": _object(
+                {
+                    "status": {"type": "string", "enum": ["STARTING", "READY", "FAILED"]},
+                    "uptime_s": {"type": "number"},
+                    "queue": _object(
+                        {
+                            "capacity": {"type": "integer", "description": "Running plus waiting places."},
+                            "in_use": {"type": "integer"},
+                        },
+                        required=["capacity", "in_use"],
+                    ),
+                    "limits": {"$ref": "#/components/schemas/Limits"},
+                    "model": _object({"name": {"type": "string"}, "version": {"type": "string"}}),
+                    "backend": {
+                        "type": "string",
+                        "enum": ["onnx", "torch"],
+                        "description": "What runs the network.",
+                    },
+                    "device": {"type": "string"},
+                    "batching": {"$ref": "#/components/schemas/Batching"},
+                    "load_ms": {"type": "number"},
+                    "error": {"type": "string", "description": "Why the model failed to load."},
+                },
+                required=["status", "uptime_s", "queue", "limits"],
+            ),
+            "ModelInfo": _object(
+                {
+                    "name": {"type": "string"},
+                    "version": {"type": "string"},
+                    "format_version": {"type": "integer"},
+                    "render_size": {"type": "integer", "description": "The default render size."},
+                    "generator": {"type": "object", "description": "The network's shape."},
+                    "lab": {"type": "object", "description": "The Lab scaling the model was trained with."},
+                    "training": {
+                        "type": "object",
+                        "description": "How the model was trained: its figures only (no text, no file names).",
+                    },
+                    "metrics": {"type": "object", "description": "Validation metrics (figures only)."},
+                    "weights_sha256": {
+                        "type": ["string", "null"],
+                        "pattern": "^[0-9a-f]{64}$",
+                        "description": "SHA-256 of the model's weights as stored in its artifact (null: unknown, "
+                        "e.g. an ONNX file served without its artifact).",
+                    },
+                    "supports_hints": {
+                        "type": "boolean",
+                        "description": "Whether the model takes colour hints (the `hints` parameter).",
+                    },
+                    "max_hints": {
+                        "type": "integer",
+                        "description": "Most hints one request may carry (0 when the model takes none).",
+                    },
+                    "backend": {
+                        "type": "string",
+                        "enum": ["onnx", "torch"],
+                        "description": "What runs the network.",
+                    },
+                    "device": {"type": "string"},
+                    "batching": {"$ref": "#/components/schemas/Batching"},
+                    "limits": {"$ref": "#/components/schemas/Limits"},
+                    "input_formats": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Accepted image formats (Pillow's names).",
+                    },
+                    "input_media_types": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "The same formats as media types (e.g. for a file picker's accept).",
+                    },
+                    "input_extensions": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": "^\\.[a-z0-9]+$"},
+                        "description": "The usual file name extensions of those formats.",
+                    },
+                    "output_formats": {"type": "array", "items": {"type": "string"}},
+                    "videos": {"$ref": "#/components/schemas/VideoCapabilities"},
+                },
+                required=[
+                    "name",
+                    "version",
+                    "format_version",
+                    "render_size",
+                    "generator",
+                    "lab",
+                    "training",
+                    "metrics",
+                    "weights_sha256",
+                    "supports_hints",
+                    "max_hints",
+                    "backend",
+                    "device",
+                    "batching",
+                    "limits",
+                    "input_formats",
+                    "input_media_types",
+                    "input_extensions",
+                    "output_formats",
+                    "videos",
+                ],
+            ),
+            **video_schemas(_object),
+        },
     }
-    # gunicorn refuses these before any route runs, on every path (JSON: protocol_errors.py);
-    # listed, since a request that keeps to the schema can still be too long as a whole.
-    server_refusals = {
-        "414": _error_response(
-            "The request line (method, path and query string) is longer than 8190 bytes.", ["uri_too_long"]
-        ),
-        "431": _error_response("Too many headers, or one longer than 8190 bytes.", ["request_header_fields_too_large"]),
-    }
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            operation["responses"].update(server_refusals)
-            operation["responses"]["default"] = other_errors
-    return document
 
 
 def served_document() -> dict:

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 API_VERSION = "1.3.0"
 
 _ERROR = "#/components/schemas/Error"
+# What runs the network, as both /v1/health and /v1/model say it.
+_RUNS_ON = {
+    "backend": {"type": "string", "enum": ["onnx", "torch"], "description": "What runs the network."},
+    "device": {"type": "string"},
+    "batching": {"$ref": "#/components/schemas/Batching"},
+}
 _REQUEST_ID = {"$ref": "#/components/headers/X-Request-Id"}
 _RETRY_AFTER = {"$ref": "#/components/headers/Retry-After"}
 
@@ -407,13 +413,7 @@ def _components() -> dict:
                     ),
                     "limits": {"$ref": "#/components/schemas/Limits"},
                     "model": _object({"name": {"type": "string"}, "version": {"type": "string"}}),
-                    "backend": {
-                        "type": "string",
-                        "enum": ["onnx", "torch"],
-                        "description": "What runs the network.",
-                    },
-                    "device": {"type": "string"},
-                    "batching": {"$ref": "#/components/schemas/Batching"},
+                    **_RUNS_ON,
                     "load_ms": {"type": "number"},
                     "error": {"type": "string", "description": "Why the model failed to load."},
                 },
@@ -446,13 +446,7 @@ def _components() -> dict:
                         "type": "integer",
                         "description": "Most hints one request may carry (0 when the model takes none).",
                     },
-                    "backend": {
-                        "type": "string",
-                        "enum": ["onnx", "torch"],
-                        "description": "What runs the network.",
-                    },
-                    "device": {"type": "string"},
-                    "batching": {"$ref": "#/components/schemas/Batching"},
+                    **_RUNS_ON,
                     "limits": {"$ref": "#/components/schemas/Limits"},
                     "input_formats": {
                         "type": "array",

@@ -28,7 +28,7 @@ RED = "#c83020"
 def service(tiny_hint_artifact, tmp_path_factory):
     settings = {
         "COLORIZER_ARTIFACT": str(tiny_hint_artifact),
-        "COLORIZER_TORCH_THREADS": "1",
+        "COLORIZER_MODEL_THREADS": "1",
         "COLORIZER_QUEUE_SIZE": "0",
         "COLORIZER_RETRY_AFTER_S": "1",
     }
@@ -180,7 +180,7 @@ def video_service(tiny_artifact, tmp_path_factory):
     folder = tmp_path_factory.mktemp("client-videos")
     settings = {
         "COLORIZER_ARTIFACT": str(tiny_artifact),
-        "COLORIZER_TORCH_THREADS": "1",
+        "COLORIZER_MODEL_THREADS": "1",
         "COLORIZER_VIDEO_DIR": str(folder / "videos"),
         "COLORIZER_VIDEO_WORKERS": "1",  # the tests' gunicorn starts none unless asked
         "COLORIZER_VIDEO_NICE": "0",

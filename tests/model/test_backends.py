@@ -187,7 +187,7 @@ colorizer = Colorizer.load(sys.argv[1], backend="auto", device="auto", threads=1
 result = colorizer.colorize(Image.new("L", (70, 50), 128), hints=[Hint(0.5, 0.5, (200, 30, 30))], vibrance=1.2)
 assert result.size == (70, 50), result.size
 from inference_service import create_app
-app = create_app({"ARTIFACT": sys.argv[1], "TORCH_THREADS": 1, "TESTING": True})
+app = create_app({"ARTIFACT": sys.argv[1], "MODEL_THREADS": 1, "TESTING": True})
 assert app.extensions["colorizer"].host.wait(60)
 buffer = io.BytesIO(); Image.new("L", (40, 30), 90).save(buffer, format="PNG")
 client = app.test_client()

@@ -34,7 +34,7 @@ def encode(image: Image.Image, format: str, **options) -> bytes:
 
 def make_service(artifact, **settings):
     """A service on `artifact`, its model loaded (one torch thread: the machine is shared)."""
-    config = {"ARTIFACT": str(artifact), "TORCH_THREADS": 1, "TESTING": True, **settings}
+    config = {"ARTIFACT": str(artifact), "MODEL_THREADS": 1, "TESTING": True, **settings}
     app = create_app(config)
     assert app.extensions["colorizer"].host.wait(MODEL_LOAD_TIMEOUT_S), "the model did not load in time"
     return app
@@ -82,7 +82,7 @@ def server(tiny_artifact, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("gunicorn") / "stderr.log"
     settings = {
         "COLORIZER_ARTIFACT": str(tiny_artifact),
-        "COLORIZER_TORCH_THREADS": "1",
+        "COLORIZER_MODEL_THREADS": "1",
         "COLORIZER_QUEUE_SIZE": "2",
         "COLORIZER_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT_OVER_HTTP),
         # schemathesis queues many video jobs (no video worker runs them here).

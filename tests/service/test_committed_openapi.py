@@ -40,7 +40,7 @@ def test_the_service_serves_the_committed_document():
 def test_gunicorn_and_the_gateway_serve_the_committed_documents(tmp_path):
     # The documented defaults: no COLORIZER_* or GATEWAY_* setting from the environment.
     base = {key: value for key, value in os.environ.items() if not key.startswith(("COLORIZER_", "GATEWAY_"))}
-    with Gunicorn(tmp_path / "gunicorn.log", {"COLORIZER_TORCH_THREADS": "1"}, base_env=base) as service:
+    with Gunicorn(tmp_path / "gunicorn.log", {"COLORIZER_MODEL_THREADS": "1"}, base_env=base) as service:
         service.wait_ready()
         assert _get_json(f"{service.url}/openapi.json") == _committed("service.json"), STALE
         with Gateway(tmp_path / "gateway.log", service.url, tmp_path) as gateway:

@@ -70,7 +70,7 @@ def test_wrong_method_is_a_json_405_with_allow(client, method, path):
 
 
 def test_unexpected_exception_is_a_json_500_without_a_traceback(tiny_artifact):
-    app = create_app({"ARTIFACT": str(tiny_artifact), "TORCH_THREADS": 1})
+    app = create_app({"ARTIFACT": str(tiny_artifact), "MODEL_THREADS": 1})
 
     def explode():
         raise RuntimeError("secret internals")
@@ -123,7 +123,7 @@ def test_a_service_whose_model_is_loading_says_starting_and_not_ready(tiny_artif
         release.wait(30)
         return Colorizer.load(tiny_artifact, device="cpu")
 
-    app = create_app({"ARTIFACT": str(tiny_artifact), "TORCH_THREADS": 1}, model_loader=slow_load)
+    app = create_app({"ARTIFACT": str(tiny_artifact), "MODEL_THREADS": 1}, model_loader=slow_load)
     client = app.test_client()
     try:
         health = client.get("/v1/health")

@@ -3,23 +3,67 @@
 Input: normalised L, shape (B, 1, H, W), plus the colour-hint planes (hint a, hint b,
 hint mask; see `model.hints`) for a model with in_channels 4; any H and W (padded to a
 multiple of 32 inside and cropped back). Output: normalised ab in [-1, 1], (B, 2, H, W).
+
+With `colour_classes` set, a second head classifies a*b* into the in-gamut bins
+(`model.colour_classes`) at 1/4 resolution; the output is then a mix of the regression
+head's ab and the classification head's annealed mean, upsampled. Both are inside the
+network, so every backend (and the ONNX file) computes the same output from the same input.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from model.colour_classes import ab_bin_centres
 from model.encoders import Encoder, build_encoder, encoder_spec, imagenet_state_dict
 from model.generator_config import GeneratorConfig
+from model.lab_numpy import DEFAULT_NORMALIZATION
 
-__all__ = ["GeneratorConfig", "UNetGenerator", "build_generator", "load_encoder_weights"]
+__all__ = [
+    "GeneratorConfig",
+    "GeneratorHeads",
+    "UNetGenerator",
+    "build_generator",
+    "load_encoder_weights",
+    "mix_heads",
+    "with_class_head",
+]
 
 _DOWNSAMPLING = 32
+# The classification head reads the decoder block whose output is at 1/4 resolution.
+_CLASS_BLOCK = 2
+
+
+def mix_heads(
+    regression: torch.Tensor, logits: torch.Tensor, centres: torch.Tensor, temperature: float, mix: float
+) -> torch.Tensor:
+    """The output of a generator with both heads: (1 - mix) x the regression head's ab
+    (B, 2, H, W) + mix x the annealed mean of the class logits (B, Q, h, w), upsampled."""
+    decoded = annealed_mean(logits, centres, temperature)
+    decoded = F.interpolate(decoded, size=regression.shape[-2:], mode="bilinear", align_corners=False)
+    return regression * (1.0 - mix) + decoded.to(regression.dtype) * mix
+
+
+class GeneratorHeads(NamedTuple):
+    """Everything one pass computes, for training: the output and what each head said."""
+
+    ab: torch.Tensor  # the output, as `forward` returns it
+    regression: torch.Tensor  # the regression head's ab, (B, 2, H, W)
+    logits: torch.Tensor | None  # the classification head's, (B, Q, H/4, W/4); None without one
+
+
+def annealed_mean(logits: torch.Tensor, centres: torch.Tensor, temperature: float) -> torch.Tensor:
+    """ab from bin logits (B, Q, h, w): the expectation of the bin centres (Q, 2) under
+    softmax(logits / T) (Zhang et al. 2016's annealed mean; T = 1 the mean, T -> 0 the mode)."""
+    probabilities = torch.softmax(logits.float() / temperature, dim=1)
+    # A 1x1 convolution is the expectation, and exports to ONNX as one Conv.
+    return F.conv2d(probabilities, centres.t()[:, :, None, None].to(probabilities.dtype))
 
 
 def _conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -61,9 +105,23 @@ class UNetGenerator(nn.Module):
             in_channels = out
         self.decoder = nn.ModuleList(blocks)
         self.head = nn.Conv2d(in_channels, self.config.out_channels, kernel_size=1)
+        self.class_head: nn.Conv2d | None = None
+        if self.config.colour_classes:
+            centres = ab_bin_centres()
+            if len(centres) != self.config.colour_classes:
+                raise ValueError(
+                    f"colour_classes is {self.config.colour_classes}, the in-gamut bins are {len(centres)}"
+                )
+            self.class_head = nn.Conv2d(self.config.decoder_channels[_CLASS_BLOCK], len(centres), kernel_size=1)
+            # In network units (ab / ab_scale), like the regression head's output.
+            normalised = DEFAULT_NORMALIZATION.normalize_ab(torch.from_numpy(centres))
+            self.register_buffer("ab_centres", normalised, persistent=False)
+        self.ab_centres: torch.Tensor
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """inputs: (B, in_channels, H, W), normalised L first, then any hint planes."""
+    def forward(self, inputs: torch.Tensor, heads: bool = False) -> torch.Tensor | GeneratorHeads:
+        """inputs: (B, in_channels, H, W), normalised L first, then any hint planes.
+
+        Returns the ab output; with `heads`, a `GeneratorHeads` (training reads each head)."""
         height, width = inputs.shape[-2:]
         pad_h = (-height) % _DOWNSAMPLING
         pad_w = (-width) % _DOWNSAMPLING
@@ -75,10 +133,23 @@ class UNetGenerator(nn.Module):
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
         stem, f1, f2, f3, f4 = self.encoder(x)
         out = f4
-        for block, skip in zip(self.decoder, (f3, f2, f1, stem, x), strict=False):
+        quarter = out
+        for index, (block, skip) in enumerate(zip(self.decoder, (f3, f2, f1, stem, x), strict=False)):
             out = block(out, skip)
-        ab = torch.tanh(self.head(out))
-        return ab[..., :height, :width]
+            if index == _CLASS_BLOCK:
+                quarter = out
+        regression = torch.tanh(self.head(out))
+        ab, logits = regression, None
+        if self.class_head is not None:
+            logits = self.class_head(quarter)
+            ab = mix_heads(regression, logits, self.ab_centres, self.config.class_temperature, self.config.class_mix)
+        ab = ab[..., :height, :width]
+        if not heads:
+            return ab
+        if logits is not None:
+            # The rows and columns of the padding go, rounded up to whole 1/4-resolution cells.
+            logits = logits[..., : -(-height // 4), : -(-width // 4)]
+        return GeneratorHeads(ab=ab, regression=regression[..., :height, :width], logits=logits)
 
 
 def input_convolutions(config: GeneratorConfig) -> list[tuple[str, int]]:
@@ -119,6 +190,20 @@ def expand_input_channels(generator: UNetGenerator, in_channels: int) -> UNetGen
         state[key] = grown
     expanded.load_state_dict(state)
     return expanded.to(next(generator.parameters()).device)
+
+
+def with_class_head(generator: UNetGenerator, config: GeneratorConfig) -> UNetGenerator:
+    """A copy of `generator` (which has no classification head) built as `config`, which adds one.
+
+    Every other weight is copied; the new head starts as its layer's default initialisation.
+    """
+    if generator.class_head is not None or not config.colour_classes:
+        raise ValueError("with_class_head adds a classification head to a generator without one")
+    grown = UNetGenerator(config)
+    missing, unexpected = grown.load_state_dict(generator.state_dict(), strict=False)
+    if unexpected or any(not key.startswith("class_head.") for key in missing):
+        raise ValueError(f"the generators differ beyond the classification head: {missing} {unexpected}")
+    return grown.to(next(generator.parameters()).device)
 
 
 def load_encoder_weights(generator: UNetGenerator, weights: str | Path | None) -> None:

@@ -19,6 +19,14 @@ class GeneratorConfig:
     encoder: str = "resnet18"
     # Decoder widths from the deepest skip (1/16 resolution) up to full resolution.
     decoder_channels: tuple[int, ...] = field(default=(256, 128, 64, 32, 16))
+    # A classification head over the in-gamut a*b* bins (`model.colour_classes`) at 1/4 of the
+    # render size, beside the regression head; 0: the regression head alone (models before 3.0).
+    colour_classes: int = 0
+    # How its distribution becomes a colour: the annealed mean at this temperature (lower: nearer
+    # the mode, more colourful), and the share of that colour in the output (the rest is the
+    # regression head's). Chosen after training, on held-out photos, like any inference setting.
+    class_temperature: float = 0.38
+    class_mix: float = 0.5
 
     def to_dict(self) -> dict:
         values = asdict(self)
@@ -32,4 +40,7 @@ class GeneratorConfig:
             out_channels=int(values["out_channels"]),
             encoder=str(values.get("encoder", "resnet18")),
             decoder_channels=tuple(int(c) for c in values["decoder_channels"]),
+            colour_classes=int(values.get("colour_classes", cls.colour_classes)),
+            class_temperature=float(values.get("class_temperature", cls.class_temperature)),
+            class_mix=float(values.get("class_mix", cls.class_mix)),
         )

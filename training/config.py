@@ -11,6 +11,7 @@ import math
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
+from model.colour_classes import colour_class_count
 from model.encoders import ENCODERS
 from model.generator_config import GeneratorConfig
 from model.hints import HINT_INPUT_CHANNELS
@@ -28,6 +29,7 @@ OPTION_GROUPS = {
     "hints": "colour hints (Zhang et al. 2017: the generator learns to follow user hints)",
     "cpu": "CPU-scale recipe options (defaults keep the earlier behaviour)",
     "v2": "recipe options of v2 (defaults keep the v1 recipe)",
+    "v3": "recipe options of v3: colour as classes (defaults keep the v2 recipe)",
     "runtime": "runtime",
 }
 
@@ -180,6 +182,29 @@ class TrainConfig:
         "(relative to L1: phase 2 scales both by --lambda-l1)",
         group="v2",
     )
+    class_weight: float = option(
+        0.0,
+        help="> 0: add a classification head over the in-gamut a*b* bins (Zhang et al. 2016: soft-encoded, "
+        "class-rebalanced cross-entropy) and this weight of its loss beside L1 (phase 2 scales both by --lambda-l1)",
+        group="v3",
+    )
+    class_temperature: float = option(
+        GeneratorConfig.class_temperature,
+        help="annealed-mean temperature of the classification head's colour in the output (lower: more colourful); "
+        "recorded in the model, and changeable after training (training.recipes.choose_class_decoding)",
+        group="v3",
+    )
+    class_mix: float = option(
+        GeneratorConfig.class_mix,
+        help="share of the classification head's colour in the output (the rest is the L1 head's)",
+        group="v3",
+    )
+    freeze_encoder: bool = option(
+        False,
+        help="keep the encoder's weights and batch-norm statistics as loaded (--init-from or --encoder-weights) and "
+        "train the decoder and heads only: no backward pass through the encoder",
+        group="v3",
+    )
     compile_mode: str = option(
         "default",
         help="torch.compile mode with --compile (reduce-overhead: CUDA graphs)",
@@ -249,6 +274,12 @@ class TrainConfig:
             raise ValueError(
                 f"--small-image-epochs needs --small-image-size between 1 and --image-size ({self.image_size}) - 1"
             )
+        if self.class_weight < 0:
+            raise ValueError(f"--class-weight must be at least 0, got {self.class_weight}")
+        if self.class_temperature <= 0:
+            raise ValueError(f"--class-temperature must be above 0, got {self.class_temperature}")
+        if not 0.0 <= self.class_mix <= 1.0:
+            raise ValueError(f"--class-mix must be in [0, 1], got {self.class_mix}")
         if self.perceptual_weight < 0:
             raise ValueError(f"--perceptual-weight must be at least 0, got {self.perceptual_weight}")
         if self.channels_last not in ("auto", "on", "off"):
@@ -267,7 +298,12 @@ class TrainConfig:
     def generator_config(self) -> GeneratorConfig:
         """The generator this run trains: its input channels (L, plus hint planes) and decoder widths."""
         return GeneratorConfig(
-            in_channels=self.in_channels, decoder_channels=tuple(self.decoder_channels), encoder=self.encoder
+            in_channels=self.in_channels,
+            decoder_channels=tuple(self.decoder_channels),
+            encoder=self.encoder,
+            colour_classes=colour_class_count() if self.class_weight > 0 else 0,
+            class_temperature=self.class_temperature,
+            class_mix=self.class_mix,
         )
 
     def hint_simulation(self) -> HintSimulation | None:

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from model.colour_classes import colour_class_count
 from model.generator import UNetGenerator
 from training.colour_losses import AB_BINS
 from training.config import TrainConfig
@@ -70,6 +71,7 @@ def wrap_nets(
     ema: WeightEMA | None = None,
     ab_weights: torch.Tensor | None = None,
     perceptual: nn.Module | None = None,
+    class_weights: torch.Tensor | None = None,
 ) -> Nets:
     """The Nets a step runs: DDP around each network when `distributed`, torch.compile with --compile."""
     wrapped_g: nn.Module = generator
@@ -111,6 +113,8 @@ def wrap_nets(
         colourfulness_weight=config.colourfulness_weight,
         perceptual=perceptual,
         perceptual_weight=config.perceptual_weight,
+        class_weight=config.class_weight,
+        class_weights=class_weights,
     )
 
 
@@ -141,6 +145,7 @@ def build_nets(
     optimizers = build_optimizers(config, generator, discriminator, device)
     ema = WeightEMA(generator, config.ema_decay) if config.ema_decay > 0 else None
     ab_weights = torch.ones(AB_BINS * AB_BINS, device=device) if config.rebalanced_l1 else None
+    class_weights = torch.ones(colour_class_count(), device=device) if config.class_weight else None
     return wrap_nets(
         config,
         generator,
@@ -152,4 +157,5 @@ def build_nets(
         ema=ema,
         ab_weights=ab_weights,
         perceptual=perceptual_loss(config, device, channels_last),
+        class_weights=class_weights,
     )

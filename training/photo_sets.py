@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from training.class_loss import bin_histogram, class_rebalancing_weights
 from training.colour_losses import ab_histogram, rebalancing_weights
 from training.config import TrainConfig
 from training.data import PhotoDataset, ScanResult, list_images, scan_folder, split_validation
@@ -134,23 +135,45 @@ def _decode_to_device(
     )
 
 
-def ab_rebalancing_weights(
-    photos: PhotoDataset | DevicePhotos, seed: int, device: torch.device, sample: int = 512, side: int = 64
-) -> torch.Tensor:
-    """--rebalanced-l1: per-bin weights from the ab distribution of a seeded sample of the photos."""
+def _photo_sample(
+    photos: PhotoDataset | DevicePhotos, seed: int, device: torch.device, sample: int, side: int
+) -> list[torch.Tensor]:
+    """A seeded sample of the photos, small: the batches a colour distribution is estimated from."""
     generator = torch.Generator().manual_seed(seed)
     chosen = torch.randperm(len(photos), generator=generator)[:sample].tolist()
     if isinstance(photos, DevicePhotos):
         images = photos.gather(torch.tensor(chosen, device=device))
-        batches = [F.interpolate(images, size=(side, side), mode="area")]
-    else:
-        small = PhotoDataset([photos.files[i] for i in chosen], side, train=False)
-        batches = [torch.stack([small[i] for i in range(len(small))])]
-    counts = ab_histogram(batches)
+        return [F.interpolate(images, size=(side, side), mode="area")]
+    small = PhotoDataset([photos.files[i] for i in chosen], side, train=False)
+    return [torch.stack([small[i] for i in range(len(small))])]
+
+
+def class_weights_from_photos(
+    photos: PhotoDataset | DevicePhotos, seed: int, device: torch.device, sample: int = 512, side: int = 64
+) -> torch.Tensor:
+    """--class-weight: the classification term's per-bin rebalancing weights from a seeded sample."""
+    counts = bin_histogram(_photo_sample(photos, seed, device, sample, side))
+    weights = class_rebalancing_weights(counts)
+    log.info(
+        "classification: rebalancing from %d photos, %d of %d bins occur, weights %.2f to %.1f",
+        min(sample, len(photos)),
+        int((counts > 0).sum()),
+        len(counts),
+        float(weights.min()),
+        float(weights.max()),
+    )
+    return weights.to(device)
+
+
+def ab_rebalancing_weights(
+    photos: PhotoDataset | DevicePhotos, seed: int, device: torch.device, sample: int = 512, side: int = 64
+) -> torch.Tensor:
+    """--rebalanced-l1: per-bin weights from the ab distribution of a seeded sample of the photos."""
+    counts = ab_histogram(_photo_sample(photos, seed, device, sample, side))
     weights = rebalancing_weights(counts)
     log.info(
         "rebalanced L1: ab-bin weights from %d photos, %d bins occur, weights %.2f to %.1f",
-        len(chosen),
+        min(sample, len(photos)),
         int((counts > 0).sum()),
         float(weights.min()),
         float(weights.max()),

@@ -6,6 +6,10 @@ Phase 2 (adversarial), in pix2pix's `optimize_parameters` order:
   2. G step with D frozen: BCE-with-logits(D(L, G(L)), real) + lambda * L1(G(L), ab).
 Losses are computed on normalised ab (network units), as pix2pix does.
 
+With a classification head (`Nets.class_weight`, v3), the pixel term is L1 of the
+regression head plus class_weight x the rebalanced cross-entropy of the classification
+head (`training.class_loss`), in both phases; D judges the output, the mix of both heads.
+
 With hint simulation on (`Nets.hints`), each batch gets simulated colour hints
 (`training.hints`) beside L, in both phases. With a teacher (`Nets.teacher`), the
 images that drew no hints learn the teacher's output instead of the ground truth, so
@@ -23,6 +27,7 @@ from torch import nn
 
 from model.generator import UNetGenerator
 from model.lab import DEFAULT_NORMALIZATION, lab_to_rgb, rgb_to_lab
+from training.class_loss import class_loss
 from training.colour_losses import colourfulness_loss, l1_loss
 from training.ema import WeightEMA
 from training.hints import HINTED_PSNR_METRIC, VALIDATION_HINTS, HintSimulation, simulate_hints, step_generator
@@ -63,6 +68,8 @@ class Nets:
     colourfulness_weight: float = 0.0  # weight of DDColor's colourfulness loss in the generator's objective
     perceptual: nn.Module | None = None  # frozen ImageNet features (training.perceptual), with perceptual_weight
     perceptual_weight: float = 0.0
+    class_weight: float = 0.0  # weight of the a*b* classification term beside L1 (the generator has that head)
+    class_weights: torch.Tensor | None = None  # its class-rebalancing weight per bin, on the device
 
     @property
     def discriminator_for_generator_step(self) -> nn.Module:
@@ -209,6 +216,26 @@ def _colour_term(lightness: torch.Tensor, fake: torch.Tensor, nets: Nets, truth:
     return term
 
 
+def _generate(nets: Nets, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """The training pass: (output ab, the regression head's ab, the classification logits or None)."""
+    with _autocast(nets):
+        if not nets.class_weight:
+            fake = nets.generator(inputs)
+            return fake.float(), fake.float(), None
+        out = nets.generator(inputs, heads=True)
+    return out.ab.float(), out.regression.float(), out.logits
+
+
+def _pixel_terms(
+    regression: torch.Tensor, logits: torch.Tensor | None, target: torch.Tensor, nets: Nets
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(L1 of the regression head, the classification loss or None) against the target."""
+    l1 = l1_loss(regression, target, nets.ab_weights)
+    if logits is None:
+        return l1, None
+    return l1, class_loss(logits, target, nets.class_weights)
+
+
 def _set_requires_grad(module: nn.Module, flag: bool) -> None:
     for parameter in module.parameters():
         parameter.requires_grad_(flag)
@@ -227,13 +254,14 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
         hint_planes = simulate_hints(ab, nets.hints, step_generator(nets.seed, step))
         if nets.teacher is not None:
             target = _teacher_targets(ab, lightness, hint_planes, nets)
-    with _autocast(nets):
-        fake = nets.generator(generator_inputs(lightness, hint_planes, nets.channels_last))
-    fake = fake.float()
+    fake, regression, logits = _generate(nets, generator_inputs(lightness, hint_planes, nets.channels_last))
+    l1, classes = _pixel_terms(regression, logits, target, nets)
+    pixel = l1 if classes is None else l1 + nets.class_weight * classes
+    if classes is not None:
+        sums.add("class", classes.detach(), images)
 
     if phase == 1:
-        l1 = l1_loss(fake, target, nets.ab_weights)
-        g_total = l1 + _colour_term(lightness, fake, nets, truth)
+        g_total = pixel + _colour_term(lightness, fake, nets, truth)
         nets.optimizer_g.zero_grad(set_to_none=True)
         _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
         sums.add("l1", l1.detach(), images)
@@ -250,10 +278,9 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
         _set_requires_grad(nets.discriminator_core, False)
         nets.optimizer_g.zero_grad(set_to_none=True)
         with _autocast(nets):
-            logits = nets.discriminator_for_generator_step(torch.cat([lightness, fake], dim=1))
-        g_gan = _bce(logits, real=True)
-        l1 = l1_loss(fake, target, nets.ab_weights)
-        g_total = g_gan + lambda_l1 * (l1 + _colour_term(lightness, fake, nets, truth))
+            judged = nets.discriminator_for_generator_step(torch.cat([lightness, fake], dim=1))
+        g_gan = _bce(judged, real=True)
+        g_total = g_gan + lambda_l1 * (pixel + _colour_term(lightness, fake, nets, truth))
         _backward_and_step(g_total, nets.optimizer_g, nets.scaler_g)
         _set_requires_grad(nets.discriminator_core, True)
         if nets.ema is not None:

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from model.artifact import load_artifact
-from model.generator import UNetGenerator, build_generator, expand_input_channels
+from model.generator import UNetGenerator, build_generator, expand_input_channels, with_class_head
 from model.lab import DEFAULT_NORMALIZATION, rgb_to_lab
 from model.torch_backend import resolve_device
 from training.checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
@@ -40,7 +40,7 @@ from training.distributed import (
 )
 from training.ema import WeightEMA
 from training.nets import build_optimizers, perceptual_loss, place_networks, wrap_nets
-from training.photo_sets import ab_rebalancing_weights, load_photo_sets
+from training.photo_sets import ab_rebalancing_weights, class_weights_from_photos, load_photo_sets
 from training.plots import plot_curves, save_sample_grid
 from training.run_files import (
     TensorBoardLog,
@@ -114,6 +114,9 @@ class Trainer:
         self.ab_weights = (
             ab_rebalancing_weights(self.train_set, config.seed, self.device) if config.rebalanced_l1 else None
         )
+        self.class_weights = (
+            class_weights_from_photos(self.train_set, config.seed, self.device) if config.class_weight else None
+        )
         self.autocast_dtype = _precision(config, self.device)
         use_scaler = self.autocast_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type) if use_scaler else None
@@ -153,6 +156,8 @@ class Trainer:
         generator = build_generator(generator_config, encoder_weights=weights)
         if config.init_from:
             generator.load_state_dict(self._initial_generator(config.init_from).state_dict())
+        if config.freeze_encoder:
+            generator.encoder.requires_grad_(False)
         return generator.to(self.device)
 
     def _load_teacher(self) -> UNetGenerator | None:
@@ -176,6 +181,9 @@ class Trainer:
         if metadata.generator.in_channels < generator_config.in_channels:
             # A model without hint inputs learns them from zero weights (it starts out unchanged).
             pretrained = expand_input_channels(pretrained, generator_config.in_channels)
+        if pretrained.config.colour_classes == 0 and generator_config.colour_classes:
+            # A model without the classification head gets a fresh one (v2 -> v3 fine-tuning).
+            pretrained = with_class_head(pretrained, generator_config)
         if pretrained.config != generator_config:
             raise SystemExit(
                 f"--init-from {path}: its generator {metadata.generator} differs from this run's {generator_config} "
@@ -199,6 +207,7 @@ class Trainer:
             ema=self.ema,
             ab_weights=self.ab_weights,
             perceptual=perceptual_loss(self.config, self.device, self.channels_last),
+            class_weights=self.class_weights,
         )
 
     def _start_ema(self) -> None:
@@ -291,6 +300,8 @@ class Trainer:
         if phase == 2:
             self._start_ema()
         self.generator.train()
+        if self.config.freeze_encoder:
+            self.generator.encoder.eval()  # its batch-norm statistics stay as loaded
         self.discriminator.train()
         indices = train_indices(len(self.train_set), self.context, epoch, self.batch_size, self.config.seed)
         if self.config.epoch_images:

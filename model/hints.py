@@ -61,7 +61,7 @@ class Hint:
     reach: str = DEFAULT_REACH
 
     def __post_init__(self) -> None:
-        if self.reach not in REACHES:
+        if not isinstance(self.reach, str) or self.reach not in REACHES:  # a list is unhashable: no TypeError
             raise HintError(f"hint reach must be one of {', '.join(REACHES)}, got {self.reach!r}")
         for name, value in (("x", self.x), ("y", self.y)):
             # A comparison, not math.isfinite: it refuses NaN and infinities and takes ints of any size.
@@ -84,7 +84,7 @@ class Hint:
         if unknown:
             raise HintError(f"{where} has unknown keys {unknown}; expected x, y, color and optionally reach")
         reach = value.get("reach", DEFAULT_REACH)
-        if reach not in REACHES:
+        if not isinstance(reach, str) or reach not in REACHES:
             raise HintError(f"{where}: reach must be one of {', '.join(REACHES)}, got {reach!r}")
         missing = [key for key in ("x", "y", "color") if key not in value]
         if missing:

@@ -61,6 +61,9 @@ def test_no_hints(value):
         ('[{"x": 0.5, "y": 0.5, "color": "#000000", "size": 3}]', "unknown keys"),
         ('[{"x": 0.5, "y": 0.5, "color": "#000000", "reach": "tiny"}]', "reach must be one of small, medium, whole"),
         ('[{"x": 0.5, "y": 0.5, "color": "#000000", "reach": 0.1}]', "reach must be one of"),
+        # unhashable: found by schemathesis as a 500
+        ('[{"x": 0.5, "y": 0.5, "color": "#000000", "reach": ["null"]}]', "reach must be one of"),
+        ('[{"x": 0.5, "y": 0.5, "color": "#000000", "reach": {}}]', "reach must be one of"),
         ("[" + ",".join(['{"x": 0, "y": 0, "color": "#000000"}'] * (MAX_HINTS + 1)) + "]", f"at most {MAX_HINTS}"),
     ],
 )

@@ -1,6 +1,7 @@
 /**
  * Test images made from photos that ship with scikit-image (already in the
- * project's venv): a grayscale JPEG of a cat (451 x 300) and one of a coffee cup.
+ * project's venv): a grayscale JPEG of a cat (451 x 300) and one of a coffee cup, and
+ * the coffee cup in colour.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,9 +15,13 @@ import json, sys
 from PIL import Image
 from skimage import data
 out = {}
-for name, photo in [("chelsea-gray.jpg", data.chelsea()), ("coffee-gray.jpg", data.coffee())]:
+for name, photo, mode in [
+    ("chelsea-gray.jpg", data.chelsea(), "L"),
+    ("coffee-gray.jpg", data.coffee(), "L"),
+    ("coffee-colour.jpg", data.coffee(), "RGB"),  # already in colour: the app asks what to do
+]:
     path = f"{sys.argv[1]}/{name}"
-    image = Image.fromarray(photo).convert("L")
+    image = Image.fromarray(photo).convert(mode)
     image.save(path, quality=92)
     out[name] = {"path": path, "width": image.width, "height": image.height}
 print(json.dumps(out))

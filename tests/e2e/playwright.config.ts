@@ -44,6 +44,15 @@ export default defineConfig({
         launchOptions: chromiumLaunchOptions,
       },
     },
+    {
+      // The web app on a phone (touch, a narrow screen): specs/webapp.spec.ts, which covers issue 30.
+      name: 'phone',
+      testMatch: /webapp\.spec\.ts/,
+      use: {
+        ...devices['Pixel 7'],
+        launchOptions: chromiumLaunchOptions,
+      },
+    },
   ],
   // E2E_ARTIFACT: another model for a local run; unset (CI), the shipped default model.
   webServer: stackServers({

@@ -9,7 +9,7 @@ export interface Fixture {
   height: number;
 }
 
-export function fixture(name: 'chelsea-gray.jpg' | 'coffee-gray.jpg'): Fixture {
+export function fixture(name: 'chelsea-gray.jpg' | 'coffee-gray.jpg' | 'coffee-colour.jpg'): Fixture {
   const all = JSON.parse(process.env.E2E_FIXTURES ?? '{}') as Record<string, Fixture>;
   if (!all[name]) throw new Error(`fixture ${name} missing: did global-setup run?`);
   return all[name];

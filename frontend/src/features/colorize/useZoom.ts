@@ -37,6 +37,7 @@ export function useZoom(frames: RefObject<HTMLElement | null>[], ignore?: (targe
   const [zoom, setZoom] = useState<Zoom>(FIT);
   const pointers = useRef(new Map<number, { x: number; y: number; frame: HTMLElement }>());
   const lastTap = useRef(0);
+  const lastTouchToggle = useRef(0);
   const ignoreRef = useRef(ignore);
   useEffect(() => {
     ignoreRef.current = ignore;
@@ -73,7 +74,8 @@ export function useZoom(frames: RefObject<HTMLElement | null>[], ignore?: (targe
       );
     };
     const onDoubleClick = (event: MouseEvent) => {
-      if (ignoreRef.current?.(event.target)) return;
+      // A double tap has been handled already (a browser may follow it with dblclick).
+      if (ignoreRef.current?.(event.target) || Date.now() - lastTouchToggle.current < 600) return;
       event.preventDefault();
       toggle(boxOf(event), event.clientX, event.clientY);
     };
@@ -85,6 +87,7 @@ export function useZoom(frames: RefObject<HTMLElement | null>[], ignore?: (targe
         const now = Date.now();
         if (now - lastTap.current < DOUBLE_TAP_MS) {
           lastTap.current = 0;
+          lastTouchToggle.current = now;
           toggle(frame.getBoundingClientRect(), event.clientX, event.clientY);
         } else lastTap.current = now;
       }

@@ -65,13 +65,18 @@ def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_serve_install_has_no_torch_and_runs_from_the_package(serve_venv, tmp_path):
-    probe = "import importlib.util as u, model; print(u.find_spec('torch') is None, model.__file__)"
-    result = _run(serve_venv, "python", "-c", probe, cwd=tmp_path)
+def _lacks(venv: Path, absent: str, module: str, cwd: Path) -> bool:
+    """Whether the install lacks `absent`, once `module` is shown to import from it (not from the checkout)."""
+    probe = f"import importlib.util as u, {module} as m; print(u.find_spec({absent!r}) is None, m.__file__)"
+    result = _run(venv, "python", "-c", probe, cwd=cwd)
     assert result.returncode == 0, result.stderr
-    no_torch, location = result.stdout.split()
-    assert no_torch == "True"
+    lacks, location = result.stdout.split()
     assert "site-packages" in location and not location.startswith(str(REPO_ROOT))
+    return lacks == "True"
+
+
+def test_the_serve_install_has_no_torch_and_runs_from_the_package(serve_venv, tmp_path):
+    assert _lacks(serve_venv, "torch", "model", tmp_path)
     version = _run(serve_venv, "colorizer", "--version", cwd=tmp_path)
     assert version.returncode == 0, version.stderr
     assert (
@@ -81,12 +86,7 @@ def test_the_serve_install_has_no_torch_and_runs_from_the_package(serve_venv, tm
 
 def test_the_film_package_ships_and_lists_videos_without_the_video_extra(serve_venv, tmp_path):
     """`video` is a top-level package of its own: the wheel must carry it, and its formats need no PyAV."""
-    probe = "import importlib.util as u, video.formats as f; print(u.find_spec('av') is None, f.__file__)"
-    result = _run(serve_venv, "python", "-c", probe, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    no_pyav, location = result.stdout.split()
-    assert no_pyav == "True"
-    assert "site-packages" in location and not location.startswith(str(REPO_ROOT))
+    assert _lacks(serve_venv, "av", "video.formats", tmp_path)
 
 
 def test_training_subcommands_ask_for_the_train_extra(serve_venv, tmp_path):

@@ -41,7 +41,7 @@ from inference_service.video_queue import VideoQueue
 from model.options import OptionError
 from video.errors import TOO_MANY_PIXELS, UNSUPPORTED_CODEC
 from video.formats import VIDEO_SUFFIXES
-from video.options import VIDEO_JOB_OPTIONS, FilmOptions, parse_film_options
+from video.options import VIDEO_JOB_OPTIONS, VideoJobOptions, parse_video_job_options
 
 videos = Blueprint("videos", __name__)
 
@@ -145,9 +145,9 @@ def _iso(moment: float | None) -> str | None:
 # --- POST ---------------------------------------------------------------------------------
 
 
-def _video_options() -> FilmOptions:
+def _video_options() -> VideoJobOptions:
     try:
-        options = parse_film_options(lambda name: single_value(request.values, name))
+        options = parse_video_job_options(lambda name: single_value(request.values, name))
     except OptionError as error:
         raise invalid_parameter(error.name, error.message) from None
     if "video" in request.form:

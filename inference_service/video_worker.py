@@ -74,7 +74,7 @@ class JobRunner:
     def _colorize(self, record: JobRecord) -> None:
         """The job, from the worker's hold to letting go (`_finish`), whatever happens."""
         from video import VideoCancelled, VideoError, VideoOptions, colorize_video
-        from video.options import FilmOptions
+        from video.options import VideoJobOptions
 
         job_id = record.id
         if self.store.stop_requested(job_id):
@@ -99,7 +99,7 @@ class JobRunner:
                 ),
             )
 
-        options = FilmOptions.from_json(record.options)
+        options = VideoJobOptions.from_json(record.options)
         video_options = VideoOptions(
             render_size=options.render_size,
             vibrance=options.vibrance,

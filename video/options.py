@@ -5,8 +5,8 @@
 - `VIDEO_JOB_OPTIONS`: what a film job over REST takes (POST /v1/videos): the photo
   options that apply to a film, and its own. Hints are per photo and mean nothing for a film.
 
-`FilmOptions` is their parsed form, beside a photo's `ColorizeOptions`: the service keeps
-it in the job record, the film worker turns it into `VideoOptions`. PyAV-free.
+`VideoJobOptions` is their parsed form, beside a photo's `ColorizeOptions`: the service keeps
+it in the job record, the video worker turns it into `VideoOptions`. PyAV-free.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ VIDEO_JOB_OPTIONS: tuple[Option, ...] = (RENDER_SIZE, VIBRANCE, CRF)
 
 
 @dataclass(frozen=True)
-class FilmOptions:
-    """The parsed options of one film job (VIDEO_JOB_OPTIONS)."""
+class VideoJobOptions:
+    """The parsed options of one video job (VIDEO_JOB_OPTIONS)."""
 
     render_size: int | None = None  # None: the model's
     vibrance: float = VIBRANCE.default
@@ -45,11 +45,11 @@ class FilmOptions:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, values: dict[str, Any]) -> FilmOptions:
+    def from_json(cls, values: dict[str, Any]) -> VideoJobOptions:
         """From `to_json`'s form (keys it lacks take their defaults)."""
         return cls(**{name: values[name] for name in ("render_size", "vibrance", "crf") if name in values})
 
 
-def parse_film_options(value_of: Callable[[str], str | None]) -> FilmOptions:
-    """Every film job option from `value_of(name)` (its text, or None/blank for the default); OptionError."""
-    return FilmOptions(**parse_values(VIDEO_JOB_OPTIONS, value_of))
+def parse_video_job_options(value_of: Callable[[str], str | None]) -> VideoJobOptions:
+    """Every video job option from `value_of(name)` (its text, or None/blank for the default); OptionError."""
+    return VideoJobOptions(**parse_values(VIDEO_JOB_OPTIONS, value_of))

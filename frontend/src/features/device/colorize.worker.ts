@@ -63,6 +63,23 @@ let runtime: Runtime | null = null;
 let manifest: ModelManifest | null = null;
 let queue: Promise<void> = Promise.resolve();
 
+/**
+ * One forward at the render size before "ready": the runtime's first run prepares its
+ * kernels and memory (several times a normal run on WebAssembly), better spent while
+ * the page says "getting ready" than on the user's first photo.
+ */
+async function warmUp({ session, runtime }: { session: Ort.InferenceSession; runtime: Runtime }, model: ModelManifest) {
+  const side = model.renderSize;
+  const input = new runtime.ort.Tensor('float32', new Float32Array(model.inChannels * side * side), [
+    1,
+    model.inChannels,
+    side,
+    side,
+  ]);
+  await session.run({ [session.inputNames[0]]: input });
+  input.dispose();
+}
+
 async function prepare(appRoot: string): Promise<void> {
   const started = performance.now();
   manifest = await fetchManifest(appRoot);
@@ -71,6 +88,7 @@ async function prepare(appRoot: string): Promise<void> {
     post({ type: 'progress', loaded, total }),
   );
   const created = await createSession(bytes);
+  await warmUp(created, manifest);
   session = created.session;
   runtime = created.runtime;
   post({

@@ -40,7 +40,13 @@ function statusText(state: DeviceState): string | null {
  * "Colorize on this device / on the server", with what each means for privacy and
  * speed, and the device's progress. `hasServer` false (the static build): the device only.
  */
-export function PlaceSetting({ device, hasServer }: { device: DeviceColorizer; hasServer: boolean }) {
+export function PlaceSetting({
+  device,
+  hasServer,
+}: {
+  device: Pick<DeviceColorizer, 'subscribe' | 'getState' | 'prepare'>;
+  hasServer: boolean;
+}) {
   const state = useSyncExternalStore(device.subscribe, device.getState);
   const choice = useSyncExternalStore(placeStore.subscribe, placeStore.getChoice);
   const usable = isUsable(state);

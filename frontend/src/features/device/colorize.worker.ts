@@ -68,15 +68,15 @@ let queue: Promise<void> = Promise.resolve();
  * kernels and memory (several times a normal run on WebAssembly), better spent while
  * the page says "getting ready" than on the user's first photo.
  */
-async function warmUp({ session, runtime }: { session: Ort.InferenceSession; runtime: Runtime }, model: ModelManifest) {
+async function warmUp(created: { session: Ort.InferenceSession; runtime: Runtime }, model: ModelManifest) {
   const side = model.renderSize;
-  const input = new runtime.ort.Tensor('float32', new Float32Array(model.inChannels * side * side), [
+  const input = new created.runtime.ort.Tensor('float32', new Float32Array(model.inChannels * side * side), [
     1,
     model.inChannels,
     side,
     side,
   ]);
-  await session.run({ [session.inputNames[0]]: input });
+  await created.session.run({ [created.session.inputNames[0]]: input });
   input.dispose();
 }
 

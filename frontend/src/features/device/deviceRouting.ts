@@ -79,7 +79,10 @@ function resultOf(file: File, result: DeviceResult): ColorizeResult {
 /**
  * `server`: the server's API; `hasServer` false for the static build (no API at all).
  */
-export function withDevice(server: ColorizerApi, device: DeviceColorizer, hasServer = true): ColorizerApi {
+/** What the routing needs of the device (DeviceColorizer). */
+export type DeviceSide = Pick<DeviceColorizer, 'usable' | 'colorize' | 'manifestReady'>;
+
+export function withDevice(server: ColorizerApi, device: DeviceSide, hasServer = true): ColorizerApi {
   async function onDevice(file: File, options: ColorizeOptions): Promise<ColorizeResult> {
     options.onUploadProgress?.(1);
     options.onUploaded?.();

@@ -5,6 +5,11 @@ import { DEVICE_BATCH_LIMIT } from './deviceRouting';
 import { placeInForce, placeStore, type Place } from './placement';
 import './device.css';
 
+const PLACES: { value: Place; label: string }[] = [
+  { value: 'device', label: 'On this device' },
+  { value: 'server', label: 'On the server' },
+];
+
 const megabytes = (bytes: number) => `${Math.round(bytes / 1_000_000)} MB`;
 
 function explanation(place: Place, state: DeviceState): string {
@@ -63,29 +68,19 @@ export function PlaceSetting({
     <fieldset className="place">
       <legend className="place__legend">Colorize</legend>
       <div className="place__choices">
-        <label className="place__choice">
-          <input
-            type="radio"
-            name={name}
-            value="device"
-            checked={place === 'device'}
-            disabled={!usable}
-            onChange={() => placeStore.choose('device')}
-          />
-          On this device
-        </label>
-        {hasServer && (
-          <label className="place__choice">
+        {PLACES.filter(({ value }) => hasServer || value === 'device').map(({ value, label }) => (
+          <label key={value} className="place__choice">
             <input
               type="radio"
               name={name}
-              value="server"
-              checked={place === 'server'}
-              onChange={() => placeStore.choose('server')}
+              value={value}
+              checked={place === value}
+              disabled={value === 'device' && !usable}
+              onChange={() => placeStore.choose(value)}
             />
-            On the server
+            {label}
           </label>
-        )}
+        ))}
       </div>
       <p className="place__explanation">{explanation(place, state)}</p>
       {status && (

@@ -11,7 +11,8 @@ import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import gpuGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import gpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 
-import { fetchManifest, loadModelBytes, ModelFileError } from './modelFile';
+import { DeviceError } from './deviceError';
+import { fetchManifest, loadModelBytes } from './modelFile';
 import type { ModelManifest } from './modelManifest';
 import { colorizePixels, type Pixels } from './pipeline';
 import type { FromWorker, ToWorker } from './workerProtocol';
@@ -109,11 +110,11 @@ async function decode(file: Blob): Promise<Pixels & { context: OffscreenCanvasRe
       colorSpaceConversion: 'none',
     });
   } catch {
-    throw new ModelFileError('invalid_image', 'This file could not be read as an image.');
+    throw new DeviceError('invalid_image', 'This file could not be read as an image.');
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const context = canvas.getContext('2d', { willReadFrequently: true });
-  if (!context) throw new ModelFileError('device_cannot_hold', 'This device could not open a canvas for the photo.');
+  if (!context) throw new DeviceError('device_cannot_hold', 'This device could not open a canvas for the photo.');
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
   const image = context.getImageData(0, 0, canvas.width, canvas.height);
@@ -129,7 +130,7 @@ function hasColour(rgba: Uint8ClampedArray): boolean {
 
 async function colorize(request: Extract<ToWorker, { type: 'colorize' }>): Promise<void> {
   if (!session || !runtime || !manifest)
-    throw new ModelFileError('device_not_ready', 'The colorizer is not ready on this device yet.');
+    throw new DeviceError('device_not_ready', 'The colorizer is not ready on this device yet.');
   const running = session;
   const { ort } = runtime;
   const started = performance.now();
@@ -165,7 +166,7 @@ async function colorize(request: Extract<ToWorker, { type: 'colorize' }>): Promi
 }
 
 function codeOf(error: unknown): string {
-  if (error instanceof ModelFileError) return error.code;
+  if (error instanceof DeviceError) return error.code;
   // An allocation the tab cannot make: the photo is too big for this device.
   if (error instanceof RangeError) return 'device_cannot_hold';
   return 'device_failed';

@@ -4,6 +4,7 @@
  * and one call per photo. A store with `subscribe`/`getState`, for useSyncExternalStore.
  */
 import type { DeviceHint } from './hints';
+import { DeviceError } from './deviceError';
 import { fetchManifest } from './modelFile';
 import type { ModelManifest } from './modelManifest';
 import type { FromWorker, ToWorker } from './workerProtocol';
@@ -17,31 +18,13 @@ export type DeviceState =
   | { kind: 'ready'; manifest: ModelManifest; backend: string; threads: number; fromCache: boolean; loadMs: number }
   | { kind: 'failed'; reason: string };
 
-export interface DeviceResult {
-  blob: Blob;
-  width: number;
-  height: number;
-  inputInColour: boolean;
-  networkMs: number;
-  totalMs: number;
-  manifest: ModelManifest;
-}
+/** What the worker sends back for a photo, with the model that colorized it. */
+export type DeviceResult = Omit<Extract<FromWorker, { type: 'done' }>, 'type' | 'id'> & { manifest: ModelManifest };
 
 export interface DeviceRequest {
   renderSize?: number;
   hints?: DeviceHint[];
   vibrance?: number;
-}
-
-/** A refusal or failure on the device, with a code the app words (shared/errorMessages.ts). */
-export class DeviceError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'DeviceError';
-    this.code = code;
-  }
 }
 
 const MEGAPIXEL = 1_000_000;

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { apiKeyStore } from '../../api/apiKey';
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
-import { DeviceError, type DeviceResult } from './deviceColorizer';
+import type { DeviceResult } from './deviceColorizer';
+import { DeviceError } from './deviceError';
 import { DEVICE_BATCH_LIMIT, keepBatchOnServer, withDevice, type DeviceSide } from './deviceRouting';
 import type { ModelManifest } from './modelManifest';
 import { placeStore } from './placement';

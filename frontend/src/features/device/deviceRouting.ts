@@ -15,7 +15,8 @@ import {
   type ModelInfo,
 } from '../../api/colorizer';
 import constants from './generated/colourConstants.json';
-import { DeviceColorizer, DeviceError, type DeviceResult } from './deviceColorizer';
+import type { DeviceColorizer, DeviceResult } from './deviceColorizer';
+import { DeviceError } from './deviceError';
 import type { ModelManifest } from './modelManifest';
 import { placeInForce, placeStore } from './placement';
 

@@ -5,19 +5,10 @@
  * SHA-256 is checked against the manifest before use, and a file that fails is thrown
  * away. The manifest is kept too, so a visit without a network still finds the model.
  */
+import { DeviceError } from './deviceError';
 import type { ModelManifest } from './modelManifest';
 
 export const MODEL_CACHE = 'colorizer-model';
-
-export class ModelFileError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ModelFileError';
-    this.code = code;
-  }
-}
 
 function isManifest(value: unknown): value is ModelManifest {
   const manifest = value as Partial<ModelManifest> | null;
@@ -50,7 +41,7 @@ export async function fetchManifest(appRoot: string): Promise<ModelManifest> {
   const kept = await cache.match(url);
   const manifest: unknown = kept ? await kept.json() : null;
   if (!isManifest(manifest)) {
-    throw new ModelFileError('device_model_unavailable', 'This site does not offer the colorizer for this device.');
+    throw new DeviceError('device_model_unavailable', 'This site does not offer the colorizer for this device.');
   }
   return manifest;
 }
@@ -66,10 +57,10 @@ async function download(url: string, total: number, onProgress: (loaded: number)
   try {
     response = await fetch(url);
   } catch {
-    throw new ModelFileError('device_model_unavailable', 'The colorizer could not be downloaded: no connection.');
+    throw new DeviceError('device_model_unavailable', 'The colorizer could not be downloaded: no connection.');
   }
   if (!response.ok || !response.body) {
-    throw new ModelFileError('device_model_unavailable', `The colorizer could not be downloaded (${response.status}).`);
+    throw new DeviceError('device_model_unavailable', `The colorizer could not be downloaded (${response.status}).`);
   }
   const bytes = new Uint8Array(total);
   const reader = response.body.getReader();
@@ -78,7 +69,7 @@ async function download(url: string, total: number, onProgress: (loaded: number)
     const { done, value } = await reader.read();
     if (done) break;
     if (loaded + value.length > total)
-      throw new ModelFileError('device_model_corrupt', 'The colorizer file is larger than announced.');
+      throw new DeviceError('device_model_corrupt', 'The colorizer file is larger than announced.');
     bytes.set(value, loaded);
     loaded += value.length;
     onProgress(loaded);
@@ -105,7 +96,7 @@ export async function loadModelBytes(
   }
   const bytes = await download(url, manifest.bytes, (loaded) => onProgress(loaded, manifest.bytes));
   if ((await sha256Hex(bytes)) !== manifest.sha256) {
-    throw new ModelFileError('device_model_corrupt', 'The downloaded colorizer is damaged (its checksum is wrong).');
+    throw new DeviceError('device_model_corrupt', 'The downloaded colorizer is damaged (its checksum is wrong).');
   }
   await cache.put(url, new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }));
   for (const request of await cache.keys()) {

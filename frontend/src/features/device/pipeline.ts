@@ -7,7 +7,7 @@
  * Memory: besides the decoded RGBA (which the result overwrites in place), only the
  * full-resolution L (4 bytes a pixel) and the ab widened to full width at render
  * height exist; the full-resolution ab or RGB float planes never do, so a 12 MP photo
- * needs about 100 MB rather than a gigabyte.
+ * needs about 150 MB (with the canvas it was decoded on) rather than a gigabyte.
  */
 import { byReach, paintHints, type DeviceHint } from './hints';
 import { labToSrgb8, rgbaToLightness, type LabNormalization } from './lab';

@@ -222,18 +222,29 @@ class Colorizer:
         self, prepared: PreparedImage, inputs: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], vibrance: float
     ) -> Image.Image:
         """Propagate the hints over the prediction (render resolution), scale the chroma, compose."""
-        if hints and self.propagation is not None:
-            lab = self.metadata.lab
-            lightness = lab.denormalize_l(inputs[0])
-            hint_ab = lab.denormalize_ab(inputs[1:3])
-            groups = by_reach(hints)
-            for share, group in groups:
-                # One reach (the usual case): the painted mask already holds exactly these hints.
-                mask = inputs[3] if len(groups) == 1 else paint_hints(group, *inputs.shape[1:])[2]
-                settings = replace(self.propagation, reach=self.propagation.reach * share)
-                ab = propagate_hints(lightness, ab, hint_ab, mask, settings)
-            ab = np.ascontiguousarray(ab, dtype=np.float32)
+        if hints:
+            ab = self.spread_hints(self.metadata.lab.denormalize_l(inputs[0]), ab, hints)
         return compose(prepared.lightness, ab * np.float32(vibrance), prepared.alpha)
+
+    def spread_hints(self, lightness: np.ndarray, ab: np.ndarray, hints: Sequence[Hint]) -> np.ndarray:
+        """ab (2, h, w) corrected towards the hints along lightness (h, w) L*, both at render resolution.
+
+        The propagation step of `colorize` (model.propagation), also used on a film's pinned
+        keyframes (video.keyframes); with `propagation=None` or no hints, ab comes back as it is.
+        """
+        if not hints or self.propagation is None:
+            return ab
+        lab = self.metadata.lab
+        height, width = lightness.shape
+        painted = paint_hints(hints, height, width, normalization=lab)
+        hint_ab = lab.denormalize_ab(painted[:2])
+        groups = by_reach(hints)
+        for share, group in groups:
+            # One reach (the usual case): the painted mask already holds exactly these hints.
+            mask = painted[2] if len(groups) == 1 else paint_hints(group, height, width)[2]
+            settings = replace(self.propagation, reach=self.propagation.reach * share)
+            ab = propagate_hints(lightness, ab, hint_ab, mask, settings)
+        return np.ascontiguousarray(ab, dtype=np.float32)
 
 
 def check_vibrance(vibrance: float) -> float:

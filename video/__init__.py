@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from video.colorize import VideoOptions, VideoProgress, VideoResult, colorize_video
+    from video.keyframe_input import Keyframe, KeyframeError
     from video.reader import VideoInfo, probe
     from video.steady import DEFAULT_STEADYING, Steadying
 
@@ -30,6 +31,8 @@ _LAZY = {
     "VideoInfo": "video.reader",
     "probe": "video.reader",
     "Steadying": "video.steady",
+    "Keyframe": "video.keyframe_input",
+    "KeyframeError": "video.keyframe_input",
     "DEFAULT_STEADYING": "video.steady",
 }
 
@@ -37,6 +40,8 @@ __all__ = [
     "DEFAULT_STEADYING",
     "VIDEO_ERROR_CODES",
     "VIDEO_SUFFIXES",
+    "Keyframe",
+    "KeyframeError",
     "Steadying",
     "VideoCancelled",
     "VideoError",

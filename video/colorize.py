@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -30,6 +30,8 @@ from model.options import VIBRANCE
 from model.preprocessing import compose, render_shape, resize_lightness
 from video.errors import ENCODE_FAILED, VideoCancelled, VideoError
 from video.formats import check_crf, container_for
+from video.keyframe_input import Keyframe
+from video.keyframes import KeyframeFields, carry_keyframes
 from video.options import CRF
 from video.reader import MAX_FRAME_PIXELS, DecodedFrame, Source, VideoInfo, VideoReader
 from video.shots import ShotCutDetector
@@ -74,6 +76,7 @@ class VideoResult:
     audio_streams: int  # audio streams carried over
     elapsed_s: float
     cut_frames: list[int] = field(default_factory=list)  # index of each frame that began a shot
+    keyframe_frames: list[int] = field(default_factory=list)  # the frame each keyframe was placed on
 
 
 ProgressCallback = Callable[[VideoProgress], None]
@@ -83,7 +86,14 @@ CancelCheck = Callable[[], bool]
 class _Pipeline:
     """The per-frame work between reader and writer, batched for the network."""
 
-    def __init__(self, colorizer: Colorizer, info: VideoInfo, options: VideoOptions, writer: VideoWriter) -> None:
+    def __init__(
+        self,
+        colorizer: Colorizer,
+        info: VideoInfo,
+        options: VideoOptions,
+        writer: VideoWriter,
+        keyframes: KeyframeFields | None = None,
+    ) -> None:
         self.colorizer = colorizer
         self.options = options
         self.writer = writer
@@ -91,6 +101,7 @@ class _Pipeline:
         self.shape = render_shape(info.height, info.width, size)
         self.steadier = ColourSteadier(options.steadying) if options.steadying is not None else None
         self.cuts = ShotCutDetector() if options.cuts else None
+        self.keyframes = keyframes
         self.vibrance = np.float32(options.vibrance)
         # (full L, render L, pts, rotation): the decoded RGB is dropped at once (100 MB a frame at 8K)
         self.pending: list[tuple[np.ndarray, np.ndarray, int, int]] = []
@@ -114,6 +125,8 @@ class _Pipeline:
                 if self.steadier is not None:
                     self.steadier.reset()
             shown = self.steadier(small, ab) if self.steadier is not None else ab
+            if self.keyframes is not None:
+                shown = self.keyframes.apply(self.frames, shown)
             image = compose(lightness, shown * self.vibrance)
             self.writer.write(np.asarray(image), pts, rotation)
             self.frames += 1
@@ -135,6 +148,7 @@ def colorize_video(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     suffix: str | None = None,
+    keyframes: Sequence[Keyframe] = (),
 ) -> VideoResult:
     """Colorize `source` (a path or binary file) into `destination`, frame by frame.
 
@@ -143,6 +157,10 @@ def colorize_video(
     renamed when complete, so it exists only whole. Raises VideoError (stable `code`)
     for a bad input or output, VideoCancelled when `cancel()` answers True (checked
     between batches), ValueError for bad options.
+
+    `keyframes` (video.keyframes) colour their shots as a colourist's frames: the film is
+    then read twice (a file object must be seekable), and a bad keyframe raises
+    KeyframeError (stable `code`) before anything is written.
     """
     check_vibrance(options.vibrance)
     check_crf(options.crf)
@@ -159,13 +177,19 @@ def colorize_video(
         raise ValueError(f"no video container for {suffix!r}") from None
     colorizer.check_render_size(options.render_size)
     started = time.monotonic()
+    fields: KeyframeFields | None = None
+    if keyframes:
+        with VideoReader(source, options.max_pixels) as first_pass:
+            fields = carry_keyframes(colorizer, first_pass, keyframes, options.render_size, options.cuts)
+        if not isinstance(source, str | os.PathLike):
+            source.seek(0)
     target: str | IO[bytes] = _temporary_beside(final_path) if final_path is not None else destination  # type: ignore[assignment]
     with VideoReader(source, options.max_pixels) as reader:
         writer: VideoWriter | None = None
         finished = False
         try:
             writer = VideoWriter(target, container, reader.info, reader.audio, options.crf)
-            pipeline = _Pipeline(colorizer, reader.info, options, writer)
+            pipeline = _Pipeline(colorizer, reader.info, options, writer, fields)
             for item in reader.items():
                 if not isinstance(item, DecodedFrame):
                     writer.copy_audio(item)
@@ -202,4 +226,5 @@ def colorize_video(
         audio_streams=len(writer.audio),
         elapsed_s=elapsed,
         cut_frames=pipeline.cut_frames,
+        keyframe_frames=fields.keyframe_frames if fields is not None else [],
     )

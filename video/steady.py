@@ -51,8 +51,14 @@ class Steadying:
 DEFAULT_STEADYING = Steadying()
 
 
-def _to_uint8(lightness: np.ndarray) -> np.ndarray:
+def lightness_to_uint8(lightness: np.ndarray) -> np.ndarray:
+    """L* 0..100 as the 0..255 plane DIS flow takes."""
     return np.clip(lightness * np.float32(2.55) + np.float32(0.5), 0, 255).astype(np.uint8)
+
+
+def dis_flow(preset: str) -> cv2.DISOpticalFlow:
+    """OpenCV's DIS optical flow at one of the presets (ultrafast, fast, medium)."""
+    return cv2.DISOpticalFlow.create(_PRESETS[preset])
 
 
 class ColourSteadier:
@@ -64,7 +70,7 @@ class ColourSteadier:
 
     def __init__(self, settings: Steadying = DEFAULT_STEADYING) -> None:
         self.settings = settings
-        self._flow = cv2.DISOpticalFlow.create(_PRESETS[settings.preset])
+        self._flow = dis_flow(settings.preset)
         self._previous_l: np.ndarray | None = None
         self._previous_ab: np.ndarray | None = None
         self._grid: tuple[np.ndarray, np.ndarray] | None = None
@@ -88,7 +94,7 @@ class ColourSteadier:
         return self._grid
 
     def __call__(self, lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
-        current = _to_uint8(lightness)
+        current = lightness_to_uint8(lightness)
         previous_l, previous_ab = self._previous_l, self._previous_ab
         if previous_l is None or previous_ab is None or previous_l.shape != current.shape:
             shown = np.ascontiguousarray(ab, dtype=np.float32)

@@ -39,8 +39,9 @@ _SKIMAGE_PHOTOS = (
 )
 
 
-def gallery_photos() -> list[tuple[str, Image.Image, bool]]:
-    """(label, photo, is a black-and-white original) for every photo the gallery shows."""
+def gallery_photos(extra: tuple[Path, ...] = ()) -> list[tuple[str, Image.Image, bool]]:
+    """(label, photo, is a black-and-white original) for every photo the gallery shows: the
+    packages' photos, then `extra` colour photos (e.g. portraits: skin is where models go grey)."""
     import skimage
 
     data = Path(skimage.__file__).parent / "data"
@@ -51,13 +52,22 @@ def gallery_photos() -> list[tuple[str, Image.Image, bool]]:
     hopper = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
     with Image.open(hopper) as image:
         photos.append(("Grace Hopper", image.convert("RGB"), False))
+    for path in extra:
+        with Image.open(path) as image:
+            photos.append((path.stem, image.convert("RGB"), False))
     return photos
 
 
-def build_gallery(artifacts: list[str], labels: list[str], out: Path, render_size: int | None = None) -> Path:
+def build_gallery(
+    artifacts: list[str],
+    labels: list[str],
+    out: Path,
+    render_size: int | None = None,
+    extra: tuple[Path, ...] = (),
+) -> Path:
     """One row per photo: the input (grayscale), each model's colours, and the truth where there is one."""
     colorizers = [Colorizer.load(path) for path in artifacts]
-    photos = gallery_photos()
+    photos = gallery_photos(extra)
     columns = ["input", *labels, "truth"]
     figure, axes = plt.subplots(
         len(photos), len(columns), figsize=(2.4 * len(columns), 2.2 * len(photos)), dpi=100, squeeze=False
@@ -95,6 +105,9 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--label", nargs="+", default=None, help="column titles (default: the artifacts' versions)")
     parser.add_argument("--render-size", type=int, default=None, help="render size (default: each artifact's)")
     parser.add_argument("--out", type=Path, required=True, help="the picture to write (.jpg or .png)")
+    parser.add_argument(
+        "--photo", type=Path, action="append", default=[], help="a further colour photo as a row (repeatable)"
+    )
     return parser
 
 
@@ -103,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = args.label or [Colorizer.load(path).metadata.version for path in args.artifact]
     if len(labels) != len(args.artifact):
         raise SystemExit("--label needs one title per --artifact")
-    print(build_gallery(args.artifact, labels, args.out, args.render_size))
+    print(build_gallery(args.artifact, labels, args.out, args.render_size, tuple(args.photo)))
     return 0
 
 

@@ -21,3 +21,14 @@ def test_the_gallery_picture_has_a_column_per_model(tiny_artifact, tmp_path):
     with Image.open(one) as first, Image.open(two) as second:
         assert second.width > first.width and second.height == first.height
         assert np.asarray(first.convert("L")).std() > 10  # photos, not a blank page
+
+
+def test_further_photos_become_rows(tiny_artifact, tmp_path):
+    portrait = tmp_path / "portrait.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 40, 3), dtype=np.uint8)).save(portrait)
+    assert gallery_photos((portrait,))[-1][0] == "portrait"
+    base, more = tmp_path / "base.png", tmp_path / "more.png"
+    main(["--artifact", str(tiny_artifact), "--out", str(base), "--render-size", "32"])
+    main(["--artifact", str(tiny_artifact), "--out", str(more), "--render-size", "32", "--photo", str(portrait)])
+    with Image.open(base) as first, Image.open(more) as second:
+        assert second.height > first.height and second.width == first.width

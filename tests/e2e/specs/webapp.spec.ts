@@ -12,7 +12,8 @@ import { PNG } from 'pngjs';
 
 import { fixture, readPngDataUrl, type DecodedImage } from './helpers';
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'test-results', 'screenshots');
+// E2E_SCREENSHOTS: where to keep them (the README's pictures are made so); else beside the results.
+const SCREENSHOT_DIR = process.env.E2E_SCREENSHOTS ?? path.join(__dirname, '..', 'test-results', 'screenshots');
 // A strong colour the model never gives the cat's dark background.
 const STRONG_RED = '#ff0000';
 const PIN = { x: 0.9, y: 0.1 };
@@ -89,12 +90,16 @@ async function dropPin(card: Locator) {
 }
 
 test.beforeEach(async ({ page }) => {
-  // Each test starts from an empty browser store.
+  // Each test starts from an empty browser store, and colorizes on the server (the model this
+  // spec checks; colorizing on the device has specs of its own). The choice is remembered.
   await page.goto('/');
   await page.evaluate(async () => {
     for (const name of ['colorizer-photos', 'colorizer-settings', 'colorizer-films']) indexedDB.deleteDatabase(name);
     localStorage.clear();
   });
+  await page.reload();
+  const server = page.getByRole('radio', { name: 'On the server' });
+  if (await server.count()) await server.check();
 });
 
 test('the empty page is accessible', async ({ page }, testInfo) => {

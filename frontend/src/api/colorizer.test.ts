@@ -106,7 +106,7 @@ describe('colorizeImage', () => {
     expect(progress.at(-1)).toBe(1);
   });
 
-  it('sends colour hints as a JSON form field and vibrance when it is not 1', async () => {
+  it('sends colour hints as a JSON form field, and vibrance when one is given', async () => {
     const bodies: string[] = [];
     handler = (_req, body, res) => {
       bodies.push(body.toString('latin1'));
@@ -117,8 +117,8 @@ describe('colorizeImage', () => {
     await colorizeImage(file, { hints, vibrance: 1.35 });
     expect(bodies[0]).toContain(`name="hints"\r\n\r\n${JSON.stringify(hints)}\r\n`);
     expect(bodies[0]).toMatch(/name="vibrance"\r\n\r\n1.35\r\n/);
-    // No hints and the default vibrance: the plain request, as before.
-    await colorizeImage(file, { hints: [], vibrance: 1 });
+    // No hints and no vibrance (the service's default): the plain request, as before.
+    await colorizeImage(file, { hints: [] });
     expect(bodies[1]).not.toContain('name="hints"');
     expect(bodies[1]).not.toContain('name="vibrance"');
     await colorizeImage(file, { vibrance: 0 });

@@ -51,6 +51,8 @@ export interface ServiceLimits {
   /** The vibrance range (null: a service that does not publish it). */
   vibranceMin: number | null;
   vibranceMax: number | null;
+  /** The vibrance that leaves the model's colours as they are (what an omitted vibrance means). */
+  vibranceDefault: number | null;
 }
 
 export interface ModelInfo {
@@ -107,7 +109,7 @@ export interface ColorizeOptions {
   renderSize?: number;
   /** Colour hints (only for a model that takes them); none means automatic colours. */
   hints?: ColorHint[];
-  /** Saturation factor, 0..2; omitted means 1 (the model's colours). */
+  /** Saturation factor, in the service's range; omitted means its default (the model's own colours). */
   vibrance?: number;
   /** Called with 0..1 while the file is being sent. */
   onUploadProgress?: (fraction: number) => void;
@@ -184,11 +186,18 @@ function toLimits(body: Received<Wire['ModelInfo']>): ServiceLimits | null {
     extensions: asStrings(body.input_extensions),
   };
   if (!Object.values(parsed).every((value) => value !== null)) return null;
-  return { ...(parsed as Omit<ServiceLimits, 'vibranceMin' | 'vibranceMax'>), ...vibranceRange(vibrance) };
+  return {
+    ...(parsed as Omit<ServiceLimits, 'vibranceMin' | 'vibranceMax' | 'vibranceDefault'>),
+    ...vibranceRange(vibrance),
+  };
 }
 
 function vibranceRange(vibrance: Received<Wire['Limits']['vibrance']>) {
-  return { vibranceMin: asNumber(vibrance.min), vibranceMax: asNumber(vibrance.max) };
+  return {
+    vibranceMin: asNumber(vibrance.min),
+    vibranceMax: asNumber(vibrance.max),
+    vibranceDefault: asNumber(vibrance.default),
+  };
 }
 
 function toResult(body: Received<Wire['ColorizeResult']>): ColorizeResult {
@@ -239,7 +248,7 @@ export function colorizeImage(file: File, options: ColorizeOptions = {}): Promis
     form.append('image', file, file.name);
     if (renderSize) form.append('render_size', String(renderSize));
     if (hints && hints.length) form.append('hints', JSON.stringify(hints));
-    if (vibrance !== undefined && vibrance !== 1) form.append('vibrance', String(vibrance));
+    if (vibrance !== undefined) form.append('vibrance', String(vibrance));
 
     const xhr = new XMLHttpRequest();
     xhr.open('POST', apiUrl(`${API_BASE}/colorize`));

@@ -19,6 +19,7 @@ export interface Limits {
   extensions: string[] | null;
   vibranceMin: number | null;
   vibranceMax: number | null;
+  vibranceDefault: number | null;
   resultTtlS: number | null;
 }
 
@@ -32,6 +33,7 @@ export const UNKNOWN_LIMITS: Limits = {
   extensions: null,
   vibranceMin: null,
   vibranceMax: null,
+  vibranceDefault: null,
   resultTtlS: null,
 };
 
@@ -48,6 +50,7 @@ export function combineLimits(model: ModelInfo | null, gateway: GatewayInfo | nu
     extensions: service?.extensions ?? null,
     vibranceMin: service?.vibranceMin ?? null,
     vibranceMax: service?.vibranceMax ?? null,
+    vibranceDefault: service?.vibranceDefault ?? null,
     resultTtlS: gateway?.resultTtlS ?? null,
   };
 }

@@ -25,6 +25,7 @@ export const DEFAULT_MODEL: ModelInfo = {
     extensions: ['.bmp', '.gif', '.jfif', '.jpe', '.jpeg', '.jpg', '.png', '.tif', '.tiff', '.webp'],
     vibranceMin: 0,
     vibranceMax: 2,
+    vibranceDefault: 1,
   },
   headline: { set: 'bench', images: 100, psnrDb: 23.05, psnrGainDb: 1.56, colourfulnessRatio: 0.55 },
 };

@@ -105,12 +105,12 @@ export function ResultView({
 
   const adjustments = [
     steering.pins.length > 0 && `${steering.pins.length} pin${steering.pins.length === 1 ? '' : 's'}`,
-    steering.vibrance !== 1 && `vibrance ${Math.round(steering.vibrance * 100)}%`,
+    steering.vibrance !== null && `vibrance ${Math.round(steering.vibrance * 100)}%`,
   ].filter(Boolean);
 
   const area = useRef<HTMLDivElement>(null);
   useUndoKeys(area, steering.undo, steering.redo);
-  const steered = steering.pins.length > 0 || steering.vibrance !== 1;
+  const steered = steering.pins.length > 0 || steering.vibrance !== null;
 
   return (
     <div className="result" ref={area}>

@@ -3,8 +3,9 @@ import { useId } from 'react';
 import { useLimits } from '../../shared/limits';
 
 interface VibranceSliderProps {
-  value: number;
-  onChange: (value: number) => void;
+  /** null: the service's default (the model's own colours). */
+  value: number | null;
+  onChange: (value: number | null) => void;
 }
 
 /**
@@ -13,9 +14,10 @@ interface VibranceSliderProps {
  */
 export function VibranceSlider({ value, onChange }: VibranceSliderProps) {
   const id = useId();
-  const { vibranceMin, vibranceMax } = useLimits();
-  if (vibranceMin === null || vibranceMax === null) return null;
-  const percent = `${Math.round(value * 100)}%`;
+  const { vibranceMin, vibranceMax, vibranceDefault } = useLimits();
+  if (vibranceMin === null || vibranceMax === null || vibranceDefault === null) return null;
+  const shown = value ?? vibranceDefault;
+  const percent = `${Math.round(shown * 100)}%`;
   return (
     <div className="field vibrance">
       <label htmlFor={id}>Vibrance</label>
@@ -25,15 +27,15 @@ export function VibranceSlider({ value, onChange }: VibranceSliderProps) {
         min={vibranceMin}
         max={vibranceMax}
         step={0.05}
-        value={value}
+        value={shown}
         onChange={(event) => onChange(Number(event.target.value))}
         aria-valuetext={percent}
       />
       <output htmlFor={id} className="vibrance__value">
         {percent}
       </output>
-      {value !== 1 && (
-        <button type="button" className="button button--quiet" onClick={() => onChange(1)}>
+      {value !== null && (
+        <button type="button" className="button button--quiet" onClick={() => onChange(null)}>
           Reset vibrance
         </button>
       )}

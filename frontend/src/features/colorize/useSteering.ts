@@ -2,13 +2,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
 import { releaseResult } from '../../api/localCopies';
+import { useLimits } from '../../shared/limits';
 import { clamp01, DEFAULT_PIN_REACH, toHints, type Pin } from './pins';
 import { useSteeringHistory, type Steering } from './useSteeringHistory';
 
 /** Quiet time after the last change before the image is colorized again. */
 export const RECOLORIZE_DELAY_MS = 500;
-export const DEFAULT_VIBRANCE = 1;
-export const AUTOMATIC: Steering = { pins: [], vibrance: DEFAULT_VIBRANCE };
+/** No pins, and the vibrance the service uses by default: the automatic result. */
+export const AUTOMATIC: Steering = { pins: [], vibrance: null };
 
 /** A steered result and the settings it was made with (settingsKey of those settings). */
 export interface Steered {
@@ -97,11 +98,13 @@ export function useSteering({
     if (automatic || haveIt) return;
     const { hints: requested, vibrance: wanted } = JSON.parse(settingsKey) as {
       hints: ReturnType<typeof toHints>;
-      vibrance: number;
+      vibrance: number | null;
     };
     const controller = new AbortController();
     const timer = setTimeout(() => {
-      api.colorizeImage(file, { renderSize, hints: requested, vibrance: wanted, signal: controller.signal }).then(
+      // null: the service's default, so not sent.
+      const options = { renderSize, hints: requested, vibrance: wanted ?? undefined, signal: controller.signal };
+      api.colorizeImage(file, options).then(
         (result) => {
           if (controller.signal.aborted) {
             releaseResult(result); // an answer to settings that have changed since
@@ -156,7 +159,12 @@ export function useSteering({
     [change],
   );
   const clearPins = useCallback(() => change((state) => ({ ...state, pins: [] })), [change]);
-  const setVibrance = useCallback((value: number) => change((state) => ({ ...state, vibrance: value })), [change]);
+  // Back at the service's default is no vibrance chosen: the automatic image, no request.
+  const { vibranceDefault } = useLimits();
+  const setVibrance = useCallback(
+    (value: number | null) => change((state) => ({ ...state, vibrance: value === vibranceDefault ? null : value })),
+    [change, vibranceDefault],
+  );
 
   const currentSettled = settled?.key === settingsKey ? settled : null;
   return {

@@ -2,10 +2,10 @@ import { useCallback, useRef, useState } from 'react';
 
 import type { Pin } from './pins';
 
-/** What a person sets on one result: the pins and the vibrance. */
+/** What a person sets on one result: the pins and the vibrance (null: the service's default, untouched). */
 export interface Steering {
   pins: Pin[];
-  vibrance: number;
+  vibrance: number | null;
 }
 
 /**

@@ -99,6 +99,19 @@ test.describe('colorizing on this device', () => {
     expect(uploads).toEqual([]);
   });
 
+  test('a damaged model download is refused (SHA-256), said so, and photos go to the server', async ({ page }) => {
+    const uploads = watchUploads(page);
+    await page.route('**/model/colorizer-*.onnx', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(4096, 7) }),
+    );
+    await page.goto('/');
+    await expect(page.getByText(/The downloaded colorizer is damaged \(its checksum is wrong\)/)).toBeVisible();
+    await expect(page.getByRole('radio', { name: 'On this device' })).toBeDisabled();
+    await expect(page.getByRole('radio', { name: 'On the server' })).toBeChecked();
+    await colorizeOne(page, fixture('chelsea-gray.jpg').path);
+    expect(uploads).toHaveLength(1);
+  });
+
   test('the switch: "On the server" uploads, is remembered, and switching back stops uploads', async ({ page }) => {
     const uploads = watchUploads(page);
     await page.goto('/');

@@ -124,7 +124,7 @@ const COMPONENTS = {
         input_in_colour: {
           type: ['boolean', 'null'],
           description:
-            'The upload was already a colour photo (the service\'s X-Input-Colour); it is colorized from its gray either way. Null: the service did not say.',
+            "The upload was already a colour photo (the service's X-Input-Colour); it is colorized from its gray either way. Null: the service did not say.",
         },
         expires_at: { type: 'string', description: 'When the result is deleted (ISO 8601).' },
         expires_in_s: { type: 'integer', description: 'The same, in seconds from now.' },

@@ -65,11 +65,12 @@ test.describe('a video in the browser', () => {
     const output = filmFacts(saved);
     expect(output).toEqual({ ...input });
 
-    // A reload keeps the job (localStorage), and the result still plays.
+    // A reload keeps the job (localStorage), and the result still plays, with the original
+    // beside it (the film itself is kept in the browser's IndexedDB).
     await page.reload();
-    await expect(
-      page.getByRole('article', { name: 'pan-160x120.mp4' }).getByLabel('Colorized: pan-160x120.mp4'),
-    ).toBeVisible();
+    const kept = page.getByRole('article', { name: 'pan-160x120.mp4' });
+    await expect(kept.getByLabel('Colorized: pan-160x120.mp4')).toBeVisible();
+    await expect(kept.getByLabel('Original: pan-160x120.mp4')).toBeVisible();
   });
 
   test('a file that is not a film gets plain words', async ({ page }) => {

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from skimage.color import rgb2lab
+
+from model.lab_numpy import srgb8_to_lab
 
 # Measured on bench/: its 100 colour photos spread 4.5 at the least (median 14.8), their
 # gray versions 0.0 and sepia-toned versions (ImageOps.colorize) 2.7 at most.
@@ -28,7 +29,8 @@ def ab_spread(image: Image.Image) -> float:
         return 0.0  # no colour planes at all
     thumbnail = image.convert("RGB")
     thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    ab = rgb2lab(np.asarray(thumbnail, dtype=np.float32) / 255.0)[..., 1:].reshape(-1, 2)
+    # NumPy only (model.lab_numpy): the serving install has no scikit-image.
+    ab = srgb8_to_lab(np.asarray(thumbnail, dtype=np.uint8))[..., 1:].reshape(-1, 2)
     return float(np.sqrt(np.mean(np.sum(np.square(ab - np.median(ab, axis=0)), axis=1))))
 
 

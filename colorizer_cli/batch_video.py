@@ -13,15 +13,17 @@ from __future__ import annotations
 import os
 import posixpath
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from colorizer_cli.batch_io import DEFAULT_OPTIONS, Failure, InputFile, OutputSettings
+from colorizer_cli.film_keyframes import KeyframeInputError, KeyframeSpec, film_keyframes
 from model.options import ColorizeOptions
 from video.errors import VideoError
+from video.keyframe_input import KeyframeError
 
 NEEDS_VIDEO_EXTRA = "needs_video_extra"
 
@@ -44,15 +46,22 @@ def colorize_video_file(
     output: OutputSettings,
     options: ColorizeOptions = DEFAULT_OPTIONS,
     on_frames: FrameCallback | None = None,
+    keyframes: Sequence[KeyframeSpec] = (),
 ) -> Failure | None:
     """Colorize one film to its output (same container, `output.crf`); its Failure, or None when written.
 
-    `options`: render size and vibrance, as for photos (films take no hints); the output's crf is `output`'s.
+    `options`: render size and vibrance, as for photos; its hints are pins on the film's first
+    frame. `keyframes` (colorizer_cli.film_keyframes) colour their shots; a bad one fails this
+    film with its code. The output's crf is `output`'s.
     """
     try:
         video = _video_module()
     except ImportError as error:
         return Failure(item.url, NEEDS_VIDEO_EXTRA, str(error))
+    try:
+        film_keys = film_keyframes(keyframes, options.hints)
+    except KeyframeInputError as error:
+        return Failure(item.url, error.code, error.message)
     video_options = video.VideoOptions(render_size=options.render_size, vibrance=options.vibrance, crf=output.crf)
     progress = None
     if on_frames is not None:
@@ -70,10 +79,10 @@ def colorize_video_file(
         with _opened(in_fs, in_path) as source:
             if isinstance(out_fs, LocalFileSystem):
                 os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
-                video.colorize_video(colorizer, source, out_path, video_options, progress=progress)
+                video.colorize_video(colorizer, source, out_path, video_options, progress=progress, keyframes=film_keys)
             else:
-                _colorize_to_remote(video, colorizer, source, out_fs, out_path, video_options, progress)
-    except VideoError as error:
+                _colorize_to_remote(video, colorizer, source, out_fs, out_path, video_options, progress, film_keys)
+    except (VideoError, KeyframeError) as error:
         return Failure(item.url, error.code, error.message)
     except OSError as error:
         return Failure(item.url, "unreadable", f"could not be read or written ({error.__class__.__name__}: {error})")
@@ -101,12 +110,12 @@ class _opened:
 
 
 def _colorize_to_remote(
-    video: Any, colorizer: Any, source: Any, fs: Any, path: str, options: Any, progress: Any
+    video: Any, colorizer: Any, source: Any, fs: Any, path: str, options: Any, progress: Any, keyframes: Any
 ) -> None:
     """Write to a local temporary file, then one put: an object store never shows half a film."""
     suffix = posixpath.splitext(path)[1]
     with tempfile.TemporaryDirectory(prefix="colorize-video-") as folder:
         local = os.path.join(folder, f"film{suffix}")
-        video.colorize_video(colorizer, source, local, options, progress=progress)
+        video.colorize_video(colorizer, source, local, options, progress=progress, keyframes=keyframes)
         fs.makedirs(posixpath.dirname(path), exist_ok=True)
         fs.put_file(local, path)

@@ -203,6 +203,7 @@ def _batch_options(args: argparse.Namespace) -> BatchOptions:
         threads=args.threads,
         ray=RayOptions(args.ray_address, args.num_gpus_per_worker, args.cpus_per_worker, args.workers),
         keep_colour_photos=args.colour_photos == "keep",
+        keyframes=(*args.keyframe_list, *(args.keyframes_file or ())),
     )
 
 

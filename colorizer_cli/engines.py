@@ -14,6 +14,7 @@ from typing import Protocol
 
 from colorizer_cli.batch_io import Failure, InputFile, OutputSettings, colorize_files
 from colorizer_cli.batch_video import colorize_video_file
+from colorizer_cli.film_keyframes import KeyframeSpec
 from model.colorizer import Colorizer
 from model.options import ColorizeOptions
 
@@ -56,6 +57,8 @@ class BatchOptions:
     ray: RayOptions = field(default_factory=RayOptions)
     # Photos already in colour (model.colour_input): written as they are instead of colorized from their gray.
     keep_colour_photos: bool = False
+    # A film's keyframes (--keyframe, --keyframes), read and checked per film.
+    keyframes: tuple[KeyframeSpec, ...] = ()
 
 
 class HintsUnsupported(ValueError):
@@ -87,7 +90,7 @@ def run_local(
         def on_frames(done: int, total: int, name: str = item.relative) -> None:
             progress.frames(done, total, name)
 
-        failure = colorize_video_file(colorizer, item, options.output, options.colorize, on_frames)
+        failure = colorize_video_file(colorizer, item, options.output, options.colorize, on_frames, options.keyframes)
         progress.end_film()
         failures.extend([failure] if failure else [])
         progress.update(done=1, failed=1 if failure else 0, name=item.relative)

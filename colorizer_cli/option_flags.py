@@ -1,6 +1,7 @@
 """The colorize options (model.options) as command-line flags: --render-size, --format, --quality,
 --vibrance, and the hints as --hint X,Y,#rrggbb (repeatable) or --hints FILE.JSON; and the film
-options (video.options.VIDEO_OPTIONS): --crf.
+options (video.options.VIDEO_OPTIONS): --crf, and the keyframes (colorizer_cli.film_keyframes):
+--keyframe SECONDS=IMAGE (repeatable) and --keyframes FILE.json.
 
 Bounds, defaults and descriptions come from the options table, so the CLI takes exactly
 what the REST API takes and says so in --help.
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from colorizer_cli.film_keyframes import keyframes_file, parse_keyframe_flag
 from model.hints import MAX_HINTS, Hint, HintError, parse_color
 from model.options import COLORIZE_OPTIONS, HINTS, ColorizeOptions, Option, OptionError
 from video.options import VIDEO_OPTIONS
@@ -88,8 +90,8 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar=HINT_FORMAT,
         help="a colour hint: this spot (x from the left, y from the top, 0 to 1) should be this colour; "
-        f"repeat it for more (at most {MAX_HINTS}). Only for a model that takes hints; photos only (films "
-        "are colorized without hints).",
+        f"repeat it for more (at most {MAX_HINTS}). Only for a model that takes hints. On a film, the pins "
+        "apply at its first frame and follow the objects through its first shot.",
     )
     group.add_argument(
         "--hints",
@@ -103,6 +105,25 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
     video_group = parser.add_argument_group("video options (films only; needs the video extra)")
     for option in VIDEO_OPTIONS:
         _add_flag(video_group, option)
+    video_group.add_argument(
+        "--keyframe",
+        dest="keyframe_list",
+        action="append",
+        type=parse_keyframe_flag,
+        default=[],
+        metavar="SECONDS=IMAGE",
+        help="a colour image of the film's frame at SECONDS (a still, a frame coloured elsewhere): its colours "
+        "carry through its shot, forwards and backwards; repeat it for more (video.keyframe_input.MAX_KEYFRAMES)",
+    )
+    video_group.add_argument(
+        "--keyframes",
+        dest="keyframes_file",
+        type=keyframes_file,
+        default=None,
+        metavar="FILE.json",
+        help='keyframes from a JSON file: [{"time": 12.5, "image": "still.png"}, {"time": 3, "hints": [...]}] '
+        "(images relative to the file); added after any --keyframe",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> ColorizeOptions:

@@ -40,6 +40,7 @@ import model
 from colorizer_cli.batch_io import Failure, InputFile, OutputSettings, colorize_files
 from colorizer_cli.batch_video import colorize_video_file
 from colorizer_cli.engines import BatchOptions, Progress, check_hints_supported
+from colorizer_cli.film_keyframes import KeyframeSpec
 from model.artifact import default_artifact_path, read_metadata
 from model.colorizer import Colorizer
 from model.hints import HINT_INPUT_CHANNELS
@@ -54,7 +55,13 @@ class ColorizeWorker:
     """A Ray Data actor: one model copy, loaded once, colorizing batches of files (a film is a batch of one)."""
 
     def __init__(
-        self, files: dict[str, bytes], output: OutputSettings, options: ColorizeOptions, use_gpu: bool, threads: int
+        self,
+        files: dict[str, bytes],
+        output: OutputSettings,
+        options: ColorizeOptions,
+        use_gpu: bool,
+        threads: int,
+        keyframes: tuple[KeyframeSpec, ...] = (),
     ) -> None:
         # Colorizer.load reads files: write the shipped ones (the artifact, and its .onnx file when
         # there is one) to this node's temp folder under their own names, so the ONNX file is found.
@@ -69,6 +76,7 @@ class ColorizeWorker:
             shutil.rmtree(folder, ignore_errors=True)
         self.output = output
         self.options = options
+        self.keyframes = keyframes
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         items = [
@@ -77,7 +85,7 @@ class ColorizeWorker:
         photos = [item for item in items if not item.is_video]
         photo_outcomes = iter(colorize_files(self.colorizer, photos, self.output, self.options))
         outcomes = [
-            colorize_video_file(self.colorizer, item, self.output, self.options)
+            colorize_video_file(self.colorizer, item, self.output, self.options, keyframes=self.keyframes)
             if item.is_video
             else next(photo_outcomes)
             for item in items
@@ -147,6 +155,7 @@ def run_ray(pending: list[InputFile], options: BatchOptions, progress: Progress,
             "options": options.colorize,
             "use_gpu": ray_options.num_gpus_per_worker > 0,
             "threads": max(1, int(ray_options.cpus_per_worker)),
+            "keyframes": options.keyframes,
         }
         films = [item for item in pending if item.is_video]
         photos = [item for item in pending if not item.is_video]

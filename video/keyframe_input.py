@@ -112,3 +112,13 @@ def check_colour(image: Image.Image, where: str = "keyframe") -> None:
     ab = srgb8_to_lab(np.asarray(small))[..., 1:]
     if float(np.hypot(ab[..., 0], ab[..., 1]).mean()) < MIN_KEYFRAME_CHROMA:
         raise KeyframeError(KEYFRAME_NOT_COLOUR, f"{where}: a keyframe must be in colour (this image is grey)")
+
+
+def check_aspect(image: Image.Image, width: int, height: int, where: str = "keyframe") -> None:
+    """KeyframeError keyframe_aspect_ratio unless the image has the width x height film's shape (any size)."""
+    film_aspect, aspect = width / height, image.width / image.height
+    if abs(aspect - film_aspect) > ASPECT_TOLERANCE * film_aspect:
+        raise KeyframeError(
+            KEYFRAME_ASPECT_RATIO,
+            f"{where} is {image.width}x{image.height}, the film {width}x{height}: another aspect ratio",
+        )

@@ -37,12 +37,11 @@ from model.colorizer import Colorizer
 from model.lab_numpy import rgb8_to_lightness, srgb8_to_lab
 from model.preprocessing import render_shape, resize_lightness
 from video.keyframe_input import (
-    ASPECT_TOLERANCE,
     DUPLICATE_KEYFRAME_TIME,
-    KEYFRAME_ASPECT_RATIO,
     KEYFRAME_TIME_OUT_OF_RANGE,
     Keyframe,
     KeyframeError,
+    check_aspect,
     check_keyframes,
 )
 from video.reader import DecodedFrame, VideoReader
@@ -67,12 +66,7 @@ def keyframe_ab(image: Image.Image, width: int, height: int, shape: tuple[int, i
 
     Another size is resized; another aspect ratio is refused (KeyframeError).
     """
-    film_aspect, aspect = width / height, image.width / image.height
-    if abs(aspect - film_aspect) > ASPECT_TOLERANCE * film_aspect:
-        raise KeyframeError(
-            KEYFRAME_ASPECT_RATIO,
-            f"{where} is {image.width}x{image.height}, the film {width}x{height}: another aspect ratio",
-        )
+    check_aspect(image, width, height, where)
     rgb = image.convert("RGB").resize((shape[1], shape[0]), Image.Resampling.BILINEAR, reducing_gap=None)
     lab = srgb8_to_lab(np.asarray(rgb))
     return np.ascontiguousarray(np.moveaxis(lab[..., 1:], -1, 0), dtype=np.float32)

@@ -15,6 +15,7 @@ import { DeviceError } from './deviceError';
 import { fetchManifest, loadModelBytes } from './modelFile';
 import type { ModelManifest } from './modelManifest';
 import { colorizePixels, type Pixels } from './pipeline';
+import { renderShape } from './resize';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
 // Threads need SharedArrayBuffer, which only a cross-origin isolated page has.
@@ -65,18 +66,15 @@ let manifest: ModelManifest | null = null;
 let queue: Promise<void> = Promise.resolve();
 
 /**
- * One forward at the render size before "ready": the runtime's first run prepares its
- * kernels and memory (several times a normal run on WebAssembly), better spent while
- * the page says "getting ready" than on the user's first photo.
+ * One forward before "ready", at the render shape of a 4:3 landscape photo (the most
+ * common): the runtime's first run at a shape prepares its kernels and memory (several
+ * times a normal run on WebAssembly), better spent while the page says "getting ready"
+ * than on the user's first photo.
  */
 async function warmUp(created: { session: Ort.InferenceSession; runtime: Runtime }, model: ModelManifest) {
-  const side = model.renderSize;
-  const input = new created.runtime.ort.Tensor('float32', new Float32Array(model.inChannels * side * side), [
-    1,
-    model.inChannels,
-    side,
-    side,
-  ]);
+  const [height, width] = renderShape(768, 1024, model.renderSize);
+  const values = new Float32Array(model.inChannels * height * width);
+  const input = new created.runtime.ort.Tensor('float32', values, [1, model.inChannels, height, width]);
   await created.session.run({ [created.session.inputNames[0]]: input });
   input.dispose();
 }

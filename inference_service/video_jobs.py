@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
+from video.errors import TOO_LONG, TOO_MANY_FRAMES, TOO_MANY_PIXELS
+
 
 class JobState(enum.StrEnum):
     QUEUED = "queued"
@@ -57,6 +59,19 @@ _ID_LENGTH = 32
 WORKER_LOST = "worker_lost"
 STORAGE_FULL = "storage_full"
 COLORIZE_FAILED = "colorize_failed"
+# video's limit codes, as the API names them (POST refuses a header beyond a limit with these;
+# a job that decodes past one fails with the same code).
+LIMIT_CODES = {
+    TOO_MANY_PIXELS: "video_frame_too_large",
+    TOO_MANY_FRAMES: "video_too_many_frames",
+    TOO_LONG: "video_too_long",
+}
+
+
+def job_error_code(video_code: str) -> str:
+    """The code a failed job carries for a VideoError's code."""
+    return LIMIT_CODES.get(video_code, video_code)
+
 
 # Temporary files (a record being replaced, the writability probe) older than this are
 # left over from a killed process.

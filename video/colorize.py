@@ -54,6 +54,8 @@ class VideoOptions:
     cuts: bool = True  # reset the steadier at shot cuts (video.shots)
     batch_frames: int = DEFAULT_BATCH_FRAMES
     max_pixels: int = MAX_FRAME_PIXELS  # per frame; larger videos are refused
+    max_frames: int | None = None  # counted while decoding: past it, VideoError too_many_frames
+    max_duration_s: float | None = None  # timestamps while decoding: past it, VideoError too_long
 
 
 @dataclass(frozen=True)
@@ -179,12 +181,12 @@ def colorize_video(
     started = time.monotonic()
     fields: KeyframeFields | None = None
     if keyframes:
-        with VideoReader(source, options.max_pixels) as first_pass:
+        with VideoReader(source, options.max_pixels, options.max_frames, options.max_duration_s) as first_pass:
             fields = carry_keyframes(colorizer, first_pass, keyframes, options.render_size, options.cuts)
         if not isinstance(source, str | os.PathLike):
             source.seek(0)
     target: str | IO[bytes] = _temporary_beside(final_path) if final_path is not None else destination  # type: ignore[assignment]
-    with VideoReader(source, options.max_pixels) as reader:
+    with VideoReader(source, options.max_pixels, options.max_frames, options.max_duration_s) as reader:
         writer: VideoWriter | None = None
         finished = False
         try:

@@ -8,7 +8,9 @@ TRUNCATED = "truncated"  # the file ends before the frames its header promises
 NO_VIDEO_STREAM = "no_video_stream"  # a container with audio or data only
 NO_FRAMES = "no_frames"  # a video stream without a single frame
 UNSUPPORTED_CODEC = "unsupported_codec"  # a video codec this build of FFmpeg cannot decode
-TOO_MANY_PIXELS = "too_many_pixels"  # frames larger than the pixel limit
+TOO_MANY_PIXELS = "too_many_pixels"  # frames larger than the pixel limit (in the header, or any one decoded)
+TOO_LONG = "too_long"  # decoded past the duration limit (whatever the header said)
+TOO_MANY_FRAMES = "too_many_frames"  # decoded past the frame limit (whatever the header said)
 DECODE_FAILED = "decode_failed"  # the decoder gave up in the middle of the stream
 ENCODE_FAILED = "encode_failed"  # the output could not be encoded or written
 CANCELLED = "cancelled"  # the caller asked to stop (no output is left behind)
@@ -21,6 +23,8 @@ VIDEO_ERROR_CODES = frozenset(
         NO_FRAMES,
         UNSUPPORTED_CODEC,
         TOO_MANY_PIXELS,
+        TOO_LONG,
+        TOO_MANY_FRAMES,
         DECODE_FAILED,
         ENCODE_FAILED,
         CANCELLED,

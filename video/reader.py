@@ -2,13 +2,21 @@
 
 Nothing is read ahead beyond what FFmpeg's demuxer and decoder hold, so a film of any
 length costs the same memory. Every way an input can be unusable is checked at open
-(no container, no video stream, no decoder, frames beyond the pixel limit) or while
-decoding (the decoder gives up, the file ends before the frames its header promises,
-no frame at all) and raised as a VideoError with a stable code.
+(a container outside the allow-list, no video stream, no decoder, frames beyond the
+pixel limit) or while decoding (the decoder gives up, a frame beyond the pixel limit,
+more frames or seconds than the limits, whatever the header said, the file ends before
+the frames its header promises, no frame at all) and raised as a VideoError with a
+stable code. An audio stream that cannot be decoded is left out, with a warning.
+
+Headers are not trusted: a hostile file may declare small frames and grow them, or
+declare no duration and no frame count. The decoder is told the pixel limit (FFmpeg
+refuses a larger frame before allocating it) and every frame is checked again here.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,11 +31,23 @@ from video.errors import (
     NO_FRAMES,
     NO_VIDEO_STREAM,
     NOT_A_VIDEO,
+    TOO_LONG,
+    TOO_MANY_FRAMES,
     TOO_MANY_PIXELS,
     TRUNCATED,
     UNSUPPORTED_CODEC,
     VideoError,
 )
+
+logger = logging.getLogger(__name__)
+
+# The only demuxers a film is read with (FFmpeg's names; a demuxer whose name lists several,
+# "mov,mp4,m4a,...", matches by any of them). An allow-list, because FFmpeg's other demuxers
+# include ones that open further files named inside the input (concat, HLS and DASH playlists,
+# image sequences, SDP): an upload could name another job's film, or any file.
+INPUT_FORMATS = ("mov", "mp4", "matroska", "webm", "avi", "gif")
+# Protocols a demuxer may open: the input itself. No network, no nested files.
+_PROTOCOLS = "file,pipe"
 
 # 8K UHD: larger frames are refused before the first one is decoded (one RGB frame of this
 # size is 100 MB; the colorizer holds a few).
@@ -74,12 +94,26 @@ class VideoReader:
     is demuxed). Use it as a context manager, or call close().
     """
 
-    def __init__(self, source: Source, max_pixels: int = MAX_FRAME_PIXELS) -> None:
+    def __init__(
+        self,
+        source: Source,
+        max_pixels: int = MAX_FRAME_PIXELS,
+        max_frames: int | None = None,
+        max_duration_s: float | None = None,
+    ) -> None:
+        self.max_pixels = max_pixels
+        self.max_frames = max_frames
+        self.max_duration_s = max_duration_s
+        options = {"format_whitelist": ",".join(INPUT_FORMATS), "protocol_whitelist": _PROTOCOLS}
         try:
-            self.container: Any = av.open(source if not isinstance(source, os.PathLike) else os.fspath(source), "r")
+            self.container: Any = av.open(
+                source if not isinstance(source, os.PathLike) else os.fspath(source), "r", options=options
+            )
         except av.FFmpegError as error:
             raise VideoError(
-                NOT_A_VIDEO, f"not a readable video: unknown format, damaged or cut short ({_ffmpeg_reason(error)})"
+                NOT_A_VIDEO,
+                "not a readable video: a format other than MP4/MOV, Matroska/WebM, AVI or GIF, damaged or cut short "
+                f"({_ffmpeg_reason(error)})",
             ) from None
         try:
             self._check(max_pixels)
@@ -93,7 +127,7 @@ class VideoReader:
             held = f"only {', '.join(kinds)}" if kinds else "no streams at all: an empty or unfinished file"
             raise VideoError(NO_VIDEO_STREAM, f"no video stream ({held})")
         self.video = self.container.streams.video[0]
-        self.audio = list(self.container.streams.audio)
+        self.audio = [stream for stream in self.container.streams.audio if _decodable_audio(stream)]
         context = self.video.codec_context
         if context is None or context.codec is None or not context.codec.name or context.codec.name == "none":
             raise VideoError(UNSUPPORTED_CODEC, "the video codec is unknown to this FFmpeg build")
@@ -105,6 +139,8 @@ class VideoReader:
                 TOO_MANY_PIXELS, f"frames of {width}x{height} exceed the limit of {max_pixels:,} pixels per frame"
             )
         self.video.thread_type = "AUTO"  # frame and slice threads: decoding keeps up with the network
+        # FFmpeg checks every frame's size against this before it allocates the frame.
+        context.options = {**context.options, "max_pixels": str(max_pixels)}
         rate = Fraction(self.video.average_rate or self.video.guessed_rate or self.video.base_rate or 25)
         time_base = Fraction(self.video.time_base or Fraction(1, 90000))
         duration_s = None
@@ -135,6 +171,7 @@ class VideoReader:
         """
         frame_ticks = max(1, round(1 / (self.info.rate * self.info.time_base)))
         decoded = 0
+        first_pts: int | None = None
         last_pts: int | None = None
         try:
             for packet in self.container.demux(self.video, *self.audio):
@@ -142,15 +179,18 @@ class VideoReader:
                     if packet.dts is not None:  # the demuxer's empty flush packets carry none
                         yield packet
                     continue
-                for frame in packet.decode():
+                for frame in self._decode(packet, decoded):
+                    self._check_frame(frame, decoded)
                     pts = frame.pts
                     if pts is None:
                         pts = 0 if last_pts is None else last_pts + frame_ticks
                     if last_pts is not None and pts <= last_pts:
                         pts = last_pts + 1
+                    first_pts = pts if first_pts is None else first_pts
                     last_pts = pts
                     decoded += 1
-                    yield DecodedFrame(frame.to_ndarray(format="rgb24"), int(pts), int(frame.rotation or 0))
+                    self._check_length(decoded, (pts - first_pts) * self.info.time_base)
+                    yield DecodedFrame(self._rgb(frame), int(pts), int(frame.rotation or 0))
         except av.FFmpegError as error:
             if self._declared_frames > decoded:
                 raise VideoError(
@@ -171,6 +211,42 @@ class VideoReader:
         if declared and decoded < declared * (1 - _TRUNCATION_SLACK) - 1:
             raise VideoError(TRUNCATED, f"the file ends after {decoded} of the {declared} frames its header lists")
 
+    def _decode(self, packet: av.Packet, decoded: int) -> list[Any]:
+        try:
+            return list(packet.decode())
+        except av.FFmpegError as error:
+            if error.errno != errno.EINVAL:
+                raise
+            # What the decoder answers when its own size check (max_pixels) refuses a frame,
+            # before allocating it; corrupt data is AVERROR_INVALIDDATA instead.
+            raise VideoError(
+                TOO_MANY_PIXELS,
+                f"frame {decoded + 1} is larger than the limit of {self.max_pixels:,} pixels per frame "
+                f"({_ffmpeg_reason(error)})",
+            ) from None
+
+    def _check_frame(self, frame: Any, decoded: int) -> None:
+        """A frame whose size grew past the limit mid-stream is refused before it is converted."""
+        if frame.width * frame.height > self.max_pixels:
+            raise VideoError(
+                TOO_MANY_PIXELS,
+                f"frame {decoded + 1} is {frame.width}x{frame.height}, beyond the limit of {self.max_pixels:,} pixels "
+                f"per frame (the header says {self.info.width}x{self.info.height})",
+            )
+
+    def _check_length(self, decoded: int, elapsed: Fraction) -> None:
+        """Frames and seconds are counted as they are decoded: a header may leave both out, or lie."""
+        if self.max_frames is not None and decoded > self.max_frames:
+            raise VideoError(TOO_MANY_FRAMES, f"the video has more than {self.max_frames} frames, the limit")
+        if self.max_duration_s is not None and elapsed > self.max_duration_s:
+            raise VideoError(TOO_LONG, f"the video lasts longer than the limit of {self.max_duration_s:g} s")
+
+    def _rgb(self, frame: Any) -> np.ndarray:
+        """The frame as RGB at the header's size (a stream whose frame size changes is scaled to it)."""
+        if (frame.width, frame.height) == (self.info.width, self.info.height):
+            return frame.to_ndarray(format="rgb24")
+        return frame.to_ndarray(format="rgb24", width=self.info.width, height=self.info.height)
+
     def close(self) -> None:
         self.container.close()
 
@@ -179,6 +255,18 @@ class VideoReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _decodable_audio(stream: Any) -> bool:
+    """Whether an audio stream can be carried over; one that cannot is skipped with a warning."""
+    context = stream.codec_context
+    codec = context.codec if context is not None else None
+    if codec is not None and codec.name and codec.name != "none":
+        return True
+    logger.warning(
+        "audio stream left out: its codec is unknown to this FFmpeg build", extra={"fields": {"stream": stream.index}}
+    )
+    return False
 
 
 def probe(source: Source, max_pixels: int = MAX_FRAME_PIXELS) -> VideoInfo:

@@ -24,6 +24,15 @@ _GIF_COLOURS = 256
 # Audio packets held back until the first frame (a second of AAC is about 47): a file that
 # stores all its audio first gets it written at once, without the rotation, not held whole.
 _MAX_EARLY_AUDIO = 2000
+# The channel layouts each audio encoder takes. Audio is resampled to the input's layout when
+# the encoder takes it, else mixed down to stereo: a PCM track's unordered "2 channels", or
+# 5.1 for MP3, would make the encoder refuse to open.
+_ENCODER_LAYOUTS = {
+    "aac": ("mono", "stereo", "5.1"),
+    "libopus": ("mono", "stereo", "5.1"),
+    "libmp3lame": ("mono", "stereo"),
+}
+_LAYOUT_OF_CHANNELS = {1: "mono", 2: "stereo", 6: "5.1"}
 
 
 def _video_codec(container: VideoContainer, info: VideoInfo) -> str:
@@ -41,6 +50,12 @@ def _pixel_format(codec: str, width: int, height: int) -> str:
     if codec == "mpeg4":
         return "yuv420p"  # its only format; odd sides lose one chroma column/row, not a pixel
     return "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
+
+
+def _encoder_layout(encoder: str, channels: int) -> str:
+    """The layout `encoder` is given for an input of `channels` channels."""
+    wanted = _LAYOUT_OF_CHANNELS.get(channels, "stereo")
+    return wanted if wanted in _ENCODER_LAYOUTS.get(encoder, ("mono", "stereo")) else "stereo"
 
 
 def _gif_frame(rgb: np.ndarray) -> av.VideoFrame:
@@ -90,8 +105,8 @@ class VideoWriter:
             # first packet, must already carry the frame's display rotation.
             self._early_audio: list[Any] = []
             self._gif = codec == "gif"
-            # input audio stream index -> (output stream, decoder-side re-encode needed)
-            self.audio: dict[int, tuple[Any, bool]] = {}
+            # input audio stream index -> (output stream, the resampler of a re-encoded one; None: copied)
+            self.audio: dict[int, tuple[Any, av.AudioResampler | None]] = {}
             for stream in audio_streams:
                 self._add_audio(stream)
         except (av.FFmpegError, ValueError) as error:
@@ -102,15 +117,19 @@ class VideoWriter:
         spec = self.container_spec
         name = stream.codec_context.codec.canonical_name  # the format's name ("mp3"), not the decoder's
         if name in spec.audio_codecs:
-            self.audio[stream.index] = (self.output.add_stream_from_template(stream), False)
+            self.audio[stream.index] = (self.output.add_stream_from_template(stream), None)
         elif spec.audio_encoder is not None:
             rate = stream.codec_context.sample_rate or 48000
-            supported = av.Codec(spec.audio_encoder, "w").audio_rates
-            if supported and rate not in supported:
+            encoder = av.Codec(spec.audio_encoder, "w")
+            if encoder.audio_rates and rate not in encoder.audio_rates:
                 rate = 48000
+            layout = _encoder_layout(spec.audio_encoder, len(stream.codec_context.layout.channels))
             encoded = self.output.add_stream(spec.audio_encoder, rate=rate)
-            encoded.layout = stream.codec_context.layout
-            self.audio[stream.index] = (encoded, True)
+            encoded.layout = layout
+            sample_format = encoder.audio_formats[0].name if encoder.audio_formats else "fltp"
+            encoded.format = sample_format
+            resampler = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
+            self.audio[stream.index] = (encoded, resampler)
 
     def write(self, rgb: np.ndarray, pts: int, rotation: int = 0) -> None:
         """Encode one (H, W, 3) uint8 RGB frame shown at `pts` (in the input's time base).
@@ -145,26 +164,31 @@ class VideoWriter:
         if self._last_pts is None and len(self._early_audio) < _MAX_EARLY_AUDIO:
             self._early_audio.append(packet)
             return
-        stream, reencode = target
+        stream, resampler = target
         try:
-            if not reencode:
+            if resampler is None:
                 packet.stream = stream
                 self.output.mux(packet)
                 return
             for frame in packet.decode():
                 frame.pts = None  # the encoder's own sample count keeps the timeline
-                for encoded in stream.encode(frame):
-                    self.output.mux(encoded)
+                self._encode_audio(stream, resampler.resample(frame))
         except av.FFmpegError as error:
             raise VideoError(ENCODE_FAILED, f"the audio could not be written ({error})") from None
+
+    def _encode_audio(self, stream: Any, frames: list[av.AudioFrame]) -> None:
+        for frame in frames:
+            for encoded in stream.encode(frame):
+                self.output.mux(encoded)
 
     def close(self) -> None:
         """Flush the encoders and finish the file."""
         try:
             for packet in self.video.encode(None):
                 self.output.mux(packet)
-            for stream, reencode in self.audio.values():
-                if reencode:
+            for stream, resampler in self.audio.values():
+                if resampler is not None:
+                    self._encode_audio(stream, resampler.resample(None))
                     for packet in stream.encode(None):
                         self.output.mux(packet)
         except av.FFmpegError as error:

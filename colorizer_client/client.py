@@ -114,20 +114,28 @@ def _video_bytes(video: VideoInput) -> tuple[bytes, str]:
     return video.read(), Path(getattr(video, "name", "video.mp4")).name
 
 
-def _multipart(fields: Mapping[str, str], data: bytes, filename: str, file_field: str = "image") -> tuple[bytes, str]:
-    """A multipart/form-data body with the text fields and the file field `file_field`."""
+def _multipart(
+    fields: Mapping[str, str],
+    data: bytes,
+    filename: str,
+    file_field: str = "image",
+    more_files: Sequence[tuple[str, bytes, str]] = (),
+) -> tuple[bytes, str]:
+    """A multipart/form-data body with the text fields, the file field `file_field`, then
+    `more_files` as (field, bytes, filename)."""
     boundary = f"colorizer-{uuid.uuid4().hex}"
-    safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "") or "image"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in fields.items()
     ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{safe_name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-    )
+    for field_name, content, name in ((file_field, data, filename), *more_files):
+        safe_name = name.replace('"', "").replace("\r", "").replace("\n", "") or "image"
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; filename="{safe_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
@@ -222,13 +230,30 @@ class ColorizerClient:
         render_size: int | None = None,
         vibrance: float | None = None,
         crf: int | None = None,
+        keyframes: Sequence[Mapping[str, Any]] | None = None,
         request_id: str | None = None,
     ) -> VideoJob:
-        """Queue a film (POST /v1/videos, answered 202); its limits are in `model_info()["limits"]["video"]`."""
+        """Queue a film (POST /v1/videos, answered 202); its limits are in `model_info()["limits"]["video"]`.
+
+        keyframes: {"time": seconds, "image"?: a colour image of that frame (path, bytes, file
+        or PIL image), "hints"?: pins as for `colorize`}; their colours carry through their shots.
+        """
         data, filename = _video_bytes(video)
         options = {"render_size": render_size, "vibrance": vibrance, "crf": crf}
         fields = {name: str(value) for name, value in options.items() if value is not None}
-        body, content_type = _multipart(fields, data, filename, file_field="video")
+        images: list[tuple[str, bytes, str]] = []
+        if keyframes:
+            entries = []
+            for keyframe in keyframes:
+                entry: dict[str, Any] = {"time": keyframe["time"]}
+                if keyframe.get("image") is not None:
+                    entry["image"] = len(images)
+                    images.append(("keyframe_images", *_image_bytes(keyframe["image"])))
+                if keyframe.get("hints"):
+                    entry["hints"] = [_hint_object(hint) for hint in keyframe["hints"]]
+                entries.append(entry)
+            fields["keyframes"] = json.dumps(entries)
+        body, content_type = _multipart(fields, data, filename, file_field="video", more_files=images)
         headers = {"Content-Type": content_type, "Accept": "application/json"}
         if request_id:
             headers["X-Request-Id"] = request_id
@@ -293,12 +318,13 @@ class ColorizerClient:
         render_size: int | None = None,
         vibrance: float | None = None,
         crf: int | None = None,
+        keyframes: Sequence[Mapping[str, Any]] | None = None,
         poll_s: float = 1.0,
         timeout_s: float | None = None,
         progress: Callable[[VideoJob], None] | None = None,
     ) -> VideoJob:
         """The whole round trip: submit, wait (progress gets each state), download into `target`, remove the job."""
-        job = self.submit_video(video, render_size=render_size, vibrance=vibrance, crf=crf)
+        job = self.submit_video(video, render_size=render_size, vibrance=vibrance, crf=crf, keyframes=keyframes)
         done = self.wait_for_video(job.id, poll_s=poll_s, timeout_s=timeout_s, progress=progress)
         self.download_video(job.id, target)
         self.delete_video(job.id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from inference_service.config import Settings
 from inference_service.option_schemas import option_schema
-from inference_service.video_jobs import COLORIZE_FAILED, STORAGE_FULL, WORKER_LOST, job_error_code
+from inference_service.video_keyframes import IMAGES_FIELD, KEYFRAME_PARTS, KEYFRAME_REQUEST_CODES
 from video.errors import VIDEO_ERROR_CODES
 from video.options import VIDEO_JOB_OPTIONS
 
@@ -19,10 +19,8 @@ _JOB_ID = {
     "description": "The job's id, as POST /v1/videos answered it.",
     "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
 }
-# What a failed job's `error.code` may be: video's codes (its limits as the API names them), and the job's own.
-JOB_ERROR_CODES = sorted(
-    {job_error_code(code) for code in VIDEO_ERROR_CODES - {"cancelled"}} | {WORKER_LOST, STORAGE_FULL, COLORIZE_FAILED}
-)
+# What a failed job's `error.code` may be: video's codes, and the job's own.
+JOB_ERROR_CODES = sorted((VIDEO_ERROR_CODES - {"cancelled"}) | {"worker_lost", "storage_full", "colorize_failed"})
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -181,9 +179,10 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                                 "properties": {
                                     "video": {**video_schema, "contentMediaType": "application/octet-stream"},
                                     **option_schemas,
+                                    **KEYFRAME_PARTS,
                                 },
                             },
-                            "encoding": {"video": {"contentType": "video/*"}},
+                            "encoding": {"video": {"contentType": "video/*"}, IMAGES_FIELD: {"contentType": "image/*"}},
                         },
                         "video/*": {"schema": {**video_schema, "contentMediaType": "video/*"}},
                     },
@@ -207,8 +206,9 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                     },
                     "400": error(
                         "No video, or one that cannot be read (`reason`: not_a_video, truncated, no_video_stream, "
-                        "no_frames, decode_failed), or a request that is not valid HTTP/1.1.",
-                        ["missing_video", "invalid_video", "bad_request"],
+                        "no_frames, decode_failed), or a request that is not valid HTTP/1.1; or a keyframe that "
+                        "cannot be used (its code says why).",
+                        ["missing_video", "invalid_video", "bad_request", *KEYFRAME_REQUEST_CODES],
                     ),
                     "413": error("The video is larger than the byte limit.", ["payload_too_large", "form_too_large"]),
                     "415": error("Neither multipart/form-data nor a video/* body.", ["unsupported_media_type"]),
@@ -224,7 +224,7 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                         ],
                     ),
                     "429": error(
-                        "This client has max_jobs_per_client jobs queued, running or being uploaded already.",
+                        "This client has max_jobs_per_client jobs queued or running already.",
                         ["too_many_jobs"],
                         retry_after=True,
                     ),
@@ -246,9 +246,7 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
             "delete": {
                 "operationId": "deleteVideoJob",
                 "summary": "Cancel a queued or running job (200: it is cancelled; its worker stops within "
-                "seconds), or remove a finished one and its result (204). A job cancelled while running is "
-                "removed once its worker has let go: a DELETE before that answers 200 again, and the job goes "
-                "when the worker stops.",
+                "seconds), or remove a finished one and its result (204).",
                 "parameters": job_parameters,
                 "responses": {
                     "200": ok("Cancelled.", _JOB),

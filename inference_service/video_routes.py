@@ -29,7 +29,6 @@ from inference_service.offload import run_blocking
 from inference_service.request_input import invalid_parameter, reading_body, single_value
 from inference_service.video_jobs import (
     ACTIVE_STATES,
-    LIMIT_CODES,
     JobLimitReached,
     JobRecord,
     JobState,
@@ -38,9 +37,10 @@ from inference_service.video_jobs import (
     StoreUnavailable,
     new_job_id,
 )
+from inference_service.video_keyframes import parse_keyframe_parts
 from inference_service.video_queue import VideoQueue
 from model.options import OptionError
-from video.errors import TOO_LONG, TOO_MANY_FRAMES, TOO_MANY_PIXELS, UNSUPPORTED_CODEC
+from video.errors import TOO_MANY_PIXELS, UNSUPPORTED_CODEC
 from video.formats import VIDEO_SUFFIXES
 from video.options import VIDEO_JOB_OPTIONS, VideoJobOptions, parse_video_job_options
 
@@ -253,7 +253,7 @@ def _describe(path: Path, settings: Settings) -> dict[str, Any]:
         if error.code == TOO_MANY_PIXELS:
             raise ApiError(
                 422,
-                LIMIT_CODES[TOO_MANY_PIXELS],
+                "video_frame_too_large",
                 f"The video's frames are larger than the limit of {settings.video_max_frame_pixels} pixels "
                 "(width x height).",
             ) from None
@@ -268,13 +268,13 @@ def _describe(path: Path, settings: Settings) -> dict[str, Any]:
     if duration > settings.video_max_duration_s:
         raise ApiError(
             422,
-            LIMIT_CODES[TOO_LONG],
+            "video_too_long",
             f"The video lasts {duration:.1f} s, longer than the limit of {settings.video_max_duration_s:g} s.",
         )
     if info.frames > settings.video_max_frames:
         raise ApiError(
             422,
-            LIMIT_CODES[TOO_MANY_FRAMES],
+            "video_too_many_frames",
             f"The video has {info.frames} frames, more than the limit of {settings.video_max_frames}.",
         )
     return {
@@ -343,6 +343,7 @@ def create_video_job() -> tuple[Response, int]:
                 StoreUnavailable("storage_full", f"the upload could not be stored ({error.strerror})")
             ) from None
         video = _describe(path, settings)
+        keyframes = parse_keyframe_parts(request.form, request.files, video)
         now = time.time()
         record = JobRecord(
             id=job_id,
@@ -355,7 +356,7 @@ def create_video_job() -> tuple[Response, int]:
             options=options.to_json(),
             video=video,
             frames_total=video["frames"],
-            extra={"ttl_s": settings.video_result_ttl_s, "upload_bytes": size},
+            extra={"ttl_s": settings.video_result_ttl_s, "upload_bytes": size, "keyframes": keyframes},
         )
         store.create(record)
     except BaseException:

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from colorizer_client import ApiError, ColorizerClient, ServiceUnavailable, TransportError
+from model.lab_numpy import srgb8_to_lab
 from tests.conftest import make_photo
 from tests.processes import REPO_ROOT, Gunicorn, free_port
 
@@ -167,7 +168,8 @@ def test_the_client_sends_every_video_option_of_the_committed_contract():
     document = json.loads((REPO_ROOT / "docs" / "openapi" / "service.json").read_text())
     parameters = {parameter["name"] for parameter in document["paths"]["/v1/videos"]["post"]["parameters"]}
     keywords = set(inspect.signature(ColorizerClient.submit_video).parameters) - {"self", "video", "request_id"}
-    assert keywords == parameters
+    body = document["paths"]["/v1/videos"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert keywords == parameters | {"keyframes"} and "keyframes" in body["properties"]  # keyframes: body parts
     round_trip = set(inspect.signature(ColorizerClient.colorize_video).parameters)
     assert parameters <= round_trip
 
@@ -217,6 +219,13 @@ def test_colorize_video_round_trip_with_progress(video_service, films, tmp_path)
         assert (video.width, video.height) == (96, 64) and video.average_rate == 12
         assert len(container.streams.audio) == 1
         assert sum(1 for _ in container.decode(video=0)) == 12
+    # Keyframes travel as multipart parts: a yellow still colours the frames around it.
+    yellow = Image.new("RGB", (96, 64), (230, 200, 30))
+    keyed = tmp_path / "short-keyed.mp4"
+    client.colorize_video(films["short"], keyed, keyframes=[{"time": 0.5, "image": yellow}], poll_s=0.2, timeout_s=120)
+    with av.open(str(keyed)) as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert srgb8_to_lab(frames[6])[..., 2].mean() > 30  # b*: yellow
     # The round trip removed the job once downloaded.
     with pytest.raises(ApiError) as gone:
         client.video_job(job.id)

@@ -177,7 +177,7 @@ export interface paths {
     get: operations['v1_videoJob'];
     put?: never;
     post?: never;
-    /** Cancel a queued or running job (200: it is cancelled; its worker stops within seconds), or remove a finished one and its result (204). A job cancelled while running is removed once its worker has let go: a DELETE before that answers 200 again, and the job goes when the worker stops. */
+    /** Cancel a queued or running job (200: it is cancelled; its worker stops within seconds), or remove a finished one and its result (204). */
     delete: operations['v1_deleteVideoJob'];
     options?: never;
     head?: never;
@@ -427,11 +427,9 @@ export interface components {
           | 'no_video_stream'
           | 'not_a_video'
           | 'storage_full'
+          | 'too_many_pixels'
           | 'truncated'
           | 'unsupported_codec'
-          | 'video_frame_too_large'
-          | 'video_too_long'
-          | 'video_too_many_frames'
           | 'worker_lost';
         message: string;
         request_id: string;
@@ -1435,6 +1433,10 @@ export interface operations {
            * @default 18
            */
           crf?: number;
+          /** @description A film's keyframes (at most 64), as a JSON list of {"time": seconds, "image": index into keyframe_images, "hints": [pins as for a photo]}: each one's colours (the image's, or the frame colorized with its pins) carry through its shot, forwards and backwards; at a cut they end. An image of another size is resized; another aspect ratio, a grey image, a time below 0 or past the end, two at one time, pins outside 0..1 are refused (400, the code says which). */
+          keyframes?: string;
+          /** @description The keyframes' colour images (PNG, JPEG, WebP...), referred to by index from `keyframes`. */
+          keyframe_images?: string[];
         };
         'video/*': string;
       };
@@ -1452,7 +1454,7 @@ export interface operations {
           'application/json': components['schemas']['VideoJob'];
         };
       };
-      /** @description No video, or one that cannot be read (`reason`: not_a_video, truncated, no_video_stream, no_frames, decode_failed), or a request that is not valid HTTP/1.1. Codes: missing_video, invalid_video, bad_request. */
+      /** @description No video, or one that cannot be read (`reason`: not_a_video, truncated, no_video_stream, no_frames, decode_failed), or a request that is not valid HTTP/1.1; or a keyframe that cannot be used (its code says why). Codes: missing_video, invalid_video, bad_request, duplicate_keyframe_time, empty_keyframe, invalid_hints, invalid_keyframes, keyframe_aspect_ratio, keyframe_not_an_image, keyframe_not_colour, keyframe_time_out_of_range, too_many_keyframes. */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1462,7 +1464,19 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {unknown} */
-              code?: 'missing_video' | 'invalid_video' | 'bad_request';
+              code?:
+                | 'missing_video'
+                | 'invalid_video'
+                | 'bad_request'
+                | 'duplicate_keyframe_time'
+                | 'empty_keyframe'
+                | 'invalid_hints'
+                | 'invalid_keyframes'
+                | 'keyframe_aspect_ratio'
+                | 'keyframe_not_an_image'
+                | 'keyframe_not_colour'
+                | 'keyframe_time_out_of_range'
+                | 'too_many_keyframes';
             };
           };
         };

@@ -7,6 +7,7 @@ from typing import Any
 
 from inference_service.config import Settings
 from inference_service.option_schemas import option_schema
+from inference_service.video_jobs import COLORIZE_FAILED, STORAGE_FULL, WORKER_LOST, job_error_code
 from inference_service.video_keyframes import IMAGES_FIELD, KEYFRAME_PARTS, KEYFRAME_REQUEST_CODES
 from video.errors import VIDEO_ERROR_CODES
 from video.options import VIDEO_JOB_OPTIONS
@@ -19,8 +20,10 @@ _JOB_ID = {
     "description": "The job's id, as POST /v1/videos answered it.",
     "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
 }
-# What a failed job's `error.code` may be: video's codes, and the job's own.
-JOB_ERROR_CODES = sorted((VIDEO_ERROR_CODES - {"cancelled"}) | {"worker_lost", "storage_full", "colorize_failed"})
+# What a failed job's `error.code` may be: video's codes (its limits as the API names them), and the job's own.
+JOB_ERROR_CODES = sorted(
+    {job_error_code(code) for code in VIDEO_ERROR_CODES - {"cancelled"}} | {WORKER_LOST, STORAGE_FULL, COLORIZE_FAILED}
+)
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -224,7 +227,7 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                         ],
                     ),
                     "429": error(
-                        "This client has max_jobs_per_client jobs queued or running already.",
+                        "This client has max_jobs_per_client jobs queued, running or being uploaded already.",
                         ["too_many_jobs"],
                         retry_after=True,
                     ),
@@ -246,7 +249,9 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
             "delete": {
                 "operationId": "deleteVideoJob",
                 "summary": "Cancel a queued or running job (200: it is cancelled; its worker stops within "
-                "seconds), or remove a finished one and its result (204).",
+                "seconds), or remove a finished one and its result (204). A job cancelled while running is "
+                "removed once its worker has let go: a DELETE before that answers 200 again, and the job goes "
+                "when the worker stops.",
                 "parameters": job_parameters,
                 "responses": {
                     "200": ok("Cancelled.", _JOB),

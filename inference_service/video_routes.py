@@ -29,6 +29,7 @@ from inference_service.offload import run_blocking
 from inference_service.request_input import invalid_parameter, reading_body, single_value
 from inference_service.video_jobs import (
     ACTIVE_STATES,
+    LIMIT_CODES,
     JobLimitReached,
     JobRecord,
     JobState,
@@ -40,7 +41,7 @@ from inference_service.video_jobs import (
 from inference_service.video_keyframes import parse_keyframe_parts
 from inference_service.video_queue import VideoQueue
 from model.options import OptionError
-from video.errors import TOO_MANY_PIXELS, UNSUPPORTED_CODEC
+from video.errors import TOO_LONG, TOO_MANY_FRAMES, TOO_MANY_PIXELS, UNSUPPORTED_CODEC
 from video.formats import VIDEO_SUFFIXES
 from video.options import VIDEO_JOB_OPTIONS, VideoJobOptions, parse_video_job_options
 
@@ -253,7 +254,7 @@ def _describe(path: Path, settings: Settings) -> dict[str, Any]:
         if error.code == TOO_MANY_PIXELS:
             raise ApiError(
                 422,
-                "video_frame_too_large",
+                LIMIT_CODES[TOO_MANY_PIXELS],
                 f"The video's frames are larger than the limit of {settings.video_max_frame_pixels} pixels "
                 "(width x height).",
             ) from None
@@ -268,13 +269,13 @@ def _describe(path: Path, settings: Settings) -> dict[str, Any]:
     if duration > settings.video_max_duration_s:
         raise ApiError(
             422,
-            "video_too_long",
+            LIMIT_CODES[TOO_LONG],
             f"The video lasts {duration:.1f} s, longer than the limit of {settings.video_max_duration_s:g} s.",
         )
     if info.frames > settings.video_max_frames:
         raise ApiError(
             422,
-            "video_too_many_frames",
+            LIMIT_CODES[TOO_MANY_FRAMES],
             f"The video has {info.frames} frames, more than the limit of {settings.video_max_frames}.",
         )
     return {

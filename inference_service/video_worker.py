@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING
 
 from inference_service.config import Settings
 from inference_service.request_log import configure_logging
-from inference_service.video_jobs import COLORIZE_FAILED, STORAGE_FULL, JobRecord, JobState, JobStore
+from inference_service.video_jobs import (
+    COLORIZE_FAILED,
+    STORAGE_FULL,
+    JobRecord,
+    JobState,
+    JobStore,
+    job_error_code,
+)
 from inference_service.video_queue import VideoQueue, set_job_runner
 
 if TYPE_CHECKING:
@@ -105,7 +112,10 @@ class JobRunner:
             render_size=options.render_size,
             vibrance=options.vibrance,
             crf=options.crf,
+            # The upload's header passed these at POST; a header may lie, so they hold while decoding too.
             max_pixels=self.settings.video_max_frame_pixels,
+            max_frames=self.settings.video_max_frames,
+            max_duration_s=self.settings.video_max_duration_s,
         )
         result_path = self.store.result_path(job_id)
         logger.info("video job started", extra={"fields": {"job_id": job_id, "request_id": record.request_id}})
@@ -122,7 +132,7 @@ class JobRunner:
         except VideoCancelled:
             self._finish(record, JobState.CANCELLED)
         except VideoError as error:
-            self._finish(record, JobState.FAILED, {"code": error.code, "message": error.message})
+            self._finish(record, JobState.FAILED, {"code": job_error_code(error.code), "message": error.message})
         except KeyframeError as error:  # one the POST could not see: past the last frame the header promised
             self._finish(record, JobState.FAILED, {"code": error.code, "message": error.message})
         except OSError as error:

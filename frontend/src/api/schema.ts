@@ -177,7 +177,7 @@ export interface paths {
     get: operations['v1_videoJob'];
     put?: never;
     post?: never;
-    /** Cancel a queued or running job (200: it is cancelled; its worker stops within seconds), or remove a finished one and its result (204). */
+    /** Cancel a queued or running job (200: it is cancelled; its worker stops within seconds), or remove a finished one and its result (204). A job cancelled while running is removed once its worker has let go: a DELETE before that answers 200 again, and the job goes when the worker stops. */
     delete: operations['v1_deleteVideoJob'];
     options?: never;
     head?: never;
@@ -427,9 +427,11 @@ export interface components {
           | 'no_video_stream'
           | 'not_a_video'
           | 'storage_full'
-          | 'too_many_pixels'
           | 'truncated'
           | 'unsupported_codec'
+          | 'video_frame_too_large'
+          | 'video_too_long'
+          | 'video_too_many_frames'
           | 'worker_lost';
         message: string;
         request_id: string;

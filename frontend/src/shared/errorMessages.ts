@@ -40,6 +40,8 @@ const MESSAGES: Record<string, string> = {
   // Colorizing on this device (features/device): refused or failed there; Retry goes to the server.
   device_cannot_hold:
     'This photo is too big for this device to colorize. Press Retry to colorize it on the server instead.',
+  device_cannot_hold_no_server:
+    'This photo is too big for this device to colorize. Please scale it down and try again.',
   device_failed: 'The colorizer stopped on this device. Press Retry to colorize this photo on the server instead.',
   device_model_unavailable:
     'The colorizer could not be downloaded to this device. Press Retry to colorize this photo on the server instead.',

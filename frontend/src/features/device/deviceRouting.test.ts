@@ -129,6 +129,13 @@ describe('withDevice', () => {
     expect(uploads).toEqual([big]);
   });
 
+  it('without a server (the static build), a refusal offers no server', async () => {
+    const { server, calls: uploads } = fakeServer();
+    const api = withDevice(server, fakeDevice('device_cannot_hold').device, false);
+    await expect(api.colorizeImage(photo('huge.png'))).rejects.toMatchObject({ code: 'device_cannot_hold_no_server' });
+    expect(uploads).toHaveLength(0);
+  });
+
   it("describes the device's model when the server cannot be asked", async () => {
     const down = fakeServer(new ApiError('network_error', 'down'));
     const model = await withDevice(down.server, fakeDevice().device).fetchModelInfo();

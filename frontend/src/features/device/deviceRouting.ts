@@ -97,8 +97,11 @@ export function withDevice(server: ColorizerApi, device: DeviceSide, hasServer =
       return resultOf(file, result);
     } catch (error) {
       if (error instanceof DeviceError) {
-        // Refused here: "Retry" sends it to the server (the message says so).
-        if (error.code === 'device_cannot_hold' && hasServer) serverOnly.add(file);
+        if (error.code === 'device_cannot_hold') {
+          // Refused here: "Retry" sends it to the server (the message says so); with no server, no such offer.
+          if (!hasServer) throw new ApiError('device_cannot_hold_no_server', error.message);
+          serverOnly.add(file);
+        }
         throw new ApiError(error.code, error.message);
       }
       throw error;

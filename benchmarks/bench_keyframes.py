@@ -7,7 +7,8 @@ the shipped model, as:
 - per-frame: no steadying (the flicker reference);
 - automatic: the shipped steadying;
 - keyframes: the true colour of each shot's middle frame as its keyframe;
-- pins: 5 pins on the first frame, each the true colour around its point;
+- pins: 5 pins on the first frame where its automatic colour is furthest from the truth (as a
+  user pins what looks wrong), each the true colour around its point;
 - 3 keyframes: the speed check (true frames at 1/4, 1/2 and 3/4 of the film).
 
 Bars: keyframes raise the PSNR of the other frames of their shots by >= 3 dB over
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -40,9 +41,8 @@ from benchmarks.video_clips import REAL_CLIPS, decoded_frames, packaged_clip, wr
 from benchmarks.video_flicker import Clip, filmstrip
 from model.colorizer import Colorizer
 from model.hints import Hint
+from model.lab_numpy import srgb8_to_lab
 from video import Keyframe, VideoOptions, colorize_video
-
-PIN_POINTS = ((0.25, 0.25), (0.75, 0.25), (0.5, 0.5), (0.25, 0.75), (0.75, 0.75))
 
 
 def psnr(frames: list[np.ndarray], truth: list[np.ndarray], indices: list[int]) -> float:
@@ -59,15 +59,21 @@ def cdc(frames: list[np.ndarray]) -> float:
     return meter.value()
 
 
-def true_pins(frame: np.ndarray) -> tuple[Hint, ...]:
-    """Pins at PIN_POINTS, each the mean true colour of the 5x5 pixels around it."""
-    height, width = frame.shape[:2]
+def true_pins(truth: np.ndarray, automatic: np.ndarray, count: int = 5) -> tuple[Hint, ...]:
+    """`count` pins where the automatic colour is furthest from the truth (as a user pins what looks
+    wrong), at least a fifth of the short side apart; each the mean true colour of the 5x5 pixels there."""
+    height, width = truth.shape[:2]
+    error = np.hypot(*np.moveaxis(srgb8_to_lab(truth)[..., 1:] - srgb8_to_lab(automatic)[..., 1:], -1, 0))
+    error = np.asarray(Image.fromarray(error.astype(np.float32), mode="F").filter(ImageFilter.BoxBlur(4)))
+    spacing = min(height, width) / 5
+    rows, columns = np.mgrid[0:height, 0:width]
     pins = []
-    for x, y in PIN_POINTS:
-        row, column = int(y * height), int(x * width)
-        patch = frame[max(0, row - 2) : row + 3, max(0, column - 2) : column + 3].reshape(-1, 3)
-        colour = tuple(int(round(value)) for value in patch.mean(axis=0))
-        pins.append(Hint(x, y, (colour[0], colour[1], colour[2])))
+    for _ in range(count):
+        row, column = np.unravel_index(int(np.argmax(error)), error.shape)
+        error = np.where(np.hypot(rows - row, columns - column) < spacing, -1.0, error)
+        patch = truth[max(0, row - 2) : row + 3, max(0, column - 2) : column + 3].reshape(-1, 3)
+        red, green, blue = (int(round(value)) for value in patch.mean(axis=0))
+        pins.append(Hint(min(1.0, (column + 0.5) / width), min(1.0, (row + 0.5) / height), (red, green, blue)))
     return tuple(pins)
 
 
@@ -113,7 +119,7 @@ def main() -> None:
             keyframes = [Keyframe(index / rate, image=Image.fromarray(truth[index])) for index in middles]
             keyed = run(colorizer, source, folder / "keyed.mp4", lossless, keyframes)
             others = [index for index in range(len(truth)) if index not in middles]
-            pins = [Keyframe(0.0, hints=true_pins(truth[0]))]
+            pins = [Keyframe(0.0, hints=true_pins(truth[0], automatic[2][0]))]
             pinned = run(colorizer, source, folder / "pinned.mp4", lossless, pins)
             quarters = [round(len(truth) * share) for share in (0.25, 0.5, 0.75)]
             three = [Keyframe(index / rate, image=Image.fromarray(truth[index])) for index in quarters]

@@ -56,6 +56,7 @@ class Carrying:
     lightness_tolerance: float = 8.0  # L* mismatch with the carried keyframe at which trust falls to 1/e
     smoothing: int = 5  # side of the Gaussian over L before comparing (codec noise is no mismatch)
     preset: str = "fast"  # DIS flow preset, as video.steady's
+    pin_change: float = 5.0  # a*b* change by a pins-only keyframe at which it holds fully (less: partly)
 
 
 DEFAULT_CARRYING = Carrying()
@@ -113,20 +114,28 @@ class _Carrier:
         values = plane.astype(np.float32)
         return cv2.GaussianBlur(values, (side, side), 0) if side > 1 else values
 
-    def keyframe_colour(self, keyframe: Keyframe, lightness: np.ndarray) -> np.ndarray:
-        """The keyframe's ab at render resolution: its image's, or the frame colorized with its pins, pins spread."""
+    def keyframe_colour(self, keyframe: Keyframe, lightness: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The keyframe's ab at render resolution and how strongly it holds (h, w), 0..1.
+
+        An image holds everywhere (its pins spread over it). Pins alone colorize the frame
+        with them and hold only where they change the automatic colour: carried to later
+        frames, a pin recolours its object and leaves the rest of the frame to the network.
+        """
         where = f"keyframe at {keyframe.time:g} s"
         if keyframe.image is not None:
             ab = keyframe_ab(keyframe.image, self.width, self.height, self.shape, where)
-        else:
-            inputs = self.colorizer.network_input(lightness, keyframe.hints)[None]
-            ab = self.colorizer.predict_ab(inputs)[0]
-        return self.colorizer.spread_hints(lightness, ab, keyframe.hints)
+            return self.colorizer.spread_hints(lightness, ab, keyframe.hints), np.ones(self.shape, np.float32)
+        inputs = np.stack([self.colorizer.network_input(lightness, hints) for hints in ((), keyframe.hints)])
+        automatic, pinned = self.colorizer.predict_ab(inputs)
+        pinned = self.colorizer.spread_hints(lightness, pinned, keyframe.hints)
+        change = np.hypot(*(pinned - automatic))
+        return pinned, np.clip(change / np.float32(self.settings.pin_change), 0, 1).astype(np.float32)
 
     def _track(
-        self, frames: list[np.ndarray], start: int, stop: int, step: int, ab: np.ndarray
+        self, frames: list[np.ndarray], start: int, stop: int, step: int, colour: tuple[np.ndarray, np.ndarray]
     ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(ab, weight) of frames start+step .. stop (inclusive), carried from frame `start`'s `ab`."""
+        """(ab, weight) of frames start+step .. stop (inclusive), carried from frame `start`'s (ab, strength)."""
+        ab, strength = colour
         height, width = self.shape
         positions = self.grid.copy()  # where each pixel of the current frame lies in the keyframe
         key_l = self._smooth(frames[start])
@@ -145,7 +154,8 @@ class _Carrier:
             carried = np.stack(
                 [cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for plane in ab]
             )
-            out.append((carried, weight.astype(np.float32)))
+            held = cv2.remap(strength, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            out.append((carried, (weight * held).astype(np.float32)))
         return out
 
     def carry(self, shot: _Shot, fields: KeyframeFields) -> None:
@@ -155,11 +165,10 @@ class _Carrier:
         colours = {local: self.keyframe_colour(keyframe, small) for local, (keyframe, small) in shot.keyframes.items()}
         # Per frame: [(time weight, ab, trust)] from the keyframe before it and the one after it.
         parts: dict[int, list[tuple[float, np.ndarray, np.ndarray]]] = {}
-        ones = np.ones(self.shape, dtype=np.float32)
         for position, anchor in enumerate(anchors):
             before = anchors[position - 1] if position > 0 else None
             after = anchors[position + 1] if position + 1 < len(anchors) else None
-            parts.setdefault(anchor, []).append((1.0, colours[anchor], ones))
+            parts.setdefault(anchor, []).append((1.0, *colours[anchor]))
             forward_end = after - 1 if after is not None else last
             backward_end = before + 1 if before is not None else 0
             for offset, carried in enumerate(self._track(shot.lightness, anchor, forward_end, 1, colours[anchor])):

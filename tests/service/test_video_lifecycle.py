@@ -135,3 +135,70 @@ def test_a_worker_that_dies_while_cancelling_leaves_nothing_after_the_sweep(vide
     assert files_of(store, job["id"])  # held: nothing removed yet
     store.sweep(now=time.time() + HEARTBEAT_TIMEOUT_S + 1)
     assert files_of(store, job["id"]) == []
+
+
+_JOB_IDS = st.sampled_from(["a" * 32, "b" * 32, "c" * 32])
+_KINDS = ("upload", "result", "partial", "lock", "cancel")
+_STATES = st.sampled_from(["none", "queued", "running", "running-lost", "done", "failed", "cancelled-held"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    jobs=st.dictionaries(_JOB_IDS, _STATES, max_size=3),
+    files=st.lists(st.tuples(_JOB_IDS, st.sampled_from(_KINDS)), max_size=10),
+    strangers=st.lists(st.from_regex(r"[A-Za-z0-9_.-]{1,20}", fullmatch=True), max_size=4),
+)
+def test_the_sweep_deletes_exactly_what_no_job_accounts_for(tmp_path_factory, jobs, files, strangers):
+    store = JobStore(tmp_path_factory.mktemp("videos"), HEARTBEAT_TIMEOUT_S)
+    store.ensure()
+    now = time.time()
+    for job_id, state in jobs.items():
+        if state == "none":
+            continue
+        running = state.startswith("running")
+        record = JobRecord(
+            id=job_id,
+            state=JobState.CANCELLED if state == "cancelled-held" else JobState(state.split("-")[0]),
+            owner="ip:127.0.0.1",
+            filename="",
+            upload_suffix=".mp4",
+            created_at=now,
+            request_id="",
+            options={},
+            video={},
+            held=running or state == "cancelled-held",
+            heartbeat_at=now - (HEARTBEAT_TIMEOUT_S * 2 if state == "running-lost" else 0),
+        )
+        store.create(record)
+    paths = {
+        "upload": lambda job_id: store.uploads / f"{job_id}.mp4",
+        "result": lambda job_id: store.results / f"{job_id}.mp4",
+        "partial": lambda job_id: store.results / f".{job_id}.tmp-0123.mp4",
+        "lock": lambda job_id: store.jobs / f"{job_id}.lock",
+        "cancel": lambda job_id: store.jobs / f"{job_id}.cancel",
+    }
+    for job_id, kind in files:
+        paths[kind](job_id).write_bytes(b"x")
+    for name in strangers:  # files this store did not make (no job id in their name) are left alone
+        if len(name.split(".", 1)[0]) != 32 and not name.startswith("."):
+            (store.uploads / name).write_bytes(b"x")
+    before = {path for path in (store.jobs, store.uploads, store.results) for path in path.iterdir()}
+    store.sweep_leftovers(now)
+
+    def needed(job_id: str, kind: str) -> bool:
+        state = jobs.get(job_id, "none")
+        live = state in ("running", "cancelled-held")
+        return {
+            "upload": state in ("queued", "running", "running-lost") or live,
+            "result": state == "done" or live,
+            "partial": live,
+            "lock": state != "none",
+            "cancel": state != "none",
+        }[kind]
+
+    for job_id, kind in files:
+        assert paths[kind](job_id).exists() == needed(job_id, kind), (job_id, kind, jobs.get(job_id))
+    for path in before:
+        if path.parent == store.uploads and len(path.name.split(".", 1)[0]) != 32:
+            assert path.exists(), path
+    assert all(store._read(job_id) is not None for job_id, state in jobs.items() if state != "none")

@@ -36,6 +36,20 @@ def test_annealed_mean_goes_from_the_mean_to_the_mode():
     assert mode.tolist() == pytest.approx([1.0, 0.0], abs=1e-6)
 
 
+def test_annealed_mean_is_the_softmax_expectation_whatever_the_logits_offset():
+    torch.manual_seed(3)
+    centres = torch.from_numpy(ab_bin_centres()) / 110.0
+    logits = torch.randn(2, len(centres), 3, 5) * 2
+    for offset in (0.0, -500.0, 300.0):
+        for temperature in (1.0, 0.38, 0.2):
+            expected = torch.einsum("bqhw,qc->bchw", torch.softmax((logits + offset) / temperature, dim=1), centres)
+            got = annealed_mean(logits + offset, centres, temperature)
+            assert torch.allclose(got, expected, atol=1e-4), (offset, temperature)  # 0.01 a*b* units
+    # Far beyond: the cap binds, and the colour stays finite and inside the bins' range.
+    extreme = annealed_mean(logits * 1000, centres, 0.01)
+    assert torch.isfinite(extreme).all() and extreme.abs().max() <= centres.abs().max()
+
+
 def test_two_heads_output_is_their_mix_at_any_size():
     torch.manual_seed(0)
     generator = UNetGenerator(TWO_HEADS).eval()

@@ -49,7 +49,9 @@ def test_rebalancing_favours_rare_colours_and_averages_one_under_the_prior():
 def test_the_loss_is_lower_for_logits_on_the_true_colour():
     centres = ab_bin_centres()
     index = len(centres) // 3
-    truth = _ab_field(float(centres[index, 0]), float(centres[index, 1]), size=16) / 110.0  # normalised, like the network's ab
+    truth = (
+        _ab_field(float(centres[index, 0]), float(centres[index, 1]), size=16) / 110.0
+    )  # normalised, like the network's ab
     right = torch.zeros(1, len(centres), 4, 4)
     right[:, index] = 10.0
     wrong = torch.zeros(1, len(centres), 4, 4)

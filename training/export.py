@@ -68,6 +68,7 @@ def export_artifact(
     use_ema = state.get("generator_ema") is not None and not raw_generator
     generator.load_state_dict(state["generator_ema"] if use_ema else state["generator"])
     epochs_done = int(state["epoch"])
+    crop = f"random resized crop (scale {CROP_SCALE[0]:g}-{CROP_SCALE[1]:g}) and flip"
     training = {
         "description": description,
         "data": {
@@ -82,8 +83,7 @@ def export_artifact(
             "phases": "L1 pretraining, then adversarial (PatchGAN, BCE-with-logits + lambda x L1)",
             "epochs_completed": epochs_done,
             "weights": "EMA of the generator" if use_ema else "the generator",
-            "augmentation": ("centre square, then " if config.data_on_device else "")
-            + f"random resized crop (scale {CROP_SCALE[0]:g}-{CROP_SCALE[1]:g}) and flip",
+            "augmentation": (f"centre square, then {crop} on the device" if config.data_on_device else crop),
         },
         "checkpoint": Path(checkpoint_path).name,
     }

@@ -173,7 +173,7 @@ class VideoWriter:
             for frame in packet.decode():
                 frame.pts = None  # the encoder's own sample count keeps the timeline
                 self._encode_audio(stream, resampler.resample(frame))
-        except av.FFmpegError as error:
+        except (av.FFmpegError, ValueError) as error:  # ValueError: PyAV's refusal of a frame it cannot convert
             raise VideoError(ENCODE_FAILED, f"the audio could not be written ({error})") from None
 
     def _encode_audio(self, stream: Any, frames: list[av.AudioFrame]) -> None:

@@ -28,8 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -64,7 +65,7 @@ def true_pins(truth: np.ndarray, automatic: np.ndarray, count: int = 5) -> tuple
     wrong), at least a fifth of the short side apart; each the mean true colour of the 5x5 pixels there."""
     height, width = truth.shape[:2]
     error = np.hypot(*np.moveaxis(srgb8_to_lab(truth)[..., 1:] - srgb8_to_lab(automatic)[..., 1:], -1, 0))
-    error = np.asarray(Image.fromarray(error.astype(np.float32), mode="F").filter(ImageFilter.BoxBlur(4)))
+    error = cv2.blur(error.astype(np.float32), (9, 9))
     spacing = min(height, width) / 5
     rows, columns = np.mgrid[0:height, 0:width]
     pins = []
@@ -73,7 +74,9 @@ def true_pins(truth: np.ndarray, automatic: np.ndarray, count: int = 5) -> tuple
         error = np.where(np.hypot(rows - row, columns - column) < spacing, -1.0, error)
         patch = truth[max(0, row - 2) : row + 3, max(0, column - 2) : column + 3].reshape(-1, 3)
         red, green, blue = (int(round(value)) for value in patch.mean(axis=0))
-        pins.append(Hint(min(1.0, (column + 0.5) / width), min(1.0, (row + 0.5) / height), (red, green, blue)))
+        pins.append(
+            Hint(float(min(1.0, (column + 0.5) / width)), float(min(1.0, (row + 0.5) / height)), (red, green, blue))
+        )
     return tuple(pins)
 
 

@@ -56,7 +56,6 @@ class Carrying:
     lightness_tolerance: float = 8.0  # L* mismatch with the carried keyframe at which trust falls to 1/e
     smoothing: int = 5  # side of the Gaussian over L before comparing (codec noise is no mismatch)
     preset: str = "fast"  # DIS flow preset, as video.steady's
-    pin_change: float = 5.0  # a*b* change by a pins-only keyframe at which it holds fully (less: partly)
 
 
 DEFAULT_CARRYING = Carrying()
@@ -75,9 +74,10 @@ def keyframe_ab(image: Image.Image, width: int, height: int, shape: tuple[int, i
 
 @dataclass
 class KeyframeFields:
-    """The carried keyframe colour of every frame in a keyframed shot: frame index -> (ab, weight)."""
+    """The carried keyframe colour of every frame in a keyframed shot."""
 
-    fields: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # frame index -> (keyframe ab, its weight, pins' correction added on top)
+    fields: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     keyframe_frames: list[int] = field(default_factory=list)  # the frame each keyframe landed on
 
     def apply(self, index: int, ab: np.ndarray) -> np.ndarray:
@@ -85,8 +85,8 @@ class KeyframeFields:
         carried = self.fields.pop(index, None)
         if carried is None:
             return ab
-        key_ab, weight = (part.astype(np.float32) for part in carried)
-        return (key_ab * weight + ab * (1 - weight)).astype(np.float32)
+        key_ab, weight, correction = (part.astype(np.float32) for part in carried)
+        return (key_ab * weight + ab * (1 - weight) + correction).astype(np.float32)
 
 
 @dataclass
@@ -114,28 +114,22 @@ class _Carrier:
         values = plane.astype(np.float32)
         return cv2.GaussianBlur(values, (side, side), 0) if side > 1 else values
 
-    def keyframe_colour(self, keyframe: Keyframe, lightness: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The keyframe's ab at render resolution and how strongly it holds (h, w), 0..1.
-
-        An image holds everywhere (its pins spread over it). Pins alone colorize the frame
-        with them and hold only where they change the automatic colour: carried to later
-        frames, a pin recolours its object and leaves the rest of the frame to the network.
-        """
+    def keyframe_colour(self, keyframe: Keyframe, lightness: np.ndarray) -> np.ndarray:
+        """The keyframe's ab at render resolution (its image's, its pins spread over it); for pins
+        alone, the correction they make to the frame's automatic colour, carried and added to each
+        frame's own, so a pin recolours its object and leaves the rest to the network."""
         where = f"keyframe at {keyframe.time:g} s"
         if keyframe.image is not None:
             ab = keyframe_ab(keyframe.image, self.width, self.height, self.shape, where)
-            return self.colorizer.spread_hints(lightness, ab, keyframe.hints), np.ones(self.shape, np.float32)
+            return self.colorizer.spread_hints(lightness, ab, keyframe.hints)
         inputs = np.stack([self.colorizer.network_input(lightness, hints) for hints in ((), keyframe.hints)])
         automatic, pinned = self.colorizer.predict_ab(inputs)
-        pinned = self.colorizer.spread_hints(lightness, pinned, keyframe.hints)
-        change = np.hypot(*(pinned - automatic))
-        return pinned, np.clip(change / np.float32(self.settings.pin_change), 0, 1).astype(np.float32)
+        return self.colorizer.spread_hints(lightness, pinned, keyframe.hints) - automatic
 
     def _track(
-        self, frames: list[np.ndarray], start: int, stop: int, step: int, colour: tuple[np.ndarray, np.ndarray]
+        self, frames: list[np.ndarray], start: int, stop: int, step: int, ab: np.ndarray
     ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(ab, weight) of frames start+step .. stop (inclusive), carried from frame `start`'s (ab, strength)."""
-        ab, strength = colour
+        """(ab, weight) of frames start+step .. stop (inclusive), carried from frame `start`'s `ab`."""
         height, width = self.shape
         positions = self.grid.copy()  # where each pixel of the current frame lies in the keyframe
         key_l = self._smooth(frames[start])
@@ -154,8 +148,7 @@ class _Carrier:
             carried = np.stack(
                 [cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for plane in ab]
             )
-            held = cv2.remap(strength, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            out.append((carried, (weight * held).astype(np.float32)))
+            out.append((carried, weight.astype(np.float32)))
         return out
 
     def carry(self, shot: _Shot, fields: KeyframeFields) -> None:
@@ -163,28 +156,42 @@ class _Carrier:
         anchors = sorted(shot.keyframes)
         last = len(shot.lightness) - 1
         colours = {local: self.keyframe_colour(keyframe, small) for local, (keyframe, small) in shot.keyframes.items()}
-        # Per frame: [(time weight, ab, trust)] from the keyframe before it and the one after it.
-        parts: dict[int, list[tuple[float, np.ndarray, np.ndarray]]] = {}
+        # Per frame: [(time weight, ab, trust, a correction?)] from the keyframes before and after it.
+        parts: dict[int, list[tuple[float, np.ndarray, np.ndarray, bool]]] = {}
+        pins_only = {local for local, (keyframe, _) in shot.keyframes.items() if keyframe.image is None}
+        ones = np.ones(self.shape, dtype=np.float32)
         for position, anchor in enumerate(anchors):
             before = anchors[position - 1] if position > 0 else None
             after = anchors[position + 1] if position + 1 < len(anchors) else None
-            parts.setdefault(anchor, []).append((1.0, *colours[anchor]))
+            correction = anchor in pins_only
+            parts.setdefault(anchor, []).append((1.0, colours[anchor], ones, correction))
             forward_end = after - 1 if after is not None else last
             backward_end = before + 1 if before is not None else 0
             for offset, carried in enumerate(self._track(shot.lightness, anchor, forward_end, 1, colours[anchor])):
                 frame = anchor + 1 + offset
                 share = 1.0 if after is None else (after - frame) / (after - anchor)
-                parts.setdefault(frame, []).append((share, *carried))
+                parts.setdefault(frame, []).append((share, *carried, correction))
             for offset, carried in enumerate(self._track(shot.lightness, anchor, backward_end, -1, colours[anchor])):
                 frame = anchor - 1 - offset
                 share = 1.0 if before is None else (frame - before) / (anchor - before)
-                parts.setdefault(frame, []).append((share, *carried))
+                parts.setdefault(frame, []).append((share, *carried, correction))
         for frame, contributions in parts.items():
-            weights = [share * trust for share, _, trust in contributions]
-            total = np.sum(weights, axis=0)
-            ab = np.sum([w * colour for w, (_, colour, _) in zip(weights, contributions, strict=True)], axis=0)
+            zero = np.zeros((2, *self.shape), dtype=np.float32)
+            weights = [share * trust for share, _, trust, correction in contributions if not correction]
+            colours_in = [colour for _, colour, _, correction in contributions if not correction]
+            total = np.sum(weights, axis=0) if weights else ones * 0
+            ab = (
+                np.sum([w * colour for w, colour in zip(weights, colours_in, strict=True)], axis=0) if weights else zero
+            )
             ab = ab / np.maximum(total, np.float32(1e-6))
-            fields.fields[shot.start + frame] = (ab.astype(np.float16), np.clip(total, 0, 1).astype(np.float16))
+            added = sum(
+                (share * trust * colour for share, colour, trust, correction in contributions if correction), zero
+            )
+            fields.fields[shot.start + frame] = (
+                ab.astype(np.float16),
+                np.clip(total, 0, 1).astype(np.float16),
+                np.asarray(added, dtype=np.float16),
+            )
         fields.keyframe_frames.extend(shot.start + anchor for anchor in anchors)
 
 

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from model.artifact import load_artifact, save_artifact
 from model.colorizer import Colorizer
+from model.options import VIBRANCE
 from model.preprocessing import compose, lightness_of, orient
 from model.propagation import DEFAULT_PROPAGATION
 from training.data import list_images
@@ -60,7 +61,7 @@ def evaluate(
     propagate: bool = True,
     seed: int = 0,
     backend: str = "auto",
-    vibrance: float = 1.0,
+    vibrance: float = VIBRANCE.default,
 ) -> dict:
     """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder.
 
@@ -191,7 +192,7 @@ def format_table(result: dict) -> str:
         (
             f"{result['model']['name']} {result['model']['version']} on {result['data_dir']} "
             f"({result['images']} images, render size {result['render_size']}"
-            f"{'' if result.get('vibrance', 1.0) == 1.0 else ', vibrance ' + str(result['vibrance'])})"
+            f"{'' if result.get('vibrance', VIBRANCE.default) == VIBRANCE.default else ', vibrance ' + str(result['vibrance'])})"
         ),
         f"{'':<22}{'PSNR (dB)':>10}{'SSIM':>9}{'colourfulness':>15}",
         f"{'model':<22}{model['psnr']:>10.2f}{model['ssim']:>9.4f}{model['colorfulness']:>15.1f}",

@@ -249,9 +249,8 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
             "delete": {
                 "operationId": "deleteVideoJob",
                 "summary": "Cancel a queued or running job (200: it is cancelled; its worker stops within "
-                "seconds), or remove a finished one and its result (204). A job cancelled while running is "
-                "removed once its worker has let go: a DELETE before that answers 200 again, and the job goes "
-                "when the worker stops.",
+                "seconds), or remove a finished one and its result (204; a job cancelled while running keeps "
+                "its files until its worker has stopped, then they go).",
                 "parameters": job_parameters,
                 "responses": {
                     "200": ok("Cancelled.", _JOB),

@@ -9,8 +9,9 @@
     <video_dir>/results/.<id>.tmp-* the film being written (renamed to <id>.mp4 when whole)
 
 A worker that takes a job holds it (`held`, with a heartbeat) until it lets go, whatever
-the job's state: a job cancelled while it runs stays cancelled, and its files are
-removed only once the worker has let go (or its heartbeat stopped). The sweep
+the job's state: a job cancelled while it runs stays cancelled for its worker, and a job
+removed while held is gone for everyone else but keeps its files until the worker has
+let go (or its heartbeat stopped). The sweep
 (`JobStore.sweep`, at a worker's start and on a timer) removes expired jobs and every
 file that no job, reservation or live worker accounts for: what a killed process leaves.
 
@@ -250,9 +251,10 @@ class JobStore:
         now = time.time() if now is None else now
         if self._worker_lost(record, now):
             record = self.update(job_id, lambda current: self._let_go_lost(current, now)) or record
-        if record.remove_requested and not record.held:
-            self.remove(job_id)  # its worker died before letting go
-            return None
+        if record.remove_requested:
+            if not record.held:
+                self.remove(job_id)  # its worker died before letting go
+            return None  # removed, as far as anyone asking knows; its files go when its worker lets go
         if record.expires_at is not None and record.expires_at <= now:
             return None
         return record
@@ -472,18 +474,16 @@ class JobStore:
 
         return self.update(job_id, cancelled)
 
-    def delete(self, job_id: str, now: float) -> bool:
-        """Remove a finished job: True when done now, False when its worker still holds it (it is
-        removed when the worker lets go, or by the sweep once its heartbeat stops)."""
+    def delete(self, job_id: str, now: float) -> None:
+        """Remove a finished job: at once, or, while its worker still holds it, as far as `get` can
+        tell (its files go when the worker lets go, or at the sweep once its heartbeat stops)."""
 
         def deferred(current: JobRecord) -> JobRecord | None:
             return replace(current, remove_requested=True) if self.holds(current, now) else None
 
         record = self.update(job_id, deferred)
-        if record is not None and record.remove_requested and self.holds(record, now):
-            return False
-        self.remove(job_id)
-        return True
+        if record is None or not (record.remove_requested and self.holds(record, now)):
+            self.remove(job_id)
 
     def remove(self, job_id: str) -> None:
         """Delete everything of the job (record last, so a half-removed job is still seen)."""

@@ -420,23 +420,21 @@ def video_result(job_id: str) -> Response:
 def delete_video_job(job_id: str) -> Response | tuple[str, int]:
     """Cancel a queued or running job (200, the job as cancelled), or remove a finished one (204).
 
-    A job cancelled while running is removed only once its worker has let go: until then
-    a DELETE answers 200 (the job, cancelled) and the removal waits for the worker.
+    A job cancelled while running is gone for the client at its removal (204, then 404),
+    but its files go only once its worker has let go.
     """
     service = _service()
     store = service.store
     record = _visible(job_id)
     now = time.time()
-    if record.state in ACTIVE_STATES:
-        cancelled = store.cancel(job_id, now, service.settings.video_result_ttl_s) or record
-        if record.state is JobState.QUEUED and record.queue_task_id:
-            service.open_queue().revoke(record.queue_task_id)
-    elif store.delete(job_id, now):
+    if record.state not in ACTIVE_STATES:
+        # Removed for the client at once; a worker still stopping keeps the job's files (and
+        # the record it polls) until it lets go: a second DELETE never frees them under it.
+        store.delete(job_id, now)
         return "", 204
-    else:
-        # Cancelled, and its worker has not let go yet: the job stays (cancelled) until it
-        # does, and is removed then. A second DELETE never frees the worker's files under it.
-        cancelled = record
+    cancelled = store.cancel(job_id, now, service.settings.video_result_ttl_s) or record
+    if record.state is JobState.QUEUED and record.queue_task_id:
+        service.open_queue().revoke(record.queue_task_id)
     response = jsonify(job_view(cancelled))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -4,7 +4,8 @@ The worker's side is played here with the calls the video worker makes (take, he
 stop_requested, release), so Hypothesis can interleave them with DELETEs at will;
 tests/service/test_video_jobs.py runs the same races on gunicorn and its real worker.
 What must hold: a job being cancelled stays cancelled, the worker is told to stop and
-stays told, and the job's files go only once the worker has let go, and then all of them.
+stays told, a removed job is gone for the client at once (204, then 404), and the job's
+files (and the record the worker polls) go only once the worker has let go, and then all.
 """
 
 from __future__ import annotations
@@ -91,16 +92,18 @@ def test_a_running_job_stays_cancelled_and_its_files_go_once_the_worker_lets_go(
     job = post_clip(client, clip)
     worker = PlayedWorker(store, job["id"])
     deletes = 0
+    removed = False
     told_to_stop = False
     for step in [*steps, "delete", "poll", "delete"]:  # every sequence ends with the job gone
         if step == "delete":
             response = client.delete(job["status_url"])
-            if worker.holding:
-                # Never "removed" while the worker still writes: the job stays, cancelled.
-                assert response.status_code == 200, response.get_data(as_text=True)
-                assert response.get_json()["state"] == "cancelled"
+            if deletes == 0:  # the first cancels the running job
+                assert response.status_code == 200 and response.get_json()["state"] == "cancelled"
+            elif not removed:  # the second removes it, for the client at once
+                assert response.status_code == 204, response.get_data(as_text=True)
+                removed = True
             else:
-                assert response.status_code in (200, 204, 404)
+                assert response.status_code == 404
             deletes += 1
         elif step == "poll" and worker.holding:
             stopped = worker.poll()
@@ -114,11 +117,13 @@ def test_a_running_job_stays_cancelled_and_its_files_go_once_the_worker_lets_go(
             store.sweep()
         elif step == "get":
             response = client.get(job["status_url"])
-            if worker.holding:
+            if removed:
+                assert response.status_code == 404
+            else:
                 state = response.get_json()["state"]
                 assert state == ("cancelled" if deletes else "running"), state
-        if worker.holding and deletes:
-            assert worker.partial.exists() and store.get(job["id"]) is not None, "removed under the worker"
+        if worker.holding:
+            assert worker.partial.exists() and store._read(job["id"]) is not None, "removed under the worker"
     assert told_to_stop
     assert files_of(store, job["id"]) == []
     assert client.get(job["status_url"]).status_code == 404
@@ -131,8 +136,9 @@ def test_a_worker_that_dies_while_cancelling_leaves_nothing_after_the_sweep(vide
     job = post_clip(client, clip)
     PlayedWorker(store, job["id"])
     assert client.delete(job["status_url"]).status_code == 200
-    assert client.delete(job["status_url"]).status_code == 200
-    assert files_of(store, job["id"])  # held: nothing removed yet
+    assert client.delete(job["status_url"]).status_code == 204
+    assert client.get(job["status_url"]).status_code == 404
+    assert files_of(store, job["id"])  # held: its files are kept for its worker
     store.sweep(now=time.time() + HEARTBEAT_TIMEOUT_S + 1)
     assert files_of(store, job["id"]) == []
 

@@ -177,7 +177,7 @@ export interface paths {
     get: operations['v1_videoJob'];
     put?: never;
     post?: never;
-    /** Cancel a queued or running job (200: it is cancelled; its worker stops within seconds), or remove a finished one and its result (204). A job cancelled while running is removed once its worker has let go: a DELETE before that answers 200 again, and the job goes when the worker stops. */
+    /** Cancel a queued or running job (200: it is cancelled; its worker stops within seconds), or remove a finished one and its result (204; a job cancelled while running keeps its files until its worker has stopped, then they go). */
     delete: operations['v1_deleteVideoJob'];
     options?: never;
     head?: never;

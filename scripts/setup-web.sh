@@ -2,7 +2,8 @@
 # Installs everything the web tests need: npm dependencies of the repository root
 # (the linter and formatter), the gateway, the frontend and the end-to-end tests
 # (from their lock files), Debian's Chromium for
-# Playwright, Debian's redis-server for the multi-gateway tests, and the Compose
+# Playwright, Debian's redis-server for the multi-gateway tests, Debian's strace for the
+# no-network tests, and the Compose
 # validator. Expects the Python venv (.venv) to exist.
 set -euo pipefail
 
@@ -15,4 +16,5 @@ npm ci --prefix "$ROOT/frontend" --no-audit --no-fund
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$ROOT/tests/e2e" --no-audit --no-fund
 bash "$ROOT/scripts/install-chromium.sh"
 bash "$ROOT/scripts/install-redis.sh"
+bash "$ROOT/scripts/install-strace.sh"
 bash "$ROOT/scripts/install-compose-validator.sh"

@@ -132,9 +132,12 @@ export function describeModel(onnxPath: string, warn: (message: string) => void 
   return { manifest, bytes };
 }
 
+const warnOnConsole = (message: string) => console.warn(message);
+
 export function deviceModel(onnxPath = process.env.COLORIZER_ONNX || DEFAULT_ONNX): Plugin {
   let model: ReturnType<typeof describeModel> | null = null;
-  let warn = (message: string) => console.warn(message);
+  // The console until the build starts; then the build's own warnings.
+  let warn: (message: string) => void = warnOnConsole;
   const load = () => {
     if (model === null && fs.existsSync(onnxPath)) model = describeModel(onnxPath, warn);
     return model;

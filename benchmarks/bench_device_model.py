@@ -15,7 +15,7 @@ ONNX Runtime backend), automatically and with 10 ground-truth hints; the bar for
 shipping one instead of float32 is a PSNR within 0.05 dB and a colourfulness within
 1 point of the float32 file's, on both.
 
-    .venv/bin/python benchmarks/bench_device_model.py --data-dir /work/shared/data/colorize/bench
+    .venv/bin/python benchmarks/bench_device_model.py --data-dir ../shared/data/colorize/bench
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
  * E2E_PIXEL_PHOTOS=<folder> (with E2E_PIXEL_LIMIT, default 5) runs the bar on others,
  * such as bench/:
  *
- *   E2E_PIXEL_PHOTOS=/work/shared/data/colorize/bench npx playwright test devicePixels
+ *   E2E_PIXEL_PHOTOS=../shared/data/colorize/bench npx playwright test devicePixels
  */
 import fs from 'node:fs';
 import os from 'node:os';

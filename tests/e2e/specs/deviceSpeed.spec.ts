@@ -25,7 +25,8 @@ test.skip(!process.env.E2E_DEVICE_BENCH, 'a benchmark: set E2E_DEVICE_BENCH=1 to
 test.use({ storageState: { cookies: [], origins: [] } });
 
 const REPEATS = Number(process.env.E2E_DEVICE_BENCH_REPEATS ?? 5);
-const BENCH_PHOTO = process.env.E2E_DEVICE_BENCH_PHOTO ?? '/work/shared/data/colorize/bench/000001.jpg';
+const BENCH_PHOTO =
+  process.env.E2E_DEVICE_BENCH_PHOTO ?? path.join(REPO_ROOT, '..', 'shared', 'data', 'colorize', 'bench', '000001.jpg');
 const READY = /Ready on this device/;
 
 /** The bench photo resized to 1024 x 768 (a grey JPEG, as users bring them), with its own name per run. */

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../../App';
 import { ApiError } from '../../api/colorizer';
 import { createFakeApi, DEFAULT_MODEL, imageFile, resultFor, type PendingCall } from '../../test/fakeApi';
-import { RECOLORIZE_DELAY_MS } from './useSteering';
+import { RECOLORIZE_DELAY_MS } from '../../shared/steering/useSteering';
 
 // jsdom lays nothing out: give the picture a 400 x 300 box at the page's origin.
 const BOX = { x: 0, y: 0, left: 0, top: 0, width: 400, height: 300, right: 400, bottom: 300 };

@@ -1,7 +1,7 @@
 import type { ColorizeResult } from '../../api/colorizer';
 import { keptInBrowser, type Kept } from '../../shared/keptInBrowser';
-import type { Steered } from './useSteering';
-import type { Steering } from './useSteeringHistory';
+import type { Steered } from '../../shared/steering/useSteering';
+import type { Steering } from '../../shared/steering/useSteeringHistory';
 
 /** A result as kept: what the server said about it, and its image (object URLs do not survive a reload). */
 export interface KeptResult {

@@ -5,8 +5,8 @@ import { releaseResult } from '../../api/localCopies';
 import type { Limits } from '../../shared/limits';
 import { learnFrom } from './processingEstimate';
 import { keptResult, restoredResult, restoredSteered, type KeptPhoto, type PhotoKeeper } from './keptPhotos';
-import { AUTOMATIC, type Steered } from './useSteering';
-import type { Steering } from './useSteeringHistory';
+import { AUTOMATIC, type Steered } from '../../shared/steering/useSteering';
+import type { Steering } from '../../shared/steering/useSteeringHistory';
 import { checkFile } from './validateFile';
 
 export type ItemStatus = 'queued' | 'uploading' | 'colorizing' | 'done' | 'failed' | 'cancelled' | 'rejected';

@@ -2,6 +2,7 @@ import { useId } from 'react';
 
 import type { PinReach } from '../../api/colorizer';
 import { COMMON_COLOURS, REACHES, type Pin } from './pins';
+import './steering.css';
 
 interface PinPanelProps {
   pins: Pin[];

@@ -1,6 +1,7 @@
 import { useId } from 'react';
 
-import { useLimits } from '../../shared/limits';
+import { useLimits } from '../limits';
+import './steering.css';
 
 interface VibranceSliderProps {
   /** null: the service's default (the model's own colours). */

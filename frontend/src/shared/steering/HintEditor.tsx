@@ -7,9 +7,10 @@ import {
   type RefObject,
 } from 'react';
 
-import { isTouchScreen } from '../../shared/touch';
+import { isTouchScreen } from '../touch';
 import { colourAt } from './pixelColour';
 import { clamp01, describePosition, nudge, type Pin } from './pins';
+import './steering.css';
 
 interface HintEditorProps {
   src: string;

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, type ColorizeResult, type ColorizerApi } from '../../api/colorizer';
 import { releaseResult } from '../../api/localCopies';
-import { useLimits } from '../../shared/limits';
+import { useLimits } from '../limits';
 import { clamp01, DEFAULT_PIN_REACH, toHints, type Pin } from './pins';
 import { useSteeringHistory, type Steering } from './useSteeringHistory';
 

@@ -38,7 +38,7 @@ from model.colorizer import Colorizer
 from model.hints import REACHES, Hint
 
 DEFAULT_BENCH = REPO_ROOT.parent / "shared" / "data" / "colorize" / "bench"
-# The web app's swatches (frontend/src/features/colorize/pins.ts).
+# The web app's swatches (frontend/src/shared/steering/pins.ts).
 PIN_COLOURS = {
     "sky": (0x6B, 0x9B, 0xD8),
     "foliage": (0x4F, 0x7F, 0x2A),

@@ -8,8 +8,9 @@ from typing import Any
 from inference_service.config import Settings
 from inference_service.option_schemas import option_schema
 from inference_service.video_jobs import COLORIZE_FAILED, STORAGE_FULL, WORKER_LOST, job_error_code
-from inference_service.video_keyframes import IMAGES_FIELD, KEYFRAME_PARTS, KEYFRAME_REQUEST_CODES
+from inference_service.video_keyframes import IMAGES_FIELD, KEYFRAME_PARTS, KEYFRAME_REQUEST_CODES, MODE_FIELD, MODES
 from video.errors import VIDEO_ERROR_CODES
+from video.keyframe_input import KEYFRAME_ERROR_CODES
 from video.options import VIDEO_JOB_OPTIONS
 
 _JOB = {"$ref": "#/components/schemas/VideoJob"}
@@ -20,10 +21,15 @@ _JOB_ID = {
     "description": "The job's id, as POST /v1/videos answered it.",
     "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
 }
-# What a failed job's `error.code` may be: video's codes (its limits as the API names them), and the job's own.
+# What a failed job's `error.code` may be: video's codes (its limits as the API names them), a keyframe's
+# the request could not see (one past the last decoded frame: the worker fails the job with its KeyframeError),
+# and the job's own.
 JOB_ERROR_CODES = sorted(
-    {job_error_code(code) for code in VIDEO_ERROR_CODES - {"cancelled"}} | {WORKER_LOST, STORAGE_FULL, COLORIZE_FAILED}
+    {job_error_code(code) for code in VIDEO_ERROR_CODES - {"cancelled"}}
+    | KEYFRAME_ERROR_CODES
+    | {WORKER_LOST, STORAGE_FULL, COLORIZE_FAILED}
 )
+SOURCE_GONE = "video_source_gone"
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -113,6 +119,19 @@ def video_schemas(obj: Callable[..., dict]) -> dict[str, Any]:
                 "status_url": {"type": "string", "description": "This job (GET, DELETE)."},
                 "result_url": {"type": "string", "description": "Its MP4 once done (GET; range requests)."},
                 "result_bytes": {"type": ["integer", "null"]},
+                "keyframes": {
+                    "type": "array",
+                    "description": "The keyframes the job colours its film with, by time (their images are kept "
+                    "in the job, not shown): a rerun starts from these.",
+                    "items": obj(
+                        {
+                            "time": {"type": "number", "minimum": 0, "description": "Seconds from the first frame."},
+                            "hints": {"type": "array", "items": {"$ref": "#/components/schemas/Hint"}},
+                            "has_image": {"type": "boolean", "description": "Whether a colour image was sent."},
+                        },
+                        required=["time", "hints", "has_image"],
+                    ),
+                },
                 "error": _nullable(
                     obj(
                         {
@@ -139,6 +158,7 @@ def video_schemas(obj: Callable[..., dict]) -> dict[str, Any]:
                 "status_url",
                 "result_url",
                 "result_bytes",
+                "keyframes",
                 "error",
             ],
         ),
@@ -159,6 +179,40 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
     }
     not_found = error("No such job: unknown, expired, removed, or another API key's.", ["not_found"])
     job_parameters = [_JOB_ID]
+    option_parameters = [
+        {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in option_schemas.items()
+    ]
+    queued = {
+        **ok("Queued: the job as GET /v1/videos/{job_id} shows it.", _JOB),
+        "headers": {
+            "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+            "Location": {"description": "The status URL.", "schema": {"type": "string"}},
+        },
+        # Where the id goes next (and what schemathesis's stateful phase follows).
+        "links": {
+            name: {"operationId": operation, "parameters": {"job_id": "$response.body#/id"}}
+            for name, operation in (
+                ("VideoJob", "videoJob"),
+                ("VideoResult", "videoResult"),
+                ("DeleteVideoJob", "deleteVideoJob"),
+                ("RerunVideoJob", "rerunVideoJob"),
+            )
+        },
+    }
+    # The refusals a new job may get, whether its film is uploaded or a rerun's.
+    new_job_refusals = {
+        "429": error(
+            "This client has max_jobs_per_client jobs queued, running or being uploaded already.",
+            ["too_many_jobs"],
+            retry_after=True,
+        ),
+        "503": error(
+            "Too many jobs in all (busy), or the video folder cannot be written or is full.",
+            ["busy", "result_store_unavailable", "storage_full"],
+            retry_after=True,
+        ),
+    }
+    limit_codes = ["video_too_long", "video_too_many_frames", "video_frame_too_large", "unsupported_codec"]
     return {
         "/v1/videos": {
             "post": {
@@ -168,10 +222,7 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                 "video/* Content-Type. Options in the query string or as form fields. Every limit is checked "
                 "before the job exists; the answer comes once the upload is stored and probed. Poll the "
                 "status URL; fetch the result URL once `state` is `done`.",
-                "parameters": [
-                    {"name": name, "in": "query", "required": False, "schema": schema}
-                    for name, schema in option_schemas.items()
-                ],
+                "parameters": option_parameters,
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -191,22 +242,7 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                     },
                 },
                 "responses": {
-                    "202": {
-                        **ok("Queued: the job as GET /v1/videos/{job_id} shows it.", _JOB),
-                        "headers": {
-                            "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
-                            "Location": {"description": "The status URL.", "schema": {"type": "string"}},
-                        },
-                        # Where the id goes next (and what schemathesis's stateful phase follows).
-                        "links": {
-                            name: {"operationId": operation, "parameters": {"job_id": "$response.body#/id"}}
-                            for name, operation in (
-                                ("VideoJob", "videoJob"),
-                                ("VideoResult", "videoResult"),
-                                ("DeleteVideoJob", "deleteVideoJob"),
-                            )
-                        },
-                    },
+                    "202": queued,
                     "400": error(
                         "No video, or one that cannot be read (`reason`: not_a_video, truncated, no_video_stream, "
                         "no_frames, decode_failed), or a request that is not valid HTTP/1.1; or a keyframe that "
@@ -218,24 +254,71 @@ def video_paths(settings: Settings, ok: Callable[..., dict], error: Callable[...
                     "422": error(
                         "Beyond a limit (duration, frames, frame size), a codec that cannot be decoded, or a "
                         "parameter out of range (`parameter` names it).",
-                        [
-                            "video_too_long",
-                            "video_too_many_frames",
-                            "video_frame_too_large",
-                            "unsupported_codec",
-                            "invalid_parameter",
-                        ],
+                        [*limit_codes, "invalid_parameter"],
                     ),
-                    "429": error(
-                        "This client has max_jobs_per_client jobs queued, running or being uploaded already.",
-                        ["too_many_jobs"],
-                        retry_after=True,
+                    **new_job_refusals,
+                },
+            }
+        },
+        "/v1/videos/{job_id}/rerun": {
+            "post": {
+                "operationId": "rerunVideoJob",
+                "summary": "Colorize a job's film again, with more or other keyframes or options: a new job, no upload.",
+                "description": "The new job colorizes the film of job `job_id` (kept with that job until it "
+                "expires or is removed, in any state). Its options are the ones sent (query string or form "
+                "fields), the others the source job's. Its keyframes are the source job's with the sent ones "
+                "(`keyframes`, `keyframe_images`, as for POST /v1/videos) merged in: a sent keyframe within half "
+                "a frame of a kept one (at exactly its time when the frame rate is unknown) replaces it; "
+                f"`{MODE_FIELD}=replace` drops the kept ones first. The merged list is held to the same checks and "
+                "limit. The body may be empty. In all else a new job, as POST /v1/videos makes one (limits, "
+                "job counts, the answer); removing either job never removes the other's film.",
+                "parameters": [*job_parameters, *option_parameters],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    **option_schemas,
+                                    **KEYFRAME_PARTS,
+                                    MODE_FIELD: {
+                                        "type": "string",
+                                        "enum": list(MODES),
+                                        "default": MODES[0],
+                                        "description": "merge: the sent keyframes join the source job's "
+                                        "(replacing any at the same frame); replace: only the sent ones.",
+                                    },
+                                },
+                            },
+                            "encoding": {IMAGES_FIELD: {"contentType": "image/*"}},
+                        }
+                    },
+                },
+                "responses": {
+                    "202": queued,
+                    "400": error(
+                        "A keyframe that cannot be used (its code says why; too_many_keyframes counts the merged "
+                        "list), a kept film that can no longer be read (invalid_video), or a request that is not "
+                        "valid HTTP/1.1.",
+                        ["bad_request", "invalid_video", *KEYFRAME_REQUEST_CODES],
                     ),
-                    "503": error(
-                        "Too many jobs in all (busy), or the video folder cannot be written or is full.",
-                        ["busy", "result_store_unavailable", "storage_full"],
-                        retry_after=True,
+                    "404": not_found,
+                    "410": error(
+                        "The source job is there but its film is no longer kept: send the film again.", [SOURCE_GONE]
                     ),
+                    "413": error(
+                        "The body (the keyframe images) is larger than the video byte limit, or one keyframe image "
+                        "is over its own.",
+                        ["payload_too_large", "form_too_large"],
+                    ),
+                    "415": error("Neither multipart/form-data nor an empty body.", ["unsupported_media_type"]),
+                    "422": error(
+                        "An option out of range (`parameter` names it), or a film beyond a limit lowered since "
+                        "its job was made.",
+                        [*limit_codes, "invalid_parameter"],
+                    ),
+                    **new_job_refusals,
                 },
             }
         },

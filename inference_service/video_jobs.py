@@ -4,7 +4,7 @@
     <video_dir>/jobs/<id>.lock      taken (flock) around every change of the record
     <video_dir>/jobs/<id>.cancel    present once the job was asked to stop
     <video_dir>/jobs/<id>.reserved  a place under the job limits, locked by the request reading its upload
-    <video_dir>/uploads/<id><ext>   the film as uploaded, deleted when the job ends
+    <video_dir>/uploads/<id><ext>   the film as uploaded (or linked from the job it reruns), kept with the job
     <video_dir>/results/<id>.mp4    the colorized film, deleted when the job expires
     <video_dir>/results/.<id>.tmp-* the film being written (renamed to <id>.mp4 when whole)
 
@@ -20,6 +20,12 @@ disk or a shared volume rather than in the queue's store: results are tens of MB
 Redis would hold in memory (and in its append-only file), and a file on a volume is
 served with range requests straight from the page cache. Any process that sees the
 folder sees the same job: several replicas and workers share it through a volume.
+
+A job keeps its film for as long as it is kept itself (until it expires or is removed),
+so a rerun (POST /v1/videos/{id}/rerun) needs no new upload. The rerun's own film is a
+hard link to its source's (`link_upload`): one copy on disk, no bytes moved, and each job
+deletes only its own name, so removing, cancelling or sweeping either never takes the
+other's input. Where the volume has no hard links, it is a copy.
 """
 
 from __future__ import annotations
@@ -98,6 +104,10 @@ class Reservation:
     def release(self) -> None:
         self.path.unlink(missing_ok=True)
         self._handle.close()
+
+
+class FilmGone(Exception):
+    """A job's film is no longer kept (deleted or swept) though its record is."""
 
 
 class StoreUnavailable(Exception):
@@ -359,6 +369,38 @@ class JobStore:
             raise
         return Reservation(path, handle)
 
+    def link_upload(self, source: JobRecord, job_id: str, min_free_bytes: int) -> Path:
+        """The film of `source` as job `job_id`'s upload: a hard link (a copy where the volume has none).
+
+        FilmGone when the source's film is gone; StoreUnavailable when a copy would not
+        fit. The caller holds `job_id`'s reservation, so the sweep keeps the new name.
+        """
+        original = self.upload_path(source)
+        target = self.uploads / f"{job_id}{source.upload_suffix}"
+        try:
+            os.link(original, target)
+            return target
+        except FileNotFoundError:
+            if not original.exists():
+                raise FilmGone(source.id) from None
+            raise
+        except OSError:
+            pass  # no hard links here (EPERM, EXDEV, EMLINK, ENOTSUP...): copy it
+        try:
+            film = open(original, "rb")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            raise FilmGone(source.id) from None
+        # Opened before the check: a source removed meanwhile is still read whole through this handle.
+        with film:
+            self.check_writable(min_free_bytes, os.fstat(film.fileno()).st_size)
+            try:
+                with open(target, "wb") as copy:
+                    shutil.copyfileobj(film, copy, 1024 * 1024)
+            except BaseException:
+                target.unlink(missing_ok=True)
+                raise
+        return target
+
     # --- the life of a job ----------------------------------------------------------
 
     def holds(self, record: JobRecord, now: float) -> bool:
@@ -397,9 +439,7 @@ class JobStore:
         error: dict[str, str] | None = None,
         result_bytes: int | None = None,
     ) -> JobRecord:
-        """The record of a job that ended: its upload is deleted, its result kept for `ttl_s`."""
-        with contextlib.suppress(OSError):
-            self.upload_path(record).unlink()
+        """The record of a job that ended, kept (with its film, for a rerun, and its result) for `ttl_s`."""
         ttl = ttl_s if ttl_s is not None else record.extra.get("ttl_s", 3600)
         return replace(
             record,
@@ -518,7 +558,7 @@ class JobStore:
 
     def sweep_leftovers(self, now: float) -> list[Path]:
         """Delete what no job accounts for: results of jobs not done, films being written by no live
-        worker, uploads of no live job or reservation, stale reservations, locks and markers of
+        worker, uploads of no job or live reservation, stale reservations, locks and markers of
         removed jobs, old temporaries. Returns what was deleted.
 
         Each file's job is read after the file was seen, so a file made meanwhile by a job
@@ -559,9 +599,7 @@ class JobStore:
             return in_hand
         if kind == "results":
             return record.state is JobState.DONE or in_hand
-        if kind == "uploads":
-            return record.state in ACTIVE_STATES or in_hand or reserved
-        return True  # the record itself, its lock and its cancel marker go with the job
+        return True  # the record itself, its film, its lock and its cancel marker go with the job
 
     @staticmethod
     def _fresh(path: Path, now: float, max_age_s: float) -> bool:

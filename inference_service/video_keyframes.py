@@ -11,6 +11,9 @@ before the job exists. The images are kept in the job record at no more than
 KEPT_SHORT_SIDE pixels on the short side (the colour is carried at the render size,
 a few hundred pixels), as JPEG, so the job holds everything its film needs from
 them; the worker turns them back into `video.Keyframe`s (`job_keyframes`).
+
+A rerun (POST /v1/videos/{id}/rerun) sends the same parts: `merge_keyframes` joins
+them to the source job's kept ones (or, with keyframes_mode=replace, uses them alone).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from model.hints import HintError, parse_hints
 from video.keyframe_input import (
     KEYFRAME_ERROR_CODES,
     MAX_KEYFRAMES,
+    TOO_MANY_KEYFRAMES,
     Keyframe,
     KeyframeError,
     check_aspect,
@@ -37,6 +41,9 @@ from video.keyframe_input import (
 
 KEYFRAMES_FIELD = "keyframes"
 IMAGES_FIELD = "keyframe_images"
+# A rerun's form field: "merge" (the default) joins the sent keyframes to the source job's, "replace" drops those.
+MODE_FIELD = "keyframes_mode"
+MODES = ("merge", "replace")
 INVALID_KEYFRAMES = "invalid_keyframes"
 INVALID_HINTS = "invalid_hints"
 # Above any render size the network sees by default; the carried colour is smooth.
@@ -133,7 +140,7 @@ def parse_keyframe_parts(form: MultiDict, files: MultiDict, video: dict[str, Any
             except HintError as error:
                 raise ApiError(400, INVALID_HINTS, f"keyframe {index}: {error}", parameter=KEYFRAMES_FIELD) from None
             keyframes.append(Keyframe(entry["time"], _image(entry, index, images), hints))
-        check_keyframes(keyframes, video.get("duration_s"))
+        keyframes = check_keyframes(keyframes, video.get("duration_s"))  # by time, as the job's view lists them
         width, height = video.get("width"), video.get("height")
         for keyframe in keyframes:
             if keyframe.image is not None and width and height:
@@ -160,3 +167,32 @@ def job_keyframes(kept: list[dict[str, Any]]) -> list[Keyframe]:
             image.load()
         keyframes.append(Keyframe(entry["time"], image, tuple(parse_hints(entry.get("hints") or []))))
     return keyframes
+
+
+def merge_keyframes(kept: list[dict[str, Any]], sent: list[dict[str, Any]], fps: float | None) -> list[dict[str, Any]]:
+    """A rerun's keyframes (as kept in the job): the source's `kept` ones and the `sent` ones, by time.
+
+    A sent keyframe replaces a kept one at the same time: within half a frame at `fps`,
+    or at exactly the same seconds when the rate is unknown. 400 too_many_keyframes past MAX_KEYFRAMES.
+    """
+    half_frame = 0.5 / fps + 1e-9 if fps else 0.0
+
+    def replaced(keyframe: dict[str, Any]) -> bool:
+        return any(abs(keyframe["time"] - new["time"]) <= half_frame for new in sent)
+
+    merged = sorted([keyframe for keyframe in kept if not replaced(keyframe)] + sent, key=lambda k: k["time"])
+    if len(merged) > MAX_KEYFRAMES:
+        raise _refuse(
+            TOO_MANY_KEYFRAMES,
+            f"at most {MAX_KEYFRAMES} keyframes per film: the source job's {len(kept)} and the {len(sent)} sent "
+            f"make {len(merged)} (send keyframes_mode=replace to drop the source job's).",
+        )
+    return merged
+
+
+def keyframes_view(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A job's keyframes as its view shows them: the time, the pins, whether it has an image (not the image)."""
+    return [
+        {"time": entry["time"], "hints": list(entry.get("hints") or []), "has_image": bool(entry.get("image"))}
+        for entry in kept
+    ]

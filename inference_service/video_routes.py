@@ -1,19 +1,24 @@
-"""The video job API: POST /v1/videos, GET /v1/videos/{id}, GET .../result, DELETE /v1/videos/{id}.
+"""The video job API: POST /v1/videos, GET /v1/videos/{id}, GET .../result, DELETE /v1/videos/{id},
+POST /v1/videos/{id}/rerun.
 
 Everything that can be refused is refused before the job exists, in the order that
 costs least: the options, the client's and the service's job counts, the declared
 size, a writable folder with room, then the upload itself (streamed to disk, never held
 in memory) and its probe (container, stream, codec, frame size, duration, frame count:
 milliseconds, no frame decoded). Only then is the job queued (video_queue.py) for the
-video worker (video_worker.py).
+video worker (video_worker.py). A rerun is a new job in every respect but the upload:
+its film is the source job's, linked (JobStore.link_upload), and its keyframes the
+source's with the sent ones merged in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +35,7 @@ from inference_service.request_input import invalid_parameter, reading_body, sin
 from inference_service.video_jobs import (
     ACTIVE_STATES,
     LIMIT_CODES,
+    FilmGone,
     JobLimitReached,
     JobRecord,
     JobState,
@@ -38,7 +44,13 @@ from inference_service.video_jobs import (
     StoreUnavailable,
     new_job_id,
 )
-from inference_service.video_keyframes import parse_keyframe_parts
+from inference_service.video_keyframes import (
+    MODE_FIELD,
+    MODES,
+    keyframes_view,
+    merge_keyframes,
+    parse_keyframe_parts,
+)
 from inference_service.video_queue import VideoQueue
 from model.options import OptionError
 from video.errors import TOO_LONG, TOO_MANY_FRAMES, TOO_MANY_PIXELS, UNSUPPORTED_CODEC
@@ -131,6 +143,7 @@ def job_view(record: JobRecord, now: float | None = None) -> dict[str, Any]:
         "status_url": base,
         "result_url": f"{base}/result",
         "result_bytes": record.result_bytes,
+        "keyframes": keyframes_view(record.extra.get("keyframes") or []),
         "error": None,
     }
     if record.error:
@@ -147,15 +160,20 @@ def _iso(moment: float | None) -> str | None:
 # --- POST ---------------------------------------------------------------------------------
 
 
-def _video_options() -> VideoJobOptions:
+def _video_options(fallback: dict[str, Any] | None = None) -> VideoJobOptions:
+    """The request's options (query string or form); one not sent (or blank) is `fallback`'s, else its default."""
+    fallback = fallback or {}
+
+    def value_of(name: str) -> str | None:
+        given = single_value(request.values, name)
+        if given is None and fallback.get(name) is not None:
+            return str(fallback[name])
+        return given
+
     try:
-        options = parse_video_job_options(lambda name: single_value(request.values, name))
+        options = parse_video_job_options(value_of)
     except OptionError as error:
         raise invalid_parameter(error.name, error.message) from None
-    if "video" in request.form:
-        raise ApiError(
-            400, "missing_video", "The 'video' field was sent as text, not as a file (with curl: -F video=@clip.mp4)."
-        )
     for option in VIDEO_JOB_OPTIONS:
         if option.name in request.files:
             raise invalid_parameter(option.name, f"'{option.name}' was sent as a file; send it as a text field.")
@@ -320,11 +338,62 @@ def create_video_job() -> tuple[Response, int]:
     """Queue a film for colorization: 202 with the job's id, status URL and result URL."""
     service = _service()
     settings = service.settings
-    if not videos_supported():
-        raise ApiError(501, "videos_unsupported", "This service was installed without the video extra.")
+    _require_videos()
     options = _video_options()
+    if "video" in request.form:
+        raise ApiError(
+            400, "missing_video", "The 'video' field was sent as text, not as a file (with curl: -F video=@clip.mp4)."
+        )
     client = _client()
     store = service.store
+    _check_room(store, settings)
+    job_id = new_job_id()
+    with _placed(store, job_id, client, settings) as films:
+        with _storing("the upload could not be stored"):
+            path, suffix, filename, size = _receive_upload(settings, job_id, store)
+        films.append(path)
+        video = _describe(path, settings)
+        keyframes = parse_keyframe_parts(request.form, request.files, video)
+        extra = {"upload_bytes": size, "keyframes": keyframes}
+        record = _new_record(job_id, client, os.path.basename(filename)[:200], suffix, options, video, extra)
+        store.create(record)
+    return _queued(record)
+
+
+@contextlib.contextmanager
+def _placed(store: JobStore, job_id: str, client: str, settings: Settings) -> Iterator[list[Path]]:
+    """A place under the job limits while job `job_id` is made; the films put in the list are deleted
+    unless the job is created. The place is given back either way: a created job counts itself."""
+    reservation = _reserve(store, job_id, client, settings)
+    films: list[Path] = []
+    try:
+        yield films
+    except BaseException:
+        for film in films:
+            film.unlink(missing_ok=True)
+        raise
+    finally:
+        reservation.release()
+
+
+@contextlib.contextmanager
+def _storing(what: str) -> Iterator[None]:
+    """A film that cannot be written to the video folder: 503 (storage_full, or its own StoreUnavailable)."""
+    try:
+        yield
+    except StoreUnavailable as error:
+        raise _store_error(error) from None
+    except OSError as error:
+        raise _store_error(StoreUnavailable("storage_full", f"{what} ({error.strerror})")) from None
+
+
+def _require_videos() -> None:
+    if not videos_supported():
+        raise ApiError(501, "videos_unsupported", "This service was installed without the video extra.")
+
+
+def _check_room(store: JobStore, settings: Settings) -> None:
+    """503 unless the folder takes the request's body with room to spare; 413 for a body declared too large."""
     try:
         store.check_writable(settings.video_min_free_bytes, request.content_length or 0)
     except StoreUnavailable as error:
@@ -333,46 +402,102 @@ def create_video_job() -> tuple[Response, int]:
     if declared is not None and declared > settings.video_max_upload_bytes + 64 * 1024:
         raise _too_large(settings.video_max_upload_bytes)
     request.max_content_length = settings.video_max_upload_bytes + 64 * 1024
-    job_id = new_job_id()
-    reservation = _reserve(store, job_id, client, settings)
-    path: Path | None = None
-    try:
-        try:
-            path, suffix, filename, size = _receive_upload(settings, job_id, store)
-        except OSError as error:
-            raise _store_error(
-                StoreUnavailable("storage_full", f"the upload could not be stored ({error.strerror})")
-            ) from None
-        video = _describe(path, settings)
-        keyframes = parse_keyframe_parts(request.form, request.files, video)
-        now = time.time()
-        record = JobRecord(
-            id=job_id,
-            state=JobState.QUEUED,
-            owner=client,
-            filename=os.path.basename(filename)[:200],
-            upload_suffix=suffix,
-            created_at=now,
-            request_id=g.get("request_id") or "",
-            options=options.to_json(),
-            video=video,
-            frames_total=video["frames"],
-            extra={"ttl_s": settings.video_result_ttl_s, "upload_bytes": size, "keyframes": keyframes},
-        )
-        store.create(record)
-    except BaseException:
-        if path is not None:
-            path.unlink(missing_ok=True)
-        raise
-    finally:
-        reservation.release()  # the job, if it exists, counts itself now
-    task_id = service.open_queue().enqueue(job_id)
-    record = store.update(job_id, lambda current: replace(current, queue_task_id=task_id)) or record
+
+
+def _new_record(
+    job_id: str,
+    client: str,
+    filename: str,
+    suffix: str,
+    options: VideoJobOptions,
+    video: dict[str, Any],
+    extra: dict[str, Any],
+) -> JobRecord:
+    settings = _service().settings
+    return JobRecord(
+        id=job_id,
+        state=JobState.QUEUED,
+        owner=client,
+        filename=filename,
+        upload_suffix=suffix,
+        created_at=time.time(),
+        request_id=g.get("request_id") or "",
+        options=options.to_json(),
+        video=video,
+        frames_total=video["frames"],
+        extra={"ttl_s": settings.video_result_ttl_s, **extra},
+    )
+
+
+def _queued(record: JobRecord) -> tuple[Response, int]:
+    """Queue the created job for the video worker; the 202 answer with its view."""
+    service = _service()
+    task_id = service.open_queue().enqueue(record.id)
+    record = service.store.update(record.id, lambda current: replace(current, queue_task_id=task_id)) or record
     body = job_view(record)
     response = jsonify(body)
     response.headers["Location"] = body["status_url"]
     response.headers["Cache-Control"] = "no-store"
     return response, 202
+
+
+# --- rerun --------------------------------------------------------------------------------
+
+
+def _source_gone(source: JobRecord) -> ApiError:
+    return ApiError(
+        410,
+        "video_source_gone",
+        f"The film of video job {source.id} is no longer kept; send it again with POST /v1/videos.",
+    )
+
+
+def _keyframes_mode() -> str:
+    mode = single_value(request.form, MODE_FIELD) or MODES[0]
+    if mode not in MODES:
+        raise invalid_parameter(MODE_FIELD, f"'{MODE_FIELD}' must be one of {', '.join(MODES)}.")
+    return mode
+
+
+@videos.post("/v1/videos/<job_id>/rerun")
+def rerun_video_job(job_id: str) -> tuple[Response, int]:
+    """A new job on the film of job `job_id` (no upload): its options unless sent, its keyframes with the sent ones."""
+    service = _service()
+    settings = service.settings
+    _require_videos()
+    source = _visible(job_id)
+    client = _client()
+    mimetype = request.mimetype
+    if mimetype != "multipart/form-data" and (mimetype or request.content_length):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type {mimetype!r} is not accepted: send multipart/form-data (or no body at all).",
+        )
+    store = service.store
+    _check_room(store, settings)
+    with reading_body():
+        form, files = request.form, request.files
+    options = _video_options(source.options)
+    mode = _keyframes_mode()
+    if not store.upload_path(source).exists():
+        raise _source_gone(source)
+    new_id = new_job_id()
+    with _placed(store, new_id, client, settings) as films:
+        try:
+            with _storing("the film could not be copied"):
+                path = store.link_upload(source, new_id, settings.video_min_free_bytes)
+        except FilmGone:
+            raise _source_gone(source) from None
+        films.append(path)
+        video = _describe(path, settings)
+        sent = parse_keyframe_parts(form, files, video)
+        kept = (source.extra.get("keyframes") or []) if mode == "merge" else []
+        keyframes = merge_keyframes(kept, sent, video.get("fps"))
+        extra = {"upload_bytes": source.extra.get("upload_bytes"), "keyframes": keyframes, "rerun_of": source.id}
+        record = _new_record(new_id, client, source.filename, source.upload_suffix, options, video, extra)
+        store.create(record)
+    return _queued(record)
 
 
 # --- GET / DELETE -------------------------------------------------------------------------

@@ -50,7 +50,8 @@ def test_a_film_past_a_limit_its_header_hid_fails_its_job_with_the_limits_code(
     job = finished_job(app, response.get_json())
     assert job["state"] == "failed" and job["error"]["code"] == code, job
     store = app.extensions["colorizer_videos"].store
-    assert not list(store.results.iterdir()) and not list(store.uploads.iterdir())
+    assert not list(store.results.iterdir())
+    assert [film.stem for film in store.uploads.iterdir()] == [job["id"]]  # the film is kept with the job
 
 
 def test_a_film_with_audio_no_decoder_knows_is_taken_and_done_without_it(tiny_artifact, tmp_path):

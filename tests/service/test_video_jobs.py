@@ -184,11 +184,12 @@ def test_a_killed_worker_fails_its_job_and_another_takes_over(tiny_artifact, tmp
         again = post(service, clips["short"])
         wait_for(lambda: job_state(service, again)["state"] == "done", 60, "the next job is done")
         # The new worker's sweep (at its start, then every heartbeat timeout) deleted the film the
-        # killed one was writing; the failed job keeps only its record (and lock) until it expires.
+        # killed one was writing; the failed job keeps only its record (and lock) and its film (for a
+        # rerun) until it expires.
         wait_for(
-            lambda: job_files(tmp_path, job) == [f"{job['id']}.json", f"{job['id']}.lock"],
+            lambda: job_files(tmp_path, job) == [f"{job['id']}.json", f"{job['id']}.lock", f"{job['id']}.mp4"],
             HEARTBEAT_TIMEOUT_S * 3,
-            f"only the record is left: {job_files(tmp_path, job)}",
+            f"only the record and the film are left: {job_files(tmp_path, job)}",
         )
     store = JobStore(tmp_path / "videos", HEARTBEAT_TIMEOUT_S)
     store.sweep(now=time.time() + 10**6)  # when every job has expired

@@ -166,6 +166,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/videos/{job_id}/rerun': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Colorize a job's film again, with more or other keyframes or options: a new job, no upload.
+     * @description The new job colorizes the film of job `job_id` (kept with that job until it expires or is removed, in any state). Its options are the ones sent (query string or form fields), the others the source job's. Its keyframes are the source job's with the sent ones (`keyframes`, `keyframe_images`, as for POST /v1/videos) merged in: a sent keyframe within half a frame of a kept one (at exactly its time when the frame rate is unknown) replaces it; `keyframes_mode=replace` drops the kept ones first. The merged list is held to the same checks and limit. The body may be empty. In all else a new job, as POST /v1/videos makes one (limits, job counts, the answer); removing either job never removes the other's film.
+     */
+    post: operations['v1_rerunVideoJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/videos/{job_id}': {
     parameters: {
       query?: never;
@@ -417,16 +437,31 @@ export interface components {
       /** @description Its MP4 once done (GET; range requests). */
       result_url: string;
       result_bytes: number | null;
+      /** @description The keyframes the job colours its film with, by time (their images are kept in the job, not shown): a rerun starts from these. */
+      keyframes: {
+        /** @description Seconds from the first frame. */
+        time: number;
+        hints: components['schemas']['Hint'][];
+        /** @description Whether a colour image was sent. */
+        has_image: boolean;
+      }[];
       error: {
         /** @enum {string} */
         code:
           | 'colorize_failed'
           | 'decode_failed'
+          | 'duplicate_keyframe_time'
+          | 'empty_keyframe'
           | 'encode_failed'
+          | 'keyframe_aspect_ratio'
+          | 'keyframe_not_an_image'
+          | 'keyframe_not_colour'
+          | 'keyframe_time_out_of_range'
           | 'no_frames'
           | 'no_video_stream'
           | 'not_a_video'
           | 'storage_full'
+          | 'too_many_keyframes'
           | 'truncated'
           | 'unsupported_codec'
           | 'video_frame_too_large'
@@ -1544,6 +1579,285 @@ export interface operations {
         };
       };
       /** @description Beyond a limit (duration, frames, frame size), a codec that cannot be decoded, or a parameter out of range (`parameter` names it). Codes: video_too_long, video_too_many_frames, video_frame_too_large, unsupported_codec, invalid_parameter. */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | 'video_too_long'
+                | 'video_too_many_frames'
+                | 'video_frame_too_large'
+                | 'unsupported_codec'
+                | 'invalid_parameter';
+            };
+          };
+        };
+      };
+      /** @description Too many images from this client (or, with API keys, this key) in a short time, or the key used up its daily quota. Codes: rate_limited, quota_exceeded. */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          'Retry-After': components['headers']['GatewayRetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'rate_limited' | 'quota_exceeded';
+            };
+          };
+        };
+      };
+      /** @description Too many headers, or one longer than 8190 bytes. Codes: request_header_fields_too_large. */
+      431: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'request_header_fields_too_large';
+            };
+          };
+        };
+      };
+      /** @description No inference replica could be reached, or one sent an unusable answer. Codes: upstream_unavailable, bad_upstream_response, upstream_error. */
+      502: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_unavailable' | 'bad_upstream_response' | 'upstream_error';
+            };
+          };
+        };
+      };
+      /** @description Too many jobs in all (busy), or the video folder cannot be written or is full. Codes: busy, result_store_unavailable, storage_full. */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'busy' | 'result_store_unavailable' | 'storage_full';
+            };
+          };
+        };
+      };
+      /** @description The inference service did not answer in time. Codes: upstream_timeout. */
+      504: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'upstream_timeout';
+            };
+          };
+        };
+      };
+      /** @description Any other error: not_found, method_not_allowed (with Allow), request_timeout, internal_error... */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  v1_rerunVideoJob: {
+    parameters: {
+      query?: {
+        render_size?: number;
+        vibrance?: number;
+        crf?: number;
+      };
+      header?: never;
+      path: {
+        /** @description The job's id, as POST /v1/videos answered it. */
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'multipart/form-data': {
+          /** @description Short side, in pixels, of the image the model sees (default: the model's render size). The output always has the input's size. */
+          render_size?: number;
+          /**
+           * @description Scales the colours' saturation (a*, b*): 0 gives the grayscale image, 1 the model's colours, 2 twice as saturated (clipped to sRGB).
+           * @default 1
+           */
+          vibrance?: number;
+          /**
+           * @description Video quality on x264's scale (0 is lossless, 51 the worst), mapped for VP9, MPEG-4 and MJPEG: lower is better and larger; 18 looks like the source to most eyes. Videos only (photos take quality).
+           * @default 18
+           */
+          crf?: number;
+          /** @description A film's keyframes (at most 64), as a JSON list of {"time": seconds, "image": index into keyframe_images, "hints": [pins as for a photo]}: each one's colours (the image's, or the frame colorized with its pins) carry through its shot, forwards and backwards; at a cut they end. An image of another size is resized; another aspect ratio, a grey image, a time below 0 or past the end, two at one time, pins outside 0..1 are refused (400, the code says which). */
+          keyframes?: string;
+          /** @description The keyframes' colour images (PNG, JPEG, WebP...), referred to by index from `keyframes`. */
+          keyframe_images?: string[];
+          /**
+           * @description merge: the sent keyframes join the source job's (replacing any at the same frame); replace: only the sent ones.
+           * @default merge
+           * @enum {string}
+           */
+          keyframes_mode?: 'merge' | 'replace';
+        };
+      };
+    };
+    responses: {
+      /** @description Queued: the job as GET /v1/videos/{job_id} shows it. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          /** @description The status URL. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VideoJob'];
+        };
+      };
+      /** @description A keyframe that cannot be used (its code says why; too_many_keyframes counts the merged list), a kept film that can no longer be read (invalid_video), or a request that is not valid HTTP/1.1. Codes: bad_request, invalid_video, duplicate_keyframe_time, empty_keyframe, invalid_hints, invalid_keyframes, keyframe_aspect_ratio, keyframe_not_an_image, keyframe_not_colour, keyframe_time_out_of_range, too_many_keyframes. */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | 'bad_request'
+                | 'invalid_video'
+                | 'duplicate_keyframe_time'
+                | 'empty_keyframe'
+                | 'invalid_hints'
+                | 'invalid_keyframes'
+                | 'keyframe_aspect_ratio'
+                | 'keyframe_not_an_image'
+                | 'keyframe_not_colour'
+                | 'keyframe_time_out_of_range'
+                | 'too_many_keyframes';
+            };
+          };
+        };
+      };
+      /** @description GATEWAY_AUTH=keys: no API key, an unknown one or a revoked one. Codes: api_key_missing, api_key_invalid, api_key_revoked. */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['GatewayRequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayError'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'api_key_missing' | 'api_key_invalid' | 'api_key_revoked';
+            };
+          };
+        };
+      };
+      /** @description No such job: unknown, expired, removed, or another API key's. Codes: not_found. */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description The source job is there but its film is no longer kept: send the film again. Codes: video_source_gone. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'video_source_gone';
+            };
+          };
+        };
+      };
+      /** @description The body (the keyframe images) is larger than the video byte limit, or one keyframe image is over its own. Codes: payload_too_large, form_too_large. */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'payload_too_large' | 'form_too_large';
+            };
+          };
+        };
+      };
+      /** @description The request line (method, path and query string) is longer than 8190 bytes. Codes: uri_too_long. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'uri_too_long';
+            };
+          };
+        };
+      };
+      /** @description Neither multipart/form-data nor an empty body. Codes: unsupported_media_type. */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: 'unsupported_media_type';
+            };
+          };
+        };
+      };
+      /** @description An option out of range (`parameter` names it), or a film beyond a limit lowered since its job was made. Codes: video_too_long, video_too_many_frames, video_frame_too_large, unsupported_codec, invalid_parameter. */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

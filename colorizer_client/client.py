@@ -1,8 +1,8 @@
 """The client: one class, the standard library's HTTP and, for images, Pillow.
 
 Why hand-written rather than generated (openapi-python-client): the API is a handful
-of operations (a photo, the model, health, and a video job's submit, state, result and
-delete), and the one that matters most sends a multipart upload with JSON in a form
+of operations (a photo, the model, health, and a video job's submit, state, result,
+rerun and delete), and the one that matters most sends a multipart upload with JSON in a form
 field and answers an image, which a generated client models as generic files and
 bytes; generating would add httpx and attrs to the install and some forty files to
 regenerate. Instead this module takes what a caller has (a path, bytes, a file or a
@@ -114,21 +114,14 @@ def _video_bytes(video: VideoInput) -> tuple[bytes, str]:
     return video.read(), Path(getattr(video, "name", "video.mp4")).name
 
 
-def _multipart(
-    fields: Mapping[str, str],
-    data: bytes,
-    filename: str,
-    file_field: str = "image",
-    more_files: Sequence[tuple[str, bytes, str]] = (),
-) -> tuple[bytes, str]:
-    """A multipart/form-data body with the text fields, the file field `file_field`, then
-    `more_files` as (field, bytes, filename)."""
+def _multipart(fields: Mapping[str, str], files: Sequence[tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    """A multipart/form-data body with the text fields, then the `files` as (field, bytes, filename)."""
     boundary = f"colorizer-{uuid.uuid4().hex}"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in fields.items()
     ]
-    for field_name, content, name in ((file_field, data, filename), *more_files):
+    for field_name, content, name in files:
         safe_name = name.replace('"', "").replace("\r", "").replace("\n", "") or "image"
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; filename="{safe_name}"\r\n'
@@ -138,6 +131,21 @@ def _multipart(
         )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _keyframe_parts(keyframes: Sequence[Mapping[str, Any]]) -> tuple[str, list[tuple[str, bytes, str]]]:
+    """A film's keyframes as the API takes them: the `keyframes` JSON field and the `keyframe_images` files."""
+    entries = []
+    images: list[tuple[str, bytes, str]] = []
+    for keyframe in keyframes:
+        entry: dict[str, Any] = {"time": keyframe["time"]}
+        if keyframe.get("image") is not None:
+            entry["image"] = len(images)
+            images.append(("keyframe_images", *_image_bytes(keyframe["image"])))
+        if keyframe.get("hints"):
+            entry["hints"] = [_hint_object(hint) for hint in keyframe["hints"]]
+        entries.append(entry)
+    return json.dumps(entries), images
 
 
 def _retry_after(headers: Message) -> int | None:
@@ -193,7 +201,7 @@ class ColorizerClient:
             "hints": json.dumps([_hint_object(hint) for hint in hints]) if hints else None,
         }
         fields = {name: str(value) for name, value in options.items() if value is not None}
-        body, content_type = _multipart(fields, data, filename)
+        body, content_type = _multipart(fields, [("image", data, filename)])
         headers = {"Content-Type": content_type, "Accept": "image/*, application/json"}
         if request_id:
             headers["X-Request-Id"] = request_id
@@ -240,24 +248,46 @@ class ColorizerClient:
         """
         data, filename = _video_bytes(video)
         options = {"render_size": render_size, "vibrance": vibrance, "crf": crf}
+        return self._new_video_job("/v1/videos", options, keyframes, [("video", data, filename)], request_id)
+
+    def rerun_video(
+        self,
+        job_id: str,
+        *,
+        keyframes: Sequence[Mapping[str, Any]] | None = None,
+        keyframes_mode: str | None = None,
+        render_size: int | None = None,
+        vibrance: float | None = None,
+        crf: int | None = None,
+        request_id: str | None = None,
+    ) -> VideoJob:
+        """Colorize job `job_id`'s film again as a new job (POST /v1/videos/{id}/rerun, 202): no upload.
+
+        Options left None are the source job's. keyframes (as for `submit_video`) join the
+        source job's, one at the same frame replacing it; keyframes_mode="replace" uses only these.
+        The source job's film must still be kept (ApiError 410 video_source_gone otherwise).
+        """
+        options = {"render_size": render_size, "vibrance": vibrance, "crf": crf, "keyframes_mode": keyframes_mode}
+        path = f"/v1/videos/{urllib.parse.quote(job_id)}/rerun"
+        return self._new_video_job(path, options, keyframes, [], request_id)
+
+    def _new_video_job(
+        self,
+        path: str,
+        options: Mapping[str, Any],
+        keyframes: Sequence[Mapping[str, Any]] | None,
+        files: list[tuple[str, bytes, str]],
+        request_id: str | None,
+    ) -> VideoJob:
         fields = {name: str(value) for name, value in options.items() if value is not None}
-        images: list[tuple[str, bytes, str]] = []
         if keyframes:
-            entries = []
-            for keyframe in keyframes:
-                entry: dict[str, Any] = {"time": keyframe["time"]}
-                if keyframe.get("image") is not None:
-                    entry["image"] = len(images)
-                    images.append(("keyframe_images", *_image_bytes(keyframe["image"])))
-                if keyframe.get("hints"):
-                    entry["hints"] = [_hint_object(hint) for hint in keyframe["hints"]]
-                entries.append(entry)
-            fields["keyframes"] = json.dumps(entries)
-        body, content_type = _multipart(fields, data, filename, file_field="video", more_files=images)
+            fields["keyframes"], images = _keyframe_parts(keyframes)
+            files = [*files, *images]
+        body, content_type = _multipart(fields, files)
         headers = {"Content-Type": content_type, "Accept": "application/json"}
         if request_id:
             headers["X-Request-Id"] = request_id
-        answer, _ = self._send("POST", "/v1/videos", body, headers)
+        answer, _ = self._send("POST", path, body, headers)
         return VideoJob.from_json(json.loads(answer.body))
 
     def video_job(self, job_id: str) -> VideoJob:

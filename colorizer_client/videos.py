@@ -21,6 +21,7 @@ class VideoJob:
     percent: float
     eta_s: float | None
     error: dict[str, Any] | None  # {"code", "message", ...} once failed
+    keyframes: list[dict[str, Any]]  # what the job colours its film with: {"time", "hints", "has_image"}
     raw: dict[str, Any] = field(repr=False)
 
     @classmethod
@@ -34,6 +35,7 @@ class VideoJob:
             percent=float(progress.get("percent") or 0.0),
             eta_s=progress.get("eta_s"),
             error=body.get("error"),
+            keyframes=list(body.get("keyframes") or []),
             raw=body,
         )
 

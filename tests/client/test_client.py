@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from colorizer_client import ApiError, ColorizerClient, ServiceUnavailable, TransportError
+from model.hints import DEFAULT_REACH
 from model.lab_numpy import srgb8_to_lab
 from tests.conftest import make_photo
 from tests.processes import REPO_ROOT, Gunicorn, free_port
@@ -172,6 +173,11 @@ def test_the_client_sends_every_video_option_of_the_committed_contract():
     assert keywords == parameters | {"keyframes"} and "keyframes" in body["properties"]  # keyframes: body parts
     round_trip = set(inspect.signature(ColorizerClient.colorize_video).parameters)
     assert parameters <= round_trip
+    rerun = document["paths"]["/v1/videos/{job_id}/rerun"]["post"]
+    rerun_query = {parameter["name"] for parameter in rerun["parameters"] if parameter["in"] == "query"}
+    rerun_body = set(rerun["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"])
+    rerun_keywords = set(inspect.signature(ColorizerClient.rerun_video).parameters) - {"self", "job_id", "request_id"}
+    assert rerun_query == parameters and rerun_keywords == rerun_body - {"keyframe_images"}  # images: in keyframes
 
 
 # --- video jobs, against gunicorn and the video worker it starts --------------------------------
@@ -255,3 +261,34 @@ def test_a_bad_film_is_an_api_error_with_the_stable_code(video_service):
     with pytest.raises(ApiError) as error:
         client.submit_video(b"this is not a film")
     assert error.value.status == 400 and error.value.code == "invalid_video"
+
+
+def test_rerun_video_with_one_more_pin_makes_a_new_job_on_the_same_film(video_service, films, tmp_path):
+    import av
+
+    client = ColorizerClient(video_service, timeout_s=60)
+    yellow = Image.new("RGB", (96, 64), (230, 200, 30))
+    source = client.submit_video(films["short"], vibrance=1.2, keyframes=[{"time": 0.5, "image": yellow}])
+    client.wait_for_video(source.id, poll_s=0.2, timeout_s=120)
+    pin = {"x": 0.5, "y": 0.5, "color": RED}
+    job = client.rerun_video(source.id, keyframes=[{"time": 0.0, "hints": [pin]}], crf=30)
+    assert job.id != source.id and job.state in ("queued", "running")
+    assert job.keyframes == [
+        {"time": 0.0, "hints": [{**pin, "reach": DEFAULT_REACH}], "has_image": False},
+        {"time": 0.5, "hints": [], "has_image": True},
+    ]
+    assert job.raw["options"]["vibrance"] == 1.2 and job.raw["options"]["crf"] == 30
+    client.delete_video(source.id)  # the rerun's film is its own name for the same file
+    done = client.wait_for_video(job.id, poll_s=0.2, timeout_s=120)
+    assert done.state == "done" and done.frames_done == 12
+    target = client.download_video(job.id, tmp_path / "rerun.mp4")
+    with av.open(str(target)) as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert len(frames) == 12 and srgb8_to_lab(frames[6])[..., 2].mean() > 30  # the kept yellow keyframe
+    only_pins = client.rerun_video(job.id, keyframes=[{"time": 0.25, "hints": [pin]}], keyframes_mode="replace")
+    assert [keyframe["time"] for keyframe in only_pins.keyframes] == [0.25]
+    client.delete_video(only_pins.id)
+    client.delete_video(job.id)
+    with pytest.raises(ApiError) as gone:
+        client.rerun_video(source.id)
+    assert gone.value.status == 404 and gone.value.code == "not_found"

@@ -3,12 +3,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { ColorizeResult, ColorizerApi } from '../../api/colorizer';
 import { CompareSlider } from './CompareSlider';
 import { DownloadControls } from './DownloadControls';
-import { describeError } from '../../shared/errorMessages';
 import { keptForText, useLimits } from '../../shared/limits';
-import { HintEditor } from '../../shared/steering/HintEditor';
-import { PinPanel } from '../../shared/steering/PinPanel';
-import { colourAt } from '../../shared/steering/pixelColour';
-import { FALLBACK_COLOUR } from '../../shared/steering/pins';
+import { PinEditing } from '../../shared/steering/PinEditing';
+import { SteeringStatus } from '../../shared/steering/SteeringStatus';
 import { SideBySide } from './SideBySide';
 import { useSteering, type Steered } from '../../shared/steering/useSteering';
 import { useUndoKeys } from '../../shared/steering/useUndoKeys';
@@ -94,14 +91,7 @@ export function ResultView({
     afterSrc: shown.url,
     afterAlt: `Colorized: ${name}`,
   };
-  const selectedIndex = steering.pins.findIndex((pin) => pin.id === selectedId);
-  const selected = selectedIndex >= 0 ? steering.pins[selectedIndex] : null;
   const fixing = view === 'fix' && maxHints > 0;
-
-  function addPin(x: number, y: number, colorThere: string | null) {
-    const id = steering.addPin(x, y, colorThere ?? FALLBACK_COLOUR, colorThere);
-    if (id !== null) setSelectedId(id);
-  }
 
   const adjustments = [
     steering.pins.length > 0 && `${steering.pins.length} pin${steering.pins.length === 1 ? '' : 's'}`,
@@ -171,48 +161,28 @@ export function ResultView({
       </div>
 
       {fixing ? (
-        <div className="fix-colours">
-          <HintEditor
-            src={shown.url}
-            alt={`Colorized: ${name}`}
-            width={shown.width}
-            height={shown.height}
-            pins={steering.pins}
-            selectedId={selectedId}
-            onAdd={addPin}
-            onMove={(id, x, y) => steering.updatePin(id, { x, y })}
-            onSettle={(id, colorThere) => steering.updatePin(id, { colorThere })}
-            onSelect={setSelectedId}
-            onRemove={steering.removePin}
-            busy={steering.working}
-            imageRef={editorImage}
-          />
-          <PinPanel
-            pins={steering.pins}
-            selected={selected}
-            selectedNumber={selectedIndex + 1}
-            maxPins={maxHints}
-            onAddCentre={() => addPin(0.5, 0.5, colourAt(editorImage.current, 0.5, 0.5))}
-            onColor={(id, color) => steering.updatePin(id, { color })}
-            onReach={(id, reach) => steering.updatePin(id, { reach })}
-            onRemove={steering.removePin}
-            onClear={steering.clearPins}
-          />
-        </div>
+        <PinEditing
+          steering={steering}
+          src={shown.url}
+          alt={`Colorized: ${name}`}
+          width={shown.width}
+          height={shown.height}
+          maxPins={maxHints}
+          selectedId={selectedId}
+          onSelect={setSelectedId}
+          imageRef={editorImage}
+        />
       ) : view === 'side-by-side' ? (
         <SideBySide {...images} />
       ) : (
         <CompareSlider {...images} width={shown.width} height={shown.height} />
       )}
 
-      <p className="result__steering" role="status">
-        {steering.working ? 'Updating the colours…' : ''}
-      </p>
-      {steering.errorCode && (
-        <p className="result__steering-problem" role="alert">
-          The colours could not be updated. {describeError(steering.errorCode, limits)}
-        </p>
-      )}
+      <SteeringStatus
+        status={steering.working ? 'Updating the colours…' : ''}
+        errorCode={steering.errorCode}
+        failure="The colours could not be updated."
+      />
 
       <div className="result__footer">
         <dl className="result__facts">

@@ -18,7 +18,9 @@ import { PhotoList } from './features/colorize/PhotoList';
 import { useColorizeQueue } from './features/colorize/useColorizeQueue';
 import { useGatewayInfo } from './features/colorize/useGatewayInfo';
 import { useModelInfo } from './features/colorize/useModelInfo';
-import { useVideoJobs } from './features/video/useVideoJobs';
+import { keptFilmSettings, type FilmSettings } from './features/video/filmKeyframes';
+import { keptFilms, useVideoJobs } from './features/video/useVideoJobs';
+import type { Kept } from './shared/keptInBrowser';
 import { VideoCard } from './features/video/VideoCard';
 import { isVideoFile } from './shared/fileKinds';
 
@@ -29,9 +31,16 @@ interface AppProps {
   videoApi?: VideoApi;
   /** Where photos, results and pins are kept across reloads (IndexedDB); tests hand in one in memory. */
   photoKeeper?: PhotoKeeper;
+  /** Where the films' keyframes and vibrance are kept across reloads (IndexedDB); tests hand in one in memory. */
+  filmSettings?: Kept<FilmSettings>;
 }
 
-export default function App({ api = colorizerApi, videoApi = defaultVideoApi, photoKeeper = keptPhotos }: AppProps) {
+export default function App({
+  api = colorizerApi,
+  videoApi = defaultVideoApi,
+  photoKeeper = keptPhotos,
+  filmSettings = keptFilmSettings,
+}: AppProps) {
   const [renderSize, setRenderSize] = useKeptSetting('detail', '');
   const gatewayInfo = useGatewayInfo(api);
   const apiKey = useApiKey();
@@ -46,13 +55,8 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi, ph
   const limits = useMemo(() => combineLimits(model, gatewayInfo), [model, gatewayInfo]);
   const queue = useColorizeQueue(api, renderSize ? Number(renderSize) : undefined, limits, photoKeeper);
   const { items, addFiles: addPhotos, clearFinished } = queue;
-  const {
-    videos,
-    addVideos,
-    cancel: cancelVideo,
-    remove: removeVideo,
-    retry: retryVideo,
-  } = useVideoJobs(videoApi, renderSize ? Number(renderSize) : undefined);
+  const videoJobs = useVideoJobs(videoApi, renderSize ? Number(renderSize) : undefined, keptFilms, filmSettings);
+  const { videos, addVideos } = videoJobs;
   // Films become video jobs; everything else goes to the photo queue (which says what it cannot take).
   const addFiles = useMemo(
     () => (files: File[]) => {
@@ -64,7 +68,7 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi, ph
     },
     [addPhotos, addVideos],
   );
-  // "Fix colours" only where the model takes hints; vibrance works with every model.
+  // "Fix colours" (photos, and films' keyframes) only where the model takes hints; vibrance works with every model.
   const maxHints = modelState.kind === 'ready' && modelState.model.supportsHints ? modelState.model.maxHints : 0;
   const finished = items.filter(
     (item) => item.status === 'done' || item.status === 'failed' || item.status === 'rejected',
@@ -131,9 +135,13 @@ export default function App({ api = colorizerApi, videoApi = defaultVideoApi, ph
                     key={video.key}
                     item={video}
                     api={videoApi}
-                    onCancel={cancelVideo}
-                    onRemove={removeVideo}
-                    onRetry={retryVideo}
+                    colorizer={api}
+                    renderSize={renderSize ? Number(renderSize) : undefined}
+                    maxPins={maxHints}
+                    onCancel={videoJobs.cancel}
+                    onRemove={videoJobs.remove}
+                    onRetry={videoJobs.retry}
+                    steer={videoJobs.steer}
                   />
                 ))}
               </ol>

@@ -1,16 +1,29 @@
 /**
- * Video jobs over the gateway's pass-through (/api/v1/videos): upload a film, follow its
- * job, cancel it, fetch its MP4. The only place the video side of the app talks to the
+ * Video jobs over the gateway's pass-through (/api/v1/videos): upload a film (with its
+ * keyframes and vibrance), follow its job, colorize it again from the kept film (rerun),
+ * cancel it, fetch its MP4. The only place the video side of the app talks to the
  * network (as api/colorizer.ts is for photos); the answers' shapes come from the
  * generated schema.ts.
  */
 import { authHeaders } from './apiKey';
-import { ApiError } from './colorizer';
+import { ApiError, type ColorHint } from './colorizer';
 import type { components } from './schema';
 
 type Wire = components['schemas'];
 
 export type VideoJobState = Wire['VideoJob']['state'];
+
+/** A keyframe as the web app sends it: a frame of the film (seconds) and the pins that fix its colours there. */
+export interface VideoKeyframe {
+  time: number;
+  hints: ColorHint[];
+}
+
+/** A keyframe a job keeps (its view's `keyframes`): reruns merge with these. */
+export interface KeptKeyframe extends VideoKeyframe {
+  /** Made from a colour image (sent over the API by other means than the web app's pins). */
+  hasImage: boolean;
+}
 
 export interface VideoJob {
   id: string;
@@ -26,10 +39,18 @@ export interface VideoJob {
   resultBytes: number | null;
   errorCode: string | null;
   errorMessage: string | null;
+  keyframes: KeptKeyframe[];
 }
 
-export interface VideoUploadOptions {
+/** What a film is colorized with: the same option fields for an upload and for a rerun. */
+export interface VideoColorizeOptions {
   renderSize?: number;
+  /** Saturation, in the service's range; omitted means its default. */
+  vibrance?: number;
+  keyframes?: VideoKeyframe[];
+}
+
+export interface VideoUploadOptions extends VideoColorizeOptions {
   /** Called with 0..1 while the film is being sent. */
   onUploadProgress?: (fraction: number) => void;
   signal?: AbortSignal;
@@ -37,10 +58,17 @@ export interface VideoUploadOptions {
 
 export interface VideoApi {
   uploadVideo(file: File, options?: VideoUploadOptions): Promise<VideoJob>;
+  /** Colorize the film job `id` keeps again, without a new upload; answers the new job. */
+  rerunVideo(id: string, options: VideoRerunOptions): Promise<VideoJob>;
   fetchVideoJob(id: string): Promise<VideoJob>;
   cancelVideoJob(id: string): Promise<VideoJob | null>;
   /** A URL a <video> element can play and a link can download (a local copy when an API key is needed). */
   playableResultUrl(job: VideoJob): Promise<{ playUrl: string; downloadUrl: string }>;
+}
+
+export interface VideoRerunOptions extends VideoColorizeOptions {
+  /** Drop the keyframes the job keeps (keyframes_mode=replace); otherwise the sent ones merge with them. */
+  replaceKept?: boolean;
 }
 
 const VIDEOS = '/api/v1/videos';
@@ -65,6 +93,24 @@ function errorFrom(status: number, text: string, retryAfter: string | null): Api
 
 const num = (value: unknown, fallback = 0) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 
+/** The job's kept keyframes as the app uses them (an older service sends none). */
+function keptKeyframes(wire: unknown): KeptKeyframe[] {
+  if (!Array.isArray(wire)) return [];
+  return wire.flatMap((entry: unknown) => {
+    const keyframe = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    if (typeof keyframe.time !== 'number') return [];
+    const hints = Array.isArray(keyframe.hints) ? (keyframe.hints as ColorHint[]) : [];
+    return [{ time: keyframe.time, hints, hasImage: keyframe.has_image === true }];
+  });
+}
+
+/** The option fields of POST /videos and of a rerun, as multipart fields. */
+function appendOptions(form: FormData, { renderSize, vibrance, keyframes }: VideoColorizeOptions): void {
+  if (renderSize) form.append('render_size', String(renderSize));
+  if (vibrance !== undefined) form.append('vibrance', String(vibrance));
+  if (keyframes?.length) form.append('keyframes', JSON.stringify(keyframes));
+}
+
 /** The job as the app uses it, from GET /api/v1/videos/{id} (or the 202 of POST). */
 export function toVideoJob(body: unknown): VideoJob {
   const job = (typeof body === 'object' && body !== null ? body : {}) as Partial<Wire['VideoJob']>;
@@ -87,16 +133,18 @@ export function toVideoJob(body: unknown): VideoJob {
     resultBytes: typeof job.result_bytes === 'number' ? job.result_bytes : null,
     errorCode: job.error?.code ?? null,
     errorMessage: job.error?.message ?? null,
+    // Read apart from the generated type: services before the rerun endpoint do not send it.
+    keyframes: keptKeyframes((body as { keyframes?: unknown }).keyframes),
   };
 }
 
 /** POST the film (XMLHttpRequest: only it reports upload progress); resolves to the queued job. */
 export function uploadVideo(file: File, options: VideoUploadOptions = {}): Promise<VideoJob> {
-  const { renderSize, onUploadProgress, signal } = options;
+  const { onUploadProgress, signal } = options;
   return new Promise((resolve, reject) => {
     const form = new FormData();
     form.append('video', file, file.name);
-    if (renderSize) form.append('render_size', String(renderSize));
+    appendOptions(form, options);
     const xhr = new XMLHttpRequest();
     xhr.open('POST', apiUrl(VIDEOS));
     xhr.responseType = 'text';
@@ -131,6 +179,17 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   }
 }
 
+/** POST /videos/{id}/rerun: the kept film again, with these keyframes and options (202: the new job). */
+export async function rerunVideo(id: string, options: VideoRerunOptions): Promise<VideoJob> {
+  const form = new FormData();
+  appendOptions(form, options);
+  if (options.replaceKept) form.append('keyframes_mode', 'replace');
+  const response = await call(`${VIDEOS}/${encodeURIComponent(id)}/rerun`, { method: 'POST', body: form });
+  const text = await response.text();
+  if (response.status !== 202) throw errorFrom(response.status, text, response.headers.get('Retry-After'));
+  return toVideoJob(JSON.parse(text));
+}
+
 export async function fetchVideoJob(id: string): Promise<VideoJob> {
   const response = await call(`${VIDEOS}/${encodeURIComponent(id)}`, { cache: 'no-store' });
   const text = await response.text();
@@ -156,4 +215,4 @@ export async function playableResultUrl(job: VideoJob): Promise<{ playUrl: strin
   return { playUrl: local, downloadUrl: local };
 }
 
-export const videoApi: VideoApi = { uploadVideo, fetchVideoJob, cancelVideoJob, playableResultUrl };
+export const videoApi: VideoApi = { uploadVideo, rerunVideo, fetchVideoJob, cancelVideoJob, playableResultUrl };

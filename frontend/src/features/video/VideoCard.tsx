@@ -1,9 +1,11 @@
-import { useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 
+import type { ColorizerApi } from '../../api/colorizer';
 import type { VideoApi } from '../../api/videos';
 import { downloadName } from '../../shared/downloadNames';
 import { formatBytes, formatDuration } from '../../shared/limits';
-import type { VideoItem } from './useVideoJobs';
+import { KeyframePanel } from './KeyframePanel';
+import type { FilmSteer, VideoItem } from './useVideoJobs';
 import { VideoCompare } from './VideoCompare';
 import { describeVideoError } from './videoErrors';
 import '../../shared/card.css';
@@ -12,9 +14,15 @@ import './video.css';
 interface VideoCardProps {
   item: VideoItem;
   api: VideoApi;
+  /** The photos' API (server or device, with the API key): a keyframe's preview is colorized as a photo. */
+  colorizer: ColorizerApi;
+  renderSize: number | undefined;
+  /** Most pins one frame may have (0: the model takes no hints, so no keyframes). */
+  maxPins: number;
   onCancel: (key: string) => void;
   onRemove: (key: string) => void;
   onRetry: (key: string) => void;
+  steer: FilmSteer;
 }
 
 const STATE_LABEL = {
@@ -26,18 +34,35 @@ const STATE_LABEL = {
   cancelled: 'Cancelled',
 } as const;
 
-/** One film: its upload, then its job's progress (frames, ETA) with Cancel, then the result to play and save. */
-export function VideoCard({ item, api, onCancel, onRemove, onRetry }: VideoCardProps) {
+/**
+ * One film: its upload, then its job's progress (frames, ETA) with Cancel, then the result
+ * to play and save; the original plays meanwhile. Keyframes and vibrance below the film.
+ */
+export function VideoCard(props: VideoCardProps) {
+  const { item, api, onCancel, onRemove, onRetry } = props;
   const titleId = useId();
   const job = item.job;
   const state =
     item.phase === 'uploading' ? 'uploading' : item.phase === 'failed' ? 'failed' : (job?.state ?? 'queued');
-  const [urls, setUrls] = useState<{ playUrl: string; downloadUrl: string } | null>(null);
+  // The result's URLs, for the job they were asked for (a rerun brings another job).
+  const [urls, setUrls] = useState<{ jobId: string; playUrl: string; downloadUrl: string } | null>(null);
+  const shownUrls = urls && urls.jobId === job?.id ? urls : null;
 
   useEffect(() => {
-    if (job?.state !== 'done' || urls) return;
-    api.playableResultUrl(job).then(setUrls, () => undefined);
-  }, [api, job, urls]);
+    if (job?.state !== 'done' || shownUrls) return;
+    let live = true;
+    api.playableResultUrl(job).then(
+      (made) => live && setUrls({ jobId: job.id, ...made }),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, job, shownUrls]);
+
+  const original = useRef<HTMLVideoElement>(null);
+  const colorized = useRef<HTMLVideoElement>(null);
+  const films = useCallback(() => ({ leader: colorized.current ?? original.current, original: original.current }), []);
 
   const upload = Math.round(item.uploadFraction * 100);
   const errorCode = item.errorCode ?? job?.errorCode ?? null;
@@ -92,18 +117,35 @@ export function VideoCard({ item, api, onCancel, onRemove, onRetry }: VideoCardP
               </button>
             </div>
           )}
-          {state === 'done' && urls && job && (
+          {state !== 'done' && item.sourceUrl && (
+            <figure className="video-compare__side video-original">
+              {/* oxlint-disable-next-line jsx-a11y/media-has-caption -- the user's own silent original: no captions exist */}
+              <video
+                ref={original}
+                src={item.sourceUrl}
+                controls
+                muted
+                playsInline
+                preload="metadata"
+                aria-label={`Original: ${item.filename}`}
+              />
+              <figcaption>Original</figcaption>
+            </figure>
+          )}
+          {state === 'done' && shownUrls && job && (
             <>
               <VideoCompare
-                key={urls.playUrl}
+                key={shownUrls.playUrl}
                 name={item.filename}
                 beforeUrl={item.sourceUrl}
-                afterUrl={urls.playUrl}
+                afterUrl={shownUrls.playUrl}
+                beforeRef={original}
+                afterRef={colorized}
               />
               <div className="result-actions">
                 <a
                   className="button button--primary"
-                  href={urls.downloadUrl}
+                  href={shownUrls.downloadUrl}
                   download={downloadName(item.filename, 'mp4')}
                 >
                   Download MP4
@@ -126,6 +168,16 @@ export function VideoCard({ item, api, onCancel, onRemove, onRetry }: VideoCardP
               <p role="alert">{describeVideoError(errorCode)}</p>
               {item.canRetry && retry}
             </div>
+          )}
+          {(item.sourceUrl || shownUrls) && (
+            <KeyframePanel
+              item={item}
+              films={films}
+              api={props.colorizer}
+              renderSize={props.renderSize}
+              maxPins={props.maxPins}
+              steer={props.steer}
+            />
           )}
         </div>
       </article>

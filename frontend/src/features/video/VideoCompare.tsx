@@ -1,19 +1,24 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 
 interface VideoCompareProps {
   name: string;
   /** The film as chosen (null after a reload: the result plays alone). */
   beforeUrl: string | null;
   afterUrl: string;
+  /** The card's own refs to the two films (to take a frame from them). */
+  beforeRef?: RefObject<HTMLVideoElement | null>;
+  afterRef?: RefObject<HTMLVideoElement | null>;
 }
 
 /**
  * Before and after side by side: the colorized film has the controls and the original follows it.
  * Mounted anew for another pair of URLs (the caller keys it), so the pairing is made once.
  */
-export function VideoCompare({ name, beforeUrl, afterUrl }: VideoCompareProps) {
-  const before = useRef<HTMLVideoElement>(null);
-  const after = useRef<HTMLVideoElement>(null);
+export function VideoCompare({ name, beforeUrl, afterUrl, beforeRef, afterRef }: VideoCompareProps) {
+  const ownBefore = useRef<HTMLVideoElement>(null);
+  const ownAfter = useRef<HTMLVideoElement>(null);
+  const before = beforeRef ?? ownBefore;
+  const after = afterRef ?? ownAfter;
 
   useEffect(() => {
     const leader = after.current;
@@ -45,7 +50,7 @@ export function VideoCompare({ name, beforeUrl, afterUrl }: VideoCompareProps) {
       leader.removeEventListener('timeupdate', follow);
       leader.removeEventListener('ratechange', rate);
     };
-  }, []);
+  }, [before, after]);
 
   return (
     <div className={`video-compare${beforeUrl ? '' : ' video-compare--single'}`}>

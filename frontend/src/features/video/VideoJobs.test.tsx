@@ -24,6 +24,7 @@ function job(overrides: Partial<VideoJob> = {}): VideoJob {
     resultBytes: null,
     errorCode: null,
     errorMessage: null,
+    keyframes: [],
     ...overrides,
   };
 }
@@ -41,6 +42,7 @@ function fakeVideoApi() {
         finishUpload = () => resolve(state.current);
         failUpload = reject;
       }),
+    rerunVideo: async () => state.current,
     fetchVideoJob: async () => state.current,
     cancelVideoJob: async () => {
       state.cancelled += 1;

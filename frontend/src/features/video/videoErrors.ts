@@ -24,6 +24,20 @@ const MESSAGES: Record<string, string> = {
   network_error: 'The server could not be reached. Check your connection and try again.',
   upstream_unavailable: 'The colorizer cannot be reached right now. Please try again later.',
   aborted: 'The upload was cancelled.',
+  // Keyframes (the pins on frames of the film) and reruns.
+  keyframe_time_out_of_range:
+    'A keyframe is at a time the film does not have (before its start or after its end). Remove it and try again.',
+  duplicate_keyframe_time: 'Two keyframes are at the same moment of the film. Remove one of them and try again.',
+  too_many_keyframes: 'This film has more keyframes than the colorizer takes. Remove some and try again.',
+  empty_keyframe: 'A keyframe has no pins. Add a pin to it, or remove it.',
+  invalid_hints: 'A keyframe’s pins were not accepted (each must lie on the picture). Edit the keyframe and try again.',
+  invalid_keyframes: 'The keyframes could not be read by the server. Remove them and add them again.',
+  keyframe_not_an_image: 'A keyframe’s picture could not be read as an image.',
+  keyframe_not_colour: 'A keyframe’s picture is in black and white: a keyframe must be in colour.',
+  keyframe_aspect_ratio: 'A keyframe’s picture has another shape than the film. Use a frame of the same film.',
+  video_source_gone:
+    'The server no longer keeps this film, so it cannot be colorized again from there. Please add the film again.',
+  invalid_parameter: 'One of the settings was not accepted. Try again with the default settings.',
 };
 
 export function describeVideoError(code: string): string {

@@ -90,6 +90,7 @@ describe('the OpenAPI documents', () => {
       '/v1/model',
       '/v1/videos',
       '/v1/videos/{job_id}',
+      '/v1/videos/{job_id}/rerun',
       '/v1/videos/{job_id}/result',
     ]);
     assert.deepEqual(response.body.paths['/v1/colorize'], direct.paths['/v1/colorize']);

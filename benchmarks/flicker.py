@@ -7,6 +7,12 @@ channel, averaged over channels and pairs, then over the three gaps. Lower is
 steadier. A still scene filmed by a moving camera keeps its colour distribution, so
 any CDC above the ground truth's is flicker the colorizer added ("excess flicker").
 
+Across a shot cut the colours change because the content does, and a colorizer's
+result, less colourful than the truth, changes less there: counted, cuts would
+swamp the flicker of cut-heavy footage (a trailer with a cut a second gives a
+per-frame result *below* the truth's CDC). So a frame added with `shot_start=True`
+pairs with no frame before it: CDC is measured within shots.
+
 Both measures take frames one at a time (`CdcMeter.add`, `PsnrMeter.add`), so a
 film of any length costs three histograms per gap, not its frames.
 """
@@ -48,8 +54,10 @@ class CdcMeter:
         self._sums = dict.fromkeys(gaps, 0.0)
         self._counts = dict.fromkeys(gaps, 0)
 
-    def add(self, rgb: np.ndarray) -> None:
+    def add(self, rgb: np.ndarray, shot_start: bool = False) -> None:
         histograms = channel_histograms(rgb)
+        if shot_start:
+            self._recent.clear()
         for gap in self.gaps:
             if len(self._recent) >= gap:
                 self._sums[gap] += float(jensen_shannon(self._recent[-gap], histograms).mean())
@@ -62,11 +70,12 @@ class CdcMeter:
         return float(np.mean(means)) if means else float("nan")
 
 
-def cdc(frames: list[np.ndarray]) -> float:
-    """CDC of a list of (H, W, 3) uint8 frames (for short clips and tests)."""
+def cdc(frames: list[np.ndarray], shot_starts: frozenset[int] = frozenset()) -> float:
+    """CDC of a list of (H, W, 3) uint8 frames (for short clips and tests), within the shots that
+    begin at the indices `shot_starts`."""
     meter = CdcMeter()
-    for frame in frames:
-        meter.add(frame)
+    for index, frame in enumerate(frames):
+        meter.add(frame, shot_start=index in shot_starts)
     return meter.value()
 
 

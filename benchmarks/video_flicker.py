@@ -34,7 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.flicker import CdcMeter, PsnrMeter
-from benchmarks.video_clips import REAL_CLIPS, decoded_frames, packaged_clip, photo_pan_clips
+from benchmarks.video_clips import REAL_CLIPS, decoded_frames, footage_kinds, packaged_clip, photo_pan_clips
 from model.colorizer import Colorizer
 from model.lab_numpy import rgb8_to_lightness
 from model.preprocessing import compose, render_shape, resize_lightness
@@ -49,6 +49,7 @@ class Clip:
     lightness: list[np.ndarray]  # full-resolution L
     small: list[np.ndarray]  # render-resolution L
     predicted: list[np.ndarray]  # the network's ab per frame, (2, h, w)
+    shot_starts: frozenset[int]  # frames where the truth cuts to a new shot (CDC pairs none across)
 
 
 def load_clip(colorizer: Colorizer, path: Path, max_frames: int, batch: int = 4) -> Clip:
@@ -61,7 +62,16 @@ def load_clip(colorizer: Colorizer, path: Path, max_frames: int, batch: int = 4)
     for start in range(0, len(small), batch):
         inputs = np.stack([colorizer.network_input(plane) for plane in small[start : start + batch]])
         predicted.extend(colorizer.predict_ab(inputs))
-    return Clip(path.stem, truth, lightness, small, predicted)
+    return Clip(path.stem, truth, lightness, small, predicted, true_shot_starts(truth, shape))
+
+
+def true_shot_starts(truth: list[np.ndarray], shape: tuple[int, int]) -> frozenset[int]:
+    """The cuts of the true colour film, found by the product's detector on its render-size L: a cut
+    it misses stays in the CDC of every method alike (so it counts against the steadying)."""
+    cuts = ShotCutDetector()
+    return frozenset(
+        index for index, frame in enumerate(truth) if cuts(resize_lightness(rgb8_to_lightness(frame), shape))
+    )
 
 
 Method = Callable[[Clip], list[np.ndarray]]
@@ -103,18 +113,18 @@ def time_average(carry: float) -> Method:
 def measure(clip: Clip, ab_frames: list[np.ndarray]) -> tuple[float, float, list[np.ndarray]]:
     psnr, flicker = PsnrMeter(), CdcMeter()
     composed = []
-    for lightness, ab, truth in zip(clip.lightness, ab_frames, clip.truth, strict=True):
+    for index, (lightness, ab, truth) in enumerate(zip(clip.lightness, ab_frames, clip.truth, strict=True)):
         rgb = np.asarray(compose(lightness, ab))
         psnr.add(rgb, truth)
-        flicker.add(rgb)
+        flicker.add(rgb, shot_start=index in clip.shot_starts)
         composed.append(rgb)
     return psnr.value(), flicker.value(), composed
 
 
 def truth_cdc(clip: Clip) -> float:
     meter = CdcMeter()
-    for frame in clip.truth:
-        meter.add(frame)
+    for index, frame in enumerate(clip.truth):
+        meter.add(frame, shot_start=index in clip.shot_starts)
     return meter.value()
 
 
@@ -169,6 +179,9 @@ def main() -> None:
     parser.add_argument("--methods", default="all", help="comma-separated names of METHODS, or all")
     parser.add_argument("--filmstrip", type=Path, default=None, help="write the per-frame vs steadied filmstrip here")
     parser.add_argument("--filmstrip-clip", default="pan-000001", help="a still scene: any colour change is flicker")
+    parser.add_argument(
+        "--kinds", action="store_true", help="one clip of each kind of footage (video_clips.footage_kinds) instead"
+    )
     args = parser.parse_args()
     colorizer = Colorizer.load(args.artifact)
     print(
@@ -176,8 +189,11 @@ def main() -> None:
     )
     names = list(METHODS) if args.methods == "all" else args.methods.split(",")
     with tempfile.TemporaryDirectory() as folder:
-        paths = [packaged_clip(name) for name in REAL_CLIPS]
-        paths += photo_pan_clips(Path(folder), args.pans, args.pan_frames)
+        if args.kinds:
+            paths = list(footage_kinds(Path(folder)).values())
+        else:
+            paths = [packaged_clip(name) for name in REAL_CLIPS]
+            paths += photo_pan_clips(Path(folder), args.pans, args.pan_frames)
         totals: dict[str, dict[str, list[float]]] = {}
         for path in paths:
             clip = load_clip(colorizer, path, args.max_frames)

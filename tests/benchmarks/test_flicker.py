@@ -36,6 +36,15 @@ def test_cdc_uses_gaps_one_two_and_four():
     assert channel_histograms(base).sum(axis=1) == pytest.approx([1, 1, 1])
 
 
+def test_cdc_pairs_no_frames_across_a_shot_cut():
+    """Two still shots of different colours: a cut, not flicker, once the cut is named."""
+    red, blue = np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4, 3), np.uint8)
+    red[..., 0], blue[..., 2] = 200, 200
+    frames = [red] * 5 + [blue] * 5
+    assert cdc(frames) > 0.1
+    assert cdc(frames, shot_starts=frozenset({5})) == 0.0
+
+
 def test_psnr():
     meter = PsnrMeter()
     truth = np.full((4, 4, 3), 100, np.uint8)

@@ -468,7 +468,8 @@ def rerun_video_job(job_id: str) -> tuple[Response, int]:
     source = _visible(job_id)
     client = _client()
     mimetype = request.mimetype
-    if mimetype != "multipart/form-data" and (mimetype or request.content_length):
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if has_body and mimetype != "multipart/form-data":
         raise ApiError(
             415,
             "unsupported_media_type",

@@ -103,7 +103,7 @@ def test_a_rerun_with_one_more_pin_merges_the_keyframes_and_makes_its_film(video
 def test_an_empty_rerun_keeps_everything_and_replace_drops_the_kept_keyframes(video_app, clip):
     client = video_app.test_client()
     source = post(client, clip, [{"time": 0.1, "hints": [PIN]}], render_size="96")
-    same = client.post(f"/v1/videos/{source['id']}/rerun")  # no body at all
+    same = client.post(f"/v1/videos/{source['id']}/rerun", content_type="text/plain")  # no body at all
     assert same.status_code == 202, same.get_data(as_text=True)
     assert same.get_json()["keyframes"] == source["keyframes"] and same.get_json()["options"] == source["options"]
     fresh = rerun(client, source, [{"time": 0.3, "image": 0}], [COLOUR], keyframes_mode="replace")

@@ -93,15 +93,16 @@ function errorFrom(status: number, text: string, retryAfter: string | null): Api
 
 const num = (value: unknown, fallback = 0) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 
-/** The job's kept keyframes as the app uses them (an older service sends none). */
-function keptKeyframes(wire: unknown): KeptKeyframe[] {
+/** The job's kept keyframes as the app uses them (a service before reruns sends none). */
+function keptKeyframes(wire: Partial<Wire['VideoJob']>['keyframes']): KeptKeyframe[] {
   if (!Array.isArray(wire)) return [];
-  return wire.flatMap((entry: unknown) => {
-    const keyframe = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    if (typeof keyframe.time !== 'number') return [];
-    const hints = Array.isArray(keyframe.hints) ? (keyframe.hints as ColorHint[]) : [];
-    return [{ time: keyframe.time, hints, hasImage: keyframe.has_image === true }];
-  });
+  return wire
+    .filter((keyframe) => typeof keyframe?.time === 'number')
+    .map((keyframe) => ({
+      time: keyframe.time,
+      hints: Array.isArray(keyframe.hints) ? keyframe.hints : [],
+      hasImage: keyframe.has_image === true,
+    }));
 }
 
 /** The option fields of POST /videos and of a rerun, as multipart fields. */
@@ -133,8 +134,7 @@ export function toVideoJob(body: unknown): VideoJob {
     resultBytes: typeof job.result_bytes === 'number' ? job.result_bytes : null,
     errorCode: job.error?.code ?? null,
     errorMessage: job.error?.message ?? null,
-    // Read apart from the generated type: services before the rerun endpoint do not send it.
-    keyframes: keptKeyframes((body as { keyframes?: unknown }).keyframes),
+    keyframes: keptKeyframes(job.keyframes),
   };
 }
 

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
+import { AxeBuilder } from '@axe-core/playwright';
+import { expect, type Page, type TestInfo } from '@playwright/test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -84,4 +87,25 @@ export function patchRgb({ width, height, data }: DecodedImage, fx: number, fy: 
 /** Euclidean distance of two Lab colours (CIE76 delta E). */
 export function deltaE(first: readonly number[], second: readonly number[]): number {
   return Math.hypot(first[0] - second[0], first[1] - second[1], first[2] - second[2]);
+}
+
+// E2E_SCREENSHOTS: where to keep them (the README's pictures are made so); else beside the results.
+const SCREENSHOT_DIR = process.env.E2E_SCREENSHOTS ?? path.join(__dirname, '..', 'test-results', 'screenshots');
+
+/** No serious or critical accessibility violations on the page as it is now. */
+export async function expectAccessible(page: Page, view: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((violation) => ['serious', 'critical'].includes(violation.impact ?? ''));
+  expect(
+    bad.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
+    `axe on ${view}`,
+  ).toEqual([]);
+}
+
+/** The page as it is now, kept as <name>-<project>.png and attached to the report. */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}-${testInfo.project.name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }

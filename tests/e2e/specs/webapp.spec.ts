@@ -3,39 +3,18 @@
 // pin, the colour-photo question, zoom, and axe-core on each main view. Against the whole
 // stack with the shipped model; pixels are read back from what the browser shows.
 import fs from 'node:fs';
-import path from 'node:path';
 
-import { AxeBuilder } from '@axe-core/playwright';
-import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 
-import { fixture, readPngDataUrl, type DecodedImage } from './helpers';
+import { expectAccessible, fixture, readPngDataUrl, screenshot, type DecodedImage } from './helpers';
 
-// E2E_SCREENSHOTS: where to keep them (the README's pictures are made so); else beside the results.
-const SCREENSHOT_DIR = process.env.E2E_SCREENSHOTS ?? path.join(__dirname, '..', 'test-results', 'screenshots');
 // A strong colour the model never gives the cat's dark background.
 const STRONG_RED = '#ff0000';
 const PIN = { x: 0.9, y: 0.1 };
 
 test.setTimeout(180_000);
-
-/** No serious or critical accessibility violations on the page as it is now. */
-async function expectAccessible(page: Page, view: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((violation) => ['serious', 'critical'].includes(violation.impact ?? ''));
-  expect(
-    bad.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
-    `axe on ${view}`,
-  ).toEqual([]);
-}
-
-async function screenshot(page: Page, testInfo: TestInfo, name: string) {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const file = path.join(SCREENSHOT_DIR, `${name}-${testInfo.project.name}.png`);
-  await page.screenshot({ path: file, fullPage: false });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
 
 /** Files for the picker: the fixtures under other names (the same photo may come twice). */
 function named(source: string, name: string) {

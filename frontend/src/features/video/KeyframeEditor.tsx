@@ -125,6 +125,7 @@ function KeyframePins({
         selectedId={selectedId}
         onSelect={setSelectedId}
         imageRef={image}
+        subject="frame"
       />
       <SteeringStatus
         status={steering.working ? 'Updating the preview…' : steering.pins.length > 0 ? 'Preview with your pins.' : ''}

@@ -133,6 +133,7 @@ async function openFrame(context: Awaited<ReturnType<typeof filmOnThePage>>, tim
   (within(card).getByLabelText('Colorized: home movie.mp4') as HTMLVideoElement).currentTime = time;
   await user.click(within(card).getByRole('button', { name: 'Fix colours at this frame' }));
   expect(await within(card).findByText('Colorizing this frame…')).toBeInTheDocument();
+  await tick(10); // the request goes out from an effect, a moment after the text shows
   const call = photos.calls[photos.calls.length - 1];
   await act(async () => call.resolve(resultFor('frame.png', { id: 'FRAME'.padEnd(24, '0') })));
   return call;
@@ -193,6 +194,38 @@ describe('keyframes on a film', { timeout: 20_000 }, () => {
     expect(kept?.keyframes.map((keyframe) => keyframe.time)).toEqual([1.25]);
     expect(kept?.appliedKey).toBe(settingsKeyOf(kept?.keyframes ?? [], null));
     expect(filmSettings.map.has(FIRST)).toBe(false);
+  });
+
+  it('takes the frame from the original while the film is still being colorized, and the rerun replaces that job', async () => {
+    const photos = createFakeApi();
+    const videos = fakeVideoApi();
+    videos.state.current = job({ state: 'running', framesDone: 9, percent: 25 });
+    const cancelled: string[] = [];
+    videos.api.cancelVideoJob = async (id) => {
+      cancelled.push(id);
+      return null;
+    };
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    render(<App api={photos.api} videoApi={videos.api} filmSettings={memoryKept<FilmSettings>()} />);
+    await screen.findByText('colorizer-default');
+    await user.upload(screen.getByLabelText('Choose photos or videos'), clip());
+    const card = await screen.findByRole('article', { name: 'home movie.mp4' });
+    await tick();
+    const original = within(card).getByLabelText('Original: home movie.mp4') as HTMLVideoElement;
+    original.currentTime = 0.75;
+    await user.click(within(card).getByRole('button', { name: 'Fix colours at this frame' }));
+    expect(captureGreyFrame).toHaveBeenLastCalledWith(original, 0.75, 'home movie-0.75s.png');
+    await within(card).findByText('Colorizing this frame…');
+    await tick(10);
+    await act(async () => photos.calls[0].resolve(resultFor('frame.png')));
+    await user.click(await within(card).findByRole('button', { name: 'Add a pin' }));
+    await user.click(within(card).getByRole('button', { name: 'Keep keyframe' }));
+    await user.click(within(card).getByRole('button', { name: 'Colorize with 1 keyframe' }));
+    await tick();
+    expect(videos.reruns.map(([id]) => id)).toEqual([FIRST]);
+    // The job at work gives way to the new one.
+    expect(cancelled).toEqual([FIRST]);
+    expect(within(card).getByText('Waiting for its turn…')).toBeInTheDocument();
   });
 
   it('keeps keyframes and vibrance across a reload, and a removed keyframe asks to colorize again', async () => {

@@ -30,6 +30,8 @@ interface HintEditorProps {
   busy: boolean;
   /** The shown image, for the parent to read colours from too. */
   imageRef: RefObject<HTMLImageElement | null>;
+  /** What the picture is, in the help line: a photo, or a film's frame. */
+  subject?: string;
 }
 
 interface Drag {
@@ -47,6 +49,7 @@ interface Drag {
 export function HintEditor(props: HintEditorProps) {
   const { src, alt, width, height, pins, selectedId, onAdd, onMove, onSettle, onSelect, onRemove, busy, imageRef } =
     props;
+  const subject = props.subject ?? 'photo';
   const drag = useRef<Drag | null>(null);
 
   function position(clientX: number, clientY: number): { x: number; y: number } | null {
@@ -145,8 +148,8 @@ export function HintEditor(props: HintEditorProps) {
       </div>
       <figcaption className="hint-editor__caption">
         {isTouchScreen()
-          ? 'Tap the photo where the colour is wrong to place a pin, then choose its colour below. Drag a pin to move it.'
-          : 'Click the photo where the colour is wrong to place a pin, then choose its colour. Drag a pin, or select it and use the arrow keys, to move it; Delete removes it. Ctrl+Z undoes.'}
+          ? `Tap the ${subject} where the colour is wrong to place a pin, then choose its colour below. Drag a pin to move it.`
+          : `Click the ${subject} where the colour is wrong to place a pin, then choose its colour. Drag a pin, or select it and use the arrow keys, to move it; Delete removes it. Ctrl+Z undoes.`}
       </figcaption>
     </figure>
   );

@@ -18,6 +18,8 @@ interface PinEditingProps {
   selectedId: number | null;
   onSelect: (id: number | null) => void;
   imageRef: RefObject<HTMLImageElement | null>;
+  /** What the picture is, in the help line (HintEditor's). */
+  subject?: string;
 }
 
 /** Pins on a picture beside the selected pin's colour and reach: a photo's Fix colours, a film's keyframe. */
@@ -31,6 +33,7 @@ export function PinEditing({
   selectedId,
   onSelect,
   imageRef,
+  subject,
 }: PinEditingProps) {
   const selectedIndex = steering.pins.findIndex((pin) => pin.id === selectedId);
   const selected = selectedIndex >= 0 ? steering.pins[selectedIndex] : null;
@@ -56,6 +59,7 @@ export function PinEditing({
         onRemove={steering.removePin}
         busy={steering.working}
         imageRef={imageRef}
+        subject={subject}
       />
       <PinPanel
         pins={steering.pins}

@@ -1,52 +1,13 @@
 // The API module against a small real HTTP server standing in for the gateway:
 // real XMLHttpRequest/fetch, real multipart bodies, real status codes.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
+import { json, standInGateway, type Handler } from '../test/standInGateway';
 import { apiKeyStore } from './apiKey';
 import { ApiError, colorizeImage, fetchGatewayInfo, fetchImageBlob, fetchModelInfo } from './colorizer';
 
-type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
-
-let server: Server;
 let handler: Handler = (_req, _body, res) => res.end();
-let origin = '';
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    // jsdom keeps the page's first origin for XHR, so the stand-in answers like a CORS server.
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        'Access-Control-Allow-Methods': 'GET, POST',
-        'Access-Control-Allow-Headers': '*, Authorization',
-      });
-      res.end();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handler(req, Buffer.concat(chunks), res));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // The page is served from the stand-in, as the gateway serves the app.
-  (globalThis as unknown as { jsdom: { reconfigure(options: { url: string }): void } }).jsdom.reconfigure({
-    url: `${origin}/`,
-  });
-});
-
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
+const gateway = standInGateway((req, body, res) => handler(req, body, res));
 
 describe('colorizeImage', () => {
   it('posts the file as multipart "image" and returns the stored result', async () => {
@@ -303,7 +264,7 @@ describe('with an API key (GATEWAY_AUTH=keys)', () => {
 
 describe('network failures', () => {
   it('reports an unreachable server as network_error', async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await gateway.stop();
     await expect(colorizeImage(new File(['x'], 'a.png', { type: 'image/png' }))).rejects.toMatchObject({
       code: 'network_error',
     });

@@ -236,6 +236,7 @@ describe('keyframes on a film', { timeout: 20_000 }, () => {
     ]);
     localStorage.setItem('colorizer.videoJobs', JSON.stringify([{ id: FIRST, filename: 'reel.mp4', size: 10 }]));
     const videos = fakeVideoApi();
+    videos.state.current = job({ keyframes: [{ time: 0.5, hints: [], hasImage: false }] });
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     render(<App api={createFakeApi().api} videoApi={videos.api} filmSettings={saved} />);
     await tick();
@@ -243,7 +244,8 @@ describe('keyframes on a film', { timeout: 20_000 }, () => {
     const strip = await within(card).findByRole('list', { name: 'Keyframes of reel.mp4' });
     expect(within(strip).getByText('0:00.50 · 1 pin')).toBeInTheDocument();
     expect(within(card).getByRole('slider', { name: 'Vibrance' })).toHaveAttribute('aria-valuetext', '150%');
-    // As the job was made: nothing to send.
+    // As the job was made (which says so): nothing to send.
+    expect(within(card).getByText(/176×144, 36 frames, 1 keyframe/)).toBeInTheDocument();
     expect(within(card).queryByRole('button', { name: /^Colorize/ })).not.toBeInTheDocument();
 
     await user.click(within(card).getByRole('button', { name: 'Remove keyframe at 0:00.50' }));

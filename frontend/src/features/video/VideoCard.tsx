@@ -152,6 +152,8 @@ export function VideoCard(props: VideoCardProps) {
                 </a>
                 <span className="card__meta">
                   {job.width}×{job.height}, {job.framesDone} frames
+                  {job.keyframes.length > 0 &&
+                    `, ${job.keyframes.length} keyframe${job.keyframes.length === 1 ? '' : 's'}`}
                   {job.resultBytes !== null && `, ${formatBytes(job.resultBytes)}`}
                 </span>
               </div>

@@ -5,7 +5,7 @@ import { useLimits } from '../../shared/limits';
 import type { Pin } from '../../shared/steering/pins';
 import { VibranceSlider } from '../../shared/steering/VibranceSlider';
 import { captureGreyFrame } from './captureFrame';
-import { formatFilmTime, keyframeAt, settingsKeyOf, type FilmKeyframe } from './filmKeyframes';
+import { formatFilmTime, keyframeAt, settingsKeyOf, timeInFilm, type FilmKeyframe } from './filmKeyframes';
 import { KeyframeEditor } from './KeyframeEditor';
 import type { FilmSteer, VideoItem } from './useVideoJobs';
 import { describeVideoError } from './videoErrors';
@@ -57,7 +57,7 @@ export function KeyframePanel({ item, films, api, renderSize, maxPins, steer }: 
     const { leader, original } = films();
     if (!leader) return;
     leader.pause();
-    const at = time ?? leader.currentTime;
+    const at = time ?? timeInFilm(leader.currentTime, leader.duration, item.job?.framesTotal ?? 0);
     const source = original ?? leader;
     // The film in view goes to the keyframe too (the original, a follower, is moved by the capture).
     if (source !== leader) leader.currentTime = at;

@@ -5,6 +5,7 @@ import {
   colorizeOptions,
   formatFilmTime,
   keyframeAt,
+  timeInFilm,
   settingsKeyOf,
   withKeyframe,
   withoutKeyframe,
@@ -44,6 +45,15 @@ describe('a film’s keyframes', () => {
     const other = { ...keyframe(1), pins: [{ ...pin('#aa0000'), colorThere: '#000000', id: 7 }] };
     expect(settingsKeyOf([shown], null)).toBe(settingsKeyOf([other], null));
     expect(settingsKeyOf([shown], null)).not.toBe(settingsKeyOf([shown], 1.2));
+  });
+
+  it('stay within the film: a film paused at its end gives its last frame’s time', () => {
+    // 36 frames in 2.4 s: the last starts at 2.333 s.
+    expect(timeInFilm(2.4, 2.4, 36)).toBeCloseTo(2.332, 3);
+    expect(timeInFilm(1.2, 2.4, 36)).toBe(1.2);
+    expect(timeInFilm(-1, 2.4, 36)).toBe(0);
+    expect(timeInFilm(5, 5, 0)).toBeCloseTo(4.899, 3);
+    expect(timeInFilm(3, Number.NaN, 0)).toBe(3); // no duration known yet
   });
 
   it('show their time as minutes and seconds', () => {

@@ -34,6 +34,17 @@ export const SAME_FRAME_S = 1 / 60;
 /** Times as sent: milliseconds are finer than any frame, and short. */
 export const roundTime = (time: number) => Math.round(Math.max(0, time) * 1000) / 1000;
 
+/**
+ * `time` held to the film's frames: a film paused at its end shows its last frame but stands
+ * at its duration, past that frame's start, and the server refuses a keyframe after the last
+ * decoded frame. `frames` is the job's count (0 when unknown: a tenth of a second is kept back).
+ */
+export function timeInFilm(time: number, duration: number, frames: number): number {
+  if (!Number.isFinite(duration) || duration <= 0) return Math.max(0, time);
+  const lastFrame = frames > 1 ? (duration * (frames - 1)) / frames : duration - 0.1;
+  return Math.min(Math.max(0, time), Math.max(0, lastFrame - 0.001));
+}
+
 /** The keyframe at (about) `time`, if there is one. */
 export function keyframeAt(keyframes: readonly FilmKeyframe[], time: number): FilmKeyframe | null {
   return keyframes.find((keyframe) => Math.abs(keyframe.time - time) < SAME_FRAME_S) ?? null;

@@ -122,13 +122,20 @@ test('a keyframe with a pin, previewed, then the film colorized again with it ca
   await expectAccessible(page, 'the keyframe strip');
   await card.screenshot({ path: testInfo.outputPath('keyframe-strip.png') });
 
-  // Colorize with it: a rerun of the kept film, which carries the keyframe and no film.
+  // Vibrance on the card, from the keyboard: 100% + 10 steps of 5%.
+  const vibrance = card.getByRole('slider', { name: 'Vibrance' });
+  await vibrance.focus();
+  for (let step = 0; step < 10; step += 1) await page.keyboard.press('ArrowRight');
+  await expect(vibrance).toHaveAttribute('aria-valuetext', '150%');
+
+  // Colorize with it: a rerun of the kept film, which carries the keyframe and the vibrance, and no film.
   const rerun = page.waitForRequest((request) => request.url().endsWith('/rerun') && request.method() === 'POST');
   await card.getByRole('button', { name: 'Colorize with 1 keyframe' }).click();
   const sent = (await rerun).postDataBuffer()?.toString('latin1') ?? '';
   expect(sent).toContain('name="keyframes"');
   expect(sent).toContain(`"time":${KEYFRAME_S}`);
   expect(sent).toContain(`"color":"${GREEN}"`);
+  expect(sent).toMatch(/name="vibrance"\r\n\r\n1\.5\r\n/);
   expect(sent).not.toContain('name="video"');
   const answer = await (await rerun).response();
   expect(answer?.status()).toBe(202);

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import itertools
 
-from benchmarks.flicker import CdcMeter, PsnrMeter
+from benchmarks.flicker import PsnrMeter, cdc
 from benchmarks.video_clips import REAL_CLIPS, decoded_frames, packaged_clip, write_clip
 from benchmarks.video_flicker import Clip, filmstrip
 from model.colorizer import Colorizer
@@ -53,19 +53,14 @@ def psnr(frames: list[np.ndarray], truth: list[np.ndarray], indices: list[int]) 
     return meter.value()
 
 
-def cdc(frames: list[np.ndarray]) -> float:
-    meter = CdcMeter()
-    for frame in frames:
-        meter.add(frame)
-    return meter.value()
-
-
 def true_pins(truth: np.ndarray, automatic: np.ndarray, count: int = 5) -> tuple[Hint, ...]:
-    """`count` pins where the automatic colour is furthest from the truth (as a user pins what looks
-    wrong), at least a fifth of the short side apart; each the mean true colour of the 5x5 pixels there."""
+    """`count` pins where the automatic colour is furthest from the truth over a region (as a user pins
+    an area that looks wrong, not a speck: the error is averaged over a tenth of the short side), at
+    least a fifth of the short side apart; each the mean true colour of the 5x5 pixels there."""
     height, width = truth.shape[:2]
     error = np.hypot(*np.moveaxis(srgb8_to_lab(truth)[..., 1:] - srgb8_to_lab(automatic)[..., 1:], -1, 0))
-    error = cv2.blur(error.astype(np.float32), (9, 9))
+    region = max(9, min(height, width) // 10) | 1
+    error = cv2.blur(error.astype(np.float32), (region, region))
     spacing = min(height, width) / 5
     rows, columns = np.mgrid[0:height, 0:width]
     pins = []
@@ -129,8 +124,11 @@ def main() -> None:
             # The speed pair back to back, so the shared machine's load is the same for both.
             plain_again = run(colorizer, source, folder / "plain.mp4", lossless)
             three_run = run(colorizer, source, folder / "three.mp4", lossless, three)
-            truth_cdc = cdc(truth)
-            excess = {label: cdc(result[2]) - truth_cdc for label, result in (("per", per_frame), ("key", keyed))}
+            starts = frozenset(shot.start for shot in shots)  # CDC within shots (benchmarks/flicker.py)
+            truth_cdc = cdc(truth, starts)
+            excess = {
+                label: cdc(result[2], starts) - truth_cdc for label, result in (("per", per_frame), ("key", keyed))
+            }
             gain = psnr(keyed[2], truth, others) - psnr(automatic[2], truth, others)
             first_shot = list(shots[0])
             pin_gain = psnr(pinned[2], truth, first_shot) - psnr(automatic[2], truth, first_shot)
@@ -156,7 +154,9 @@ def main() -> None:
                 middle = middles[0]
                 picks = [index for index in np.linspace(0, len(shots[0]) - 1, 6).round().astype(int) if index != middle]
                 rows = {"automatic": automatic[2], "one keyframe": keyed[2], "ground truth": truth}
-                filmstrip(args.filmstrip, Clip(stem, truth, [], [], []), rows, [int(pick) for pick in picks])
+                filmstrip(
+                    args.filmstrip, Clip(stem, truth, [], [], [], frozenset()), rows, [int(pick) for pick in picks]
+                )
                 print(f"  filmstrip of frames {picks} (keyframe: frame {middle}): {args.filmstrip}")
     print("\nbar: " + ("all met" if not failures else "missed: " + "; ".join(failures)))
 

@@ -82,12 +82,16 @@ class _Answer:
 
 
 def _hint_object(hint: HintInput) -> dict[str, Any]:
+    """A pin as the API's JSON object: a mapping ({"x", "y", "color", "reach"?}), a model.hints.Hint, or a
+    tuple (x, y, color[, reach]); its reach ("small", "medium", "whole") goes only where one is given."""
     if isinstance(hint, Mapping):
-        return {"x": hint["x"], "y": hint["y"], "color": hint["color"]}
-    if hasattr(hint, "hex_color"):  # model.hints.Hint
-        return {"x": hint.x, "y": hint.y, "color": hint.hex_color}
-    x, y, color = hint
-    return {"x": x, "y": y, "color": color}
+        x, y, color, reach = hint["x"], hint["y"], hint["color"], hint.get("reach")
+    elif hasattr(hint, "hex_color"):  # model.hints.Hint
+        x, y, color, reach = hint.x, hint.y, hint.hex_color, hint.reach
+    else:
+        x, y, color, *rest = hint
+        reach = rest[0] if rest else None
+    return {"x": x, "y": y, "color": color} | ({"reach": reach} if reach is not None else {})
 
 
 def _image_bytes(image: ImageInput) -> tuple[bytes, str]:

@@ -88,6 +88,23 @@ def test_hints_and_vibrance_change_the_picture(client):
     assert gray.mean() < 1.0 < vivid.mean()
 
 
+def test_a_pins_reach_reaches_the_service(client):
+    """A small-reach pin keeps to the object under it; a whole-reach one spreads over the flat region."""
+    flat = Image.new("L", (64, 64), 128)
+    plain = np.asarray(client.colorize(flat).image, dtype=np.int16)
+
+    def changed(*pin) -> float:
+        pinned = np.asarray(client.colorize(flat, hints=[pin]).image, dtype=np.int16)
+        return float((np.abs(pinned - plain).max(axis=-1) > 8).mean())
+
+    small, whole = changed(0.5, 0.5, RED, "small"), changed(0.5, 0.5, RED, "whole")
+    assert small < whole
+    assert changed(0.5, 0.5, RED) == whole  # none given: the service's default, whole
+    with pytest.raises(ApiError) as raised:
+        client.colorize(flat, hints=[{"x": 0.5, "y": 0.5, "color": RED, "reach": "everywhere"}])
+    assert (raised.value.code, raised.value.parameter) == ("invalid_parameter", "hints")
+
+
 def test_a_bad_parameter_is_an_api_error_with_the_stable_code(client):
     with pytest.raises(ApiError) as raised:
         client.colorize(_gray(), render_size=9999999999999999999999999999)

@@ -9,52 +9,24 @@ given back when the request fails.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import io
-import threading
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.processes import Gunicorn
 from tests.service.conftest import make_service
+from tests.service.slow_uploads import uploads_side_by_side
 from tests.video.clips import pan_frames, write_clip
 
 START_TIMEOUT_S = 120
 PER_CLIENT = 3
 UPLOADS_AT_ONCE = 8
-# Each body arrives in this many pieces, this far apart: every upload is still being read
-# while all the others start.
-PIECES, PIECE_GAP_S = 6, 0.25
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
     return write_clip(tmp_path_factory.mktemp("clips") / "pan.mp4", pan_frames(6, 64, 48), rate=6)
-
-
-def slow_upload(url: str, body: bytes, statuses: list, start: threading.Barrier) -> None:
-    """POST /v1/videos with the film as a raw body, sent in PIECES over about PIECES x PIECE_GAP_S seconds."""
-    host, port = url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=60)
-    start.wait()
-    try:
-        connection.putrequest("POST", "/v1/videos")
-        connection.putheader("Content-Type", "video/mp4")
-        connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders()
-        step = -(-len(body) // PIECES)
-        with contextlib.suppress(ConnectionError):  # refused before the body is read: the answer is waiting
-            for offset in range(0, len(body), step):
-                time.sleep(PIECE_GAP_S)
-                connection.send(body[offset : offset + step])
-        statuses.append(connection.getresponse().status)
-    except (ConnectionError, http.client.HTTPException) as error:
-        statuses.append(repr(error))
-    finally:
-        connection.close()
 
 
 def test_uploads_sent_side_by_side_never_pass_the_per_client_limit(tiny_artifact, tmp_path, clip):
@@ -66,17 +38,8 @@ def test_uploads_sent_side_by_side_never_pass_the_per_client_limit(tiny_artifact
     }
     # Two web workers: the uploads land in both processes, which share only the folder.
     with Gunicorn(tmp_path / "service.log", settings_env, workers=2).wait_ready(START_TIMEOUT_S) as service:
-        body = clip.read_bytes()
-        statuses: list = []
-        start = threading.Barrier(UPLOADS_AT_ONCE)
-        threads = [
-            threading.Thread(target=slow_upload, args=(service.url, body, statuses, start))
-            for _ in range(UPLOADS_AT_ONCE)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
+        answers = uploads_side_by_side(service.url, clip.read_bytes(), UPLOADS_AT_ONCE)
+        statuses = [status for status, _ in answers]
         assert sorted(statuses) == [202] * PER_CLIENT + [429] * (UPLOADS_AT_ONCE - PER_CLIENT), statuses
     assert not list((tmp_path / "videos" / "jobs").glob("*.reserved"))
 

@@ -31,14 +31,13 @@ from tqdm import tqdm
 
 from colorizer_cli.batch_io import (
     REPORT_NAME,
-    Failure,
     FileError,
     OutputSettings,
     list_inputs,
     pending_inputs,
     write_report,
 )
-from colorizer_cli.engines import BatchOptions, HintsUnsupported, RayOptions, run_local
+from colorizer_cli.engines import BatchOptions, HintsUnsupported, Outcomes, RayOptions, run_local
 from colorizer_cli.option_flags import add_option_flags, options_from_args
 from model.artifact import ArtifactError, default_artifact_path
 from model.backends import BACKENDS
@@ -75,7 +74,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         choices=("colorize", "keep"),
         default="colorize",
         help="photos that are already in colour (the spread of their a*, b*): colorize them from their gray, or "
-        "keep them as they are (local engine); either way the summary names them",
+        "keep them as they are; either way the summary names them",
     )
     parser.add_argument(
         "--batch-size",
@@ -188,8 +187,6 @@ def _batch_options(args: argparse.Namespace) -> BatchOptions:
     """The run's options from the flags; ValueError for a combination argparse cannot check."""
     if args.batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
-    if args.engine == "ray" and args.colour_photos == "keep":
-        raise ValueError("--colour-photos keep works with the local engine only")
     if args.engine == "ray" and (args.num_gpus_per_worker < 0 or args.cpus_per_worker <= 0 or (args.workers or 1) < 1):
         raise ValueError("--num-gpus-per-worker must be >= 0, --cpus-per-worker > 0 and --workers >= 1")
     colorize = options_from_args(args)
@@ -227,8 +224,8 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     if skipped:
         print(f"{skipped} of {len(inputs)} files already have an output in {args.out}: skipped", file=sys.stderr)
 
-    failures: list[Failure] = []
-    colour_photos: list[str] = []
+    outcomes = Outcomes()
+    failures, colour_photos = outcomes.failures, outcomes.colour_photos
     interrupted = False
     progress = ProgressBar(len(pending), args.quiet)
     try:
@@ -237,9 +234,9 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
                 from colorizer_cli.ray_engine import run_ray  # only this engine imports ray
             except ImportError as error:
                 return usage_error(f"the Ray engine needs the ray extra ({error}): pip install '.[ray]'")
-            run_ray(pending, options, progress, failures)
+            run_ray(pending, options, progress, outcomes)
         elif pending:
-            run_local(pending, options, progress, failures, colour_photos)
+            run_local(pending, options, progress, outcomes)
     except (ArtifactError, HintsUnsupported) as error:
         return usage_error(str(error))
     except KeyboardInterrupt:

@@ -1,7 +1,7 @@
 """What an offline engine is given: the run's options and a progress sink; and the local engine.
 
 An engine (`run_local` here, `colorizer_cli.ray_engine.run_ray`) takes the pending
-inputs, a `BatchOptions`, a `Progress` and a list to append failures to. It knows
+inputs, a `BatchOptions`, a `Progress` and the run's `Outcomes` to append to. It knows
 nothing of the command line: `colorizer_cli.colorize` builds the options from the
 flags, and the progress bar is its business too.
 """
@@ -61,6 +61,15 @@ class BatchOptions:
     keyframes: tuple[KeyframeSpec, ...] = ()
 
 
+@dataclass
+class Outcomes:
+    """What an engine found, appended as it goes: a run cut short still reports what it did."""
+
+    failures: list[Failure] = field(default_factory=list)
+    # Photos already in colour (model.colour_input), by relative path, in the order of the inputs.
+    colour_photos: list[str] = field(default_factory=list)
+
+
 class HintsUnsupported(ValueError):
     """Hints were asked for, but the model takes none (a usage error, before any file is read)."""
 
@@ -70,15 +79,9 @@ def check_hints_supported(supports_hints: bool, options: BatchOptions) -> None:
         raise HintsUnsupported("this model does not take colour hints (--hint / --hints): leave them out")
 
 
-def run_local(
-    pending: list[InputFile],
-    options: BatchOptions,
-    progress: Progress,
-    failures: list[Failure],
-    colour_photos: list[str] | None = None,
-) -> None:
+def run_local(pending: list[InputFile], options: BatchOptions, progress: Progress, outcomes: Outcomes) -> None:
     """The local engine: this process, one film after another, then one batch of photos after
-    another. Appends to `failures` as it goes, and to `colour_photos` the photos already in colour."""
+    another. Appends to `outcomes` as it goes."""
     colorizer = Colorizer.load(
         options.artifact, device=options.device, backend=options.backend, threads=options.threads
     )
@@ -92,14 +95,14 @@ def run_local(
 
         failure = colorize_video_file(colorizer, item, options.output, options.colorize, on_frames, options.keyframes)
         progress.end_film()
-        failures.extend([failure] if failure else [])
+        outcomes.failures.extend([failure] if failure else [])
         progress.update(done=1, failed=1 if failure else 0, name=item.relative)
     photos = [item for item in pending if not item.is_video]
     for start in range(0, len(photos), options.batch_size):
         batch = photos[start : start + options.batch_size]
-        outcomes = colorize_files(
-            colorizer, batch, options.output, options.colorize, options.keep_colour_photos, colour_photos
+        written = colorize_files(
+            colorizer, batch, options.output, options.colorize, options.keep_colour_photos, outcomes.colour_photos
         )
-        failed = [outcome for outcome in outcomes if outcome is not None]
-        failures.extend(failed)
+        failed = [outcome for outcome in written if outcome is not None]
+        outcomes.failures.extend(failed)
         progress.update(done=len(batch), failed=len(failed), name=batch[-1].relative)

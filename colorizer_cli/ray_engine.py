@@ -39,7 +39,7 @@ import colorizer_cli
 import model
 from colorizer_cli.batch_io import Failure, InputFile, OutputSettings, colorize_files
 from colorizer_cli.batch_video import colorize_video_file
-from colorizer_cli.engines import BatchOptions, Progress, check_hints_supported
+from colorizer_cli.engines import BatchOptions, Outcomes, Progress, check_hints_supported
 from colorizer_cli.film_keyframes import KeyframeSpec
 from model.artifact import default_artifact_path, read_metadata
 from model.colorizer import Colorizer
@@ -62,6 +62,7 @@ class ColorizeWorker:
         use_gpu: bool,
         threads: int,
         keyframes: tuple[KeyframeSpec, ...] = (),
+        keep_colour_photos: bool = False,
     ) -> None:
         # Colorizer.load reads files: write the shipped ones (the artifact, and its .onnx file when
         # there is one) to this node's temp folder under their own names, so the ONNX file is found.
@@ -77,21 +78,28 @@ class ColorizeWorker:
         self.output = output
         self.options = options
         self.keyframes = keyframes
+        self.keep_colour_photos = keep_colour_photos
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         items = [
             InputFile(str(url), str(relative)) for url, relative in zip(batch["url"], batch["relative"], strict=False)
         ]
         photos = [item for item in items if not item.is_video]
-        photo_outcomes = iter(colorize_files(self.colorizer, photos, self.output, self.options))
+        colour_photos: list[str] = []
+        photo_outcomes = iter(
+            colorize_files(self.colorizer, photos, self.output, self.options, self.keep_colour_photos, colour_photos)
+        )
         outcomes = [
             colorize_video_file(self.colorizer, item, self.output, self.options, keyframes=self.keyframes)
             if item.is_video
             else next(photo_outcomes)
             for item in items
         ]
+        found = set(colour_photos)
         return {
             "url": np.asarray([item.url for item in items], dtype=object),
+            "relative": np.asarray([item.relative for item in items], dtype=object),
+            "colour_photo": np.asarray([item.relative in found for item in items], dtype=bool),
             "code": np.asarray([outcome.code if outcome else "" for outcome in outcomes], dtype=object),
             "message": np.asarray([outcome.message if outcome else "" for outcome in outcomes], dtype=object),
         }
@@ -137,8 +145,8 @@ def _model_files(path: Path) -> dict[str, bytes]:
     return files
 
 
-def run_ray(pending: list[InputFile], options: BatchOptions, progress: Progress, failures: list[Failure]) -> None:
-    """Colorize `pending` on Ray; appends each failed file to `failures` as outcomes arrive."""
+def run_ray(pending: list[InputFile], options: BatchOptions, progress: Progress, outcomes: Outcomes) -> None:
+    """Colorize `pending` on Ray; appends to `outcomes` as the actors' answers arrive."""
     artifact = _artifact_path(options.artifact)
     metadata = read_metadata(artifact)  # a bad artifact fails here, clearly, not in every actor
     check_hints_supported(metadata.generator.in_channels == HINT_INPUT_CHANNELS, options)
@@ -156,6 +164,7 @@ def run_ray(pending: list[InputFile], options: BatchOptions, progress: Progress,
             "use_gpu": ray_options.num_gpus_per_worker > 0,
             "threads": max(1, int(ray_options.cpus_per_worker)),
             "keyframes": options.keyframes,
+            "keep_colour_photos": options.keep_colour_photos,
         }
         films = [item for item in pending if item.is_video]
         photos = [item for item in pending if not item.is_video]
@@ -186,8 +195,16 @@ def run_ray(pending: list[InputFile], options: BatchOptions, progress: Progress,
                 for url, code, message in zip(batch["url"], batch["code"], batch["message"], strict=False)
                 if code
             ]
-            failures.extend(failed)
+            outcomes.failures.extend(failed)
+            outcomes.colour_photos.extend(
+                str(relative)
+                for relative, colour in zip(batch["relative"], batch["colour_photo"], strict=True)
+                if colour
+            )
             progress.update(done=len(batch["url"]), failed=len(failed), name=str(batch["url"][-1]))
     finally:
+        # Batches arrive as actors finish them; the report names them in input order, as the local engine does.
+        order = {item.relative: index for index, item in enumerate(pending)}
+        outcomes.colour_photos.sort(key=lambda relative: order.get(relative, len(order)))
         if started_here:
             ray.shutdown()

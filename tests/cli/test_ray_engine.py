@@ -48,9 +48,8 @@ def archive(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def runs(archive, tiny_artifact, tmp_path_factory, local_ray):
-    """The archive colorized by the local engine and by the Ray engine: (status, output folder) of each.
+def colorize_with_each_engine(source, artifact, out_folders, *flags):
+    """`source` colorized by the local engine and by the Ray engine: {engine: (status, output folder)}.
 
     The local engine runs torch on one thread, as each 1-CPU actor does: the thread
     count changes the order of float sums, which may move a value by one level.
@@ -60,26 +59,18 @@ def runs(archive, tiny_artifact, tmp_path_factory, local_ray):
     torch.set_num_threads(1)
     try:
         for engine in ("local", "ray"):
-            out = tmp_path_factory.mktemp(f"out-{engine}")
-            status = main(
-                [
-                    str(archive),
-                    "--out",
-                    str(out),
-                    "--artifact",
-                    str(tiny_artifact),
-                    "--device",
-                    "cpu",
-                    "--engine",
-                    engine,
-                    "--batch-size",
-                    "4",
-                ]
-            )
-            results[engine] = (status, out)
+            out = out_folders.mktemp(f"out-{engine}")
+            arguments = [str(source), "--out", str(out), "--artifact", str(artifact), "--device", "cpu", *flags]
+            results[engine] = (main([*arguments, "--engine", engine]), out)
     finally:
         torch.set_num_threads(threads)
     return results
+
+
+@pytest.fixture(scope="module")
+def runs(archive, tiny_artifact, tmp_path_factory, local_ray):
+    """The archive colorized by each engine: (status, output folder) of each."""
+    return colorize_with_each_engine(archive, tiny_artifact, tmp_path_factory, "--batch-size", "4")
 
 
 def images_under(folder):
@@ -110,6 +101,37 @@ def test_bad_files_are_reported_while_the_rest_finish(runs, archive):
         str(archive / name): code for name, code in BAD_FILES.items()
     }
     assert all(failure["message"] for failure in report["failures"])
+
+
+def test_colour_photos_are_named_and_kept_as_the_local_engine_does(runs, tiny_artifact, tmp_path_factory):
+    """The archive's report names the same colour photos on both engines; with `--colour-photos keep` both
+    write them as they are and colorize the rest the same way."""
+    named = report_of(runs["ray"][1])["colour_photos"]
+    assert named == report_of(runs["local"][1])["colour_photos"]
+    assert named["action"] == "colorize" and len(named["photos"]) == 20  # the RGB and RGBA ones
+
+    source = tmp_path_factory.mktemp("colour-photos")
+    (source / "album").mkdir()
+    holiday, beach = make_photo(40, 30, seed=1), make_photo(30, 40, seed=2)
+    holiday.save(source / "album" / "holiday.png")
+    beach.save(source / "beach.jpg", quality=95)
+    holiday.convert("L").save(source / "scan.png")
+    kept = colorize_with_each_engine(source, tiny_artifact, tmp_path_factory, "--colour-photos", "keep")
+    (local_status, local_out), (ray_status, ray_out) = kept["local"], kept["ray"]
+    assert local_status == ray_status == 0
+    assert report_of(ray_out)["colour_photos"] == {"action": "keep", "photos": ["album/holiday.png", "beach.jpg"]}
+    assert report_of(local_out)["colour_photos"] == report_of(ray_out)["colour_photos"]
+    names = images_under(local_out)
+    assert (
+        names == images_under(ray_out) == ["album/holiday-colorized.png", "beach-colorized.png", "scan-colorized.png"]
+    )
+    for name in names:
+        with Image.open(local_out / name) as expected, Image.open(ray_out / name) as got:
+            assert np.array_equal(np.asarray(got), np.asarray(expected)), name
+    with Image.open(ray_out / "album" / "holiday-colorized.png") as written:
+        assert np.array_equal(np.asarray(written.convert("RGB")), np.asarray(holiday))  # its own colours
+    with Image.open(ray_out / "scan-colorized.png") as scan:
+        assert scan.mode == "RGB"  # the gray scan was colorized
 
 
 def test_a_rerun_redoes_only_what_is_missing_then_skips_everything(runs, archive, tiny_artifact, tmp_path):

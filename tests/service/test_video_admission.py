@@ -41,6 +41,7 @@ def test_uploads_sent_side_by_side_never_pass_the_per_client_limit(tiny_artifact
         answers = uploads_side_by_side(service.url, clip.read_bytes(), UPLOADS_AT_ONCE)
         statuses = [status for status, _ in answers]
         assert sorted(statuses) == [202] * PER_CLIENT + [429] * (UPLOADS_AT_ONCE - PER_CLIENT), statuses
+        assert {body["error"]["code"] for status, body in answers if status == 429} == {"too_many_jobs"}
     assert not list((tmp_path / "videos" / "jobs").glob("*.reserved"))
 
 

@@ -17,6 +17,10 @@
 #   B  everything, at 256 px (the default render size): a few L1 + class epochs;
 #   C  from B, a short PatchGAN phase (BCE-with-logits + lambda x (L1 + class term)) with
 #      both rates decaying to 0. B and C are separate artifacts so they can be compared.
+#   D  from C's last epoch, more PatchGAN epochs (D_EPOCHS; 0 skips it), exported from its
+#      last epoch: best.pt keeps the best val PSNR, which in an adversarial phase is its least
+#      adversarial epoch, while the PatchGAN epochs are what moved the PSNR/colour frontier
+#      outwards (docs/model-history.md, "Colour 3.0: two heads").
 #
 # Then: python -m training.recipes.choose_class_decoding picks the temperature and the
 # mix on the held-out photos, and python -m training export writes the artifact.
@@ -29,6 +33,7 @@ INIT=${3:-model/weights/colorizer-default.safetensors}
 A_EPOCHS=${A_EPOCHS:-8}
 B_EPOCHS=${B_EPOCHS:-2}
 C_EPOCHS=${C_EPOCHS:-2}
+D_EPOCHS=${D_EPOCHS:-4}
 EPOCH_IMAGES=${EPOCH_IMAGES:-1600}
 EPOCH_IMAGES_256=${EPOCH_IMAGES_256:-800}
 CLASS_WEIGHT=${CLASS_WEIGHT:-0.02}
@@ -48,8 +53,9 @@ stage() {  # stage DIR ARGS...: resume DIR/last.pt unless the stage finished (DI
   touch "$dir/done"
 }
 
-export_stage() {  # export_stage NAME: RUN/NAME/best.pt -> RUN/NAME.safetensors (once)
-  [ -f "$RUN/$1.safetensors" ] || $PYTHON -m training export --checkpoint "$RUN/$1/best.pt" \
+export_stage() {  # export_stage NAME [CHECKPOINT]: RUN/NAME/best.pt (or last.pt) -> RUN/NAME.safetensors (once)
+  local checkpoint=${2:-best}
+  [ -f "$RUN/$1.safetensors" ] || $PYTHON -m training export --checkpoint "$RUN/$1/$checkpoint.pt" \
     --out "$RUN/$1.safetensors" --version "3.0.0-$1" --no-onnx
 }
 
@@ -62,3 +68,9 @@ export_stage b
 stage "$RUN/c" --init-from "$RUN/b.safetensors" --image-size 256 --epoch-images "$EPOCH_IMAGES_256" \
   --lr-g 5e-5 --lr-d 2e-4 --l1-epochs 0 --gan-epochs "$C_EPOCHS" --gan-lr-decay-start 0
 export_stage c
+[ "$D_EPOCHS" -gt 0 ] || exit 0
+[ -f "$RUN/c-last.safetensors" ] || $PYTHON -m training export --checkpoint "$RUN/c/last.pt" \
+  --out "$RUN/c-last.safetensors" --version "3.0.0-c-last" --no-onnx
+stage "$RUN/d" --init-from "$RUN/c-last.safetensors" --image-size 256 --epoch-images "$EPOCH_IMAGES_256" \
+  --lr-g 5e-5 --lr-d 2e-4 --l1-epochs 0 --gan-epochs "$D_EPOCHS" --gan-lr-decay-start 0
+export_stage d last

@@ -13,6 +13,7 @@ scores are reported beside the automatic ones.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,7 @@ def _scores(candidate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 def evaluate(
     artifact: str | Path,
-    data_dir: str | Path,
+    data_dir: str | Path | Sequence[Path],
     render_size: int | None = None,
     device: str = "auto",
     limit: int | None = None,
@@ -63,7 +64,7 @@ def evaluate(
     backend: str = "auto",
     vibrance: float = VIBRANCE.default,
 ) -> dict:
-    """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder.
+    """Mean PSNR/SSIM/colourfulness of the model and the grayscale baseline over a folder (or a list of photos).
 
     hints: also colorize with this many ground-truth hints per photo; propagate: let
     the Colorizer spread hints along the lightness edges (False: the network alone);
@@ -76,7 +77,11 @@ def evaluate(
     if hints and not colorizer.supports_hints:
         raise SystemExit(f"{artifact}: this model does not take colour hints (--hints needs a hint-capable model)")
     size = render_size or colorizer.render_size
-    files = list_images(data_dir)[:limit] if limit else list_images(data_dir)
+    if isinstance(data_dir, str | Path):
+        files = list_images(data_dir)
+    else:
+        files, data_dir = list(data_dir), f"{len(data_dir)} photos"
+    files = files[:limit] if limit else files
     totals: dict[str, dict[str, float]] = {"model": {}, "grayscale": {}, "truth": {"colorfulness": 0.0}}
     if hints:
         totals["hinted"] = {}

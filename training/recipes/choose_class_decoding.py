@@ -45,7 +45,7 @@ from model.generator import UNetGenerator, mix_heads
 from model.preprocessing import orient
 from model.torch_backend import TorchBackend
 from training.data import scan_folder, split_validation
-from training.evaluate import _colorfulness, _grayscale_baseline, _scores
+from training.evaluate import _colorfulness, _grayscale_baseline, _scores, evaluate
 
 TEMPERATURES = (0.1, 0.15, 0.2, 0.3, 0.38, 0.5, 0.7, 1.0)
 MIXES = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -118,19 +118,12 @@ def sweep(artifact: Path, photos: list[Path], progress: bool = True) -> list[dic
 
 
 def reference_scores(artifact: Path, photos: list[Path], progress: bool = True) -> dict:
-    """The reference model's PSNR gain and colourfulness ratio on the photos, scored as `sweep` scores."""
-    colorizer = Colorizer.load(artifact, backend="torch")
-    psnr = baseline_psnr = colour = truth_colour = 0.0
-    for path in tqdm(photos, desc="reference", unit="img", disable=not progress):
-        with Image.open(path) as opened:
-            image = orient(opened).convert("RGB")
-        truth = np.asarray(image)
-        predicted = np.asarray(colorizer.colorize(image).convert("RGB"))
-        psnr += _scores(predicted, truth)["psnr"]
-        colour += _colorfulness(predicted)
-        baseline_psnr += _scores(_grayscale_baseline(image), truth)["psnr"]
-        truth_colour += _colorfulness(truth)
-    return {"psnr_gain_db": (psnr - baseline_psnr) / len(photos), "colourfulness_ratio": colour / truth_colour}
+    """The reference model's PSNR gain and colourfulness ratio on the photos (`training.evaluate`'s scores)."""
+    result = evaluate(artifact, photos, backend="torch", device="cpu", progress=progress)
+    return {
+        "psnr_gain_db": result["gain_over_baseline"]["psnr_db"],
+        "colourfulness_ratio": result["colorfulness_ratio_to_truth"],
+    }
 
 
 def choose_against(rows: list[dict], reference: dict) -> dict:

@@ -9,11 +9,10 @@ import pytest
 
 from benchmarks.flicker import CdcMeter, PsnrMeter
 from benchmarks.video_clips import fast_trailer_frames, packaged_clip, write_clip
+from benchmarks.video_flicker import true_shot_starts
 from model.colorizer import Colorizer
-from model.lab_numpy import rgb8_to_lightness
 from tests.video.clips import read_frames
 from video import VideoOptions, colorize_video
-from video.shots import ShotCutDetector
 
 
 def _carphone(folder: Path) -> Path:
@@ -37,8 +36,7 @@ def test_steadied_film_flickers_less_and_keeps_psnr(tmp_path, make_clip):
     """
     source = make_clip(tmp_path)
     truth = read_frames(source)
-    cuts = ShotCutDetector()
-    shot_starts = {index for index, frame in enumerate(truth) if cuts(rgb8_to_lightness(frame))}
+    shot_starts = true_shot_starts(truth, truth[0].shape[:2])
     colorizer = Colorizer.load()
     scores = {}
     for name, options in {"per-frame": VideoOptions(steadying=None, crf=10), "steadied": VideoOptions(crf=10)}.items():

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,18 +72,21 @@ def write_clip(path: Path, frames: Iterator[np.ndarray], rate: int = 25, crf: in
     return path
 
 
+def landscape_photos() -> Iterator[Path]:
+    """The bench split's landscape photos, in name order (each opened once, its header only)."""
+    for path in sorted(PHOTO_FOLDER.glob("*.jpg")):
+        with Image.open(path) as photo:
+            if photo.width > photo.height:
+                yield path
+
+
 def photo_pan_clips(folder: Path, count: int, frames: int, width: int = 320, height: int = 240) -> list[Path]:
     """`count` pan/zoom clips over the first landscape photos of the bench split, written into `folder`."""
-    photos = sorted(PHOTO_FOLDER.glob("*.jpg"))
     clips = []
-    for photo_path in photos:
+    for photo_path in itertools.islice(landscape_photos(), count):
         with Image.open(photo_path) as photo:
-            if photo.width <= photo.height:
-                continue
             clip = folder / f"pan-{photo_path.stem}.mp4"
             clips.append(write_clip(clip, pan_zoom_frames(photo, frames, width, height)))
-        if len(clips) == count:
-            break
     return clips
 
 
@@ -156,7 +160,7 @@ def low_light_frames(frames: Iterator[np.ndarray], seed: int = 0) -> Iterator[np
 
 def footage_kinds(folder: Path, frames: int = 90) -> dict[str, Path]:
     """One clip of each kind, written into `folder`: name -> path."""
-    photos = [path for path in sorted(PHOTO_FOLDER.glob("*.jpg")) if Image.open(path).width > Image.open(path).height]
+    photos = list(itertools.islice(landscape_photos(), 3))
     with Image.open(photos[1]) as walk_photo, Image.open(photos[2]) as zoom_photo:
         walk = list(handheld_walk_frames(walk_photo, frames, 320, 240))
         zoom = list(pan_zoom_frames(zoom_photo, frames, 320, 240))

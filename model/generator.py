@@ -156,6 +156,8 @@ class UNetGenerator(nn.Module):
         if self.class_head is not None:
             logits = self.class_head(quarter)
             ab = mix_heads(regression, logits, self.ab_centres, self.config.class_temperature, self.config.class_mix)
+        if self.config.chroma_gain != 1.0:
+            ab = (ab * self.config.chroma_gain).clamp(-1.0, 1.0)
         ab = ab[..., :height, :width]
         if not heads:
             return ab

@@ -27,6 +27,12 @@ class GeneratorConfig:
     # regression head's). Chosen after training, on held-out photos, like any inference setting.
     class_temperature: float = 0.38
     class_mix: float = 0.5
+    # The output's chroma times this (clipped to the ab range), for any model: a calibration
+    # chosen after training on held-out photos like T and the mix (a model trained on a pixel
+    # loss hedges towards grey, so its colour is often right in hue and short in chroma).
+    # 1: the network's colour as trained (models before 3.0). It comes before any hint's
+    # propagation, so a pinned colour stays the pin's.
+    chroma_gain: float = 1.0
 
     def to_dict(self) -> dict:
         values = asdict(self)
@@ -43,4 +49,5 @@ class GeneratorConfig:
             colour_classes=int(values.get("colour_classes", cls.colour_classes)),
             class_temperature=float(values.get("class_temperature", cls.class_temperature)),
             class_mix=float(values.get("class_mix", cls.class_mix)),
+            chroma_gain=float(values.get("chroma_gain", cls.chroma_gain)),
         )

@@ -113,6 +113,23 @@ def test_both_backends_give_the_same_picture_with_and_without_hints(tiny_pair, s
         assert _max_level_difference(onnx_result, torch_result) <= 1
 
 
+def test_both_backends_agree_on_a_two_headed_model_with_a_chroma_gain(tmp_path):
+    """The 3.0 shape: a classification head, decoded and mixed, and a chroma gain, all inside the ONNX graph."""
+    from model.colour_classes import colour_class_count
+
+    config = GeneratorConfig(
+        in_channels=4, decoder_channels=(16, 16, 16, 8, 8), colour_classes=colour_class_count(), chroma_gain=1.3
+    )
+    artifact = write_tiny_artifact(tmp_path / "two-heads.safetensors", seed=6, config=config)
+    export_onnx(artifact)
+    onnx_colorizer = Colorizer.load(artifact, backend="onnx")
+    torch_colorizer = Colorizer.load(artifact, backend="torch", device="cpu")
+    photo = make_photo(90, 70, seed=9).convert("L")
+    for hints in ((), [Hint(0.4, 0.5, (30, 160, 60))]):
+        onnx_result = onnx_colorizer.colorize(photo, hints=hints)
+        assert _max_level_difference(onnx_result, torch_colorizer.colorize(photo, hints=hints)) <= 1
+
+
 def test_the_shipped_onnx_file_is_derived_from_the_shipped_artifact():
     """One source: the committed .onnx was exported from exactly the committed .safetensors."""
     assert SHIPPED_ONNX.is_file(), f"missing {SHIPPED_ONNX}: run `{REEXPORT}`"

@@ -104,6 +104,21 @@ def test_a_class_head_grows_onto_a_model_without_one():
 def test_config_round_trip_and_models_before_classes():
     assert GeneratorConfig.from_dict(TWO_HEADS.to_dict()) == TWO_HEADS
     old = TINY_GENERATOR.to_dict()
-    for key in ("colour_classes", "class_temperature", "class_mix"):
+    for key in ("colour_classes", "class_temperature", "class_mix", "chroma_gain"):
         del old[key]
     assert GeneratorConfig.from_dict(old).colour_classes == 0
+    assert GeneratorConfig.from_dict(old).chroma_gain == 1.0  # the network's colour as trained
+
+
+def test_the_chroma_gain_scales_the_output_within_the_ab_range():
+    torch.manual_seed(4)
+    generator = UNetGenerator(TWO_HEADS).eval()
+    inputs = torch.rand(1, 1, 40, 48) * 2 - 1
+    with torch.no_grad():
+        plain = generator(inputs)
+        generator.config = replace(TWO_HEADS, chroma_gain=1.3)
+        gained = generator(inputs)
+        heads = generator(inputs, heads=True)
+    assert torch.allclose(gained, (plain * 1.3).clamp(-1, 1))
+    assert torch.equal(heads.ab, gained)  # the heads themselves are as trained
+    assert GeneratorConfig.from_dict(replace(TWO_HEADS, chroma_gain=1.3).to_dict()).chroma_gain == 1.3

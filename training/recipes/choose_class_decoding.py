@@ -86,7 +86,14 @@ def held_out_photos(data_dirs: list[str], fraction: float, seed: int, min_side: 
     return split_validation(files, fraction, seed)[1]
 
 
-def sweep(artifact: Path, photos: list[Path], progress: bool = True, gains: tuple[float, ...] = GAINS) -> list[dict]:
+def sweep(
+    artifact: Path,
+    photos: list[Path],
+    progress: bool = True,
+    gains: tuple[float, ...] = GAINS,
+    temperatures: tuple[float, ...] = TEMPERATURES,
+    mixes: tuple[float, ...] = MIXES,
+) -> list[dict]:
     """Scores of every (temperature, mix, gain) on the photos: a list of rows, one per setting."""
     backend = load_backend(artifact, backend="torch", device="cpu")
     assert isinstance(backend, TorchBackend)
@@ -95,7 +102,7 @@ def sweep(artifact: Path, photos: list[Path], progress: bool = True, gains: tupl
     swept = SweptDecoding(backend.generator)
     backend.generator = swept  # type: ignore[assignment]  # called as the generator is: inputs -> ab
     colorizer = Colorizer(backend)
-    settings = list(itertools.product(TEMPERATURES, MIXES, gains))
+    settings = list(itertools.product(temperatures, mixes, gains))
     totals = {setting: {"psnr": 0.0, "ssim": 0.0, "colorfulness": 0.0} for setting in settings}
     baseline_psnr = truth_colour = 0.0
     count = 0
@@ -200,6 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the artifact decoding at the chosen setting here")
     parser.add_argument("--version", help="with --out: the version to record (default: the source's)")
     parser.add_argument(
+        "--temperatures",
+        type=float,
+        nargs="+",
+        default=TEMPERATURES,
+        help=f"temperatures to try (default: {' '.join(map(str, TEMPERATURES))})",
+    )
+    parser.add_argument(
+        "--mixes", type=float, nargs="+", default=MIXES, help=f"mixes to try (default: {' '.join(map(str, MIXES))})"
+    )
+    parser.add_argument(
         "--gains",
         type=float,
         nargs="+",
@@ -210,9 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_grad_enabled(False)
     photos = held_out_photos(args.data_dir, args.val_fraction, args.seed)[: args.limit]
-    if any(gain <= 0 for gain in args.gains):
-        parser.error("--gains must be above 0")
-    rows = sweep(args.artifact, photos, gains=tuple(args.gains))
+    if any(value <= 0 for value in (*args.gains, *args.temperatures)):
+        parser.error("--gains and --temperatures must be above 0")
+    if any(not 0 <= mix <= 1 for mix in args.mixes):
+        parser.error("--mixes must be in [0, 1]")
+    rows = sweep(
+        args.artifact, photos, gains=tuple(args.gains), temperatures=tuple(args.temperatures), mixes=tuple(args.mixes)
+    )
     rule: dict = {"photos": len(photos)}
     if args.reference:
         reference = reference_scores(args.reference, photos)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -10,14 +11,7 @@ from model.artifact import load_artifact
 from model.colour_classes import colour_class_count
 from tests.conftest import TINY_GENERATOR, make_photo, write_tiny_artifact
 from training.evaluate import evaluate
-from training.recipes.choose_class_decoding import (
-    MIXES,
-    TEMPERATURES,
-    choose,
-    choose_against,
-    sweep,
-    write_chosen,
-)
+from training.recipes.choose_class_decoding import choose, choose_against, main, sweep, write_chosen
 
 
 def _row(psnr: float, colour: float) -> dict:
@@ -45,8 +39,11 @@ def test_the_sweep_scores_every_gain_and_the_choice_is_written_into_the_network(
     for seed in range(2):
         photos.append(tmp_path / f"photo{seed}.png")
         make_photo(72, 56, seed=seed).save(photos[-1])
-    rows = sweep(source, photos, progress=False, gains=(1.0, 1.5))
-    assert len(rows) == len(TEMPERATURES) * len(MIXES) * 2
+    rows = sweep(source, photos, progress=False, gains=(1.0, 1.5), temperatures=(0.2, 0.38), mixes=(0.0, 0.5, 1.0))
+    assert len(rows) == 2 * 3 * 2
+    assert {(row["temperature"], row["mix"], row["gain"]) for row in rows} == set(
+        itertools.product((0.2, 0.38), (0.0, 0.5, 1.0), (1.0, 1.5))
+    )
     for row in rows:
         if row["gain"] == 1.5:
             plain = next(
@@ -64,3 +61,10 @@ def test_the_sweep_scores_every_gain_and_the_choice_is_written_into_the_network(
     result = evaluate(out, photos, backend="torch", device="cpu", progress=False)
     assert result["gain_over_baseline"]["psnr_db"] == pytest.approx(chosen["psnr_gain_db"], abs=1e-3)
     assert result["colorfulness_ratio_to_truth"] == pytest.approx(chosen["colourfulness_ratio"], abs=1e-4)
+
+
+@pytest.mark.parametrize("option", [["--mixes", "1.5"], ["--gains", "0"], ["--temperatures", "-0.1"]])
+def test_settings_out_of_range_are_refused(option, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "none.safetensors"), "--data-dir", str(tmp_path), *option])
+    assert "must be" in capsys.readouterr().err

@@ -165,9 +165,28 @@ def propagate_hints(
     """
     if not np.any(hint_mask > 0):
         return ab
-    height, width = lightness.shape
     covered = (hint_mask > 0).astype(np.float32)
-    levels = [(lightness.astype(np.float32), ((hint_ab - ab) * covered).astype(np.float32), covered)]
+    return ab + _spread(lightness, (hint_ab - ab) * covered, covered, settings)
+
+
+def hint_presence(
+    lightness: np.ndarray, hint_mask: np.ndarray, settings: Propagation = DEFAULT_PROPAGATION
+) -> np.ndarray:
+    """How far the hints reach, (H, W) in [0, 1]: 1 on and around them, fading along L as a
+    correction fades (the same system, spreading a correction of 1 from every hint pixel).
+    Zero everywhere without hints."""
+    covered = (hint_mask > 0).astype(np.float32)
+    if not np.any(covered):
+        return np.zeros_like(covered)
+    # The operator works on two planes (a*, b*); both carry the same 1 here.
+    return np.clip(_spread(lightness, np.stack([covered, covered]), covered, settings)[0], 0.0, 1.0)
+
+
+def _spread(lightness: np.ndarray, wanted: np.ndarray, covered: np.ndarray, settings: Propagation) -> np.ndarray:
+    """The field (C, H, W) that holds `wanted` (C, H, W) on the covered pixels and spreads it
+    along L, solved coarse to fine."""
+    height, width = lightness.shape
+    levels = [(lightness.astype(np.float32), wanted.astype(np.float32), covered)]
     # Halve while the grid is above the working size (finest level) or the coarse size.
     while True:
         level_l, level_sum, level_cover = levels[-1]
@@ -187,4 +206,4 @@ def propagate_hints(
     assert solution is not None  # levels[finest:] is never empty
     if solution.shape[1:] != (height, width):
         solution = _bilinear_upsample(solution, height, width)
-    return ab + solution
+    return solution

@@ -242,3 +242,30 @@ def test_batched_hints_go_to_their_own_image(hint_colorizer):
     )
     with pytest.raises(ValueError, match="one sequence per image"):
         hint_colorizer.colorize_batch(images, hints=[[]])
+
+
+def test_a_chroma_gain_yields_where_the_pins_reach(hint_colorizer):
+    """A model decoding with a gain: its pins are placed on the colour as trained, and the
+    gain stays only where they do not reach (across an edge here)."""
+    metadata = hint_colorizer.metadata
+    gained = Colorizer(
+        TorchBackend(
+            hint_colorizer.backend.generator,
+            replace(metadata, generator=replace(metadata.generator, chroma_gain=1.5)),
+        )
+    )
+    lightness = np.full((64, 96), 30.0, dtype=np.float32)
+    lightness[:, 48:] = 70.0  # one strong edge down the middle
+    trained = np.random.default_rng(3).normal(0.0, 10.0, size=(2, 64, 96)).astype(np.float32)
+    pin = [Hint(0.25, 0.5, (200, 30, 30))]
+    plain = hint_colorizer.spread_hints(lightness, trained, pin)
+    steered = gained.spread_hints(lightness, trained * 1.5, pin)
+    # Around the pin: within a few percent of what the model without the gain gives (the
+    # pin's colour, not 1.5 x it; the gain's share fades as the pin's presence grows).
+    near = (slice(None), slice(28, 36), slice(20, 28))
+    excess = np.abs(steered[near] - plain[near]).mean() / np.abs(plain[near]).mean()
+    assert excess < 0.1
+    # Across the edge, out of the pin's reach: the gained colour.
+    assert np.allclose(steered[:, :, 60:], trained[:, :, 60:] * 1.5, atol=1.5)
+    # Without pins the gained colour is left as the network gave it.
+    assert np.array_equal(gained.spread_hints(lightness, trained * 1.5, []), trained * 1.5)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from model.propagation import Propagation, propagate_hints
+from model.propagation import Propagation, hint_presence, propagate_hints
 
 
 def _two_regions(height=64, width=96):
@@ -56,3 +56,19 @@ def test_a_coarser_working_grid_gives_nearly_the_same_answer():
     fine = propagate_hints(lightness, ab, hint_ab, mask, Propagation(work_side=128))
     coarse = propagate_hints(lightness, ab, hint_ab, mask, Propagation(work_side=64))
     assert np.median(np.abs(fine - coarse)) < 2.0
+
+
+def test_hint_presence_is_whole_at_the_hints_and_fades_as_their_correction_does():
+    lightness = _two_regions()
+    mask = np.zeros((64, 96), dtype=np.float32)
+    assert not hint_presence(lightness, mask).any()
+    mask[30:35, 10:15] = 1
+    settings = Propagation(work_side=64)
+    presence = hint_presence(lightness, mask, settings)
+    assert presence.shape == (64, 96) and presence.min() >= 0 and presence.max() <= 1
+    assert presence[32, 12] > 0.8  # on the hint
+    assert presence[32, 60] < 0.1  # across the edge
+    # It is exactly how much of a hint's correction arrives: a correction of 1 spread the same way.
+    hint_ab = np.stack([mask, mask])
+    spread = propagate_hints(lightness, np.zeros((2, 64, 96), np.float32), hint_ab, mask, settings)
+    assert np.allclose(presence, np.clip(spread[0], 0, 1), atol=1e-5)

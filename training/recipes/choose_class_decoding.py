@@ -225,12 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write every row and the choice as JSON")
     args = parser.parse_args(argv)
-    torch.set_grad_enabled(False)
-    photos = held_out_photos(args.data_dir, args.val_fraction, args.seed)[: args.limit]
     if any(value <= 0 for value in (*args.gains, *args.temperatures)):
         parser.error("--gains and --temperatures must be above 0")
     if any(not 0 <= mix <= 1 for mix in args.mixes):
         parser.error("--mixes must be in [0, 1]")
+    with torch.no_grad():  # not set_grad_enabled(False): main() is also called in-process (tests)
+        return _choose(args)
+
+
+def _choose(args: argparse.Namespace) -> int:
+    """Sweep, choose by the rule, print the table, write what was asked for."""
+    photos = held_out_photos(args.data_dir, args.val_fraction, args.seed)[: args.limit]
     rows = sweep(
         args.artifact, photos, gains=tuple(args.gains), temperatures=tuple(args.temperatures), mixes=tuple(args.mixes)
     )

@@ -6,6 +6,7 @@ import itertools
 from dataclasses import replace
 
 import pytest
+import torch
 
 from model.artifact import load_artifact
 from model.colour_classes import colour_class_count
@@ -68,3 +69,4 @@ def test_settings_out_of_range_are_refused(option, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([str(tmp_path / "none.safetensors"), "--data-dir", str(tmp_path), *option])
     assert "must be" in capsys.readouterr().err
+    assert torch.is_grad_enabled()  # main() leaves the process as it found it

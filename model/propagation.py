@@ -77,10 +77,13 @@ class _GridOperator:
         diagonal[:, 1:] += self.horizontal
         diagonal[:, :-1] += self.horizontal
         self.diagonal = diagonal
-        self._scratch = np.empty((2, height, width), dtype=np.float32)
+        self._scratch: np.ndarray | None = None
 
     def __call__(self, values: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """A applied to each plane of values (C, H, W), into out."""
         np.multiply(values, self.diagonal, out=out)
+        if self._scratch is None or self._scratch.shape != values.shape:
+            self._scratch = np.empty_like(values, dtype=np.float32)
         scratch = self._scratch
         np.multiply(values[:, :-1], self.vertical, out=scratch[:, 1:])
         out[:, 1:] -= scratch[:, 1:]
@@ -94,7 +97,7 @@ class _GridOperator:
 
 
 def _dot(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Per-channel inner products of (2, H, W) arrays, shaped (2, 1, 1)."""
+    """Per-channel inner products of (C, H, W) arrays, shaped (C, 1, 1)."""
     return np.einsum("chw,chw->c", first, second).reshape(-1, 1, 1)
 
 
@@ -105,7 +108,7 @@ def solve_correction(
     settings: Propagation = DEFAULT_PROPAGATION,
     start: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The correction field (2, H, W) on one grid: target (2, H, W) holds the wanted
+    """The correction field (C, H, W) on one grid: target (C, H, W) holds the wanted
     correction where mask (H, W) > 0 (its weight); lightness (H, W) is L*; `start` is
     the initial guess (zeros by default)."""
     apply = _GridOperator(lightness, mask, settings)
@@ -178,8 +181,7 @@ def hint_presence(
     covered = (hint_mask > 0).astype(np.float32)
     if not np.any(covered):
         return np.zeros_like(covered)
-    # The operator works on two planes (a*, b*); both carry the same 1 here.
-    return np.clip(_spread(lightness, np.stack([covered, covered]), covered, settings)[0], 0.0, 1.0)
+    return np.clip(_spread(lightness, covered[None], covered, settings)[0], 0.0, 1.0)
 
 
 def _spread(lightness: np.ndarray, wanted: np.ndarray, covered: np.ndarray, settings: Propagation) -> np.ndarray:

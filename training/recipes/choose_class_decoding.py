@@ -163,7 +163,7 @@ def format_rows(rows: list[dict], chosen: dict) -> str:
     for row in rows:
         mark = " **chosen**" if row is chosen else ""
         lines.append(
-            f"| {row['temperature']} | {row['mix']} | {row.get('gain', 1.0)} | {row['psnr_gain_db']:+.3f} | {row['ssim']:.4f} "
+            f"| {row['temperature']} | {row['mix']} | {row['gain']} | {row['psnr_gain_db']:+.3f} | {row['ssim']:.4f} "
             f"| {100 * row['colourfulness_ratio']:.1f}%{mark} |"
         )
     return "\n".join(lines)
@@ -176,7 +176,7 @@ def write_chosen(artifact: Path, out: Path, version: str | None, chosen: dict, r
         generator.config,
         class_temperature=float(chosen["temperature"]),
         class_mix=float(chosen["mix"]),
-        chroma_gain=float(chosen.get("gain", 1.0)),
+        chroma_gain=float(chosen["gain"]),
     )
     rebuilt = UNetGenerator(config)
     rebuilt.load_state_dict(generator.state_dict())

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +28,10 @@ from PIL import Image
 from model.artifact import ArtifactMetadata, default_artifact_path
 from model.backends import Backend, load_backend
 from model.batching import MicroBatcher
-from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, by_reach, paint_hints
+from model.hints import HINT_INPUT_CHANNELS, MAX_HINTS, Hint, HintsUnsupportedError, paint_hints
 from model.options import VIBRANCE
 from model.preprocessing import PreparedImage, compose, prepare, render_shape, resize_lightness
-from model.propagation import DEFAULT_PROPAGATION, Propagation, hint_presence, propagate_hints
+from model.propagation import DEFAULT_PROPAGATION, Propagation, spread_hints
 
 # What the library takes; the REST API and the CLI take a narrower range (model.options.RENDER_SIZE).
 MIN_RENDER_SIZE = 32
@@ -229,34 +228,16 @@ class Colorizer:
     def spread_hints(self, lightness: np.ndarray, ab: np.ndarray, hints: Sequence[Hint]) -> np.ndarray:
         """ab (2, h, w) corrected towards the hints along lightness (h, w) L*, both at render resolution.
 
-        The propagation step of `colorize` (model.propagation), also used on a film's pinned
-        keyframes (video.keyframes); with `propagation=None` or no hints, ab comes back as it is.
+        The propagation step of `colorize` (model.propagation.spread_hints, with this model's
+        Lab scaling and chroma gain), also used on a film's pinned keyframes (video.keyframes);
+        with `propagation=None` or no hints, ab comes back as it is.
         """
         if not hints or self.propagation is None:
             return ab
-        lab = self.metadata.lab
-        height, width = lightness.shape
-        painted = paint_hints(hints, height, width, normalization=lab)
-        hint_ab = lab.denormalize_ab(painted[:2])
-        # A model decoding with a chroma gain (GeneratorConfig.chroma_gain) scales up colour it
-        # hedged. Where the pins reach, their colour replaces the hedge: the correction is
-        # made on the colour as trained and the gain fades out there, so pins do not carry the
-        # gain's scaled wrong hues around them.
-        gain = self.metadata.generator.chroma_gain
-        if gain != 1.0:
-            ab = ab / np.float32(gain)
-        presence = np.zeros((height, width), dtype=np.float32)
-        groups = by_reach(hints)
-        for share, group in groups:
-            # One reach (the usual case): the painted mask already holds exactly these hints.
-            mask = painted[2] if len(groups) == 1 else paint_hints(group, height, width)[2]
-            settings = replace(self.propagation, reach=self.propagation.reach * share)
-            ab = propagate_hints(lightness, ab, hint_ab, mask, settings)
-            if gain != 1.0:
-                presence = np.maximum(presence, hint_presence(lightness, mask, settings))
-        if gain != 1.0:
-            ab = ab * (1.0 + (np.float32(gain) - 1.0) * (1.0 - presence))
-        return np.ascontiguousarray(ab, dtype=np.float32)
+        # The maths is model.propagation.spread_hints (which the browser's port is tested against).
+        return spread_hints(
+            lightness, ab, hints, self.propagation, self.metadata.lab, self.metadata.generator.chroma_gain
+        )
 
 
 def check_vibrance(vibrance: float) -> float:

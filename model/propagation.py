@@ -17,13 +17,21 @@ NumPy, at a working resolution of at most `work_side` pixels on the short side (
 correction is smooth, and the solve grows faster than the pixel count). Conjugate
 gradients move information one pixel per iteration, so the grid is solved coarse to
 fine: each level starts from the coarser level's answer and only refines it.
+
+`spread_hints` is the whole step as the Colorizer takes it (hints grouped by reach, a
+chroma gain yielding where they reach); the browser's port (frontend/src/features/device/
+propagation.ts) is compared with it on the same inputs (tools/device_fixtures.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from model.hints import Hint, by_reach, paint_hints
+from model.lab_numpy import DEFAULT_NORMALIZATION, LabNormalization
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,47 @@ def hint_presence(
     if not np.any(covered):
         return np.zeros_like(covered)
     return np.clip(_spread(lightness, covered[None], covered, settings)[0], 0.0, 1.0)
+
+
+def spread_hints(
+    lightness: np.ndarray,
+    ab: np.ndarray,
+    hints: Sequence[Hint],
+    settings: Propagation = DEFAULT_PROPAGATION,
+    normalization: LabNormalization = DEFAULT_NORMALIZATION,
+    chroma_gain: float = 1.0,
+) -> np.ndarray:
+    """ab (2, h, w, Lab units, as the network gave it) corrected towards the hints along
+    lightness (h, w) L*, both at render resolution; without hints, ab itself.
+
+    One propagation per reach (`model.hints.by_reach`), widest first, each with the reach's
+    share of `settings.reach`, so narrower pins correct what wider ones spread. A model
+    decoding with a chroma gain (GeneratorConfig.chroma_gain) scales up colour it hedged;
+    where the pins reach, their colour replaces the hedge: the correction is made on the
+    colour as trained (ab / gain) and the gain fades by the pins' presence (`hint_presence`,
+    the largest over the reaches), so pins do not carry the gain's scaled wrong hues around
+    them. With a gain of 1 that is the plain propagation.
+    """
+    if not hints:
+        return ab
+    height, width = lightness.shape
+    painted = paint_hints(hints, height, width, normalization=normalization)
+    hint_ab = normalization.denormalize_ab(painted[:2])
+    gain = np.float32(chroma_gain)
+    if chroma_gain != 1.0:
+        ab = ab / gain
+    presence = np.zeros((height, width), dtype=np.float32)
+    groups = by_reach(hints)
+    for share, group in groups:
+        # One reach (the usual case): the painted mask already holds exactly these hints.
+        mask = painted[2] if len(groups) == 1 else paint_hints(group, height, width)[2]
+        reached = replace(settings, reach=settings.reach * share)
+        ab = propagate_hints(lightness, ab, hint_ab, mask, reached)
+        if chroma_gain != 1.0:
+            presence = np.maximum(presence, hint_presence(lightness, mask, reached))
+    if chroma_gain != 1.0:
+        ab = ab * (1.0 + (gain - 1.0) * (1.0 - presence))
+    return np.ascontiguousarray(ab, dtype=np.float32)
 
 
 def _spread(lightness: np.ndarray, wanted: np.ndarray, covered: np.ndarray, settings: Propagation) -> np.ndarray:

@@ -1,8 +1,12 @@
 """model.propagation: hint corrections spread along lightness and stop at its edges."""
 
+from dataclasses import replace
+
 import numpy as np
 
-from model.propagation import Propagation, hint_presence, propagate_hints
+from model.hints import Hint, paint_hints
+from model.lab_numpy import DEFAULT_NORMALIZATION
+from model.propagation import Propagation, hint_presence, propagate_hints, spread_hints
 
 
 def _two_regions(height=64, width=96):
@@ -72,3 +76,22 @@ def test_hint_presence_is_whole_at_the_hints_and_fades_as_their_correction_does(
     hint_ab = np.stack([mask, mask])
     spread = propagate_hints(lightness, np.zeros((2, 64, 96), np.float32), hint_ab, mask, settings)
     assert np.allclose(presence, np.clip(spread[0], 0, 1), atol=1e-5)
+
+
+def test_spread_hints_propagates_each_reach_and_a_gain_yields_where_they_reach():
+    lightness = _two_regions()
+    ab = np.random.default_rng(5).normal(0.0, 10.0, size=(2, 64, 96)).astype(np.float32)
+    settings = Propagation(work_side=64)
+    pins = [Hint(0.25, 0.5, (200, 30, 30)), Hint(0.1, 0.1, (30, 30, 200), "small")]
+    assert spread_hints(lightness, ab, [], settings, chroma_gain=1.3) is ab
+    # Gain 1: the plain propagation, widest reach first.
+    painted = paint_hints(pins, 64, 96)
+    hint_ab = DEFAULT_NORMALIZATION.denormalize_ab(painted[:2])
+    whole, small = paint_hints(pins[:1], 64, 96)[2], paint_hints(pins[1:], 64, 96)[2]
+    plain = propagate_hints(lightness, ab, hint_ab, whole, settings)
+    plain = propagate_hints(lightness, plain, hint_ab, small, replace(settings, reach=0.05))
+    assert np.array_equal(spread_hints(lightness, ab, pins, settings), plain)
+    # A gain: the pins are placed on the colour as trained; the gain stays out of their reach.
+    gained = spread_hints(lightness, ab * np.float32(1.3), pins, settings, chroma_gain=1.3)
+    assert np.allclose(gained[:, 32, 24], plain[:, 32, 24], atol=1.0)  # on the red pin
+    assert np.allclose(gained[:, :, 70:], ab[:, :, 70:] * 1.3, atol=0.5)  # well across the edge

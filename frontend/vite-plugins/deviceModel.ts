@@ -4,9 +4,9 @@
  * model is a new name, so hosts may cache it forever) beside `model/manifest.json`,
  * which names the file, its SHA-256 (checked in the browser before use), its size and
  * what the pipeline must know about the network (read from the ONNX file's own
- * `colorizer` metadata: render size, input channels, Lab scaling). The dev server
- * serves the same two paths. Nothing is hard-coded: a new model is picked up by the
- * next build.
+ * `colorizer` metadata: render size, input channels, Lab scaling, chroma gain). The
+ * dev server serves the same two paths. Nothing is hard-coded: a new model is picked up
+ * by the next build.
  *
  * The file shipped is the float16-weight one `python -m training.device_model` writes
  * into `device/` beside the ONNX file (half the download, within the quality bar:
@@ -115,7 +115,8 @@ export function describeModel(onnxPath: string, warn: (message: string) => void 
     name: string;
     version: string;
     render_size: number;
-    generator: { in_channels: number };
+    // chroma_gain: absent from artifacts made before the gain existed (their colour as trained).
+    generator: { in_channels: number; chroma_gain?: number };
     lab: ModelManifest['normalization'];
   };
   const manifest: ModelManifest = {
@@ -126,6 +127,7 @@ export function describeModel(onnxPath: string, warn: (message: string) => void 
     version: artifact.version,
     renderSize: artifact.render_size,
     inChannels: artifact.generator.in_channels,
+    chromaGain: artifact.generator.chroma_gain ?? 1,
     normalization: artifact.lab,
     weights,
   };

@@ -18,7 +18,8 @@ function isManifest(value: unknown): value is ModelManifest {
     typeof manifest.bytes === 'number' &&
     typeof manifest.renderSize === 'number' &&
     typeof manifest.inChannels === 'number' &&
-    typeof manifest.normalization?.ab_scale === 'number'
+    typeof manifest.normalization?.ab_scale === 'number' &&
+    (manifest.chromaGain === undefined || typeof manifest.chromaGain === 'number')
   );
 }
 

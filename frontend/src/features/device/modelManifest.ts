@@ -13,6 +13,11 @@ export interface ModelManifest {
   renderSize: number;
   inChannels: number;
   normalization: { l_center: number; l_scale: number; ab_scale: number };
+  /**
+   * The artifact's generator.chroma_gain (1 for models without one). Absent from manifests
+   * built before it was written, which a browser may still hold in its cache: read as 1.
+   */
+  chromaGain?: number;
   /** "float16": the device file (training/device_model.py); "float32": the ONNX file itself. */
   weights: 'float16' | 'float32';
 }

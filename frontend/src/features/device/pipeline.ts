@@ -1,17 +1,18 @@
 /**
  * The whole photo pipeline of model/colorizer.py, on the device, around a network call:
  * L at full resolution -> resized to the render size -> network (+ hint planes) ->
- * hints propagated, vibrance -> ab upsampled bilinearly and composed with the
- * original L -> 8-bit sRGB, written over the decoded pixels row by row.
+ * hints propagated (a chroma gain yielding where they reach), vibrance -> ab
+ * upsampled bilinearly and composed with the original L -> 8-bit sRGB, written over
+ * the decoded pixels row by row.
  *
  * Memory: besides the decoded RGBA (which the result overwrites in place), only the
  * full-resolution L (4 bytes a pixel) and the ab widened to full width at render
  * height exist; the full-resolution ab or RGB float planes never do, so a 12 MP photo
  * needs about 150 MB (with the canvas it was decoded on) rather than a gigabyte.
  */
-import { byReach, paintHints, type DeviceHint } from './hints';
+import { paintHints, type DeviceHint } from './hints';
 import { labToSrgb8, rgbaToLightness, type LabNormalization } from './lab';
-import { propagateHints, type Propagation, DEFAULT_PROPAGATION } from './propagation';
+import { spreadHints, type Propagation } from './propagation';
 import { bilinearTaps, renderShape, resizeLightness } from './resize';
 
 /** What the pipeline needs to know about the model (from its manifest). */
@@ -19,6 +20,11 @@ export interface ModelSpec {
   renderSize: number;
   inChannels: number;
   normalization: LabNormalization;
+  /**
+   * GeneratorConfig.chroma_gain: the network already scales its ab by it; with hints the
+   * gain yields where they reach (spreadHints). 1 leaves the hints' propagation plain.
+   */
+  chromaGain: number;
 }
 
 export interface PipelineOptions {
@@ -125,22 +131,14 @@ export async function colorizePixels(
   const { ab_scale: abScale, l_center: center, l_scale: scale } = model.normalization;
   let ab: Float32Array = abNorm.map((value) => value * abScale);
   if (hints.length) {
-    // As Colorizer._finish: L and the hints' ab read back from the network input; one
-    // propagation per reach, widest first, so narrower pins correct what wider ones spread.
+    // As Colorizer._finish: L and the hints' planes read back from the network input.
     const renderL = input.subarray(0, plane).map((value) => value * scale + center);
-    const hintAb = input.subarray(plane, 3 * plane).map((value) => value * abScale);
-    const settings = options.propagation ?? DEFAULT_PROPAGATION;
-    const groups = byReach(hints);
-    for (const [share, group] of groups) {
-      const mask =
-        groups.length === 1
-          ? input.subarray(3 * plane, 4 * plane)
-          : paintHints(group, renderHeight, renderWidth, model.normalization).subarray(2 * plane);
-      ab = propagateHints(renderL, ab, hintAb, mask, renderHeight, renderWidth, {
-        ...settings,
-        reach: settings.reach * share,
-      });
-    }
+    ab = spreadHints(renderL, ab, hints, renderHeight, renderWidth, {
+      normalization: model.normalization,
+      settings: options.propagation,
+      chromaGain: model.chromaGain,
+      painted: input.subarray(plane, 4 * plane),
+    });
   }
   const vibrance = Math.fround(options.vibrance ?? 1);
   if (vibrance !== 1) ab = ab.map((value) => value * vibrance);

@@ -5,9 +5,15 @@
  * weights exp(-dL^2 / 2 sigma^2)), fading back to the network away from the hints,
  * held at the hints. The system (Laplacian + lam I + mu M) r = mu M d is solved by
  * Jacobi-preconditioned conjugate gradients, coarse to fine, on a grid of at most
- * `workSide` pixels on the short side. propagation.test.ts compares it with Python's.
+ * `workSide` pixels on the short side, for any number of planes: the hints' a*, b*
+ * corrections (`propagateHints`) or one plane of 1s, how far the hints reach
+ * (`hintPresence`). `spreadHints` is the whole step as the pipeline takes it (reach groups,
+ * a chroma gain yielding where the pins reach): model.propagation.spread_hints.
+ * propagation.test.ts compares them with Python's (generated/propagationCases.json).
  */
 import constants from './generated/colourConstants.json';
+import { byReach, paintHints, type DeviceHint } from './hints';
+import type { LabNormalization } from './lab';
 import { propagationTaps, upsampleWithTaps } from './resize';
 
 export interface Propagation {
@@ -22,12 +28,12 @@ export interface Propagation {
 
 export const DEFAULT_PROPAGATION: Propagation = constants.propagation;
 
-/** One grid: L* and, for both channels, the summed wanted correction and the hint cover. */
+/** One grid: L* and, for every plane, the summed wanted correction; and the hint cover. */
 interface Level {
   height: number;
   width: number;
   lightness: Float32Array;
-  /** (2, h, w): the wanted correction times the cover. */
+  /** (planes, h, w): the wanted correction times the cover. */
   correctionSum: Float32Array;
   cover: Float32Array;
 }
@@ -92,11 +98,11 @@ class GridOperator {
     }
   }
 
-  /** out = A values, for both channels. */
-  apply(values: Float32Array, out: Float32Array): void {
+  /** out = A values, for each of the `channels` planes. */
+  apply(values: Float32Array, out: Float32Array, channels: number): void {
     const { height, width } = this;
     const plane = height * width;
-    for (let channel = 0; channel < 2; channel += 1) {
+    for (let channel = 0; channel < channels; channel += 1) {
       const base = channel * plane;
       for (let y = 0; y < height; y += 1) {
         for (let x = 0; x < width; x += 1) {
@@ -113,12 +119,15 @@ class GridOperator {
   }
 }
 
-function channelDots(first: Float32Array, second: Float32Array, plane: number): [number, number] {
-  let a = 0;
-  let b = 0;
-  for (let index = 0; index < plane; index += 1) a += first[index] * second[index];
-  for (let index = plane; index < 2 * plane; index += 1) b += first[index] * second[index];
-  return [a, b];
+/** The inner product of each plane of two (channels, plane) arrays. */
+function channelDots(first: Float32Array, second: Float32Array, channels: number, plane: number): number[] {
+  const dots: number[] = [];
+  for (let channel = 0; channel < channels; channel += 1) {
+    let sum = 0;
+    for (let index = channel * plane; index < (channel + 1) * plane; index += 1) sum += first[index] * second[index];
+    dots.push(sum);
+  }
+  return dots;
 }
 
 function norm(values: Float32Array): number {
@@ -127,7 +136,10 @@ function norm(values: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-/** The correction field (2, h, w) on one grid, from `start` (zeros when null). */
+/**
+ * The correction field (planes, h, w) on one grid: `target` (planes, h, w) holds the wanted
+ * correction where `mask` (h, w) > 0 (its weight); from `start` (zeros when null).
+ */
 export function solveCorrection(
   lightness: Float32Array,
   target: Float32Array,
@@ -138,53 +150,120 @@ export function solveCorrection(
   start: Float32Array | null,
 ): Float32Array {
   const plane = height * width;
+  const size = target.length;
+  const channels = size / plane;
   const operator = new GridOperator(lightness, mask, height, width, settings);
-  const rhs = new Float32Array(2 * plane);
-  for (let index = 0; index < 2 * plane; index += 1) rhs[index] = operator.hold[index % plane] * target[index];
-  const product = new Float32Array(2 * plane);
-  const solution = start ? Float32Array.from(start) : new Float32Array(2 * plane);
+  const rhs = new Float32Array(size);
+  for (let index = 0; index < size; index += 1) rhs[index] = operator.hold[index % plane] * target[index];
+  const product = new Float32Array(size);
+  const solution = start ? Float32Array.from(start) : new Float32Array(size);
   const residual = Float32Array.from(rhs);
   if (start) {
-    operator.apply(solution, product);
-    for (let index = 0; index < 2 * plane; index += 1) residual[index] = rhs[index] - product[index];
+    operator.apply(solution, product, channels);
+    for (let index = 0; index < size; index += 1) residual[index] = rhs[index] - product[index];
   }
   const limit = settings.tolerance * norm(rhs) + 1e-12;
-  const preconditioned = new Float32Array(2 * plane);
-  for (let index = 0; index < 2 * plane; index += 1)
+  const preconditioned = new Float32Array(size);
+  for (let index = 0; index < size; index += 1)
     preconditioned[index] = residual[index] / operator.diagonal[index % plane];
   const direction = Float32Array.from(preconditioned);
-  let rho = channelDots(residual, preconditioned, plane);
+  let rho = channelDots(residual, preconditioned, channels, plane);
   for (let iteration = 0; iteration < settings.max_iterations; iteration += 1) {
-    operator.apply(direction, product);
-    const curvature = channelDots(direction, product, plane);
-    const alpha = [rho[0] / (curvature[0] + 1e-30), rho[1] / (curvature[1] + 1e-30)];
-    for (let index = 0; index < 2 * plane; index += 1) {
-      const step = alpha[index < plane ? 0 : 1];
-      solution[index] += step * direction[index];
-      residual[index] -= step * product[index];
+    operator.apply(direction, product, channels);
+    const curvature = channelDots(direction, product, channels, plane);
+    for (let channel = 0; channel < channels; channel += 1) {
+      const step = rho[channel] / (curvature[channel] + 1e-30);
+      for (let index = channel * plane; index < (channel + 1) * plane; index += 1) {
+        solution[index] += step * direction[index];
+        residual[index] -= step * product[index];
+      }
     }
     if (norm(residual) < limit) break;
-    for (let index = 0; index < 2 * plane; index += 1)
+    for (let index = 0; index < size; index += 1)
       preconditioned[index] = residual[index] / operator.diagonal[index % plane];
-    const next = channelDots(residual, preconditioned, plane);
-    const beta = [next[0] / (rho[0] + 1e-30), next[1] / (rho[1] + 1e-30)];
-    for (let index = 0; index < 2 * plane; index += 1) {
-      direction[index] = direction[index] * beta[index < plane ? 0 : 1] + preconditioned[index];
+    const next = channelDots(residual, preconditioned, channels, plane);
+    for (let channel = 0; channel < channels; channel += 1) {
+      const beta = next[channel] / (rho[channel] + 1e-30);
+      for (let index = channel * plane; index < (channel + 1) * plane; index += 1) {
+        direction[index] = direction[index] * beta + preconditioned[index];
+      }
     }
     rho = next;
   }
   return solution;
 }
 
-function upsample(values: Float32Array, fromHeight: number, fromWidth: number, height: number, width: number) {
+function upsample(
+  values: Float32Array,
+  channels: number,
+  fromHeight: number,
+  fromWidth: number,
+  height: number,
+  width: number,
+) {
   return upsampleWithTaps(
     values,
-    2,
+    channels,
     fromHeight,
     fromWidth,
     propagationTaps(fromHeight, height),
     propagationTaps(fromWidth, width),
   );
+}
+
+/**
+ * The field (planes, h, w) that holds `wanted` (planes, h, w, already times the cover) on
+ * the covered pixels and spreads it along L, solved coarse to fine: `_spread` of Python.
+ */
+function spread(
+  lightness: Float32Array,
+  wanted: Float32Array,
+  cover: Float32Array,
+  height: number,
+  width: number,
+  settings: Propagation,
+): Float32Array {
+  const channels = wanted.length / (height * width);
+  const levels: Level[] = [{ height, width, lightness: Float32Array.from(lightness), correctionSum: wanted, cover }];
+  // Halve while the grid is above the working size (finest level) or the coarse size.
+  for (;;) {
+    const level = levels[levels.length - 1];
+    const side = Math.min(level.height, level.width);
+    if (Math.floor(side / 2) < settings.coarse_side || level.height % 2 || level.width % 2) break;
+    levels.push({
+      height: level.height / 2,
+      width: level.width / 2,
+      lightness: areaDownsample(level.lightness, 1, level.height, level.width),
+      correctionSum: areaDownsample(level.correctionSum, channels, level.height, level.width),
+      cover: areaDownsample(level.cover, 1, level.height, level.width),
+    });
+  }
+  let finest = 0;
+  while (finest + 1 < levels.length && Math.min(levels[finest].height, levels[finest].width) > settings.work_side) {
+    finest += 1;
+  }
+  let solution: Float32Array | null = null;
+  let solved = levels[levels.length - 1];
+  for (let index = levels.length - 1; index >= finest; index -= 1) {
+    const level = levels[index];
+    const levelPlane = level.height * level.width;
+    // Block means of the wanted correction over the hinted pixels only.
+    const target = new Float32Array(channels * levelPlane);
+    for (let at = 0; at < channels * levelPlane; at += 1) {
+      const covered = level.cover[at % levelPlane];
+      target[at] = covered > 0 ? level.correctionSum[at] / Math.max(covered, 1e-12) : 0;
+    }
+    const start: Float32Array | null = solution
+      ? upsample(solution, channels, solved.height, solved.width, level.height, level.width)
+      : null;
+    solution = solveCorrection(level.lightness, target, level.cover, level.height, level.width, settings, start);
+    solved = level;
+  }
+  let field = solution as Float32Array;
+  if (solved.height !== height || solved.width !== width) {
+    field = upsample(field, channels, solved.height, solved.width, height, width);
+  }
+  return field;
 }
 
 /**
@@ -203,48 +282,83 @@ export function propagateHints(
   if (!mask.some((value) => value > 0)) return ab;
   const plane = height * width;
   const cover = mask.map((value) => (value > 0 ? 1 : 0));
-  const correctionSum = new Float32Array(2 * plane);
+  const wanted = new Float32Array(2 * plane);
   for (let index = 0; index < 2 * plane; index += 1) {
-    correctionSum[index] = (hintAb[index] - ab[index]) * cover[index % plane];
+    wanted[index] = (hintAb[index] - ab[index]) * cover[index % plane];
   }
-  const levels: Level[] = [{ height, width, lightness: Float32Array.from(lightness), correctionSum, cover }];
-  // Halve while the grid is above the working size (finest level) or the coarse size.
-  for (;;) {
-    const level = levels[levels.length - 1];
-    const side = Math.min(level.height, level.width);
-    if (Math.floor(side / 2) < settings.coarse_side || level.height % 2 || level.width % 2) break;
-    levels.push({
-      height: level.height / 2,
-      width: level.width / 2,
-      lightness: areaDownsample(level.lightness, 1, level.height, level.width),
-      correctionSum: areaDownsample(level.correctionSum, 2, level.height, level.width),
-      cover: areaDownsample(level.cover, 1, level.height, level.width),
-    });
-  }
-  let finest = 0;
-  while (finest + 1 < levels.length && Math.min(levels[finest].height, levels[finest].width) > settings.work_side) {
-    finest += 1;
-  }
-  let solution: Float32Array | null = null;
-  let solved = levels[levels.length - 1];
-  for (let index = levels.length - 1; index >= finest; index -= 1) {
-    const level = levels[index];
-    const levelPlane = level.height * level.width;
-    // Block means of the wanted correction over the hinted pixels only.
-    const target = new Float32Array(2 * levelPlane);
-    for (let at = 0; at < 2 * levelPlane; at += 1) {
-      const covered = level.cover[at % levelPlane];
-      target[at] = covered > 0 ? level.correctionSum[at] / Math.max(covered, 1e-12) : 0;
-    }
-    const start: Float32Array | null = solution
-      ? upsample(solution, solved.height, solved.width, level.height, level.width)
-      : null;
-    solution = solveCorrection(level.lightness, target, level.cover, level.height, level.width, settings, start);
-    solved = level;
-  }
-  let correction = solution as Float32Array;
-  if (solved.height !== height || solved.width !== width) {
-    correction = upsample(correction, solved.height, solved.width, height, width);
-  }
+  const correction = spread(lightness, wanted, cover, height, width, settings);
   return ab.map((value, index) => value + correction[index]);
+}
+
+/**
+ * How far the hints reach, (h, w) in [0, 1]: 1 on and around them, fading along L as a
+ * correction fades (the same system, spreading a correction of 1 from every hinted pixel
+ * of `mask`). Zeros without hints. Python's hint_presence.
+ */
+export function hintPresence(
+  lightness: Float32Array,
+  mask: Float32Array,
+  height: number,
+  width: number,
+  settings: Propagation = DEFAULT_PROPAGATION,
+): Float32Array {
+  const cover = mask.map((value) => (value > 0 ? 1 : 0));
+  if (!cover.some((value) => value > 0)) return cover;
+  return spread(lightness, cover, cover, height, width, settings).map((value) => Math.min(1, Math.max(0, value)));
+}
+
+export interface SpreadOptions {
+  /** The model's Lab scaling: the hints' a*, b* are painted normalised. */
+  normalization: LabNormalization;
+  settings?: Propagation;
+  /** The model's GeneratorConfig.chroma_gain (already applied by the network); 1 by default. */
+  chromaGain?: number;
+  /** The hints' painted planes (3, h, w: normalised a, b, mask) when already at hand (the network's input). */
+  painted?: Float32Array;
+}
+
+/**
+ * The network's ab (2, h, w, Lab units) corrected towards the hints along L (h, w), both at
+ * render resolution: model.propagation.spread_hints. One propagation per reach, widest
+ * first, so narrower pins correct what wider ones spread. With a chroma gain, the
+ * correction is made on the colour as trained (ab / gain) and the gain fades by the pins'
+ * presence (the largest over the reaches), so pins do not carry the gain's scaled hues
+ * around them. Without hints, ab itself.
+ */
+export function spreadHints(
+  lightness: Float32Array,
+  ab: Float32Array,
+  hints: DeviceHint[],
+  height: number,
+  width: number,
+  options: SpreadOptions,
+): Float32Array {
+  if (!hints.length) return ab;
+  const { normalization, settings = DEFAULT_PROPAGATION, chromaGain = 1 } = options;
+  const plane = height * width;
+  const painted = options.painted ?? paintHints(hints, height, width, normalization);
+  const abScale = normalization.ab_scale;
+  const hintAb = painted.subarray(0, 2 * plane).map((value) => value * abScale);
+  const gain = Math.fround(chromaGain);
+  const presence = chromaGain !== 1 ? new Float32Array(plane) : null;
+  let out = presence ? ab.map((value) => value / gain) : ab;
+  const groups = byReach(hints);
+  for (const [share, group] of groups) {
+    // One reach (the usual case): the painted mask already holds exactly these hints.
+    const mask =
+      groups.length === 1
+        ? painted.subarray(2 * plane, 3 * plane)
+        : paintHints(group, height, width, normalization).subarray(2 * plane);
+    const reached = { ...settings, reach: settings.reach * share };
+    out = propagateHints(lightness, out, hintAb, mask, height, width, reached);
+    if (presence) {
+      const reach = hintPresence(lightness, mask, height, width, reached);
+      for (let index = 0; index < plane; index += 1) presence[index] = Math.max(presence[index], reach[index]);
+    }
+  }
+  if (presence) {
+    const yielded = Math.fround(gain - 1);
+    out = out.map((value, index) => value * Math.fround(1 + yielded * Math.fround(1 - presence[index % plane])));
+  }
+  return out;
 }

@@ -20,15 +20,20 @@ import numpy as np
 
 from model import hints as hints_module, lab_numpy, preprocessing
 from model.hints import Hint, paint_hints
-from model.propagation import DEFAULT_PROPAGATION, Propagation, propagate_hints
+from model.propagation import DEFAULT_PROPAGATION, Propagation, hint_presence, propagate_hints, spread_hints
 
 OUTPUT_DIR = Path(__file__).resolve().parents[1] / "frontend" / "src" / "features" / "device" / "generated"
 # Few enough digits to keep the files small, enough to test float32 results to 1e-4.
 DIGITS = 5
+# Results the TypeScript tests compare more loosely (presence to 1e-3, ab to 0.1 units) need fewer.
+PRESENCE_DIGITS = 4
+SPREAD_DIGITS = 3
+# The spread-with-gain case: a gain as a 3.0-shaped model decodes with, and pins of two reaches.
+FIXTURE_CHROMA_GAIN = 1.3
 
 
-def _rounded(values: np.ndarray) -> list:
-    return np.round(np.asarray(values, dtype=np.float64), DIGITS).tolist()
+def _rounded(values: np.ndarray, digits: int = DIGITS) -> list:
+    return np.round(np.asarray(values, dtype=np.float64), digits).tolist()
 
 
 def colour_constants() -> dict:
@@ -121,7 +126,8 @@ def lab_cases() -> dict:
 
 
 def propagation_cases() -> dict:
-    """`propagate_hints` with the defaults and with a small working grid (the upsampling path)."""
+    """`propagate_hints` and `hint_presence` with the defaults and with a small working grid
+    (the upsampling path), and `spread_hints` on pins of two reaches with a chroma gain."""
     rng = np.random.default_rng(17)
     height, width = 48, 64
     lightness = _smooth_plane(rng, height, width, 10, 90)
@@ -135,13 +141,30 @@ def propagation_cases() -> dict:
     cases = []
     for settings in [DEFAULT_PROPAGATION, Propagation(work_side=32, coarse_side=8)]:
         corrected = propagate_hints(lightness, ab, hint_ab, mask, settings)
-        cases.append({"settings": asdict(settings), "ab": _rounded(corrected)})
+        presence = hint_presence(lightness, mask, settings)
+        cases.append(
+            {
+                "settings": asdict(settings),
+                "ab": _rounded(corrected),
+                "presence": _rounded(presence, PRESENCE_DIGITS),
+            }
+        )
+    # Two whole-image pins (one reach group) and a small one; `ab` stands for a gained network's output.
+    pins = [Hint(0.2, 0.3, (200, 40, 40)), Hint(0.75, 0.7, (40, 160, 60)), Hint(0.45, 0.5, (30, 60, 200), "small")]
+    spread = spread_hints(lightness, ab, pins, chroma_gain=FIXTURE_CHROMA_GAIN)
     return {
         "lightness": _rounded(lightness),
         "ab": _rounded(ab),
         "hintAb": _rounded(hint_ab),
         "mask": _rounded(mask),
         "cases": cases,
+        "spread": {
+            "hints": [{"x": h.x, "y": h.y, "color": h.hex_color, "reach": h.reach} for h in pins],
+            "normalization": lab_numpy.DEFAULT_NORMALIZATION.to_dict(),
+            "settings": asdict(DEFAULT_PROPAGATION),
+            "chromaGain": FIXTURE_CHROMA_GAIN,
+            "ab": _rounded(spread, SPREAD_DIGITS),
+        },
     }
 
 

@@ -137,8 +137,7 @@ async function colorize(request: Extract<ToWorker, { type: 'colorize' }>): Promi
   let networkMs = 0;
   await colorizePixels(
     decoded,
-    // A manifest kept from before the gain was written has none: the colour as trained.
-    { ...manifest, chromaGain: manifest.chromaGain ?? 1 },
+    manifest,
     async (input, channels, height, width) => {
       const networkStarted = performance.now();
       const tensor = new ort.Tensor('float32', input, [1, channels, height, width]);

@@ -10,18 +10,7 @@ import { paintHints } from './hints';
 import { DEFAULT_NORMALIZATION, labToSrgb8, rgbaToLightness, srgb8ToLab } from './lab';
 import { composeInto } from './pipeline';
 import { renderShape, resizeLightness } from './resize';
-
-const flat = (values: unknown): number[] => (values as unknown[]).flat(Infinity as 1) as number[];
-
-/** The largest absolute difference between two equally long lists. */
-function maxDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let index = 0; index < expected.length; index += 1) {
-    worst = Math.max(worst, Math.abs(actual[index] - expected[index]));
-  }
-  return worst;
-}
+import { flat, maxDifference } from '../../test/fixtureArrays';
 
 function rgbaOf(rgb: number[][]): Uint8ClampedArray {
   return Uint8ClampedArray.from(rgb.flatMap(([red, green, blue]) => [red, green, blue, 255]));

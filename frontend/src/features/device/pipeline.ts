@@ -22,9 +22,10 @@ export interface ModelSpec {
   normalization: LabNormalization;
   /**
    * GeneratorConfig.chroma_gain: the network already scales its ab by it; with hints the
-   * gain yields where they reach (spreadHints). 1 leaves the hints' propagation plain.
+   * gain yields where they reach (spreadHints). Absent or 1: the hints' propagation plain
+   * (also for a manifest a browser kept from before the gain was written).
    */
-  chromaGain: number;
+  chromaGain?: number;
 }
 
 export interface PipelineOptions {

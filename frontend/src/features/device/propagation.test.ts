@@ -4,19 +4,10 @@ import { describe, expect, it } from 'vitest';
 import cases from './generated/propagationCases.json';
 import { byReach, paintHints } from './hints';
 import { DEFAULT_PROPAGATION, hintPresence, propagateHints, spreadHints } from './propagation';
+import { flat as flatNumbers, maxDifference } from '../../test/fixtureArrays';
 
-const flat = (values: unknown): Float32Array =>
-  Float32Array.from((values as unknown[]).flat(Infinity as 1) as number[]);
-
-/** The largest absolute difference between two equally long arrays. */
-function maxDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let index = 0; index < expected.length; index += 1) {
-    worst = Math.max(worst, Math.abs(actual[index] - expected[index]));
-  }
-  return worst;
-}
+/** A fixture's nested lists as the float32 planes the port works on. */
+const flat = (values: unknown): Float32Array => Float32Array.from(flatNumbers(values));
 
 const height = cases.lightness.length;
 const width = cases.lightness[0].length;

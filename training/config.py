@@ -182,6 +182,13 @@ class TrainConfig:
         "(relative to L1: phase 2 scales both by --lambda-l1)",
         group="v2",
     )
+    real_chroma_boost: float = option(
+        1.0,
+        help="> 1: the discriminator's real photos have their a*b* scaled by this (clipped to the ab range), "
+        "so the adversarial phase pulls towards more saturated colour where the picture supports it "
+        "instead of a global chroma gain after training; 1 = the photos as they are",
+        group="v3",
+    )
     class_weight: float = option(
         0.0,
         help="> 0: add a classification head over the in-gamut a*b* bins (Zhang et al. 2016: soft-encoded, "
@@ -260,6 +267,8 @@ class TrainConfig:
             raise ValueError(f"--gan-lr-decay-start must be in [0, 1], got {self.gan_lr_decay_start}")
         if self.colourfulness_weight < 0:
             raise ValueError(f"--colourfulness-weight must be at least 0, got {self.colourfulness_weight}")
+        if not 1.0 <= self.real_chroma_boost <= 3.0:
+            raise ValueError(f"--real-chroma-boost must be in [1, 3], got {self.real_chroma_boost}")
         if self.compile_mode not in COMPILE_MODES:
             raise ValueError(f"--compile-mode must be one of {', '.join(COMPILE_MODES)}, got {self.compile_mode}")
         if self.l1_lr_decay not in L1_LR_DECAYS:

@@ -111,6 +111,7 @@ def wrap_nets(
         ema=ema,
         ab_weights=ab_weights,
         colourfulness_weight=config.colourfulness_weight,
+        real_chroma_boost=config.real_chroma_boost,
         perceptual=perceptual,
         perceptual_weight=config.perceptual_weight,
         class_weight=config.class_weight,

@@ -66,6 +66,7 @@ class Nets:
     ema: WeightEMA | None = None  # updated after every adversarial G step
     ab_weights: torch.Tensor | None = None  # class-rebalancing weight per ab bin, on the device (--rebalanced-l1)
     colourfulness_weight: float = 0.0  # weight of DDColor's colourfulness loss in the generator's objective
+    real_chroma_boost: float = 1.0  # the discriminator's real ab is scaled by this (a saturation-boosted "real")
     perceptual: nn.Module | None = None  # frozen ImageNet features (training.perceptual), with perceptual_weight
     perceptual_weight: float = 0.0
     class_weight: float = 0.0  # weight of the a*b* classification term beside L1 (the generator has that head)
@@ -205,6 +206,13 @@ def _bce(logits: torch.Tensor, real: bool, per_image: bool = False) -> torch.Ten
     return F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).mean(dim=1)
 
 
+def _real_for_discriminator(ab: torch.Tensor, nets: Nets) -> torch.Tensor:
+    """The "real" a*b* D learns from: the photo's, or saturation-boosted (--real-chroma-boost), clipped to the range."""
+    if nets.real_chroma_boost == 1.0:
+        return ab
+    return (ab * nets.real_chroma_boost).clamp_(-1.0, 1.0)
+
+
 def _colour_term(lightness: torch.Tensor, fake: torch.Tensor, nets: Nets, truth: torch.Tensor) -> torch.Tensor | float:
     """The colourfulness and perceptual terms (0 when their weights are 0); they ride with L1, so
     lambda scales them in phase 2."""
@@ -271,7 +279,7 @@ def train_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: float, su
         nets.optimizer_d.zero_grad(set_to_none=True)
         with _autocast(nets):
             logits_fake = nets.discriminator(torch.cat([lightness, fake.detach()], dim=1))
-            logits_real = nets.discriminator(torch.cat([lightness, ab], dim=1))
+            logits_real = nets.discriminator(torch.cat([lightness, _real_for_discriminator(ab, nets)], dim=1))
         d_loss = 0.5 * (_bce(logits_fake, real=False) + _bce(logits_real, real=True))
         _backward_and_step(d_loss, nets.optimizer_d, nets.scaler_d)
 
@@ -313,7 +321,7 @@ def validation_step(batch: torch.Tensor, nets: Nets, phase: int, lambda_l1: floa
     else:
         with _autocast(nets):
             logits_fake = nets.discriminator_core(torch.cat([lightness, fake], dim=1))
-            logits_real = nets.discriminator_core(torch.cat([lightness, ab], dim=1))
+            logits_real = nets.discriminator_core(torch.cat([lightness, _real_for_discriminator(ab, nets)], dim=1))
         g_gan = _bce(logits_fake, real=True, per_image=True)
         d_loss = 0.5 * (_bce(logits_fake, real=False, per_image=True) + _bce(logits_real, real=True, per_image=True))
         sums.add("g_gan", g_gan, images)

@@ -19,6 +19,7 @@ def test_gan_learning_rate_factor_is_pix2pix_linear_decay_per_step():
         {"ema_decay": 1.0},
         {"gan_lr_decay_start": 1.5},
         {"colourfulness_weight": -1},
+        {"real_chroma_boost": 0.9},
         {"compile_mode": "fast"},
         {"save_every": 0},
     ):

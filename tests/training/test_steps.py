@@ -48,6 +48,33 @@ def test_the_colour_terms_enter_the_generator_objective_of_both_phases():
         assert extra == pytest.approx(lambda_l1 * 0.5 * expected, rel=1e-4)
 
 
+def test_a_saturation_boosted_real_is_what_the_discriminator_learns_from():
+    from training.steps import _real_for_discriminator, train_step
+    from training.throughput import v2_nets
+
+    nets = v2_nets(torch.device("cpu"), None, decoder_channels=[16, 16, 16, 8, 8])
+    ab = torch.tensor([[[[0.5, -0.9]], [[0.1, 0.0]]]])
+    assert _real_for_discriminator(ab, nets) is ab  # 1: the photo as it is
+    nets.real_chroma_boost = 1.5
+    boosted = _real_for_discriminator(ab.clone(), nets)
+    assert boosted.flatten().tolist() == pytest.approx([0.75, -1.0, 0.15, 0.0])  # scaled, clipped to the range
+
+    # It changes D's loss on the same batch and weights, and nothing of the G step's pixel term.
+    torch.manual_seed(0)
+    batch = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    nets.hints = HintSimulation(none_share=1.0)
+    losses = {}
+    for boost in (1.0, 2.0):
+        torch.manual_seed(1)
+        fresh = v2_nets(torch.device("cpu"), None, decoder_channels=[16, 16, 16, 8, 8])
+        fresh.hints, fresh.real_chroma_boost = nets.hints, boost
+        sums = MetricSums()
+        train_step(batch, fresh, 2, 10.0, sums)
+        losses[boost] = sums.means()
+    assert losses[1.0]["l1"] == pytest.approx(losses[2.0]["l1"])
+    assert abs(losses[1.0]["d_loss"] - losses[2.0]["d_loss"]) > 1e-4
+
+
 def test_one_epoch_planner_for_both_recipes():
     from training.throughput import plan_epochs
 

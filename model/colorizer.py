@@ -225,18 +225,25 @@ class Colorizer:
             ab = self.spread_hints(self.metadata.lab.denormalize_l(inputs[0]), ab, hints)
         return compose(prepared.lightness, ab * np.float32(vibrance), prepared.alpha)
 
-    def spread_hints(self, lightness: np.ndarray, ab: np.ndarray, hints: Sequence[Hint]) -> np.ndarray:
+    def spread_hints(
+        self, lightness: np.ndarray, ab: np.ndarray, hints: Sequence[Hint], settings: Propagation | None = None
+    ) -> np.ndarray:
         """ab (2, h, w) corrected towards the hints along lightness (h, w) L*, both at render resolution.
 
         The propagation step of `colorize` (model.propagation.spread_hints, with this model's
-        Lab scaling and chroma gain), also used on a film's pinned keyframes (video.keyframes);
-        with `propagation=None` or no hints, ab comes back as it is.
+        Lab scaling and chroma gain), also used on a film's pinned keyframes (video.keyframes,
+        with its own `settings`); with `propagation=None` or no hints, ab comes back as it is.
         """
         if not hints or self.propagation is None:
             return ab
         # The maths is model.propagation.spread_hints (which the browser's port is tested against).
         return spread_hints(
-            lightness, ab, hints, self.propagation, self.metadata.lab, self.metadata.generator.chroma_gain
+            lightness,
+            ab,
+            hints,
+            settings or self.propagation,
+            self.metadata.lab,
+            self.metadata.generator.chroma_gain,
         )
 
 

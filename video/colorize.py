@@ -31,7 +31,7 @@ from model.preprocessing import compose, render_shape, resize_lightness
 from video.errors import ENCODE_FAILED, VideoCancelled, VideoError
 from video.formats import check_crf, container_for
 from video.keyframe_input import Keyframe
-from video.keyframes import KeyframeFields, carry_keyframes
+from video.keyframes import DEFAULT_CARRYING, Carrying, KeyframeFields, carry_keyframes
 from video.options import CRF
 from video.reader import MAX_FRAME_PIXELS, DecodedFrame, Source, VideoInfo, VideoReader
 from video.shots import ShotCutDetector
@@ -52,6 +52,7 @@ class VideoOptions:
     crf: int = CRF.default  # quality on x264's scale (video.options.CRF), mapped for other codecs
     steadying: Steadying | None = DEFAULT_STEADYING
     cuts: bool = True  # reset the steadier at shot cuts (video.shots)
+    carrying: Carrying = DEFAULT_CARRYING  # how keyframes and pins travel through their shots
     batch_frames: int = DEFAULT_BATCH_FRAMES
     max_pixels: int = MAX_FRAME_PIXELS  # per frame; larger videos are refused
     max_frames: int | None = None  # counted while decoding: past it, VideoError too_many_frames
@@ -182,7 +183,9 @@ def colorize_video(
     fields: KeyframeFields | None = None
     if keyframes:
         with VideoReader(source, options.max_pixels, options.max_frames, options.max_duration_s) as first_pass:
-            fields = carry_keyframes(colorizer, first_pass, keyframes, options.render_size, options.cuts)
+            fields = carry_keyframes(
+                colorizer, first_pass, keyframes, options.render_size, options.cuts, options.carrying
+            )
         if not isinstance(source, str | os.PathLike):
             source.seek(0)
     target: str | IO[bytes] = _temporary_beside(final_path) if final_path is not None else destination  # type: ignore[assignment]

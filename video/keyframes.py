@@ -26,7 +26,7 @@ shots that hold a keyframe (float16 at render resolution: about 0.7 MB a frame a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import cv2
@@ -56,6 +56,14 @@ class Carrying:
     lightness_tolerance: float = 8.0  # L* mismatch with the carried keyframe at which trust falls to 1/e
     smoothing: int = 5  # side of the Gaussian over L before comparing (codec noise is no mismatch)
     preset: str = "fast"  # DIS flow preset, as video.steady's
+    # A film's pins spread this share of a photo's reach (model.propagation.Propagation.reach):
+    # their correction is carried through the shot, so colour spread past the pinned object
+    # travels with it; chosen on clips made from training photos (benchmarks/bench_film_pins.py).
+    pin_reach: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.pin_reach <= 1.0:
+            raise ValueError(f"pin_reach must be in (0, 1], got {self.pin_reach}")
 
 
 DEFAULT_CARRYING = Carrying()
@@ -105,6 +113,8 @@ class _Carrier:
         self.colorizer = colorizer
         self.width, self.height, self.shape = width, height, shape
         self.settings = settings
+        base = colorizer.propagation
+        self.propagation = replace(base, reach=base.reach * settings.pin_reach) if base is not None else None
         self.flow = dis_flow(settings.preset)
         rows, columns = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
         self.grid = np.dstack([columns, rows])
@@ -121,10 +131,10 @@ class _Carrier:
         where = f"keyframe at {keyframe.time:g} s"
         if keyframe.image is not None:
             ab = keyframe_ab(keyframe.image, self.width, self.height, self.shape, where)
-            return self.colorizer.spread_hints(lightness, ab, keyframe.hints)
+            return self.colorizer.spread_hints(lightness, ab, keyframe.hints, self.propagation)
         inputs = np.stack([self.colorizer.network_input(lightness, hints) for hints in ((), keyframe.hints)])
         automatic, pinned = self.colorizer.predict_ab(inputs)
-        return self.colorizer.spread_hints(lightness, pinned, keyframe.hints) - automatic
+        return self.colorizer.spread_hints(lightness, pinned, keyframe.hints, self.propagation) - automatic
 
     def _track(
         self, frames: list[np.ndarray], start: int, stop: int, step: int, ab: np.ndarray

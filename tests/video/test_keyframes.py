@@ -16,6 +16,7 @@ from model.lab_numpy import srgb8_to_lab
 from tests.video.clips import pan_frames, read_frames, write_clip
 from video import Keyframe, KeyframeError, VideoOptions, colorize_video
 from video.keyframe_input import MAX_KEYFRAMES, read_keyframe_image
+from video.keyframes import Carrying
 
 RATE = 25
 
@@ -80,6 +81,27 @@ def test_pins_without_an_image_colour_the_first_frame_and_follow_the_shot(colori
     for automatic, pinned in zip(read_frames(tmp_path / "auto.mp4"), read_frames(tmp_path / "pinned.mp4"), strict=True):
         # Every frame of the shot, the last included, is nearer the pins' green than the automatic colour.
         assert np.linalg.norm(mean_ab(pinned) - green) < np.linalg.norm(mean_ab(automatic) - green) - 5
+
+
+def test_a_films_pins_spread_as_far_as_its_carrying_says(colorizer, tmp_path):
+    """VideoOptions.carrying.pin_reach scales how far the pins' correction spreads: one pin in a
+    corner changes the far corner less at a smaller reach, and its own corner as much."""
+    still = np.asarray(Image.fromarray(pan_frames(1, 96, 64, seed=3)[0]).convert("L").convert("RGB"))
+    flat = np.full_like(still, int(still.mean()))  # one lightness: nothing stops the spread but the reach
+    source = write_clip(tmp_path / "flat.mp4", [flat] * 4)
+    pins = [Keyframe(0.0, hints=(Hint(0.05, 0.05, (30, 160, 40)),))]
+    colorize_video(colorizer, source, tmp_path / "auto.mp4", VideoOptions(crf=0))
+    automatic = read_frames(tmp_path / "auto.mp4")[0].astype(float)
+    changes = {}
+    for reach in (1.0, 0.25):
+        options = VideoOptions(crf=0, carrying=Carrying(pin_reach=reach))
+        colorize_video(colorizer, source, tmp_path / f"pinned-{reach}.mp4", options, keyframes=pins)
+        change = np.abs(read_frames(tmp_path / f"pinned-{reach}.mp4")[0].astype(float) - automatic).sum(axis=-1)
+        changes[reach] = (change[:8, :8].mean(), change[-16:, -24:].mean())
+    assert changes[0.25][0] > 0.7 * changes[1.0][0]  # at the pin: its colour either way
+    assert changes[0.25][1] < 0.5 * changes[1.0][1]  # far from it: less spread
+    with pytest.raises(ValueError, match="pin_reach"):
+        Carrying(pin_reach=0.0)
 
 
 def test_a_seekable_file_object_is_read_twice(colorizer, tmp_path):

@@ -48,9 +48,9 @@ def training_clips(folder: Path, photos: Path, count: int, frames: int, seed: in
         with Image.open(path) as photo:
             if photo.width < photo.height * 1.2:
                 continue
-            photo = photo.convert("RGB")
-            clips.append(write_clip(folder / f"walk-{path.stem}.mp4", handheld_walk_frames(photo, frames, 320, 240)))
-            clips.append(write_clip(folder / f"pan-{path.stem}.mp4", pan_zoom_frames(photo, frames, 320, 240)))
+            colour = photo.convert("RGB")
+        clips.append(write_clip(folder / f"walk-{path.stem}.mp4", handheld_walk_frames(colour, frames, 320, 240)))
+        clips.append(write_clip(folder / f"pan-{path.stem}.mp4", pan_zoom_frames(colour, frames, 320, 240)))
     return clips
 
 

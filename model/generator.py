@@ -8,6 +8,8 @@ With `colour_classes` set, a second head classifies a*b* into the in-gamut bins
 (`model.colour_classes`) at 1/4 resolution; the output is then a mix of the regression
 head's ab and the classification head's annealed mean, upsampled. Both are inside the
 network, so every backend (and the ONNX file) computes the same output from the same input.
+At a mix of 0 the output is the regression head's alone and the class head is not run
+(nor exported) outside training.
 """
 
 from __future__ import annotations
@@ -153,9 +155,13 @@ class UNetGenerator(nn.Module):
                 quarter = out
         regression = torch.tanh(self.head(out))
         ab, logits = regression, None
-        if self.class_head is not None:
+        mixed = self.config.class_mix != 0.0
+        # At a mix of 0 the class head shaped training but has no share in the output: inference
+        # (and so the exported graph) leaves it out; training still reads its logits.
+        if self.class_head is not None and (heads or mixed):
             logits = self.class_head(quarter)
-            ab = mix_heads(regression, logits, self.ab_centres, self.config.class_temperature, self.config.class_mix)
+            if mixed:
+                ab = mix_heads(regression, logits, self.ab_centres, self.config.class_temperature, self.config.class_mix)
         if self.config.chroma_gain != 1.0:
             ab = (ab * self.config.chroma_gain).clamp(-1.0, 1.0)
         ab = ab[..., :height, :width]

@@ -122,3 +122,18 @@ def test_the_chroma_gain_scales_the_output_within_the_ab_range():
     assert torch.allclose(gained, (plain * 1.3).clamp(-1, 1))
     assert torch.equal(heads.ab, gained)  # the heads themselves are as trained
     assert GeneratorConfig.from_dict(replace(TWO_HEADS, chroma_gain=1.3).to_dict()).chroma_gain == 1.3
+
+
+def test_at_a_mix_of_0_inference_leaves_the_class_head_out_and_training_still_reads_it():
+    torch.manual_seed(5)
+    generator = UNetGenerator(replace(TWO_HEADS, class_mix=0.0)).eval()
+    assert generator.class_head is not None
+    calls: list[int] = []
+    generator.class_head.register_forward_hook(lambda *_: calls.append(1))
+    inputs = torch.rand(1, 1, 32, 32) * 2 - 1
+    with torch.no_grad():
+        output = generator(inputs)
+        assert not calls  # not run, so not in an exported graph either
+        heads = generator(inputs, heads=True)
+    assert len(calls) == 1 and heads.logits is not None
+    assert torch.equal(output, heads.regression)

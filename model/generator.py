@@ -161,7 +161,9 @@ class UNetGenerator(nn.Module):
         if self.class_head is not None and (heads or mixed):
             logits = self.class_head(quarter)
             if mixed:
-                ab = mix_heads(regression, logits, self.ab_centres, self.config.class_temperature, self.config.class_mix)
+                ab = mix_heads(
+                    regression, logits, self.ab_centres, self.config.class_temperature, self.config.class_mix
+                )
         if self.config.chroma_gain != 1.0:
             ab = (ab * self.config.chroma_gain).clamp(-1.0, 1.0)
         ab = ab[..., :height, :width]

@@ -13,10 +13,13 @@ from training.run_files import read_metrics
 
 
 def test_dry_run_stages_trains_exports_and_joins(tmp_path, capsys):
+    """With the v3 recipe's classification term, as the next GPU session would train it."""
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        assert v2_session.main(["dry-run", "--work", str(tmp_path / "dry")]) == 0
+        command = ["dry-run", "--work", str(tmp_path / "dry"), "--class-weight", "0.02", "--version", "3.1.0-dry"]
+        command += ["--held-out-fraction", "0.1"]
+        assert v2_session.main(command) == 0
     finally:
         torch.set_num_threads(previous)
     out = tmp_path / "dry" / "out"
@@ -28,7 +31,9 @@ def test_dry_run_stages_trains_exports_and_joins(tmp_path, capsys):
     # The plan fills a 4 s budget from measured speed, so a faster machine fits more epochs:
     # the summary must report the plan it trained, with at least one epoch of each phase.
     plan = json.loads((result / "run" / "plan.json").read_text())
-    assert summary["version"] == "2.0.0"
+    assert summary["version"] == "3.1.0-dry"
+    assert plan["config"]["class_weight"] == 0.02
+    assert plan["config"]["val_dir"] is None and plan["config"]["val_fraction"] == 0.1
     assert summary["epochs"] == {"l1": plan["l1_epochs"], "gan": plan["gan_epochs"]}
     assert plan["l1_epochs"] >= 1 and plan["gan_epochs"] >= 1
     assert summary["flops_per_image"]["1"] > 0 and summary["images_per_s"]["2"] > 0
@@ -63,3 +68,14 @@ def test_the_recipe_is_a_plain_train_config():
     assert config.data_dir == ["a", "b"] and (config.val_dir, config.out_dir) == ("v", "run")
     assert config.hints and config.gan_lr_decay_start == RECIPE["gan_lr_decay_start"] and config.data_on_device
     assert (config.l1_epochs, config.batch_size, config.device) == (3, 8, "cpu")
+
+
+def test_train_takes_the_v3_recipes_fields_only_when_asked():
+    parser = v2_session.build_parser()
+    flags = ["--class-weight", "0.02", "--init-from", "m.safetensors", "--held-out-fraction", "0.01"]
+    v3 = parser.parse_args(["train", *flags, "--version", "3.1.0"])
+    expected = {"class_weight": 0.02, "init_from": "m.safetensors", "val_fraction": 0.01}
+    assert v2_session._beyond_the_recipe(v3) == expected
+    assert v3.version == "3.1.0"
+    plain = parser.parse_args(["train"])
+    assert v2_session._beyond_the_recipe(plain) == {} and plain.version == "2.0.0"

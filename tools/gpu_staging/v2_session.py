@@ -1,5 +1,12 @@
 """The v2 recipe (training/recipes/v2_model.py) on a lent GPU: stage the photos, train within a time budget,
-export, pack the results.
+export, pack the results. With `--class-weight` and `--init-from`, the same session trains the 3.0.0
+recipe's two heads (training/recipes/v3_cpu.sh) on every photo at 256 px, from the shipped model:
+
+    python3 -m tools.gpu_staging.v2_session train --out "$OUT" --class-weight 0.02 --held-out-fraction 0.01 \\
+        --init-from model/weights/colorizer-default.safetensors --version 3.1.0
+
+then, here, its decoding is chosen on the same held-out photos (`python -m
+training.recipes.choose_class_decoding ... --data-dir .v2data/prepared/train .v2data/prepared/train_extra`).
 
 A GPU is lent for about 15 minutes in all (start-up included), one command at a
 time, at most 10 minutes and 64 MiB of files (the working tree included) per
@@ -229,6 +236,13 @@ def _watchdog(seconds: float) -> threading.Timer:
     return timer
 
 
+def _beyond_the_recipe(args: argparse.Namespace) -> dict[str, Any]:
+    """TrainConfig fields the v2 recipe leaves at their defaults, set for a v3 run (the classification
+    term's weight, the artifact to start from, a held-out share of the photos instead of the val subset)."""
+    fields = {"class_weight": args.class_weight, "init_from": args.init_from, "val_fraction": args.held_out_fraction}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 def train(args: argparse.Namespace) -> int:
     import torch
 
@@ -257,9 +271,12 @@ def train(args: argparse.Namespace) -> int:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     recipe = {**RECIPE, **{key: value for key, value in vars(args).items() if key in RECIPE and value is not None}}
+    # With a held-out share, training validates on photos it never sees, and the decoding is chosen
+    # on the same share afterwards (choose_class_decoding on build-parts' prepared folders); the
+    # val subset is then only the quick look at the end.
     config = v2_config(
         [str(staged / "train"), str(staged / "train_extra")],
-        str(staged / "val"),
+        None if args.held_out_fraction else str(staged / "val"),
         str(run_dir),
         device=args.device,
         compile=args.compile,
@@ -268,6 +285,7 @@ def train(args: argparse.Namespace) -> int:
         seed=args.seed,
         decoder_channels=list(args.decoder_channels),
         **recipe,
+        **_beyond_the_recipe(args),
     )
     log.info("torch %s on %s; staged %s in %.1f s", torch.__version__, device, counts, time.monotonic() - started)
     if device.type == "cuda":
@@ -314,7 +332,10 @@ def train(args: argparse.Namespace) -> int:
 
     notes = staged_manifests(staged)[0].get("notes", {})
     text = description(train_images, l1_epochs, gan_epochs, recipe, notes)
-    artifacts = {ARTIFACT: (run_dir / "last.pt", VERSION), L1_ARTIFACT: (run_dir / "phase1.pt", f"{VERSION}-l1")}
+    artifacts = {
+        ARTIFACT: (run_dir / "last.pt", args.version),
+        L1_ARTIFACT: (run_dir / "phase1.pt", f"{args.version}-l1"),
+    }
     exported = {}
     for name, (checkpoint, version) in artifacts.items():
         if checkpoint.is_file():
@@ -349,7 +370,7 @@ def train(args: argparse.Namespace) -> int:
         archive.add(out / "plan.json", arcname="run/plan.json")
     (out / "plan.json").unlink()
     summary = {
-        "version": VERSION,
+        "version": args.version,
         "device": measured["device"],
         "images_per_s": measured["rates"],
         "flops_per_image": measured["flops_per_image"],
@@ -479,6 +500,10 @@ def dry_run(args: argparse.Namespace) -> int:
             rebalanced_l1=None,
             colourfulness_weight=None,
             hints=None,
+            version=args.version,
+            class_weight=args.class_weight,
+            init_from=None,
+            held_out_fraction=args.held_out_fraction,
         )
     )
     if code:
@@ -487,7 +512,8 @@ def dry_run(args: argparse.Namespace) -> int:
     if join(argparse.Namespace(files=str(out), out=str(result))):
         return 1
     colorizer = Colorizer.load(result / ARTIFACT, device="cpu")
-    assert colorizer.version == VERSION and colorizer.supports_hints, colorizer.metadata
+    assert colorizer.version == args.version and colorizer.supports_hints, colorizer.metadata
+    assert bool(colorizer.metadata.generator.colour_classes) == bool(args.class_weight), colorizer.metadata
     files = sorted(p.name for p in out.iterdir())
     if len(files) > 8:
         raise AssertionError(f"$OUT holds {len(files)} files, at most 8 come back: {files}")
@@ -555,6 +581,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--compile-mode", default="default", help="torch.compile mode (reduce-overhead: CUDA graphs)"
     )
     train_parser.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument("--version", default=VERSION, help="the exported artifacts' version")
+    train_parser.add_argument(
+        "--class-weight", type=float, default=None, help="weight of the a*b* classification term (v3: 0.02)"
+    )
+    train_parser.add_argument(
+        "--held-out-fraction",
+        type=float,
+        default=None,
+        help="validate on this share of the photos instead of the val subset (v3: 0.01, as v3_cpu.sh)",
+    )
+    train_parser.add_argument(
+        "--init-from", default=None, help="start from this artifact (v3: model/weights/colorizer-default.safetensors)"
+    )
     train_parser.add_argument("--decoder-channels", type=int, nargs=5, default=list(GeneratorConfig().decoder_channels))
     for key, value in RECIPE.items():
         flag = "--" + key.replace("_", "-")
@@ -573,6 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dry_parser = commands.add_parser("dry-run", help="CPU: every step at a tiny size", formatter_class=defaults)
     dry_parser.add_argument("--work", default="/tmp/v2-dry-run", help="scratch folder (emptied first)")
+    dry_parser.add_argument("--version", default=VERSION, help="the exported artifacts' version")
+    dry_parser.add_argument("--class-weight", type=float, default=None, help="train the classification head too")
+    dry_parser.add_argument("--held-out-fraction", type=float, default=None, help="validate on this share instead")
     return parser
 
 

@@ -40,7 +40,7 @@ RECIPE: dict[str, Any] = {
 L1_SHARE = 0.35  # share of the training time spent in the L1 phase
 
 
-def v2_config(data_dirs: list[str], val_dir: str, out_dir: str, **changes: Any) -> TrainConfig:
+def v2_config(data_dirs: list[str], val_dir: str | None, out_dir: str, **changes: Any) -> TrainConfig:
     """The recipe's TrainConfig for these folders; `changes`: other TrainConfig fields (epochs, device...)."""
     recipe = {**RECIPE, **{key: value for key, value in changes.items() if key in RECIPE}}
     config = TrainConfig(

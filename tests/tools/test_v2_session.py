@@ -74,7 +74,7 @@ def test_train_takes_the_v3_recipes_fields_only_when_asked():
     parser = v2_session.build_parser()
     flags = ["--class-weight", "0.02", "--init-from", "m.safetensors", "--held-out-fraction", "0.01"]
     v3 = parser.parse_args(["train", *flags, "--version", "3.1.0"])
-    expected = {"class_weight": 0.02, "init_from": "m.safetensors", "val_fraction": 0.01}
+    expected = {"class_weight": 0.02, "init_from": "m.safetensors", "val_dir": None, "val_fraction": 0.01}
     assert v2_session._beyond_the_recipe(v3) == expected
     assert v3.version == "3.1.0"
     plain = parser.parse_args(["train"])

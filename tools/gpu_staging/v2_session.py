@@ -239,8 +239,14 @@ def _watchdog(seconds: float) -> threading.Timer:
 def _beyond_the_recipe(args: argparse.Namespace) -> dict[str, Any]:
     """TrainConfig fields the v2 recipe leaves at their defaults, set for a v3 run (the classification
     term's weight, the artifact to start from, a held-out share of the photos instead of the val subset)."""
-    fields = {"class_weight": args.class_weight, "init_from": args.init_from, "val_fraction": args.held_out_fraction}
-    return {key: value for key, value in fields.items() if value is not None}
+    fields = {"class_weight": args.class_weight, "init_from": args.init_from}
+    changes = {key: value for key, value in fields.items() if value is not None}
+    if args.held_out_fraction:
+        # Training validates on photos it never sees, and the decoding is chosen on the same share
+        # afterwards (choose_class_decoding on build-parts' prepared folders); the val subset is
+        # then only the quick look at the end.
+        changes |= {"val_dir": None, "val_fraction": args.held_out_fraction}
+    return changes
 
 
 def train(args: argparse.Namespace) -> int:
@@ -271,12 +277,10 @@ def train(args: argparse.Namespace) -> int:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     recipe = {**RECIPE, **{key: value for key, value in vars(args).items() if key in RECIPE and value is not None}}
-    # With a held-out share, training validates on photos it never sees, and the decoding is chosen
-    # on the same share afterwards (choose_class_decoding on build-parts' prepared folders); the
-    # val subset is then only the quick look at the end.
+    beyond = _beyond_the_recipe(args)
     config = v2_config(
         [str(staged / "train"), str(staged / "train_extra")],
-        None if args.held_out_fraction else str(staged / "val"),
+        beyond.pop("val_dir", str(staged / "val")),
         str(run_dir),
         device=args.device,
         compile=args.compile,
@@ -285,7 +289,7 @@ def train(args: argparse.Namespace) -> int:
         seed=args.seed,
         decoder_channels=list(args.decoder_channels),
         **recipe,
-        **_beyond_the_recipe(args),
+        **beyond,
     )
     log.info("torch %s on %s; staged %s in %.1f s", torch.__version__, device, counts, time.monotonic() - started)
     if device.type == "cuda":
@@ -521,6 +525,20 @@ def dry_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_v3_options(parser: argparse.ArgumentParser) -> None:
+    """What a run of the v3 recipe sets beyond v2's (train and dry-run take the same)."""
+    parser.add_argument("--version", default=VERSION, help="the exported artifacts' version")
+    parser.add_argument(
+        "--class-weight", type=float, default=None, help="weight of the a*b* classification term (v3: 0.02)"
+    )
+    parser.add_argument(
+        "--held-out-fraction",
+        type=float,
+        default=None,
+        help="validate on this share of the photos instead of the val subset (v3: 0.01, as v3_cpu.sh)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.gpu_staging.v2_session",
@@ -581,16 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--compile-mode", default="default", help="torch.compile mode (reduce-overhead: CUDA graphs)"
     )
     train_parser.add_argument("--seed", type=int, default=0)
-    train_parser.add_argument("--version", default=VERSION, help="the exported artifacts' version")
-    train_parser.add_argument(
-        "--class-weight", type=float, default=None, help="weight of the a*b* classification term (v3: 0.02)"
-    )
-    train_parser.add_argument(
-        "--held-out-fraction",
-        type=float,
-        default=None,
-        help="validate on this share of the photos instead of the val subset (v3: 0.01, as v3_cpu.sh)",
-    )
+    _add_v3_options(train_parser)
     train_parser.add_argument(
         "--init-from", default=None, help="start from this artifact (v3: model/weights/colorizer-default.safetensors)"
     )
@@ -612,9 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dry_parser = commands.add_parser("dry-run", help="CPU: every step at a tiny size", formatter_class=defaults)
     dry_parser.add_argument("--work", default="/tmp/v2-dry-run", help="scratch folder (emptied first)")
-    dry_parser.add_argument("--version", default=VERSION, help="the exported artifacts' version")
-    dry_parser.add_argument("--class-weight", type=float, default=None, help="train the classification head too")
-    dry_parser.add_argument("--held-out-fraction", type=float, default=None, help="validate on this share instead")
+    _add_v3_options(dry_parser)
     return parser
 
 
